@@ -1,0 +1,24 @@
+// ESP (RFC 4303) encapsulation and decapsulation, tunnel and transport mode, IPv4 and IPv6.
+#pragma once
+
+#include "base/bytes.hpp"
+#include "base/time.hpp"
+#include "ipsec/packet_result.hpp"
+#include "ipsec/security_association.hpp"
+
+namespace cygnet::ipsec {
+
+// Protects one IP packet with an outbound ESP SA. out receives the complete outer IP packet
+// (tunnel: new outer header; transport: the original header, rewritten); with UDP encapsulation a
+// UDP header sits before ESP. Counts into the SA; never allocates.
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
+                             TimePoint now);
+
+// Checks and removes ESP from a received IP packet whose ESP header starts at esp_offset (after the
+// outer IP header, or after the UDP header for ESP-in-UDP). out receives the inner packet (tunnel)
+// or the reassembled original packet (transport). Replay is checked before decryption; the window
+// moves only after the ICV verified. Does not check selectors (the data plane does).
+PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
+                             MutableByteView out, TimePoint now);
+
+}  // namespace cygnet::ipsec

@@ -3,15 +3,27 @@ function(cygnet_strict_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Woverloaded-virtual
     -Wno-error=deprecated-declarations)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false -Wrestrict positives inside std::string at -O3 (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
 endfunction()
 
 # A layer library built from every .cpp in its folder.
 function(cygnet_layer name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  if(NOT sources)  # a layer still being written: headers only
+    add_library(cygnet_${name} INTERFACE)
+    target_include_directories(cygnet_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(cygnet_${name} INTERFACE ${ARG_DEPS})
+    add_library(cygnet::${name} ALIAS cygnet_${name})
+    return()
+  endif()
   add_library(cygnet_${name} STATIC ${sources})
   target_include_directories(cygnet_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(cygnet_${name} PUBLIC ${ARG_DEPS})
   cygnet_strict_warnings(cygnet_${name})
+  set_target_properties(cygnet_${name} PROPERTIES LINKER_LANGUAGE CXX)
   add_library(cygnet::${name} ALIAS cygnet_${name})
 endfunction()

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 
 #include "base/bytes.hpp"
@@ -29,6 +30,8 @@ class CbcCipher {
 
   // in.size() must be a multiple of block_size(); out may alias in exactly. False on misuse.
   bool encrypt(ByteView iv, ByteView in, MutableByteView out);
+  // Encrypts the concatenation of parts (total a multiple of block_size()) contiguously into out.
+  bool encrypt(ByteView iv, std::initializer_list<ByteView> parts, MutableByteView out);
   bool decrypt(ByteView iv, ByteView in, MutableByteView out);
 
  private:

@@ -62,6 +62,9 @@ struct SaParameters {
   crypto::SecureBytes encryption_key;          // includes the AEAD salt at the end
   std::optional<crypto::IntegrityAlgorithm> integrity;  // required for AH and for non-AEAD ESP
   crypto::SecureBytes integrity_key;
+  // RFC 4303 permits confidentiality-only ESP, RFC 8221 advises against it: refused unless set
+  // explicitly (used for the RFC 3602 known-answer packets).
+  bool allow_encryption_without_integrity = false;
 
   bool extended_sequence_numbers = false;
   std::uint32_t replay_window = 1024;  // inbound only; 0 turns anti-replay off

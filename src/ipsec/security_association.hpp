@@ -35,6 +35,11 @@ class SecurityAssociation {
   // 2^64-1 with ESN): the SA then refuses to send (RFC 4303 §3.3.3).
   std::optional<std::uint64_t> next_sequence();
   std::uint64_t last_sent_sequence() const { return last_sent_; }
+  // Continues numbering after `last_sent` (tests of exhaustion; never moves backwards).
+  void advance_sequence_to(std::uint64_t last_sent) {
+    if (last_sent > last_sent_) last_sent_ = last_sent;
+  }
+  bool sequence_exhausted() const { return exhausted_; }
 
   // --- per-packet crypto (owned here so each SA keeps its own initialised contexts) ---
   crypto::Aead* aead() { return aead_ ? &*aead_ : nullptr; }
@@ -62,7 +67,6 @@ class SecurityAssociation {
   std::optional<crypto::CbcCipher> cbc_;
   std::optional<crypto::Hmac> hmac_;
   std::array<std::uint8_t, kAeadSaltLength> salt_{};
-  std::size_t salt_length_ = 0;
   std::size_t icv_length_ = 0;
   std::uint64_t last_sent_ = 0;
   bool exhausted_ = false;

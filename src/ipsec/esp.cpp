@@ -1,0 +1,300 @@
+// ESP packet processing (RFC 4303). Layout of what esp_encapsulate writes:
+//
+//   [outer IP header][UDP header?][SPI][Seq][IV][payload][padding][pad len][next hdr][ICV]
+//                                 \_ protocol_offset      \______ encrypted ______/
+//
+// Tunnel mode: payload = the whole inner packet, outer header new. Transport mode: payload = the
+// original packet's upper-layer data, outer header = the original header with protocol/length
+// rewritten. No heap allocation: everything is written into the caller's buffer or the stack.
+#include "ipsec/esp.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "crypto/random.hpp"
+#include "ipsec/packet_path.hpp"
+#include "wire/byte_reader.hpp"
+#include "wire/esp_header.hpp"
+#include "wire/ip_packet.hpp"
+#include "wire/udp_encap.hpp"
+
+namespace cygnet::ipsec {
+
+namespace {
+
+using wire::IpFamily;
+using wire::IpPacketInfo;
+
+constexpr std::size_t kMaxPadding = 255;
+
+// Sizes that depend only on the SA's transform.
+struct EspGeometry {
+  std::size_t iv_length;
+  std::size_t alignment;  // payload + trailer is padded to a multiple of this
+  std::size_t icv_length;
+};
+
+EspGeometry geometry_of(const SecurityAssociation& sa) {
+  const EncryptionTransform& enc = sa.params().encryption;
+  switch (enc.kind) {
+    case EncryptionTransform::Kind::Aead:
+      return {8, 4, sa.icv_length()};  // RFC 4106 §3.1 / RFC 7634 §2: 8-byte IV, 4-byte alignment
+    case EncryptionTransform::Kind::Cbc: {
+      std::size_t block = crypto::cbc_block_size(enc.cbc);
+      return {block, block, sa.icv_length()};
+    }
+    case EncryptionTransform::Kind::Null:
+      return {0, 4, sa.icv_length()};
+  }
+  return {0, 4, 0};
+}
+
+// Additional authenticated data for AEADs (RFC 4106 §5, RFC 7634 §2.1): SPI, [seq high,] seq low.
+std::size_t build_aead_aad(std::uint8_t* aad, std::uint32_t spi, std::uint64_t seq, bool esn) {
+  wire::store_be32(aad, spi);
+  if (esn) {
+    wire::store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
+    wire::store_be32(aad + 8, static_cast<std::uint32_t>(seq));
+    return 12;
+  }
+  wire::store_be32(aad + 4, static_cast<std::uint32_t>(seq));
+  return 8;
+}
+
+void build_aead_nonce(std::uint8_t* nonce, ByteView salt, const std::uint8_t* iv) {
+  std::memcpy(nonce, salt.data(), kAeadSaltLength);
+  std::memcpy(nonce + kAeadSaltLength, iv, 8);
+}
+
+PacketResult drop(SecurityAssociation& sa, DropReason reason) {
+  sa.drops().count(reason);
+  return PacketResult::dropped(reason);
+}
+
+}  // namespace
+
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
+  LifetimeEvent time_event = sa.lifetime().on_time(now);
+  if (sa.lifetime().expired()) {
+    PacketResult r = drop(sa, DropReason::Expired);
+    r.lifetime_event = time_event;
+    return r;
+  }
+  auto parsed = wire::parse_ip_packet(ip_packet);
+  if (!parsed) return drop(sa, DropReason::Malformed);
+  const IpPacketInfo& inner = *parsed;
+  const bool tunnel = sa.mode() == Mode::Tunnel;
+  if (!tunnel && inner.family != sa.params().local_address.family()) return drop(sa, DropReason::Malformed);
+
+  const EspGeometry geo = geometry_of(sa);
+  const std::size_t outer_header = tunnel ? outer_ip_header_length(sa) : inner.header_length;
+  const std::size_t udp = sa.params().udp_encapsulation ? wire::kUdpHeaderLength : 0;
+  const std::size_t payload_offset_in = tunnel ? 0 : inner.header_length;
+  const ByteView payload = ip_packet.subspan(payload_offset_in, inner.total_length - payload_offset_in);
+  const std::size_t pad = (geo.alignment - (payload.size() + wire::kEspTrailerLength) % geo.alignment) % geo.alignment;
+  const std::size_t esp_offset = outer_header + udp;
+  const std::size_t iv_offset = esp_offset + wire::kEspHeaderLength;
+  const std::size_t cipher_offset = iv_offset + geo.iv_length;
+  const std::size_t cipher_length = payload.size() + pad + wire::kEspTrailerLength;
+  const std::size_t icv_offset = cipher_offset + cipher_length;
+  const std::size_t total = icv_offset + geo.icv_length;
+  if (total > out.size()) return drop(sa, DropReason::BufferTooSmall);
+  const IpFamily outer_family = tunnel ? sa.params().local_address.family() : inner.family;
+  if (!fits_ip_length(outer_family, total)) return drop(sa, DropReason::Malformed);  // too big to send
+
+  const auto seq_opt = sa.next_sequence();
+  if (!seq_opt) {
+    PacketResult r = drop(sa, DropReason::SequenceExhausted);
+    r.lifetime_event = LifetimeEvent::Expired;  // the SA can send no more: as good as expired
+    return r;
+  }
+  const std::uint64_t seq = *seq_opt;
+  const bool esn = sa.params().extended_sequence_numbers;
+  std::uint8_t* p = out.data();
+
+  // Trailer (padding 1, 2, 3, ... per RFC 4303 §2.4, pad length, next header) built on the stack
+  // so the payload is encrypted straight from the caller's packet.
+  std::array<std::uint8_t, kMaxPadding + wire::kEspTrailerLength> trailer;
+  for (std::size_t i = 0; i < pad; ++i) trailer[i] = static_cast<std::uint8_t>(i + 1);
+  trailer[pad] = static_cast<std::uint8_t>(pad);
+  trailer[pad + 1] = tunnel ? (inner.family == IpFamily::V4 ? wire::ip_protocol::kIpv4 : wire::ip_protocol::kIpv6)
+                            : inner.protocol;
+  const ByteView trailer_view(trailer.data(), pad + wire::kEspTrailerLength);
+
+  wire::store_be32(p + esp_offset, sa.spi());
+  wire::store_be32(p + esp_offset + 4, static_cast<std::uint32_t>(seq));
+  MutableByteView cipher_out(p + cipher_offset, cipher_length);
+
+  bool sealed = false;
+  switch (sa.params().encryption.kind) {
+    case EncryptionTransform::Kind::Aead: {
+      // IV = the 64-bit sequence number: unique per SA because sequence numbers never repeat.
+      wire::store_be64(p + iv_offset, seq);
+      std::array<std::uint8_t, 12> aad;
+      std::array<std::uint8_t, crypto::kAeadNonceLength> nonce;
+      std::size_t aad_len = build_aead_aad(aad.data(), sa.spi(), seq, esn);
+      build_aead_nonce(nonce.data(), sa.aead_salt(), p + iv_offset);
+      sealed = sa.aead()->seal(nonce, ByteView(aad.data(), aad_len), {payload, trailer_view}, cipher_out,
+                               MutableByteView(p + icv_offset, geo.icv_length));
+      break;
+    }
+    case EncryptionTransform::Kind::Cbc:
+      // CBC needs an unpredictable IV (RFC 3602 §2.4): fresh CSPRNG bytes per packet.
+      crypto::random_bytes(MutableByteView(p + iv_offset, geo.iv_length));
+      sealed = sa.cbc()->encrypt(ByteView(p + iv_offset, geo.iv_length), {payload, trailer_view}, cipher_out);
+      break;
+    case EncryptionTransform::Kind::Null:
+      std::memcpy(cipher_out.data(), payload.data(), payload.size());
+      std::memcpy(cipher_out.data() + payload.size(), trailer_view.data(), trailer_view.size());
+      sealed = true;
+      break;
+  }
+  if (sealed && sa.integrity() != nullptr) {
+    // ICV over ESP header, IV and ciphertext, with the ESN high half appended (RFC 4303 §2.2.1).
+    std::array<std::uint8_t, 4> seq_high;
+    wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
+    sealed = sa.integrity()->compute(
+        {ByteView(p + esp_offset, icv_offset - esp_offset), esn ? ByteView(seq_high) : ByteView()},
+        MutableByteView(p + icv_offset, geo.icv_length));
+  }
+  if (!sealed) return drop(sa, DropReason::Malformed);  // OpenSSL failure: never send half-built
+
+  if (udp != 0) {
+    const UdpEncapsulation& ports = *sa.params().udp_encapsulation;
+    wire::write_udp_header(MutableByteView(p + outer_header, udp), ports.local_port, ports.remote_port,
+                           static_cast<std::uint16_t>(total - outer_header));
+  }
+  if (tunnel) {
+    write_outer_header(sa, inner_ds_field(ip_packet, inner.family), MutableByteView(p, outer_header), total,
+                       udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp,
+                       static_cast<std::uint16_t>(seq));
+  } else {
+    std::memcpy(p, ip_packet.data(), outer_header);
+    p[inner.next_header_offset] = udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp;
+    wire::update_ip_length(MutableByteView(p, total), inner.family, total);
+  }
+  if (udp != 0 && !sa.params().local_address.is_v4()) {
+    wire::set_udp6_checksum(MutableByteView(p + outer_header, total - outer_header),
+                            sa.params().local_address.bytes(), sa.params().remote_address.bytes());
+  }
+
+  sa.traffic().packets++;
+  sa.traffic().bytes += payload.size();
+  PacketResult result{true, DropReason::Malformed, total, esp_offset, time_event};
+  LifetimeEvent use_event = sa.lifetime().on_packet(payload.size(), now);
+  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
+  return result;
+}
+
+PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
+                             MutableByteView out, TimePoint now) {
+  LifetimeEvent time_event = sa.lifetime().on_time(now);
+  if (sa.lifetime().expired()) {
+    PacketResult r = drop(sa, DropReason::Expired);
+    r.lifetime_event = time_event;
+    return r;
+  }
+  auto outer = wire::parse_ip_packet(ip_packet);
+  if (!outer || esp_offset < outer->header_length || esp_offset > outer->total_length) {
+    return drop(sa, DropReason::Malformed);
+  }
+  const EspGeometry geo = geometry_of(sa);
+  const std::uint8_t* esp = ip_packet.data() + esp_offset;
+  const std::size_t esp_length = outer->total_length - esp_offset;
+  if (esp_length < wire::kEspHeaderLength + geo.iv_length + wire::kEspTrailerLength + geo.icv_length) {
+    return drop(sa, DropReason::Malformed);
+  }
+  const std::size_t cipher_length = esp_length - wire::kEspHeaderLength - geo.iv_length - geo.icv_length;
+  if (cipher_length % geo.alignment != 0 && sa.params().encryption.kind == EncryptionTransform::Kind::Cbc) {
+    return drop(sa, DropReason::Malformed);  // CBC ciphertext must be whole blocks
+  }
+  if (wire::load_be32(esp) != sa.spi()) return drop(sa, DropReason::UnknownSpi);
+
+  // Replay check first: cheap, and it infers the ESN high half the ICV needs.
+  const ReplayWindow::CheckResult replay = sa.replay_window().check(wire::load_be32(esp + 4));
+  switch (replay.verdict) {
+    case ReplayWindow::Verdict::Ok: break;
+    case ReplayWindow::Verdict::Replayed: return drop(sa, DropReason::Replay);
+    case ReplayWindow::Verdict::TooOld: return drop(sa, DropReason::TooOld);
+    case ReplayWindow::Verdict::Zero: return drop(sa, DropReason::Malformed);  // never valid (RFC 4303 §3.3.3)
+  }
+  const std::uint64_t seq = replay.sequence;
+  const bool esn = sa.params().extended_sequence_numbers;
+  const bool tunnel = sa.mode() == Mode::Tunnel;
+
+  // Cleartext goes to out at payload_offset: after the copied outer header in transport mode.
+  const std::size_t payload_offset = tunnel ? 0 : outer->header_length;
+  if (payload_offset + cipher_length > out.size()) return drop(sa, DropReason::BufferTooSmall);
+  const std::uint8_t* iv = esp + wire::kEspHeaderLength;
+  const ByteView ciphertext(iv + geo.iv_length, cipher_length);
+  const ByteView icv(iv + geo.iv_length + cipher_length, geo.icv_length);
+  MutableByteView plain(out.data() + payload_offset, cipher_length);
+
+  switch (sa.params().encryption.kind) {
+    case EncryptionTransform::Kind::Aead: {
+      std::array<std::uint8_t, 12> aad;
+      std::array<std::uint8_t, crypto::kAeadNonceLength> nonce;
+      std::size_t aad_len = build_aead_aad(aad.data(), sa.spi(), seq, esn);
+      build_aead_nonce(nonce.data(), sa.aead_salt(), iv);
+      if (!sa.aead()->open(nonce, ByteView(aad.data(), aad_len), ciphertext, icv, plain)) {
+        return drop(sa, DropReason::IcvFailure);
+      }
+      break;
+    }
+    case EncryptionTransform::Kind::Cbc:
+    case EncryptionTransform::Kind::Null: {
+      if (sa.integrity() != nullptr) {
+        std::array<std::uint8_t, 4> seq_high;
+        wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
+        if (!sa.integrity()->verify({ByteView(esp, esp_length - geo.icv_length),
+                                     esn ? ByteView(seq_high) : ByteView()},
+                                    icv)) {
+          return drop(sa, DropReason::IcvFailure);
+        }
+      }
+      if (sa.cbc() != nullptr) {
+        if (!sa.cbc()->decrypt(ByteView(iv, geo.iv_length), ciphertext, plain)) return drop(sa, DropReason::Malformed);
+      } else {
+        std::memcpy(plain.data(), ciphertext.data(), cipher_length);
+      }
+      break;
+    }
+  }
+  // Authenticated: only now may the window move (RFC 4303 §3.4.3).
+  sa.replay_window().accept(seq);
+
+  const std::uint8_t pad_length = plain[cipher_length - 2];
+  const std::uint8_t next_header = plain[cipher_length - 1];
+  if (std::size_t{pad_length} + wire::kEspTrailerLength > cipher_length) return drop(sa, DropReason::BadPadding);
+  const std::size_t payload_length = cipher_length - wire::kEspTrailerLength - pad_length;
+  for (std::size_t i = 0; i < pad_length; ++i) {
+    if (plain[payload_length + i] != static_cast<std::uint8_t>(i + 1)) return drop(sa, DropReason::BadPadding);
+  }
+  if (next_header == wire::ip_protocol::kNoNextHeader) return drop(sa, DropReason::DummyPacket);
+
+  std::size_t result_length = 0;
+  if (tunnel) {
+    if (next_header != wire::ip_protocol::kIpv4 && next_header != wire::ip_protocol::kIpv6) {
+      return drop(sa, DropReason::Malformed);
+    }
+    auto inner = wire::parse_ip_packet(ByteView(out.data(), payload_length));
+    const IpFamily expected = next_header == wire::ip_protocol::kIpv4 ? IpFamily::V4 : IpFamily::V6;
+    if (!inner || inner->family != expected) return drop(sa, DropReason::Malformed);
+    result_length = inner->total_length;  // drops TFC padding after the inner packet (RFC 4303 §2.7)
+  } else {
+    std::memcpy(out.data(), ip_packet.data(), outer->header_length);
+    out[outer->next_header_offset] = next_header;
+    result_length = outer->header_length + payload_length;
+    wire::update_ip_length(MutableByteView(out.data(), result_length), outer->family, result_length);
+  }
+
+  sa.traffic().packets++;
+  sa.traffic().bytes += payload_length;
+  PacketResult result{true, DropReason::Malformed, result_length, 0, time_event};
+  LifetimeEvent use_event = sa.lifetime().on_packet(payload_length, now);
+  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
+  return result;
+}
+
+}  // namespace cygnet::ipsec

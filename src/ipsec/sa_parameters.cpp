@@ -1,0 +1,25 @@
+#include "ipsec/sa_parameters.hpp"
+
+namespace cygnet::ipsec {
+
+std::size_t EncryptionTransform::key_material_length() const {
+  switch (kind) {
+    case Kind::Null: return 0;
+    case Kind::Cbc: return crypto::cbc_key_length(cbc);
+    case Kind::Aead: return crypto::aead_key_length(aead) + kAeadSaltLength;
+  }
+  return 0;
+}
+
+std::string EncryptionTransform::name() const {
+  switch (kind) {
+    case Kind::Null: return "null";
+    case Kind::Cbc: return crypto::cbc_name(cbc);
+    case Kind::Aead:
+      if (aead == crypto::AeadAlgorithm::ChaCha20Poly1305) return "chacha20poly1305";
+      return std::string(crypto::aead_name(aead)) + std::to_string(aead_icv_length);
+  }
+  return "?";
+}
+
+}  // namespace cygnet::ipsec

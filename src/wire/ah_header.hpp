@@ -1,6 +1,7 @@
 // AH header layout (RFC 4302 §2).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace cygnet::wire {

@@ -6,8 +6,8 @@
 
 namespace cygnet::wire {
 
-// Reserves count bytes and returns where they start, or nullptr (and fails sticky) if they don't fit.
-// After a failure nothing more is written, so the output never holds bytes past a gap.
+// Reserves count bytes and returns where they start, or nullptr (and fails sticky) if they don't
+// fit. After a failure nothing more is written, so the output never holds bytes past a gap.
 std::uint8_t* ByteWriter::take(std::size_t count) {
   if (!ok_ || count > out_.size() - offset_) {
     ok_ = false;

@@ -1,6 +1,7 @@
 // ESP header and trailer layout (RFC 4303 §2).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace cygnet::wire {

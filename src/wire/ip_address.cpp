@@ -118,7 +118,8 @@ bool IpPrefix::contains(const IpAddress& a) const {
   ByteView x = address.bytes();
   ByteView y = a.bytes();
   const std::size_t whole = length_bits / 8;
-  if (!std::equal(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(whole), y.begin())) return false;
+  if (!std::equal(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(whole), y.begin()))
+    return false;
   const std::size_t partial = length_bits % 8;
   if (partial == 0) return true;
   const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - partial));

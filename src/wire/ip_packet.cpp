@@ -59,7 +59,8 @@ std::optional<IpPacketInfo> parse_ipv4(ByteView packet) {
   const std::uint16_t fragment_offset = fragment & kIpv4FragmentOffsetMask;
   info.is_fragment = (fragment & kIpv4MoreFragments) != 0 || fragment_offset != 0;
   // Only the first fragment carries the upper-layer header (RFC 4301 §7).
-  if (fragment_offset == 0) fill_ports(packet, header_length, total_length, ip_protocol::kIcmp, info);
+  if (fragment_offset == 0)
+    fill_ports(packet, header_length, total_length, ip_protocol::kIcmp, info);
   return info;
 }
 
@@ -191,7 +192,8 @@ void update_ip_length(MutableByteView packet, IpFamily family, std::size_t new_t
     store_be16(p + 10, internet_checksum(ByteView(p, header_length)));
   } else {
     if (packet.size() < kIpv6HeaderLength) return;
-    if (new_total_length < kIpv6HeaderLength || new_total_length - kIpv6HeaderLength > 0xFFFF) return;
+    if (new_total_length < kIpv6HeaderLength || new_total_length - kIpv6HeaderLength > 0xFFFF)
+      return;
     store_be16(packet.data() + 4, static_cast<std::uint16_t>(new_total_length - kIpv6HeaderLength));
   }
 }

@@ -34,9 +34,9 @@ struct IpPacketInfo {
   IpAddress source;
   IpAddress destination;
   std::size_t total_length = 0;  // from the header; checked to be <= the buffer
-  // Bytes before the upper-layer payload: IPv4 header with options, or the IPv6 header plus the
-  // extension headers that precede ESP/AH in transport mode (hop-by-hop, routing, fragment,
-  // destination options that come before routing).
+  // Bytes before the upper-layer payload: IPv4 header with options, or the IPv6 header plus every
+  // hop-by-hop, routing, fragment and destination-options header (transport-mode ESP/AH goes
+  // after all of them). For a non-first IPv6 fragment the walk stops after the fragment header.
   std::size_t header_length = 0;
   // Offset of the "next header"/"protocol" byte that names what follows header_length
   // (9 for IPv4; 6 or inside the last extension header for IPv6), so transport mode can rewrite it.
@@ -44,7 +44,7 @@ struct IpPacketInfo {
   std::uint8_t protocol = 0;  // upper-layer protocol at header_length
   bool is_fragment = false;   // IPv4 MF/offset or IPv6 fragment header present
   // Ports for TCP/UDP/SCTP, ICMP type/code packed as in RFC 4301 §4.4.1.1 (type in source_port,
-  // code in destination_port); zero when absent or fragmented.
+  // code in destination_port); zero when absent or in a non-first fragment.
   std::uint16_t source_port = 0;
   std::uint16_t destination_port = 0;
 };
@@ -66,7 +66,7 @@ struct Ipv4HeaderFields {
   std::uint16_t identification = 0;
   bool dont_fragment = false;
 };
-// Writes a 20-byte IPv4 header with its checksum. out must hold at least 20 bytes.
+// Writes a 20-byte IPv4 header with its checksum; false if out is shorter or an address is not IPv4.
 bool write_ipv4_header(MutableByteView out, const Ipv4HeaderFields& fields);
 
 struct Ipv6HeaderFields {
@@ -78,7 +78,7 @@ struct Ipv6HeaderFields {
   std::uint8_t traffic_class = 0;
   std::uint32_t flow_label = 0;
 };
-// Writes a 40-byte IPv6 header. out must hold at least 40 bytes.
+// Writes a 40-byte IPv6 header; false if out is shorter or an address is not IPv6.
 bool write_ipv6_header(MutableByteView out, const Ipv6HeaderFields& fields);
 
 // After transport-mode ESP/AH changes a packet's length or protocol: rewrites the IPv4 total

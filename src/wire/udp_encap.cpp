@@ -30,8 +30,8 @@ Udp4500Payload classify_udp4500_payload(ByteView udp_payload) {
   return n >= kEspMinLength ? Udp4500Payload::Esp : Udp4500Payload::Malformed;
 }
 
-bool write_udp_header(MutableByteView out, std::uint16_t source_port, std::uint16_t destination_port,
-                      std::uint16_t length) {
+bool write_udp_header(MutableByteView out, std::uint16_t source_port,
+                      std::uint16_t destination_port, std::uint16_t length) {
   if (out.size() < kUdpHeaderLength || length < kUdpHeaderLength) return false;
   std::uint8_t* p = out.data();
   store_be16(p, source_port);

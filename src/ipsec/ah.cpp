@@ -25,7 +25,7 @@ using wire::IpFamily;
 // Headers (IPv4 with options, IPv6 with extension headers before AH) larger than this are
 // refused: real packets stay far below, and the zeroed copy lives on the stack.
 constexpr std::size_t kMaxHeaderBeforeAh = 512;
-// Zeros standing in for the ICV and its padding while the ICV is computed.
+// Zeros standing in for the ICV (and our own zero ICV padding) while the ICV is computed.
 constexpr std::array<std::uint8_t, 1024> kZeros{};
 
 // IPv4 options that do not change in transit (RFC 4302 Appendix A.1); every other option is
@@ -148,10 +148,11 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   if (total > out.size()) return drop(sa, DropReason::BufferTooSmall);
   if (header > kMaxHeaderBeforeAh || !fits_ip_length(outer_family, total)) return drop(sa, DropReason::Malformed);
 
+  const bool already_exhausted = sa.sequence_exhausted();
   const auto seq_opt = sa.next_sequence();
   if (!seq_opt) {
     PacketResult r = drop(sa, DropReason::SequenceExhausted);
-    r.lifetime_event = LifetimeEvent::Expired;
+    if (!already_exhausted) r.lifetime_event = LifetimeEvent::Expired;  // reported once per SA
     return r;
   }
   const std::uint64_t seq = *seq_opt;
@@ -227,14 +228,19 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
   }
   const std::uint64_t seq = replay.sequence;
   const ByteView payload(ah + ah_length, outer->total_length - ah_offset - ah_length);
+  // Refuse before verifying: a packet that cannot be delivered must not use up its number.
+  const std::size_t needed = sa.mode() == Mode::Tunnel ? payload.size() : ah_offset + payload.size();
+  if (needed > out.size()) return drop(sa, DropReason::BufferTooSmall);
 
   std::array<std::uint8_t, kMaxHeaderBeforeAh> scratch;
   if (!zeroed_header_copy(ip_packet.first(ah_offset), outer->family, scratch)) return drop(sa, DropReason::Malformed);
   std::array<std::uint8_t, 4> seq_high;
   wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
   const bool esn = sa.params().extended_sequence_numbers;
+  // The ICV field counts as zero; the ICV padding after it is covered as sent (RFC 4302 §3.3.3.2.1).
+  const ByteView icv_padding(ah + wire::kAhFixedLength + icv, ah_length - wire::kAhFixedLength - icv);
   if (!sa.integrity()->verify({ByteView(scratch.data(), ah_offset), ByteView(ah, wire::kAhFixedLength),
-                               ByteView(kZeros.data(), ah_length - wire::kAhFixedLength), payload,
+                               ByteView(kZeros.data(), icv), icv_padding, payload,
                                esn ? ByteView(seq_high) : ByteView()},
                               ByteView(ah + wire::kAhFixedLength, icv))) {
     return drop(sa, DropReason::IcvFailure);
@@ -251,11 +257,9 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
     const IpFamily expected = next_header == wire::ip_protocol::kIpv4 ? IpFamily::V4 : IpFamily::V6;
     if (!inner || inner->family != expected) return drop(sa, DropReason::Malformed);
     result_length = inner->total_length;
-    if (result_length > out.size()) return drop(sa, DropReason::BufferTooSmall);
     std::memcpy(out.data(), payload.data(), result_length);
   } else {
     result_length = ah_offset + payload.size();
-    if (result_length > out.size()) return drop(sa, DropReason::BufferTooSmall);
     std::memcpy(out.data(), ip_packet.data(), ah_offset);
     std::memcpy(out.data() + ah_offset, payload.data(), payload.size());
     out[outer->next_header_offset] = next_header;

@@ -125,6 +125,27 @@ TEST(CbcCipher, MultiPartEncryptMatchesOneShot) {
   EXPECT_EQ(back, whole);
 }
 
+TEST(CbcCipher, MakeIvIsTheBlockFunctionOfTheNonce) {
+  // NIST SP 800-38A Appendix C: IV = CIPH_K(nonce). Check against a one-block CBC encryption
+  // with a zero IV, which equals the block function on that block.
+  CbcCipher c(CbcAlgorithm::AesCbc128, Bytes(16, 0x77));
+  Bytes iv1(16), iv2(16), again(16), zero_iv(16), block(16), expected(16);
+  ASSERT_TRUE(c.make_iv(1, iv1));
+  ASSERT_TRUE(c.make_iv(2, iv2));
+  ASSERT_TRUE(c.make_iv(1, again));
+  EXPECT_NE(iv1, iv2);
+  EXPECT_EQ(iv1, again);
+  block[15] = 1;
+  ASSERT_TRUE(c.encrypt(zero_iv, block, expected));
+  EXPECT_EQ(iv1, expected);
+  EXPECT_NE(iv1, block);  // not the bare counter
+  Bytes wrong(8);
+  EXPECT_FALSE(c.make_iv(3, wrong));
+  CbcCipher des(CbcAlgorithm::TripleDesCbc, Bytes(24, 0x15));
+  Bytes des_iv(8);
+  EXPECT_TRUE(des.make_iv(1, des_iv));
+}
+
 TEST(Hmac, TruncationIsAPrefixAndVerifyIsExact) {
   Hmac h(HashAlgorithm::Sha256, Bytes(32, 0x0b));
   Bytes data{'h', 'i'}, full(32), trunc(16);

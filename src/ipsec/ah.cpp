@@ -174,7 +174,7 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   wire::store_be32(ah + 4, sa.spi());
   wire::store_be32(ah + 8, static_cast<std::uint32_t>(seq));
   std::memset(ah + wire::kAhFixedLength, 0, ah_length - wire::kAhFixedLength);
-  std::memcpy(ah + ah_length, payload.data(), payload.size());
+  std::memmove(ah + ah_length, payload.data(), payload.size());  // callers may encapsulate in place
 
   std::array<std::uint8_t, kMaxHeaderBeforeAh> scratch;
   if (!zeroed_header_copy(ByteView(p, header), outer_family, scratch)) return drop(sa, DropReason::Malformed);

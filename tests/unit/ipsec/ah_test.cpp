@@ -624,19 +624,16 @@ TEST_P(AhSuiteTest, Ipv6HopByHopOptionsChangeEnRouteBit) {
   }
 }
 
-// Flips every byte from the AH header on (ICV padding excepted: see AhIcvPadding below): each is
-// a counted drop and the window does not move. Outer header flips: a drop or a correct result.
+// Flips every byte from the AH header on, ICV padding included: each is a counted drop and the
+// window does not move. Outer header flips: a drop or a correct result.
 void tamper_sweep(const Suite& s, const SaOptions& o, ByteView inner) {
   SaPair pair = test::make_sa_pair(s, o);
   const Processed enc = encap(*pair.outbound, inner);
   ASSERT_TRUE(enc.result.ok);
   const std::size_t ah = enc.result.protocol_offset;
-  const std::size_t icv = crypto::integrity_icv_length(*s.integrity);
-  const std::size_t ah_len = ah_length(s, o.outer);
   const std::uint8_t masks[] = {0x01, 0x80, 0xFF};
   std::uint64_t flips = 0;
   for (std::size_t pos = ah; pos < enc.bytes.size(); ++pos) {
-    if (pos >= ah + 12 + icv && pos < ah + ah_len) continue;  // ICV padding: AhIcvPadding test
     for (std::uint8_t mask : masks) {
       Bytes t = enc.bytes;
       t[pos] ^= mask;
@@ -843,7 +840,10 @@ TEST_P(AhSuiteTest, EsnWrapAndExhaustion) {
     EXPECT_FALSE(refused.result.ok);
     EXPECT_EQ(refused.result.drop, DropReason::SequenceExhausted);
     EXPECT_EQ(refused.result.lifetime_event, LifetimeEvent::Expired);
-    EXPECT_EQ(pair.outbound->drops()[DropReason::SequenceExhausted], 1u);
+    const Processed again = encap(*pair.outbound, inner);
+    EXPECT_EQ(again.result.drop, DropReason::SequenceExhausted);
+    EXPECT_EQ(again.result.lifetime_event, LifetimeEvent::None) << "Expired is reported once per SA";
+    EXPECT_EQ(pair.outbound->drops()[DropReason::SequenceExhausted], 2u);
     EXPECT_FALSE(pair.outbound->usable());
   }
 }
@@ -933,20 +933,19 @@ TEST_P(AhSuiteTest, BufferTooSmallWritesNothingPastTheSpan) {
     const ByteView packet = ByteView(storage).first(needed);
     for (std::size_t size : {std::size_t{0}, std::size_t{1}, inner.size() / 2, inner.size() - 1}) {
       Bytes out(size + kCanary, 0x5A);
-      // A fresh receiver each time: see DecapsulateBufferTooSmallLeavesSequenceNumberUnused.
-      auto receiver = test::make_sa(s, options_for(path, false), Direction::Inbound);
       const PacketResult r =
-          ah_decapsulate(*receiver, packet, ok.protocol_offset, MutableByteView(out.data(), size), kT0);
+          ah_decapsulate(*pair.inbound, packet, ok.protocol_offset, MutableByteView(out.data(), size), kT0);
       ASSERT_FALSE(r.ok) << "size " << size;
       EXPECT_EQ(r.drop, DropReason::BufferTooSmall);
       EXPECT_EQ(std::count(out.begin() + static_cast<std::ptrdiff_t>(size), out.end(), 0x5A),
                 static_cast<std::ptrdiff_t>(kCanary))
           << "size " << size;
     }
+    EXPECT_EQ(pair.inbound->drops()[DropReason::BufferTooSmall], 4u);
+    EXPECT_EQ(pair.inbound->replay_window().highest(), 0u) << "an undelivered packet used up its number";
     Bytes out(inner.size() + kCanary, 0x5A);
-    SaPair fresh = test::make_sa_pair(s, options_for(path, false));
     const PacketResult r =
-        ah_decapsulate(*fresh.inbound, packet, ok.protocol_offset, MutableByteView(out.data(), inner.size()), kT0);
+        ah_decapsulate(*pair.inbound, packet, ok.protocol_offset, MutableByteView(out.data(), inner.size()), kT0);
     ASSERT_TRUE(r.ok) << drop_reason_name(r.drop);
     EXPECT_TRUE(std::equal(inner.begin(), inner.end(), out.begin()));
     EXPECT_EQ(std::count(out.begin() + static_cast<std::ptrdiff_t>(inner.size()), out.end(), 0x5A),
@@ -970,22 +969,10 @@ TEST_P(AhSuiteTest, MalformedInnerRefusedWithoutUsingASequenceNumber) {
   EXPECT_EQ(transport.outbound->last_sent_sequence(), 0u);
 }
 
-// KNOWN BUG — src/ipsec/ah.cpp:236-239 (ah_decapsulate; also 183-186 in ah_encapsulate): the ICV
-// is computed with kZeros standing in for the whole ICV field *including its padding*
-// (ah_length - kAhFixedLength bytes). RFC 4302 §3.3.3.2.1 says the padding bytes "are included in
-// the ICV calculation", and the §3.4.4 implementation note says to replace the ICV with zero "but
-// not any ICV field padding". Effects over IPv6 with HMAC-SHA-256/384/512 (4 padding bytes):
-// (a) a peer that sends non-zero padding (its content is "arbitrarily selected by the sender") is
-// rejected with IcvFailure; (b) modified padding bytes go undetected. Expected: the receiver
-// covers the padding bytes as received (zeroing only icv_length bytes); the sender may keep
-// sending zero padding.
-// KNOWN INCONSISTENCY (minor) — src/ipsec/ah.cpp:242 vs :254/:258: ah_decapsulate marks the
-// sequence number as received (replay_window().accept) before it checks that the caller's output
-// buffer can hold the result, so a packet dropped as BufferTooSmall (a local problem, not the
-// sender's) burns its number and the same packet retried with a big enough buffer is dropped as
-// Replay. esp_decapsulate checks the buffer before anything (src/ipsec/esp.cpp:228) and a retry
-// succeeds (EspSuiteTest.DecapsulateBufferTooSmallWritesNothingPastTheSpan). Expected: check the
-// output size before replay_window().accept(), as ESP does.
+// Regression (found by this file, fixed in c46329b): ah_decapsulate marked the sequence number as
+// received before checking that the caller's output buffer could hold the result, so a packet
+// dropped as BufferTooSmall (a local problem, not the sender's) used up its number and a retry
+// was dropped as Replay. ESP checks the buffer first; AH must too.
 TEST_P(AhSuiteTest, DecapsulateBufferTooSmallLeavesSequenceNumberUnused) {
   const Suite s = suite();
   SaPair pair = test::make_sa_pair(s);
@@ -1005,6 +992,11 @@ class AhPaddedSuiteTest : public AhSuiteTest {};
 // Over IPv6 these need 4 bytes of ICV padding (HMAC-SHA1-96 needs none).
 INSTANTIATE_TEST_SUITE_P(AhPaddedSuites, AhPaddedSuiteTest, ::testing::Values("sha256", "sha384", "sha512"), param_name);
 
+// Regression (found by this file, fixed in c46329b): the ICV was computed with zeros standing in
+// for the whole ICV field including its padding. RFC 4302 §3.3.3.2.1: the padding bytes "are
+// included in the ICV calculation" and their content is "arbitrarily selected by the sender";
+// §3.4.4: replace the ICV with zero "but not any ICV field padding". So (a) a peer's non-zero
+// padding must verify and (b) padding modified in transit must not.
 TEST_P(AhPaddedSuiteTest, IcvPaddingIsCoveredByTheIcv) {
   const Suite s = suite();
   const std::size_t icv = crypto::integrity_icv_length(*s.integrity);

@@ -743,9 +743,7 @@ TEST_P(EspSuiteTest, Row17_NoSendPastExhaustionWithoutEsn) {
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.drop, DropReason::SequenceExhausted);
     EXPECT_EQ(r.length, 0u);
-    if (attempt == 0) {
-      EXPECT_EQ(r.lifetime_event, LifetimeEvent::Expired);
-    }
+    EXPECT_EQ(r.lifetime_event, attempt == 0 ? LifetimeEvent::Expired : LifetimeEvent::None) << "attempt " << attempt;
     EXPECT_EQ(std::count(buffer.begin(), buffer.end(), 0xC3), static_cast<std::ptrdiff_t>(buffer.size()))
         << "bytes written for a packet that was not sent";
   }
@@ -1051,6 +1049,29 @@ TEST_P(EspSuiteTest, EncapsulateBufferTooSmallWritesNothingPastTheSpan) {
               static_cast<std::ptrdiff_t>(kCanary));
     EXPECT_EQ(pair.outbound->last_sent_sequence(), 1u);
     EXPECT_TRUE(decaps_to(*pair.inbound, ByteView(storage).first(needed), ok.protocol_offset, inner));
+  }
+}
+
+// esp_encapsulate moves the payload with memmove so that "callers may encapsulate in place"
+// (src/ipsec/esp.cpp): the packet at the start of the output buffer, the input view aliasing it.
+TEST_P(EspSuiteTest, EncapsulateInPlace) {
+  const Suite s = suite();
+  for (const PathConfig& path : kPaths) {
+    for (bool udp : {false, true}) {
+      SCOPED_TRACE(describe(path, false, udp));
+      SaPair pair = test::make_sa_pair(s, options_for(path, false, udp));
+      std::uint64_t seq = 0;
+      for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{600}}) {
+        const Bytes inner = test::inner_packet_for(pair, path.inner, spec_for(path, size, static_cast<std::uint32_t>(size)));
+        Processed enc;
+        enc.bytes.assign(inner.size() + kMaxEncapsulationOverhead, 0xEE);
+        std::copy(inner.begin(), inner.end(), enc.bytes.begin());
+        enc.result = esp_encapsulate(*pair.outbound, ByteView(enc.bytes.data(), inner.size()), enc.bytes, kT0);
+        enc.bytes.resize(enc.result.ok ? enc.result.length : 0);
+        ASSERT_TRUE(check_esp_packet(pair, inner, enc, ++seq)) << "size " << size;
+        ASSERT_TRUE(decaps_to(*pair.inbound, enc.bytes, enc.result.protocol_offset, inner)) << "size " << size;
+      }
+    }
   }
 }
 
@@ -1431,12 +1452,9 @@ TEST(EspDecapsulate, CbcWithoutIntegrityWhenExplicitlyAllowed) {
   }
 }
 
-// KNOWN BUG (minor; src/ipsec/esp.cpp:106-110, same pattern in src/ipsec/ah.cpp:151-155): once the
-// sequence space is exhausted, every further encapsulation attempt reports
-// lifetime_event = Expired again, although PacketResult documents lifetime events as "reported
-// once per SA" (src/ipsec/packet_result.hpp:24) and hard lifetime expiry reports it once. A data
-// plane reacting to Expired (delete/rekey) is then triggered once per dropped packet. Expected: the
-// first refused packet reports Expired, later ones None (still dropped as SequenceExhausted).
+// Regression (found by this file, fixed in c46329b): every encapsulation attempt after the
+// sequence space ran out reported lifetime_event = Expired again, although PacketResult documents
+// lifetime events as reported once per SA (src/ipsec/packet_result.hpp), as hard expiry does.
 TEST(EspSequence, ExhaustionReportsExpiredOnlyOnce) {
   SaPair pair = test::make_sa_pair(test::esp_suite("aes128gcm16"));
   const Bytes inner = v4_inner();

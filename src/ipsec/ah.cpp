@@ -158,11 +158,15 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   const std::uint64_t seq = *seq_opt;
   std::uint8_t* p = out.data();
 
+  // Payload first (memmove: callers may encapsulate in place), then the headers in front of it.
+  const std::uint8_t ds_field = inner_ds_field(ip_packet, inner.family);
+  std::memmove(p + header + ah_length, payload.data(), payload.size());
+  const ByteView moved_payload(p + header + ah_length, payload.size());
   if (tunnel) {
-    write_outer_header(sa, inner_ds_field(ip_packet, inner.family), MutableByteView(p, header), total,
-                       wire::ip_protocol::kAh, static_cast<std::uint16_t>(seq));
+    write_outer_header(sa, ds_field, MutableByteView(p, header), total, wire::ip_protocol::kAh,
+                       static_cast<std::uint16_t>(seq));
   } else {
-    std::memcpy(p, ip_packet.data(), header);
+    std::memmove(p, ip_packet.data(), header);
     p[inner.next_header_offset] = wire::ip_protocol::kAh;
     wire::update_ip_length(MutableByteView(p, total), inner.family, total);
   }
@@ -174,7 +178,6 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   wire::store_be32(ah + 4, sa.spi());
   wire::store_be32(ah + 8, static_cast<std::uint32_t>(seq));
   std::memset(ah + wire::kAhFixedLength, 0, ah_length - wire::kAhFixedLength);
-  std::memmove(ah + ah_length, payload.data(), payload.size());  // callers may encapsulate in place
 
   std::array<std::uint8_t, kMaxHeaderBeforeAh> scratch;
   if (!zeroed_header_copy(ByteView(p, header), outer_family, scratch)) return drop(sa, DropReason::Malformed);
@@ -182,14 +185,14 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
   const bool esn = sa.params().extended_sequence_numbers;
   if (!sa.integrity()->compute({ByteView(scratch.data(), header), ByteView(ah, wire::kAhFixedLength),
-                                ByteView(kZeros.data(), ah_length - wire::kAhFixedLength), payload,
+                                ByteView(kZeros.data(), ah_length - wire::kAhFixedLength), moved_payload,
                                 esn ? ByteView(seq_high) : ByteView()},
                                MutableByteView(ah + wire::kAhFixedLength, icv))) {
     return drop(sa, DropReason::Malformed);
   }
 
   sa.traffic().packets++;
-  sa.traffic().bytes += payload.size();
+  sa.traffic().bytes += moved_payload.size();
   PacketResult result{true, DropReason::Malformed, total, header, time_event};
   LifetimeEvent use_event = sa.lifetime().on_packet(payload.size(), now);
   if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;

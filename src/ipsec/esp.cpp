@@ -171,7 +171,7 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
                        udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp,
                        static_cast<std::uint16_t>(seq));
   } else {
-    std::memcpy(p, ip_packet.data(), outer_header);
+    std::memmove(p, ip_packet.data(), outer_header);
     p[inner.next_header_offset] = udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp;
     wire::update_ip_length(MutableByteView(p, total), inner.family, total);
   }

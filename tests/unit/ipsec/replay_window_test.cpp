@@ -378,7 +378,9 @@ struct ModelCase {
 class ReplayWindowModel : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(ReplayWindowModel, MatchesReferenceOverRandomTraffic) {
-  const auto [requested, esn] = GetParam();
+  // Plain variables, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  const std::uint32_t requested = GetParam().size;
+  const bool esn = GetParam().esn;
   ReplayWindow window(requested, esn);
   const std::uint32_t size = window.size();
   ReferenceWindow model(size, esn);

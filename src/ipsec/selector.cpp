@@ -91,9 +91,13 @@ bool Selector::matches_outbound(const wire::IpPacketInfo& packet) const {
 }
 
 bool Selector::matches_inbound(const wire::IpPacketInfo& packet) const {
+  // ICMP type/code are not ports: RFC 4301 §4.4.1.1 packs the type into the "local port" and the
+  // code into the "remote port" selector whichever way the message travels.
+  const bool icmp = packet.protocol == wire::ip_protocol::kIcmp || packet.protocol == wire::ip_protocol::kIcmpv6;
   return local.contains(packet.destination) && remote.contains(packet.source) &&
          (protocol == 0 || protocol == packet.protocol) &&
-         ports_match(*this, packet, packet.destination_port, packet.source_port);
+         (icmp ? ports_match(*this, packet, packet.source_port, packet.destination_port)
+               : ports_match(*this, packet, packet.destination_port, packet.source_port));
 }
 
 namespace {

@@ -269,6 +269,15 @@ TEST(Selector, IcmpTypeAndCodeUseThePortFields) {
   s.remote_ports = PortRange{0, 0};  // code 0
   EXPECT_TRUE(s.matches_outbound(packet("192.0.2.5", "198.51.100.9", ip_protocol::kIcmp, 8, 0)));
   EXPECT_FALSE(s.matches_outbound(packet("192.0.2.5", "198.51.100.9", ip_protocol::kIcmp, 0, 0)));
+  // Inbound too the type is held against the local-port selector and the code against the remote
+  // one (RFC 4301 §4.4.1.1): unlike TCP/UDP ports they are not swapped.
+  EXPECT_TRUE(s.matches_inbound(packet("198.51.100.9", "192.0.2.5", ip_protocol::kIcmp, 8, 0)));
+  EXPECT_FALSE(s.matches_inbound(packet("198.51.100.9", "192.0.2.5", ip_protocol::kIcmp, 0, 8)));
+  s.protocol = ip_protocol::kUdp;
+  s.local_ports = PortRange{500, 500};
+  s.remote_ports = PortRange{4500, 4500};
+  EXPECT_TRUE(s.matches_inbound(packet("198.51.100.9", "192.0.2.5", ip_protocol::kUdp, 4500, 500)));
+  EXPECT_FALSE(s.matches_inbound(packet("198.51.100.9", "192.0.2.5", ip_protocol::kUdp, 500, 4500)));
 }
 
 TEST(Selector, ToStringMentionsEverything) {

@@ -118,20 +118,11 @@ std::size_t ah_length_for(std::size_t icv, IpFamily family) {
   return (raw + align - 1) / align * align;
 }
 
-PacketResult drop(SecurityAssociation& sa, DropReason reason) {
-  sa.drops().count(reason);
-  return PacketResult::dropped(reason);
-}
-
 }  // namespace
 
 PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
-  LifetimeEvent time_event = sa.lifetime().on_time(now);
-  if (sa.lifetime().expired()) {
-    PacketResult r = drop(sa, DropReason::Expired);
-    r.lifetime_event = time_event;
-    return r;
-  }
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   auto parsed = wire::parse_ip_packet(ip_packet);
   if (!parsed) return drop(sa, DropReason::Malformed);
   const wire::IpPacketInfo& inner = *parsed;
@@ -148,13 +139,9 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   if (total > out.size()) return drop(sa, DropReason::BufferTooSmall);
   if (header > kMaxHeaderBeforeAh || !fits_ip_length(outer_family, total)) return drop(sa, DropReason::Malformed);
 
-  const bool already_exhausted = sa.sequence_exhausted();
-  const auto seq_opt = sa.next_sequence();
-  if (!seq_opt) {
-    PacketResult r = drop(sa, DropReason::SequenceExhausted);
-    if (!already_exhausted) r.lifetime_event = LifetimeEvent::Expired;  // reported once per SA
-    return r;
-  }
+  PacketResult refused;
+  const auto seq_opt = take_sequence(sa, refused);
+  if (!seq_opt) return refused;
   const std::uint64_t seq = *seq_opt;
   std::uint8_t* p = out.data();
 
@@ -191,22 +178,13 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
     return drop(sa, DropReason::Malformed);
   }
 
-  sa.traffic().packets++;
-  sa.traffic().bytes += moved_payload.size();
-  PacketResult result{true, DropReason::Malformed, total, header, time_event};
-  LifetimeEvent use_event = sa.lifetime().on_packet(payload.size(), now);
-  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
-  return result;
+  return packet_done(sa, total, header, moved_payload.size(), time_event, now);
 }
 
 PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t ah_offset,
                             MutableByteView out, TimePoint now) {
-  LifetimeEvent time_event = sa.lifetime().on_time(now);
-  if (sa.lifetime().expired()) {
-    PacketResult r = drop(sa, DropReason::Expired);
-    r.lifetime_event = time_event;
-    return r;
-  }
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   auto outer = wire::parse_ip_packet(ip_packet);
   if (!outer || outer->protocol != wire::ip_protocol::kAh || ah_offset != outer->header_length ||
       ah_offset > kMaxHeaderBeforeAh || outer->total_length < ah_offset + wire::kAhFixedLength) {
@@ -223,12 +201,7 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
   if (wire::load_be32(ah + 4) != sa.spi()) return drop(sa, DropReason::UnknownSpi);
 
   const ReplayWindow::CheckResult replay = sa.replay_window().check(wire::load_be32(ah + 8));
-  switch (replay.verdict) {
-    case ReplayWindow::Verdict::Ok: break;
-    case ReplayWindow::Verdict::Replayed: return drop(sa, DropReason::Replay);
-    case ReplayWindow::Verdict::TooOld: return drop(sa, DropReason::TooOld);
-    case ReplayWindow::Verdict::Zero: return drop(sa, DropReason::Malformed);
-  }
+  if (auto reason = replay_drop(replay.verdict)) return drop(sa, *reason);
   const std::uint64_t seq = replay.sequence;
   const ByteView payload(ah + ah_length, outer->total_length - ah_offset - ah_length);
   // Refuse before verifying: a packet that cannot be delivered must not use up its number.
@@ -269,12 +242,7 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
     wire::update_ip_length(MutableByteView(out.data(), result_length), outer->family, result_length);
   }
 
-  sa.traffic().packets++;
-  sa.traffic().bytes += payload.size();
-  PacketResult result{true, DropReason::Malformed, result_length, 0, time_event};
-  LifetimeEvent use_event = sa.lifetime().on_packet(payload.size(), now);
-  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
-  return result;
+  return packet_done(sa, result_length, 0, payload.size(), time_event, now);
 }
 
 }  // namespace cygnet::ipsec

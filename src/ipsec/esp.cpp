@@ -64,20 +64,11 @@ void build_aead_nonce(std::uint8_t* nonce, ByteView salt, const std::uint8_t* iv
   std::memcpy(nonce + kAeadSaltLength, iv, 8);
 }
 
-PacketResult drop(SecurityAssociation& sa, DropReason reason) {
-  sa.drops().count(reason);
-  return PacketResult::dropped(reason);
-}
-
 }  // namespace
 
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
-  LifetimeEvent time_event = sa.lifetime().on_time(now);
-  if (sa.lifetime().expired()) {
-    PacketResult r = drop(sa, DropReason::Expired);
-    r.lifetime_event = time_event;
-    return r;
-  }
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   auto parsed = wire::parse_ip_packet(ip_packet);
   if (!parsed) return drop(sa, DropReason::Malformed);
   const IpPacketInfo& inner = *parsed;
@@ -101,14 +92,9 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
   const IpFamily outer_family = tunnel ? sa.params().local_address.family() : inner.family;
   if (!fits_ip_length(outer_family, total)) return drop(sa, DropReason::Malformed);  // too big to send
 
-  const bool already_exhausted = sa.sequence_exhausted();
-  const auto seq_opt = sa.next_sequence();
-  if (!seq_opt) {
-    PacketResult r = drop(sa, DropReason::SequenceExhausted);
-    // The SA can send no more: as good as expired. Reported once per SA, like lifetimes.
-    if (!already_exhausted) r.lifetime_event = LifetimeEvent::Expired;
-    return r;
-  }
+  PacketResult refused;
+  const auto seq_opt = take_sequence(sa, refused);
+  if (!seq_opt) return refused;
   const std::uint64_t seq = *seq_opt;
   const bool esn = sa.params().extended_sequence_numbers;
   std::uint8_t* p = out.data();
@@ -180,22 +166,13 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
                             sa.params().local_address.bytes(), sa.params().remote_address.bytes());
   }
 
-  sa.traffic().packets++;
-  sa.traffic().bytes += payload.size();
-  PacketResult result{true, DropReason::Malformed, total, esp_offset, time_event};
-  LifetimeEvent use_event = sa.lifetime().on_packet(payload.size(), now);
-  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
-  return result;
+  return packet_done(sa, total, esp_offset, payload.size(), time_event, now);
 }
 
 PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
                              MutableByteView out, TimePoint now) {
-  LifetimeEvent time_event = sa.lifetime().on_time(now);
-  if (sa.lifetime().expired()) {
-    PacketResult r = drop(sa, DropReason::Expired);
-    r.lifetime_event = time_event;
-    return r;
-  }
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   auto outer = wire::parse_ip_packet(ip_packet);
   if (!outer || esp_offset < outer->header_length || esp_offset > outer->total_length) {
     return drop(sa, DropReason::Malformed);
@@ -214,12 +191,7 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
 
   // Replay check first: cheap, and it infers the ESN high half the ICV needs.
   const ReplayWindow::CheckResult replay = sa.replay_window().check(wire::load_be32(esp + 4));
-  switch (replay.verdict) {
-    case ReplayWindow::Verdict::Ok: break;
-    case ReplayWindow::Verdict::Replayed: return drop(sa, DropReason::Replay);
-    case ReplayWindow::Verdict::TooOld: return drop(sa, DropReason::TooOld);
-    case ReplayWindow::Verdict::Zero: return drop(sa, DropReason::Malformed);  // never valid (RFC 4303 §3.3.3)
-  }
+  if (auto reason = replay_drop(replay.verdict)) return drop(sa, *reason);
   const std::uint64_t seq = replay.sequence;
   const bool esn = sa.params().extended_sequence_numbers;
   const bool tunnel = sa.mode() == Mode::Tunnel;
@@ -290,12 +262,7 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
     wire::update_ip_length(MutableByteView(out.data(), result_length), outer->family, result_length);
   }
 
-  sa.traffic().packets++;
-  sa.traffic().bytes += payload_length;
-  PacketResult result{true, DropReason::Malformed, result_length, 0, time_event};
-  LifetimeEvent use_event = sa.lifetime().on_packet(payload_length, now);
-  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
-  return result;
+  return packet_done(sa, result_length, 0, payload_length, time_event, now);
 }
 
 }  // namespace cygnet::ipsec

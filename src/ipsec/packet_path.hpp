@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
+#include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
 #include "wire/ip_packet.hpp"
 
@@ -47,6 +49,58 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
     h.traffic_class = ds_field;
     wire::write_ipv6_header(out, h);
   }
+}
+
+// --- steps every ESP/AH encapsulation and decapsulation shares ---
+
+// Counts a drop on the SA and returns it as the packet's result.
+inline PacketResult drop(SecurityAssociation& sa, DropReason reason, LifetimeEvent event = LifetimeEvent::None) {
+  sa.drops().count(reason);
+  PacketResult r = PacketResult::dropped(reason);
+  r.lifetime_event = event;
+  return r;
+}
+
+// First step of every packet: time-based lifetime check. Returns the drop if the SA is past its
+// hard lifetime; otherwise stores any time event (Rekey) to report with the packet.
+inline std::optional<PacketResult> refuse_if_expired(SecurityAssociation& sa, TimePoint now, LifetimeEvent& time_event) {
+  time_event = sa.lifetime().on_time(now);
+  if (sa.lifetime().expired()) return drop(sa, DropReason::Expired, time_event);
+  return std::nullopt;
+}
+
+// Next outbound sequence number, or the drop when the space is used up: the SA can send no more,
+// as good as expired, which is reported once per SA like lifetimes (RFC 4303 §3.3.3).
+inline std::optional<std::uint64_t> take_sequence(SecurityAssociation& sa, PacketResult& refused) {
+  const bool already_exhausted = sa.sequence_exhausted();
+  auto seq = sa.next_sequence();
+  if (!seq) {
+    refused = drop(sa, DropReason::SequenceExhausted,
+                   already_exhausted ? LifetimeEvent::None : LifetimeEvent::Expired);
+  }
+  return seq;
+}
+
+// The drop a replay verdict calls for, or nullopt when the packet may proceed to the ICV check.
+inline std::optional<DropReason> replay_drop(ReplayWindow::Verdict verdict) {
+  switch (verdict) {
+    case ReplayWindow::Verdict::Ok: return std::nullopt;
+    case ReplayWindow::Verdict::Replayed: return DropReason::Replay;
+    case ReplayWindow::Verdict::TooOld: return DropReason::TooOld;
+    case ReplayWindow::Verdict::Zero: return DropReason::Malformed;  // never valid (RFC 4303 §3.3.3)
+  }
+  return DropReason::Malformed;
+}
+
+// Last step of a processed packet: count it and report the lifetime event it caused, if any.
+inline PacketResult packet_done(SecurityAssociation& sa, std::size_t length, std::size_t protocol_offset,
+                                std::size_t payload_bytes, LifetimeEvent time_event, TimePoint now) {
+  sa.traffic().packets++;
+  sa.traffic().bytes += payload_bytes;
+  PacketResult result{true, DropReason::Malformed, length, protocol_offset, time_event};
+  LifetimeEvent use_event = sa.lifetime().on_packet(payload_bytes, now);
+  if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
+  return result;
 }
 
 }  // namespace cygnet::ipsec

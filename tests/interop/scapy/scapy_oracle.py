@@ -48,8 +48,11 @@ try:
     from scapy.layers.inet6 import IPv6
     from scapy.layers.ipsec import AH, ESP, AUTH_ALGOS, CRYPT_ALGOS, IPSecIntegrityError, \
         SecurityAssociation
+    # Without python3-cryptography scapy imports fine but knows only NULL algorithms.
+    import cryptography  # noqa: F401
 except ImportError as exc:  # pragma: no cover - reported by the C++ test
-    sys.stderr.write("scapy_oracle: cannot import scapy (%s); run scripts/bootstrap\n" % exc)
+    sys.stderr.write("scapy_oracle: cannot import scapy or python3-cryptography (%s); "
+                     "run scripts/bootstrap\n" % exc)
     sys.exit(3)
 finally:
     sys.stdout = _real_stdout

@@ -19,6 +19,7 @@
 #include "ipsec/esp.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
+#include "unit/ipsec/packet_assertions.hpp"
 #include "unit/ipsec/test_packets.hpp"
 #include "wire/ip_packet.hpp"
 
@@ -40,49 +41,24 @@ constexpr std::uint8_t kAh = wire::ip_protocol::kAh;
 
 const std::vector<std::string> kAhSuites = {"sha1", "sha256", "sha384", "sha512"};
 
-std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& c : n) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
-  }
-  return n;
-}
+using test::param_name;
 
 Processed encap(SecurityAssociation& sa, ByteView packet, TimePoint now = kT0) {
   return test::run_into_buffer(packet, [&](MutableByteView out) { return ah_encapsulate(sa, packet, out, now); });
 }
 
 Processed decap(SecurityAssociation& sa, ByteView packet, std::size_t offset, TimePoint now = kT0) {
-  return test::run_into_buffer(packet,
-                               [&](MutableByteView out) { return ah_decapsulate(sa, packet, offset, out, now); });
+  return test::decapsulate_with(ah_decapsulate, sa, packet, offset, now);
 }
 
 ::testing::AssertionResult dropped_as(SecurityAssociation& sa, ByteView packet, std::size_t offset, DropReason want,
                                       TimePoint now = kT0) {
-  const DropCounters before = sa.drops();
-  const std::uint64_t packets_before = sa.traffic().packets;
-  Processed d = decap(sa, packet, offset, now);
-  if (d.result.ok) return ::testing::AssertionFailure() << "accepted; expected drop " << drop_reason_name(want);
-  if (d.result.drop != want) {
-    return ::testing::AssertionFailure() << "dropped as " << drop_reason_name(d.result.drop) << ", expected "
-                                         << drop_reason_name(want);
-  }
-  if (sa.drops()[want] != before[want] + 1 || sa.drops().total() != before.total() + 1) {
-    return ::testing::AssertionFailure() << "drop not counted exactly once under " << drop_reason_name(want);
-  }
-  if (sa.traffic().packets != packets_before) return ::testing::AssertionFailure() << "dropped packet counted as traffic";
-  return ::testing::AssertionSuccess();
+  return test::dropped_as_with(ah_decapsulate, sa, packet, offset, want, now);
 }
 
 ::testing::AssertionResult decaps_to(SecurityAssociation& sa, ByteView packet, std::size_t offset, ByteView expected,
                                      TimePoint now = kT0) {
-  Processed d = decap(sa, packet, offset, now);
-  if (!d.result.ok) return ::testing::AssertionFailure() << "dropped: " << drop_reason_name(d.result.drop);
-  if (!std::equal(d.bytes.begin(), d.bytes.end(), expected.begin(), expected.end())) {
-    return ::testing::AssertionFailure() << "output differs:\n  got  " << to_hex(d.bytes) << "\n  want "
-                                         << to_hex(expected);
-  }
-  return ::testing::AssertionSuccess();
+  return test::decaps_to_with(ah_decapsulate, sa, packet, offset, expected, now);
 }
 
 // ------------------------------------------------------------------ independent ICV (RFC 4302)

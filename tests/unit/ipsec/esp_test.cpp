@@ -21,6 +21,7 @@
 #include "ipsec/drop_reason.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
+#include "unit/ipsec/packet_assertions.hpp"
 #include "unit/ipsec/test_packets.hpp"
 #include "wire/ip_packet.hpp"
 
@@ -44,53 +45,26 @@ const std::vector<std::string> kEspSuites = {
     "aes128-sha256", "aes192-sha384", "aes256-sha512", "aes128-sha1", "3des-sha256", "null-sha256",
 };
 
-std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& c : n) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
-  }
-  return n;
-}
+using test::param_name;
 
 Processed encap(SecurityAssociation& sa, ByteView packet, TimePoint now = kT0) {
   return test::run_into_buffer(packet, [&](MutableByteView out) { return esp_encapsulate(sa, packet, out, now); });
 }
 
 Processed decap(SecurityAssociation& sa, ByteView packet, std::size_t offset, TimePoint now = kT0) {
-  return test::run_into_buffer(packet,
-                               [&](MutableByteView out) { return esp_decapsulate(sa, packet, offset, out, now); });
+  return test::decapsulate_with(esp_decapsulate, sa, packet, offset, now);
 }
 
 // Decapsulates and expects a drop for `want`, counted exactly once.
 ::testing::AssertionResult dropped_as(SecurityAssociation& sa, ByteView packet, std::size_t offset, DropReason want,
                                       TimePoint now = kT0) {
-  const DropCounters before = sa.drops();
-  const std::uint64_t packets_before = sa.traffic().packets;
-  Processed d = decap(sa, packet, offset, now);
-  if (d.result.ok) return ::testing::AssertionFailure() << "accepted; expected drop " << drop_reason_name(want);
-  if (d.result.drop != want) {
-    return ::testing::AssertionFailure() << "dropped as " << drop_reason_name(d.result.drop) << ", expected "
-                                         << drop_reason_name(want);
-  }
-  if (sa.drops()[want] != before[want] + 1 || sa.drops().total() != before.total() + 1) {
-    return ::testing::AssertionFailure() << "drop not counted exactly once under " << drop_reason_name(want);
-  }
-  if (sa.traffic().packets != packets_before) return ::testing::AssertionFailure() << "dropped packet counted as traffic";
-  return ::testing::AssertionSuccess();
+  return test::dropped_as_with(esp_decapsulate, sa, packet, offset, want, now);
 }
 
 // Decapsulates and expects exactly `inner` back.
-::testing::AssertionResult decaps_to(SecurityAssociation& sa, ByteView packet, std::size_t offset, ByteView inner,
+::testing::AssertionResult decaps_to(SecurityAssociation& sa, ByteView packet, std::size_t offset, ByteView expected,
                                      TimePoint now = kT0) {
-  Processed d = decap(sa, packet, offset, now);
-  if (!d.result.ok) return ::testing::AssertionFailure() << "dropped: " << drop_reason_name(d.result.drop);
-  if (d.result.length != inner.size()) {
-    return ::testing::AssertionFailure() << "length " << d.result.length << ", expected " << inner.size();
-  }
-  if (!std::equal(d.bytes.begin(), d.bytes.end(), inner.begin(), inner.end())) {
-    return ::testing::AssertionFailure() << "output differs:\n  got  " << to_hex(d.bytes) << "\n  want " << to_hex(inner);
-  }
-  return ::testing::AssertionSuccess();
+  return test::decaps_to_with(esp_decapsulate, sa, packet, offset, expected, now);
 }
 
 // ------------------------------------------------------------------ paths

@@ -10,6 +10,7 @@
 #include "crypto/hmac.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ipsec/lifetime.hpp"
+#include "ipsec/replay_window.hpp"
 #include "ipsec/selector.hpp"
 #include "wire/ip_address.hpp"
 
@@ -67,7 +68,7 @@ struct SaParameters {
   bool allow_encryption_without_integrity = false;
 
   bool extended_sequence_numbers = false;
-  std::uint32_t replay_window = 1024;  // inbound only; 0 turns anti-replay off
+  std::uint32_t replay_window = kDefaultReplayWindow;  // inbound only; 0 turns anti-replay off
   LifetimeLimits lifetime;
   Selector selector;  // traffic this SA carries (checked on inbound)
   std::string name;   // for status and events, e.g. "site-b/net"

@@ -116,7 +116,7 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
     return d;
   }
   auto inner = wire::parse_ip_packet(ByteView(out.data(), o.result.length));
-  if (!inner || !sa.params().selector.matches_inbound(*inner)) {
+  if (!inner || !sa.params().carries_inbound(*inner)) {
     sa.drops().count(DropReason::PolicyMismatch);
     InboundOutcome d = drop_inbound(DropReason::PolicyMismatch, handle);
     d.result = o.result;

@@ -22,4 +22,11 @@ std::string EncryptionTransform::name() const {
   return "?";
 }
 
+bool SaParameters::carries_inbound(const wire::IpPacketInfo& inner) const {
+  if (selector.matches_inbound(inner)) return true;
+  for (const Selector& s : extra_selectors)
+    if (s.matches_inbound(inner)) return true;
+  return false;
+}
+
 }  // namespace cygnet::ipsec

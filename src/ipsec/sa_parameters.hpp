@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/aead.hpp"
 #include "crypto/block_cipher.hpp"
@@ -71,6 +72,9 @@ struct SaParameters {
   std::uint32_t replay_window = kDefaultReplayWindow;  // inbound only; 0 turns anti-replay off
   LifetimeLimits lifetime;
   Selector selector;  // traffic this SA carries (checked on inbound)
+  // Further selector pairs of the same SA (an IKEv2 CHILD SA may carry several TSi × TSr pairs).
+  std::vector<Selector> extra_selectors;
+  bool carries_inbound(const wire::IpPacketInfo& inner) const;
   std::string name;   // for status and events, e.g. "site-b/net"
 };
 

@@ -1,0 +1,81 @@
+// Asymmetric keys for IKE authentication (RFC 7427 digital signatures): RSA (signing with PSS),
+// ECDSA (P-256/384/521) and Ed25519, loaded from PEM; sign and verify with a named hash.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.hpp"
+#include "crypto/hmac.hpp"
+
+namespace cygnet::crypto {
+
+enum class KeyType : std::uint8_t { Rsa, EcdsaP256, EcdsaP384, EcdsaP521, Ed25519 };
+const char* key_type_name(KeyType t);  // "RSA", "ECDSA-P256", ..., "Ed25519"
+
+// How a signature is made. Ed25519 ignores the hash (it is "Identity" in RFC 7427 terms).
+enum class SignatureScheme : std::uint8_t {
+  RsaPss,          // RSASSA-PSS, MGF1 with the same hash, salt length = hash length (RFC 8247 §3.2)
+  RsaPkcs1v15,     // verify only, for peers that still use it
+  Ecdsa,           // DER-encoded (r, s), as RFC 7427 carries it
+  Ed25519,
+};
+
+class PublicKey {
+ public:
+  ~PublicKey();
+  PublicKey(PublicKey&&) noexcept;
+  PublicKey& operator=(PublicKey&&) noexcept;
+  PublicKey(const PublicKey&);  // shares the underlying EVP_PKEY (reference counted)
+  PublicKey& operator=(const PublicKey&);
+
+  static std::optional<PublicKey> from_pem(std::string_view pem);
+  static std::optional<PublicKey> from_der_spki(ByteView der);  // SubjectPublicKeyInfo
+
+  KeyType type() const { return type_; }
+  std::size_t bits() const;
+  Bytes der_spki() const;  // SubjectPublicKeyInfo DER (CERTREQ hashes, key identifiers)
+  // False on a bad signature or a scheme that does not fit the key; never throws.
+  bool verify(SignatureScheme scheme, HashAlgorithm hash, ByteView data, ByteView signature) const;
+
+  struct Impl;
+  explicit PublicKey(std::shared_ptr<Impl> impl);
+  const std::shared_ptr<Impl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+  KeyType type_ = KeyType::Rsa;
+};
+
+class PrivateKey {
+ public:
+  ~PrivateKey();
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+  PrivateKey(const PrivateKey&) = delete;
+  PrivateKey& operator=(const PrivateKey&) = delete;
+
+  // PEM "PRIVATE KEY" / "RSA PRIVATE KEY" / "EC PRIVATE KEY" (unencrypted). nullopt when unreadable.
+  static std::optional<PrivateKey> from_pem(std::string_view pem);
+  // Fresh keys (tests, `cygnetctl` helpers). rsa_bits only for KeyType::Rsa.
+  static PrivateKey generate(KeyType type, unsigned rsa_bits = 2048);
+
+  KeyType type() const { return type_; }
+  PublicKey public_key() const;
+  std::string to_pem() const;  // PKCS#8 PEM (tests write keys to files; never logged)
+  // Throws CryptoError on failure.
+  Bytes sign(SignatureScheme scheme, HashAlgorithm hash, ByteView data) const;
+
+  struct Impl;
+  const std::unique_ptr<Impl>& impl() const { return impl_; }
+
+ private:
+  PrivateKey();
+  std::unique_ptr<Impl> impl_;
+  KeyType type_ = KeyType::Rsa;
+};
+
+}  // namespace cygnet::crypto

@@ -1,0 +1,67 @@
+// What the IKE engine needs to know about one connection and its children: the typed form of a
+// `[connections.NAME]` table (src/config builds it from TOML; tests build it directly).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.hpp"
+#include "crypto/secure_bytes.hpp"
+#include "crypto/signature.hpp"
+#include "crypto/x509.hpp"
+#include "ike/identity.hpp"
+#include "ipsec/sa_parameters.hpp"
+#include "wire/ikev2_message.hpp"
+#include "wire/ip_address.hpp"
+
+namespace cygnet::ike {
+
+enum class AuthKind : std::uint8_t { Psk, PublicKey };
+enum class StartAction : std::uint8_t { None, Trap, Start };
+enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
+
+const char* auth_kind_name(AuthKind k);        // "psk", "pubkey"
+const char* start_action_name(StartAction a);  // "none", "trap", "start"
+
+struct ChildSettings {
+  std::string name;
+  ipsec::Mode mode = ipsec::Mode::Tunnel;
+  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
+  // Empty = the host's own outer address (transport mode, or a host-to-net tunnel).
+  std::vector<wire::IpPrefix> local_ts;
+  std::vector<wire::IpPrefix> remote_ts;
+  // ESP or AH proposals (protocol Esp/Ah); a key exchange transform in them means PFS on rekey.
+  std::vector<wire::ikev2::Proposal> proposals;
+  Seconds lifetime{3600};        // hard limit; rekeyed at ~90 % minus jitter
+  std::uint64_t life_bytes = 0;    // hard limits; 0 = none; soft (rekey) at 90 %
+  std::uint64_t life_packets = 0;
+  std::uint32_t replay_window = ipsec::kDefaultReplayWindow;
+};
+
+struct ConnectionSettings {
+  std::string name;
+  int ike_version = 2;
+  std::vector<wire::IpAddress> local_addrs;   // empty = any local address
+  std::vector<wire::IpAddress> remote_addrs;  // empty = "%any": responder only
+  std::uint16_t remote_port = 500;
+  Identity local_id;
+  Identity remote_id;  // any = accept every authenticated identity
+  AuthKind auth = AuthKind::Psk;
+  crypto::SecureBytes psk;
+  std::shared_ptr<const crypto::PrivateKey> private_key;  // pubkey auth
+  std::optional<crypto::Certificate> certificate;         // ours, sent in CERT
+  std::vector<crypto::Certificate> ca_certificates;       // trust anchors for the peer's
+  std::vector<wire::ikev2::Proposal> ike_proposals;       // protocol Ike
+  StartAction start_action = StartAction::None;
+  Seconds dpd_delay{30};      // 0 = no liveness checks
+  Seconds ike_lifetime{4 * 3600};  // hard; IKE SA rekeyed at ~90 % minus jitter
+  Encapsulation encapsulation = Encapsulation::Auto;
+  bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)
+  bool aggressive = false;    // IKEv1 only
+  std::vector<ChildSettings> children;
+};
+
+}  // namespace cygnet::ike

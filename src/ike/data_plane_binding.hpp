@@ -1,0 +1,50 @@
+// Applies the engine's data-plane actions to an ipsec::DataPlane and maps data plane facts (an
+// acquire on a policy, a lifetime event on an SA) back to the engine's names. Shared by the daemon
+// and the simulator so both install SAs the same way.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ike/engine.hpp"
+#include "ipsec/data_plane.hpp"
+
+namespace cygnet::ike {
+
+class DataPlaneBinding {
+ public:
+  explicit DataPlaneBinding(ipsec::DataPlane& data_plane) : data_plane_(data_plane) {}
+
+  // InstallChildSa, RemoveChildSa, InstallTrapPolicy, RemoveTrapPolicy; other actions are ignored.
+  // Returns an error text when an action could not be applied (e.g. an inbound SPI clash).
+  std::optional<std::string> apply(const Action& action);
+
+  // "connection/child" of the PROTECT policy that caused an Acquire outcome.
+  std::optional<std::pair<std::string, std::string>> acquire_target(ipsec::PolicyId policy) const;
+  // The CHILD SA an SA handle belongs to (for lifetime events reported by packet results).
+  std::optional<ChildSaId> child_of(ipsec::SaHandle sa) const;
+  // The data plane SA handles of an installed CHILD SA (for counters in status output).
+  struct Handles {
+    ipsec::SaHandle inbound = 0;
+    ipsec::SaHandle outbound = 0;
+  };
+  std::optional<Handles> handles_of(ChildSaId id) const;
+
+ private:
+  struct InstalledChild {
+    std::string connection;
+    std::string child;
+    Handles handles;
+    std::vector<ipsec::PolicyId> policies;
+  };
+  ipsec::DataPlane& data_plane_;
+  std::map<ChildSaId, InstalledChild> children_;
+  // Policies per "connection/child": shared by trap policies and successive CHILD SAs, so a rekey
+  // only rebinds the outbound SA (no moment without a policy).
+  std::map<std::pair<std::string, std::string>, std::vector<ipsec::PolicyId>> policies_;
+};
+
+}  // namespace cygnet::ike

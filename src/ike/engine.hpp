@@ -1,0 +1,230 @@
+// The IKEv2 engine (RFC 7296), sans-I/O: events in (a datagram at time T, a timer, an acquire from
+// the data plane, an operator's up/down), actions out (datagrams, CHILD SAs and policies to install
+// or remove, structured events). No sockets, threads or clock reads: `now` is always passed in.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/time.hpp"
+#include "crypto/x509.hpp"
+#include "ike/connection_settings.hpp"
+#include "ike/random_source.hpp"
+#include "ipsec/sa_parameters.hpp"
+#include "ipsec/selector.hpp"
+#include "wire/ip_address.hpp"
+
+namespace cygnet::ike {
+
+struct Endpoint {
+  wire::IpAddress address;
+  std::uint16_t port = 500;
+  std::string to_string() const;  // "192.0.2.1[500]"
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+using IkeSaId = std::uint64_t;    // engine-local, never reused
+using ChildSaId = std::uint64_t;  // engine-local, never reused
+
+struct EngineOptions {
+  // Responder: above this many half-open IKE SAs, IKE_SA_INIT requests must carry a COOKIE.
+  std::size_t cookie_threshold = 20;
+  Seconds half_open_timeout{30};
+  // Retransmission: first after retransmit_timeout, then × retransmit_base each time; give up
+  // (delete the IKE SA, event RetransmitGaveUp) after retransmit_tries retransmissions.
+  Milliseconds retransmit_timeout{1000};
+  double retransmit_base = 1.8;
+  unsigned retransmit_tries = 5;
+  // IKE messages (IKE_AUTH and later) larger than this are sent as RFC 7383 fragments when the
+  // peer announced support. IPv4 default per RFC 7383 §2.5.1.
+  std::size_t max_datagram = 1280;
+  double rekey_jitter = 0.1;  // rekeys happen at 90 % of the lifetime minus up to this fraction more
+  // Wall-clock time at steady time `steady_origin`, for certificate validity checks.
+  crypto::WallClock wall_origin = std::chrono::system_clock::now();
+  TimePoint steady_origin = TimePoint{};
+};
+
+// --- Actions ---------------------------------------------------------------------------------
+
+// A UDP datagram to send from `local` to `remote`. For port 4500 the payload already starts with
+// the 4-byte non-ESP marker.
+struct SendDatagram {
+  Endpoint local;
+  Endpoint remote;
+  Bytes payload;
+};
+
+// A CHILD SA pair to install (make-before-break: `replaces`, when set, is removed by a separate
+// RemoveChildSa later, after the new pair carries traffic). Install both SAs in the SAD and point
+// the PROTECT policies for `selectors` at the outbound SA.
+struct InstallChildSa {
+  ChildSaId id = 0;
+  IkeSaId ike_sa = 0;
+  std::string connection;
+  std::string child;
+  ipsec::SaParameters inbound;
+  ipsec::SaParameters outbound;
+  std::vector<ipsec::Selector> selectors;  // local/remote pairs, as in the SAs' selectors
+  std::optional<ChildSaId> replaces;
+};
+
+struct RemoveChildSa {
+  ChildSaId id = 0;
+  std::string connection;
+  std::string child;
+};
+
+// start_action = "trap": PROTECT policies with no SA yet; a matching packet triggers an acquire.
+struct InstallTrapPolicy {
+  std::string connection;
+  std::string child;
+  std::vector<ipsec::Selector> selectors;
+  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
+  ipsec::Mode mode = ipsec::Mode::Tunnel;
+};
+struct RemoveTrapPolicy {
+  std::string connection;
+  std::string child;
+};
+
+enum class EventType : std::uint8_t {
+  IkeSaEstablished,
+  IkeSaRekeyed,
+  IkeSaDeleted,
+  ChildSaEstablished,
+  ChildSaRekeyed,
+  ChildSaDeleted,
+  NoProposalChosen,        // either side; detail says what each offered and what was missing
+  TsUnacceptable,
+  AuthenticationFailed,    // wrong PSK, bad signature, untrusted/expired certificate, wrong ID
+  InvalidKeRetry,          // responder asked for another group; retrying
+  CookieRequested,         // responder is under load; retrying with its cookie
+  PeerDead,                // liveness check unanswered: SAs removed
+  RetransmitGaveUp,
+  MalformedMessage,
+  InitialContact,          // peer restarted: its older IKE SAs removed
+  Error,                   // anything else, in words
+};
+const char* event_type_name(EventType t);  // "ike-sa-established", ...
+
+struct Event {
+  EventType type = EventType::Error;
+  std::string connection;         // empty when not known (e.g. a malformed datagram)
+  std::optional<IkeSaId> ike_sa;
+  std::optional<ChildSaId> child_sa;
+  std::string detail;             // human-readable; never key material
+};
+
+using Action = std::variant<SendDatagram, InstallChildSa, RemoveChildSa, InstallTrapPolicy,
+                            RemoveTrapPolicy, Event>;
+
+// --- Status ----------------------------------------------------------------------------------
+
+enum class IkeSaState : std::uint8_t { Connecting, Established, Rekeying, Deleting };
+const char* ike_sa_state_name(IkeSaState s);
+
+struct ChildSaStatus {
+  ChildSaId id = 0;
+  std::string child;
+  std::uint32_t inbound_spi = 0;
+  std::uint32_t outbound_spi = 0;
+  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
+  ipsec::Mode mode = ipsec::Mode::Tunnel;
+  std::string algorithms;                  // "aes256gcm16", "aes128-sha256-x25519"
+  std::vector<ipsec::Selector> selectors;
+  Seconds age{0};
+  std::optional<Seconds> rekey_in;         // time until the scheduled rekey
+  bool udp_encapsulated = false;
+};
+
+struct IkeSaStatus {
+  IkeSaId id = 0;
+  std::string connection;
+  IkeSaState state = IkeSaState::Connecting;
+  bool initiator = false;
+  std::uint64_t initiator_spi = 0;
+  std::uint64_t responder_spi = 0;
+  Endpoint local;
+  Endpoint remote;
+  std::string local_id;
+  std::string remote_id;
+  std::string algorithms;                  // "aes256gcm16-prfsha256-x25519"
+  bool nat_detected = false;               // either side behind a NAT → ESP in UDP
+  Seconds age{0};
+  std::optional<Seconds> rekey_in;
+  std::vector<ChildSaStatus> children;
+};
+
+struct ConnectionStatus {
+  std::string name;
+  StartAction start_action = StartAction::None;
+  std::vector<IkeSaStatus> ike_sas;
+};
+
+struct EngineCounters {
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t retransmissions = 0;
+  std::uint64_t malformed = 0;            // dropped: unparsable or failed SK integrity
+  std::uint64_t unknown_spi = 0;          // dropped: no IKE SA for the SPIs
+  std::uint64_t duplicate_requests = 0;   // answered from the response cache
+  std::uint64_t cookies_sent = 0;
+  std::uint64_t ike_sas_established = 0;
+  std::uint64_t child_sas_established = 0;
+  std::uint64_t ike_sas_rekeyed = 0;
+  std::uint64_t child_sas_rekeyed = 0;
+  std::uint64_t authentication_failures = 0;
+  std::uint64_t no_proposal_chosen = 0;
+};
+
+// --- The engine ------------------------------------------------------------------------------
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {}, std::shared_ptr<RandomSource> random = system_random());
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Configuration. add_connection applies start_action (start → initiate, trap → trap policies).
+  // Returns false (and emits an Error event) for an unusable setting, e.g. no proposals.
+  bool add_connection(ConnectionSettings settings, TimePoint now);
+  // Deletes the connection's SAs (Delete sent), removes its trap policies.
+  bool remove_connection(std::string_view name, TimePoint now);
+  std::vector<std::string> connection_names() const;
+
+  // Operator: initiate every child of a connection / delete its SAs. False if the name is unknown.
+  bool up(std::string_view connection, TimePoint now);
+  bool down(std::string_view connection, TimePoint now);
+
+  // A UDP datagram for the IKE ports. `local` is the address/port it arrived on.
+  void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView udp_payload, TimePoint now);
+  // The data plane matched a trap policy of this child with no SA: negotiate it (once).
+  void on_acquire(std::string_view connection, std::string_view child, TimePoint now);
+  // The data plane reported a byte/packet limit of an installed CHILD SA: soft → rekey, hard →
+  // delete.
+  void on_child_sa_soft_limit(ChildSaId id, TimePoint now);
+  void on_child_sa_hard_limit(ChildSaId id, TimePoint now);
+  // Runs everything due at `now` (retransmissions, rekeys, expiries, liveness checks).
+  void on_timer(TimePoint now);
+  // When on_timer must next run (nullopt: nothing scheduled).
+  std::optional<TimePoint> next_deadline() const;
+
+  // Actions accumulated since the last call, in order.
+  std::vector<Action> take_actions();
+
+  std::vector<ConnectionStatus> status(TimePoint now) const;
+  const EngineCounters& counters() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cygnet::ike

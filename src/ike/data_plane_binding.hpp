@@ -18,7 +18,7 @@ class DataPlaneBinding {
  public:
   explicit DataPlaneBinding(ipsec::DataPlane& data_plane) : data_plane_(data_plane) {}
 
-  // InstallChildSa, RemoveChildSa, InstallTrapPolicy, RemoveTrapPolicy; other actions are ignored.
+  // InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy, RemoveTrapPolicy; other actions are ignored.
   // Returns an error text when an action could not be applied (e.g. an inbound SPI clash).
   std::optional<std::string> apply(const Action& action);
 

@@ -45,6 +45,8 @@ struct EngineOptions {
   // peer announced support. IPv4 default per RFC 7383 §2.5.1.
   std::size_t max_datagram = 1280;
   double rekey_jitter = 0.1;  // rekeys happen at 90 % of the lifetime minus up to this fraction more
+  // After a rekeyed CHILD SA is deleted, its inbound SA stays this long for packets in flight.
+  Seconds old_sa_grace{2};
   // Wall-clock time at steady time `steady_origin`, for certificate validity checks.
   crypto::WallClock wall_origin = std::chrono::system_clock::now();
   TimePoint steady_origin = TimePoint{};
@@ -72,6 +74,15 @@ struct InstallChildSa {
   ipsec::SaParameters outbound;
   std::vector<ipsec::Selector> selectors;  // local/remote pairs, as in the SAs' selectors
   std::optional<ChildSaId> replaces;
+  // false: install both SAs (inbound works at once) but leave the policies on the old outbound SA
+  // until an ActivateChildSa — the responder of a rekey does this, since its peer may not have the
+  // new inbound SA until our response arrives.
+  bool route_outbound = true;
+};
+
+// Point the policies of this CHILD SA's connection/child at its outbound SA.
+struct ActivateChildSa {
+  ChildSaId id = 0;
 };
 
 struct RemoveChildSa {
@@ -121,8 +132,8 @@ struct Event {
   std::string detail;             // human-readable; never key material
 };
 
-using Action = std::variant<SendDatagram, InstallChildSa, RemoveChildSa, InstallTrapPolicy,
-                            RemoveTrapPolicy, Event>;
+using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa,
+                            InstallTrapPolicy, RemoveTrapPolicy, Event>;
 
 // --- Status ----------------------------------------------------------------------------------
 

@@ -35,6 +35,10 @@ class KeyExchange {
  public:
   // Generates a fresh private key. Throws CryptoError on an OpenSSL failure.
   explicit KeyExchange(DhGroup group);
+  // For known-answer tests only (RFC 5903 §8, RFC 7748 §6): a fixed private key — a big-endian
+  // exponent (MODP) or scalar padded to the field size (ECP), or the raw RFC 7748 scalar (32/56
+  // bytes). Never use it for a real exchange. Throws CryptoError on a malformed key.
+  KeyExchange(DhGroup group, ByteView private_key);
   ~KeyExchange();
   KeyExchange(KeyExchange&&) noexcept;
   KeyExchange& operator=(KeyExchange&&) noexcept;

@@ -28,6 +28,7 @@ struct Header {
 
   bool is_response() const { return (flags & kFlagResponse) != 0; }
   bool from_initiator() const { return (flags & kFlagInitiator) != 0; }
+  friend bool operator==(const Header&, const Header&) = default;
 };
 
 // --- SA payload (§3.3) ---
@@ -48,17 +49,20 @@ struct Proposal {
 
 struct SaPayload {
   std::vector<Proposal> proposals;
+  friend bool operator==(const SaPayload&, const SaPayload&) = default;
 };
 
 struct KePayload {
   std::uint16_t group = 0;  // KeyExchangeId
   Bytes data;
+  friend bool operator==(const KePayload&, const KePayload&) = default;
 };
 
 // IDi and IDr share this layout; Payload's alternative says which one it is.
 struct IdPayload {
   IdType type = IdType::Ipv4Address;
   Bytes data;
+  friend bool operator==(const IdPayload&, const IdPayload&) = default;
 };
 struct IdInitiatorPayload : IdPayload {};
 struct IdResponderPayload : IdPayload {};
@@ -66,20 +70,24 @@ struct IdResponderPayload : IdPayload {};
 struct CertPayload {
   CertEncoding encoding = CertEncoding::X509Signature;
   Bytes data;  // DER
+  friend bool operator==(const CertPayload&, const CertPayload&) = default;
 };
 
 struct CertReqPayload {
   CertEncoding encoding = CertEncoding::X509Signature;
   Bytes data;  // concatenated SHA-1 hashes of CA subject public key info (20 bytes each)
+  friend bool operator==(const CertReqPayload&, const CertReqPayload&) = default;
 };
 
 struct AuthPayload {
   AuthMethod method = AuthMethod::SharedKeyMic;
   Bytes data;  // for DigitalSignature: 1-byte ASN.1 length, AlgorithmIdentifier, signature
+  friend bool operator==(const AuthPayload&, const AuthPayload&) = default;
 };
 
 struct NoncePayload {
   Bytes data;  // 16..256 bytes (checked by the engine, not the codec)
+  friend bool operator==(const NoncePayload&, const NoncePayload&) = default;
 };
 
 struct NotifyPayload {
@@ -87,16 +95,19 @@ struct NotifyPayload {
   Bytes spi;
   NotifyType type = NotifyType::InitialContact;  // any 16-bit value may appear
   Bytes data;
+  friend bool operator==(const NotifyPayload&, const NotifyPayload&) = default;
 };
 
 struct DeletePayload {
   ProtocolId protocol = ProtocolId::Ike;
   std::uint8_t spi_size = 0;  // 0 for IKE, 4 for AH/ESP
   std::vector<Bytes> spis;    // each spi_size bytes
+  friend bool operator==(const DeletePayload&, const DeletePayload&) = default;
 };
 
 struct VendorIdPayload {
   Bytes data;
+  friend bool operator==(const VendorIdPayload&, const VendorIdPayload&) = default;
 };
 
 struct TrafficSelector {
@@ -111,6 +122,7 @@ struct TrafficSelector {
 
 struct TsPayload {
   std::vector<TrafficSelector> selectors;
+  friend bool operator==(const TsPayload&, const TsPayload&) = default;
 };
 struct TsInitiatorPayload : TsPayload {};
 struct TsResponderPayload : TsPayload {};
@@ -119,6 +131,7 @@ struct TsResponderPayload : TsPayload {};
 struct EncryptedPayload {
   PayloadType first_inner = PayloadType::None;
   Bytes body;  // IV | ciphertext (inner payloads, padding, pad length) | ICV, as on the wire
+  friend bool operator==(const EncryptedPayload&, const EncryptedPayload&) = default;
 };
 
 // SKF (RFC 7383 §2.5): first_inner is non-zero only in fragment 1.
@@ -127,16 +140,19 @@ struct EncryptedFragmentPayload {
   std::uint16_t fragment_number = 1;
   std::uint16_t total_fragments = 1;
   Bytes body;  // IV | ciphertext | ICV
+  friend bool operator==(const EncryptedFragmentPayload&, const EncryptedFragmentPayload&) = default;
 };
 
 struct ConfigAttribute {
   std::uint16_t type = 0;  // 15-bit attribute type
   Bytes value;
+  friend bool operator==(const ConfigAttribute&, const ConfigAttribute&) = default;
 };
 
 struct ConfigPayload {
   ConfigType type = ConfigType::Request;
   std::vector<ConfigAttribute> attributes;
+  friend bool operator==(const ConfigPayload&, const ConfigPayload&) = default;
 };
 
 // A payload type this codec does not know; kept (and re-serialised) verbatim.
@@ -144,6 +160,7 @@ struct UnknownPayload {
   std::uint8_t type = 0;
   bool critical = false;
   Bytes body;
+  friend bool operator==(const UnknownPayload&, const UnknownPayload&) = default;
 };
 
 using Payload =
@@ -160,6 +177,7 @@ const char* notify_name(NotifyType t);       // "NO_PROPOSAL_CHOSEN", ...; "UNKN
 struct Message {
   Header header;
   std::vector<Payload> payloads;  // in wire order; an SK/SKF payload, when present, is last
+  friend bool operator==(const Message&, const Message&) = default;
 };
 
 enum class ParseError : std::uint8_t {

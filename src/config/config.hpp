@@ -1,0 +1,61 @@
+// The daemon's configuration file (TOML shaped like strongSwan's swanctl.conf) turned into typed,
+// validated settings. All or nothing: any error means no Config, so a typo can never leave a
+// half-applied configuration behind. docs/configuration.md describes every key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ike/connection_settings.hpp"
+#include "wire/ip_address.hpp"
+
+namespace cygnet::config {
+
+struct DaemonSettings {
+  std::vector<wire::IpAddress> listen;  // empty = every local address
+  std::string control_socket = "/run/cygnet/cygnetd.sock";
+  std::string tun = "cygnet0";
+  std::string log_level = "info";  // trace | debug | info | warn | error | off
+};
+
+struct Config {
+  DaemonSettings daemon;
+  std::vector<ike::ConnectionSettings> connections;  // in file order
+  std::string source_path;
+};
+
+// One problem, located in the file. line/column are 1-based; 0 when the problem has no place in
+// the text (e.g. the file cannot be read).
+struct ConfigError {
+  std::string file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string message;
+
+  // "file:line:col: message", or "file: message" without a position.
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;     // set only when errors is empty
+  std::vector<ConfigError> errors;  // every problem found, in file order
+
+  bool ok() const { return config.has_value(); }
+  // One formatted error per line (for cygnetd and `cygnetctl check`).
+  std::string error_text() const;
+};
+
+// Reads and validates a file; relative psk_file/certificate paths are resolved against the
+// file's directory.
+LoadResult load_config_file(const std::string& path);
+
+// Validates TOML text. source_name is used in error messages; base_dir resolves relative paths
+// (psk_file, certificate, private_key, ca_certificates).
+LoadResult parse_config(std::string_view text, std::string source_name,
+                        const std::filesystem::path& base_dir);
+
+}  // namespace cygnet::config

@@ -1,0 +1,837 @@
+#include "config/validate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "config/duration.hpp"
+#include "config/file_reading.hpp"
+#include "ike/algorithms.hpp"
+#include "ike/identity.hpp"
+#include "ipsec/replay_window.hpp"
+
+namespace cygnet::config {
+namespace {
+
+constexpr std::size_t kMaxSecretFileSize = 64 * 1024;
+constexpr std::size_t kMaxPemFileSize = 1024 * 1024;
+constexpr std::size_t kMaxProposals = 64;
+constexpr std::size_t kMaxNameLength = 64;
+constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
+constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
+
+constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
+constexpr std::array<std::string_view, 4> kDaemonKeys{"listen", "control_socket", "tun",
+                                                      "log_level"};
+constexpr std::array<std::string_view, 20> kConnectionKeys{
+    "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
+    "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
+    "private_key",  "ca_certificates", "ike_proposals", "start_action", "dpd_delay",
+    "ike_lifetime", "encapsulation", "allow_legacy", "aggressive",      "children"};
+constexpr std::array<std::string_view, 11> kChildKeys{
+    "name",          "mode",         "protocol", "local_ts",   "remote_ts",    "esp_proposals",
+    "ah_proposals",  "lifetime",     "life_bytes", "life_packets", "replay_window"};
+
+template <typename E>
+struct Choice {
+  std::string_view text;
+  E value;
+};
+constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
+    {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
+constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
+    {{"none", ike::StartAction::None},
+     {"trap", ike::StartAction::Trap},
+     {"start", ike::StartAction::Start}}};
+constexpr std::array<Choice<ike::Encapsulation>, 2> kEncapsulationChoices{
+    {{"auto", ike::Encapsulation::Auto}, {"udp", ike::Encapsulation::ForceUdp}}};
+constexpr std::array<Choice<ipsec::Mode>, 2> kModeChoices{
+    {{"tunnel", ipsec::Mode::Tunnel}, {"transport", ipsec::Mode::Transport}}};
+constexpr std::array<Choice<ipsec::IpsecProtocol>, 2> kProtocolChoices{
+    {{"esp", ipsec::IpsecProtocol::Esp}, {"ah", ipsec::IpsecProtocol::Ah}}};
+constexpr std::array<Choice<std::string_view>, 6> kLogLevelChoices{{{"trace", "trace"},
+                                                                    {"debug", "debug"},
+                                                                    {"info", "info"},
+                                                                    {"warn", "warn"},
+                                                                    {"error", "error"},
+                                                                    {"off", "off"}}};
+
+const char* describe_type(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none: return "nothing";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+  }
+  return "an unknown type";
+}
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+const char* family_name(wire::IpFamily family) {
+  return family == wire::IpFamily::V4 ? "IPv4" : "IPv6";
+}
+
+// Levenshtein distance, for "did you mean" on unknown keys (keys are short).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_key(std::string_view unknown, std::span<const std::string_view> known) {
+  std::string_view best;
+  std::size_t best_distance = 3;  // more than two edits away is a different word, not a typo
+  for (std::string_view candidate : known) {
+    const std::size_t distance = edit_distance(unknown, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return std::string(best);
+}
+
+template <typename E, std::size_t N>
+std::string list_choices(const std::array<Choice<E>, N>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i > 0) out += i + 1 == N ? " or " : ", ";
+    out += "\"" + std::string(choices[i].text) + "\"";
+  }
+  return out;
+}
+
+// An address or traffic selector with its place in the file, for the family consistency checks.
+struct Located {
+  wire::IpFamily family;
+  std::string text;
+  const toml::node* node;
+};
+
+struct TextEntry {
+  std::string text;
+  const toml::node* node;
+};
+
+class Validator {
+ public:
+  Validator(const std::string& source_name, const std::filesystem::path& base_dir,
+            std::vector<ConfigError>& errors)
+      : source_name_(source_name), base_dir_(base_dir), errors_(errors) {}
+
+  Config build(const toml::table& root) {
+    Config config;
+    config.source_path = source_name_;
+    check_keys(root, kTopLevelKeys, "the top level");
+    if (const toml::node* daemon = root.get("daemon")) {
+      if (const toml::table* table = table_or_error(*daemon, "daemon")) {
+        config.daemon = daemon_settings(*table);
+      }
+    }
+    if (const toml::node* connections = root.get("connections")) {
+      if (const toml::table* table = table_or_error(*connections, "connections")) {
+        for (auto&& [key, node] : *table) {
+          const std::string name(key.str());
+          if (!is_valid_name(name)) {
+            error(key.source(), "connection name " + in_quotes(name) +
+                                    " must be 1 to 64 letters, digits, '-', '_' or '.'");
+            continue;
+          }
+          const toml::table* settings = node.as_table();
+          if (settings == nullptr) {
+            error(node, "connection " + in_quotes(name) + " must be a table ([connections." + name +
+                            "]), not " + describe_type(node.type()));
+            continue;
+          }
+          config.connections.push_back(connection(name, *settings));
+        }
+      }
+    }
+    return config;
+  }
+
+ private:
+  // ---- reporting ----
+  void error(const toml::source_region& where, std::string message) {
+    errors_.push_back(ConfigError{source_name_, where.begin.line, where.begin.column,
+                                  std::move(message)});
+  }
+  void error(const toml::node& node, std::string message) { error(node.source(), std::move(message)); }
+
+  void check_keys(const toml::table& table, std::span<const std::string_view> known,
+                  const std::string& scope) {
+    for (auto&& [key, node] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+      std::string message = "unknown key " + in_quotes(key.str()) + " in " + scope;
+      const std::string suggestion = closest_key(key.str(), known);
+      if (!suggestion.empty()) message += " (did you mean " + in_quotes(suggestion) + "?)";
+      error(key.source(), std::move(message));
+    }
+  }
+
+  // ---- typed access: absent → nullptr/nullopt silently; wrong type → error and nullptr ----
+  const toml::table* table_or_error(const toml::node& node, std::string_view key) {
+    if (const toml::table* table = node.as_table()) return table;
+    error(node, in_quotes(key) + " must be a table, not " + describe_type(node.type()));
+    return nullptr;
+  }
+
+  const toml::node* typed(const toml::table& table, std::string_view key, toml::node_type type) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return nullptr;
+    if (node->type() != type) {
+      error(*node, in_quotes(key) + " must be " + describe_type(type) + ", not " +
+                       describe_type(node->type()));
+      return nullptr;
+    }
+    return node;
+  }
+
+  std::optional<std::string> string_at(const toml::table& table, std::string_view key) {
+    const toml::node* node = typed(table, key, toml::node_type::string);
+    if (node == nullptr) return std::nullopt;
+    return node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer_at(const toml::table& table, std::string_view key) {
+    const toml::node* node = typed(table, key, toml::node_type::integer);
+    if (node == nullptr) return std::nullopt;
+    return node->as_integer()->get();
+  }
+
+  std::optional<bool> bool_at(const toml::table& table, std::string_view key) {
+    const toml::node* node = typed(table, key, toml::node_type::boolean);
+    if (node == nullptr) return std::nullopt;
+    return node->as_boolean()->get();
+  }
+
+  std::optional<std::vector<TextEntry>> strings_at(const toml::table& table, std::string_view key) {
+    const toml::node* node = typed(table, key, toml::node_type::array);
+    if (node == nullptr) return std::nullopt;
+    std::vector<TextEntry> entries;
+    bool all_strings = true;
+    for (const toml::node& element : *node->as_array()) {
+      if (const auto* text = element.as_string()) {
+        entries.push_back(TextEntry{text->get(), &element});
+      } else {
+        error(element, "entries of " + in_quotes(key) + " must be strings, not " +
+                           describe_type(element.type()));
+        all_strings = false;
+      }
+    }
+    if (!all_strings) return std::nullopt;
+    return entries;
+  }
+
+  template <typename E, std::size_t N>
+  std::optional<E> choice_at(const toml::table& table, std::string_view key,
+                             const std::array<Choice<E>, N>& choices) {
+    const std::optional<std::string> text = string_at(table, key);
+    if (!text) return std::nullopt;
+    for (const Choice<E>& choice : choices) {
+      if (choice.text == *text) return choice.value;
+    }
+    error(*table.get(key), in_quotes(key) + " must be " + list_choices(choices) + ", not \"" + *text +
+                               "\"");
+    return std::nullopt;
+  }
+
+  std::optional<Seconds> duration_at(const toml::table& table, std::string_view key,
+                                     bool zero_allowed) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    DurationParse parsed;
+    if (const auto* integer = node->as_integer()) {
+      parsed = duration_from_seconds(integer->get());
+    } else if (const auto* text = node->as_string()) {
+      parsed = parse_duration(text->get());
+    } else {
+      error(*node, in_quotes(key) + " must be a duration such as \"30s\", \"15m\", \"4h\" or \"1d\", not " +
+                       describe_type(node->type()));
+      return std::nullopt;
+    }
+    if (!parsed.value) {
+      error(*node, in_quotes(key) + ": " + parsed.error);
+      return std::nullopt;
+    }
+    if (!zero_allowed && parsed.value->count() == 0) {
+      error(*node, in_quotes(key) + " must be longer than zero");
+      return std::nullopt;
+    }
+    return parsed.value;
+  }
+
+  std::optional<std::uint64_t> count_at(const toml::table& table, std::string_view key) {
+    const std::optional<std::int64_t> value = integer_at(table, key);
+    if (!value) return std::nullopt;
+    if (*value < 0) {
+      error(*table.get(key), in_quotes(key) + " cannot be negative (0 means no limit)");
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(*value);
+  }
+
+  // ---- [daemon] ----
+  DaemonSettings daemon_settings(const toml::table& table) {
+    DaemonSettings daemon;
+    check_keys(table, kDaemonKeys, "[daemon]");
+    if (const auto entries = strings_at(table, "listen")) {
+      for (const TextEntry& entry : *entries) {
+        const std::optional<wire::IpAddress> address = wire::IpAddress::parse(entry.text);
+        if (!address) {
+          error(*entry.node, "'listen': " + in_quotes(entry.text) + " is not an IP address");
+        } else if (std::find(daemon.listen.begin(), daemon.listen.end(), *address) !=
+                   daemon.listen.end()) {
+          error(*entry.node, "'listen': " + in_quotes(entry.text) + " is listed twice");
+        } else {
+          daemon.listen.push_back(*address);
+        }
+      }
+    }
+    if (const auto socket = string_at(table, "control_socket")) {
+      const toml::node& node = *table.get("control_socket");
+      if (socket->empty() || socket->front() != '/') {
+        error(node, "'control_socket' must be an absolute path, not \"" + *socket + "\"");
+      } else if (socket->size() > kMaxUnixSocketPath) {
+        error(node, "'control_socket' is longer than the " + std::to_string(kMaxUnixSocketPath) +
+                        " bytes a Unix socket path can hold");
+      } else {
+        daemon.control_socket = *socket;
+      }
+    }
+    if (const auto tun = string_at(table, "tun")) {
+      const bool bad_character = std::any_of(tun->begin(), tun->end(), [](char c) {
+        return c == '/' || c == ':' || c == '%' || c <= ' ' || c == '\x7f';
+      });
+      if (tun->empty() || tun->size() > kMaxInterfaceName || bad_character || *tun == "." ||
+          *tun == "..") {
+        error(*table.get("tun"),
+              "'tun' must be an interface name of 1 to 15 characters without '/', ':', '%' or "
+              "spaces, not \"" + *tun + "\"");
+      } else {
+        daemon.tun = *tun;
+      }
+    }
+    if (const auto level = choice_at(table, "log_level", kLogLevelChoices)) {
+      daemon.log_level = std::string(*level);
+    }
+    return daemon;
+  }
+
+  // ---- [connections.NAME] ----
+  ike::ConnectionSettings connection(const std::string& name, const toml::table& table) {
+    ike::ConnectionSettings c;
+    c.name = name;
+    const std::string scope = "connection " + in_quotes(name);
+    check_keys(table, kConnectionKeys, scope);
+
+    if (const auto version = integer_at(table, "ike_version")) {
+      if (*version != 1 && *version != 2) {
+        error(*table.get("ike_version"),
+              "'ike_version' must be 1 (IKEv1) or 2 (IKEv2), not " + std::to_string(*version));
+      } else {
+        c.ike_version = static_cast<int>(*version);
+      }
+    }
+    std::vector<Located> local_addrs = addresses(table, "local_addrs", c.local_addrs);
+    std::vector<Located> remote_addrs = addresses(table, "remote_addrs", c.remote_addrs);
+    if (!local_addrs.empty() && !remote_addrs.empty()) {
+      const bool common_family = std::any_of(
+          local_addrs.begin(), local_addrs.end(), [&remote_addrs](const Located& local) {
+            return std::any_of(remote_addrs.begin(), remote_addrs.end(),
+                               [&local](const Located& remote) { return remote.family == local.family; });
+          });
+      if (!common_family) {
+        error(*table.get("remote_addrs"),
+              "'remote_addrs' and 'local_addrs' have no address family in common");
+      }
+    }
+    if (const auto port = integer_at(table, "remote_port")) {
+      if (*port < 1 || *port > 65535) {
+        error(*table.get("remote_port"),
+              "'remote_port' must be between 1 and 65535, not " + std::to_string(*port));
+      } else {
+        c.remote_port = static_cast<std::uint16_t>(*port);
+      }
+    }
+    if (const auto legacy = bool_at(table, "allow_legacy")) c.allow_legacy = *legacy;
+    if (const auto aggressive = bool_at(table, "aggressive")) {
+      c.aggressive = *aggressive;
+      if (*aggressive && c.ike_version != 1) {
+        error(*table.get("aggressive"),
+              "'aggressive' = true is an IKEv1 exchange mode; this connection uses IKEv2 "
+              "(ike_version = 2)");
+      }
+    }
+
+    // Authentication: the keys of the other method are refused, so a half-edited connection
+    // (psk left behind after switching to certificates) is noticed.
+    const std::optional<ike::AuthKind> auth = choice_at(table, "auth", kAuthChoices);
+    if (!table.contains("auth")) {
+      error(table.source(), scope + " needs 'auth' = \"psk\" or \"pubkey\"");
+    }
+    if (auth) {
+      c.auth = *auth;
+      if (*auth == ike::AuthKind::Psk) {
+        refuse_keys(table, {"certificate", "private_key", "ca_certificates"}, "pubkey");
+        psk_settings(table, scope, c);
+      } else {
+        refuse_keys(table, {"psk", "psk_file"}, "psk");
+        pubkey_settings(table, scope, c);
+      }
+    }
+    identities(table, scope, auth, c);
+
+    c.ike_proposals = proposals(table, "ike_proposals", wire::ikev2::ProtocolId::Ike,
+                                c.allow_legacy, ike::default_ike_proposals());
+    if (const auto action = choice_at(table, "start_action", kStartActionChoices)) {
+      c.start_action = *action;
+      if (*action != ike::StartAction::None && c.remote_addrs.empty()) {
+        error(*table.get("start_action"),
+              "'start_action' = \"" + *table.get("start_action")->value<std::string>() +
+                  "\" needs a peer to initiate to, but 'remote_addrs' is %any (only "
+                  "\"none\" can answer any peer)");
+      }
+    }
+    if (const auto delay = duration_at(table, "dpd_delay", /*zero_allowed=*/true)) {
+      c.dpd_delay = *delay;
+    }
+    if (const auto lifetime = duration_at(table, "ike_lifetime", /*zero_allowed=*/false)) {
+      c.ike_lifetime = *lifetime;
+    }
+    if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
+      c.encapsulation = *encapsulation;
+    }
+    children(table, scope, local_addrs, remote_addrs, c);
+    if (c.start_action == ike::StartAction::Trap && c.children.empty() &&
+        table.contains("start_action")) {
+      error(*table.get("start_action"),
+            "'start_action' = \"trap\" installs the policies of the children, but " + scope +
+                " has none");
+    }
+    return c;
+  }
+
+  void refuse_keys(const toml::table& table, std::initializer_list<std::string_view> keys,
+                   std::string_view method) {
+    for (std::string_view key : keys) {
+      if (const toml::node* node = table.get(key)) {
+        error(*node, in_quotes(key) + " is only used with 'auth' = \"" + std::string(method) + "\"");
+      }
+    }
+  }
+
+  // "%any" alone (or an empty array) = any address; anything else must be IP addresses.
+  std::vector<Located> addresses(const toml::table& table, std::string_view key,
+                                 std::vector<wire::IpAddress>& out) {
+    std::vector<Located> located;
+    const auto entries = strings_at(table, key);
+    if (!entries) return located;
+    for (const TextEntry& entry : *entries) {
+      if (entry.text == "%any") {
+        if (entries->size() != 1) {
+          error(*entry.node, in_quotes(key) + ": \"%any\" cannot be combined with addresses");
+        }
+        continue;
+      }
+      const std::optional<wire::IpAddress> address = wire::IpAddress::parse(entry.text);
+      if (!address) {
+        error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
+                               " is not an IP address (host names are not supported)");
+        continue;
+      }
+      out.push_back(*address);
+      located.push_back(Located{address->family(), entry.text, entry.node});
+    }
+    return located;
+  }
+
+  void psk_settings(const toml::table& table, const std::string& scope,
+                    ike::ConnectionSettings& c) {
+    const toml::node* inline_secret = table.get("psk");
+    const toml::node* file = table.get("psk_file");
+    if (inline_secret != nullptr && file != nullptr) {
+      error(*file, "give either 'psk' or 'psk_file', not both");
+      return;
+    }
+    if (inline_secret == nullptr && file == nullptr) {
+      error(table.source(), scope + " uses 'auth' = \"psk\" but has neither 'psk' nor 'psk_file'");
+      return;
+    }
+    if (inline_secret != nullptr) {
+      if (typed(table, "psk", toml::node_type::string) == nullptr) return;
+      // By reference: the secret is not copied into an unwiped std::string.
+      const std::string& secret = inline_secret->as_string()->get();
+      if (secret.empty()) {
+        error(*inline_secret, "'psk' is empty");
+        return;
+      }
+      c.psk = crypto::SecureBytes(
+          ByteView(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
+      return;
+    }
+    const std::optional<std::string> path_text = string_at(table, "psk_file");
+    if (!path_text) return;
+    const std::filesystem::path path = resolve_path(base_dir_, *path_text);
+    FileRead read = read_whole_file(path, kMaxSecretFileSize);
+    if (!read.contents) {
+      error(*file, "'psk_file': " + read.error);
+      return;
+    }
+    // Files written with echo or an editor end in one newline that is not part of the secret.
+    std::string_view secret = as_text(*read.contents);
+    if (!secret.empty() && secret.back() == '\n') secret.remove_suffix(1);
+    if (!secret.empty() && secret.back() == '\r') secret.remove_suffix(1);
+    if (secret.empty()) {
+      error(*file, "'psk_file': " + in_quotes(path.string()) + " holds an empty secret");
+      return;
+    }
+    c.psk = read.contents->slice(0, secret.size());
+  }
+
+  // Reads a PEM file named by `node`'s text; errors are reported at the node.
+  std::optional<crypto::SecureBytes> pem_file(const toml::node& node, std::string_view key,
+                                              const std::string& path_text) {
+    FileRead read = read_whole_file(resolve_path(base_dir_, path_text), kMaxPemFileSize);
+    if (!read.contents) {
+      error(node, in_quotes(key) + ": " + read.error);
+      return std::nullopt;
+    }
+    return std::move(read.contents);
+  }
+
+  void pubkey_settings(const toml::table& table, const std::string& scope,
+                       ike::ConnectionSettings& c) {
+    std::string missing;
+    for (std::string_view key : {"certificate", "private_key", "ca_certificates"}) {
+      if (!table.contains(key)) missing += (missing.empty() ? "" : ", ") + in_quotes(key);
+    }
+    if (!missing.empty()) {
+      error(table.source(), scope + " uses 'auth' = \"pubkey\" and needs " + missing);
+    }
+    if (const auto path = string_at(table, "certificate")) {
+      const toml::node& node = *table.get("certificate");
+      if (const auto pem = pem_file(node, "certificate", *path)) {
+        c.certificate = crypto::Certificate::from_pem(as_text(*pem));
+        if (!c.certificate) error(node, "'certificate': " + in_quotes(*path) + " holds no PEM certificate");
+      }
+    }
+    if (const auto path = string_at(table, "private_key")) {
+      const toml::node& node = *table.get("private_key");
+      if (const auto pem = pem_file(node, "private_key", *path)) {
+        std::optional<crypto::PrivateKey> key = crypto::PrivateKey::from_pem(as_text(*pem));
+        if (!key) {
+          error(node, "'private_key': " + in_quotes(*path) +
+                          " holds no readable private key (unencrypted PEM expected)");
+        } else {
+          c.private_key = std::make_shared<const crypto::PrivateKey>(std::move(*key));
+          if (c.certificate &&
+              c.certificate->public_key().der_spki() != c.private_key->public_key().der_spki()) {
+            error(node, "'private_key': " + in_quotes(*path) +
+                            " does not belong to the public key in 'certificate'");
+          }
+        }
+      }
+    }
+    if (const auto entries = strings_at(table, "ca_certificates")) {
+      if (entries->empty()) {
+        error(*table.get("ca_certificates"), "'ca_certificates' is empty: no peer could be trusted");
+      }
+      for (const TextEntry& entry : *entries) {
+        const auto pem = pem_file(*entry.node, "ca_certificates", entry.text);
+        if (!pem) continue;
+        std::vector<crypto::Certificate> bundle = crypto::Certificate::all_from_pem(as_text(*pem));
+        if (bundle.empty()) {
+          error(*entry.node, "'ca_certificates': " + in_quotes(entry.text) + " holds no PEM certificate");
+        }
+        for (crypto::Certificate& certificate : bundle) {
+          c.ca_certificates.push_back(std::move(certificate));
+        }
+      }
+    }
+  }
+
+  void identities(const toml::table& table, const std::string& scope,
+                  std::optional<ike::AuthKind> auth, ike::ConnectionSettings& c) {
+    const bool pubkey = auth == ike::AuthKind::PublicKey;
+    if (const auto text = string_at(table, "local_id")) {
+      const toml::node& node = *table.get("local_id");
+      const std::optional<ike::Identity> id = ike::Identity::parse(*text);
+      if (!id) {
+        error(node, "'local_id': cannot read \"" + *text +
+                        "\" as an identity (an address, FQDN, user@FQDN or DN such as "
+                        "\"CN=gw.example.com, O=Example\")");
+      } else if (id->any) {
+        error(node, "'local_id' cannot be %any: the peer needs to know who we are");
+      } else {
+        c.local_id = *id;
+        if (pubkey && c.certificate && !ike::certificate_matches_identity(*c.certificate, *id)) {
+          error(node, "'local_id' \"" + *text +
+                          "\" is neither the certificate's subject nor one of its "
+                          "subjectAltNames, so peers would refuse it");
+        }
+      }
+    } else if (!table.contains("local_id")) {
+      if (pubkey && c.certificate) {
+        // What the certificate proves: its subject (strongSwan's default as well).
+        c.local_id.type = wire::ikev2::IdType::DerAsn1Dn;
+        c.local_id.data = c.certificate->subject_der();
+      } else if (!c.local_addrs.empty()) {
+        c.local_id = ike::Identity::from_address(c.local_addrs.front());
+      } else if (!pubkey) {
+        error(table.source(), scope + " needs 'local_id': there is no local address to default to");
+      }
+    }
+    if (const auto text = string_at(table, "remote_id")) {
+      const std::optional<ike::Identity> id = ike::Identity::parse(*text);
+      if (!id) {
+        error(*table.get("remote_id"),
+              "'remote_id': cannot read \"" + *text +
+                  "\" as an identity (an address, FQDN, user@FQDN, DN or %any)");
+      } else {
+        c.remote_id = *id;
+      }
+    } else if (!table.contains("remote_id")) {
+      if (!c.remote_addrs.empty()) {
+        c.remote_id = ike::Identity::from_address(c.remote_addrs.front());
+      } else {
+        c.remote_id = any_identity();
+      }
+    }
+  }
+
+  static ike::Identity any_identity() {
+    if (std::optional<ike::Identity> any = ike::Identity::parse("%any")) return *any;
+    ike::Identity any;
+    any.any = true;
+    return any;
+  }
+
+  std::vector<wire::ikev2::Proposal> proposals(const toml::table& table, std::string_view key,
+                                               wire::ikev2::ProtocolId protocol, bool allow_legacy,
+                                               std::vector<wire::ikev2::Proposal> defaults) {
+    std::vector<wire::ikev2::Proposal> out;
+    if (!table.contains(key)) {
+      out = std::move(defaults);
+    } else {
+      const auto entries = strings_at(table, key);
+      if (!entries) return out;
+      if (entries->empty()) {
+        error(*table.get(key), in_quotes(key) + " is empty; leave it out to use the defaults");
+      } else if (entries->size() > kMaxProposals) {
+        error(*table.get(key), in_quotes(key) + " lists more than " + std::to_string(kMaxProposals) +
+                                   " proposals");
+        return out;
+      }
+      for (const TextEntry& entry : *entries) {
+        ike::ProposalParse parsed = ike::parse_proposal(entry.text, protocol, allow_legacy);
+        if (!parsed.proposal) {
+          error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) + ": " + parsed.error);
+          continue;
+        }
+        out.push_back(std::move(*parsed.proposal));
+      }
+    }
+    // Proposal numbers are 1-based and consecutive on the wire (RFC 7296 §3.3.1).
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i].number = static_cast<std::uint8_t>(i + 1);
+      out[i].protocol = protocol;
+    }
+    return out;
+  }
+
+  // ---- [[connections.NAME.children]] ----
+  void children(const toml::table& table, const std::string& scope,
+                const std::vector<Located>& local_addrs, const std::vector<Located>& remote_addrs,
+                ike::ConnectionSettings& c) {
+    const toml::node* node = table.get("children");
+    if (node == nullptr) return;
+    if (node->is_table()) {
+      error(*node, "'children' must be an array of tables: write [[connections." + c.name +
+                       ".children]] with name = \"...\" for each child");
+      return;
+    }
+    if (typed(table, "children", toml::node_type::array) == nullptr) return;
+    std::map<std::string, std::uint32_t> first_line;
+    for (const toml::node& element : *node->as_array()) {
+      const toml::table* child_table = element.as_table();
+      if (child_table == nullptr) {
+        error(element, std::string("entries of 'children' must be tables, not ") + describe_type(element.type()));
+        continue;
+      }
+      std::optional<ike::ChildSettings> settings =
+          child(*child_table, scope, local_addrs, remote_addrs, c);
+      if (!settings) continue;
+      const toml::node& name_node = *child_table->get("name");
+      const auto [it, inserted] = first_line.emplace(settings->name, name_node.source().begin.line);
+      if (!inserted) {
+        error(name_node, "child " + in_quotes(settings->name) + " is defined twice in " + scope +
+                             " (first on line " + std::to_string(it->second) + ")");
+        continue;
+      }
+      c.children.push_back(std::move(*settings));
+    }
+  }
+
+  std::optional<ike::ChildSettings> child(const toml::table& table, const std::string& connection_scope,
+                                          const std::vector<Located>& local_addrs,
+                                          const std::vector<Located>& remote_addrs,
+                                          const ike::ConnectionSettings& c) {
+    ike::ChildSettings child;
+    std::string scope = "a child of " + connection_scope;
+    const std::optional<std::string> name = string_at(table, "name");
+    bool named = false;
+    if (!table.contains("name")) {
+      error(table.source(), "every child of " + connection_scope + " needs a 'name'");
+    } else if (name && !is_valid_name(*name)) {
+      error(*table.get("name"),
+            "child name \"" + *name + "\" must be 1 to 64 letters, digits, '-', '_' or '.'");
+    } else if (name) {
+      child.name = *name;
+      scope = "child " + in_quotes(*name) + " of " + connection_scope;
+      named = true;
+    }
+    check_keys(table, kChildKeys, scope);
+
+    if (const auto mode = choice_at(table, "mode", kModeChoices)) child.mode = *mode;
+    if (const auto protocol = choice_at(table, "protocol", kProtocolChoices)) child.protocol = *protocol;
+    std::vector<Located> local_ts = prefixes(table, "local_ts", child.local_ts);
+    std::vector<Located> remote_ts = prefixes(table, "remote_ts", child.remote_ts);
+    check_families(local_ts, "local_ts", remote_ts, remote_addrs, "remote", scope);
+    check_families(remote_ts, "remote_ts", local_ts, local_addrs, "local", scope);
+
+    if (child.protocol == ipsec::IpsecProtocol::Esp) {
+      if (const toml::node* wrong = table.get("ah_proposals")) {
+        error(*wrong, "'ah_proposals' is for 'protocol' = \"ah\"; this child uses ESP "
+                      "('esp_proposals')");
+      }
+      child.proposals = proposals(table, "esp_proposals", wire::ikev2::ProtocolId::Esp,
+                                  c.allow_legacy, ike::default_esp_proposals());
+    } else {
+      if (const toml::node* wrong = table.get("esp_proposals")) {
+        error(*wrong, "'esp_proposals' is for 'protocol' = \"esp\"; this child uses AH "
+                      "('ah_proposals')");
+      }
+      child.proposals = proposals(table, "ah_proposals", wire::ikev2::ProtocolId::Ah,
+                                  c.allow_legacy, default_ah_proposals());
+    }
+    if (const auto lifetime = duration_at(table, "lifetime", /*zero_allowed=*/false)) {
+      child.lifetime = *lifetime;
+    }
+    if (const auto bytes = count_at(table, "life_bytes")) child.life_bytes = *bytes;
+    if (const auto packets = count_at(table, "life_packets")) child.life_packets = *packets;
+    if (const auto window = integer_at(table, "replay_window")) {
+      if (*window < 0 || *window > ipsec::kMaxReplayWindow) {
+        error(*table.get("replay_window"),
+              "'replay_window' must be between 0 (anti-replay off) and " +
+                  std::to_string(ipsec::kMaxReplayWindow) + ", not " + std::to_string(*window));
+      } else {
+        child.replay_window = static_cast<std::uint32_t>(*window);
+      }
+    }
+    if (!named) return std::nullopt;
+    return child;
+  }
+
+  static std::vector<wire::ikev2::Proposal> default_ah_proposals() {
+    ike::ProposalParse parsed = ike::parse_proposal("default", wire::ikev2::ProtocolId::Ah, false);
+    if (!parsed.proposal) return {};
+    return {std::move(*parsed.proposal)};
+  }
+
+  std::vector<Located> prefixes(const toml::table& table, std::string_view key,
+                                std::vector<wire::IpPrefix>& out) {
+    std::vector<Located> located;
+    const auto entries = strings_at(table, key);
+    if (!entries) return located;
+    for (const TextEntry& entry : *entries) {
+      const std::optional<wire::IpPrefix> prefix = wire::IpPrefix::parse(entry.text);
+      if (!prefix) {
+        error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
+                               " is not an address prefix such as \"198.51.100.0/24\"");
+        continue;
+      }
+      // IpPrefix::parse clears host bits; "198.51.100.7/24" is far more often a typo for a host
+      // or a network than a deliberate way to write the network.
+      const std::size_t slash = entry.text.find('/');
+      if (slash != std::string::npos) {
+        const auto address = wire::IpAddress::parse(std::string_view(entry.text).substr(0, slash));
+        if (address && *address != prefix->address) {
+          error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
+                                 " has host bits set (the network is " + prefix->to_string() + ")");
+          continue;
+        }
+      }
+      out.push_back(*prefix);
+      located.push_back(Located{prefix->address.family(), entry.text, entry.node});
+    }
+    return located;
+  }
+
+  // Every explicit selector on one side needs a partner of its family on the other side, where
+  // the other side is its own selectors or, when it lists none, its outer addresses (the SA then
+  // carries traffic of the host itself).
+  void check_families(const std::vector<Located>& ours, std::string_view our_key,
+                      const std::vector<Located>& their_ts, const std::vector<Located>& their_addrs,
+                      std::string_view their_side, const std::string& scope) {
+    const bool selectors = !their_ts.empty();
+    const std::vector<Located>& theirs = selectors ? their_ts : their_addrs;
+    if (theirs.empty()) return;  // the other side is "any address": nothing to compare with
+    for (const Located& entry : ours) {
+      const bool partner = std::any_of(theirs.begin(), theirs.end(), [&entry](const Located& other) {
+        return other.family == entry.family;
+      });
+      if (partner) continue;
+      const std::string other = selectors ? std::string(their_side) + "_ts"
+                                          : std::string(their_side) + "_addrs (the " +
+                                                std::string(their_side) + " side when " +
+                                                std::string(their_side) + "_ts is empty)";
+      error(*entry.node, in_quotes(our_key) + " " + in_quotes(entry.text) + " of " + scope + " is " +
+                             family_name(entry.family) + " but " + other + " has no " +
+                             family_name(entry.family) + " entry, so it could never match");
+    }
+  }
+
+  const std::string& source_name_;
+  const std::filesystem::path& base_dir_;
+  std::vector<ConfigError>& errors_;
+};
+
+}  // namespace
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+}
+
+Config build_config(const toml::table& root, const std::string& source_name,
+                    const std::filesystem::path& base_dir, std::vector<ConfigError>& errors) {
+  Validator validator(source_name, base_dir, errors);
+  return validator.build(root);
+}
+
+}  // namespace cygnet::config

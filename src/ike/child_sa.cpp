@@ -1,0 +1,70 @@
+#include "ike/child_sa.hpp"
+
+#include "ike/random_source.hpp"
+
+namespace cygnet::ike {
+
+namespace {
+
+ipsec::LifetimeLimits volume_limits(std::uint64_t bytes, std::uint64_t packets) {
+  // Time limits stay with the engine's timers (it rekeys before they matter); the data plane
+  // enforces volume: soft (rekey) at 90 %, hard at 100 %.
+  ipsec::LifetimeLimits limits;
+  limits.hard_bytes = bytes;
+  limits.soft_bytes = bytes - bytes / 10;
+  limits.hard_packets = packets;
+  limits.soft_packets = packets - packets / 10;
+  return limits;
+}
+
+ipsec::SaParameters one_direction(const ChildSaParameterInput& in, ipsec::Direction direction,
+                                  std::uint32_t spi, const crypto::SecureBytes& encryption_key,
+                                  const crypto::SecureBytes& integrity_key) {
+  const ChildSa& child = *in.child;
+  ipsec::SaParameters p;
+  p.spi = spi;
+  p.protocol = child.protocol;
+  p.mode = child.mode;
+  p.direction = direction;
+  p.local_address = in.local_address;
+  p.remote_address = in.remote_address;
+  if (child.protocol == ipsec::IpsecProtocol::Esp) p.udp_encapsulation = in.udp_encapsulation;
+  if (child.protocol == ipsec::IpsecProtocol::Esp) {
+    p.encryption = child.algorithms.encryption;
+    p.encryption_key = encryption_key;
+  }
+  p.integrity = child.algorithms.integrity;
+  if (p.integrity) p.integrity_key = integrity_key;
+  p.extended_sequence_numbers = child.algorithms.extended_sequence_numbers;
+  p.replay_window = direction == ipsec::Direction::Inbound ? in.replay_window : 0;
+  p.lifetime = volume_limits(in.life_bytes, in.life_packets);
+  if (!child.selectors.empty()) {
+    p.selector = child.selectors.front();
+    p.extra_selectors.assign(child.selectors.begin() + 1, child.selectors.end());
+  }
+  p.name = child.connection + "/" + child.child;
+  return p;
+}
+
+}  // namespace
+
+ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& in) {
+  const ChildSaKeys& k = *in.keys;
+  // Keys "_i" protect traffic from the exchange initiator to the exchange responder (§2.17).
+  const bool i = in.we_initiated_exchange;
+  ChildSaParameters out;
+  out.outbound = one_direction(in, ipsec::Direction::Outbound, in.child->outbound_spi,
+                               i ? k.encryption_i : k.encryption_r, i ? k.integrity_i : k.integrity_r);
+  out.inbound = one_direction(in, ipsec::Direction::Inbound, in.child->inbound_spi,
+                              i ? k.encryption_r : k.encryption_i, i ? k.integrity_r : k.integrity_i);
+  return out;
+}
+
+std::uint32_t random_child_spi(RandomSource& random) {
+  for (;;) {
+    const std::uint32_t spi = random.next_u32();
+    if (spi >= 256) return spi;
+  }
+}
+
+}  // namespace cygnet::ike

@@ -1,0 +1,75 @@
+// One CHILD SA as the engine tracks it (RFC 7296 §1.3, §2.17): the negotiated algorithms and keys,
+// both SPIs, the selectors, timers for rekey/expiry, and how it relates to a rekey (the SA it
+// replaces, or the SA that replaced it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.hpp"
+#include "ike/algorithms.hpp"
+#include "ike/engine.hpp"
+#include "ike/keys.hpp"
+#include "wire/ikev2_message.hpp"
+
+namespace cygnet::ike {
+
+enum class ChildSaState : std::uint8_t {
+  Installed,  // carrying traffic
+  Rekeyed,    // replaced by a newer CHILD SA; waiting for the Delete exchange or the grace period
+  Deleting,   // our Delete is outstanding
+};
+
+struct ChildSa {
+  ChildSaId id = 0;
+  IkeSaId ike_sa = 0;
+  std::string connection;
+  std::string child;
+  ChildSaState state = ChildSaState::Installed;
+  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
+  ipsec::Mode mode = ipsec::Mode::Tunnel;
+  std::uint32_t inbound_spi = 0;   // chosen by us
+  std::uint32_t outbound_spi = 0;  // chosen by the peer
+  ChildAlgorithms algorithms;
+  std::vector<wire::ikev2::TrafficSelector> local_ts;
+  std::vector<wire::ikev2::TrafficSelector> remote_ts;
+  std::vector<ipsec::Selector> selectors;
+  bool udp_encapsulated = false;
+  // Nonces of the exchange that created it (simultaneous rekey: the lowest nonce loses, §2.8.1).
+  Bytes nonce_i;
+  Bytes nonce_r;
+  bool created_by_us = false;  // we initiated the exchange that created it
+
+  TimePoint created{};
+  std::optional<TimePoint> rekey_at;
+  std::optional<TimePoint> expire_at;
+  std::optional<TimePoint> remove_at;  // old SA after a rekey: RemoveChildSa after the grace period
+  bool rekey_requested = false;        // a rekey is queued or in progress (once per SA)
+  std::optional<ChildSaId> replaced_by;
+  bool activation_pending = false;     // installed with route_outbound = false
+};
+
+// The engine's ipsec::SaParameters pair for a CHILD SA.
+struct ChildSaParameterInput {
+  const ChildSa* child = nullptr;
+  const ChildSaKeys* keys = nullptr;
+  bool we_initiated_exchange = false;  // the exchange initiator's outbound uses the _i keys
+  wire::IpAddress local_address;
+  wire::IpAddress remote_address;
+  std::optional<ipsec::UdpEncapsulation> udp_encapsulation;
+  std::uint64_t life_bytes = 0;
+  std::uint64_t life_packets = 0;
+  std::uint32_t replay_window = ipsec::kDefaultReplayWindow;
+};
+struct ChildSaParameters {
+  ipsec::SaParameters inbound;
+  ipsec::SaParameters outbound;
+};
+ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& input);
+
+// A fresh inbound SPI: random, never below 256 (RFC 4303 reserves 1–255), never 0.
+std::uint32_t random_child_spi(RandomSource& random);
+
+}  // namespace cygnet::ike

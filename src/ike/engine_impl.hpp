@@ -1,0 +1,185 @@
+// The engine's private state and the operations the exchange files share. Each exchange lives in
+// its own file (exchange_ike_sa_init.cpp, exchange_ike_auth.cpp, exchange_create_child_sa.cpp,
+// exchange_informational.cpp): it builds its request, answers the peer's request and processes the
+// response. message_io.cpp routes datagrams and protects/unprotects; engine_sas.cpp owns the SA
+// tables (create, install, remove); engine.cpp is the public API, timers and status.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ike/child_sa.hpp"
+#include "ike/cookies.hpp"
+#include "ike/engine.hpp"
+#include "ike/ike_sa.hpp"
+#include "ike/traffic_selectors.hpp"
+#include "wire/ikev2_message.hpp"
+
+namespace cygnet::ike {
+
+namespace ikev2 = wire::ikev2;
+
+// Result of decrypting a request or response.
+struct Decrypted {
+  enum class Kind : std::uint8_t { Complete, FragmentPending, Invalid, UnsupportedCritical, BadSyntax };
+  Kind kind = Kind::Invalid;
+  std::vector<ikev2::Payload> payloads;
+  std::uint8_t critical_type = 0;
+  std::string detail;
+};
+
+// A child SA negotiated by either exchange, ready to install.
+struct NegotiatedChild {
+  const ChildSettings* settings = nullptr;
+  ChildAlgorithms algorithms;
+  std::uint32_t inbound_spi = 0;
+  std::uint32_t outbound_spi = 0;
+  std::vector<ikev2::TrafficSelector> local_ts;
+  std::vector<ikev2::TrafficSelector> remote_ts;
+  bool transport = false;
+  Bytes nonce_i;
+  Bytes nonce_r;
+  bool we_initiated = false;
+  std::optional<ChildSaId> replaces;
+};
+
+struct Engine::Impl {
+  Impl(EngineOptions o, std::shared_ptr<RandomSource> r) : options(std::move(o)), random(std::move(r)) {}
+
+  EngineOptions options;
+  std::shared_ptr<RandomSource> random;
+  std::vector<ConnectionSettings> connections;  // in configuration order
+  std::map<IkeSaId, std::unique_ptr<IkeSa>> ike_sas;
+  std::map<std::uint64_t, IkeSaId> by_spi;  // our SPI → IKE SA
+  std::map<ChildSaId, ChildSa> children;
+  std::set<std::pair<std::string, std::string>> traps;        // installed trap policies
+  std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
+  std::vector<Action> actions;
+  EngineCounters counters;
+  CookieJar cookies;
+  IkeSaId next_ike_sa_id = 1;
+  ChildSaId next_child_sa_id = 1;
+
+  // --- lookups (engine_sas.cpp) ---
+  const ConnectionSettings* connection(std::string_view name) const;
+  const ChildSettings* child_settings(std::string_view connection, std::string_view child) const;
+  IkeSa* ike_sa(IkeSaId id);
+  IkeSa* ike_sa_by_spi(std::uint64_t our_spi);
+  IkeSa* half_open_for(std::uint64_t spi_i, const Endpoint& remote);
+  std::vector<ChildSa*> children_of(IkeSaId id);
+  ChildSa* child_by_outbound_spi(IkeSaId ike, std::uint32_t spi);
+  ChildSa* child_by_inbound_spi(IkeSaId ike, std::uint32_t spi);
+  std::size_t half_open_count() const;
+  bool child_is_up(std::string_view connection, std::string_view child) const;
+
+  // --- SA lifecycle (engine_sas.cpp) ---
+  IkeSa& create_ike_sa(const ConnectionSettings& conn, bool initiator, TimePoint now);
+  std::uint64_t fresh_ike_spi();
+  void set_ike_keys(IkeSa& sa, ByteView skeyseed);
+  void schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& conn, TimePoint now);
+  void ike_sa_established(IkeSa& sa, TimePoint now);
+  // Removes the IKE SA and every CHILD SA still attached (RemoveChildSa each), with an event.
+  void remove_ike_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail);
+  ChildSa& install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys, bool route_outbound,
+                         TimePoint now);
+  void remove_child(ChildSaId id, bool emit_event, const std::string& detail);
+  Identity our_identity(const ConnectionSettings& conn, const IkeSa& sa) const;
+  std::vector<ikev2::TrafficSelector> local_selectors(const ChildSettings& c, const IkeSa& sa) const;
+  std::vector<ikev2::TrafficSelector> remote_selectors(const ChildSettings& c, const IkeSa& sa) const;
+  std::optional<TimePoint> child_rekey_time(const ChildSettings& c, TimePoint now);
+
+  // --- operator and requests (engine.cpp / engine_requests.cpp) ---
+  void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
+  void queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front = false);
+  void pump(IkeSa& sa, TimePoint now);
+  void start_request(IkeSa& sa, PendingRequest request, TimePoint now);
+  void bring_down(const std::string& connection, TimePoint now);
+  void on_timer_sa(IkeSa& sa, TimePoint now);
+  void retransmit_or_give_up(IkeSa& sa, TimePoint now);
+
+  // --- datagrams (message_io.cpp) ---
+  void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload, TimePoint now);
+  void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
+  std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header, const std::vector<ikev2::Payload>& payloads);
+  void send_request(IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& payloads,
+                    InFlight task, TimePoint now);
+  void send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
+                     const std::vector<ikev2::Payload>& payloads);
+  // A one-shot unencrypted answer to an IKE_SA_INIT request (errors, COOKIE): no state kept.
+  void send_init_error(const Endpoint& local, const Endpoint& remote, const ikev2::Header& request,
+                       ikev2::NotifyType type, Bytes data);
+  Decrypted decrypt(IkeSa& sa, const ikev2::Message& message, ByteView raw);
+  void handle_request(IkeSa& sa, const ikev2::Message& message, ByteView raw, const Endpoint& local,
+                      const Endpoint& remote, TimePoint now);
+  void handle_response(IkeSa& sa, const ikev2::Message& message, ByteView raw, TimePoint now);
+  void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
+
+  // --- IKE_SA_INIT (exchange_ike_sa_init.cpp) ---
+  void send_init_request(IkeSa& sa, TimePoint now);
+  void process_init_request(const ikev2::Message& m, ByteView raw, const Endpoint& local,
+                            const Endpoint& remote, TimePoint now);
+  void process_init_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now);
+
+  // --- IKE_AUTH (exchange_ike_auth.cpp) ---
+  void send_auth_request(IkeSa& sa, TimePoint now);
+  std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+
+  // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (exchange_create_child_sa.cpp) ---
+  ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool with_nonce_and_ke);
+  void append_child_request(const ChildNegotiation& n, std::vector<ikev2::Payload>& out);
+  // Responder: the SA/TS payloads of a request → our answer (payloads appended to out). Returns the
+  // installed child, or nullopt after appending an error notify.
+  std::optional<ChildSaId> answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in, ByteView nonce_i,
+                                        ByteView nonce_r, std::optional<ByteView> pfs_secret,
+                                        const ChildSettings* forced, std::optional<ChildSaId> replaces,
+                                        std::vector<ikev2::Payload>& out, TimePoint now);
+  // Initiator: the response's SA/TS payloads → installed child, or an event explaining the failure.
+  std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
+                                        ByteView nonce_i, ByteView nonce_r, std::optional<ByteView> pfs_secret,
+                                        TimePoint now);
+  void send_create_child_request(IkeSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
+                                 TimePoint now);
+  void send_rekey_ike_request(IkeSa& sa, TimePoint now);
+  std::vector<ikev2::Payload> process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                           TimePoint now);
+  void process_create_child_response(IkeSa& sa, CreateChildInFlight& task, const std::vector<ikev2::Payload>& in,
+                                     TimePoint now);
+  std::vector<ikev2::Payload> process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                        TimePoint now);
+  void process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
+                                  TimePoint now);
+  IkeSa& adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
+                              const ikev2::Proposal& chosen, ByteView shared_secret, ByteView ni, ByteView nr,
+                              TimePoint now);
+
+  // --- INFORMATIONAL (exchange_informational.cpp) ---
+  std::vector<ikev2::Payload> process_informational_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                            TimePoint now);
+  void process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
+                                      TimePoint now);
+  void handle_initial_contact(IkeSa& sa);
+
+  // --- events ---
+  void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa,
+             std::optional<ChildSaId> child, std::string detail);
+};
+
+// Helpers shared by the exchange files.
+ikev2::NotifyPayload notify(ikev2::NotifyType type, Bytes data = {});
+Bytes u16_bytes(std::uint16_t v);
+Bytes u32_bytes(std::uint32_t v);
+Bytes u64_bytes(std::uint64_t v);
+std::optional<std::uint32_t> read_u32(ByteView b);
+std::optional<std::uint64_t> read_u64(ByteView b);
+bool nonce_length_ok(std::size_t n);  // 16..256 (§3.9)
+// The first error notify of a response (type < 16384), if any.
+const ikev2::NotifyPayload* first_error_notify(const std::vector<ikev2::Payload>& payloads);
+bool address_allowed(const std::vector<wire::IpAddress>& allowed, const wire::IpAddress& a);
+
+}  // namespace cygnet::ike

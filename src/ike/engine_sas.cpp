@@ -1,0 +1,298 @@
+// The engine's SA tables: lookups, creating and removing IKE SAs, installing and removing CHILD SAs
+// (and the actions that tell the data plane).
+#include <algorithm>
+#include <cmath>
+
+#include "ike/engine_impl.hpp"
+#include "ike/random_source.hpp"
+
+namespace cygnet::ike {
+
+const ConnectionSettings* Engine::Impl::connection(std::string_view name) const {
+  for (const auto& c : connections)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const ChildSettings* Engine::Impl::child_settings(std::string_view conn, std::string_view child) const {
+  const ConnectionSettings* c = connection(conn);
+  if (!c) return nullptr;
+  for (const auto& ch : c->children)
+    if (ch.name == child) return &ch;
+  return nullptr;
+}
+
+IkeSa* Engine::Impl::ike_sa(IkeSaId id) {
+  auto it = ike_sas.find(id);
+  return it == ike_sas.end() ? nullptr : it->second.get();
+}
+
+IkeSa* Engine::Impl::ike_sa_by_spi(std::uint64_t our_spi) {
+  auto it = by_spi.find(our_spi);
+  return it == by_spi.end() ? nullptr : ike_sa(it->second);
+}
+
+IkeSa* Engine::Impl::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
+  for (auto& [id, sa] : ike_sas)
+    if (!sa->initiator && sa->spi_i == spi_i && sa->remote == remote && !sa->authenticated) return sa.get();
+  return nullptr;
+}
+
+std::vector<ChildSa*> Engine::Impl::children_of(IkeSaId id) {
+  std::vector<ChildSa*> out;
+  for (auto& [cid, c] : children)
+    if (c.ike_sa == id) out.push_back(&c);
+  return out;
+}
+
+ChildSa* Engine::Impl::child_by_outbound_spi(IkeSaId ike, std::uint32_t spi) {
+  for (auto& [cid, c] : children)
+    if (c.ike_sa == ike && c.outbound_spi == spi) return &c;
+  return nullptr;
+}
+
+ChildSa* Engine::Impl::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
+  for (auto& [cid, c] : children)
+    if (c.ike_sa == ike && c.inbound_spi == spi) return &c;
+  return nullptr;
+}
+
+std::size_t Engine::Impl::half_open_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, sa] : ike_sas)
+    if (!sa->initiator && sa->state == IkeSaState::Connecting) ++n;
+  return n;
+}
+
+bool Engine::Impl::child_is_up(std::string_view conn, std::string_view child) const {
+  for (const auto& [id, c] : children)
+    if (c.connection == conn && c.child == child && c.state == ChildSaState::Installed) return true;
+  return false;
+}
+
+std::uint64_t Engine::Impl::fresh_ike_spi() {
+  for (;;) {
+    const std::uint64_t spi = random->next_u64();
+    if (spi != 0 && !by_spi.contains(spi)) return spi;
+  }
+}
+
+IkeSa& Engine::Impl::create_ike_sa(const ConnectionSettings& conn, bool initiator, TimePoint now) {
+  auto sa = std::make_unique<IkeSa>();
+  sa->id = next_ike_sa_id++;
+  sa->connection = conn.name;
+  sa->initiator = initiator;
+  sa->created = now;
+  sa->last_received = now;
+  const std::uint64_t spi = fresh_ike_spi();
+  (initiator ? sa->spi_i : sa->spi_r) = spi;
+  by_spi[spi] = sa->id;
+  IkeSa& ref = *sa;
+  ike_sas[sa->id] = std::move(sa);
+  return ref;
+}
+
+void Engine::Impl::set_ike_keys(IkeSa& sa, ByteView seed) {
+  const IkeAlgorithms& alg = *sa.algorithms;
+  sa.keys = derive_ike_sa_keys(alg, seed, sa.nonce_i, sa.nonce_r, sa.spi_i, sa.spi_r);
+  const IkeSaKeys& k = *sa.keys;
+  SkProtection initiator_side(alg, k.sk_ei.view(), k.sk_ai.view());
+  SkProtection responder_side(alg, k.sk_er.view(), k.sk_ar.view());
+  if (sa.initiator) {
+    sa.sk_out = std::move(initiator_side);
+    sa.sk_in = std::move(responder_side);
+  } else {
+    sa.sk_out = std::move(responder_side);
+    sa.sk_in = std::move(initiator_side);
+  }
+}
+
+namespace {
+// Rekey at 90 % of the lifetime minus up to `jitter` × lifetime, so both ends rarely collide.
+Duration rekey_after(Seconds lifetime, double jitter, RandomSource& random) {
+  const double l = static_cast<double>(lifetime.count());
+  const double at = l * 0.9 - l * jitter * random.next_unit();
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::max(at, 1.0)));
+}
+}  // namespace
+
+void Engine::Impl::schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& conn, TimePoint now) {
+  sa.rekey_at.reset();
+  sa.expire_at.reset();
+  sa.rekey_requested = false;
+  if (conn.ike_lifetime.count() <= 0) return;
+  sa.rekey_at = now + rekey_after(conn.ike_lifetime, options.rekey_jitter, *random);
+  sa.expire_at = now + conn.ike_lifetime;
+}
+
+std::optional<TimePoint> Engine::Impl::child_rekey_time(const ChildSettings& c, TimePoint now) {
+  if (c.lifetime.count() <= 0) return std::nullopt;
+  return now + rekey_after(c.lifetime, options.rekey_jitter, *random);
+}
+
+void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
+  sa.state = IkeSaState::Established;
+  sa.authenticated = true;
+  sa.established_at = now;
+  sa.half_open_expire.reset();
+  ++counters.ike_sas_established;
+  if (const ConnectionSettings* conn = connection(sa.connection)) schedule_ike_lifetime(sa, *conn, now);
+  event(EventType::IkeSaEstablished, sa.connection, sa.id, std::nullopt,
+        sa.local.to_string() + " - " + sa.remote.to_string() + " (" +
+            (sa.remote_id ? sa.remote_id->to_string() : std::string("?")) + "), " +
+            (sa.algorithms ? sa.algorithms->to_string() : std::string()) +
+            (sa.udp_encapsulated() ? ", NAT detected: UDP encapsulation" : ""));
+}
+
+void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, const std::string& detail) {
+  IkeSa* sa = ike_sa(id);
+  if (!sa) return;
+  // Negotiations that die with this SA may be retried later (acquire, up).
+  auto forget = [this, sa](const std::string& child) { negotiating.erase({sa->connection, child}); };
+  if (sa->first_child) forget(*sa->first_child);
+  for (const auto& p : sa->queue)
+    if (const auto* n = std::get_if<PendingNewChild>(&p)) forget(n->child);
+  if (sa->outstanding) {
+    if (const auto* a = std::get_if<AuthInFlight>(&sa->outstanding->task); a && a->child) forget(a->child->child);
+    if (const auto* c = std::get_if<CreateChildInFlight>(&sa->outstanding->task)) forget(c->child.child);
+  }
+  std::vector<ChildSaId> ids;
+  for (ChildSa* c : children_of(id)) ids.push_back(c->id);
+  for (ChildSaId cid : ids) remove_child(cid, true, "IKE SA removed");
+  if (type) event(*type, sa->connection, id, std::nullopt, detail);
+  by_spi.erase(sa->our_spi());
+  ike_sas.erase(id);
+}
+
+Identity Engine::Impl::our_identity(const ConnectionSettings& conn, const IkeSa& sa) const {
+  if (!conn.local_id.data.empty()) return conn.local_id;
+  return Identity::from_address(sa.local.address);
+}
+
+std::vector<ikev2::TrafficSelector> Engine::Impl::local_selectors(const ChildSettings& c, const IkeSa& sa) const {
+  if (c.local_ts.empty()) return {ts_from_address(sa.local.address)};
+  return ts_from_prefixes(c.local_ts);
+}
+
+std::vector<ikev2::TrafficSelector> Engine::Impl::remote_selectors(const ChildSettings& c, const IkeSa& sa) const {
+  if (c.remote_ts.empty()) return {ts_from_address(sa.remote.address)};
+  return ts_from_prefixes(c.remote_ts);
+}
+
+ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys,
+                                     bool route_outbound, TimePoint now) {
+  const ChildSettings& settings = *n.settings;
+  ChildSa c;
+  c.id = next_child_sa_id++;
+  c.ike_sa = sa.id;
+  c.connection = sa.connection;
+  c.child = settings.name;
+  c.protocol = settings.protocol;
+  c.mode = n.transport ? ipsec::Mode::Transport : ipsec::Mode::Tunnel;
+  c.inbound_spi = n.inbound_spi;
+  c.outbound_spi = n.outbound_spi;
+  c.algorithms = n.algorithms;
+  c.local_ts = n.local_ts;
+  c.remote_ts = n.remote_ts;
+  c.selectors = to_ipsec_selectors(n.local_ts, n.remote_ts);
+  c.udp_encapsulated = sa.udp_encapsulated() && settings.protocol == ipsec::IpsecProtocol::Esp;
+  c.nonce_i = n.nonce_i;
+  c.nonce_r = n.nonce_r;
+  c.created_by_us = n.we_initiated;
+  c.created = now;
+  c.rekey_at = child_rekey_time(settings, now);
+  if (settings.lifetime.count() > 0) c.expire_at = now + settings.lifetime;
+  c.activation_pending = !route_outbound;
+
+  ChildSaParameterInput in;
+  in.child = &c;
+  in.keys = &keys;
+  in.we_initiated_exchange = n.we_initiated;
+  in.local_address = sa.local.address;
+  in.remote_address = sa.remote.address;
+  if (c.udp_encapsulated) in.udp_encapsulation = ipsec::UdpEncapsulation{wire::kNatTraversalPort, sa.remote.port};
+  in.life_bytes = settings.life_bytes;
+  in.life_packets = settings.life_packets;
+  in.replay_window = settings.replay_window;
+  ChildSaParameters params = build_child_sa_parameters(in);
+
+  InstallChildSa install;
+  install.id = c.id;
+  install.ike_sa = sa.id;
+  install.connection = c.connection;
+  install.child = c.child;
+  install.inbound = std::move(params.inbound);
+  install.outbound = std::move(params.outbound);
+  install.selectors = c.selectors;
+  install.replaces = n.replaces;
+  install.route_outbound = route_outbound;
+  actions.emplace_back(std::move(install));
+  ++counters.child_sas_established;
+  negotiating.erase({c.connection, c.child});
+  auto [it, inserted] = children.emplace(c.id, std::move(c));
+  return it->second;
+}
+
+void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string& detail) {
+  auto it = children.find(id);
+  if (it == children.end()) return;
+  ChildSa& c = it->second;
+  actions.emplace_back(RemoveChildSa{c.id, c.connection, c.child});
+  // Only an SA that still carried traffic is news; an old rekeyed one leaves quietly.
+  if (emit_event && c.state != ChildSaState::Rekeyed)
+    event(EventType::ChildSaDeleted, c.connection, c.ike_sa, c.id,
+          c.child + " SPIs " + to_hex(u32_bytes(c.inbound_spi)) + "_i " + to_hex(u32_bytes(c.outbound_spi)) +
+              "_o: " + detail);
+  children.erase(it);
+}
+
+void Engine::Impl::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
+                         std::optional<ChildSaId> child, std::string detail) {
+  actions.emplace_back(Event{type, conn, sa, child, std::move(detail)});
+}
+
+// --- small shared helpers ---
+
+ikev2::NotifyPayload notify(ikev2::NotifyType type, Bytes data) {
+  ikev2::NotifyPayload n;
+  n.type = type;
+  n.data = std::move(data);
+  return n;
+}
+
+Bytes u16_bytes(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
+Bytes u32_bytes(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+          static_cast<std::uint8_t>(v)};
+}
+Bytes u64_bytes(std::uint64_t v) {
+  Bytes out(8);
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+std::optional<std::uint32_t> read_u32(ByteView b) {
+  if (b.size() != 4) return std::nullopt;
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+}
+std::optional<std::uint64_t> read_u64(ByteView b) {
+  if (b.size() != 8) return std::nullopt;
+  std::uint64_t v = 0;
+  for (auto x : b) v = (v << 8) | x;
+  return v;
+}
+bool nonce_length_ok(std::size_t n) { return n >= 16 && n <= 256; }
+
+const ikev2::NotifyPayload* first_error_notify(const std::vector<ikev2::Payload>& payloads) {
+  for (const auto& p : payloads)
+    if (const auto* n = std::get_if<ikev2::NotifyPayload>(&p); n && ikev2::is_error_notify(n->type)) return n;
+  return nullptr;
+}
+
+bool address_allowed(const std::vector<wire::IpAddress>& allowed, const wire::IpAddress& a) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), a) != allowed.end();
+}
+
+}  // namespace cygnet::ike

@@ -1,0 +1,144 @@
+// One IKE SA as the engine tracks it: SPIs and role, endpoints and NAT state, negotiated
+// algorithms and keys with the SK protection for each direction, the requester side (window size
+// 1: one outstanding request, the rest queued) and the responder side (expected message ID and the
+// cached last response), timers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/time.hpp"
+#include "crypto/key_exchange.hpp"
+#include "ike/algorithms.hpp"
+#include "ike/engine.hpp"
+#include "ike/identity.hpp"
+#include "ike/keys.hpp"
+#include "ike/sk_protection.hpp"
+#include "wire/ikev2_message.hpp"
+
+namespace cygnet::ike {
+
+// --- Work queued on an IKE SA until the window is free ---
+struct PendingNewChild {
+  std::string child;
+};
+struct PendingRekeyChild {
+  ChildSaId id = 0;
+};
+struct PendingRekeyIke {};
+struct PendingDeleteChildren {
+  std::vector<ChildSaId> ids;
+};
+struct PendingDeleteIke {};
+struct PendingDpd {};
+using PendingRequest = std::variant<PendingNewChild, PendingRekeyChild, PendingRekeyIke,
+                                    PendingDeleteChildren, PendingDeleteIke, PendingDpd>;
+
+// --- What an outstanding request must remember to process its response ---
+struct ChildNegotiation {
+  std::string child;
+  std::uint32_t inbound_spi = 0;
+  Bytes nonce;  // ours (CREATE_CHILD_SA only; IKE_AUTH uses the IKE SA's nonces)
+  std::shared_ptr<crypto::KeyExchange> ke;  // PFS
+  std::vector<wire::ikev2::TrafficSelector> tsi;
+  std::vector<wire::ikev2::TrafficSelector> tsr;
+  std::vector<wire::ikev2::Proposal> proposals;
+  std::optional<ChildSaId> rekey_of;
+  bool transport = false;
+};
+struct InitInFlight {};
+struct AuthInFlight {
+  std::optional<ChildNegotiation> child;
+};
+struct CreateChildInFlight {
+  ChildNegotiation child;
+};
+struct RekeyIkeInFlight {
+  std::uint64_t new_spi = 0;
+  Bytes nonce;
+  std::shared_ptr<crypto::KeyExchange> ke;
+  std::vector<wire::ikev2::Proposal> proposals;
+};
+struct DeleteChildrenInFlight {
+  std::vector<ChildSaId> ids;
+};
+struct DeleteIkeInFlight {};
+struct DpdInFlight {};
+struct NotifyInFlight {};  // e.g. AUTHENTICATION_FAILED after rejecting the responder's AUTH
+using InFlight = std::variant<InitInFlight, AuthInFlight, CreateChildInFlight, RekeyIkeInFlight,
+                              DeleteChildrenInFlight, DeleteIkeInFlight, DpdInFlight, NotifyInFlight>;
+
+struct OutstandingRequest {
+  std::uint32_t message_id = 0;
+  wire::ikev2::ExchangeType exchange = wire::ikev2::ExchangeType::IkeSaInit;
+  std::vector<Bytes> datagrams;  // as sent (non-ESP marker included), for retransmission
+  unsigned retransmits = 0;
+  TimePoint next_retransmit{};
+  InFlight task;
+};
+
+struct IkeSa {
+  IkeSaId id = 0;
+  std::string connection;  // responder: a candidate until IKE_AUTH picks the final one
+  bool initiator = false;  // original initiator (header I flag, key direction)
+  IkeSaState state = IkeSaState::Connecting;
+  bool authenticated = false;
+  std::uint64_t spi_i = 0;
+  std::uint64_t spi_r = 0;
+  Endpoint local;
+  Endpoint remote;
+  bool nat_local = false;   // we are behind a NAT
+  bool nat_remote = false;  // the peer is behind a NAT (or forced encapsulation)
+  bool fragmentation = false;  // both sides announced RFC 7383 support
+  std::vector<wire::ikev2::SignatureHash> peer_signature_hashes;
+
+  std::optional<wire::ikev2::Proposal> proposal;  // chosen IKE proposal
+  std::optional<IkeAlgorithms> algorithms;
+  std::optional<IkeSaKeys> keys;
+  std::optional<SkProtection> sk_out;
+  std::optional<SkProtection> sk_in;
+  Bytes nonce_i;
+  Bytes nonce_r;
+  Bytes init_request;   // IKE_SA_INIT request as sent/received (signed by the initiator's AUTH)
+  Bytes init_response;  // IKE_SA_INIT response (signed by the responder's AUTH)
+  std::shared_ptr<crypto::KeyExchange> ke;  // initiator, until the IKE_SA_INIT response
+  Bytes cookie;
+  unsigned init_retries = 0;  // COOKIE / INVALID_KE_PAYLOAD retries
+
+  Identity local_id;
+  std::optional<Identity> remote_id;  // authenticated peer identity
+  std::optional<std::string> first_child;  // initiator: the child created inside IKE_AUTH
+  bool send_initial_contact = false;
+
+  // Requester side.
+  std::uint32_t next_message_id = 0;
+  std::optional<OutstandingRequest> outstanding;
+  std::deque<PendingRequest> queue;
+  // Responder side.
+  std::uint32_t expected_message_id = 0;
+  std::optional<std::uint32_t> last_response_id;
+  std::vector<Bytes> last_response;  // all fragments, non-ESP marker included
+  bool remove_after_response = false;
+  FragmentReassembler reassembler;
+
+  TimePoint created{};
+  TimePoint established_at{};
+  TimePoint last_received{};
+  std::optional<TimePoint> half_open_expire;
+  std::optional<TimePoint> rekey_at;
+  std::optional<TimePoint> expire_at;
+  bool rekey_requested = false;
+  bool dpd_queued = false;
+  std::optional<IkeSaId> replaced_by;  // rekeyed: the old SA only waits for its Delete exchange
+
+  std::uint64_t our_spi() const { return initiator ? spi_i : spi_r; }
+  std::uint64_t peer_spi() const { return initiator ? spi_r : spi_i; }
+  bool udp_encapsulated() const { return nat_local || nat_remote; }
+};
+
+}  // namespace cygnet::ike

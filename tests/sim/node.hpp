@@ -1,0 +1,120 @@
+// One simulated gateway: an ike::Engine (seeded randomness, fixed wall-clock origin), an
+// ipsec::DataPlane and the ike::DataPlaneBinding between them, attached to the Network at one
+// address. The node carries out the engine's actions (datagrams onto the network, SAs and
+// policies into the data plane) and feeds data plane facts back to the engine: Acquire outcomes
+// become on_acquire, lifetime events on SA handles become soft/hard limit calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ike/data_plane_binding.hpp"
+#include "ike/engine.hpp"
+#include "ipsec/data_plane.hpp"
+#include "sim/network.hpp"
+
+namespace cygnet::sim {
+
+struct NodeConfig {
+  std::string name;                 // "A", "B": for trace output
+  wire::IpAddress address;          // the gateway's outer address
+  std::vector<ike::ConnectionSettings> connections;
+  ike::EngineOptions options;       // wall_origin / steady_origin are set by the node
+  std::uint64_t seed = 1;           // the engine's ike::seeded_random
+};
+
+struct RecordedEvent {
+  TimePoint at;
+  ike::Event event;
+};
+
+struct NodeCounters {
+  std::uint64_t ike_datagrams_in = 0;
+  std::uint64_t ike_datagrams_out = 0;
+  std::uint64_t protected_out = 0;
+  std::uint64_t bypassed_out = 0;
+  std::uint64_t acquires = 0;       // outbound packets that hit a PROTECT policy without an SA
+  ipsec::DropCounters outbound_drops;
+  std::uint64_t decapsulated_in = 0;
+  std::uint64_t bypassed_in = 0;
+  ipsec::DropCounters inbound_drops;
+  std::uint64_t soft_limits = 0;    // lifetime Rekey events reported to the engine
+  std::uint64_t hard_limits = 0;    // lifetime Expired events reported to the engine
+};
+
+// What happened to one cleartext packet handed to the node.
+struct OutboundVerdict {
+  ipsec::OutboundOutcome::Kind kind = ipsec::OutboundOutcome::Kind::Dropped;
+  ipsec::DropReason drop = ipsec::DropReason::PolicyDiscard;
+};
+
+class Node {
+ public:
+  Node(Network& network, NodeConfig config, TimePoint now);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The gateway reboots: fresh engine, data plane and binding with the same configuration (and
+  // `seed` for the new engine's randomness); events and counters are kept.
+  void restart(std::uint64_t seed, TimePoint now);
+
+  const std::string& name() const { return config_.name; }
+  const wire::IpAddress& address() const { return config_.address; }
+  const NodeConfig& config() const { return config_; }
+  ike::Engine& engine() { return *engine_; }
+  const ike::Engine& engine() const { return *engine_; }
+  ipsec::DataPlane& data_plane() { return *data_plane_; }
+  const ipsec::DataPlane& data_plane() const { return *data_plane_; }
+  ike::DataPlaneBinding& binding() { return *binding_; }
+
+  // A packet from the network addressed to this gateway: IKE to the engine, the rest to the data plane.
+  void receive(ByteView ip_packet, TimePoint now);
+  // A cleartext packet from the protected side, leaving through the data plane.
+  OutboundVerdict send_cleartext(ByteView ip_packet, TimePoint now);
+  // Decapsulated (or bypassed) packets for the protected side end up here.
+  void set_host_sink(std::function<void(ByteView, TimePoint)> sink) { host_sink_ = std::move(sink); }
+
+  std::optional<TimePoint> next_deadline() const { return engine_->next_deadline(); }
+  void on_timer(TimePoint now);
+  // Carries out whatever the engine has queued (after calling it directly, e.g. engine().up()).
+  void drain(TimePoint now);
+
+  const std::vector<RecordedEvent>& events() const { return events_; }
+  std::size_t count_events(ike::EventType type) const;
+  std::vector<RecordedEvent> events_of(ike::EventType type) const;
+  std::optional<RecordedEvent> first_event(ike::EventType type) const;
+  // Every action the binding refused ("InstallChildSa 7: inbound SPI clash"): should stay empty.
+  const std::vector<std::string>& binding_errors() const { return binding_errors_; }
+  const NodeCounters& counters() const { return counters_; }
+
+  // Convenience views of engine status.
+  std::vector<ike::IkeSaStatus> ike_sas(std::string_view connection, TimePoint now) const;
+  std::size_t established_ike_sas(std::string_view connection, TimePoint now) const;
+  // CHILD SAs named `child` over all established IKE SAs of the connection.
+  std::size_t child_sas(std::string_view connection, std::string_view child, TimePoint now) const;
+
+ private:
+  void build(std::uint64_t seed, TimePoint now);
+  void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent e, TimePoint now);
+  void trace(TimePoint now, const std::string& text) const;
+
+  Network& network_;
+  NodeConfig config_;
+  std::unique_ptr<ipsec::DataPlane> data_plane_;
+  std::unique_ptr<ike::DataPlaneBinding> binding_;
+  std::unique_ptr<ike::Engine> engine_;
+  std::function<void(ByteView, TimePoint)> host_sink_;
+  std::vector<RecordedEvent> events_;
+  std::vector<std::string> binding_errors_;
+  NodeCounters counters_;
+  Bytes scratch_;
+  bool tracing_ = false;
+};
+
+}  // namespace cygnet::sim

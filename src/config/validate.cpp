@@ -151,6 +151,7 @@ class Validator {
     }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
+        std::vector<std::pair<toml::source_position, ike::ConnectionSettings>> located;
         for (auto&& [key, node] : *table) {
           const std::string name(key.str());
           if (!is_valid_name(name)) {
@@ -164,8 +165,14 @@ class Validator {
                             "]), not " + describe_type(node.type()));
             continue;
           }
-          config.connections.push_back(connection(name, *settings));
+          located.emplace_back(settings->source().begin, connection(name, *settings));
         }
+        // toml++ keeps a table's keys sorted; connections are started and listed in file order.
+        std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
+          return a.first.line != b.first.line ? a.first.line < b.first.line
+                                              : a.first.column < b.first.column;
+        });
+        for (auto& entry : located) config.connections.push_back(std::move(entry.second));
       }
     }
     return config;

@@ -20,7 +20,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
@@ -38,8 +40,8 @@ struct GroupInfo {
   // OpenSSL's name: the DH named group, the EC curve or the key type. nullptr for MODP group 2,
   // which OpenSSL 3 does not name: its prime comes from BN_get_rfc2409_prime_1024.
   const char* ossl_name;
-  int curve_nid;                // ECP only (test-only key import)
-  std::size_t element_length;   // prime length, coordinate length, or key length
+  int curve_nid;               // ECP only (test-only key import)
+  std::size_t element_length;  // prime length, coordinate length, or key length
 };
 
 GroupInfo info(DhGroup g) {
@@ -155,9 +157,11 @@ PkeyPtr import_private_key(DhGroup g, ByteView private_key) {
                              encoded.size(), bn_ctx.get()) != encoded.size())
         throw CryptoError("key exchange: EC public key computation failed");
       ParamBldPtr bld(OSSL_PARAM_BLD_new());
-      if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, gi.ossl_name, 0) != 1 ||
+      if (!bld ||
+          OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, gi.ossl_name, 0) != 1 ||
           OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1 ||
-          OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, encoded.data(), encoded.size()) != 1)
+          OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, encoded.data(),
+                                           encoded.size()) != 1)
         throw CryptoError("key exchange: building EC key parameters failed");
       ParamsPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
       PkeyPtr key = params ? pkey_from_params("EC", EVP_PKEY_KEYPAIR, params.get()) : nullptr;
@@ -270,7 +274,8 @@ namespace {
 BnPtr prime_minus_one(DhGroup g, EVP_PKEY* key) {
   if (info(g).family != Family::Modp) return nullptr;
   BIGNUM* p = nullptr;
-  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &p) != 1) throw CryptoError("key exchange: no MODP prime");
+  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &p) != 1)
+    throw CryptoError("key exchange: no MODP prime");
   BnPtr bound(p);
   if (BN_sub_word(p, 1) != 1) throw CryptoError("key exchange: BN_sub_word failed");
   return bound;
@@ -317,8 +322,10 @@ std::optional<SecureBytes> KeyExchange::compute_shared_secret(ByteView peer_publ
         point.push_back(POINT_CONVERSION_UNCOMPRESSED);
         point.insert(point.end(), peer_public.begin(), peer_public.end());
         ParamBldPtr bld(OSSL_PARAM_BLD_new());
-        if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, gi.ossl_name, 0) != 1 ||
-            OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+        if (!bld ||
+            OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, gi.ossl_name, 0) != 1 ||
+            OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                             point.size()) != 1)
           break;
         ParamsPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
         if (params) peer = pkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, params.get());
@@ -348,7 +355,8 @@ std::optional<SecureBytes> KeyExchange::compute_shared_secret(ByteView peer_publ
     }
     SecureBytes secret(length);
     // X25519/X448 fail here on an all-zero result (a small-order peer value, RFC 7748 §6).
-    if (EVP_PKEY_derive(ctx.get(), secret.mutable_view().data(), &length) != 1 || length != gi.element_length) {
+    if (EVP_PKEY_derive(ctx.get(), secret.mutable_view().data(), &length) != 1 ||
+        length != gi.element_length) {
       ERR_clear_error();
       return std::nullopt;
     }

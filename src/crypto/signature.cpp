@@ -19,7 +19,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
@@ -106,7 +108,9 @@ BioPtr memory_bio(std::string_view text) {
 }
 
 // Encrypted PEM is not supported: refuse instead of letting OpenSSL prompt on the terminal.
-int no_passphrase(char*, int, int, void*) { return -1; }
+int no_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 Bytes spki_der(EVP_PKEY* pkey) {
   const int length = i2d_PUBKEY(pkey, nullptr);
@@ -174,7 +178,9 @@ std::optional<PublicKey> PublicKey::from_pem(std::string_view pem) {
   return wrap_public(PkeyPtr(PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr)));
 }
 
-std::optional<PublicKey> PublicKey::from_der_spki(ByteView der) { return wrap_public(pkey_from_spki(der)); }
+std::optional<PublicKey> PublicKey::from_der_spki(ByteView der) {
+  return wrap_public(pkey_from_spki(der));
+}
 
 std::size_t PublicKey::bits() const {
   const int bits = impl_ ? EVP_PKEY_get_bits(impl_->pkey.get()) : 0;
@@ -189,9 +195,9 @@ Bytes PublicKey::der_spki() const {
 bool PublicKey::verify(SignatureScheme scheme, HashAlgorithm hash, ByteView data, ByteView signature) const {
   if (!impl_ || !scheme_fits(scheme, type_) || signature.empty()) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok = ctx && init_signature(ctx.get(), impl_->pkey.get(), scheme, hash, false) &&
-                  EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data_or_empty(data),
-                                   data.size()) == 1;
+  const bool ok =
+      ctx && init_signature(ctx.get(), impl_->pkey.get(), scheme, hash, false) &&
+      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data_or_empty(data), data.size()) == 1;
   ERR_clear_error();  // a bad signature from a peer is an answer, not an error to report later
   return ok;
 }
@@ -231,7 +237,9 @@ PrivateKey PrivateKey::generate(KeyType type, unsigned rsa_bits) {
     throw CryptoError(std::string("generate ") + key_type_name(type) + ": keygen init failed");
   bool ok = true;
   switch (type) {
-    case KeyType::Rsa: ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(rsa_bits)) == 1; break;
+    case KeyType::Rsa:
+      ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(rsa_bits)) == 1;
+      break;
     case KeyType::EcdsaP256: ok = EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") == 1; break;
     case KeyType::EcdsaP384: ok = EVP_PKEY_CTX_set_group_name(ctx.get(), "P-384") == 1; break;
     case KeyType::EcdsaP521: ok = EVP_PKEY_CTX_set_group_name(ctx.get(), "P-521") == 1; break;
@@ -259,7 +267,8 @@ std::string PrivateKey::to_pem() const {
   if (!impl_) throw CryptoError("private key: empty");
   // A secure-memory BIO is cleansed when freed, so the encoded key does not linger on the heap.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!bio ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     throw CryptoError("private key: PEM encoding failed");
   char* data = nullptr;
   const long length = BIO_get_mem_data(bio.get(), &data);

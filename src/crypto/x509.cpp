@@ -24,7 +24,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using X509Ptr = std::unique_ptr<X509, Deleter<&X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
@@ -37,7 +39,7 @@ using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<&GENERAL_NAMES_fr
 using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<&GENERAL_NAME_free>>;
 using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Deleter<&ASN1_STRING_free>>;
 struct X509StackFree {
-  void operator()(STACK_OF(X509)* s) const { sk_X509_free(s); }  // the certificates are not owned
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // the certificates are not owned
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 }  // namespace
@@ -53,7 +55,9 @@ BioPtr memory_bio(std::string_view text) {
   return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
 
-int no_passphrase(char*, int, int, void*) { return -1; }
+int no_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 Certificate wrap(X509Ptr x509) {
   auto impl = std::make_shared<Certificate::Impl>();
@@ -75,7 +79,9 @@ WallClock to_wall_clock(const ASN1_TIME* time) {
   return sys_days{date} + hours{tm.tm_hour} + minutes{tm.tm_min} + seconds{tm.tm_sec};
 }
 
-std::time_t to_time_t(WallClock t) { return std::chrono::system_clock::to_time_t(t); }
+std::time_t to_time_t(WallClock t) {
+  return std::chrono::system_clock::to_time_t(t);
+}
 
 GeneralNamesPtr subject_alt_names(X509* x509) {
   return GeneralNamesPtr(
@@ -125,13 +131,15 @@ void push_name(GENERAL_NAMES* names, int type, Asn1StringPtr value) {
   GeneralNamePtr name(GENERAL_NAME_new());
   if (!name || !value) throw CryptoError("issue_certificate: subjectAltName entry failed");
   GENERAL_NAME_set0_value(name.get(), type, value.release());
-  if (sk_GENERAL_NAME_push(names, name.get()) <= 0) throw CryptoError("issue_certificate: subjectAltName push failed");
-  name.release();  // now owned by the stack
+  if (sk_GENERAL_NAME_push(names, name.get()) <= 0)
+    throw CryptoError("issue_certificate: subjectAltName push failed");
+  static_cast<void>(name.release());  // now owned by the stack
 }
 
 Asn1StringPtr ia5_string(const std::string& text) {
   Asn1StringPtr s(ASN1_IA5STRING_new());
-  if (!s || text.size() > INT_MAX || ASN1_STRING_set(s.get(), text.data(), static_cast<int>(text.size())) != 1)
+  if (!s || text.size() > INT_MAX ||
+      ASN1_STRING_set(s.get(), text.data(), static_cast<int>(text.size())) != 1)
     throw CryptoError("issue_certificate: string too long");
   return s;
 }
@@ -247,9 +255,13 @@ Bytes Certificate::subject_der() const {
   return out;
 }
 
-std::vector<std::string> Certificate::dns_names() const { return string_names(impl_->x509.get(), GEN_DNS); }
+std::vector<std::string> Certificate::dns_names() const {
+  return string_names(impl_->x509.get(), GEN_DNS);
+}
 
-std::vector<std::string> Certificate::email_names() const { return string_names(impl_->x509.get(), GEN_EMAIL); }
+std::vector<std::string> Certificate::email_names() const {
+  return string_names(impl_->x509.get(), GEN_EMAIL);
+}
 
 std::vector<Bytes> Certificate::ip_addresses() const {
   std::vector<Bytes> out;
@@ -266,17 +278,26 @@ std::vector<Bytes> Certificate::ip_addresses() const {
   return out;
 }
 
-WallClock Certificate::not_before() const { return to_wall_clock(X509_get0_notBefore(impl_->x509.get())); }
+WallClock Certificate::not_before() const {
+  return to_wall_clock(X509_get0_notBefore(impl_->x509.get()));
+}
 
-WallClock Certificate::not_after() const { return to_wall_clock(X509_get0_notAfter(impl_->x509.get())); }
+WallClock Certificate::not_after() const {
+  return to_wall_clock(X509_get0_notAfter(impl_->x509.get()));
+}
 
-bool Certificate::is_ca() const { return (X509_get_extension_flags(impl_->x509.get()) & EXFLAG_CA) != 0; }
+bool Certificate::is_ca() const {
+  return (X509_get_extension_flags(impl_->x509.get()) & EXFLAG_CA) != 0;
+}
 
-Bytes Certificate::spki_sha1() const { return digest(HashAlgorithm::Sha1, {spki_of(impl_->x509.get())}); }
+Bytes Certificate::spki_sha1() const {
+  return digest(HashAlgorithm::Sha1, {spki_of(impl_->x509.get())});
+}
 
 // ---- CertificateValidator --------------------------------------------------------------------
 
-CertificateValidator::CertificateValidator(std::vector<Certificate> trusted_cas) : cas_(std::move(trusted_cas)) {}
+CertificateValidator::CertificateValidator(std::vector<Certificate> trusted_cas)
+    : cas_(std::move(trusted_cas)) {}
 
 ValidationResult CertificateValidator::validate(const Certificate& end_entity,
                                                 const std::vector<Certificate>& intermediates,
@@ -328,7 +349,8 @@ Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subj
   auto add_entry = [subject](const char* field, const std::string& value) {
     if (value.empty()) return;
     if (value.size() > INT_MAX ||
-        X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+        X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.data()),
                                    static_cast<int>(value.size()), -1, 0) != 1)
       throw CryptoError(std::string("issue_certificate: subject ") + field + " failed");
   };
@@ -358,7 +380,8 @@ Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subj
 
   // Ed25519 signs the certificate without a separate digest (RFC 8410 §6).
   const EVP_MD* md = EVP_PKEY_is_a(signing_key.get(), "ED25519") ? nullptr : EVP_sha256();
-  if (X509_sign(cert.get(), signing_key.get(), md) <= 0) throw CryptoError("issue_certificate: signing failed");
+  if (X509_sign(cert.get(), signing_key.get(), md) <= 0)
+    throw CryptoError("issue_certificate: signing failed");
   return wrap(std::move(cert));
 }
 

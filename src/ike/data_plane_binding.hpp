@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,8 @@ class DataPlaneBinding {
   // Policies per "connection/child": shared by trap policies and successive CHILD SAs, so a rekey
   // only rebinds the outbound SA (no moment without a policy).
   std::map<std::pair<std::string, std::string>, std::vector<ipsec::PolicyId>> policies_;
+  // "connection/child" pairs with a trap installed: their policies outlive every CHILD SA.
+  std::set<std::pair<std::string, std::string>> traps_;
 };
 
 }  // namespace cygnet::ike

@@ -70,6 +70,8 @@ struct Engine::Impl {
   const ChildSettings* child_settings(std::string_view connection, std::string_view child) const;
   IkeSa* ike_sa(IkeSaId id);
   IkeSa* ike_sa_by_spi(std::uint64_t our_spi);
+  // The responder SA a (possibly late, duplicated) IKE_SA_INIT request belongs to: same SPIi, same
+  // peer address (its port may have moved to 4500 since).
   IkeSa* half_open_for(std::uint64_t spi_i, const Endpoint& remote);
   std::vector<ChildSa*> children_of(IkeSaId id);
   ChildSa* child_by_outbound_spi(IkeSaId ike, std::uint32_t spi);
@@ -130,19 +132,18 @@ struct Engine::Impl {
   std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now);
   void process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in, TimePoint now);
 
-  // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (exchange_create_child_sa.cpp) ---
-  ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool with_nonce_and_ke);
+  // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
+  ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth);
   void append_child_request(const ChildNegotiation& n, std::vector<ikev2::Payload>& out);
-  // Responder: the SA/TS payloads of a request → our answer (payloads appended to out). Returns the
-  // installed child, or nullopt after appending an error notify.
+  // Responder: the SA/TS (and KE) payloads of a request → our answer appended to `out` (SA, [Nr],
+  // [KEr], TSi, TSr), or an error notify. `forced` is the child being rekeyed.
   std::optional<ChildSaId> answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in, ByteView nonce_i,
-                                        ByteView nonce_r, std::optional<ByteView> pfs_secret,
-                                        const ChildSettings* forced, std::optional<ChildSaId> replaces,
-                                        std::vector<ikev2::Payload>& out, TimePoint now);
-  // Initiator: the response's SA/TS payloads → installed child, or an event explaining the failure.
-  std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
-                                        ByteView nonce_i, ByteView nonce_r, std::optional<ByteView> pfs_secret,
+                                        ByteView nonce_r, bool in_ike_auth, const ChildSettings* forced,
+                                        std::optional<ChildSaId> replaces, std::vector<ikev2::Payload>& out,
                                         TimePoint now);
+  // Initiator: the response's payloads → installed child, or an event explaining the failure.
+  std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
+                                        ByteView nonce_i, ByteView nonce_r, TimePoint now);
   void send_create_child_request(IkeSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
                                  TimePoint now);
   void send_rekey_ike_request(IkeSa& sa, TimePoint now);
@@ -154,6 +155,10 @@ struct Engine::Impl {
                                                         TimePoint now);
   void process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
                                   TimePoint now);
+  // Simultaneous CHILD rekey (§2.8.1): true when `old` was also rekeyed by the peer; the redundant
+  // pair is then retired.
+  bool resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
+                               TimePoint now);
   IkeSa& adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
                               const ikev2::Proposal& chosen, ByteView shared_secret, ByteView ni, ByteView nr,
                               TimePoint now);

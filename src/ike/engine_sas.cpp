@@ -34,7 +34,7 @@ IkeSa* Engine::Impl::ike_sa_by_spi(std::uint64_t our_spi) {
 
 IkeSa* Engine::Impl::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
   for (auto& [id, sa] : ike_sas)
-    if (!sa->initiator && sa->spi_i == spi_i && sa->remote == remote && !sa->authenticated) return sa.get();
+    if (!sa->initiator && sa->spi_i == spi_i && sa->remote.address == remote.address) return sa.get();
   return nullptr;
 }
 
@@ -210,7 +210,7 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   in.we_initiated_exchange = n.we_initiated;
   in.local_address = sa.local.address;
   in.remote_address = sa.remote.address;
-  if (c.udp_encapsulated) in.udp_encapsulation = ipsec::UdpEncapsulation{wire::kNatTraversalPort, sa.remote.port};
+  if (c.udp_encapsulated) in.udp_encapsulation = ipsec::UdpEncapsulation{ikev2::kNatTraversalPort, sa.remote.port};
   in.life_bytes = settings.life_bytes;
   in.life_packets = settings.life_packets;
   in.replay_window = settings.replay_window;
@@ -227,7 +227,7 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   install.replaces = n.replaces;
   install.route_outbound = route_outbound;
   actions.emplace_back(std::move(install));
-  ++counters.child_sas_established;
+  if (!n.replaces) ++counters.child_sas_established;
   negotiating.erase({c.connection, c.child});
   auto [it, inserted] = children.emplace(c.id, std::move(c));
   return it->second;

@@ -31,8 +31,14 @@ struct PendingRekeyChild {
   ChildSaId id = 0;
 };
 struct PendingRekeyIke {};
+// A CHILD SA to delete, remembered by SPI too: it may already be gone locally (hard expiry).
+struct ChildRef {
+  ChildSaId id = 0;
+  std::uint32_t inbound_spi = 0;
+  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
+};
 struct PendingDeleteChildren {
-  std::vector<ChildSaId> ids;
+  std::vector<ChildRef> children;
 };
 struct PendingDeleteIke {};
 struct PendingDpd {};
@@ -65,7 +71,7 @@ struct RekeyIkeInFlight {
   std::vector<wire::ikev2::Proposal> proposals;
 };
 struct DeleteChildrenInFlight {
-  std::vector<ChildSaId> ids;
+  std::vector<ChildRef> children;
 };
 struct DeleteIkeInFlight {};
 struct DpdInFlight {};
@@ -124,7 +130,8 @@ struct IkeSa {
   std::optional<std::uint32_t> last_response_id;
   std::vector<Bytes> last_response;  // all fragments, non-ESP marker included
   bool remove_after_response = false;
-  FragmentReassembler reassembler;
+  FragmentReassembler request_fragments;
+  FragmentReassembler response_fragments;
 
   TimePoint created{};
   TimePoint established_at{};

@@ -65,8 +65,10 @@ std::string quoted_refusal(const Transform& t, AlgorithmStrength s) {
 struct PairOutcome {
   std::optional<Proposal> chosen;
   std::array<bool, 5> type_missing{};  // indexed like kTransformTypeOrder
+  std::array<bool, 5> one_side_absent{};  // the type was missing and one side did not list it
   std::vector<std::string> refusals;   // common transforms that policy refused
   bool inconsistent = false;           // every type matched but the combination is unusable
+  bool unusable_proposal = false;      // the peer's proposal cannot be accepted at all
 };
 
 PairOutcome match_pair(const Proposal& ours, const Proposal& peer, bool allow_legacy) {
@@ -75,6 +77,16 @@ PairOutcome match_pair(const Proposal& ours, const Proposal& peer, bool allow_le
   chosen.number = peer.number;
   chosen.protocol = peer.protocol;
   chosen.spi = peer.spi;
+  // RFC 7296 §3.3.6: a proposal with a transform type we do not understand cannot be accepted.
+  for (const Transform& t : peer.transforms) {
+    if (std::find(std::begin(detail::kTransformTypeOrder), std::end(detail::kTransformTypeOrder), t.type) ==
+        std::end(detail::kTransformTypeOrder)) {
+      out.refusals.push_back("peer proposal " + std::to_string(peer.number) + " has unknown transform type " +
+                             std::to_string(static_cast<unsigned>(t.type)));
+      out.unusable_proposal = true;
+      return out;
+    }
+  }
   bool complete = true;
   for (std::size_t i = 0; i < std::size(detail::kTransformTypeOrder); ++i) {
     const TransformType type = detail::kTransformTypeOrder[i];
@@ -94,6 +106,7 @@ PairOutcome match_pair(const Proposal& ours, const Proposal& peer, bool allow_le
     }
     if (!pick) {
       out.type_missing[i] = true;
+      out.one_side_absent[i] = !mine.explicit_list || !theirs.explicit_list;
       complete = false;
       continue;
     }
@@ -127,6 +140,7 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
                           bool allow_legacy) {
   std::array<bool, 5> matched_somewhere{};
   std::array<bool, 5> used_somewhere{};
+  std::array<bool, 5> only_absent_misses{true, true, true, true, true};
   std::vector<std::string> refusals;
   bool any_pair = false;
   bool any_inconsistent = false;
@@ -144,14 +158,16 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
         return s;
       }
       any_inconsistent = any_inconsistent || outcome.inconsistent;
+      for (std::string& r : outcome.refusals)
+        if (std::find(refusals.begin(), refusals.end(), r) == refusals.end()) refusals.push_back(std::move(r));
+      if (outcome.unusable_proposal) continue;
       for (std::size_t i = 0; i < outcome.type_missing.size(); ++i) {
         const TypeChoice a = choices(mine, detail::kTransformTypeOrder[i]);
         const TypeChoice b = choices(peer, detail::kTransformTypeOrder[i]);
         if (a.explicit_list || b.explicit_list) used_somewhere[i] = true;
         if (!outcome.type_missing[i]) matched_somewhere[i] = true;
+        if (outcome.type_missing[i] && !outcome.one_side_absent[i]) only_absent_misses[i] = false;
       }
-      for (std::string& r : outcome.refusals)
-        if (std::find(refusals.begin(), refusals.end(), r) == refusals.end()) refusals.push_back(std::move(r));
     }
   }
 
@@ -163,10 +179,14 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
   if (!any_pair) {
     add_reason("no proposal for the same protocol");
   } else {
+    // An AEAD-only side lists no integrity: when the encryption already differs, "no common
+    // integrity algorithm" would only repeat that.
+    const std::size_t kEncryption = 0, kIntegrity = 1;
+    const bool integrity_is_consequence = !matched_somewhere[kEncryption] && only_absent_misses[kIntegrity];
     for (std::size_t i = 0; i < used_somewhere.size(); ++i)
-      if (used_somewhere[i] && !matched_somewhere[i])
+      if (used_somewhere[i] && !matched_somewhere[i] && !(i == kIntegrity && integrity_is_consequence))
         add_reason(std::string("no common ") + detail::transform_type_noun(detail::kTransformTypeOrder[i]));
-    if (reasons.empty())
+    if (reasons.empty() && refusals.empty())
       add_reason(any_inconsistent ? "the common algorithms do not form a usable combination"
                                   : "no single proposal has every type in common");
   }

@@ -139,6 +139,7 @@ ProposalParse parse_proposal(std::string_view text, ProtocolId protocol, bool al
     } else {
       defaults = parse_defaults({"sha256-sha384-sha512"}, ProtocolId::Ah);
     }
+    if (defaults.empty()) return failure("no default proposal for " + std::string(detail::protocol_label(protocol)));
     return ProposalParse{defaults.front(), ""};
   }
 
@@ -184,12 +185,12 @@ ProposalParse parse_proposal(std::string_view text, ProtocolId protocol, bool al
 
 std::vector<Proposal> default_ike_proposals() {
   return parse_defaults({"aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-x25519-ecp256-modp3072",
-                         "aes256-aes128-sha256-sha384-prfsha256-prfsha384-x25519-ecp256-modp3072"},
+                         "aes256-aes128-sha256-sha384-prfsha256-x25519-ecp256-modp3072"},
                         ProtocolId::Ike);
 }
 
 std::vector<Proposal> default_esp_proposals() {
-  return parse_defaults({"aes256gcm16-aes128gcm16-chacha20poly1305", "aes256-aes128-sha256-sha384"}, ProtocolId::Esp);
+  return parse_defaults({"aes256gcm16-aes128gcm16-chacha20poly1305", "aes256-aes128-sha256"}, ProtocolId::Esp);
 }
 
 }  // namespace cygnet::ike

@@ -212,7 +212,9 @@ ParseResult<Message> parse_message(ByteView datagram);
 // The payload chain inside a decrypted SK payload (or a reassembled SKF message).
 ParseResult<std::vector<Payload>> parse_payload_chain(PayloadType first, ByteView chain);
 
-// Serialises; header.next_payload and header.length are computed.
+// Serialises; header.next_payload and header.length are computed. Throws std::length_error when a
+// payload or count does not fit its field and std::invalid_argument for values the wire cannot
+// express (TS addresses not matching the TS type, a Delete SPI not spi_size long).
 Bytes serialize_message(const Message& message);
 
 // A payload chain (for encryption into SK): the first payload's type and the bytes.

@@ -45,7 +45,7 @@ void expect_tunnel_carries_traffic(Simulation& sim, const Gateways& g, std::stri
   EXPECT_EQ(a_child.outbound_spi, b_child.inbound_spi);
 
   FlowPair flows = add_traffic(sim, g, 50ms, sim.now());
-  sim.run_for(2s);
+  sim.run_for(1999ms);  // 40 packets at 50 ms intervals
   sim.traffic().stop_all();
   sim.run_for(1s);
   for (std::size_t f : {flows.a_to_b, flows.b_to_a}) {
@@ -131,6 +131,53 @@ INSTANTIATE_TEST_SUITE_P(EveryGroupAndKey, CertificateEstablishment,
                          ::testing::Combine(::testing::ValuesIn(kGroups),
                                             ::testing::Values(crypto::KeyType::EcdsaP256, crypto::KeyType::Rsa)));
 
+// RFC 7296 §1.2: the initiator guesses modp2048 in KE; the responder only accepts x25519 and
+// answers INVALID_KE_PAYLOAD; the initiator retries with x25519 from its second proposal.
+// Parameter: whether the proposals keep the number 1 that parse_proposal gives each (the engine
+// numbers what it sends, so it must not depend on the caller's numbering) or are numbered 1, 2.
+class InvalidKeRetry : public ::testing::TestWithParam<bool> {};
+
+TEST_P(InvalidKeRetry, InitiatorRetriesWithTheGroupTheResponderWants) {
+  const bool renumbered = GetParam();
+  const std::uint64_t seed = 17;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Simulation sim(seed);
+  ConnectionOptions initiator;
+  initiator.start_action = ike::StartAction::Start;
+  ike::ConnectionSettings a = psk_connection(site_a(), site_b(), initiator);
+  a.ike_proposals = {proposal("aes128-sha256-modp2048", wire::ikev2::ProtocolId::Ike),
+                     proposal("aes256gcm16-prfsha256-x25519", wire::ikev2::ProtocolId::Ike)};
+  if (renumbered) a.ike_proposals[1].number = 2;
+  ConnectionOptions responder;
+  responder.ike_proposal = "aes256gcm16-prfsha256-x25519";
+  Gateways g = add_gateways(sim, a, psk_connection(site_b(), site_a(), responder));
+  ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 10s)) << event_log(g);
+  EXPECT_EQ(g.a->count_events(ike::EventType::InvalidKeRetry), 1u) << event_log(g);
+  expect_tunnel_carries_traffic(sim, g, "x25519");
+}
+
+INSTANTIATE_TEST_SUITE_P(Numbering, InvalidKeRetry, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& case_info) {
+                           return std::string(case_info.param ? "numbered" : "as_parsed");
+                         });
+
+// RFC 7296 §2.23: an initiator may use port 4500 from the start; every IKE message to 4500 then
+// carries the non-ESP marker (RFC 3948 §2.2) so the responder does not take it for ESP.
+TEST(Port4500, InitiatorTalkingToPort4500FromTheStart) {
+  const std::uint64_t seed = 18;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Simulation sim(seed);
+  ConnectionOptions initiator;
+  initiator.start_action = ike::StartAction::Start;
+  ike::ConnectionSettings a = psk_connection(site_a(), site_b(), initiator);
+  a.remote_port = 4500;
+  ConnectionOptions responder;
+  Gateways g = add_gateways(sim, a, psk_connection(site_b(), site_a(), responder));
+  ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 10s)) << event_log(g);
+  EXPECT_EQ(g.a->ike_sas(kConnection, sim.now()).at(0).remote.port, 4500);
+  expect_tunnel_carries_traffic(sim, g, "x25519");
+}
+
 // The same over IPv6 gateways and subnets (2001:db8::/32).
 TEST(Ipv6Establishment, EstablishesAndCarriesTraffic) {
   const std::uint64_t seed = 66;
@@ -153,7 +200,7 @@ TEST(Ipv6Establishment, EstablishesAndCarriesTraffic) {
   Flow ba{g.b, g.a, b.host, a.host, 40001, 9, 50ms, 16};
   std::size_t fab = sim.traffic().add_flow(ab, sim.now());
   std::size_t fba = sim.traffic().add_flow(ba, sim.now());
-  sim.run_for(2s);
+  sim.run_for(1999ms);  // 40 packets at 50 ms intervals
   sim.traffic().stop_all();
   sim.run_for(1s);
   for (std::size_t f : {fab, fba}) {

@@ -92,7 +92,7 @@ TEST(PcapCapture, TsharkDissectsEveryIkeFrameCleanly) {
 
   const std::string output =
       run_command(std::string(kTshark) + " -n -r '" + path.string() +
-                  "' -T fields -E separator=/t -e frame.number -e frame.protocols -e isakmp.exchtype"
+                  "' -T fields -E separator=/t -e frame.number -e frame.protocols -e isakmp.exchangetype"
                   " -e _ws.expert.severity -e _ws.malformed 2>/dev/null");
   const std::vector<std::string> lines = split(output, '\n');
   ASSERT_EQ(lines.size(), capture.messages().size()) << output;

@@ -41,8 +41,7 @@ struct EcpVector {
 // RFC 5903 §8.1 (256-bit random ECP group), §8.2 (384-bit), §8.3 (521-bit), copied from the RFC
 // text: initiator private i, g^i = (gix, giy), responder private r, g^r = (grx, gry), g^ir x.
 const EcpVector kRfc5903[] = {
-    {DhGroup::Ecp256,
-     "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433",
+    {DhGroup::Ecp256, "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433",
      "DAD0B653 94221CF9 B051E1FE CA5787D0 98DFE637 FC90B9EF 945D0C37 72581180",
      "5271A046 1CDB8252 D61F1C45 6FA3E59A B1F45B33 ACCF5F58 389E0577 B8990BB3",
      "C6EF9C5D 78AE012A 011164AC B397CE20 88685D8F 06BF9BE0 B283AB46 476BEE53",
@@ -111,8 +110,10 @@ TEST(KeyExchangeKnownAnswer, Rfc5903EcpGroups) {
 
 // RFC 7748 §6.1: Alice and Bob's X25519 keys and their shared secret K.
 TEST(KeyExchangeKnownAnswer, Rfc7748X25519) {
-  KeyExchange alice(DhGroup::Curve25519, hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-  KeyExchange bob(DhGroup::Curve25519, hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  KeyExchange alice(DhGroup::Curve25519,
+                    hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  KeyExchange bob(DhGroup::Curve25519,
+                  hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
   EXPECT_EQ(to_hex(alice.public_value()), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
   EXPECT_EQ(to_hex(bob.public_value()), "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
   const char* k = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
@@ -147,9 +148,9 @@ TEST(KeyExchangeKnownAnswer, Rfc7748X448) {
 
 // ---- Every group: two fresh parties agree --------------------------------------------------
 
-const DhGroup kAllGroups[] = {DhGroup::Modp1024, DhGroup::Modp2048, DhGroup::Modp3072, DhGroup::Modp4096,
-                              DhGroup::Ecp256,   DhGroup::Ecp384,   DhGroup::Ecp521,   DhGroup::Curve25519,
-                              DhGroup::Curve448};
+const DhGroup kAllGroups[] = {DhGroup::Modp1024, DhGroup::Modp2048,   DhGroup::Modp3072,
+                              DhGroup::Modp4096, DhGroup::Ecp256,     DhGroup::Ecp384,
+                              DhGroup::Ecp521,   DhGroup::Curve25519, DhGroup::Curve448};
 
 std::size_t expected_secret_length(DhGroup g) {
   switch (g) {

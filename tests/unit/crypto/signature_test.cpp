@@ -16,7 +16,9 @@
 namespace cygnet::crypto {
 namespace {
 
-ByteView text(std::string_view s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
+ByteView text(std::string_view s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
 
 const std::string_view kMessage = "IKE_AUTH octets: RealMessage1 | NonceRData | MACedIDForI";
 
@@ -29,13 +31,15 @@ using RawKey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 RawKey raw_private(const PrivateKey& key) {
   const std::string pem = key.to_pem();
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                &BIO_free);
   return RawKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
 }
 
 std::string pem_of(EVP_PKEY* key, bool traditional) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  const int ok = traditional ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
+  const int ok = traditional ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0,
+                                                                    nullptr, nullptr)
                              : PEM_write_bio_PUBKEY(bio.get(), key);
   EXPECT_EQ(ok, 1);
   char* data = nullptr;
@@ -66,7 +70,9 @@ Bytes openssl_rsa_sign(EVP_PKEY* key, const EVP_MD* md, int salt_length, ByteVie
 // One 2048-bit RSA key for the whole suite: generating it is the slow part.
 class RsaSignature : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { key_ = std::make_unique<PrivateKey>(PrivateKey::generate(KeyType::Rsa, 2048)); }
+  static void SetUpTestSuite() {
+    key_ = std::make_unique<PrivateKey>(PrivateKey::generate(KeyType::Rsa, 2048));
+  }
   static void TearDownTestSuite() { key_.reset(); }
   static std::unique_ptr<PrivateKey> key_;
 };
@@ -264,7 +270,8 @@ TEST(Ed25519Signature, RoundTripIgnoresTheHash) {
 
 std::string base64(ByteView data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
+                                static_cast<int>(data.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -327,7 +334,7 @@ TEST(PublicKeyLoading, PemAndDerSpki) {
 TEST(PublicKeyLoading, CopiesShareTheKey) {
   PrivateKey key = PrivateKey::generate(KeyType::Ed25519);
   const PublicKey a = key.public_key();
-  PublicKey b = a;
+  PublicKey b = a;  // NOLINT(performance-unnecessary-copy-initialization): the copy is under test
   EXPECT_EQ(a.impl(), b.impl());
   PublicKey c = key.public_key();
   c = b;
@@ -338,7 +345,8 @@ TEST(PublicKeyLoading, CopiesShareTheKey) {
 
 TEST(PrivateKeyLoading, MalformedAndEncryptedPemAreRefused) {
   EXPECT_FALSE(PrivateKey::from_pem("").has_value());
-  EXPECT_FALSE(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").has_value());
+  EXPECT_FALSE(
+      PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").has_value());
   PrivateKey key = PrivateKey::generate(KeyType::EcdsaP256);
   std::string pem = key.to_pem();
   pem[pem.size() / 2] = pem[pem.size() / 2] == 'A' ? 'B' : 'A';  // corrupt the base64 body

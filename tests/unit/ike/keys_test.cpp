@@ -101,7 +101,7 @@ TEST_P(CavsIkev2Kdf, RekeySkeyseedUsesOldSkD) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Nist, CavsIkev2Kdf, ::testing::Values(kSha1, kSha256),
-                         [](const auto& info) { return info.param.prf == HashAlgorithm::Sha1 ? "Sha1" : "Sha256"; });
+                         [](const auto& test_info) { return test_info.param.prf == HashAlgorithm::Sha1 ? "Sha1" : "Sha256"; });
 
 TEST(DeriveIkeSaKeys, SlicesDkmInRfcOrder) {
   // AES-128-CBC + HMAC-SHA1-96 + PRF-HMAC-SHA1 consumes exactly the 132 CAVS DKM octets:

@@ -1,0 +1,214 @@
+// The engine's public API: configuration, operator commands, inputs forwarded to the exchange
+// code, status and counters.
+#include "ike/engine.hpp"
+
+#include <algorithm>
+
+#include "ike/engine_impl.hpp"
+
+namespace cygnet::ike {
+
+Engine::Engine(EngineOptions options, std::shared_ptr<RandomSource> random)
+    : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {}
+
+Engine::~Engine() = default;
+
+namespace {
+
+std::optional<std::string> unusable(const ConnectionSettings& s) {
+  if (s.name.empty()) return "a connection needs a name";
+  if (s.ike_version != 2) return "only IKEv2 is implemented";
+  if (s.ike_proposals.empty()) return "no IKE proposals";
+  if (!first_group(s.ike_proposals)) return "the first IKE proposal has no key exchange group";
+  if (s.auth == AuthKind::Psk && s.psk.empty()) return "PSK authentication without a PSK";
+  if (s.auth == AuthKind::PublicKey && !s.private_key) return "public key authentication without a private key";
+  for (const auto& c : s.children) {
+    if (c.name.empty()) return "a child needs a name";
+    if (c.proposals.empty()) return "child " + c.name + " has no proposals";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
+  if (auto why = unusable(settings)) {
+    impl_->event(EventType::Error, settings.name, std::nullopt, std::nullopt, "connection refused: " + *why);
+    return false;
+  }
+  if (impl_->connection(settings.name)) {
+    impl_->event(EventType::Error, settings.name, std::nullopt, std::nullopt, "connection already exists");
+    return false;
+  }
+  impl_->connections.push_back(std::move(settings));
+  const ConnectionSettings& conn = impl_->connections.back();
+  if (conn.start_action == StartAction::Trap) {
+    for (const auto& child : conn.children) {
+      // Before an IKE SA exists, "our address" is the configured one (or any).
+      std::vector<TrafficSelector> local =
+          child.local_ts.empty()
+              ? std::vector<TrafficSelector>{conn.local_addrs.empty()
+                                                 ? ts_from_prefix(wire::IpPrefix{wire::IpAddress(), 0})
+                                                 : ts_from_address(conn.local_addrs.front())}
+              : ts_from_prefixes(child.local_ts);
+      std::vector<TrafficSelector> remote =
+          child.remote_ts.empty()
+              ? std::vector<TrafficSelector>{conn.remote_addrs.empty()
+                                                 ? ts_from_prefix(wire::IpPrefix{wire::IpAddress(), 0})
+                                                 : ts_from_address(conn.remote_addrs.front())}
+              : ts_from_prefixes(child.remote_ts);
+      impl_->actions.emplace_back(
+          InstallTrapPolicy{conn.name, child.name, to_ipsec_selectors(local, remote), child.protocol, child.mode});
+      impl_->traps.insert({conn.name, child.name});
+    }
+  } else if (conn.start_action == StartAction::Start) {
+    up(conn.name, now);
+  }
+  return true;
+}
+
+bool Engine::remove_connection(std::string_view name, TimePoint now) {
+  const ConnectionSettings* conn = impl_->connection(name);
+  if (!conn) return false;
+  const std::string n(name);
+  impl_->bring_down(n, now);
+  for (const auto& child : conn->children)
+    if (impl_->traps.erase({n, child.name})) impl_->actions.emplace_back(RemoveTrapPolicy{n, child.name});
+  std::erase_if(impl_->connections, [&n](const ConnectionSettings& c) { return c.name == n; });
+  return true;
+}
+
+std::vector<std::string> Engine::connection_names() const {
+  std::vector<std::string> out;
+  for (const auto& c : impl_->connections) out.push_back(c.name);
+  return out;
+}
+
+bool Engine::up(std::string_view name, TimePoint now) {
+  const ConnectionSettings* conn = impl_->connection(name);
+  if (!conn) return false;
+  std::vector<std::string> wanted;
+  for (const auto& c : conn->children)
+    if (!impl_->child_is_up(conn->name, c.name) && !impl_->negotiating.contains({conn->name, c.name}))
+      wanted.push_back(c.name);
+  for (auto& [id, sa] : impl_->ike_sas) {
+    if (sa->connection != conn->name || sa->replaced_by || sa->state == IkeSaState::Deleting) continue;
+    if (!sa->initiator && !sa->authenticated) continue;
+    for (const auto& c : wanted) {
+      impl_->negotiating.insert({conn->name, c});
+      impl_->queue_request(*sa, PendingNewChild{c}, now);
+    }
+    return true;
+  }
+  impl_->initiate(*conn, wanted, now);
+  return true;
+}
+
+bool Engine::down(std::string_view name, TimePoint now) {
+  if (!impl_->connection(name)) return false;
+  impl_->bring_down(std::string(name), now);
+  return true;
+}
+
+void Engine::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView udp_payload, TimePoint now) {
+  impl_->on_datagram(local, remote, udp_payload, now);
+}
+
+void Engine::on_acquire(std::string_view connection, std::string_view child, TimePoint now) {
+  const ConnectionSettings* conn = impl_->connection(connection);
+  if (!conn || !impl_->child_settings(connection, child)) return;
+  const std::string c(child);
+  // Never two negotiations for the same child.
+  if (impl_->child_is_up(conn->name, c) || impl_->negotiating.contains({conn->name, c})) return;
+  for (auto& [id, sa] : impl_->ike_sas) {
+    if (sa->connection != conn->name || sa->replaced_by || sa->state == IkeSaState::Deleting) continue;
+    if (!sa->initiator && !sa->authenticated) continue;
+    impl_->negotiating.insert({conn->name, c});
+    impl_->queue_request(*sa, PendingNewChild{c}, now);
+    return;
+  }
+  impl_->initiate(*conn, {c}, now);
+}
+
+void Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
+  auto it = impl_->children.find(id);
+  if (it == impl_->children.end() || it->second.state != ChildSaState::Installed || it->second.rekey_requested) return;
+  IkeSa* sa = impl_->ike_sa(it->second.ike_sa);
+  if (!sa) return;
+  it->second.rekey_requested = true;
+  impl_->queue_request(*sa, PendingRekeyChild{id}, now);
+}
+
+void Engine::on_child_sa_hard_limit(ChildSaId id, TimePoint now) {
+  auto it = impl_->children.find(id);
+  if (it == impl_->children.end()) return;
+  const ChildSa& c = it->second;
+  if (c.state == ChildSaState::Rekeyed) {  // already replaced: just drop it
+    impl_->remove_child(id, false, "");
+    return;
+  }
+  const ChildRef ref{c.id, c.inbound_spi, c.protocol};
+  IkeSa* sa = impl_->ike_sa(c.ike_sa);
+  const bool tell_peer = c.state == ChildSaState::Installed;
+  impl_->remove_child(id, true, "byte/packet limit reached");
+  if (sa && tell_peer) impl_->queue_request(*sa, PendingDeleteChildren{{ref}}, now);
+}
+
+std::vector<Action> Engine::take_actions() {
+  std::vector<Action> out;
+  out.swap(impl_->actions);
+  return out;
+}
+
+const EngineCounters& Engine::counters() const { return impl_->counters; }
+
+std::vector<ConnectionStatus> Engine::status(TimePoint now) const {
+  std::vector<ConnectionStatus> out;
+  for (const auto& conn : impl_->connections) {
+    ConnectionStatus cs;
+    cs.name = conn.name;
+    cs.start_action = conn.start_action;
+    for (const auto& [id, sa_ptr] : impl_->ike_sas) {
+      const IkeSa& sa = *sa_ptr;
+      if (sa.connection != conn.name) continue;
+      IkeSaStatus s;
+      s.id = sa.id;
+      s.connection = sa.connection;
+      s.state = sa.state;
+      s.initiator = sa.initiator;
+      s.initiator_spi = sa.spi_i;
+      s.responder_spi = sa.spi_r;
+      s.local = sa.local;
+      s.remote = sa.remote;
+      s.local_id = sa.local_id.to_string();
+      s.remote_id = sa.remote_id ? sa.remote_id->to_string() : std::string();
+      s.algorithms = sa.algorithms ? sa.algorithms->to_string() : std::string();
+      s.nat_detected = sa.udp_encapsulated();
+      s.age = std::chrono::duration_cast<Seconds>(now - sa.created);
+      if (sa.rekey_at && !sa.rekey_requested)
+        s.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.rekey_at - now));
+      for (const auto& [cid, c] : impl_->children) {
+        if (c.ike_sa != sa.id) continue;
+        ChildSaStatus ch;
+        ch.id = c.id;
+        ch.child = c.child;
+        ch.inbound_spi = c.inbound_spi;
+        ch.outbound_spi = c.outbound_spi;
+        ch.protocol = c.protocol;
+        ch.mode = c.mode;
+        ch.algorithms = c.algorithms.to_string();
+        ch.selectors = c.selectors;
+        ch.age = std::chrono::duration_cast<Seconds>(now - c.created);
+        if (c.rekey_at && !c.rekey_requested && c.state == ChildSaState::Installed)
+          ch.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *c.rekey_at - now));
+        ch.udp_encapsulated = c.udp_encapsulated;
+        s.children.push_back(std::move(ch));
+      }
+      cs.ike_sas.push_back(std::move(s));
+    }
+    out.push_back(std::move(cs));
+  }
+  return out;
+}
+
+}  // namespace cygnet::ike

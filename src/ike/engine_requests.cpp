@@ -1,0 +1,122 @@
+// The requester side of every IKE SA: initiating, the per-SA queue (window size 1, §2.3), and
+// turning queued work into the next request.
+#include "ike/engine_impl.hpp"
+
+namespace cygnet::ike {
+
+void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names, TimePoint now) {
+  if (conn.remote_addrs.empty()) {
+    event(EventType::Error, conn.name, std::nullopt, std::nullopt,
+          "cannot initiate: remote_addrs is %any (responder only)");
+    return;
+  }
+  if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
+    event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
+    return;
+  }
+  IkeSa& sa = create_ike_sa(conn, true, now);
+  sa.remote = Endpoint{conn.remote_addrs.front(), conn.remote_port};
+  wire::IpAddress local;
+  for (const auto& a : conn.local_addrs)
+    if (a.family() == sa.remote.address.family()) {
+      local = a;
+      break;
+    }
+  sa.local = Endpoint{local, ikev2::kIkePort};
+  for (std::size_t i = 0; i < child_names.size(); ++i) {
+    negotiating.insert({conn.name, child_names[i]});
+    if (i == 0)
+      sa.first_child = child_names[i];
+    else
+      sa.queue.push_back(PendingNewChild{child_names[i]});
+  }
+  send_init_request(sa, now);
+}
+
+void Engine::Impl::queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front) {
+  if (front)
+    sa.queue.push_front(std::move(request));
+  else
+    sa.queue.push_back(std::move(request));
+  pump(sa, now);
+}
+
+void Engine::Impl::pump(IkeSa& sa, TimePoint now) {
+  while (!sa.outstanding && !sa.queue.empty()) {
+    // Before authentication only IKE_SA_INIT/IKE_AUTH run; a replaced SA only deletes itself.
+    if (!sa.authenticated) return;
+    if (sa.replaced_by && !std::holds_alternative<PendingDeleteIke>(sa.queue.front())) {
+      sa.queue.pop_front();
+      continue;
+    }
+    PendingRequest request = std::move(sa.queue.front());
+    sa.queue.pop_front();
+    start_request(sa, std::move(request), now);
+  }
+}
+
+void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint now) {
+  if (auto* n = std::get_if<PendingNewChild>(&request)) {
+    if (child_is_up(sa.connection, n->child) || !child_settings(sa.connection, n->child)) {
+      negotiating.erase({sa.connection, n->child});
+      return;
+    }
+    send_create_child_request(sa, n->child, std::nullopt, now);
+  } else if (auto* r = std::get_if<PendingRekeyChild>(&request)) {
+    auto it = children.find(r->id);
+    if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id) return;
+    send_create_child_request(sa, it->second.child, r->id, now);
+  } else if (std::holds_alternative<PendingRekeyIke>(request)) {
+    if (sa.replaced_by || sa.state != IkeSaState::Established) return;
+    send_rekey_ike_request(sa, now);
+  } else if (auto* d = std::get_if<PendingDeleteChildren>(&request)) {
+    std::vector<ikev2::Payload> payloads;
+    ikev2::DeletePayload esp{ikev2::ProtocolId::Esp, 4, {}};
+    ikev2::DeletePayload ah{ikev2::ProtocolId::Ah, 4, {}};
+    for (const ChildRef& ref : d->children) {
+      auto it = children.find(ref.id);
+      if (it != children.end() && it->second.state == ChildSaState::Installed) it->second.state = ChildSaState::Deleting;
+      // §1.4.1: a Delete names the SPI we receive on.
+      (ref.protocol == ipsec::IpsecProtocol::Ah ? ah : esp).spis.push_back(u32_bytes(ref.inbound_spi));
+    }
+    if (!esp.spis.empty()) payloads.emplace_back(std::move(esp));
+    if (!ah.spis.empty()) payloads.emplace_back(std::move(ah));
+    if (payloads.empty()) return;
+    send_request(sa, ikev2::ExchangeType::Informational, payloads, DeleteChildrenInFlight{d->children}, now);
+  } else if (std::holds_alternative<PendingDeleteIke>(request)) {
+    sa.state = IkeSaState::Deleting;
+    send_request(sa, ikev2::ExchangeType::Informational, {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}},
+                 DeleteIkeInFlight{}, now);
+  } else if (std::holds_alternative<PendingDpd>(request)) {
+    sa.dpd_queued = false;
+    send_request(sa, ikev2::ExchangeType::Informational, {}, DpdInFlight{}, now);
+  }
+}
+
+void Engine::Impl::bring_down(const std::string& conn, TimePoint now) {
+  std::vector<IkeSaId> ids;
+  for (const auto& [id, sa] : ike_sas)
+    if (sa->connection == conn) ids.push_back(id);
+  for (IkeSaId id : ids) {
+    IkeSa* sa = ike_sa(id);
+    if (!sa) continue;
+    if (!sa->authenticated || sa->replaced_by) {
+      remove_ike_sa(id, sa->authenticated ? std::nullopt : std::optional(EventType::IkeSaDeleted),
+                    "closed by the operator before it was established");
+      continue;
+    }
+    std::vector<ChildSaId> kids;
+    for (ChildSa* c : children_of(id)) kids.push_back(c->id);
+    for (ChildSaId c : kids) remove_child(c, true, "closed by the operator");
+    event(EventType::IkeSaDeleted, conn, id, std::nullopt, "closed by the operator");
+    sa->queue.clear();
+    // An unanswered request is abandoned: the Delete takes its place (its answer would not matter).
+    if (sa->outstanding) sa->outstanding.reset();
+    sa->state = IkeSaState::Deleting;
+    start_request(*sa, PendingDeleteIke{}, now);
+  }
+  for (auto it = negotiating.begin(); it != negotiating.end();)
+    it = it->first == conn ? negotiating.erase(it) : std::next(it);
+}
+
+}  // namespace cygnet::ike

@@ -1,0 +1,40 @@
+// Names for people: endpoints, event types and IKE SA states.
+#include "ike/engine.hpp"
+
+namespace cygnet::ike {
+
+std::string Endpoint::to_string() const { return address.to_string() + "[" + std::to_string(port) + "]"; }
+
+const char* event_type_name(EventType t) {
+  switch (t) {
+    case EventType::IkeSaEstablished: return "ike-sa-established";
+    case EventType::IkeSaRekeyed: return "ike-sa-rekeyed";
+    case EventType::IkeSaDeleted: return "ike-sa-deleted";
+    case EventType::ChildSaEstablished: return "child-sa-established";
+    case EventType::ChildSaRekeyed: return "child-sa-rekeyed";
+    case EventType::ChildSaDeleted: return "child-sa-deleted";
+    case EventType::NoProposalChosen: return "no-proposal-chosen";
+    case EventType::TsUnacceptable: return "ts-unacceptable";
+    case EventType::AuthenticationFailed: return "authentication-failed";
+    case EventType::InvalidKeRetry: return "invalid-ke-retry";
+    case EventType::CookieRequested: return "cookie-requested";
+    case EventType::PeerDead: return "peer-dead";
+    case EventType::RetransmitGaveUp: return "retransmit-gave-up";
+    case EventType::MalformedMessage: return "malformed-message";
+    case EventType::InitialContact: return "initial-contact";
+    case EventType::Error: return "error";
+  }
+  return "unknown";
+}
+
+const char* ike_sa_state_name(IkeSaState s) {
+  switch (s) {
+    case IkeSaState::Connecting: return "connecting";
+    case IkeSaState::Established: return "established";
+    case IkeSaState::Rekeying: return "rekeying";
+    case IkeSaState::Deleting: return "deleting";
+  }
+  return "unknown";
+}
+
+}  // namespace cygnet::ike

@@ -1,0 +1,158 @@
+// IKE_AUTH (RFC 7296 §1.2, §2.15): identities, AUTH (PSK or RFC 7427 signatures with certificates),
+// INITIAL_CONTACT, and the first CHILD SA. A CHILD failure leaves the IKE SA up.
+#include "ike/authentication.hpp"
+#include "ike/engine_impl.hpp"
+#include "ike/peer_authentication.hpp"
+
+namespace cygnet::ike {
+
+namespace {
+crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
+  return o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
+}
+}  // namespace
+
+void Engine::Impl::send_auth_request(IkeSa& sa, TimePoint now) {
+  const ConnectionSettings* conn = connection(sa.connection);
+  if (!conn) return;
+  sa.local_id = our_identity(*conn, sa);
+  const ikev2::IdPayload idi = sa.local_id.to_payload();
+  const Bytes octets = signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), idi);
+  auto auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, octets);
+  if (!auth) {
+    remove_ike_sa(sa.id, EventType::Error, "cannot authenticate: the connection has no PSK or private key");
+    return;
+  }
+  std::vector<ikev2::Payload> payloads;
+  payloads.emplace_back(ikev2::IdInitiatorPayload{idi});
+  for (auto& c : our_certificate_payloads(*conn)) payloads.push_back(std::move(c));
+  if (auto req = our_certificate_request(*conn)) payloads.emplace_back(std::move(*req));
+  // INITIAL_CONTACT tells the peer to drop state of an earlier incarnation of us (§2.4).
+  bool other_sa = false;
+  for (const auto& [id, other] : ike_sas)
+    if (id != sa.id && other->connection == sa.connection && other->authenticated) other_sa = true;
+  if (!other_sa) payloads.emplace_back(notify(ikev2::NotifyType::InitialContact));
+  if (!conn->remote_id.any && !conn->remote_id.data.empty())
+    payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
+  payloads.emplace_back(std::move(*auth));
+  AuthInFlight task;
+  if (sa.first_child) {
+    if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
+      ChildNegotiation n = prepare_child(sa, *child, true);
+      append_child_request(n, payloads);
+      task.child = std::move(n);
+    }
+  }
+  send_request(sa, ikev2::ExchangeType::IkeAuth, payloads, std::move(task), now);
+}
+
+std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                               TimePoint now) {
+  const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
+  const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
+  const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
+  if (!idi || !auth) {
+    malformed(sa.connection, sa.id, "IKE_AUTH request without IDi or AUTH");
+    sa.remove_after_response = true;
+    return {notify(ikev2::NotifyType::InvalidSyntax)};
+  }
+  const Identity peer = Identity::from_payload(*idi);
+  auto reject = [&](const std::string& conn_name, const std::string& why) -> std::vector<ikev2::Payload> {
+    ++counters.authentication_failures;
+    event(EventType::AuthenticationFailed, conn_name, sa.id, std::nullopt,
+          "peer " + sa.remote.to_string() + " (" + peer.to_string() + "): " + why);
+    sa.remove_after_response = true;
+    return {notify(ikev2::NotifyType::AuthenticationFailed)};
+  };
+
+  // The final choice of connection: addresses, the peer's ID and (when sent) the ID it wants us to be.
+  const ConnectionSettings* conn = nullptr;
+  const ConnectionSettings* by_address = nullptr;
+  for (const auto& c : connections) {
+    if (!address_allowed(c.local_addrs, sa.local.address) || !address_allowed(c.remote_addrs, sa.remote.address))
+      continue;
+    if (!by_address) by_address = &c;
+    if (!c.remote_id.matches(peer)) continue;
+    if (idr && !our_identity(c, sa).matches(Identity::from_payload(*idr))) continue;
+    conn = &c;
+    break;
+  }
+  if (!conn) {
+    if (!by_address) return reject(sa.connection, "no connection accepts " + sa.remote.to_string());
+    return reject(by_address->name, "peer ID " + peer.to_string() + " does not match remote_id " +
+                                        by_address->remote_id.to_string() + " of connection " + by_address->name);
+  }
+  sa.connection = conn->name;
+  const Bytes octets = signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), *idi);
+  if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now)))
+    return reject(conn->name, *why);
+
+  sa.remote_id = peer;
+  sa.local_id = our_identity(*conn, sa);
+  const ikev2::IdPayload our_id = sa.local_id.to_payload();
+  const Bytes our_octets =
+      signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), our_id);
+  auto our_auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, our_octets);
+  if (!our_auth) return reject(conn->name, "we cannot authenticate ourselves: no PSK or private key configured");
+
+  if (ikev2::find_notify(in, ikev2::NotifyType::InitialContact)) handle_initial_contact(sa);
+  ike_sa_established(sa, now);
+
+  std::vector<ikev2::Payload> out;
+  out.emplace_back(ikev2::IdResponderPayload{our_id});
+  for (auto& c : our_certificate_payloads(*conn)) out.push_back(std::move(c));
+  out.emplace_back(std::move(*our_auth));
+  if (ikev2::find_payload<ikev2::SaPayload>(in))
+    answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
+  return out;
+}
+
+void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
+                                         TimePoint now) {
+  const IkeSaId id = sa.id;
+  const ConnectionSettings* conn = connection(sa.connection);
+  if (!conn) {
+    remove_ike_sa(id, std::nullopt, "");
+    return;
+  }
+  if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
+    ++counters.authentication_failures;
+    remove_ike_sa(id, EventType::AuthenticationFailed,
+                  "responder " + sa.remote.to_string() + " rejected our authentication (AUTHENTICATION_FAILED)");
+    return;
+  }
+  const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
+  const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
+  if (!idr || !auth) {
+    const auto* error = first_error_notify(in);
+    if (error)
+      remove_ike_sa(id, EventType::Error, std::string("IKE_AUTH failed: responder answered ") + ikev2::notify_name(error->type));
+    else {
+      ++counters.malformed;
+      remove_ike_sa(id, EventType::MalformedMessage, "IKE_AUTH response without IDr or AUTH");
+    }
+    return;
+  }
+  const Identity peer = Identity::from_payload(*idr);
+  const Bytes octets = signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), *idr);
+  if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now))) {
+    ++counters.authentication_failures;
+    // §2.21.2: tell the responder, then forget the SA. Nothing of it was installed.
+    ikev2::Header h;
+    h.initiator_spi = sa.spi_i;
+    h.responder_spi = sa.spi_r;
+    h.exchange = ikev2::ExchangeType::Informational;
+    h.flags = ikev2::kFlagInitiator;
+    h.message_id = sa.next_message_id++;
+    for (const Bytes& d : protect(sa, h, {notify(ikev2::NotifyType::AuthenticationFailed)})) emit(sa.local, sa.remote, d);
+    remove_ike_sa(id, EventType::AuthenticationFailed,
+                  "responder " + sa.remote.to_string() + " (" + peer.to_string() + "): " + *why);
+    return;
+  }
+  sa.remote_id = peer;
+  ike_sa_established(sa, now);
+  sa.first_child.reset();
+  if (task.child) accept_child(sa, *task.child, in, sa.nonce_i, sa.nonce_r, now);
+}
+
+}  // namespace cygnet::ike

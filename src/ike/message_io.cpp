@@ -1,0 +1,323 @@
+// Datagrams in and out: the non-ESP marker on port 4500, routing a message to its IKE SA (or to the
+// IKE_SA_INIT responder), duplicate requests answered from the cache, SK/SKF protection, and the
+// requester's retransmissions.
+#include <algorithm>
+
+#include "ike/engine_impl.hpp"
+#include "ike/retransmission.hpp"
+
+namespace cygnet::ike {
+
+namespace {
+constexpr std::size_t kNonEspMarker = 4;
+}
+
+void Engine::Impl::emit(const Endpoint& local, const Endpoint& remote, ByteView message) {
+  Bytes payload;
+  if (local.port == ikev2::kNatTraversalPort) payload.assign(kNonEspMarker, 0);
+  payload.insert(payload.end(), message.begin(), message.end());
+  actions.emplace_back(SendDatagram{local, remote, std::move(payload)});
+  ++counters.datagrams_sent;
+}
+
+void Engine::Impl::malformed(const std::string& conn, std::optional<IkeSaId> sa, const std::string& detail) {
+  ++counters.malformed;
+  event(EventType::MalformedMessage, conn, sa, std::nullopt, detail);
+}
+
+void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload, TimePoint now) {
+  ++counters.datagrams_received;
+  ByteView data = payload;
+  if (local.port == ikev2::kNatTraversalPort) {
+    // Without the 4-byte zero marker it is ESP (or a keepalive): the data plane's business.
+    if (data.size() < kNonEspMarker || data[0] != 0 || data[1] != 0 || data[2] != 0 || data[3] != 0) return;
+    data = data.subspan(kNonEspMarker);
+  }
+  const auto header = ikev2::parse_header(data);
+  if (!header) {
+    malformed("", std::nullopt, "unparsable IKE header from " + remote.to_string() + ": " + header.failure.detail);
+    return;
+  }
+  const ikev2::Header& h = *header.value;
+  const bool init_request = h.exchange == ikev2::ExchangeType::IkeSaInit && !h.is_response();
+  if ((h.version >> 4) != (ikev2::kVersion >> 4)) {
+    if (init_request && (h.version >> 4) > (ikev2::kVersion >> 4))
+      send_init_error(local, remote, h, ikev2::NotifyType::InvalidMajorVersion, {});
+    malformed("", std::nullopt, "IKE major version " + std::to_string(h.version >> 4) + " from " + remote.to_string());
+    return;
+  }
+  const auto parsed = ikev2::parse_message(data);
+  if (!parsed) {
+    if (init_request && h.responder_spi == 0) {
+      if (parsed.failure.error == ikev2::ParseError::UnsupportedCriticalPayload)
+        send_init_error(local, remote, h, ikev2::NotifyType::UnsupportedCriticalPayload,
+                        {parsed.failure.critical_payload_type});
+      else
+        send_init_error(local, remote, h, ikev2::NotifyType::InvalidSyntax, {});
+    }
+    malformed("", std::nullopt,
+              "malformed " + std::string(ikev2::exchange_name(h.exchange)) + " from " + remote.to_string() + ": " +
+                  ikev2::parse_error_name(parsed.failure.error) + " " + parsed.failure.detail);
+    return;
+  }
+  const ikev2::Message& m = *parsed.value;
+
+  if (h.exchange == ikev2::ExchangeType::IkeSaInit) {
+    if (!h.is_response()) {
+      if (h.responder_spi != 0 || h.message_id != 0 || !h.from_initiator() || h.initiator_spi == 0) {
+        malformed("", std::nullopt, "IKE_SA_INIT request with bad SPIs/flags/message ID from " + remote.to_string());
+        return;
+      }
+      if (IkeSa* half = half_open_for(h.initiator_spi, remote)) {
+        // A retransmitted IKE_SA_INIT: answer with the same response, keep no new state. Once the
+        // SA is past IKE_SA_INIT a late copy is simply dropped.
+        if (!half->authenticated && half->last_response_id == 0u &&
+            std::equal(half->init_request.begin(), half->init_request.end(), data.begin(), data.end())) {
+          ++counters.duplicate_requests;
+          for (const Bytes& d : half->last_response) emit(half->local, half->remote, d);
+        }
+        return;
+      }
+      process_init_request(m, data, local, remote, now);
+      return;
+    }
+    IkeSa* sa = ike_sa_by_spi(h.initiator_spi);
+    if (!sa || !sa->initiator || sa->state != IkeSaState::Connecting || !sa->outstanding ||
+        sa->outstanding->exchange != ikev2::ExchangeType::IkeSaInit || h.message_id != 0) {
+      ++counters.unknown_spi;
+      return;
+    }
+    process_init_response(*sa, m, data, now);
+    return;
+  }
+
+  const std::uint64_t ours = h.from_initiator() ? h.responder_spi : h.initiator_spi;
+  const std::uint64_t theirs = h.from_initiator() ? h.initiator_spi : h.responder_spi;
+  IkeSa* sa = ike_sa_by_spi(ours);
+  if (!sa || sa->peer_spi() != theirs || sa->initiator == h.from_initiator() || !sa->sk_in) {
+    ++counters.unknown_spi;
+    return;
+  }
+  if (h.is_response())
+    handle_response(*sa, m, data, now);
+  else
+    handle_request(*sa, m, data, local, remote, now);
+}
+
+Decrypted Engine::Impl::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView raw) {
+  Decrypted out;
+  if (m.payloads.empty() || !sa.sk_in) {
+    out.detail = "no Encrypted payload";
+    return out;
+  }
+  std::optional<ikev2::PayloadType> first;
+  Bytes chain;
+  const ikev2::Payload& last = m.payloads.back();
+  if (const auto* sk = std::get_if<ikev2::EncryptedPayload>(&last)) {
+    auto plain = sa.sk_in->unprotect(raw, *sk);
+    if (!plain) {
+      out.detail = "Encrypted payload fails its integrity check";
+      return out;
+    }
+    first = sk->first_inner;
+    chain = std::move(*plain);
+  } else if (const auto* skf = std::get_if<ikev2::EncryptedFragmentPayload>(&last)) {
+    if (!sa.fragmentation) {
+      out.detail = "fragment received but fragmentation was not negotiated";
+      return out;
+    }
+    auto plain = sa.sk_in->unprotect_fragment(raw, *skf);
+    if (!plain) {
+      out.detail = "Encrypted Fragment payload fails its integrity check";
+      return out;
+    }
+    FragmentReassembler& r = m.header.is_response() ? sa.response_fragments : sa.request_fragments;
+    auto complete = r.add(m.header.message_id, *skf, std::move(*plain));
+    if (!complete) {
+      out.kind = Decrypted::Kind::FragmentPending;
+      return out;
+    }
+    first = complete->first_inner;
+    chain = std::move(complete->chain);
+  } else {
+    out.detail = "message without an Encrypted payload";
+    return out;
+  }
+  auto inner = ikev2::parse_payload_chain(*first, chain);
+  if (!inner) {
+    out.kind = inner.failure.error == ikev2::ParseError::UnsupportedCriticalPayload ? Decrypted::Kind::UnsupportedCritical
+                                                                                     : Decrypted::Kind::BadSyntax;
+    out.critical_type = inner.failure.critical_payload_type;
+    out.detail = std::string(ikev2::parse_error_name(inner.failure.error)) + " " + inner.failure.detail;
+    return out;
+  }
+  out.kind = Decrypted::Kind::Complete;
+  out.payloads = std::move(*inner.value);
+  return out;
+}
+
+std::vector<Bytes> Engine::Impl::protect(IkeSa& sa, const ikev2::Header& header,
+                                         const std::vector<ikev2::Payload>& payloads) {
+  const ikev2::EncodedChain chain = ikev2::encode_payload_chain(payloads);
+  if (sa.fragmentation) {
+    const std::size_t marker = sa.local.port == ikev2::kNatTraversalPort ? kNonEspMarker : 0;
+    return sa.sk_out->protect_fragmented(header, chain, options.max_datagram - marker, *random);
+  }
+  return {sa.sk_out->protect(header, chain, *random)};
+}
+
+void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& payloads,
+                                InFlight task, TimePoint now) {
+  ikev2::Header h;
+  h.initiator_spi = sa.spi_i;
+  h.responder_spi = sa.spi_r;
+  h.exchange = exchange;
+  h.flags = sa.initiator ? ikev2::kFlagInitiator : 0;
+  h.message_id = sa.next_message_id++;
+  OutstandingRequest request;
+  request.message_id = h.message_id;
+  request.exchange = exchange;
+  request.datagrams = protect(sa, h, payloads);
+  request.next_retransmit = now + retransmit_delay(options, 0);
+  request.task = std::move(task);
+  for (const Bytes& d : request.datagrams) emit(sa.local, sa.remote, d);
+  sa.outstanding = std::move(request);
+}
+
+void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
+                                 const std::vector<ikev2::Payload>& payloads) {
+  ikev2::Header h;
+  h.initiator_spi = sa.spi_i;
+  h.responder_spi = sa.spi_r;
+  h.exchange = exchange;
+  h.flags = static_cast<std::uint8_t>((sa.initiator ? ikev2::kFlagInitiator : 0) | ikev2::kFlagResponse);
+  h.message_id = message_id;
+  sa.last_response = protect(sa, h, payloads);
+  sa.last_response_id = message_id;
+  sa.expected_message_id = message_id + 1;
+  for (const Bytes& d : sa.last_response) emit(sa.local, sa.remote, d);
+}
+
+void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote, const ikev2::Header& request,
+                                   ikev2::NotifyType type, Bytes data) {
+  ikev2::Message m;
+  m.header.initiator_spi = request.initiator_spi;
+  m.header.responder_spi = 0;
+  m.header.exchange = ikev2::ExchangeType::IkeSaInit;
+  m.header.flags = ikev2::kFlagResponse;
+  m.header.message_id = request.message_id;
+  m.payloads.emplace_back(notify(type, std::move(data)));
+  emit(local, remote, ikev2::serialize_message(m));
+}
+
+void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView raw, const Endpoint& local,
+                                  const Endpoint& remote, TimePoint now) {
+  const std::uint32_t mid = m.header.message_id;
+  if (sa.last_response_id && mid == *sa.last_response_id) {
+    // Retransmitted request: resend the cached response (every fragment), never process twice. A
+    // fragmented request triggers this once, on its first fragment.
+    const auto* skf = std::get_if<ikev2::EncryptedFragmentPayload>(&m.payloads.back());
+    if (skf && skf->fragment_number != 1) return;
+    ++counters.duplicate_requests;
+    for (const Bytes& d : sa.last_response) emit(sa.local, sa.remote, d);
+    return;
+  }
+  if (mid != sa.expected_message_id) return;  // older than our window, or beyond it: drop
+
+  Decrypted d = decrypt(sa, m, raw);
+  const IkeSaId id = sa.id;
+  switch (d.kind) {
+    case Decrypted::Kind::FragmentPending:
+      return;
+    case Decrypted::Kind::Invalid:
+      malformed(sa.connection, id, std::string(ikev2::exchange_name(m.header.exchange)) + " request dropped: " + d.detail);
+      return;
+    case Decrypted::Kind::UnsupportedCritical:
+      ++counters.malformed;
+      send_response(sa, m.header.exchange, mid, {notify(ikev2::NotifyType::UnsupportedCriticalPayload, {d.critical_type})});
+      return;
+    case Decrypted::Kind::BadSyntax:
+      malformed(sa.connection, id, std::string(ikev2::exchange_name(m.header.exchange)) + " request: " + d.detail);
+      send_response(sa, m.header.exchange, mid, {notify(ikev2::NotifyType::InvalidSyntax)});
+      return;
+    case Decrypted::Kind::Complete:
+      break;
+  }
+  sa.last_received = now;
+  // The peer's address/port may change (a NAT rebinding): answer where the authenticated request came from.
+  sa.local = local;
+  sa.remote = remote;
+
+  std::vector<ikev2::Payload> response;
+  switch (m.header.exchange) {
+    case ikev2::ExchangeType::IkeAuth:
+      if (sa.initiator || sa.authenticated) return;  // IKE_AUTH goes to the responder, once
+      response = process_auth_request(sa, d.payloads, now);
+      break;
+    case ikev2::ExchangeType::CreateChildSa:
+      if (!sa.authenticated) return;
+      response = process_create_child_request(sa, d.payloads, now);
+      break;
+    case ikev2::ExchangeType::Informational:
+      response = process_informational_request(sa, d.payloads, now);
+      break;
+    default:
+      response = {notify(ikev2::NotifyType::InvalidSyntax)};
+      break;
+  }
+  send_response(sa, m.header.exchange, mid, response);
+  if (sa.remove_after_response) {
+    remove_ike_sa(id, std::nullopt, "");
+    return;
+  }
+  pump(sa, now);
+}
+
+void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
+  if (!sa.outstanding || m.header.message_id != sa.outstanding->message_id ||
+      m.header.exchange != sa.outstanding->exchange)
+    return;  // not the answer we wait for (late duplicate)
+  Decrypted d = decrypt(sa, m, raw);
+  if (d.kind == Decrypted::Kind::FragmentPending) return;
+  if (d.kind != Decrypted::Kind::Complete) {
+    malformed(sa.connection, sa.id, std::string(ikev2::exchange_name(m.header.exchange)) + " response dropped: " + d.detail);
+    return;
+  }
+  sa.last_received = now;
+  OutstandingRequest request = std::move(*sa.outstanding);
+  sa.outstanding.reset();
+  const IkeSaId id = sa.id;
+  if (auto* auth = std::get_if<AuthInFlight>(&request.task))
+    process_auth_response(sa, *auth, d.payloads, now);
+  else if (auto* child = std::get_if<CreateChildInFlight>(&request.task))
+    process_create_child_response(sa, *child, d.payloads, now);
+  else if (auto* rekey = std::get_if<RekeyIkeInFlight>(&request.task))
+    process_rekey_ike_response(sa, *rekey, d.payloads, now);
+  else
+    process_informational_response(sa, request.task, d.payloads, now);
+  if (IkeSa* still = ike_sa(id)) pump(*still, now);
+}
+
+void Engine::Impl::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
+  OutstandingRequest& o = *sa.outstanding;
+  if (o.retransmits >= options.retransmit_tries) {
+    const IkeSaId id = sa.id;
+    if (std::holds_alternative<DeleteIkeInFlight>(o.task) || std::holds_alternative<NotifyInFlight>(o.task)) {
+      remove_ike_sa(id, std::nullopt, "");  // we were deleting it anyway
+      return;
+    }
+    const bool liveness = std::holds_alternative<DpdInFlight>(o.task);
+    const std::string what = std::string(ikev2::exchange_name(o.exchange)) + " request " +
+                             std::to_string(o.message_id) + " to " + sa.remote.to_string() + " unanswered after " +
+                             std::to_string(o.retransmits) + " retransmissions";
+    remove_ike_sa(id, liveness ? EventType::PeerDead : EventType::RetransmitGaveUp,
+                  liveness ? "liveness check failed: " + what + "; SAs removed" : what + "; SAs removed");
+    return;
+  }
+  ++o.retransmits;
+  ++counters.retransmissions;
+  for (const Bytes& d : o.datagrams) emit(sa.local, sa.remote, d);
+  o.next_retransmit = now + retransmit_delay(options, o.retransmits);
+}
+
+}  // namespace cygnet::ike

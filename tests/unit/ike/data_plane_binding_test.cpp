@@ -1,0 +1,119 @@
+// DataPlaneBinding: the engine's data plane actions applied to a real ipsec::DataPlane.
+#include "ike/data_plane_binding.hpp"
+
+#include <gtest/gtest.h>
+
+#include "unit/ipsec/test_packets.hpp"
+
+namespace cygnet::ike {
+namespace {
+
+wire::IpAddress ip(std::string_view t) { return *wire::IpAddress::parse(t); }
+
+ipsec::Selector net_selector() {
+  ipsec::Selector s;
+  s.local = ipsec::AddressRange::from_prefix(*wire::IpPrefix::parse("198.51.100.0/24"));
+  s.remote = ipsec::AddressRange::from_prefix(*wire::IpPrefix::parse("203.0.113.0/24"));
+  return s;
+}
+
+ipsec::SaParameters sa(std::uint32_t spi, ipsec::Direction d, std::uint8_t key_byte) {
+  ipsec::SaParameters p;
+  p.spi = spi;
+  p.direction = d;
+  p.local_address = ip("192.0.2.1");
+  p.remote_address = ip("192.0.2.2");
+  p.encryption = ipsec::EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm128);
+  p.encryption_key = crypto::SecureBytes(Bytes(20, key_byte));
+  p.selector = net_selector();
+  p.name = "site/net";
+  return p;
+}
+
+InstallChildSa install(ChildSaId id, std::uint32_t in_spi, std::uint32_t out_spi, bool route = true) {
+  InstallChildSa i;
+  i.id = id;
+  i.connection = "site";
+  i.child = "net";
+  i.inbound = sa(in_spi, ipsec::Direction::Inbound, 1);
+  i.outbound = sa(out_spi, ipsec::Direction::Outbound, 2);
+  i.selectors = {net_selector()};
+  i.route_outbound = route;
+  return i;
+}
+
+ipsec::OutboundOutcome::Kind send(ipsec::DataPlane& dp) {
+  const Bytes packet = cygnet::test::make_packet(ip("198.51.100.7"), ip("203.0.113.9"), cygnet::test::L4::Udp, 32);
+  Bytes out(packet.size() + 128);
+  return dp.process_outbound(packet, out, TimePoint{}).kind;
+}
+
+const ipsec::Policy& only_policy(const ipsec::DataPlane& dp) {
+  EXPECT_EQ(dp.spd().policies().size(), 1u);
+  return dp.spd().policies().front();
+}
+
+TEST(DataPlaneBinding, InstallAddsBothSasAndAProtectPolicy) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  ASSERT_FALSE(b.apply(install(1, 0x1001, 0x2001)));
+  EXPECT_EQ(dp.sad().size(), 2u);
+  const auto handles = b.handles_of(1);
+  ASSERT_TRUE(handles);
+  EXPECT_EQ(only_policy(dp).outbound_sa, handles->outbound);
+  EXPECT_EQ(only_policy(dp).name, "site/net");
+  EXPECT_EQ(b.child_of(handles->inbound), ChildSaId{1});
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);
+}
+
+TEST(DataPlaneBinding, InboundSpiClashIsReported) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  ASSERT_FALSE(b.apply(install(1, 0x1001, 0x2001)));
+  EXPECT_TRUE(b.apply(install(2, 0x1001, 0x2002)));
+}
+
+TEST(DataPlaneBinding, RekeyRebindsOnlyOnActivateAndSurvivesRemovalOfTheOld) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  ASSERT_FALSE(b.apply(install(1, 0x1001, 0x2001)));
+  ASSERT_FALSE(b.apply(install(2, 0x1002, 0x2002, false)));  // rekey responder
+  EXPECT_EQ(only_policy(dp).outbound_sa, b.handles_of(1)->outbound);
+  ASSERT_FALSE(b.apply(ActivateChildSa{2}));
+  EXPECT_EQ(only_policy(dp).outbound_sa, b.handles_of(2)->outbound);
+  ASSERT_FALSE(b.apply(RemoveChildSa{1, "site", "net"}));
+  EXPECT_EQ(dp.sad().size(), 2u);
+  EXPECT_EQ(only_policy(dp).outbound_sa, b.handles_of(2)->outbound);
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);
+}
+
+TEST(DataPlaneBinding, RemovingTheLastChildRemovesItsPolicies) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  ASSERT_FALSE(b.apply(install(1, 0x1001, 0x2001)));
+  ASSERT_FALSE(b.apply(RemoveChildSa{1, "site", "net"}));
+  EXPECT_EQ(dp.sad().size(), 0u);
+  EXPECT_TRUE(dp.spd().policies().empty());
+  EXPECT_FALSE(b.handles_of(1));
+}
+
+TEST(DataPlaneBinding, TrapPolicyStaysAndAcquiresAgainAfterTheSaGoes) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  ASSERT_FALSE(b.apply(InstallTrapPolicy{"site", "net", {net_selector()}}));
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Acquire);
+  const auto target = b.acquire_target(dp.spd().policies().front().id);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->first, "site");
+  EXPECT_EQ(target->second, "net");
+  ASSERT_FALSE(b.apply(install(1, 0x1001, 0x2001)));
+  EXPECT_EQ(dp.spd().policies().size(), 1u);  // the trap's policy is reused
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);
+  ASSERT_FALSE(b.apply(RemoveChildSa{1, "site", "net"}));
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Acquire);
+  ASSERT_FALSE(b.apply(RemoveTrapPolicy{"site", "net"}));
+  EXPECT_TRUE(dp.spd().policies().empty());
+}
+
+}  // namespace
+}  // namespace cygnet::ike

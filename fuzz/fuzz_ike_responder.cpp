@@ -4,8 +4,10 @@
 // First byte: bit 0 = port (0: 500, 1: 4500, where IKE carries the non-ESP marker);
 // bit 1 = several datagrams: the rest is a sequence of [u16 big-endian length][bytes] records
 // (a short last record takes what is left), each delivered 100 ms after the previous one.
-// Otherwise the rest is a single datagram. Because randomness and time are fixed, a recorded
-// exchange (IKE_SA_INIT then IKE_AUTH from a real initiator) replays past the handshake.
+// Otherwise the rest is a single datagram. Randomness (SPIs, nonces) and time are fixed, but the
+// responder's Diffie-Hellman key comes from OpenSSL, so the later messages of a recorded exchange
+// (seed corpus: IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL from a real initiator) reach
+// the responder's SK decryption and integrity check rather than a full handshake.
 #include <cstdint>
 #include <vector>
 

@@ -1,6 +1,6 @@
 // The responder the fuzz_ike_responder target attacks: one PSK connection, deterministic
-// randomness and time. Shared with the tool that records its seed corpus, so that recorded
-// exchanges (whose later messages depend on the responder's SPI and nonce) replay exactly.
+// randomness and time. Shared with the program that recorded its seed corpus against this very
+// responder (same SPI and nonce).
 #pragma once
 
 #include <chrono>

@@ -61,7 +61,6 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     auto& ids = policies_[key];
     ensure_policies(spd, ids, install->selectors, install->outbound.protocol, install->outbound.mode,
                     install->connection + "/" + install->child);
-    installed.policies = ids;
     if (install->route_outbound)
       for (ipsec::PolicyId id : ids) spd.bind_sa(id, installed.handles.outbound);
     children_[install->id] = std::move(installed);

@@ -38,8 +38,7 @@ class DataPlaneBinding {
   struct InstalledChild {
     std::string connection;
     std::string child;
-    Handles handles;
-    std::vector<ipsec::PolicyId> policies;
+    Handles handles;  // its policies live in policies_, shared per connection/child
   };
   ipsec::DataPlane& data_plane_;
   std::map<ChildSaId, InstalledChild> children_;

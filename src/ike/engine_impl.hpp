@@ -85,6 +85,10 @@ struct Engine::Impl {
   void set_ike_keys(IkeSa& sa, ByteView skeyseed);
   void schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& conn, TimePoint now);
   void ike_sa_established(IkeSa& sa, TimePoint now);
+  // Once authenticated, drops what only IKE_SA_INIT and IKE_AUTH needed (the IKE_SA_INIT messages,
+  // the nonces, the key exchange, the cookie, every key but SK_d): later exchanges bring their own
+  // nonces, and the SK protection holds its own copies of SK_e/SK_a.
+  void release_establishment_state(IkeSa& sa);
   // Removes the IKE SA and every CHILD SA still attached (RemoveChildSa each), with an event.
   void remove_ike_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail);
   ChildSa& install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys, bool route_outbound,

@@ -22,7 +22,10 @@ void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::str
       local = a;
       break;
     }
-  sa.local = Endpoint{local, ikev2::kIkePort};
+  // A peer reached on 4500 from the start is talked to from 4500 too, with the non-ESP marker
+  // (RFC 7296 §2.23); otherwise IKE starts on 500 and floats when a NAT is detected.
+  const bool nat_port = sa.remote.port == ikev2::kNatTraversalPort;
+  sa.local = Endpoint{local, nat_port ? ikev2::kNatTraversalPort : ikev2::kIkePort};
   for (std::size_t i = 0; i < child_names.size(); ++i) {
     negotiating.insert({conn.name, child_names[i]});
     if (i == 0)

@@ -144,6 +144,21 @@ void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
             (sa.udp_encapsulated() ? ", NAT detected: UDP encapsulation" : ""));
 }
 
+void Engine::Impl::release_establishment_state(IkeSa& sa) {
+  // Assigning fresh objects frees the buffers (clear() would keep their capacity).
+  sa.init_request = Bytes();
+  sa.init_response = Bytes();
+  sa.nonce_i = Bytes();
+  sa.nonce_r = Bytes();
+  sa.cookie = Bytes();
+  sa.ke.reset();
+  if (sa.keys) {
+    IkeSaKeys& k = *sa.keys;
+    for (crypto::SecureBytes* key : {&k.sk_ai, &k.sk_ar, &k.sk_ei, &k.sk_er, &k.sk_pi, &k.sk_pr})
+      *key = crypto::SecureBytes();
+  }
+}
+
 void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, const std::string& detail) {
   IkeSa* sa = ike_sa(id);
   if (!sa) return;

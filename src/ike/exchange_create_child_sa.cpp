@@ -224,6 +224,7 @@ IkeSa& Engine::Impl::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::ui
   ike_sas[sa.id] = std::move(fresh);
   by_spi[sa.our_spi()] = sa.id;
   set_ike_keys(sa, seed.view());
+  release_establishment_state(sa);  // authenticated already: no IKE_AUTH follows
   for (ChildSa* c : children_of(old.id)) c->ike_sa = sa.id;
   // Work queued on the old SA continues on the new one (except deleting the old one).
   for (auto& p2 : old.queue)

@@ -104,6 +104,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   out.emplace_back(std::move(*our_auth));
   if (ikev2::find_payload<ikev2::SaPayload>(in))
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
+  release_establishment_state(sa);
   return out;
 }
 
@@ -153,6 +154,7 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
   ike_sa_established(sa, now);
   sa.first_child.reset();
   if (task.child) accept_child(sa, *task.child, in, sa.nonce_i, sa.nonce_r, now);
+  if (IkeSa* still = ike_sa(id)) release_establishment_state(*still);
 }
 
 }  // namespace cygnet::ike

@@ -276,7 +276,8 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   }
   const ikev2::Proposal& chosen = sa_payload->proposals.front();
   const auto alg = ike_algorithms(chosen);
-  if (!answer_matches_offer(chosen, conn->ike_proposals) || !alg) {
+  // Compare with the proposals as numbered on the wire, not as configured.
+  if (!answer_matches_offer(chosen, numbered_without_spi(conn->ike_proposals)) || !alg) {
     fail(EventType::NoProposalChosen, "responder chose a proposal we did not offer: " + proposal_to_string(chosen));
     return;
   }

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +108,8 @@ struct IkeSa {
   std::optional<IkeSaKeys> keys;
   std::optional<SkProtection> sk_out;
   std::optional<SkProtection> sk_in;
+  // Nonces, IKE_SA_INIT messages, ke and cookie serve establishment only: freed (with every key
+  // but SK_d) once IKE_AUTH completes, see release_establishment_state().
   Bytes nonce_i;
   Bytes nonce_r;
   Bytes init_request;   // IKE_SA_INIT request as sent/received (signed by the initiator's AUTH)
@@ -124,7 +126,7 @@ struct IkeSa {
   // Requester side.
   std::uint32_t next_message_id = 0;
   std::optional<OutstandingRequest> outstanding;
-  std::deque<PendingRequest> queue;
+  std::list<PendingRequest> queue;  // not a deque: an empty deque already allocates ~600 bytes
   // Responder side.
   std::uint32_t expected_message_id = 0;
   std::optional<std::uint32_t> last_response_id;

@@ -56,23 +56,46 @@ crypto::CbcAlgorithm cbc_algorithm(const IkeAlgorithms& alg) {
 
 }  // namespace
 
+// The keys, not scheduled cipher contexts: an OpenSSL context costs over a kilobyte, and an
+// established IKE SA protects a message only now and then (DPD, rekeys, deletes). Each message
+// schedules the one direction it needs, a microsecond next to everything else an exchange does.
 struct SkProtection::State {
-  std::optional<crypto::Aead> aead;
+  bool is_aead = false;
+  crypto::AeadAlgorithm aead_alg = crypto::AeadAlgorithm::AesGcm128;
+  crypto::CbcAlgorithm cbc_alg = crypto::CbcAlgorithm::AesCbc128;
+  crypto::HashAlgorithm hmac_alg = crypto::HashAlgorithm::Sha256;
+  crypto::SecureBytes encryption_key;  // AEAD: without the salt
+  crypto::SecureBytes integrity_key;   // CBC only
   std::array<std::uint8_t, kSaltLength> salt{};
-  std::optional<crypto::CbcCipher> cbc;
-  std::optional<crypto::Hmac> hmac;
   std::size_t iv_length = 0;
   std::size_t block = 1;  // the ciphertext must be a multiple of this
   std::size_t icv_length = 0;
 
   ~State() { crypto::secure_wipe(salt.data(), salt.size()); }
 
+  // Contexts scheduled for one message (or one set of fragments) in one direction.
+  struct Contexts {
+    std::optional<crypto::Aead> aead;
+    std::optional<crypto::CbcCipher> cbc;
+    std::optional<crypto::Hmac> hmac;
+  };
+  Contexts schedule(crypto::AeadUse use) const {
+    Contexts c;
+    if (is_aead) {
+      c.aead.emplace(aead_alg, encryption_key.view(), kAeadIcvLength, use);
+    } else {
+      c.cbc.emplace(cbc_alg, encryption_key.view());
+      c.hmac.emplace(hmac_alg, integrity_key.view());
+    }
+    return c;
+  }
+
   // Size of IV | ciphertext | ICV for a plaintext chain of `chain` octets (padding included).
   std::size_t body_length(std::size_t chain) const { return iv_length + padded(chain) + icv_length; }
   std::size_t padded(std::size_t chain) const { return (chain + 1 + block - 1) / block * block; }
 
   // Writes IV | ciphertext | ICV at out[prefix..], authenticating out[0..prefix) as the header part.
-  void seal(MutableByteView message, std::size_t prefix, ByteView chain, RandomSource& random) {
+  void seal(Contexts& ctx, MutableByteView message, std::size_t prefix, ByteView chain, RandomSource& random) const {
     MutableByteView iv = message.subspan(prefix, iv_length);
     const std::size_t ct_length = padded(chain.size());
     MutableByteView ct = message.subspan(prefix + iv_length, ct_length);
@@ -86,22 +109,22 @@ struct SkProtection::State {
     const ByteView trailer_view(trailer.data(), pad + 1);
 
     bool ok = false;
-    if (aead) {
+    if (ctx.aead) {
       std::array<std::uint8_t, crypto::kAeadNonceLength> nonce{};
       std::copy(salt.begin(), salt.end(), nonce.begin());
       std::copy(iv.begin(), iv.end(), nonce.begin() + kSaltLength);
-      ok = aead->seal(nonce, message.first(prefix), {chain, trailer_view}, ct, icv);
+      ok = ctx.aead->seal(nonce, message.first(prefix), {chain, trailer_view}, ct, icv);
     } else {
-      ok = cbc->encrypt(iv, {chain, trailer_view}, ct) &&
-           hmac->compute({message.first(prefix + iv_length + ct_length)}, icv);
+      ok = ctx.cbc->encrypt(iv, {chain, trailer_view}, ct) &&
+           ctx.hmac->compute({message.first(prefix + iv_length + ct_length)}, icv);
     }
     if (!ok) throw crypto::CryptoError("SK payload: encryption failed");
   }
 
-  std::optional<Bytes> open(ByteView datagram, ByteView body);
+  std::optional<Bytes> open(ByteView datagram, ByteView body) const;
 };
 
-std::optional<Bytes> SkProtection::State::open(ByteView datagram, ByteView body) {
+std::optional<Bytes> SkProtection::State::open(ByteView datagram, ByteView body) const {
   // The body must be the datagram's tail: what precedes it is the authenticated header part.
   if (datagram.size() < body.size() + wire::ikev2::kHeaderLength + kSkHeaderLength) return std::nullopt;
   const std::size_t prefix = datagram.size() - body.size();
@@ -114,15 +137,16 @@ std::optional<Bytes> SkProtection::State::open(ByteView datagram, ByteView body)
   const ByteView ct = body.subspan(iv_length, ct_length);
   const ByteView icv = body.subspan(iv_length + ct_length, icv_length);
   crypto::SecureBytes plaintext(ct_length);
-  if (aead) {
+  Contexts ctx = schedule(crypto::AeadUse::Open);
+  if (ctx.aead) {
     std::array<std::uint8_t, crypto::kAeadNonceLength> nonce{};
     std::copy(salt.begin(), salt.end(), nonce.begin());
     std::copy(iv.begin(), iv.end(), nonce.begin() + kSaltLength);
-    if (!aead->open(nonce, datagram.first(prefix), ct, icv, plaintext.mutable_view())) return std::nullopt;
+    if (!ctx.aead->open(nonce, datagram.first(prefix), ct, icv, plaintext.mutable_view())) return std::nullopt;
   } else {
     // Verify before decrypting (§3.14: the checksum covers everything up to itself).
-    if (!hmac->verify({datagram.first(datagram.size() - icv_length)}, icv)) return std::nullopt;
-    if (!cbc->decrypt(iv, ct, plaintext.mutable_view())) return std::nullopt;
+    if (!ctx.hmac->verify({datagram.first(datagram.size() - icv_length)}, icv)) return std::nullopt;
+    if (!ctx.cbc->decrypt(iv, ct, plaintext.mutable_view())) return std::nullopt;
   }
   const std::size_t pad = plaintext.view().back();
   if (pad + 1 > ct_length) return std::nullopt;
@@ -136,7 +160,9 @@ SkProtection::SkProtection(const IkeAlgorithms& alg, ByteView encryption_key, By
     throw std::invalid_argument("SK payload: wrong encryption key length");
   if (alg.is_aead()) {
     const std::size_t key_length = encryption_key.size() - kSaltLength;
-    state_->aead.emplace(aead_algorithm(alg), encryption_key.first(key_length), kAeadIcvLength, crypto::AeadUse::Both);
+    state_->is_aead = true;
+    state_->aead_alg = aead_algorithm(alg);
+    state_->encryption_key = crypto::SecureBytes(encryption_key.first(key_length));
     std::copy(encryption_key.begin() + static_cast<std::ptrdiff_t>(key_length), encryption_key.end(),
               state_->salt.begin());
     state_->iv_length = kAeadIvLength;
@@ -145,11 +171,17 @@ SkProtection::SkProtection(const IkeAlgorithms& alg, ByteView encryption_key, By
   } else {
     if (integrity_key.size() != alg.integrity_key_length())
       throw std::invalid_argument("SK payload: wrong integrity key length");
-    state_->cbc.emplace(cbc_algorithm(alg), encryption_key);
-    state_->hmac.emplace(crypto::integrity_hash(*alg.integrity), integrity_key);
-    state_->iv_length = state_->cbc->block_size();
-    state_->block = state_->cbc->block_size();
+    state_->cbc_alg = cbc_algorithm(alg);
+    state_->hmac_alg = crypto::integrity_hash(*alg.integrity);
+    state_->encryption_key = crypto::SecureBytes(encryption_key);
+    state_->integrity_key = crypto::SecureBytes(integrity_key);
     state_->icv_length = crypto::integrity_icv_length(*alg.integrity);
+  }
+  // Scheduled once here so that a key the cipher refuses fails now, not at the first message.
+  const State::Contexts probe = state_->schedule(crypto::AeadUse::Seal);
+  if (probe.cbc) {
+    state_->iv_length = probe.cbc->block_size();
+    state_->block = probe.cbc->block_size();
   }
 }
 
@@ -174,7 +206,8 @@ Bytes SkProtection::protect(const wire::ikev2::Header& header, const wire::ikev2
   sk[0] = static_cast<std::uint8_t>(inner.first);  // Next Payload: the first inner payload
   sk[1] = 0;                                       // not critical
   wire::store_be16(sk + 2, static_cast<std::uint16_t>(payload_length));
-  state_->seal(message, wire::ikev2::kHeaderLength + kSkHeaderLength, inner.bytes, random);
+  State::Contexts ctx = state_->schedule(crypto::AeadUse::Seal);
+  state_->seal(ctx, message, wire::ikev2::kHeaderLength + kSkHeaderLength, inner.bytes, random);
   return message;
 }
 
@@ -197,6 +230,7 @@ std::vector<Bytes> SkProtection::protect_fragmented(const wire::ikev2::Header& h
 
   std::vector<Bytes> out;
   out.reserve(count);
+  State::Contexts ctx = state_->schedule(crypto::AeadUse::Seal);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t offset = i * piece;
     const ByteView part = ByteView(inner.bytes).subspan(offset, std::min(piece, chain_size - offset));
@@ -212,7 +246,7 @@ std::vector<Bytes> SkProtection::protect_fragmented(const wire::ikev2::Header& h
     wire::store_be16(skf + 2, static_cast<std::uint16_t>(payload_length));
     wire::store_be16(skf + 4, static_cast<std::uint16_t>(i + 1));
     wire::store_be16(skf + 6, static_cast<std::uint16_t>(count));
-    state_->seal(message, wire::ikev2::kHeaderLength + kSkfHeaderLength, part, random);
+    state_->seal(ctx, message, wire::ikev2::kHeaderLength + kSkfHeaderLength, part, random);
     out.push_back(std::move(message));
   }
   return out;

@@ -20,7 +20,8 @@ namespace cygnet::ike {
 
 class RandomSource;
 
-// One direction's keys (SK_ei/SK_ai or SK_er/SK_ar).
+// One direction's keys (SK_ei/SK_ai or SK_er/SK_ar). Holds the keys only; cipher contexts are
+// scheduled per message, so an idle IKE SA costs bytes rather than kilobytes.
 class SkProtection {
  public:
   SkProtection(const IkeAlgorithms& alg, ByteView encryption_key, ByteView integrity_key);

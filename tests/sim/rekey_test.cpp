@@ -113,6 +113,56 @@ INSTANTIATE_TEST_SUITE_P(Seeds, DayOfRekeys,
                                   (case_info.param.jittery_link ? "_jittery" : "_clean");
                          });
 
+// Rekeys over a poor link (10 % loss, 5 % duplication, reordering): requests and responses get
+// retransmitted, Deletes get lost and repeated — still no packet may find no SA or an unknown SPI.
+class RekeysUnderLoss : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(RekeysUnderLoss, NoPacketFindsNoSa) {
+  const std::uint64_t seed = GetParam();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Simulation sim(seed);
+  sim.network().set_default_link(LinkConditions{0.1, 0.05, 20ms, 30ms});
+  ike::EngineOptions options = default_engine_options();
+  options.retransmit_tries = 8;
+  ConnectionOptions o;
+  o.child_lifetime = 20min;
+  o.ike_lifetime = 1h;
+  o.start_action = ike::StartAction::Start;
+  ConnectionOptions r = o;
+  r.start_action = ike::StartAction::None;
+  Gateways g =
+      add_gateways(sim, psk_connection(site_a(), site_b(), o), psk_connection(site_b(), site_a(), r), options);
+  ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 5min)) << event_log(g);
+  FlowPair flows = add_traffic(sim, g, 200ms, sim.now());
+  sim.run_for(6h);
+  sim.traffic().stop_all();
+  sim.run_for(30s);
+
+  for (std::size_t f : {flows.a_to_b, flows.b_to_a}) {
+    SCOPED_TRACE("flow " + std::to_string(f));
+    const FlowCounters& c = sim.traffic().counters(f);
+    EXPECT_EQ(c.no_sa(), 0u);
+    EXPECT_EQ(c.outbound_drops.total(), 0u);
+    EXPECT_GT(c.delivered, c.sent * 85 / 100);  // 10 % lost on the link, nothing else
+  }
+  for (const Node* node : {g.a, g.b}) {
+    SCOPED_TRACE(node->name());
+    EXPECT_EQ(node->counters().inbound_drops[ipsec::DropReason::UnknownSpi], 0u);
+    EXPECT_EQ(node->counters().inbound_drops[ipsec::DropReason::Expired], 0u);
+    EXPECT_EQ(node->counters().hard_limits, 0u);
+    // 6 h / 18 min = 20 to 6 h / 16 min = 22.5 CHILD rekeys; 6 h / 54 min = 6.7 to 6 h / 48 min = 7.5 IKE rekeys.
+    EXPECT_GE(node->count_events(ike::EventType::ChildSaRekeyed), 19u) << event_log(*node);
+    EXPECT_LE(node->count_events(ike::EventType::ChildSaRekeyed), 24u);
+    EXPECT_GE(node->count_events(ike::EventType::IkeSaRekeyed), 6u);
+    EXPECT_LE(node->count_events(ike::EventType::IkeSaRekeyed), 8u);
+  }
+  expect_no_trouble(*g.a);
+  expect_no_trouble(*g.b);
+  expect_single_sa_pair(sim, g);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, RekeysUnderLoss, ::testing::Values(35u, 36u, 37u));
+
 // --- simultaneous rekeys ---------------------------------------------------------------------
 
 enum class Rekeyed { Child, Ike };

@@ -7,14 +7,18 @@
 namespace cygnet::ike {
 
 namespace {
-constexpr std::uint32_t kPolicyPriority = 100;
+// Policies a CHILD SA brings come before trap policies: when a responder narrowed the selectors,
+// the narrowed policy carries its traffic and the wider trap still catches the rest (an acquire).
+constexpr std::uint32_t kChildPolicyPriority = 90;
+constexpr std::uint32_t kTrapPolicyPriority = 100;
 }
 
 namespace {
 
 // Adds PROTECT policies for the selectors not yet covered by `ids`.
 void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids, const std::vector<ipsec::Selector>& selectors,
-                     ipsec::IpsecProtocol protocol, ipsec::Mode mode, const std::string& name) {
+                     ipsec::IpsecProtocol protocol, ipsec::Mode mode, const std::string& name,
+                     std::uint32_t priority) {
   for (const auto& sel : selectors) {
     const bool present = std::any_of(ids.begin(), ids.end(), [&](ipsec::PolicyId id) {
       const ipsec::Policy* p = spd.find(id);
@@ -22,13 +26,26 @@ void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids, const s
     });
     if (present) continue;
     ipsec::Policy policy;
-    policy.priority = kPolicyPriority;
+    policy.priority = priority;
     policy.selector = sel;
     policy.action = ipsec::PolicyAction::Protect;
     policy.protocol = protocol;
     policy.mode = mode;
     policy.name = name;
     ids.push_back(spd.add(std::move(policy)));
+  }
+}
+
+bool carries(const std::vector<ipsec::Selector>& selectors, const ipsec::Selector& s) {
+  return std::find(selectors.begin(), selectors.end(), s) != selectors.end();
+}
+
+// Points the policies among `ids` whose selector the CHILD SA carries at its outbound SA.
+void bind_policies(ipsec::Spd& spd, const std::vector<ipsec::PolicyId>& ids,
+                   const std::vector<ipsec::Selector>& selectors, ipsec::SaHandle outbound) {
+  for (ipsec::PolicyId id : ids) {
+    const ipsec::Policy* policy = spd.find(id);
+    if (policy && carries(selectors, policy->selector)) spd.bind_sa(id, outbound);
   }
 }
 
@@ -60,9 +77,9 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     const auto key = std::make_pair(install->connection, install->child);
     auto& ids = policies_[key];
     ensure_policies(spd, ids, install->selectors, install->outbound.protocol, install->outbound.mode,
-                    install->connection + "/" + install->child);
-    if (install->route_outbound)
-      for (ipsec::PolicyId id : ids) spd.bind_sa(id, installed.handles.outbound);
+                    install->connection + "/" + install->child, kChildPolicyPriority);
+    installed.selectors = install->selectors;
+    if (install->route_outbound) bind_policies(spd, ids, installed.selectors, installed.handles.outbound);
     children_[install->id] = std::move(installed);
     return std::nullopt;
   }
@@ -71,8 +88,7 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     auto it = children_.find(activate->id);
     if (it == children_.end()) return "no installed CHILD SA " + std::to_string(activate->id);
     auto p = policies_.find({it->second.connection, it->second.child});
-    if (p != policies_.end())
-      for (ipsec::PolicyId id : p->second) spd.bind_sa(id, it->second.handles.outbound);
+    if (p != policies_.end()) bind_policies(spd, p->second, it->second.selectors, it->second.handles.outbound);
     return std::nullopt;
   }
 
@@ -82,23 +98,38 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     const InstalledChild gone = it->second;
     children_.erase(it);
     const auto key = std::make_pair(gone.connection, gone.child);
-    // Another CHILD SA of the same connection/child (the newest) takes over policies that still
-    // point at the removed SA; with none left they either keep trapping or go away.
-    std::optional<ipsec::SaHandle> successor;
-    for (auto c = children_.rbegin(); c != children_.rend(); ++c)
-      if (c->second.connection == gone.connection && c->second.child == gone.child) {
-        successor = c->second.handles.outbound;
-        break;
-      }
+    // For each policy that pointed at the removed SA, the newest other CHILD SA of the same
+    // connection/child carrying that selector takes over; policies no CHILD SA carries any more
+    // either keep trapping (trap connections) or go away.
     auto p = policies_.find(key);
     if (p != policies_.end()) {
+      std::vector<ipsec::PolicyId> kept;
       for (ipsec::PolicyId id : p->second) {
         const ipsec::Policy* policy = spd.find(id);
-        if (policy && policy->outbound_sa == gone.handles.outbound) spd.bind_sa(id, successor);
+        if (!policy) continue;
+        const ipsec::Selector selector = policy->selector;
+        std::optional<ipsec::SaHandle> successor;
+        for (auto c = children_.rbegin(); c != children_.rend(); ++c)
+          if (c->second.connection == gone.connection && c->second.child == gone.child &&
+              carries(c->second.selectors, selector)) {
+            successor = c->second.handles.outbound;
+            break;
+          }
+        if (policy->outbound_sa == gone.handles.outbound) spd.bind_sa(id, successor);
+        const bool carried = std::any_of(children_.begin(), children_.end(), [&](const auto& kv) {
+          return kv.second.connection == gone.connection && kv.second.child == gone.child &&
+                 carries(kv.second.selectors, selector);
+        });
+        if (carried || traps_.contains(key)) {
+          kept.push_back(id);
+        } else {
+          spd.remove(id);
+        }
       }
-      if (!successor && !traps_.contains(key)) {
-        for (ipsec::PolicyId id : p->second) spd.remove(id);
+      if (kept.empty()) {
         policies_.erase(p);
+      } else {
+        p->second = std::move(kept);
       }
     }
     sad.remove(gone.handles.inbound);
@@ -109,7 +140,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   if (const auto* trap = std::get_if<InstallTrapPolicy>(&action)) {
     const auto key = std::make_pair(trap->connection, trap->child);
     auto& ids = policies_[key];
-    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode, trap->connection + "/" + trap->child);
+    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode, trap->connection + "/" + trap->child,
+                    kTrapPolicyPriority);
     traps_.insert(key);
     return std::nullopt;
   }

@@ -39,6 +39,9 @@ class DataPlaneBinding {
     std::string connection;
     std::string child;
     Handles handles;  // its policies live in policies_, shared per connection/child
+    // The selectors it carries: only the policies with these selectors point at its outbound SA
+    // (a responder connection for %any holds one CHILD SA per peer, each with its own selectors).
+    std::vector<ipsec::Selector> selectors;
   };
   ipsec::DataPlane& data_plane_;
   std::map<ChildSaId, InstalledChild> children_;

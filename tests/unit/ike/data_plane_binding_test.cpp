@@ -115,5 +115,57 @@ TEST(DataPlaneBinding, TrapPolicyStaysAndAcquiresAgainAfterTheSaGoes) {
   EXPECT_TRUE(dp.spd().policies().empty());
 }
 
+// A responder connection for %any holds one CHILD SA per peer under the same connection/child,
+// each with its own (narrowed) selectors: each peer's traffic must leave on its own SA, and
+// removing one peer's SA must not touch the other's policy.
+TEST(DataPlaneBinding, PeersOfOneConnectionKeepTheirOwnPolicies) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  auto peer_selector = [](std::string_view remote) {
+    ipsec::Selector s = net_selector();
+    s.remote = ipsec::AddressRange::from_prefix(*wire::IpPrefix::parse(remote));
+    return s;
+  };
+  InstallChildSa first = install(1, 0x1001, 0x2001);
+  first.selectors = {peer_selector("203.0.113.0/25")};
+  InstallChildSa second = install(2, 0x1002, 0x2002);
+  second.selectors = {peer_selector("203.0.113.128/25")};
+  ASSERT_FALSE(b.apply(first));
+  ASSERT_FALSE(b.apply(second));
+  ASSERT_EQ(dp.spd().policies().size(), 2u);
+  auto bound_to = [&dp](const ipsec::Selector& s) -> std::optional<ipsec::SaHandle> {
+    for (const auto& p : dp.spd().policies())
+      if (p.selector == s) return p.outbound_sa;
+    return std::nullopt;
+  };
+  EXPECT_EQ(bound_to(first.selectors[0]), b.handles_of(1)->outbound);
+  EXPECT_EQ(bound_to(second.selectors[0]), b.handles_of(2)->outbound);
+
+  ASSERT_FALSE(b.apply(RemoveChildSa{1, "site", "net"}));
+  ASSERT_EQ(dp.spd().policies().size(), 1u);
+  EXPECT_EQ(dp.spd().policies().front().selector, second.selectors[0]);
+  EXPECT_EQ(dp.spd().policies().front().outbound_sa, b.handles_of(2)->outbound);
+}
+
+// A CHILD SA narrowed to part of a trap's range: its policy comes first, the trap catches the rest.
+TEST(DataPlaneBinding, NarrowedChildPolicyPrecedesTheWiderTrap) {
+  ipsec::DataPlane dp;
+  DataPlaneBinding b(dp);
+  InstallTrapPolicy trap;
+  trap.connection = "site";
+  trap.child = "net";
+  trap.selectors = {net_selector()};
+  ASSERT_FALSE(b.apply(trap));
+  InstallChildSa narrowed = install(1, 0x1001, 0x2001);
+  ipsec::Selector small = net_selector();
+  small.remote = ipsec::AddressRange::from_prefix(*wire::IpPrefix::parse("203.0.113.0/28"));
+  narrowed.selectors = {small};
+  ASSERT_FALSE(b.apply(narrowed));
+  EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);  // 203.0.113.9 is inside the /28
+  const Bytes outside = cygnet::test::make_packet(ip("198.51.100.7"), ip("203.0.113.99"), cygnet::test::L4::Udp, 32);
+  Bytes out(outside.size() + 128);
+  EXPECT_EQ(dp.process_outbound(outside, out, TimePoint{}).kind, ipsec::OutboundOutcome::Kind::Acquire);
+}
+
 }  // namespace
 }  // namespace cygnet::ike

@@ -67,9 +67,10 @@ BnPtr bn_from(ByteView bytes) {
 }
 
 // MODP domain parameters (and optionally a key) as OSSL_PARAMs for EVP_PKEY_fromdata.
-// with_q (group 2 only): OpenSSL 3.0 generates private keys for an unnamed group with q by the
-// FIPS 186-4 method, which refuses a 1024-bit prime; so our own group 2 key is made without q,
-// and q is given only to the peer's key, where it enables the subgroup check.
+// with_q (group 2 only): adds q = (p-1)/2. Unused for real exchanges: OpenSSL 3.0 generates
+// private keys for an unnamed group with q by the FIPS 186-4 method, which refuses a 1024-bit
+// prime, so our group 2 key has no q, and 3.0.22 refuses to derive against a peer key whose
+// parameters differ from ours — so the peer's group 2 key has none either.
 ParamsPtr modp_params(DhGroup g, const BIGNUM* pub, const BIGNUM* priv, bool with_q = false) {
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld) throw CryptoError("key exchange: OSSL_PARAM_BLD_new failed");
@@ -311,7 +312,10 @@ std::optional<SecureBytes> KeyExchange::compute_shared_secret(ByteView peer_publ
         BnPtr y = bn_from(peer_public);
         if (BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), state_->prime_minus_one.get()) >= 0)
           return std::nullopt;
-        ParamsPtr params = modp_params(group_, y.get(), nullptr, /*with_q=*/true);
+        // Group 2's peer key carries no q: OpenSSL 3.0.22 refuses to derive when the two keys'
+        // domain parameters differ, and our own group 2 key has none (see modp_params). For this
+        // safe prime the range check above is what RFC 6989 §2.1 requires.
+        ParamsPtr params = modp_params(group_, y.get(), nullptr, /*with_q=*/group_ != DhGroup::Modp1024);
         peer = pkey_from_params("DH", EVP_PKEY_PUBLIC_KEY, params.get());
         break;
       }
@@ -346,7 +350,7 @@ std::optional<SecureBytes> KeyExchange::compute_shared_secret(ByteView peer_publ
     // subgroup check y^q = 1 for MODP) on top of the checks above.
     bool ok = ctx && EVP_PKEY_derive_init(ctx.get()) == 1 &&
               (gi.family != Family::Modp || EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) == 1) &&
-              EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 1) == 1;
+              EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), group_ == DhGroup::Modp1024 ? 0 : 1) == 1;
     std::size_t length = 0;
     ok = ok && EVP_PKEY_derive(ctx.get(), nullptr, &length) == 1 && length == gi.element_length;
     if (!ok) {

@@ -277,8 +277,12 @@ TEST(KeyExchangeModp, PeerValuesOutsideTheGroupAreRefused) {
     EXPECT_FALSE(kx.compute_shared_secret(p));
     EXPECT_FALSE(kx.compute_shared_secret(above_p));
     // -2 is a quadratic non-residue mod these safe primes: outside the order-q subgroup that
-    // g = 2 generates, so OpenSSL's SP 800-56A full public-key check refuses it.
-    EXPECT_FALSE(kx.compute_shared_secret(p_minus_2));
+    // g = 2 generates, so OpenSSL's SP 800-56A full public-key check refuses it. Legacy group 2
+    // gets the range check only (RFC 6989 §2.1 requires no more for safe primes; OpenSSL 3.0.22
+    // will not derive against a peer key with a q our own group 2 key cannot carry).
+    if (g != DhGroup::Modp1024) {
+      EXPECT_FALSE(kx.compute_shared_secret(p_minus_2));
+    }
 
     // Lengths: one byte short, one byte long (even when the extra byte is a leading zero), empty.
     Bytes valid = KeyExchange(g).public_value();

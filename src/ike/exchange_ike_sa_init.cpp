@@ -217,6 +217,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   response.payloads = std::move(payloads);
   sa.init_response = ikev2::serialize_message(response);
   sa.last_response = {sa.init_response};
+  sa.duplicate_answers = 0;
   sa.last_response_id = 0;
   sa.expected_message_id = 1;
   set_ike_keys(sa, skeyseed(alg->prf, sa.nonce_i, sa.nonce_r, secret->view()).view());

@@ -131,6 +131,9 @@ struct IkeSa {
   std::uint32_t expected_message_id = 0;
   std::optional<std::uint32_t> last_response_id;
   std::vector<Bytes> last_response;  // all fragments, non-ESP marker included
+  // Copies of last_response sent for retransmitted requests; capped so that spoofed duplicates
+  // cannot turn us into an amplifier (bad-input catalog row 12, CVE-2016-5361).
+  std::uint32_t duplicate_answers = 0;
   bool remove_after_response = false;
   FragmentReassembler request_fragments;
   FragmentReassembler response_fragments;

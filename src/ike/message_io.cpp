@@ -10,6 +10,9 @@ namespace cygnet::ike {
 
 namespace {
 constexpr std::size_t kNonEspMarker = 4;
+// A peer retransmits a request a handful of times (retransmit_tries); more copies than this are
+// not a lossy path but someone replaying the request, and get no answer.
+constexpr std::uint32_t kMaxDuplicateAnswers = 16;
 }
 
 void Engine::Impl::emit(const Endpoint& local, const Endpoint& remote, ByteView message) {
@@ -74,6 +77,7 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
         if (!half->authenticated && half->last_response_id == 0u &&
             std::equal(half->init_request.begin(), half->init_request.end(), data.begin(), data.end())) {
           ++counters.duplicate_requests;
+          if (++half->duplicate_answers > kMaxDuplicateAnswers) return;
           for (const Bytes& d : half->last_response) emit(half->local, half->remote, d);
         }
         return;
@@ -193,6 +197,7 @@ void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::u
   h.flags = static_cast<std::uint8_t>((sa.initiator ? ikev2::kFlagInitiator : 0) | ikev2::kFlagResponse);
   h.message_id = message_id;
   sa.last_response = protect(sa, h, payloads);
+  sa.duplicate_answers = 0;
   sa.last_response_id = message_id;
   sa.expected_message_id = message_id + 1;
   for (const Bytes& d : sa.last_response) emit(sa.local, sa.remote, d);
@@ -219,6 +224,7 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     const auto* skf = std::get_if<ikev2::EncryptedFragmentPayload>(&m.payloads.back());
     if (skf && skf->fragment_number != 1) return;
     ++counters.duplicate_requests;
+    if (++sa.duplicate_answers > kMaxDuplicateAnswers) return;
     for (const Bytes& d : sa.last_response) emit(sa.local, sa.remote, d);
     return;
   }

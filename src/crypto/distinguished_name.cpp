@@ -1,4 +1,5 @@
 #include "crypto/distinguished_name.hpp"
+#include "crypto/openssl_deleter.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -16,10 +17,7 @@ namespace cygnet::crypto {
 namespace {
 
 template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const { Free(p); }
-};
+using Deleter = detail::OpenSslDeleter<Free>;
 using NamePtr = std::unique_ptr<X509_NAME, Deleter<&X509_NAME_free>>;
 using ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<&ASN1_OBJECT_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;

@@ -1,4 +1,5 @@
 #include "crypto/key_exchange.hpp"
+#include "crypto/openssl_deleter.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -18,12 +19,7 @@ namespace cygnet::crypto {
 namespace {
 
 template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using Deleter = detail::OpenSslDeleter<Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<&BN_clear_free>>;  // private exponents pass through

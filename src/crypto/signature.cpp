@@ -1,4 +1,5 @@
 #include "crypto/signature.hpp"
+#include "crypto/openssl_deleter.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/ec.h>
@@ -17,12 +18,7 @@ namespace cygnet::crypto {
 namespace {
 
 template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using Deleter = detail::OpenSslDeleter<Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<&EVP_MD_CTX_free>>;

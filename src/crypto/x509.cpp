@@ -15,6 +15,7 @@
 #include <ctime>
 
 #include "crypto/digest.hpp"
+#include "crypto/openssl_deleter.hpp"
 #include "crypto/error.hpp"
 #include "crypto/random.hpp"
 
@@ -22,12 +23,7 @@ namespace cygnet::crypto {
 namespace {
 
 template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using Deleter = detail::OpenSslDeleter<Free>;
 using X509Ptr = std::unique_ptr<X509, Deleter<&X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;

@@ -1,5 +1,6 @@
 #include "ike/peer_authentication.hpp"
 
+#include "crypto/error.hpp"
 #include "ike/authentication.hpp"
 
 namespace cygnet::ike {
@@ -40,6 +41,9 @@ std::optional<ikev2::CertReqPayload> our_certificate_request(const ConnectionSet
   return req;
 }
 
+// Chains longer than this are refused before any signature is checked (bad-input catalog row 9).
+constexpr std::size_t kMaxIntermediates = 8;
+
 std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Identity& peer_id,
                                        const std::vector<ikev2::Payload>& payloads, const ikev2::AuthPayload& auth,
                                        crypto::HashAlgorithm prf, ByteView octets, crypto::WallClock at) {
@@ -61,10 +65,13 @@ std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Ide
     if (!cert || cert->encoding != ikev2::CertEncoding::X509Signature) continue;
     auto parsed = crypto::Certificate::from_der(cert->data);
     if (!parsed) return std::string("peer sent a certificate that does not parse");
-    if (!end_entity)
+    if (!end_entity) {
       end_entity = std::move(parsed);
-    else
+    } else if (intermediates.size() < kMaxIntermediates) {
       intermediates.push_back(std::move(*parsed));
+    } else {
+      return "peer sent more than " + std::to_string(kMaxIntermediates) + " intermediate certificates";
+    }
   }
   if (!end_entity) return std::string("peer sent no certificate");
   const crypto::CertificateValidator validator(conn.ca_certificates);
@@ -76,7 +83,13 @@ std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Ide
   }
   if (!certificate_matches_identity(*end_entity, peer_id))
     return "certificate " + end_entity->subject_string() + " does not entitle the peer to ID " + peer_id.to_string();
-  const SignatureCheck check = verify_signature_auth(end_entity->public_key(), auth.data, octets, conn.allow_legacy);
+  std::optional<crypto::PublicKey> key;
+  try {
+    key = end_entity->public_key();
+  } catch (const crypto::CryptoError&) {  // e.g. an Ed448 or P-224 key a CA signed
+    return "certificate " + end_entity->subject_string() + " carries a key type Cygnet does not support";
+  }
+  const SignatureCheck check = verify_signature_auth(*key, auth.data, octets, conn.allow_legacy);
   if (!check.ok) return "AUTH signature of " + peer_id.to_string() + " does not verify: " + check.error;
   return std::nullopt;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ike/engine_impl.hpp"
+#include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
 
 namespace cygnet::ike {
@@ -49,7 +50,7 @@ ChildNegotiation Engine::Impl::prepare_child(IkeSa& sa, const ChildSettings& c, 
   if (!in_ike_auth) {
     n.nonce.resize(kNonceLength);
     random->fill(n.nonce);
-    if (auto group = first_group(n.proposals)) n.ke = std::make_shared<crypto::KeyExchange>(*group);
+    if (auto group = first_group(n.proposals)) n.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*group, *random));
   }
   n.tsi = local_selectors(c, sa);
   n.tsr = remote_selectors(c, sa);
@@ -140,7 +141,7 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
       out.emplace_back(notify(ikev2::NotifyType::InvalidKePayload, u16_bytes(static_cast<std::uint16_t>(*alg->pfs_group))));
       return std::nullopt;
     }
-    crypto::KeyExchange exchange(*alg->pfs_group);
+    crypto::KeyExchange exchange = new_key_exchange(*alg->pfs_group, *random);
     pfs_secret = exchange.compute_shared_secret(ke->data);
     if (!pfs_secret) {
       ++counters.malformed;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ike/engine_impl.hpp"
+#include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
 
@@ -56,7 +57,7 @@ void Engine::Impl::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
   // Offer the current group first: the responder already accepted it.
   const crypto::DhGroup group =
       proposals_allow_group(conn->ike_proposals, sa.algorithms->group) ? sa.algorithms->group : *first_group(conn->ike_proposals);
-  task.ke = std::make_shared<crypto::KeyExchange>(group);
+  task.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(group, *random));
   task.proposals = conn->ike_proposals;
   std::uint8_t number = 1;
   for (auto& p : task.proposals) {
@@ -273,7 +274,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_rekey_ike_request(IkeSa& sa, c
   }
   if (ke->group != static_cast<std::uint16_t>(alg->group))
     return {notify(ikev2::NotifyType::InvalidKePayload, u16_bytes(static_cast<std::uint16_t>(alg->group)))};
-  crypto::KeyExchange ours(alg->group);
+  crypto::KeyExchange ours = new_key_exchange(alg->group, *random);
   auto secret = ours.compute_shared_secret(ke->data);
   if (!secret) {
     malformed(sa.connection, sa.id, "IKE SA rekey: invalid KE value");

@@ -5,6 +5,7 @@
 
 #include "ike/authentication.hpp"
 #include "ike/engine_impl.hpp"
+#include "ike/key_exchange_factory.hpp"
 #include "ike/nat_detection.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
@@ -50,7 +51,7 @@ bool uses_public_key(const ConnectionSettings& c) { return c.auth == AuthKind::P
 void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
-  if (!sa.ke) sa.ke = std::make_shared<crypto::KeyExchange>(*first_group(conn->ike_proposals));
+  if (!sa.ke) sa.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*first_group(conn->ike_proposals), *random));
   if (sa.nonce_i.empty()) {
     sa.nonce_i.resize(kNonceLength);
     random->fill(sa.nonce_i);
@@ -167,7 +168,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
     send_init_error(local, remote, h, ikev2::NotifyType::InvalidSyntax, {});
     return;
   }
-  crypto::KeyExchange ours(alg->group);
+  crypto::KeyExchange ours = new_key_exchange(alg->group, *random);
   auto secret = ours.compute_shared_secret(ke->data);
   if (!secret) {
     malformed(conn->name, std::nullopt, "IKE_SA_INIT KE value is not a valid public value");
@@ -257,7 +258,7 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
     }
     ++sa.init_retries;
     const std::string from = sa.ke ? crypto::dh_group_name(sa.ke->group()) : "?";
-    sa.ke = std::make_shared<crypto::KeyExchange>(*group);
+    sa.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*group, *random));
     event(EventType::InvalidKeRetry, sa.connection, id, std::nullopt,
           "responder wants " + std::string(crypto::dh_group_name(*group)) + " instead of " + from + "; retrying");
     send_init_request(sa, now);

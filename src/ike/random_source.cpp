@@ -57,6 +57,7 @@ class SeededRandom final : public RandomSource {
  public:
   explicit SeededRandom(std::uint64_t seed) : aead_(make_aead(seed)) {}
 
+  bool deterministic() const override { return true; }
   void fill(MutableByteView out) override {
     std::size_t done = 0;
     while (done < out.size()) {

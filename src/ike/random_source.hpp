@@ -13,6 +13,9 @@ class RandomSource {
  public:
   virtual ~RandomSource() = default;
   virtual void fill(MutableByteView out) = 0;
+  // True for the simulator's seeded source: the engine then also draws its Diffie-Hellman private
+  // keys from it (key_exchange_factory.hpp), so runs replay exactly.
+  virtual bool deterministic() const { return false; }
   std::uint32_t next_u32();
   std::uint64_t next_u64();
   double next_unit();  // uniform in [0, 1)

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "crypto/error.hpp"
+#include "crypto/openssl_deleter.hpp"
 
 namespace cygnet::crypto {
 namespace {
@@ -19,14 +20,11 @@ const EVP_MD* md_for(HashAlgorithm alg) {
   return nullptr;
 }
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 }  // namespace
 
 Bytes digest(HashAlgorithm alg, std::initializer_list<ByteView> parts) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, detail::OpenSslDeleter<&EVP_MD_CTX_free>> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), md_for(alg), nullptr) != 1)
     throw CryptoError("digest: init failed");
   for (ByteView part : parts)

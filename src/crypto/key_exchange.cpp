@@ -63,27 +63,24 @@ BnPtr bn_from(ByteView bytes) {
 }
 
 // MODP domain parameters (and optionally a key) as OSSL_PARAMs for EVP_PKEY_fromdata.
-// with_q (group 2 only): adds q = (p-1)/2. Unused for real exchanges: OpenSSL 3.0 generates
-// private keys for an unnamed group with q by the FIPS 186-4 method, which refuses a 1024-bit
-// prime, so our group 2 key has no q, and 3.0.22 refuses to derive against a peer key whose
-// parameters differ from ours — so the peer's group 2 key has none either.
-ParamsPtr modp_params(DhGroup g, const BIGNUM* pub, const BIGNUM* priv, bool with_q = false) {
+// Group 2 carries no q: OpenSSL 3.0 generates private keys for an unnamed group with q by the
+// FIPS 186-4 method, which refuses a 1024-bit prime, and 3.0.22 refuses to derive against a peer
+// key whose parameters differ from ours — so neither key has one.
+ParamsPtr modp_params(DhGroup g, const BIGNUM* pub, const BIGNUM* priv) {
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld) throw CryptoError("key exchange: OSSL_PARAM_BLD_new failed");
   // The builder keeps pointers to the BIGNUMs until to_param, so they live in this scope.
-  BnPtr p, q, gen;
+  BnPtr p, gen;
   const GroupInfo gi = info(g);
   bool ok = true;
   if (gi.ossl_name != nullptr) {
     ok = OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, gi.ossl_name, 0) == 1;
   } else {
-    // RFC 2409 §6.2: the 1024-bit Oakley prime, generator 2. It is a safe prime: q = (p-1)/2.
+    // RFC 2409 §6.2: the 1024-bit Oakley prime, generator 2.
     p.reset(BN_get_rfc2409_prime_1024(nullptr));
-    q.reset(BN_new());
     gen.reset(BN_new());
-    ok = p && q && gen && BN_rshift1(q.get(), p.get()) == 1 && BN_set_word(gen.get(), 2) == 1 &&
+    ok = p && gen && BN_set_word(gen.get(), 2) == 1 &&
          OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) == 1 &&
-         (!with_q || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) == 1) &&
          OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, gen.get()) == 1;
   }
   if (ok && pub != nullptr) ok = OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub) == 1;
@@ -308,10 +305,9 @@ std::optional<SecureBytes> KeyExchange::compute_shared_secret(ByteView peer_publ
         BnPtr y = bn_from(peer_public);
         if (BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), state_->prime_minus_one.get()) >= 0)
           return std::nullopt;
-        // Group 2's peer key carries no q: OpenSSL 3.0.22 refuses to derive when the two keys'
-        // domain parameters differ, and our own group 2 key has none (see modp_params). For this
-        // safe prime the range check above is what RFC 6989 §2.1 requires.
-        ParamsPtr params = modp_params(group_, y.get(), nullptr, /*with_q=*/group_ != DhGroup::Modp1024);
+        // Group 2 has no q (see modp_params), so only the range check above applies to it, which
+        // is what RFC 6989 §2.1 requires for a safe prime.
+        ParamsPtr params = modp_params(group_, y.get(), nullptr);
         peer = pkey_from_params("DH", EVP_PKEY_PUBLIC_KEY, params.get());
         break;
       }

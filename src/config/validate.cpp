@@ -54,12 +54,36 @@ constexpr std::array<Choice<ipsec::Mode>, 2> kModeChoices{
     {{"tunnel", ipsec::Mode::Tunnel}, {"transport", ipsec::Mode::Transport}}};
 constexpr std::array<Choice<ipsec::IpsecProtocol>, 2> kProtocolChoices{
     {{"esp", ipsec::IpsecProtocol::Esp}, {"ah", ipsec::IpsecProtocol::Ah}}};
-constexpr std::array<Choice<std::string_view>, 6> kLogLevelChoices{{{"trace", "trace"},
-                                                                    {"debug", "debug"},
-                                                                    {"info", "info"},
-                                                                    {"warn", "warn"},
-                                                                    {"error", "error"},
-                                                                    {"off", "off"}}};
+constexpr std::array<std::string_view, 5> kLogSubsystems{"daemon", "ike", "net", "dataplane", "control"};
+
+bool is_log_level(std::string_view text) {
+  return text == "trace" || text == "debug" || text == "info" || text == "warn" || text == "error" ||
+         text == "off";
+}
+
+// "LEVEL" or "LEVEL,SUBSYSTEM=LEVEL,...": nullopt when valid, else what is wrong.
+std::optional<std::string> log_level_problem(std::string_view spec) {
+  if (spec.empty()) return "'log_level' must not be empty";
+  while (!spec.empty()) {
+    const std::size_t comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    const std::size_t equals = item.find('=');
+    const std::string_view level = equals == std::string_view::npos ? item : item.substr(equals + 1);
+    if (equals != std::string_view::npos &&
+        std::find(kLogSubsystems.begin(), kLogSubsystems.end(), item.substr(0, equals)) == kLogSubsystems.end()) {
+      return "'log_level': unknown subsystem \"" + std::string(item.substr(0, equals)) +
+             "\" (expected daemon, ike, net, dataplane or control)";
+    }
+    if (!is_log_level(level)) {
+      return "'log_level': unknown level \"" + std::string(level) +
+             "\" (expected trace, debug, info, warn, error or off, optionally per subsystem: \"info,ike=debug\")";
+    }
+  }
+  return std::nullopt;
+}
+
+
 
 const char* describe_type(toml::node_type type) {
   switch (type) {
@@ -340,8 +364,12 @@ class Validator {
         daemon.tun = *tun;
       }
     }
-    if (const auto level = choice_at(table, "log_level", kLogLevelChoices)) {
-      daemon.log_level = std::string(*level);
+    if (const auto spec = string_at(table, "log_level")) {
+      if (auto problem = log_level_problem(*spec)) {
+        error(*table.get("log_level"), *problem);
+      } else {
+        daemon.log_level = *spec;
+      }
     }
     return daemon;
   }

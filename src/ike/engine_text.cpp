@@ -38,3 +38,18 @@ const char* ike_sa_state_name(IkeSaState s) {
 }
 
 }  // namespace cygnet::ike
+
+namespace cygnet::ike {
+
+const char* auth_kind_name(AuthKind k) { return k == AuthKind::Psk ? "psk" : "pubkey"; }
+
+const char* start_action_name(StartAction a) {
+  switch (a) {
+    case StartAction::None: return "none";
+    case StartAction::Trap: return "trap";
+    case StartAction::Start: return "start";
+  }
+  return "none";
+}
+
+}  // namespace cygnet::ike

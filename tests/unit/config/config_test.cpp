@@ -242,7 +242,7 @@ replay_window = -1
   EXPECT_FALSE(result.config.has_value());
   std::vector<std::string> lines;
   for (const auto& e : result.errors) lines.push_back(e.to_string());
-  EXPECT_THAT(lines, ElementsAre(StartsWith("t.toml:3:13: 'log_level' must be"),
+  EXPECT_THAT(lines, ElementsAre(StartsWith("t.toml:3:13: 'log_level': unknown level \"loud\""),
                                  StartsWith("t.toml:10:15: 'ike_version' must be 1"),
                                  StartsWith("t.toml:14:17: 'replay_window' must be between")));
   EXPECT_EQ(result.error_text(), lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n");

@@ -106,6 +106,16 @@ log_level = "debug"
   EXPECT_EQ(config.daemon.log_level, "debug");
 }
 
+TEST(Validate, LogLevelPerSubsystem) {
+  const Config config = loads("[daemon]\nlog_level = \"warn,ike=debug,net=trace\"\n");
+  EXPECT_EQ(config.daemon.log_level, "warn,ike=debug,net=trace");
+  EXPECT_THAT(errors_of("[daemon]\nlog_level = \"info,kernel=debug\"\n"),
+              ElementsAre(HasSubstr("unknown subsystem \"kernel\"")));
+  EXPECT_THAT(errors_of("[daemon]\nlog_level = \"info,ike=chatty\"\n"),
+              ElementsAre(HasSubstr("unknown level \"chatty\"")));
+  EXPECT_THAT(errors_of("[daemon]\nlog_level = \"\"\n"), ElementsAre(HasSubstr("must not be empty")));
+}
+
 TEST(Validate, DaemonErrors) {
   EXPECT_THAT(errors_of("[daemon]\nlisten = [\"192.0.2.1\", \"gateway\"]\n"),
               ElementsAre("t.toml:2:24: 'listen': 'gateway' is not an IP address"));

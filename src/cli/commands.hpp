@@ -1,0 +1,37 @@
+// What cygnetctl does once its command line is parsed: talk to cygnetd (status, stats, up, down,
+// reload) or check a configuration file offline. cygnetctl_main.cpp only parses arguments, so
+// everything here runs in tests against a fake daemon.
+#pragma once
+
+#include <chrono>
+#include <ostream>
+#include <string>
+
+#include "control/control_protocol.hpp"
+
+namespace cygnet::cli {
+
+// cygnetctl's exit codes (CLI11 returns its own codes, 100 and up, for usage errors).
+inline constexpr int kExitSuccess = 0;
+// The command failed: cygnetd answered ok=false, or `check` found errors.
+inline constexpr int kExitCommandFailed = 1;
+// cygnetd could not be reached or its answer was unusable.
+inline constexpr int kExitUnreachable = 2;
+
+struct Options {
+  std::string socket_path{control::kDefaultSocketPath};
+  std::chrono::milliseconds timeout{5000};
+  std::string command;     // status | stats | up | down | reload | check
+  std::string connection;  // up, down
+  std::string file;        // check
+  bool json = false;       // status, stats: print the daemon's result object
+};
+
+// Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.
+int run_command(const Options& options, std::ostream& out, std::ostream& err);
+
+// `cygnetctl check FILE`: every error as "file:line:col: message" on `err` (exit 1), or
+// "FILE: ok, N connection(s)" and each weak-choice warning on `out` (exit 0).
+int check_config_file(const std::string& file, std::ostream& out, std::ostream& err);
+
+}  // namespace cygnet::cli

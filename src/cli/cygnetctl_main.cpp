@@ -1,0 +1,42 @@
+// cygnetctl: parses the command line and hands over to cli::run_command (commands.hpp).
+#include <cmath>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace cygnet;
+  CLI::App app{"cygnetctl: control cygnetd, the Cygnet IPsec daemon, and check its configuration.\n"
+               "Exit codes: 0 success, 1 the command failed, 2 cygnetd unreachable or its answer "
+               "unusable."};
+  app.require_subcommand(1);
+  app.fallthrough();  // --socket/--timeout may also follow the subcommand
+
+  cli::Options options;
+  double timeout_seconds = 5.0;
+  app.add_option("--socket", options.socket_path, "cygnetd's control socket")
+      ->capture_default_str();
+  app.add_option("--timeout", timeout_seconds, "seconds to wait for cygnetd's answer")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+
+  CLI::App* status = app.add_subcommand("status", "connections, IKE SAs and CHILD SAs");
+  status->add_flag("--json", options.json, "print the daemon's JSON result");
+  CLI::App* stats = app.add_subcommand("stats", "IKE, data-plane and daemon counters, drops");
+  stats->add_flag("--json", options.json, "print the daemon's JSON result");
+  CLI::App* up = app.add_subcommand("up", "initiate a connection");
+  up->add_option("NAME", options.connection, "connection name")->required();
+  CLI::App* down = app.add_subcommand("down", "close a connection's SAs");
+  down->add_option("NAME", options.connection, "connection name")->required();
+  app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
+  CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
+  check->add_option("FILE", options.file, "configuration file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  options.command = app.get_subcommands().front()->get_name();
+  options.timeout = std::chrono::milliseconds(std::llround(timeout_seconds * 1000.0));
+  return cli::run_command(options, std::cout, std::cerr);
+}

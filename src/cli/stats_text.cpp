@@ -1,0 +1,154 @@
+#include "cli/stats_text.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "cli/text_format.hpp"
+
+namespace cygnet::cli {
+namespace {
+
+using json = nlohmann::json;
+
+struct Label {
+  std::string_view key;
+  std::string_view text;
+};
+
+// The contract's counters in a reading order (JSON objects arrive sorted by key).
+constexpr Label kIkeCounters[] = {
+    {"datagrams_received", "datagrams received"},
+    {"datagrams_sent", "datagrams sent"},
+    {"retransmissions", "retransmissions"},
+    {"malformed", "malformed messages"},
+    {"unknown_spi", "unknown SPI"},
+    {"duplicate_requests", "duplicate requests"},
+    {"cookies_sent", "cookies sent"},
+    {"ike_sas_established", "IKE SAs established"},
+    {"child_sas_established", "CHILD SAs established"},
+    {"ike_sas_rekeyed", "IKE SAs rekeyed"},
+    {"child_sas_rekeyed", "CHILD SAs rekeyed"},
+    {"authentication_failures", "authentication failures"},
+    {"no_proposal_chosen", "no proposal chosen"},
+};
+
+constexpr Label kDaemonCounters[] = {
+    {"tun_packets_read", "TUN packets read"},
+    {"tun_packets_written", "TUN packets written"},
+    {"network_packets_received", "network packets received"},
+    {"network_packets_sent", "network packets sent"},
+    {"send_errors", "send errors"},
+    {"acquires", "acquires"},
+    {"queued_while_negotiating", "queued while negotiating"},
+    {"queue_overflow_drops", "queue overflow drops"},
+    {"queue_expired_drops", "queue expired drops"},
+    {"nat_keepalives_sent", "NAT keepalives sent"},
+    {"control_requests", "control requests"},
+    {"reloads", "reloads"},
+};
+
+constexpr std::size_t kLabelWidth = 28;
+
+void counter_line(std::ostringstream& out, std::string_view label, const std::string& value) {
+  out << "  " << label;
+  out << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ') << value
+      << "\n";
+}
+
+// Known counters first, in order; then any the daemon added since, with their key as label.
+void counter_section(std::ostringstream& out, std::string_view title, const json& counters,
+                     const Label* known, std::size_t known_count) {
+  out << title << "\n";
+  if (!counters.is_object()) {
+    out << "  (not reported)\n";
+    return;
+  }
+  for (std::size_t i = 0; i < known_count; ++i) {
+    if (counters.contains(known[i].key)) {
+      counter_line(out, known[i].text, std::to_string(count_at(counters, known[i].key)));
+    }
+  }
+  for (const auto& item : counters.items()) {
+    const bool is_known = std::any_of(known, known + known_count,
+                                      [&item](const Label& l) { return l.key == item.key(); });
+    if (is_known || !item.value().is_number()) continue;
+    std::string label = item.key();
+    std::replace(label.begin(), label.end(), '_', ' ');
+    counter_line(out, label, std::to_string(count_at(counters, item.key())));
+  }
+}
+
+std::string packets_and_bytes(const json& counters) {
+  const std::uint64_t packets = count_at(counters, "packets");
+  return std::to_string(packets) + (packets == 1 ? " packet, " : " packets, ") +
+         format_bytes_exact(count_at(counters, "bytes"));
+}
+
+// Non-zero drop reasons, the most frequent first.
+std::vector<std::pair<std::string, std::uint64_t>> nonzero_drops(const json& drops) {
+  std::vector<std::pair<std::string, std::uint64_t>> reasons;
+  if (!drops.is_object()) return reasons;
+  for (const auto& item : drops.items()) {
+    const std::uint64_t count = count_at(drops, item.key());
+    if (count != 0) reasons.emplace_back(item.key(), count);
+  }
+  std::stable_sort(reasons.begin(), reasons.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return reasons;
+}
+
+void data_plane_section(std::ostringstream& out, const json& data_plane) {
+  out << "data plane\n";
+  if (!data_plane.is_object()) {
+    out << "  (not reported)\n";
+    return;
+  }
+  counter_line(out, "outbound (protected)", packets_and_bytes(member(data_plane, "outbound")));
+  counter_line(out, "inbound (decapsulated)", packets_and_bytes(member(data_plane, "inbound")));
+  counter_line(out, "bypassed", packets_and_bytes(member(data_plane, "bypassed")));
+  const auto drops = nonzero_drops(member(data_plane, "drops"));
+  if (drops.empty()) {
+    counter_line(out, "drops", "no drops");
+    return;
+  }
+  std::uint64_t total = 0;
+  for (const auto& drop : drops) total += drop.second;
+  counter_line(out, "drops", std::to_string(total) + " in total");
+  for (const auto& drop : drops) counter_line(out, "  " + drop.first, std::to_string(drop.second));
+}
+
+std::string sa_line(const json& sa) {
+  std::string line = text_at(sa, "connection") + "/" + text_at(sa, "child") + " #" +
+                     text_at(sa, "id") + ": in " + spi_at(sa, "inbound_spi") + " " +
+                     packets_and_bytes(member(sa, "inbound")) + "; out " +
+                     spi_at(sa, "outbound_spi") + " " + packets_and_bytes(member(sa, "outbound"));
+  const auto drops = nonzero_drops(member(sa, "drops"));
+  if (drops.empty()) return line + "; no drops";
+  line += "; drops:";
+  for (const auto& drop : drops) line += " " + drop.first + " " + std::to_string(drop.second);
+  return line;
+}
+
+}  // namespace
+
+std::string render_stats(const json& result) {
+  std::ostringstream out;
+  counter_section(out, "IKE", member(result, "ike"), std::data(kIkeCounters),
+                  std::size(kIkeCounters));
+  out << "\n";
+  data_plane_section(out, member(result, "data_plane"));
+  out << "\n";
+  counter_section(out, "daemon", member(result, "daemon"), std::data(kDaemonCounters),
+                  std::size(kDaemonCounters));
+  out << "\nSAs\n";
+  const json& sas = member(result, "sas");
+  if (!sas.is_array() || sas.empty()) out << "  no CHILD SAs\n";
+  if (sas.is_array()) {
+    for (const json& sa : sas) out << "  " << sa_line(sa) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cygnet::cli

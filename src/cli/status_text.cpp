@@ -1,0 +1,153 @@
+#include "cli/status_text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include "cli/text_format.hpp"
+
+namespace cygnet::cli {
+namespace {
+
+using json = nlohmann::json;
+
+// Labels of the detail lines are padded to one column so the values line up.
+constexpr std::size_t kLabelWidth = 12;
+
+std::string labelled(std::string_view indent, std::string_view label, const std::string& value) {
+  std::string line(indent);
+  line += label;
+  line.append(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ');
+  return line + value + "\n";
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+const json& array_at(const json& object, std::string_view key) {
+  static const json kEmpty = json::array();
+  const json& value = member(object, key);
+  return value.is_array() ? value : kEmpty;
+}
+
+// ", age 12s, rekey in 50m" (the rekey part only when one is scheduled).
+std::string age_and_rekey(const json& sa) {
+  std::string text;
+  if (const auto age = integer_at(sa, "age_seconds")) text += ", age " + format_duration(*age);
+  if (const auto rekey = integer_at(sa, "rekey_in_seconds")) {
+    text += ", rekey in " + format_duration(*rekey);
+  }
+  return text;
+}
+
+std::string selectors(const json& entry) {
+  return joined(entry, "local_ts", ", ", "?") + " === " + joined(entry, "remote_ts", ", ", "?");
+}
+
+std::string traffic(const json& sa, std::string_view direction, std::string_view spi_key) {
+  const json& counters = member(sa, direction);
+  const std::uint64_t packets = count_at(counters, "packets");
+  return "SPI " + spi_at(sa, spi_key) + ", " + format_bytes_exact(count_at(counters, "bytes")) +
+         ", " + std::to_string(packets) + (packets == 1 ? " packet" : " packets");
+}
+
+void render_child_sa(std::ostringstream& out, const json& child) {
+  out << "    CHILD SA " << text_at(child, "name") << " #" << text_at(child, "id") << ": "
+      << upper(text_at(child, "protocol")) << " " << text_at(child, "mode") << age_and_rekey(child)
+      << "\n";
+  constexpr std::string_view kIndent = "      ";
+  out << labelled(kIndent, "algorithms",
+                  text_at(child, "algorithms") + ", " +
+                      (flag_at(child, "udp_encapsulated") ? "UDP-encapsulated (NAT traversal)"
+                                                          : "not UDP-encapsulated"));
+  out << labelled(kIndent, "selectors", selectors(child));
+  out << labelled(kIndent, "in", traffic(child, "inbound", "inbound_spi"));
+  out << labelled(kIndent, "out", traffic(child, "outbound", "outbound_spi"));
+}
+
+// "192.0.2.2[500], id gw-b.example"; the ID is unknown until IKE_AUTH.
+std::string endpoint_and_id(const json& ike_sa, std::string_view endpoint_key,
+                            std::string_view id_key) {
+  const std::string id = text_at(ike_sa, id_key, "");
+  return text_at(ike_sa, endpoint_key) + ", id " + (id.empty() ? "(not yet known)" : id);
+}
+
+void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
+  out << "  IKE SA #" << text_at(ike_sa, "id") << " " << upper(text_at(ike_sa, "state"))
+      << (flag_at(ike_sa, "initiator") ? " (we initiated)" : " (peer initiated)")
+      << age_and_rekey(ike_sa) << "\n";
+  constexpr std::string_view kIndent = "    ";
+  out << labelled(kIndent, "local", endpoint_and_id(ike_sa, "local", "local_id"));
+  out << labelled(kIndent, "remote", endpoint_and_id(ike_sa, "remote", "remote_id"));
+  out << labelled(kIndent, "SPIs",
+                  spi_at(ike_sa, "initiator_spi") + " (initiator), " +
+                      spi_at(ike_sa, "responder_spi") + " (responder)");
+  const std::string algorithms = text_at(ike_sa, "algorithms", "");
+  out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
+  out << labelled(kIndent, "NAT",
+                  flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500"
+                                                  : "not detected");
+  const json& child_sas = array_at(ike_sa, "child_sas");
+  if (child_sas.empty()) out << "    no CHILD SA\n";
+  for (const json& child : child_sas) render_child_sa(out, child);
+}
+
+std::string why_no_ike_sa(const json& connection) {
+  const std::string action = text_at(connection, "start_action", "");
+  if (action == "trap") return "no IKE SA (start_action trap: waiting for traffic)";
+  if (action == "start") return "no IKE SA (start_action start: cygnetd initiates and retries)";
+  if (action == "none") {
+    return "no IKE SA (start_action none: waiting for the peer or `cygnetctl up " +
+           text_at(connection, "name") + "`)";
+  }
+  return "no IKE SA";
+}
+
+void render_connection(std::ostringstream& out, const json& connection) {
+  const auto version = integer_at(connection, "ike_version");
+  out << text_at(connection, "name") << ": "
+      << (version ? "IKEv" + std::to_string(*version) : std::string("IKE"))
+      << ", start_action " << text_at(connection, "start_action") << ", "
+      << joined(connection, "local_addrs", ", ", "%any") << " → "
+      << joined(connection, "remote_addrs", ", ", "%any") << "\n";
+  const json& ike_sas = array_at(connection, "ike_sas");
+  if (!ike_sas.empty()) {
+    for (const json& ike_sa : ike_sas) render_ike_sa(out, ike_sa);
+    return;
+  }
+  out << "  " << why_no_ike_sa(connection) << "\n";
+  // Without SAs, the configured children say which traffic the connection is for.
+  for (const json& child : array_at(connection, "children")) {
+    out << "    child " << text_at(child, "name") << ": " << upper(text_at(child, "protocol"))
+        << " " << text_at(child, "mode") << ", " << selectors(child) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string render_status(const json& result) {
+  std::ostringstream out;
+  const json& daemon = member(result, "daemon");
+  if (daemon.is_object()) {
+    out << "cygnetd: pid " << text_at(daemon, "pid");
+    if (const auto uptime = integer_at(daemon, "uptime_seconds")) {
+      out << ", up " << format_duration(*uptime);
+    }
+    out << ", config " << text_at(daemon, "config") << ", TUN " << text_at(daemon, "tun") << "\n";
+  }
+  const json& connections = array_at(result, "connections");
+  if (connections.empty()) {
+    out << (daemon.is_object() ? "\n" : "") << "no connections configured\n";
+    return out.str();
+  }
+  for (const json& connection : connections) {
+    if (out.tellp() > 0) out << "\n";
+    render_connection(out, connection);
+  }
+  return out.str();
+}
+
+}  // namespace cygnet::cli

@@ -1,0 +1,43 @@
+// cygnetd: the Cygnet IPsec gateway daemon. Runs in the foreground and logs to stderr.
+#include <sys/prctl.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "config/config.hpp"
+#include "daemon/gateway.hpp"
+#include "daemon/logging.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cygnetd — IKEv2 + ESP/AH on a userspace data plane (TUN device)"};
+  cygnet::daemon::GatewayOptions options;
+  std::string log_levels;
+  app.add_option("-c,--config", options.config_path, "configuration file (TOML)")->required();
+  app.add_option("--log-level", log_levels,
+                 "overrides [daemon] log_level: LEVEL or LEVEL,SUBSYSTEM=LEVEL,... "
+                 "(subsystems daemon, ike, net, dataplane, control)");
+  app.add_option("--mtu", options.tun_mtu, "MTU of the TUN device")->check(CLI::Range(576, 65000));
+  app.add_option("--fwmark", options.fwmark, "firewall mark on the daemon's own packets");
+  app.add_option("--table", options.routing_table, "routing table for tunnelled destinations");
+  CLI11_PARSE(app, argc, argv);
+  if (!log_levels.empty()) options.log_levels = log_levels;
+
+  // Key material lives in this process: no core dumps, no ptrace by other unprivileged users.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  cygnet::config::LoadResult loaded = cygnet::config::load_config_file(options.config_path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "cygnetd: configuration not loaded:\n%s\n", loaded.error_text().c_str());
+    return 1;
+  }
+  try {
+    cygnet::daemon::Gateway gateway(std::move(*loaded.config), options);
+    return gateway.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cygnetd: %s\n", e.what());
+    return 1;
+  }
+}

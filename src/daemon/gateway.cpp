@@ -1,0 +1,369 @@
+#include "daemon/gateway.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+#include "daemon/logging.hpp"
+
+namespace cygnet::daemon {
+
+namespace {
+
+constexpr std::uint16_t kIkePort = 500;
+constexpr std::uint16_t kNatTraversalPort = 4500;
+constexpr Seconds kHousekeepingInterval{1};
+constexpr Seconds kNatKeepaliveInterval{20};  // RFC 3948 §4: 20 s is the suggested default
+
+bool is_failure(ike::EventType t) {
+  switch (t) {
+    case ike::EventType::NoProposalChosen:
+    case ike::EventType::TsUnacceptable:
+    case ike::EventType::AuthenticationFailed:
+    case ike::EventType::PeerDead:
+    case ike::EventType::RetransmitGaveUp:
+    case ike::EventType::Error:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string route_text(const RouteSpec& r) {
+  std::string text = r.destination.to_string();
+  if (r.source) text += " src " + r.source->to_string();
+  return text + " table " + std::to_string(r.table);
+}
+
+ike::EngineOptions engine_options() {
+  ike::EngineOptions o;
+  // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
+  o.steady_origin = Clock::now();
+  o.wall_origin = std::chrono::system_clock::now();
+  return o;
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config config, GatewayOptions options)
+    : config_(std::move(config)), options_(std::move(options)), started_(Clock::now()) {
+  if (auto error = apply_log_levels(options_.log_levels.value_or(config_.daemon.log_level))) {
+    throw std::runtime_error("log level: " + *error);
+  }
+  engine_ = std::make_unique<ike::Engine>(engine_options());
+  netlink_.emplace();
+  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
+  log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());
+  install_rules();
+  open_sockets();
+  open_control_socket();
+
+  loop_.watch(tun_->fd(), [this] { on_tun_readable(); });
+  for (auto& s : ike_sockets_) {
+    IkeSocket* socket = s.get();
+    loop_.watch(socket->socket.fd(), [this, socket] { on_udp_readable(*socket); });
+  }
+  for (auto& r : raw_sockets_) {
+    RawIpSocket* socket = r.get();
+    loop_.watch(socket->receive_fd(), [this, socket] { on_raw_readable(*socket); });
+  }
+  loop_.watch(control_fd_, [this] { on_control_readable(); });
+  loop_.on_signals([this](int signal) {
+    const TimePoint now = Clock::now();
+    if (signal == SIGHUP) {
+      log(Subsystem::Daemon).info("SIGHUP: reloading {}", options_.config_path);
+      const nlohmann::json result = reload(now);
+      if (!result.value("ok", false)) {
+        log(Subsystem::Daemon).error("reload failed: {}", result.value("error", std::string("?")));
+      }
+      return;
+    }
+    log(Subsystem::Daemon).info("{}: deleting SAs and exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    shutdown(now);
+    loop_.stop();
+  });
+
+  const TimePoint now = Clock::now();
+  for (const ike::ConnectionSettings& c : config_.connections) add_connection(c, now);
+  drain(now);
+  reconcile_routes();
+  next_housekeeping_ = now + kHousekeepingInterval;
+  next_keepalive_ = now + kNatKeepaliveInterval;
+  log(Subsystem::Daemon).info("cygnetd ready: {} connection(s) from {}, control socket {}",
+                              config_.connections.size(), options_.config_path, config_.daemon.control_socket);
+}
+
+Gateway::~Gateway() {
+  remove_rules_and_routes();
+  if (control_fd_ >= 0) {
+    close(control_fd_);
+    ::unlink(config_.daemon.control_socket.c_str());
+  }
+}
+
+int Gateway::run() {
+  loop_.run([this] { return next_deadline(); },
+            [this] {
+              const TimePoint now = Clock::now();
+              engine_->on_timer(now);
+              drain(now);
+              if (now >= next_housekeeping_) housekeeping(now);
+            });
+  return 0;
+}
+
+// ---- set-up ------------------------------------------------------------------------------------
+
+void Gateway::open_sockets() {
+  std::vector<wire::IpAddress> addresses = config_.daemon.listen;
+  const bool any = addresses.empty();
+  if (any) addresses = {*wire::IpAddress::parse("0.0.0.0"), *wire::IpAddress::parse("::")};
+  for (const wire::IpAddress& address : addresses) {
+    for (std::uint16_t port : {kIkePort, kNatTraversalPort}) {
+      try {
+        auto s = std::make_unique<IkeSocket>(IkeSocket{UdpSocket::bind(address, port, options_.fwmark), any, address});
+        ike_sockets_.push_back(std::move(s));
+        log(Subsystem::Net).info("IKE listening on {}[{}]", address.to_string(), port);
+      } catch (const std::system_error& e) {
+        // A host without IPv6 still serves IPv4 (and the reverse).
+        if (any && !address.is_v4()) {
+          log(Subsystem::Net).warn("no IPv6 IKE socket on port {}: {}", port, e.what());
+          continue;
+        }
+        throw;
+      }
+    }
+  }
+  for (wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
+    for (std::uint8_t protocol : {std::uint8_t{50}, std::uint8_t{51}}) {
+      try {
+        raw_sockets_.push_back(std::make_unique<RawIpSocket>(RawIpSocket::open(family, protocol, options_.fwmark)));
+      } catch (const std::system_error& e) {
+        log(Subsystem::Net).warn("no raw {} socket for IPv{}: {} (only UDP-encapsulated ESP there)",
+                                 protocol == 50 ? "ESP" : "AH", family == wire::IpFamily::V4 ? 4 : 6, e.what());
+      }
+    }
+  }
+}
+
+void Gateway::open_control_socket() {
+  const std::string& path = config_.daemon.control_socket;
+  sockaddr_un address{};
+  if (path.size() >= sizeof address.sun_path) throw std::runtime_error("control socket path too long: " + path);
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  control_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (control_fd_ < 0) throw std::system_error(errno, std::generic_category(), "control socket");
+  // A socket file left by a daemon that died: refuse if someone still answers on it.
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  if (int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); probe >= 0) {
+    const bool alive = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    close(probe);
+    if (alive) throw std::runtime_error("another cygnetd is listening on " + path);
+  }
+  ::unlink(path.c_str());
+  // Root only, from the first moment (umask, not a chmod after the fact): the control socket can
+  // take tunnels down.
+  const mode_t old_umask = umask(0077);
+  const int bound = bind(control_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  const int bind_errno = errno;
+  umask(old_umask);
+  if (bound != 0) throw std::system_error(bind_errno, std::generic_category(), "binding control socket " + path);
+  if (listen(control_fd_, 16) != 0) throw std::system_error(errno, std::generic_category(), "listen " + path);
+}
+
+void Gateway::install_rules() {
+  for (wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
+    RuleSpec rule;
+    rule.family = family;
+    rule.priority = options_.rule_priority;
+    rule.table = options_.routing_table;
+    rule.fwmark = options_.fwmark;
+    rule.invert = true;
+    try {
+      netlink_->add_rule(rule);
+      installed_rules_.push_back(rule);
+    } catch (const NetlinkError& e) {
+      if (family == wire::IpFamily::V4) throw;
+      log(Subsystem::Net).warn("no IPv6 routing rule: {}", e.what());
+    }
+  }
+  log(Subsystem::Net).info("routing rule: not fwmark {:#x} lookup table {} (priority {})", options_.fwmark,
+                           options_.routing_table, options_.rule_priority);
+}
+
+void Gateway::remove_rules_and_routes() {
+  if (!netlink_) return;
+  for (const RouteSpec& r : installed_routes_) {
+    try {
+      netlink_->delete_route(r);
+    } catch (const NetlinkError& e) {
+      log(Subsystem::Net).warn("removing route {}: {}", route_text(r), e.what());
+    }
+  }
+  installed_routes_.clear();
+  for (const RuleSpec& rule : installed_rules_) {
+    try {
+      netlink_->delete_rule(rule);
+    } catch (const NetlinkError& e) {
+      log(Subsystem::Net).warn("removing routing rule: {}", e.what());
+    }
+  }
+  installed_rules_.clear();
+}
+
+void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint now) {
+  routes_.set_connection(settings);
+  if (!engine_->add_connection(settings, now)) {
+    log(Subsystem::Ike).error("connection {} not loaded (see the error above)", settings.name);
+    routes_.remove_connection(settings.name);
+    return;
+  }
+  log(Subsystem::Ike).info("connection {} loaded (start_action {})", settings.name,
+                           ike::start_action_name(settings.start_action));
+}
+
+void Gateway::remove_connection(const std::string& name, TimePoint now) {
+  engine_->remove_connection(name, now);
+  routes_.remove_connection(name);
+  acquire_queue_.discard_connection(name);
+  log(Subsystem::Ike).info("connection {} removed", name);
+}
+
+void Gateway::shutdown(TimePoint now) {
+  for (const std::string& name : engine_->connection_names()) engine_->remove_connection(name, now);
+  drain(now);
+  reconcile_routes();
+}
+
+// ---- engine actions ----------------------------------------------------------------------------
+
+void Gateway::drain(TimePoint now) {
+  bool routes_changed = false;
+  for (std::vector<ike::Action> actions = engine_->take_actions(); !actions.empty();
+       actions = engine_->take_actions()) {
+    for (const ike::Action& action : actions) {
+      if (const auto* send = std::get_if<ike::SendDatagram>(&action)) {
+        send_udp(send->local, send->remote, send->payload);
+      } else if (const auto* event = std::get_if<ike::Event>(&action)) {
+        log_event(*event);
+        if (is_failure(event->type) && !event->connection.empty()) {
+          if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
+            log(Subsystem::DataPlane).info("{}: {} queued packet(s) dropped, negotiation failed", event->connection, n);
+          }
+        }
+      } else {
+        apply_data_plane_action(action, now);
+        routes_changed = routes_changed || std::holds_alternative<ike::InstallChildSa>(action) ||
+                         std::holds_alternative<ike::RemoveChildSa>(action) ||
+                         std::holds_alternative<ike::InstallTrapPolicy>(action) ||
+                         std::holds_alternative<ike::RemoveTrapPolicy>(action);
+      }
+    }
+  }
+  if (routes_changed) reconcile_routes();
+}
+
+void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) {
+  if (auto error = binding_.apply(action)) {
+    log(Subsystem::DataPlane).error("could not apply an engine action: {}", *error);
+    return;
+  }
+  if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) {
+    routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
+    log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection,
+                                   install->child, install->id, spi_hex(install->inbound.spi),
+                                   spi_hex(install->outbound.spi),
+                                   install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
+    if (install->route_outbound) release_queued(install->connection, install->child, now);
+  } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
+    log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
+  } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {
+    routes_.remove_selectors("child:" + std::to_string(remove->id));
+    log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
+  } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
+    routes_.set_selectors("trap:" + trap->connection + "/" + trap->child, trap->selectors);
+    log(Subsystem::DataPlane).info("{}/{}: trap policy installed, waiting for traffic", trap->connection, trap->child);
+  } else if (const auto* untrap = std::get_if<ike::RemoveTrapPolicy>(&action)) {
+    routes_.remove_selectors("trap:" + untrap->connection + "/" + untrap->child);
+    log(Subsystem::DataPlane).info("{}/{}: trap policy removed", untrap->connection, untrap->child);
+  }
+}
+
+void Gateway::log_event(const ike::Event& event) {
+  const std::string where = event.connection.empty() ? std::string("-") : event.connection;
+  auto& logger = log(Subsystem::Ike);
+  const auto level = is_failure(event.type) || event.type == ike::EventType::MalformedMessage
+                         ? spdlog::level::warn
+                         : spdlog::level::info;
+  if (event.detail.empty()) {
+    logger.log(level, "{}: {}", where, ike::event_type_name(event.type));
+  } else {
+    logger.log(level, "{}: {}: {}", where, ike::event_type_name(event.type), event.detail);
+  }
+}
+
+void Gateway::reconcile_routes() {
+  if (!netlink_ || !tun_) return;
+  std::vector<RouteSpec> wanted;
+  try {
+    wanted = routes_.desired(netlink_->addresses(), tun_->ifindex(), options_.routing_table);
+  } catch (const NetlinkError& e) {
+    log(Subsystem::Net).error("reading addresses: {}", e.what());
+    return;
+  }
+  for (auto it = installed_routes_.begin(); it != installed_routes_.end();) {
+    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
+      ++it;
+      continue;
+    }
+    try {
+      netlink_->delete_route(*it);
+      log(Subsystem::Net).info("route removed: {}", route_text(*it));
+    } catch (const NetlinkError& e) {
+      log(Subsystem::Net).warn("removing route {}: {}", route_text(*it), e.what());
+    }
+    it = installed_routes_.erase(it);
+  }
+  for (const RouteSpec& r : wanted) {
+    if (std::find(installed_routes_.begin(), installed_routes_.end(), r) != installed_routes_.end()) continue;
+    try {
+      netlink_->add_route(r);
+      installed_routes_.push_back(r);
+      log(Subsystem::Net).info("route added: {} dev {}", route_text(r), tun_->name());
+    } catch (const NetlinkError& e) {
+      log(Subsystem::Net).error("adding route {}: {}", route_text(r), e.what());
+    }
+  }
+}
+
+void Gateway::housekeeping(TimePoint now) {
+  next_housekeeping_ = now + kHousekeepingInterval;
+  if (const std::size_t n = acquire_queue_.expire(now)) {
+    log(Subsystem::DataPlane).info("{} queued packet(s) dropped after waiting too long for an SA", n);
+  }
+  counters_.queue_expired_drops = acquire_queue_.expired_drops();
+  if (now >= next_keepalive_) {
+    next_keepalive_ = now + kNatKeepaliveInterval;
+    send_nat_keepalives(now);
+  }
+}
+
+std::optional<TimePoint> Gateway::next_deadline() const {
+  std::optional<TimePoint> deadline = engine_->next_deadline();
+  if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
+  return deadline;
+}
+
+}  // namespace cygnet::daemon

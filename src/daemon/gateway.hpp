@@ -1,0 +1,123 @@
+// cygnetd's gateway: the IKE engine and the data plane core wired to the operating system.
+//   TUN device ──read──▶ SPD/SAD (process_outbound) ──▶ raw ESP/AH socket or UDP 4500
+//   raw socket / UDP 4500 ──▶ process_inbound ──write──▶ TUN device
+//   UDP 500/4500 (IKE) ◀──▶ Engine ──actions──▶ DataPlaneBinding, routes, acquire queue
+// Single-threaded: one epoll loop owns everything, so the cores need no locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "daemon/acquire_queue.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/os/netlink.hpp"
+#include "daemon/os/sockets.hpp"
+#include "daemon/os/tun_device.hpp"
+#include "daemon/route_planner.hpp"
+#include "daemon/status_json.hpp"
+#include "ike/data_plane_binding.hpp"
+#include "ike/engine.hpp"
+#include "ipsec/data_plane.hpp"
+
+namespace cygnet::daemon {
+
+struct GatewayOptions {
+  std::string config_path;
+  std::uint32_t fwmark = kDefaultFwmark;  // on every socket of ours: skips the tunnel routing table
+  std::uint32_t routing_table = 199;      // routes into the TUN device live here
+  std::uint32_t rule_priority = 199;      // "not fwmark FWMARK lookup TABLE"
+  int tun_mtu = 1400;                     // leaves room for ESP-in-UDP over a 1500-byte path
+  std::optional<std::string> log_levels;  // command-line override of [daemon] log_level
+};
+
+class Gateway {
+ public:
+  // Opens the TUN device, sockets and control socket, installs the routing rule and loads the
+  // connections. Throws std::exception with a message naming what failed.
+  Gateway(config::Config config, GatewayOptions options);
+  ~Gateway();  // removes routes and rules; the TUN device disappears with its fd
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Runs until SIGTERM/SIGINT (SIGHUP reloads), then deletes every SA (Delete sent). Returns the
+  // process exit code.
+  int run();
+
+ private:
+  struct IkeSocket {
+    UdpSocket socket;
+    bool any_address = true;
+    wire::IpAddress bound;
+  };
+
+  // --- set-up and tear-down (gateway.cpp)
+  void open_sockets();
+  void open_control_socket();
+  void install_rules();
+  void remove_rules_and_routes();
+  void add_connection(const ike::ConnectionSettings& settings, TimePoint now);
+  void remove_connection(const std::string& name, TimePoint now);
+  void shutdown(TimePoint now);
+
+  // --- engine actions (gateway.cpp)
+  void drain(TimePoint now);
+  void apply_data_plane_action(const ike::Action& action, TimePoint now);
+  void log_event(const ike::Event& event);
+  void reconcile_routes();
+  void housekeeping(TimePoint now);
+  std::optional<TimePoint> next_deadline() const;
+
+  // --- packets (gateway_packets.cpp)
+  void on_tun_readable();
+  void on_udp_readable(IkeSocket& socket);
+  void on_raw_readable(RawIpSocket& socket);
+  void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
+  void deliver_inbound(ByteView ip_packet, TimePoint now);
+  void send_protected(const ipsec::OutboundOutcome& outcome, TimePoint now);
+  bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
+  void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now);
+  void release_queued(const std::string& connection, const std::string& child, TimePoint now);
+  void send_nat_keepalives(TimePoint now);
+
+  // --- control socket (gateway_control.cpp)
+  void on_control_readable();
+  nlohmann::json handle_request(const nlohmann::json& request, TimePoint now);
+  nlohmann::json reload(TimePoint now);
+
+  config::Config config_;
+  GatewayOptions options_;
+  TimePoint started_;
+
+  EventLoop loop_;
+  std::optional<Netlink> netlink_;
+  std::optional<TunDevice> tun_;
+  std::vector<std::unique_ptr<IkeSocket>> ike_sockets_;
+  std::vector<std::unique_ptr<RawIpSocket>> raw_sockets_;
+  int control_fd_ = -1;
+  std::vector<RuleSpec> installed_rules_;
+  std::vector<RouteSpec> installed_routes_;
+
+  ipsec::DataPlane data_plane_;
+  ike::DataPlaneBinding binding_{data_plane_};
+  std::unique_ptr<ike::Engine> engine_;
+  RoutePlanner routes_;
+  AcquireQueue acquire_queue_;
+  DaemonCounters counters_;
+  TimePoint next_housekeeping_;
+  TimePoint next_keepalive_;
+
+  // Packet buffers, reused: input with headroom for a rebuilt IP/UDP header, output with room
+  // for the largest encapsulation.
+  static constexpr std::size_t kHeadroom = 48;
+  static constexpr std::size_t kBufferSize = 65536 + kHeadroom;
+  Bytes in_buffer_ = Bytes(kBufferSize);
+  Bytes out_buffer_ = Bytes(kBufferSize + ipsec::kMaxEncapsulationOverhead);
+};
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,108 @@
+// The control socket: cygnetctl's requests (status, stats, up, down, reload), one per connection.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "control/control_protocol.hpp"
+#include "daemon/connection_diff.hpp"
+#include "daemon/gateway.hpp"
+#include "daemon/logging.hpp"
+
+namespace cygnet::daemon {
+
+using nlohmann::json;
+
+namespace {
+// A local client has this long to send its request; the data plane waits meanwhile, so keep it short.
+constexpr std::chrono::milliseconds kRequestTimeout{500};
+}  // namespace
+
+void Gateway::on_control_readable() {
+  const int client = accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0) return;
+  ++counters_.control_requests;
+  std::string error;
+  json response;
+  if (auto message = control::read_message(client, kRequestTimeout, error)) {
+    std::string invalid;
+    if (auto request = control::validate_request(*message, invalid)) {
+      response = handle_request(*request, Clock::now());
+    } else {
+      response = control::error_response(invalid);
+    }
+  } else {
+    response = control::error_response("reading request: " + error);
+  }
+  control::write_message(client, response);
+  close(client);
+}
+
+json Gateway::handle_request(const json& request, TimePoint now) {
+  const std::string command = request.value("command", std::string());
+  log(Subsystem::Control).debug("request: {}", command);
+  if (command == "status") {
+    DaemonInfo info{static_cast<long>(getpid()),
+                    std::chrono::duration_cast<Seconds>(now - started_).count(), options_.config_path,
+                    tun_ ? tun_->name() : std::string()};
+    return control::ok_response(status_json(engine_->status(now), config_.connections, binding_, data_plane_, info));
+  }
+  if (command == "stats") {
+    counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
+    counters_.queue_expired_drops = acquire_queue_.expired_drops();
+    return control::ok_response(
+        stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_));
+  }
+  if (command == "up" || command == "down") {
+    const std::string name = request.value("name", std::string());
+    const bool known = command == "up" ? engine_->up(name, now) : engine_->down(name, now);
+    if (!known) return control::error_response("no connection named \"" + name + "\"");
+    log(Subsystem::Control).info("{} {} requested", command, name);
+    drain(now);
+    return control::ok_response({{"connection", name}, {"message", command == "up" ? "initiating" : "deleting"}});
+  }
+  if (command == "reload") return reload(now);
+  return control::error_response("unknown command \"" + command + "\"");
+}
+
+json Gateway::reload(TimePoint now) {
+  config::LoadResult loaded = config::load_config_file(options_.config_path);
+  if (!loaded.ok()) {
+    log(Subsystem::Daemon).error("reload: {} — nothing changed", loaded.error_text());
+    return control::error_response("configuration not applied:\n" + loaded.error_text());
+  }
+  ++counters_.reloads;
+  config::Config next = std::move(*loaded.config);
+  const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
+  for (const std::string& name : diff.removed) remove_connection(name, now);
+  for (const std::string& name : diff.changed) remove_connection(name, now);
+  drain(now);
+  for (const ike::ConnectionSettings& c : next.connections) {
+    const bool is_new = std::find(diff.added.begin(), diff.added.end(), c.name) != diff.added.end();
+    const bool is_changed = std::find(diff.changed.begin(), diff.changed.end(), c.name) != diff.changed.end();
+    if (is_new || is_changed) add_connection(c, now);
+  }
+  std::vector<std::string> notes;
+  if (next.daemon.listen != config_.daemon.listen || next.daemon.tun != config_.daemon.tun ||
+      next.daemon.control_socket != config_.daemon.control_socket) {
+    notes.push_back("[daemon] listen, tun and control_socket changes take effect at the next restart");
+    next.daemon.listen = config_.daemon.listen;
+    next.daemon.tun = config_.daemon.tun;
+    next.daemon.control_socket = config_.daemon.control_socket;
+  }
+  if (!options_.log_levels && next.daemon.log_level != config_.daemon.log_level) {
+    if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);
+  }
+  config_ = std::move(next);
+  drain(now);
+  reconcile_routes();
+  log(Subsystem::Daemon).info("reloaded: {} added, {} removed, {} changed, {} unchanged", diff.added.size(),
+                              diff.removed.size(), diff.changed.size(), diff.unchanged.size());
+  return control::ok_response({{"added", diff.added},
+                               {"removed", diff.removed},
+                               {"changed", diff.changed},
+                               {"unchanged", diff.unchanged},
+                               {"notes", notes}});
+}
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,253 @@
+// The data path: cleartext from the TUN device through the SPD/SAD to the network, protected
+// packets from the network back to the TUN device, and IKE datagrams to the engine.
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/gateway.hpp"
+#include "daemon/logging.hpp"
+#include "wire/byte_reader.hpp"
+#include "wire/ip_packet.hpp"
+#include "wire/udp_encap.hpp"
+
+namespace cygnet::daemon {
+
+namespace {
+
+// Reads per wake-up before the loop looks at other sources (fairness between directions).
+constexpr int kBatch = 64;
+constexpr std::uint8_t kNatKeepalive = 0xff;  // RFC 3948 §2.3
+
+ike::Endpoint endpoint_of(const UdpEndpoint& e) { return ike::Endpoint{e.address, e.port}; }
+
+}  // namespace
+
+void Gateway::on_tun_readable() {
+  const TimePoint now = Clock::now();
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<std::size_t> n;
+    try {
+      n = tun_->read(in_buffer_);
+    } catch (const std::system_error& e) {
+      log(Subsystem::DataPlane).error("reading {}: {}", tun_->name(), e.what());
+      return;
+    }
+    if (!n) return;
+    ++counters_.tun_packets_read;
+    send_cleartext_packet(ByteView(in_buffer_.data(), *n), now);
+  }
+}
+
+void Gateway::send_cleartext_packet(ByteView ip_packet, TimePoint now) {
+  ipsec::OutboundOutcome o = data_plane_.process_outbound(ip_packet, out_buffer_, now);
+  switch (o.kind) {
+    case ipsec::OutboundOutcome::Kind::Protected:
+      send_protected(o, now);
+      report_lifetime(o.sa, o.result.lifetime_event, now);
+      break;
+    case ipsec::OutboundOutcome::Kind::Bypass:
+      // A BYPASS policy: out in the clear, on the marked socket so it does not loop into the TUN.
+      for (auto& raw : raw_sockets_) {
+        if (raw->family() == (ip_packet[0] >> 4 == 4 ? wire::IpFamily::V4 : wire::IpFamily::V6)) {
+          if (raw->send(ip_packet)) {
+            ++counters_.network_packets_sent;
+          } else {
+            ++counters_.send_errors;
+          }
+          break;
+        }
+      }
+      break;
+    case ipsec::OutboundOutcome::Kind::Acquire: {
+      auto target = o.policy ? binding_.acquire_target(*o.policy) : std::nullopt;
+      if (!target) break;
+      ++counters_.acquires;
+      if (acquire_queue_.hold(*target, ip_packet, now)) {
+        ++counters_.queued_while_negotiating;
+      } else {
+        counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
+      }
+      engine_->on_acquire(target->first, target->second, now);
+      drain(now);
+      break;
+    }
+    case ipsec::OutboundOutcome::Kind::Dropped:
+      log(Subsystem::DataPlane).trace("outbound packet dropped: {}", ipsec::drop_reason_name(o.drop));
+      report_lifetime(o.sa, o.result.lifetime_event, now);
+      break;
+  }
+}
+
+void Gateway::send_protected(const ipsec::OutboundOutcome& o, TimePoint) {
+  const ipsec::SecurityAssociation* sa = o.sa ? data_plane_.sad().find(*o.sa) : nullptr;
+  if (sa == nullptr) return;
+  const ipsec::SaParameters& p = sa->params();
+  const ByteView packet(out_buffer_.data(), o.result.length);
+  bool sent = false;
+  if (p.udp_encapsulation) {
+    sent = send_udp(ike::Endpoint{p.local_address, p.udp_encapsulation->local_port},
+                    ike::Endpoint{p.remote_address, p.udp_encapsulation->remote_port},
+                    packet.subspan(o.result.protocol_offset));
+    return;  // send_udp counted it
+  }
+  for (auto& raw : raw_sockets_) {
+    if (raw->family() == p.local_address.family()) {
+      sent = raw->send(packet);
+      break;
+    }
+  }
+  if (sent) {
+    ++counters_.network_packets_sent;
+  } else {
+    ++counters_.send_errors;
+    log(Subsystem::Net).debug("sending ESP/AH to {}: {}", p.remote_address.to_string(), std::strerror(errno));
+  }
+}
+
+bool Gateway::send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload) {
+  IkeSocket* chosen = nullptr;
+  for (auto& s : ike_sockets_) {
+    if (s->socket.port() != local.port || s->socket.family() != local.address.family()) continue;
+    if (!s->any_address && !(s->bound == local.address)) continue;
+    chosen = s.get();
+    break;
+  }
+  if (chosen == nullptr) {
+    ++counters_.send_errors;
+    log(Subsystem::Net).warn("no socket for {} (not in [daemon] listen?)", local.to_string());
+    return false;
+  }
+  if (!chosen->socket.send(payload, local.address, UdpEndpoint{remote.address, remote.port})) {
+    ++counters_.send_errors;
+    log(Subsystem::Net).debug("sending to {}: {}", remote.to_string(), std::strerror(errno));
+    return false;
+  }
+  ++counters_.network_packets_sent;
+  return true;
+}
+
+void Gateway::on_udp_readable(IkeSocket& socket) {
+  const TimePoint now = Clock::now();
+  bool engine_touched = false;
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<ReceivedDatagram> d;
+    // Received after the headroom, so an ESP-in-UDP packet can get its IP/UDP header back in place.
+    MutableByteView space(in_buffer_.data() + kHeadroom, in_buffer_.size() - kHeadroom);
+    try {
+      d = socket.socket.receive(space);
+    } catch (const std::system_error& e) {
+      log(Subsystem::Net).debug("receiving on port {}: {}", socket.socket.port(), e.what());
+      break;
+    }
+    if (!d) break;
+    ++counters_.network_packets_received;
+    const ByteView payload(space.data(), d->length);
+    if (socket.socket.port() == wire::kNatTraversalPort) {
+      const wire::Udp4500Payload kind = wire::classify_udp4500_payload(payload);
+      if (kind == wire::Udp4500Payload::Esp) {
+        // Rebuild the IP and UDP headers the socket stripped: the data plane takes whole packets.
+        const bool v4 = d->local.address.is_v4();
+        const std::size_t header = (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
+        std::uint8_t* start = space.data() - header;
+        const std::size_t total = header + d->length;
+        MutableByteView ip(start, total);
+        if (v4) {
+          wire::Ipv4HeaderFields h;
+          h.source = d->remote.address;
+          h.destination = d->local.address;
+          h.protocol = wire::ip_protocol::kUdp;
+          h.total_length = static_cast<std::uint16_t>(total);
+          wire::write_ipv4_header(ip, h);
+        } else {
+          wire::Ipv6HeaderFields h;
+          h.source = d->remote.address;
+          h.destination = d->local.address;
+          h.next_header = wire::ip_protocol::kUdp;
+          h.payload_length = static_cast<std::uint16_t>(total - wire::kIpv6HeaderLength);
+          wire::write_ipv6_header(ip, h);
+        }
+        std::uint8_t* udp = start + (header - wire::kUdpHeaderLength);
+        wire::store_be16(udp, d->remote.port);
+        wire::store_be16(udp + 2, d->local.port);
+        wire::store_be16(udp + 4, static_cast<std::uint16_t>(wire::kUdpHeaderLength + d->length));
+        wire::store_be16(udp + 6, 0);
+        deliver_inbound(ByteView(start, total), now);
+        continue;
+      }
+      if (kind != wire::Udp4500Payload::Ike) continue;  // NAT keepalive or garbage: nothing to do
+    }
+    engine_->on_datagram(endpoint_of(d->local), endpoint_of(d->remote), payload, now);
+    engine_touched = true;
+  }
+  if (engine_touched) drain(now);
+}
+
+void Gateway::on_raw_readable(RawIpSocket& socket) {
+  const TimePoint now = Clock::now();
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<std::size_t> n;
+    try {
+      n = socket.receive(in_buffer_);
+    } catch (const std::system_error& e) {
+      log(Subsystem::Net).debug("raw receive: {}", e.what());
+      return;
+    }
+    if (!n) return;
+    ++counters_.network_packets_received;
+    deliver_inbound(ByteView(in_buffer_.data(), *n), now);
+  }
+}
+
+void Gateway::deliver_inbound(ByteView ip_packet, TimePoint now) {
+  ipsec::InboundOutcome o = data_plane_.process_inbound(ip_packet, out_buffer_, now);
+  switch (o.kind) {
+    case ipsec::InboundOutcome::Kind::Decapsulated:
+      if (tun_->write(ByteView(out_buffer_.data(), o.result.length))) {
+        ++counters_.tun_packets_written;
+      } else {
+        ++counters_.send_errors;
+      }
+      break;
+    case ipsec::InboundOutcome::Kind::Bypass:
+      break;  // the kernel already delivered the cleartext original; nothing to re-inject
+    case ipsec::InboundOutcome::Kind::Dropped:
+      log(Subsystem::DataPlane).trace("inbound packet dropped: {}", ipsec::drop_reason_name(o.drop));
+      break;
+  }
+  report_lifetime(o.sa, o.result.lifetime_event, now);
+}
+
+void Gateway::report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now) {
+  if (event == ipsec::LifetimeEvent::None || !sa) return;
+  auto child = binding_.child_of(*sa);
+  if (!child) return;  // an SA already handed back (the old inbound SA in its grace period)
+  if (event == ipsec::LifetimeEvent::Rekey) {
+    log(Subsystem::DataPlane).info("CHILD SA #{} reached its soft limit: rekeying", *child);
+    engine_->on_child_sa_soft_limit(*child, now);
+  } else {
+    log(Subsystem::DataPlane).info("CHILD SA #{} reached its hard limit: deleting", *child);
+    engine_->on_child_sa_hard_limit(*child, now);
+  }
+  drain(now);
+}
+
+void Gateway::release_queued(const std::string& connection, const std::string& child, TimePoint now) {
+  std::vector<Bytes> packets = acquire_queue_.release({connection, child}, now);
+  counters_.queue_expired_drops = acquire_queue_.expired_drops();
+  if (packets.empty()) return;
+  log(Subsystem::DataPlane).info("{}/{}: sending {} packet(s) held during the negotiation", connection, child,
+                                 packets.size());
+  for (const Bytes& packet : packets) send_cleartext_packet(packet, now);
+}
+
+void Gateway::send_nat_keepalives(TimePoint now) {
+  static const std::uint8_t keepalive[] = {kNatKeepalive};
+  for (const ike::ConnectionStatus& c : engine_->status(now)) {
+    for (const ike::IkeSaStatus& sa : c.ike_sas) {
+      if (!sa.nat_detected || sa.state != ike::IkeSaState::Established) continue;
+      if (sa.local.port != wire::kNatTraversalPort) continue;
+      if (send_udp(sa.local, sa.remote, keepalive)) ++counters_.nat_keepalives_sent;
+    }
+  }
+}
+
+}  // namespace cygnet::daemon

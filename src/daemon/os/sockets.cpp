@@ -1,0 +1,381 @@
+#include "daemon/os/sockets.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "daemon/os/unique_fd.hpp"
+#include "wire/ip_packet.hpp"
+
+namespace cygnet::daemon {
+
+namespace {
+
+using os_detail::UniqueFd;
+using wire::IpAddress;
+using wire::IpFamily;
+
+// Room for the control messages we ask for: IPV6_PKTINFO (or IP_PKTINFO) plus IPV6_TCLASS.
+constexpr std::size_t kControlBufferSize = 128;
+static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int)) <= kControlBufferSize);
+
+constexpr std::uint8_t kRebuiltHopLimit = 64;
+constexpr std::size_t kMaxIpv6Payload = 0xffff;  // no jumbograms
+
+int address_family(IpFamily family) { return family == IpFamily::V4 ? AF_INET : AF_INET6; }
+
+std::string describe(const IpAddress& address, std::uint16_t port) {
+  const std::string text = address.to_string();
+  return (address.is_v4() ? text : "[" + text + "]") + ":" + std::to_string(port);
+}
+
+[[noreturn]] void throw_socket_error(int error_number, const std::string& what) {
+  throw std::system_error(error_number, std::generic_category(), what);
+}
+
+bool is_any(const IpAddress& address) {
+  const ByteView bytes = address.bytes();
+  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+SocketAddress to_socket_address(const IpAddress& address, std::uint16_t port) {
+  SocketAddress out;
+  if (address.is_v4()) {
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    std::memcpy(&in.sin_addr, address.bytes().data(), 4);
+    std::memcpy(&out.storage, &in, sizeof in);
+    out.length = sizeof in;
+  } else {
+    sockaddr_in6 in6{};
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    std::memcpy(&in6.sin6_addr, address.bytes().data(), 16);
+    std::memcpy(&out.storage, &in6, sizeof in6);
+    out.length = sizeof in6;
+  }
+  return out;
+}
+
+// The address and port in a sockaddr the kernel filled in (msg_name, getsockname).
+UdpEndpoint from_socket_address(const sockaddr_storage& storage) {
+  UdpEndpoint out;
+  if (storage.ss_family == AF_INET) {
+    sockaddr_in in;
+    std::memcpy(&in, &storage, sizeof in);
+    out.address = IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&in.sin_addr), 4));
+    out.port = ntohs(in.sin_port);
+  } else if (storage.ss_family == AF_INET6) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, &storage, sizeof in6);
+    out.address = IpAddress::v6(ByteView(in6.sin6_addr.s6_addr, 16));
+    out.port = ntohs(in6.sin6_port);
+  }
+  return out;
+}
+
+void set_option(int fd, int level, int name, int value, const std::string& what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) < 0) throw_socket_error(errno, what);
+}
+
+void set_mark(int fd, std::uint32_t fwmark, const std::string& what) {
+  if (fwmark == 0) return;
+  if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0)
+    throw_socket_error(errno, what + ": setting SO_MARK");
+}
+
+// What the control messages of one received packet said.
+struct PacketInfo {
+  std::optional<IpAddress> destination;  // IP_PKTINFO / IPV6_PKTINFO
+  std::uint8_t traffic_class = 0;        // IPV6_TCLASS
+};
+
+PacketInfo read_control_messages(msghdr& message) {
+  PacketInfo info;
+  for (cmsghdr* control = CMSG_FIRSTHDR(&message); control != nullptr;
+       control = CMSG_NXTHDR(&message, control)) {
+    const std::size_t data_length = control->cmsg_len - CMSG_LEN(0);
+    if (control->cmsg_level == IPPROTO_IP && control->cmsg_type == IP_PKTINFO &&
+        data_length >= sizeof(in_pktinfo)) {
+      in_pktinfo pktinfo;
+      std::memcpy(&pktinfo, CMSG_DATA(control), sizeof pktinfo);
+      // ipi_addr is the header's destination; ipi_spec_dst the local address routing chose.
+      info.destination =
+          IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&pktinfo.ipi_addr), 4));
+    } else if (control->cmsg_level == IPPROTO_IPV6 && control->cmsg_type == IPV6_PKTINFO &&
+               data_length >= sizeof(in6_pktinfo)) {
+      in6_pktinfo pktinfo;
+      std::memcpy(&pktinfo, CMSG_DATA(control), sizeof pktinfo);
+      info.destination = IpAddress::v6(ByteView(pktinfo.ipi6_addr.s6_addr, 16));
+    } else if (control->cmsg_level == IPPROTO_IPV6 && control->cmsg_type == IPV6_TCLASS &&
+               data_length >= sizeof(int)) {
+      int traffic_class = 0;
+      std::memcpy(&traffic_class, CMSG_DATA(control), sizeof traffic_class);
+      info.traffic_class = static_cast<std::uint8_t>(traffic_class);
+    }
+  }
+  return info;
+}
+
+// recvmsg without EINTR: the byte count, or -1 with errno.
+ssize_t receive_message(int fd, msghdr& message) {
+  for (;;) {
+    const ssize_t n = ::recvmsg(fd, &message, 0);
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+
+bool is_would_block(int error_number) { return error_number == EAGAIN || error_number == EWOULDBLOCK; }
+
+}  // namespace
+
+// ---- UdpSocket ----
+
+UdpSocket UdpSocket::bind(const IpAddress& address, std::uint16_t port, std::uint32_t fwmark) {
+  const std::string what = "UDP socket " + describe(address, port);
+  const int family = address_family(address.family());
+  UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (!fd.valid()) throw_socket_error(errno, what + ": socket");
+  set_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, what + ": setting SO_REUSEADDR");
+  set_mark(fd.get(), fwmark, what);
+  if (address.is_v4()) {
+    set_option(fd.get(), IPPROTO_IP, IP_PKTINFO, 1, what + ": setting IP_PKTINFO");
+  } else {
+    set_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1, what + ": setting IPV6_V6ONLY");
+    set_option(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, what + ": setting IPV6_RECVPKTINFO");
+  }
+  const SocketAddress local = to_socket_address(address, port);
+  if (::bind(fd.get(), local.get(), local.length) < 0) throw_socket_error(errno, what + ": bind");
+  // Port 0 lets the kernel choose; remember the port it chose.
+  sockaddr_storage bound{};
+  socklen_t bound_length = sizeof bound;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_length) < 0)
+    throw_socket_error(errno, what + ": getsockname");
+  return UdpSocket(fd.release(), address.family(), from_socket_address(bound).port);
+}
+
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      family_(other.family_),
+      port_(std::exchange(other.port_, 0)),
+      truncated_drops_(std::exchange(other.truncated_drops_, 0)) {}
+
+UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
+  if (this != &other) {
+    os_detail::close_fd(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    family_ = other.family_;
+    port_ = std::exchange(other.port_, 0);
+    truncated_drops_ = std::exchange(other.truncated_drops_, 0);
+  }
+  return *this;
+}
+
+UdpSocket::~UdpSocket() { os_detail::close_fd(fd_); }
+
+std::optional<ReceivedDatagram> UdpSocket::receive(MutableByteView buffer) {
+  for (;;) {
+    sockaddr_storage remote{};
+    alignas(cmsghdr) std::array<unsigned char, kControlBufferSize> control{};
+    iovec data{buffer.data(), buffer.size()};
+    msghdr message{};
+    message.msg_name = &remote;
+    message.msg_namelen = sizeof remote;
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ssize_t n = receive_message(fd_, message);
+    if (n < 0) {
+      if (is_would_block(errno)) return std::nullopt;
+      throw_socket_error(errno, "UDP socket port " + std::to_string(port_) + ": recvmsg");
+    }
+    if ((message.msg_flags & MSG_TRUNC) != 0) {
+      ++truncated_drops_;
+      continue;
+    }
+    const PacketInfo info = read_control_messages(message);
+    ReceivedDatagram datagram;
+    datagram.length = static_cast<std::size_t>(n);
+    datagram.remote = from_socket_address(remote);
+    datagram.local.port = port_;
+    // The kernel always supplies pktinfo once asked; without it we only know the family.
+    datagram.local.address = info.destination.value_or(
+        family_ == IpFamily::V4 ? IpAddress() : IpAddress::v6(ByteView()));
+    return datagram;
+  }
+}
+
+bool UdpSocket::send(ByteView payload, const IpAddress& source, const UdpEndpoint& destination) {
+  if (source.family() != family_ || destination.address.family() != family_) {
+    errno = EAFNOSUPPORT;
+    return false;
+  }
+  const SocketAddress remote = to_socket_address(destination.address, destination.port);
+  iovec data{const_cast<std::uint8_t*>(payload.data()), payload.size()};
+  msghdr message{};
+  message.msg_name = const_cast<sockaddr*>(remote.get());
+  message.msg_namelen = remote.length;
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<unsigned char, kControlBufferSize> control{};
+  if (!is_any(source)) {
+    // The source address travels as pktinfo; interface index 0 lets routing pick the device.
+    message.msg_control = control.data();
+    cmsghdr* header = nullptr;
+    if (family_ == IpFamily::V4) {
+      in_pktinfo pktinfo{};
+      std::memcpy(&pktinfo.ipi_spec_dst, source.bytes().data(), 4);
+      message.msg_controllen = CMSG_SPACE(sizeof pktinfo);
+      header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = IPPROTO_IP;
+      header->cmsg_type = IP_PKTINFO;
+      header->cmsg_len = CMSG_LEN(sizeof pktinfo);
+      std::memcpy(CMSG_DATA(header), &pktinfo, sizeof pktinfo);
+    } else {
+      in6_pktinfo pktinfo{};
+      std::memcpy(&pktinfo.ipi6_addr, source.bytes().data(), 16);
+      message.msg_controllen = CMSG_SPACE(sizeof pktinfo);
+      header = CMSG_FIRSTHDR(&message);
+      header->cmsg_level = IPPROTO_IPV6;
+      header->cmsg_type = IPV6_PKTINFO;
+      header->cmsg_len = CMSG_LEN(sizeof pktinfo);
+      std::memcpy(CMSG_DATA(header), &pktinfo, sizeof pktinfo);
+    }
+  }
+  for (;;) {
+    const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    return n >= 0 && static_cast<std::size_t>(n) == payload.size();
+  }
+}
+
+// ---- RawIpSocket ----
+
+RawIpSocket RawIpSocket::open(IpFamily family, std::uint8_t protocol, std::uint32_t fwmark) {
+  const int af = address_family(family);
+  const std::string what = std::string(family == IpFamily::V4 ? "IPv4" : "IPv6") +
+                           " raw socket for protocol " + std::to_string(protocol);
+  UniqueFd receive_fd(::socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+  if (!receive_fd.valid()) throw_socket_error(errno, what + ": socket");
+  set_mark(receive_fd.get(), fwmark, what);
+  if (family == IpFamily::V6) {
+    // The kernel hands IPv6 raw sockets only the payload: ask for what rebuilding the header
+    // needs that msg_name does not carry.
+    set_option(receive_fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, what + ": setting IPV6_RECVPKTINFO");
+    set_option(receive_fd.get(), IPPROTO_IPV6, IPV6_RECVTCLASS, 1, what + ": setting IPV6_RECVTCLASS");
+  }
+  // IPPROTO_RAW means "header included" for both families on Linux (IP_HDRINCL is implied for
+  // IPv4; IPv6 has no other way before IPV6_HDRINCL in 4.5). It also receives nothing.
+  UniqueFd send_fd(::socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+  if (!send_fd.valid()) throw_socket_error(errno, what + ": sending socket");
+  set_mark(send_fd.get(), fwmark, what + " (sending)");
+  if (family == IpFamily::V4)
+    set_option(send_fd.get(), IPPROTO_IP, IP_HDRINCL, 1, what + ": setting IP_HDRINCL");
+  return RawIpSocket(receive_fd.release(), send_fd.release(), family, protocol);
+}
+
+RawIpSocket::RawIpSocket(RawIpSocket&& other) noexcept
+    : receive_fd_(std::exchange(other.receive_fd_, -1)),
+      send_fd_(std::exchange(other.send_fd_, -1)),
+      family_(other.family_),
+      protocol_(other.protocol_),
+      truncated_drops_(std::exchange(other.truncated_drops_, 0)) {}
+
+RawIpSocket& RawIpSocket::operator=(RawIpSocket&& other) noexcept {
+  if (this != &other) {
+    os_detail::close_fd(receive_fd_);
+    os_detail::close_fd(send_fd_);
+    receive_fd_ = std::exchange(other.receive_fd_, -1);
+    send_fd_ = std::exchange(other.send_fd_, -1);
+    family_ = other.family_;
+    protocol_ = other.protocol_;
+    truncated_drops_ = std::exchange(other.truncated_drops_, 0);
+  }
+  return *this;
+}
+
+RawIpSocket::~RawIpSocket() {
+  os_detail::close_fd(receive_fd_);
+  os_detail::close_fd(send_fd_);
+}
+
+std::optional<std::size_t> RawIpSocket::receive(MutableByteView buffer) {
+  const bool v6 = family_ == IpFamily::V6;
+  // IPv6: the payload lands after room for the header we rebuild. A buffer without that room
+  // still reads (and so drops) the packet rather than leaving it queued forever.
+  const std::size_t header_room = v6 ? std::min(buffer.size(), wire::kIpv6HeaderLength) : 0;
+  for (;;) {
+    sockaddr_storage source{};
+    alignas(cmsghdr) std::array<unsigned char, kControlBufferSize> control{};
+    iovec data{buffer.data() + header_room, buffer.size() - header_room};
+    msghdr message{};
+    message.msg_name = &source;
+    message.msg_namelen = sizeof source;
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ssize_t n = receive_message(receive_fd_, message);
+    if (n < 0) {
+      if (is_would_block(errno)) return std::nullopt;
+      throw_socket_error(errno, "raw socket for protocol " + std::to_string(protocol_) + ": recvmsg");
+    }
+    const auto length = static_cast<std::size_t>(n);
+    if ((message.msg_flags & MSG_TRUNC) != 0 || header_room < (v6 ? wire::kIpv6HeaderLength : 0)) {
+      ++truncated_drops_;
+      continue;
+    }
+    if (!v6) return length;  // IPv4 raw sockets deliver the header as received
+
+    const PacketInfo info = read_control_messages(message);
+    const UdpEndpoint from = from_socket_address(source);
+    if (!info.destination || from.address.is_v4() || length > kMaxIpv6Payload) continue;
+    wire::Ipv6HeaderFields header;
+    header.source = from.address;
+    header.destination = *info.destination;
+    header.next_header = protocol_;
+    header.payload_length = static_cast<std::uint16_t>(length);
+    header.hop_limit = kRebuiltHopLimit;
+    header.traffic_class = info.traffic_class;
+    if (!wire::write_ipv6_header(buffer.first(wire::kIpv6HeaderLength), header)) continue;
+    return wire::kIpv6HeaderLength + length;
+  }
+}
+
+bool RawIpSocket::send(ByteView ip_packet) {
+  const bool v6 = family_ == IpFamily::V6;
+  const std::size_t header_length = v6 ? wire::kIpv6HeaderLength : wire::kIpv4MinHeaderLength;
+  const unsigned version = v6 ? 6 : 4;
+  if (ip_packet.size() < header_length || (ip_packet[0] >> 4) != version) {
+    errno = EINVAL;
+    return false;
+  }
+  // The destination field of the header: the kernel routes on the address we pass, so it must
+  // agree with the header.
+  const IpAddress destination = v6 ? IpAddress::v6(ip_packet.subspan(24, 16))
+                                   : IpAddress::v4(ip_packet.subspan(16, 4));
+  const SocketAddress to = to_socket_address(destination, 0);
+  for (;;) {
+    const ssize_t n = ::sendto(send_fd_, ip_packet.data(), ip_packet.size(), 0, to.get(), to.length);
+    if (n < 0 && errno == EINTR) continue;
+    return n >= 0 && static_cast<std::size_t>(n) == ip_packet.size();
+  }
+}
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,129 @@
+#include "daemon/os/tun_device.hpp"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "daemon/os/unique_fd.hpp"
+
+namespace cygnet::daemon {
+
+namespace {
+
+using os_detail::UniqueFd;
+
+[[noreturn]] void throw_tun_error(int error_number, const std::string& name, const char* step) {
+  throw std::system_error(error_number, std::generic_category(),
+                          "TUN device " + name + ": " + step);
+}
+
+// An ifreq naming `name`; the caller has checked that it fits IFNAMSIZ with its NUL.
+ifreq request_for(const std::string& name) {
+  ifreq request{};
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  return request;
+}
+
+// Sets the MTU (when positive), brings the link up and returns the MTU the kernel now reports,
+// through the classic interface ioctls on a throwaway datagram socket.
+int configure_link(const std::string& name, int mtu) {
+  UniqueFd control(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!control.valid()) throw_tun_error(errno, name, "socket for SIOCSIFMTU/SIOCSIFFLAGS");
+  if (mtu > 0) {
+    ifreq request = request_for(name);
+    request.ifr_mtu = mtu;
+    if (::ioctl(control.get(), SIOCSIFMTU, &request) < 0)
+      throw_tun_error(errno, name, ("setting MTU " + std::to_string(mtu)).c_str());
+  }
+  ifreq flags = request_for(name);
+  if (::ioctl(control.get(), SIOCGIFFLAGS, &flags) < 0) throw_tun_error(errno, name, "SIOCGIFFLAGS");
+  if ((flags.ifr_flags & IFF_UP) == 0) {
+    flags.ifr_flags = static_cast<short>(flags.ifr_flags | IFF_UP);
+    if (::ioctl(control.get(), SIOCSIFFLAGS, &flags) < 0)
+      throw_tun_error(errno, name, "bringing the link up");
+  }
+  ifreq actual = request_for(name);
+  if (::ioctl(control.get(), SIOCGIFMTU, &actual) < 0) throw_tun_error(errno, name, "SIOCGIFMTU");
+  return actual.ifr_mtu;
+}
+
+}  // namespace
+
+TunDevice TunDevice::open(const std::string& name, int mtu) {
+  if (name.size() >= IFNAMSIZ)
+    throw_tun_error(ENAMETOOLONG, name, "name longer than 15 characters");
+  UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) throw_tun_error(errno, name, "opening /dev/net/tun");
+
+  ifreq request = request_for(name);
+  request.ifr_flags = IFF_TUN | IFF_NO_PI;
+  if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) throw_tun_error(errno, name, "TUNSETIFF");
+  // The kernel writes back the name it used (it expands a "%d" pattern or an empty name).
+  std::string actual_name(request.ifr_name, ::strnlen(request.ifr_name, IFNAMSIZ));
+
+  const int actual_mtu = configure_link(actual_name, mtu);
+  const unsigned ifindex = ::if_nametoindex(actual_name.c_str());
+  if (ifindex == 0) throw_tun_error(errno, actual_name, "if_nametoindex");
+  return TunDevice(fd.release(), std::move(actual_name), static_cast<int>(ifindex), actual_mtu);
+}
+
+TunDevice::TunDevice(TunDevice&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      name_(std::move(other.name_)),
+      ifindex_(std::exchange(other.ifindex_, 0)),
+      mtu_(std::exchange(other.mtu_, 0)),
+      truncated_drops_(std::exchange(other.truncated_drops_, 0)) {}
+
+TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
+  if (this != &other) {
+    os_detail::close_fd(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    name_ = std::move(other.name_);
+    ifindex_ = std::exchange(other.ifindex_, 0);
+    mtu_ = std::exchange(other.mtu_, 0);
+    truncated_drops_ = std::exchange(other.truncated_drops_, 0);
+  }
+  return *this;
+}
+
+TunDevice::~TunDevice() { os_detail::close_fd(fd_); }
+
+std::optional<std::size_t> TunDevice::read(MutableByteView buffer) {
+  // A TUN read cuts a packet that does not fit and returns only the bytes copied, so a full
+  // buffer would be ambiguous. One spare byte after the caller's buffer tells them apart: the
+  // kernel fills it only when the packet was longer than `buffer`.
+  std::uint8_t spare = 0;
+  for (;;) {
+    iovec parts[2] = {{buffer.data(), buffer.size()}, {&spare, 1}};
+    const ssize_t n = ::readv(fd_, parts, 2);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+      throw_tun_error(errno, name_, "read");
+    }
+    const auto length = static_cast<std::size_t>(n);
+    if (length > buffer.size()) {
+      ++truncated_drops_;
+      continue;
+    }
+    return length;
+  }
+}
+
+bool TunDevice::write(ByteView packet) {
+  for (;;) {
+    const ssize_t n = ::write(fd_, packet.data(), packet.size());
+    if (n < 0 && errno == EINTR) continue;
+    return n >= 0 && static_cast<std::size_t>(n) == packet.size();
+  }
+}
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,52 @@
+// The TUN device the data plane reads cleartext packets from and writes decapsulated packets to
+// (IFF_TUN | IFF_NO_PI: each read/write is exactly one IPv4 or IPv6 packet).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/bytes.hpp"
+
+namespace cygnet::daemon {
+
+class TunDevice {
+ public:
+  // Creates the TUN device `name` (or attaches to an existing one of that name), non-blocking,
+  // with the given MTU, and brings it up. Throws std::system_error with the device name and the
+  // errno text on failure (e.g. no /dev/net/tun, name in use by a non-TUN link).
+  static TunDevice open(const std::string& name, int mtu);
+
+  TunDevice(TunDevice&& other) noexcept;
+  TunDevice& operator=(TunDevice&& other) noexcept;
+  TunDevice(const TunDevice&) = delete;
+  TunDevice& operator=(const TunDevice&) = delete;
+  ~TunDevice();  // closes the fd: the kernel removes a non-persistent TUN device with it
+
+  int fd() const { return fd_; }
+  const std::string& name() const { return name_; }
+  int ifindex() const { return ifindex_; }
+  int mtu() const { return mtu_; }
+
+  // One packet into `buffer`: its length, or nullopt when none is waiting (EAGAIN). Throws
+  // std::system_error on other errors. A packet longer than `buffer` is dropped (the kernel would
+  // silently cut it), counted in truncated_drops(), and the next waiting packet is read instead.
+  std::optional<std::size_t> read(MutableByteView buffer);
+  // One packet out. False (errno kept) when the kernel refused it; never throws.
+  bool write(ByteView packet);
+
+  // Packets read() dropped because they did not fit the caller's buffer.
+  std::uint64_t truncated_drops() const { return truncated_drops_; }
+
+ private:
+  TunDevice(int fd, std::string name, int ifindex, int mtu) : fd_(fd), name_(std::move(name)), ifindex_(ifindex), mtu_(mtu) {}
+  int fd_ = -1;
+  std::string name_;
+  int ifindex_ = 0;
+  int mtu_ = 0;
+  std::uint64_t truncated_drops_ = 0;
+};
+
+}  // namespace cygnet::daemon

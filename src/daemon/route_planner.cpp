@@ -1,0 +1,124 @@
+#include "daemon/route_planner.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace cygnet::daemon {
+
+namespace {
+
+using U128 = unsigned __int128;
+
+U128 to_integer(const wire::IpAddress& a) {
+  U128 v = 0;
+  for (std::uint8_t b : a.bytes()) v = (v << 8) | b;
+  return v;
+}
+
+wire::IpAddress from_integer(U128 v, wire::IpFamily family) {
+  if (family == wire::IpFamily::V4) return wire::IpAddress::v4(static_cast<std::uint32_t>(v));
+  std::uint8_t bytes[16];
+  for (int i = 15; i >= 0; --i) {
+    bytes[i] = static_cast<std::uint8_t>(v & 0xff);
+    v >>= 8;
+  }
+  return wire::IpAddress::v6(ByteView(bytes, 16));
+}
+
+ipsec::AddressRange host_range(const wire::IpAddress& a) { return ipsec::AddressRange{a, a}; }
+
+}  // namespace
+
+std::vector<wire::IpPrefix> range_to_prefixes(const ipsec::AddressRange& range) {
+  std::vector<wire::IpPrefix> out;
+  if (range.first.family() != range.last.family()) return out;
+  const wire::IpFamily family = range.family();
+  const unsigned bits = family == wire::IpFamily::V4 ? 32 : 128;
+  U128 first = to_integer(range.first);
+  const U128 last = to_integer(range.last);
+  if (first > last) return out;
+  while (true) {
+    // The largest aligned block starting at `first` that does not pass `last`.
+    unsigned size_bits = 0;
+    while (size_bits < bits) {
+      const U128 block = static_cast<U128>(1) << (size_bits + 1);
+      if (size_bits + 1 == 128 && bits == 128) {  // the whole IPv6 space: 1 << 128 overflows
+        if (first == 0 && last == ~static_cast<U128>(0)) size_bits = 128;
+        break;
+      }
+      if ((first & (block - 1)) != 0 || first + (block - 1) > last) break;
+      ++size_bits;
+    }
+    out.push_back(wire::IpPrefix{from_integer(first, family), static_cast<std::uint8_t>(bits - size_bits)});
+    if (size_bits == bits) break;
+    const U128 block_last = first + ((static_cast<U128>(1) << size_bits) - 1);
+    if (block_last >= last) break;
+    first = block_last + 1;
+  }
+  return out;
+}
+
+void RoutePlanner::set_connection(const ike::ConnectionSettings& settings) {
+  std::vector<Wanted> wanted;
+  std::vector<ipsec::AddressRange> local_addresses;
+  for (const auto& a : settings.local_addrs) local_addresses.push_back(host_range(a));
+  for (const ike::ChildSettings& child : settings.children) {
+    std::vector<ipsec::AddressRange> local_side = local_addresses;
+    if (!child.local_ts.empty()) {
+      local_side.clear();
+      for (const auto& p : child.local_ts) local_side.push_back(ipsec::AddressRange::from_prefix(p));
+    }
+    if (!child.remote_ts.empty()) {
+      for (const auto& p : child.remote_ts) wanted.push_back(Wanted{p, local_side});
+    } else {
+      for (const auto& peer : settings.remote_addrs) {
+        wanted.push_back(Wanted{wire::IpPrefix{peer, static_cast<std::uint8_t>(peer.bit_length())}, local_side});
+      }
+    }
+  }
+  by_connection_[settings.name] = std::move(wanted);
+}
+
+void RoutePlanner::remove_connection(const std::string& name) { by_connection_.erase(name); }
+
+void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ipsec::Selector>& selectors) {
+  std::vector<Wanted> wanted;
+  for (const ipsec::Selector& s : selectors) {
+    for (const wire::IpPrefix& p : range_to_prefixes(s.remote)) wanted.push_back(Wanted{p, {s.local}});
+  }
+  by_owner_[owner] = std::move(wanted);
+}
+
+void RoutePlanner::remove_selectors(const std::string& owner) { by_owner_.erase(owner); }
+
+std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>& host_addresses, int ifindex,
+                                             std::uint32_t table) const {
+  std::vector<RouteSpec> out;
+  std::set<std::pair<wire::IpAddress, std::uint8_t>> seen;
+  auto add = [&](const Wanted& w) {
+    if (!seen.insert({w.destination.address, w.destination.length}).second) return;
+    RouteSpec r;
+    r.destination = w.destination;
+    r.ifindex = ifindex;
+    r.table = table;
+    for (const ipsec::AddressRange& local : w.local_side) {
+      if (local.family() != w.destination.address.family()) continue;
+      auto it = std::find_if(host_addresses.begin(), host_addresses.end(),
+                             [&](const InterfaceAddress& h) { return local.contains(h.address); });
+      if (it != host_addresses.end()) {
+        r.source = it->address;
+        break;
+      }
+    }
+    out.push_back(r);
+  };
+  for (const auto& entry : by_connection_) {
+    for (const Wanted& w : entry.second) add(w);
+  }
+  for (const auto& entry : by_owner_) {
+    for (const Wanted& w : entry.second) add(w);
+  }
+  return out;
+}
+
+}  // namespace cygnet::daemon

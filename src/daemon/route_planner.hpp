@@ -1,0 +1,47 @@
+// Which routes the daemon wants in its routing table: traffic toward every remote selector of a
+// configured or negotiated CHILD SA goes into the TUN device (where the SPD decides: protect,
+// acquire or discard). Routes for configured selectors exist from the moment a connection is
+// loaded, so nothing meant for the tunnel leaks out in cleartext while no SA is up. Pure: the
+// daemon reconciles the kernel's table with desired() through netlink.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/os/netlink.hpp"
+#include "ike/connection_settings.hpp"
+#include "ipsec/selector.hpp"
+
+namespace cygnet::daemon {
+
+// The smallest list of prefixes covering exactly `range` (a prefix gives itself).
+std::vector<wire::IpPrefix> range_to_prefixes(const ipsec::AddressRange& range);
+
+class RoutePlanner {
+ public:
+  // Routes from the connection's configuration: each child's remote_ts, or the peer's addresses
+  // when a child has none (transport mode, host-to-net). Replaces an earlier call for `name`.
+  void set_connection(const ike::ConnectionSettings& settings);
+  void remove_connection(const std::string& name);
+
+  // Routes for negotiated selectors (a %any responder learns them only from its peer). `owner`
+  // is any unique key ("child:17", "trap:conn/child").
+  void set_selectors(const std::string& owner, const std::vector<ipsec::Selector>& selectors);
+  void remove_selectors(const std::string& owner);
+
+  // Every wanted route via `ifindex` in `table`, one per destination, with a preferred source
+  // inside the matching local selector when the host has such an address.
+  std::vector<RouteSpec> desired(const std::vector<InterfaceAddress>& host_addresses, int ifindex,
+                                 std::uint32_t table) const;
+
+ private:
+  struct Wanted {
+    wire::IpPrefix destination;
+    std::vector<ipsec::AddressRange> local_side;  // where a preferred source may come from
+  };
+  std::map<std::string, std::vector<Wanted>> by_connection_;
+  std::map<std::string, std::vector<Wanted>> by_owner_;
+};
+
+}  // namespace cygnet::daemon

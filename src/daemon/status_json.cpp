@@ -1,0 +1,219 @@
+#include "daemon/status_json.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace cygnet::daemon {
+
+using nlohmann::json;
+
+std::string spi_hex(std::uint32_t spi) {
+  char text[9];
+  std::snprintf(text, sizeof text, "%08x", spi);
+  return text;
+}
+
+std::string ike_spi_hex(std::uint64_t spi) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(spi));
+  return text;
+}
+
+namespace {
+
+json traffic_json(const ipsec::TrafficCounters& t) { return json{{"packets", t.packets}, {"bytes", t.bytes}}; }
+
+json optional_seconds(const std::optional<Seconds>& s) { return s ? json(s->count()) : json(nullptr); }
+
+json prefixes_json(const std::vector<wire::IpPrefix>& prefixes) {
+  json out = json::array();
+  for (const auto& p : prefixes) out.push_back(p.to_string());
+  return out;
+}
+
+// Distinct local and remote ranges of a CHILD SA's selectors, in order.
+void selector_sides(const std::vector<ipsec::Selector>& selectors, json& local, json& remote) {
+  local = json::array();
+  remote = json::array();
+  for (const ipsec::Selector& s : selectors) {
+    const std::string l = s.local.to_string();
+    const std::string r = s.remote.to_string();
+    if (std::find(local.begin(), local.end(), l) == local.end()) local.push_back(l);
+    if (std::find(remote.begin(), remote.end(), r) == remote.end()) remote.push_back(r);
+  }
+}
+
+struct SaTraffic {
+  ipsec::TrafficCounters inbound;
+  ipsec::TrafficCounters outbound;
+  ipsec::DropCounters drops;  // both directions
+};
+
+SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& dp) {
+  SaTraffic t;
+  auto handles = binding.handles_of(id);
+  if (!handles) return t;
+  if (const auto* in = dp.sad().find(handles->inbound)) {
+    t.inbound = in->traffic();
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += in->drops().by_reason[r];
+  }
+  if (const auto* out = dp.sad().find(handles->outbound)) {
+    t.outbound = out->traffic();
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += out->drops().by_reason[r];
+  }
+  return t;
+}
+
+const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all, const std::string& name) {
+  auto it = std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });
+  return it == all.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+json status_json(const std::vector<ike::ConnectionStatus>& status,
+                 const std::vector<ike::ConnectionSettings>& connections, const ike::DataPlaneBinding& binding,
+                 const ipsec::DataPlane& data_plane, const DaemonInfo& daemon) {
+  json out;
+  out["daemon"] = {{"pid", daemon.pid},
+                   {"uptime_seconds", daemon.uptime_seconds},
+                   {"config", daemon.config_path},
+                   {"tun", daemon.tun}};
+  json conns = json::array();
+  for (const ike::ConnectionStatus& c : status) {
+    json conn;
+    conn["name"] = c.name;
+    conn["start_action"] = ike::start_action_name(c.start_action);
+    const ike::ConnectionSettings* settings = settings_of(connections, c.name);
+    conn["ike_version"] = settings ? settings->ike_version : 2;
+    json local_addrs = json::array();
+    json remote_addrs = json::array();
+    json children = json::array();
+    if (settings) {
+      for (const auto& a : settings->local_addrs) local_addrs.push_back(a.to_string());
+      for (const auto& a : settings->remote_addrs) remote_addrs.push_back(a.to_string());
+      for (const ike::ChildSettings& child : settings->children) {
+        children.push_back({{"name", child.name},
+                            {"mode", ipsec::mode_name(child.mode)},
+                            {"protocol", ipsec::protocol_name(child.protocol)},
+                            {"local_ts", prefixes_json(child.local_ts)},
+                            {"remote_ts", prefixes_json(child.remote_ts)}});
+      }
+    }
+    conn["local_addrs"] = local_addrs;
+    conn["remote_addrs"] = remote_addrs;
+    conn["children"] = children;
+    json ike_sas = json::array();
+    for (const ike::IkeSaStatus& sa : c.ike_sas) {
+      json s;
+      s["id"] = sa.id;
+      s["state"] = ike::ike_sa_state_name(sa.state);
+      s["initiator"] = sa.initiator;
+      s["initiator_spi"] = ike_spi_hex(sa.initiator_spi);
+      s["responder_spi"] = ike_spi_hex(sa.responder_spi);
+      s["local"] = sa.local.to_string();
+      s["remote"] = sa.remote.to_string();
+      s["local_id"] = sa.local_id;
+      s["remote_id"] = sa.remote_id;
+      s["algorithms"] = sa.algorithms;
+      s["nat_detected"] = sa.nat_detected;
+      s["age_seconds"] = sa.age.count();
+      s["rekey_in_seconds"] = optional_seconds(sa.rekey_in);
+      json child_sas = json::array();
+      for (const ike::ChildSaStatus& child : sa.children) {
+        json cs;
+        cs["id"] = child.id;
+        cs["name"] = child.child;
+        cs["protocol"] = ipsec::protocol_name(child.protocol);
+        cs["mode"] = ipsec::mode_name(child.mode);
+        cs["inbound_spi"] = spi_hex(child.inbound_spi);
+        cs["outbound_spi"] = spi_hex(child.outbound_spi);
+        cs["algorithms"] = child.algorithms;
+        cs["udp_encapsulated"] = child.udp_encapsulated;
+        json local_ts;
+        json remote_ts;
+        selector_sides(child.selectors, local_ts, remote_ts);
+        cs["local_ts"] = local_ts;
+        cs["remote_ts"] = remote_ts;
+        cs["age_seconds"] = child.age.count();
+        cs["rekey_in_seconds"] = optional_seconds(child.rekey_in);
+        const SaTraffic t = traffic_of(child.id, binding, data_plane);
+        cs["inbound"] = traffic_json(t.inbound);
+        cs["outbound"] = traffic_json(t.outbound);
+        child_sas.push_back(std::move(cs));
+      }
+      s["child_sas"] = std::move(child_sas);
+      ike_sas.push_back(std::move(s));
+    }
+    conn["ike_sas"] = std::move(ike_sas);
+    conns.push_back(std::move(conn));
+  }
+  out["connections"] = std::move(conns);
+  return out;
+}
+
+json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::EngineCounters& ike,
+                const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
+                const DaemonCounters& daemon) {
+  json out;
+  out["ike"] = {{"datagrams_received", ike.datagrams_received},
+                {"datagrams_sent", ike.datagrams_sent},
+                {"retransmissions", ike.retransmissions},
+                {"malformed", ike.malformed},
+                {"unknown_spi", ike.unknown_spi},
+                {"duplicate_requests", ike.duplicate_requests},
+                {"cookies_sent", ike.cookies_sent},
+                {"ike_sas_established", ike.ike_sas_established},
+                {"child_sas_established", ike.child_sas_established},
+                {"ike_sas_rekeyed", ike.ike_sas_rekeyed},
+                {"child_sas_rekeyed", ike.child_sas_rekeyed},
+                {"authentication_failures", ike.authentication_failures},
+                {"no_proposal_chosen", ike.no_proposal_chosen}};
+  const ipsec::GlobalCounters& g = data_plane.counters();
+  json drops = json::object();
+  for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {
+    drops[ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r))] = g.drops.by_reason[r];
+  }
+  out["data_plane"] = {{"outbound", traffic_json(g.outbound)},
+                       {"inbound", traffic_json(g.inbound)},
+                       {"bypassed", traffic_json(g.bypassed)},
+                       {"drops", drops}};
+  out["daemon"] = {{"tun_packets_read", daemon.tun_packets_read},
+                   {"tun_packets_written", daemon.tun_packets_written},
+                   {"network_packets_received", daemon.network_packets_received},
+                   {"network_packets_sent", daemon.network_packets_sent},
+                   {"send_errors", daemon.send_errors},
+                   {"acquires", daemon.acquires},
+                   {"queued_while_negotiating", daemon.queued_while_negotiating},
+                   {"queue_overflow_drops", daemon.queue_overflow_drops},
+                   {"queue_expired_drops", daemon.queue_expired_drops},
+                   {"nat_keepalives_sent", daemon.nat_keepalives_sent},
+                   {"control_requests", daemon.control_requests},
+                   {"reloads", daemon.reloads}};
+  json sas = json::array();
+  for (const ike::ConnectionStatus& c : status) {
+    for (const ike::IkeSaStatus& sa : c.ike_sas) {
+      for (const ike::ChildSaStatus& child : sa.children) {
+        const SaTraffic t = traffic_of(child.id, binding, data_plane);
+        json sa_drops = json::object();
+        for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {
+          if (t.drops.by_reason[r] != 0) {
+            sa_drops[ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r))] = t.drops.by_reason[r];
+          }
+        }
+        sas.push_back({{"connection", c.name},
+                       {"child", child.child},
+                       {"id", child.id},
+                       {"inbound_spi", spi_hex(child.inbound_spi)},
+                       {"outbound_spi", spi_hex(child.outbound_spi)},
+                       {"inbound", traffic_json(t.inbound)},
+                       {"outbound", traffic_json(t.outbound)},
+                       {"drops", sa_drops}});
+      }
+    }
+  }
+  out["sas"] = std::move(sas);
+  return out;
+}
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,53 @@
+// The daemon's answers to `cygnetctl status` and `cygnetctl stats`, in the JSON documented in
+// control/control_protocol.hpp: the engine's view of its SAs joined with the data plane's
+// counters for each of them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ike/data_plane_binding.hpp"
+#include "ike/engine.hpp"
+#include "ipsec/data_plane.hpp"
+
+namespace cygnet::daemon {
+
+struct DaemonInfo {
+  long pid = 0;
+  std::int64_t uptime_seconds = 0;
+  std::string config_path;
+  std::string tun;
+};
+
+// Counted by the daemon's I/O edge (the cores count the rest).
+struct DaemonCounters {
+  std::uint64_t tun_packets_read = 0;
+  std::uint64_t tun_packets_written = 0;
+  std::uint64_t network_packets_received = 0;
+  std::uint64_t network_packets_sent = 0;
+  std::uint64_t send_errors = 0;
+  std::uint64_t acquires = 0;
+  std::uint64_t queued_while_negotiating = 0;
+  std::uint64_t queue_overflow_drops = 0;
+  std::uint64_t queue_expired_drops = 0;
+  std::uint64_t nat_keepalives_sent = 0;
+  std::uint64_t control_requests = 0;
+  std::uint64_t reloads = 0;
+};
+
+nlohmann::json status_json(const std::vector<ike::ConnectionStatus>& status,
+                           const std::vector<ike::ConnectionSettings>& connections,
+                           const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
+                           const DaemonInfo& daemon);
+
+nlohmann::json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::EngineCounters& ike,
+                          const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
+                          const DaemonCounters& daemon);
+
+std::string spi_hex(std::uint32_t spi);    // "c1a2b3c4"
+std::string ike_spi_hex(std::uint64_t spi);  // "0123456789abcdef"
+
+}  // namespace cygnet::daemon

@@ -150,7 +150,8 @@ bool write_message(int fd, const json& message) {
   return true;
 }
 
-std::optional<json> read_message(int fd, std::chrono::milliseconds timeout, std::string& error) {
+std::optional<json> read_message(int fd, std::chrono::milliseconds timeout, std::string& error,
+                                 std::size_t max_bytes) {
   const Clock::time_point deadline = Clock::now() + timeout;
   std::vector<char> chunk(kReadChunkBytes);
   std::string line;
@@ -173,8 +174,8 @@ std::optional<json> read_message(int fd, std::chrono::milliseconds timeout, std:
     }
     const bool complete = chunk[static_cast<std::size_t>(n) - 1] == '\n';
     line.append(chunk.data(), static_cast<std::size_t>(complete ? n - 1 : n));
-    if (line.size() > kMaxMessageBytes) {
-      error = "message too long";
+    if (line.size() > max_bytes) {
+      error = "message too long (more than " + std::to_string(max_bytes) + " bytes)";
       return std::nullopt;
     }
     if (complete) break;

@@ -68,6 +68,8 @@ namespace cygnet::control {
 inline constexpr std::string_view kDefaultSocketPath = "/run/cygnet/cygnetd.sock";
 // Longest request or response line accepted (a status with thousands of SAs fits easily).
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024 * 1024;
+// Longest request the daemon reads: requests are one short line; anything bigger is refused.
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
 // Builds the response lines.
 nlohmann::json ok_response(nlohmann::json result);
@@ -80,7 +82,8 @@ bool write_message(int fd, const nlohmann::json& message);
 // returns nullopt and sets `error` ("timed out", "connection closed", "invalid JSON: ...",
 // "message too long"; also "connection closed in the middle of a message" and "read failed: ...").
 // Never reads past the newline, so a following message stays in the socket.
-std::optional<nlohmann::json> read_message(int fd, std::chrono::milliseconds timeout, std::string& error);
+std::optional<nlohmann::json> read_message(int fd, std::chrono::milliseconds timeout, std::string& error,
+                                           std::size_t max_bytes = kMaxMessageBytes);
 
 // Client side: connects to the daemon's socket, sends `request`, returns the parsed response.
 // nullopt with `error` set when the daemon is unreachable ("cannot connect to cygnetd at PATH:

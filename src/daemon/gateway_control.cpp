@@ -24,7 +24,7 @@ void Gateway::on_control_readable() {
   ++counters_.control_requests;
   std::string error;
   json response;
-  if (auto message = control::read_message(client, kRequestTimeout, error)) {
+  if (auto message = control::read_message(client, kRequestTimeout, error, control::kMaxRequestBytes)) {
     std::string invalid;
     if (auto request = control::validate_request(*message, invalid)) {
       response = handle_request(*request, Clock::now());

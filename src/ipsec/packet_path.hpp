@@ -38,7 +38,9 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
     h.protocol = protocol;
     h.total_length = static_cast<std::uint16_t>(total);
     h.dscp_ecn = ds_field;
-    h.identification = identification;
+    // Never 0: a raw socket sending our header (the daemon's IPPROTO_RAW path) replaces a zero ID
+    // with its own, which would break AH's ICV (it covers the ID) once every 65536 packets.
+    h.identification = identification == 0 ? std::uint16_t{0x8000} : identification;
     wire::write_ipv4_header(out, h);
   } else {
     wire::Ipv6HeaderFields h;

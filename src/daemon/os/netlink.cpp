@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <new>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace cygnet::daemon {
@@ -27,13 +29,19 @@ using wire::IpPrefix;
 
 // Large enough for the kernel's biggest dump batch (it sizes them after the largest buffer a
 // reader has offered, up to 32 KiB); a reply that still does not fit fails with ENOSPC.
-constexpr std::size_t kReceiveBufferSize = 32 * 1024;
+constexpr std::size_t kReceiveBufferSize = std::size_t{32} * 1024;
 // Every request we build is a fixed header plus a handful of small attributes.
 constexpr std::size_t kRequestBufferSize = 512;
 
-int address_family(IpFamily family) { return family == IpFamily::V4 ? AF_INET : AF_INET6; }
-const char* family_name(IpFamily family) { return family == IpFamily::V4 ? "IPv4" : "IPv6"; }
-std::size_t address_size(int family) { return family == AF_INET ? 4 : 16; }
+int address_family(IpFamily family) {
+  return family == IpFamily::V4 ? AF_INET : AF_INET6;
+}
+const char* family_name(IpFamily family) {
+  return family == IpFamily::V4 ? "IPv4" : "IPv6";
+}
+std::size_t address_size(int family) {
+  return family == AF_INET ? 4 : 16;
+}
 
 std::string errno_text(int error_number) {
   return std::generic_category().message(error_number);
@@ -41,7 +49,7 @@ std::string errno_text(int error_number) {
 
 std::string hex32(std::uint32_t value) {
   char text[16];
-  std::snprintf(text, sizeof text, "0x%x", value);
+  static_cast<void>(std::snprintf(text, sizeof text, "0x%x", value));
   return text;
 }
 
@@ -96,11 +104,10 @@ int collect_attribute(const nlattr* attribute, void* data) {
 }
 
 // Collects the attributes after the family header; false when they overrun the message.
-bool collect_attributes(const nlmsghdr* message, std::size_t family_header_size,
-                        AttributeTable& table) {
+bool collect_attributes(const nlmsghdr* message, std::size_t family_header_size, AttributeTable& table) {
   table.fill(nullptr);
-  return mnl_attr_parse(message, static_cast<unsigned>(family_header_size), collect_attribute,
-                        &table) >= MNL_CB_STOP;
+  return mnl_attr_parse(message, static_cast<unsigned>(family_header_size), collect_attribute, &table) >=
+         MNL_CB_STOP;
 }
 
 // Attribute checks: an absent attribute passes, a present one must have exactly its size.
@@ -108,8 +115,7 @@ bool valid_u32(const nlattr* attribute) {
   return attribute == nullptr || mnl_attr_validate(attribute, MNL_TYPE_U32) == 0;
 }
 bool valid_address(const nlattr* attribute, int family) {
-  return attribute == nullptr ||
-         mnl_attr_validate2(attribute, MNL_TYPE_BINARY, address_size(family)) == 0;
+  return attribute == nullptr || mnl_attr_validate2(attribute, MNL_TYPE_BINARY, address_size(family)) == 0;
 }
 
 IpAddress address_from(const nlattr* attribute, int family) {
@@ -208,25 +214,24 @@ void exchange(mnl_socket* socket, std::uint32_t port_id, nlmsghdr* message, Repl
     }
     // Sequence 0 turns libmnl's own check off: is_current() skips stale replies instead of
     // failing on them.
-    const int result = mnl_cb_run2(buffer.data(), static_cast<std::size_t>(received), 0, port_id,
-                                   on_data_message, &state, control_callbacks.data(),
-                                   static_cast<unsigned>(control_callbacks.size()));
+    const int result =
+        mnl_cb_run2(buffer.data(), static_cast<std::size_t>(received), 0, port_id, on_data_message, &state,
+                    control_callbacks.data(), static_cast<unsigned>(control_callbacks.size()));
     if (result == MNL_CB_ERROR) throw_error(what, state.error != 0 ? state.error : errno);
     if (result == MNL_CB_STOP) return;
   }
 }
 
 std::string describe_route(const RouteSpec& route) {
-  std::string text = "route " + route.destination.to_string() + " dev #" +
-                     std::to_string(route.ifindex);
+  std::string text = "route " + route.destination.to_string() + " dev #" + std::to_string(route.ifindex);
   if (route.source) text += " src " + route.source->to_string();
   return text + " table " + std::to_string(route.table);
 }
 
 std::string describe_rule(const RuleSpec& rule) {
-  return std::string(family_name(rule.family)) + " rule priority " +
-         std::to_string(rule.priority) + ": " + (rule.invert ? "not " : "") + "fwmark " +
-         hex32(rule.fwmark) + "/" + hex32(rule.fwmask) + " lookup " + std::to_string(rule.table);
+  return std::string(family_name(rule.family)) + " rule priority " + std::to_string(rule.priority) + ": " +
+         (rule.invert ? "not " : "") + "fwmark " + hex32(rule.fwmark) + "/" + hex32(rule.fwmask) +
+         " lookup " + std::to_string(rule.table);
 }
 
 // Tables above 255 only fit the 32-bit attribute; the 8-bit header field then says "see there".
@@ -317,8 +322,8 @@ int parse_route(const nlmsghdr* message, void* data) {
   if (header->rtm_type != RTN_UNICAST || (header->rtm_flags & RTM_F_CLONED) != 0) return MNL_CB_OK;
   AttributeTable table;
   if (!collect_attributes(message, sizeof(rtmsg), table)) return MNL_CB_OK;
-  if (!valid_u32(table[RTA_TABLE]) || !valid_u32(table[RTA_OIF]) ||
-      !valid_address(table[RTA_DST], family) || !valid_address(table[RTA_PREFSRC], family))
+  if (!valid_u32(table[RTA_TABLE]) || !valid_u32(table[RTA_OIF]) || !valid_address(table[RTA_DST], family) ||
+      !valid_address(table[RTA_PREFSRC], family))
     return MNL_CB_OK;
   const std::uint32_t route_table =
       table[RTA_TABLE] != nullptr ? mnl_attr_get_u32(table[RTA_TABLE]) : header->rtm_table;
@@ -353,19 +358,23 @@ int parse_rule(const nlmsghdr* message, void* data) {
   if (header->family != address_family(dump.family)) return MNL_CB_OK;
   // Only plain "[not] fwmark ... lookup TABLE" rules: anything with a selector RuleSpec cannot
   // express would be misdescribed.
-  if (header->action != FR_ACT_TO_TBL || header->src_len != 0 || header->dst_len != 0 ||
-      header->tos != 0)
+  if (header->action != FR_ACT_TO_TBL || header->src_len != 0 || header->dst_len != 0 || header->tos != 0)
     return MNL_CB_OK;
   AttributeTable table;
   if (!collect_attributes(message, sizeof(fib_rule_hdr), table)) return MNL_CB_OK;
-  for (int selector : {FRA_IIFNAME, FRA_OIFNAME, FRA_L3MDEV, FRA_UID_RANGE, FRA_IP_PROTO,
-                       FRA_SPORT_RANGE, FRA_DPORT_RANGE, FRA_TUN_ID, FRA_SUPPRESS_PREFIXLEN,
-                       FRA_SUPPRESS_IFGROUP, FRA_FLOW}) {
+  for (int selector : {FRA_IIFNAME, FRA_OIFNAME, FRA_L3MDEV, FRA_UID_RANGE, FRA_IP_PROTO, FRA_SPORT_RANGE,
+                       FRA_DPORT_RANGE, FRA_TUN_ID, FRA_FLOW}) {
     if (table[static_cast<std::size_t>(selector)] != nullptr) return MNL_CB_OK;
   }
-  if (!valid_u32(table[FRA_PRIORITY]) || !valid_u32(table[FRA_TABLE]) ||
-      !valid_u32(table[FRA_FWMARK]) || !valid_u32(table[FRA_FWMASK]))
+  if (!valid_u32(table[FRA_PRIORITY]) || !valid_u32(table[FRA_TABLE]) || !valid_u32(table[FRA_FWMARK]) ||
+      !valid_u32(table[FRA_FWMASK]) || !valid_u32(table[FRA_SUPPRESS_PREFIXLEN]) ||
+      !valid_u32(table[FRA_SUPPRESS_IFGROUP]))
     return MNL_CB_OK;
+  // The kernel sends FRA_SUPPRESS_PREFIXLEN with every rule; -1 means "not set".
+  for (int suppressor : {FRA_SUPPRESS_PREFIXLEN, FRA_SUPPRESS_IFGROUP}) {
+    const nlattr* attribute = table[static_cast<std::size_t>(suppressor)];
+    if (attribute != nullptr && mnl_attr_get_u32(attribute) != 0xffffffffu) return MNL_CB_OK;
+  }
   auto u32_or = [&table](int type, std::uint32_t fallback) {
     const nlattr* attribute = table[static_cast<std::size_t>(type)];
     return attribute != nullptr ? mnl_attr_get_u32(attribute) : fallback;
@@ -385,12 +394,27 @@ int parse_rule(const nlmsghdr* message, void* data) {
   return MNL_CB_OK;
 }
 
+// The answer to RTM_GETLINK: the link's flags.
+int parse_link_flags(const nlmsghdr* message, void* data) {
+  if (message->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(message) < sizeof(ifinfomsg))
+    return MNL_CB_OK;
+  *static_cast<unsigned*>(data) = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(message))->ifi_flags;
+  return MNL_CB_OK;
+}
+
+// The answer to a single RTM_GETROUTE lookup: the route's type (RTN_LOCAL, RTN_UNICAST, ...).
+int parse_route_type(const nlmsghdr* message, void* data) {
+  if (message->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(message) < sizeof(rtmsg))
+    return MNL_CB_OK;
+  *static_cast<std::uint8_t*>(data) = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(message))->rtm_type;
+  return MNL_CB_OK;
+}
+
 bool is_loopback_or_link_local(const IpAddress& address) {
   const ByteView bytes = address.bytes();
   if (address.is_v4()) return bytes[0] == 127 || (bytes[0] == 169 && bytes[1] == 254);
   if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return true;  // fe80::/10
-  static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0,
-                                                          0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   return std::equal(bytes.begin(), bytes.end(), kLoopback.begin());
 }
 
@@ -417,8 +441,7 @@ Netlink::~Netlink() {
   if (socket_ != nullptr) mnl_socket_close(socket_);
 }
 
-void Netlink::request(void* message, const std::string& what, bool ignore_exists,
-                      bool ignore_missing) {
+void Netlink::request(void* message, const std::string& what, bool ignore_exists, bool ignore_missing) {
   auto* header = static_cast<nlmsghdr*>(message);
   header->nlmsg_flags = static_cast<std::uint16_t>(header->nlmsg_flags | NLM_F_REQUEST | NLM_F_ACK);
   if (++sequence_ == 0) ++sequence_;  // 0 would match anything
@@ -430,6 +453,20 @@ void Netlink::request(void* message, const std::string& what, bool ignore_exists
   if (ignore_exists && state.error == EEXIST) return;
   if (ignore_missing && (state.error == ESRCH || state.error == ENOENT)) return;
   throw_error(what, state.error, state.kernel_message);
+}
+
+void Netlink::query(void* get_request, const std::string& what,
+                    int (*on_message)(const ::nlmsghdr* message, void* context), void* context) {
+  auto* header = static_cast<nlmsghdr*>(get_request);
+  header->nlmsg_flags = static_cast<std::uint16_t>(header->nlmsg_flags | NLM_F_REQUEST | NLM_F_ACK);
+  if (++sequence_ == 0) ++sequence_;
+  header->nlmsg_seq = sequence_;
+  ReplyState state;
+  state.sequence = sequence_;
+  state.on_message = on_message;
+  state.context = context;
+  exchange(socket_, port_id_, header, state, what);
+  if (state.error != 0) throw_error(what, state.error, state.kernel_message);
 }
 
 void Netlink::dump(void* dump_request, const std::string& what,
@@ -481,8 +518,8 @@ void Netlink::set_link_mtu(int ifindex, int mtu) {
 }
 
 void Netlink::add_address(int ifindex, const IpAddress& address, std::uint8_t prefix_length) {
-  const std::string what = "adding address " + address.to_string() + "/" +
-                           std::to_string(prefix_length) + " to link #" + std::to_string(ifindex);
+  const std::string what = "adding address " + address.to_string() + "/" + std::to_string(prefix_length) +
+                           " to link #" + std::to_string(ifindex);
   if (prefix_length > address.bit_length()) throw_error(what, EINVAL, "prefix length beyond the address");
   Message message(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
   auto* header = message.put_family_header<ifaddrmsg>();
@@ -494,6 +531,36 @@ void Netlink::add_address(int ifindex, const IpAddress& address, std::uint8_t pr
   message.put_address(IFA_LOCAL, address);
   message.put_address(IFA_ADDRESS, address);  // the same: no point-to-point peer
   request(message.header(), what, false, false);
+  // IPv4 installs the local route before acknowledging; IPv6 does it from its DAD work queue
+  // (even with IFA_F_NODAD), and only once the link is running.
+  if (address.is_v4() || !link_is_running(ifindex)) return;
+  for (int attempt = 0; attempt < 400 && !routes_as_local(address); ++attempt)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+bool Netlink::link_is_running(int ifindex) {
+  Message message(RTM_GETLINK, 0);
+  auto* header = message.put_family_header<ifinfomsg>();
+  header->ifi_family = AF_UNSPEC;
+  header->ifi_index = ifindex;
+  unsigned flags = 0;
+  query(message.header(), "reading link #" + std::to_string(ifindex), parse_link_flags, &flags);
+  return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
+}
+
+bool Netlink::routes_as_local(const IpAddress& address) {
+  Message message(RTM_GETROUTE, 0);
+  auto* header = message.put_family_header<rtmsg>();
+  header->rtm_family = static_cast<std::uint8_t>(address_family(address.family()));
+  header->rtm_dst_len = static_cast<std::uint8_t>(address.bit_length());
+  message.put_address(RTA_DST, address);
+  std::uint8_t type = RTN_UNSPEC;
+  try {
+    query(message.header(), "looking up the route to " + address.to_string(), parse_route_type, &type);
+  } catch (const NetlinkError&) {
+    return false;  // no route at all yet
+  }
+  return type == RTN_LOCAL;
 }
 
 void Netlink::add_route(const RouteSpec& route) {
@@ -537,8 +604,7 @@ void Netlink::delete_rule(const RuleSpec& rule) {
 
 std::vector<RuleSpec> Netlink::rules(IpFamily family) {
   Message message(RTM_GETRULE, 0);
-  message.put_family_header<fib_rule_hdr>()->family =
-      static_cast<std::uint8_t>(address_family(family));
+  message.put_family_header<fib_rule_hdr>()->family = static_cast<std::uint8_t>(address_family(family));
   RuleDump out;
   out.family = family;
   dump(message.header(), std::string("listing ") + family_name(family) + " rules", parse_rule, &out);
@@ -548,8 +614,7 @@ std::vector<RuleSpec> Netlink::rules(IpFamily family) {
 std::optional<IpAddress> address_inside(const std::vector<InterfaceAddress>& addresses,
                                         const IpPrefix& prefix) {
   for (const InterfaceAddress& entry : addresses) {
-    if (prefix.contains(entry.address) && !is_loopback_or_link_local(entry.address))
-      return entry.address;
+    if (prefix.contains(entry.address) && !is_loopback_or_link_local(entry.address)) return entry.address;
   }
   return std::nullopt;
 }

@@ -66,7 +66,9 @@ class Netlink {
   void set_link_up(int ifindex);
   void set_link_mtu(int ifindex, int mtu);
   // Adds `address`/`prefix_length` to the link (NLM_F_REPLACE: adding it again is not an error).
-  // IPv6 addresses skip duplicate address detection, so they are usable at once.
+  // IPv6 addresses skip duplicate address detection. The kernel installs an IPv6 address's local
+  // route from a work queue after it acknowledged the request, so on a link that is up this
+  // waits (up to 2 s) until the address is routable as local: usable when it returns.
   void add_address(int ifindex, const wire::IpAddress& address, std::uint8_t prefix_length);
 
   // Adds or replaces (NLM_F_REPLACE) a unicast route; delete of a missing route is not an error.
@@ -90,6 +92,11 @@ class Netlink {
   // until NLMSG_DONE; throws NetlinkError describing `what` on an error.
   void dump(void* dump_request, const std::string& what,
             int (*on_message)(const ::nlmsghdr* message, void* context), void* context);
+  // A single get (RTM_GETLINK, RTM_GETROUTE): like request(), and the answer goes to on_message.
+  void query(void* get_request, const std::string& what,
+             int (*on_message)(const ::nlmsghdr* message, void* context), void* context);
+  bool link_is_running(int ifindex);
+  bool routes_as_local(const wire::IpAddress& address);
   mnl_socket* socket_ = nullptr;
   std::uint32_t port_id_ = 0;
   std::uint32_t sequence_ = 0;

@@ -30,7 +30,9 @@ static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int)) <= kCont
 constexpr std::uint8_t kRebuiltHopLimit = 64;
 constexpr std::size_t kMaxIpv6Payload = 0xffff;  // no jumbograms
 
-int address_family(IpFamily family) { return family == IpFamily::V4 ? AF_INET : AF_INET6; }
+int address_family(IpFamily family) {
+  return family == IpFamily::V4 ? AF_INET : AF_INET6;
+}
 
 std::string describe(const IpAddress& address, std::uint16_t port) {
   const std::string text = address.to_string();
@@ -93,6 +95,19 @@ void set_option(int fd, int level, int name, int value, const std::string& what)
   if (::setsockopt(fd, level, name, &value, sizeof value) < 0) throw_socket_error(errno, what);
 }
 
+// Bursts at line rate (a TCP window's worth of ESP) must fit in the socket queues, or the
+// kernel drops them and TCP backs off. The FORCE variants pass the sysctl caps (root); without
+// the privilege the plain options give what the caps allow.
+void set_large_buffers(int fd) {
+  constexpr int kBytes = 4 * 1024 * 1024;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kBytes, sizeof kBytes) < 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kBytes, sizeof kBytes);
+  }
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &kBytes, sizeof kBytes) < 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kBytes, sizeof kBytes);
+  }
+}
+
 void set_mark(int fd, std::uint32_t fwmark, const std::string& what) {
   if (fwmark == 0) return;
   if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0)
@@ -115,8 +130,7 @@ PacketInfo read_control_messages(msghdr& message) {
       in_pktinfo pktinfo;
       std::memcpy(&pktinfo, CMSG_DATA(control), sizeof pktinfo);
       // ipi_addr is the header's destination; ipi_spec_dst the local address routing chose.
-      info.destination =
-          IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&pktinfo.ipi_addr), 4));
+      info.destination = IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&pktinfo.ipi_addr), 4));
     } else if (control->cmsg_level == IPPROTO_IPV6 && control->cmsg_type == IPV6_PKTINFO &&
                data_length >= sizeof(in6_pktinfo)) {
       in6_pktinfo pktinfo;
@@ -140,7 +154,9 @@ ssize_t receive_message(int fd, msghdr& message) {
   }
 }
 
-bool is_would_block(int error_number) { return error_number == EAGAIN || error_number == EWOULDBLOCK; }
+bool is_would_block(int error_number) {
+  return error_number == EAGAIN || error_number == EWOULDBLOCK;
+}
 
 }  // namespace
 
@@ -153,6 +169,7 @@ UdpSocket UdpSocket::bind(const IpAddress& address, std::uint16_t port, std::uin
   if (!fd.valid()) throw_socket_error(errno, what + ": socket");
   set_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, what + ": setting SO_REUSEADDR");
   set_mark(fd.get(), fwmark, what);
+  set_large_buffers(fd.get());
   if (address.is_v4()) {
     set_option(fd.get(), IPPROTO_IP, IP_PKTINFO, 1, what + ": setting IP_PKTINFO");
   } else {
@@ -186,7 +203,9 @@ UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
   return *this;
 }
 
-UdpSocket::~UdpSocket() { os_detail::close_fd(fd_); }
+UdpSocket::~UdpSocket() {
+  os_detail::close_fd(fd_);
+}
 
 std::optional<ReceivedDatagram> UdpSocket::receive(MutableByteView buffer) {
   for (;;) {
@@ -215,8 +234,8 @@ std::optional<ReceivedDatagram> UdpSocket::receive(MutableByteView buffer) {
     datagram.remote = from_socket_address(remote);
     datagram.local.port = port_;
     // The kernel always supplies pktinfo once asked; without it we only know the family.
-    datagram.local.address = info.destination.value_or(
-        family_ == IpFamily::V4 ? IpAddress() : IpAddress::v6(ByteView()));
+    datagram.local.address =
+        info.destination.value_or(family_ == IpFamily::V4 ? IpAddress() : IpAddress::v6(ByteView()));
     return datagram;
   }
 }
@@ -274,6 +293,7 @@ RawIpSocket RawIpSocket::open(IpFamily family, std::uint8_t protocol, std::uint3
   UniqueFd receive_fd(::socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
   if (!receive_fd.valid()) throw_socket_error(errno, what + ": socket");
   set_mark(receive_fd.get(), fwmark, what);
+  set_large_buffers(receive_fd.get());
   if (family == IpFamily::V6) {
     // The kernel hands IPv6 raw sockets only the payload: ask for what rebuilding the header
     // needs that msg_name does not carry.
@@ -285,6 +305,7 @@ RawIpSocket RawIpSocket::open(IpFamily family, std::uint8_t protocol, std::uint3
   UniqueFd send_fd(::socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
   if (!send_fd.valid()) throw_socket_error(errno, what + ": sending socket");
   set_mark(send_fd.get(), fwmark, what + " (sending)");
+  set_large_buffers(send_fd.get());
   if (family == IpFamily::V4)
     set_option(send_fd.get(), IPPROTO_IP, IP_HDRINCL, 1, what + ": setting IP_HDRINCL");
   return RawIpSocket(receive_fd.release(), send_fd.release(), family, protocol);
@@ -368,8 +389,8 @@ bool RawIpSocket::send(ByteView ip_packet) {
   }
   // The destination field of the header: the kernel routes on the address we pass, so it must
   // agree with the header.
-  const IpAddress destination = v6 ? IpAddress::v6(ip_packet.subspan(24, 16))
-                                   : IpAddress::v4(ip_packet.subspan(16, 4));
+  const IpAddress destination =
+      v6 ? IpAddress::v6(ip_packet.subspan(24, 16)) : IpAddress::v4(ip_packet.subspan(16, 4));
   const SocketAddress to = to_socket_address(destination, 0);
   for (;;) {
     const ssize_t n = ::sendto(send_fd_, ip_packet.data(), ip_packet.size(), 0, to.get(), to.length);

@@ -21,8 +21,7 @@ namespace {
 using os_detail::UniqueFd;
 
 [[noreturn]] void throw_tun_error(int error_number, const std::string& name, const char* step) {
-  throw std::system_error(error_number, std::generic_category(),
-                          "TUN device " + name + ": " + step);
+  throw std::system_error(error_number, std::generic_category(), "TUN device " + name + ": " + step);
 }
 
 // An ifreq naming `name`; the caller has checked that it fits IFNAMSIZ with its NUL.
@@ -58,8 +57,7 @@ int configure_link(const std::string& name, int mtu) {
 }  // namespace
 
 TunDevice TunDevice::open(const std::string& name, int mtu) {
-  if (name.size() >= IFNAMSIZ)
-    throw_tun_error(ENAMETOOLONG, name, "name longer than 15 characters");
+  if (name.size() >= IFNAMSIZ) throw_tun_error(ENAMETOOLONG, name, "name longer than 15 characters");
   UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) throw_tun_error(errno, name, "opening /dev/net/tun");
 
@@ -94,7 +92,9 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
   return *this;
 }
 
-TunDevice::~TunDevice() { os_detail::close_fd(fd_); }
+TunDevice::~TunDevice() {
+  os_detail::close_fd(fd_);
+}
 
 std::optional<std::size_t> TunDevice::read(MutableByteView buffer) {
   // A TUN read cuts a packet that does not fit and returns only the bytes copied, so a full

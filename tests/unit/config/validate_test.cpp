@@ -130,8 +130,8 @@ TEST(Validate, DaemonErrors) {
   EXPECT_THAT(errors_of("[daemon]\ntun = \"../x\"\n"),
               ElementsAre(StartsWith("t.toml:2:7: 'tun' must be an interface name")));
   EXPECT_THAT(errors_of("[daemon]\nlog_level = \"verbose\"\n"),
-              ElementsAre("t.toml:2:13: 'log_level' must be \"trace\", \"debug\", \"info\", "
-                          "\"warn\", \"error\" or \"off\", not \"verbose\""));
+              ElementsAre("t.toml:2:13: 'log_level': unknown level \"verbose\" (expected trace, debug, info, "
+                          "warn, error or off, optionally per subsystem: \"info,ike=debug\")"));
 }
 
 // ---- connection values ----

@@ -175,7 +175,7 @@ void Gateway::open_control_socket() {
   ::unlink(path.c_str());
   // Root only, from the first moment (umask, not a chmod after the fact): the control socket can
   // take tunnels down.
-  const mode_t old_umask = umask(0077);
+  const mode_t old_umask = umask(0177);  // socket files start from 0777: leaves 0600
   const int bound = bind(control_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
   const int bind_errno = errno;
   umask(old_umask);

@@ -2,11 +2,13 @@
 // RFC 7427 announcements): the initiator's request and its retries, the responder's stateless
 // checks and its half-open SA.
 #include <algorithm>
+#include <set>
 
 #include "ike/authentication.hpp"
 #include "ike/engine_impl.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/nat_detection.hpp"
+#include "ike/peer_authentication.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
 
@@ -199,6 +201,22 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   payloads.emplace_back(ikev2::SaPayload{{*chosen}});
   payloads.emplace_back(ikev2::KePayload{static_cast<std::uint16_t>(alg->group), ours.public_value()});
   payloads.emplace_back(ikev2::NoncePayload{sa.nonce_r});
+  // CERTREQ naming the CAs we trust (RFC 7296 §3.7): peers such as strongSwan (send_cert =
+  // ifasked) send their certificate only when asked. The connection is not final until IKE_AUTH,
+  // so every candidate's CAs are named, each once.
+  {
+    ikev2::CertReqPayload request;
+    std::set<Bytes> named;
+    for (const ConnectionSettings* c : candidates) {
+      auto req = our_certificate_request(*c);
+      if (!req) continue;
+      for (std::size_t i = 0; i + 20 <= req->data.size(); i += 20) {
+        Bytes id(req->data.begin() + static_cast<std::ptrdiff_t>(i), req->data.begin() + static_cast<std::ptrdiff_t>(i + 20));
+        if (named.insert(id).second) request.data.insert(request.data.end(), id.begin(), id.end());
+      }
+    }
+    if (!request.data.empty()) payloads.emplace_back(std::move(request));
+  }
   const bool force = conn->encapsulation == Encapsulation::ForceUdp;
   payloads.emplace_back(notify(ikev2::NotifyType::NatDetectionSourceIp,
                                force ? forced_nat_detection_hash(sa.spi_i, sa.spi_r, local)

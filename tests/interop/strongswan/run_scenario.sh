@@ -1,0 +1,483 @@
+#!/usr/bin/env bash
+# Live-tunnel interoperability scenarios: Cygnet <-> strongSwan (charon + kernel-libipsec), Cygnet
+# <-> Cygnet, and strongSwan <-> strongSwan (the harness's own baseline). Each runs in fresh network
+# namespaces (lib.sh) and cleans up after itself; nothing is left running even on failure.
+#
+#   run_scenario.sh SCENARIO     run one (exit 0 pass, 1 fail, 77 skipped: not root, tool missing,
+#                                cygnetd/cygnetctl not built)
+#   run_scenario.sh --list       the scenario names (CMakeLists.txt registers each as a ctest test)
+#
+# Cygnet runs in namespace l (outer 192.0.2.1, protected 198.51.100.0/24), the peer in r (192.0.2.2,
+# 203.0.113.0/24). Binaries: $CYGNETD / $CYGNETCTL (default build/src/daemon/cygnetd and
+# build/src/cli/cygnetctl). IT_KEEP=1 keeps the temp dir (configs, logs); CYG_LOG_LEVEL sets
+# cygnetd's --log-level (default debug). Logs are printed when a scenario fails.
+#
+# Cygnet <-> strongSwan, each as <base>-cygnet-initiator (Cygnet starts the IKE SA) and
+# <base>-cygnet-responder (strongSwan starts it):
+#   psk-aes256gcm16-x25519      IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16; ping + iperf3 both
+#                               ways (initiator side: start_action = "start")
+#   psk-chacha20poly1305        IKE chacha20poly1305-prfsha256-x25519, ESP chacha20poly1305
+#   psk-aes128-sha256-ecp256    IKE aes128-sha256-ecp256, ESP aes128-sha256-ecp256 (PFS group only
+#                               used by rekeys; ignored in IKE_AUTH)
+#   psk-encap-auto              Cygnet encapsulation = "auto": it must see the "NAT" that
+#                               kernel-libipsec fakes and UDP-encapsulate by itself
+#   cert-ecdsa                  certificates from an ECDSA P-256 CA, FQDN identities
+#   cert-rsa                    certificates from an RSA-2048 CA, IP address identities
+#   rekey-by-cygnet             short Cygnet lifetimes: CHILD and IKE rekeys during a 7 s transfer
+#   rekey-by-strongswan         short strongSwan lifetimes: the same, strongSwan rekeying
+#   delete-by-cygnet            `cygnetctl down`, both sides lose the SA
+#   delete-by-strongswan        `swanctl --terminate`, both sides lose the SA
+#   trap                        Cygnet has start_action = "trap". initiator: the first ping starts
+#                               the SA. responder: strongSwan initiates first (libipsec cannot
+#                               trap), the trapped Cygnet answers and uses that one SA
+# Every Cygnet <-> strongSwan scenario also checks: no cleartext ICMP/TCP on the outer link, ESP
+# only as UDP/4500 (libipsec), Cygnet's child SA counters moved, and that stopping cygnetd
+# (SIGTERM, exit status 0) deletes the SA on strongSwan's side.
+#
+# Cygnet <-> Cygnet: cygnet-cygnet-tunnel (encapsulation = "udp"), cygnet-cygnet-raw-esp
+# (encapsulation = "auto", no NAT: protocol 50 on the wire, no UDP/4500), cygnet-cygnet-transport
+# (ESP transport mode host to host), cygnet-cygnet-ah (AH tunnel), cygnet-cygnet-ah-transport,
+# cygnet-cygnet-ipv6 (IKE and raw ESP over IPv6 outer addresses, IPv6 subnets inside).
+#
+# The daemon itself: cygnetd-reload (`cygnetctl reload` and SIGHUP: an unchanged connection keeps
+# its SAs, an added one appears, a changed one is replaced, a broken file changes nothing),
+# cygnetd-control-socket (mode 0600, bad and oversized requests answered with an error, no secret
+# in any answer, cygnetctl's exit codes; bad-input catalog row 16).
+#
+# strongSwan <-> strongSwan (harness baseline, no Cygnet needed): strongswan-baseline (PSK
+# aes256gcm16-prfsha256-x25519, ping + iperf3 both ways), strongswan-baseline-rekey (CHILD and
+# IKE rekeys during a 7 s transfer).
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+CS_BASES=(
+  psk-aes256gcm16-x25519 psk-chacha20poly1305 psk-aes128-sha256-ecp256 psk-encap-auto
+  cert-ecdsa cert-rsa rekey-by-cygnet rekey-by-strongswan delete-by-cygnet delete-by-strongswan trap
+)
+CC_SCENARIOS=(cygnet-cygnet-tunnel cygnet-cygnet-raw-esp cygnet-cygnet-transport cygnet-cygnet-ah cygnet-cygnet-ah-transport
+  cygnet-cygnet-ipv6)
+DAEMON_SCENARIOS=(cygnetd-reload cygnetd-control-socket)
+SS_SCENARIOS=(strongswan-baseline strongswan-baseline-rekey)
+
+list_scenarios() {
+  local b
+  for b in "${CS_BASES[@]}"; do
+    echo "$b-cygnet-initiator"
+    echo "$b-cygnet-responder"
+  done
+  printf '%s\n' "${CC_SCENARIOS[@]}" "${DAEMON_SCENARIOS[@]}" "${SS_SCENARIOS[@]}"
+}
+
+# check DESCRIPTION cmd... : runs cmd, logs ok or fails the scenario.
+check() {
+  local what=$1
+  shift
+  if "$@" >>"$IT_TMP/check.out"; then it_log "ok: $what"; else it_fail "$what"; fi
+}
+ge() { [ "${1:-0}" -ge "$2" ]; }  # ge VALUE MIN (empty VALUE = 0)
+eq() { [ "${1:-0}" -eq "$2" ]; }
+
+# The outer link of NODE carried no cleartext ICMP echo/TCP and ESP only the way expected:
+# wire_check NODE udp|esp|ah. Other ICMP (errors) is reported, and fails only with IT_STRICT_ICMP=1:
+# with raw ESP/AH the kernel answers "protocol unreachable" for every packet that overflows the
+# receiver's raw socket (/proc/net/raw drops), a load symptom rather than a protocol error.
+wire_check() {
+  local node=$1 want=$2 esp ah udp icmp tcp err
+  esp=$(nft_counter "$node" esp) ah=$(nft_counter "$node" ah) udp=$(nft_counter "$node" udp4500)
+  icmp=$(nft_counter "$node" clear_icmp) tcp=$(nft_counter "$node" clear_tcp) err=$(nft_counter "$node" icmp_error)
+  it_log "outer packets on $node/out0: esp=$esp ah=$ah udp4500=$udp cleartext icmp-echo=$icmp tcp=$tcp; icmp errors=$err"
+  local n
+  for n in l r; do
+    [ "${IT_KIND[$n]:-}" = cygnet ] && it_log "socket receive-queue drops in $n (Cygnet): $(socket_drops "$n")"
+  done
+  check "no cleartext ICMP echo or TCP on the outer link" eq "$((${icmp:-0} + ${tcp:-0}))" 0
+  if [ "${err:-0}" -ne 0 ]; then
+    it_log "WARNING: $err ICMP error(s) on the outer link (raw socket overflow sends protocol unreachable; see drops above)"
+    [ -n "${IT_STRICT_ICMP:-}" ] && it_fail "ICMP errors on the outer link"
+  fi
+  case $want in
+    udp) check "ESP travels in UDP/4500, never as raw protocol 50" eval 'ge "$udp" 10 && eq "$esp" 0 && eq "$ah" 0' ;;
+    esp) check "raw ESP (protocol 50) on the wire, no UDP/4500" eval 'ge "$esp" 10 && eq "$udp" 0 && eq "$ah" 0' ;;
+    ah) check "AH (protocol 51) on the wire, no ESP" eval 'ge "$ah" 10 && eq "$esp" 0 && eq "$udp" 0' ;;
+  esac
+}
+
+# Cygnet's child SAs in NODE carried traffic both ways (at least MIN bytes each, default 1000;
+# three pings each way are 504 bytes).
+cyg_counters_check() {
+  local node=$1 min=${2:-1000} in out
+  in=$(cyg_child_counter "$node" inbound bytes) out=$(cyg_child_counter "$node" outbound bytes)
+  it_log "Cygnet ($node) child SA bytes: inbound=$in outbound=$out"
+  check "Cygnet's child SA counted inbound and outbound traffic (>= $min bytes each)" eval 'ge "$in" "$min" && ge "$out" "$min"'
+}
+
+traffic_full() {  # ping both ways, iperf3 both ways (client l; -R = r sends)
+  check "ping l -> r through the tunnel" tr_ping l r 3 0.2
+  check "ping r -> l through the tunnel" tr_ping r l 3 0.2
+  check "iperf3 TCP l -> r" tr_iperf l r -t 2
+  check "iperf3 TCP r -> l" tr_iperf l r -t 2 -R
+}
+
+# --- Cygnet <-> strongSwan ----------------------------------------------------------------
+
+run_cs() {
+  local base=$1 role=$2
+  it_require ip ping iperf3 nft timeout ss "$CHARON" "$SWANCTL"
+  cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+  it_init
+  it_step "scenario $base, Cygnet as IKE $role; temp dir $IT_TMP"
+  ns_create_pair
+  nft_count_setup l
+
+  local ike=aes256gcm16-prfsha256-x25519 esp=aes256gcm16 traffic=full
+  local -a cyg=(encapsulation=udp) ss=()
+  local cyg_start_action=none ss_start_action=none
+  case $base in
+    psk-aes256gcm16-x25519)
+      [ "$role" = initiator ] && cyg_start_action=start
+      ;;
+    psk-chacha20poly1305) ike=chacha20poly1305-prfsha256-x25519 esp=chacha20poly1305 ;;
+    psk-aes128-sha256-ecp256) ike=aes128-sha256-ecp256 esp=aes128-sha256-ecp256 ;;
+    psk-encap-auto) cyg=(encapsulation=auto) ;;
+    cert-ecdsa | cert-rsa)
+      local type=${base#cert-} pki=$IT_TMP/pki
+      it_step "PKI: $type CA and host certificates"
+      pki_ca "$pki" "$type"
+      if [ "$type" = ecdsa ]; then
+        pki_host "$pki" left "$type" DNS:left.example.com IP:192.0.2.1
+        pki_host "$pki" right "$type" DNS:right.example.com IP:192.0.2.2
+        cyg+=(local_id=left.example.com remote_id=right.example.com)
+        ss+=(local_id=right.example.com remote_id=left.example.com)
+      else
+        pki_host "$pki" left "$type" IP:192.0.2.1 DNS:left.example.com
+        pki_host "$pki" right "$type" IP:192.0.2.2 DNS:right.example.com
+      fi
+      cyg+=(auth=pubkey "cert=$pki/left.pem" "key=$pki/left.key" "cacert=$pki/ca.pem")
+      # strongSwan's default send_cert = ifasked: it sends its certificate only after a CERTREQ,
+      # so as initiator it needs one in Cygnet's IKE_SA_INIT response. SS_SEND_CERT=always
+      # (diagnosis only) takes that out of the picture.
+      ss+=(auth=pubkey "cert=$pki/right.pem" "key=$pki/right.key" "cacert=$pki/ca.pem" "send_cert=${SS_SEND_CERT:-ifasked}")
+      ;;
+    rekey-by-cygnet)
+      cyg+=(lifetime=4s ike_lifetime=6s)  # rekeys at 90 % minus up to 10 %: ~3.2-3.6 s and ~4.8-5.4 s
+      traffic=rekey
+      ;;
+    rekey-by-strongswan)
+      ss+=(child_rekey=3s child_life=5s child_rand=1s ike_rekey=5s ike_over=2s ike_rand=1s)
+      traffic=rekey
+      ;;
+    delete-by-cygnet | delete-by-strongswan) traffic=ping ;;
+    trap)
+      # Cygnet traps in both roles. kernel-libipsec cannot trap (libipsec drops packets that match
+      # a policy without SA: "could not find an outbound IPsec SA for reqid {1}, dropping packet";
+      # it never raises an acquire), so in the responder variant strongSwan initiates first and the
+      # trapped Cygnet must answer and then use that SA, without negotiating a second one.
+      cyg_start_action=trap
+      [ "$role" = initiator ] && traffic=trap
+      ;;
+    *) it_fail "unknown scenario base $base" ;;
+  esac
+
+  ss_start r
+  ss_load r "$(ss_swanctl_conf r ike_proposals="$ike" esp_proposals="$esp" start_action="$ss_start_action" "${ss[@]}")"
+  cyg_start l "$(cyg_config l ike_proposals="$ike" esp_proposals="$esp" start_action="$cyg_start_action" "${cyg[@]}")"
+
+  if [ "$traffic" = trap ]; then
+    sleep 1
+    check "no SA before the first packet (Cygnet)" cyg_has_no_sa l
+    check "no SA before the first packet (strongSwan)" ss_has_no_sa r
+    it_step "the first ping l -> r must start the SA"
+    MIN_REPLIES=3 check "ping l -> r through a trapped connection (>= 3 of 5)" tr_ping l r 5 0.5
+    check "Cygnet has the SA" cyg_wait_sa l 10
+    check "strongSwan has the SA" ss_wait_sa r 10
+    local acq
+    acq=$(cyg_stat l daemon acquires)
+    check "Cygnet counted the acquire (acquires=$acq)" ge "$acq" 1
+    check "ping r -> l" tr_ping r l 3 0.2
+    traffic=full
+  else
+    if [ "$role" = initiator ]; then
+      if [ "$cyg_start_action" != start ]; then
+        check "cygnetctl up peer" cyg_ctl l up peer
+      fi
+    else
+      check "swanctl --initiate" ss_initiate r net
+    fi
+    check "Cygnet has the SA" cyg_wait_sa l 15
+    check "strongSwan has the SA" ss_wait_sa r 15
+    it_log "Cygnet: $(cyg_status l | it_json '[(sa["algorithms"], sa["local"], sa["remote"], sa.get("nat_detected"), [(c["algorithms"], c.get("udp_encapsulated")) for c in sa["child_sas"]]) for c in d["connections"] for sa in c["ike_sas"]]' 2>&1)"
+  fi
+
+  if [ "$base" = trap ] && [ "$role" = responder ]; then
+    check "ping l -> r over strongSwan's SA" tr_ping l r 3 0.2
+    local n
+    n=$(cyg_status l | it_json 'sum(len(c["ike_sas"]) for c in d["connections"])')
+    check "trapped Cygnet kept the one IKE SA strongSwan started (has $n)" eq "$n" 1
+    n=$(ss_sas_json r | it_json 'len(d)')
+    check "strongSwan has exactly one IKE SA (has $n)" eq "$n" 1
+  fi
+
+  case $traffic in
+    full) traffic_full ;;
+    ping)
+      check "ping l -> r" tr_ping l r 3 0.2
+      check "ping r -> l" tr_ping r l 3 0.2
+      ;;
+    rekey)
+      local ids0 ids1
+      ids0=$(ss_sa_ids r)
+      it_step "7 s transfer across the rekeys (strongSwan IKE/CHILD unique ids before: $ids0)"
+      check "iperf3 TCP l -> r across CHILD and IKE rekeys" tr_iperf l r -t 7
+      ids1=$(ss_sa_ids r)
+      local crk irk
+      crk=$(cyg_stat l ike child_sas_rekeyed) irk=$(cyg_stat l ike ike_sas_rekeyed)
+      it_log "Cygnet: child_sas_rekeyed=$crk ike_sas_rekeyed=$irk; strongSwan unique ids: $ids0 -> $ids1"
+      check "Cygnet counted a CHILD rekey" ge "$crk" 1
+      check "Cygnet counted an IKE rekey" ge "$irk" 1
+      check "strongSwan's IKE SA was replaced (unique id ${ids0% *} -> ${ids1% *})" ge "${ids1% *}" $((${ids0% *} + 1))
+      check "strongSwan's CHILD SA was replaced (unique id ${ids0#* } -> ${ids1#* })" ge "${ids1#* }" $((${ids0#* } + 1))
+      check "Cygnet still has the SA" cyg_has_sa l
+      check "strongSwan still has the SA" ss_has_sa r
+      check "ping l -> r after the rekeys" tr_ping l r 3 0.2
+      check "iperf3 TCP r -> l after the rekeys" tr_iperf l r -t 1 -R
+      ;;
+  esac
+
+  wire_check l udp
+  if [ "$traffic" = ping ]; then cyg_counters_check l 400; else cyg_counters_check l; fi
+
+  case $base in
+    delete-by-cygnet)
+      check "cygnetctl down peer" cyg_ctl l down peer
+      check "Cygnet dropped the SA" peer_wait_no_sa l 10
+      check "strongSwan dropped the SA" peer_wait_no_sa r 10
+      check "no ping l -> r after the delete" eval '! MIN_REPLIES=1 tr_ping l r 2 0.2 2>/dev/null'
+      ;;
+    delete-by-strongswan)
+      check "swanctl --terminate --ike peer" ss_ctl r --terminate --ike peer --timeout 10
+      check "strongSwan dropped the SA" peer_wait_no_sa r 10
+      check "Cygnet dropped the SA" peer_wait_no_sa l 10
+      check "no ping l -> r after the delete" eval '! MIN_REPLIES=1 tr_ping l r 2 0.2 2>/dev/null'
+      ;;
+    *)
+      it_step "stopping cygnetd: it must delete its SA at strongSwan and exit 0"
+      check "cygnetd exited 0 on SIGTERM" cyg_stop l
+      check "strongSwan dropped the SA after cygnetd stopped" peer_wait_no_sa r 10
+      ;;
+  esac
+  if [ -n "${IT_PID[l]:-}" ]; then
+    check "cygnetd exited 0 on SIGTERM" cyg_stop l
+  fi
+}
+
+# --- Cygnet <-> Cygnet --------------------------------------------------------------------
+
+run_cc() {
+  local scenario=$1
+  it_require ip ping iperf3 nft timeout ss
+  cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+  it_init
+  it_step "scenario $scenario; temp dir $IT_TMP"
+  ns_create_pair
+  nft_count_setup l
+  local -a common=() left=() right=()
+  local wire=udp
+  case $scenario in
+    cygnet-cygnet-tunnel) common=(encapsulation=udp) ;;
+    cygnet-cygnet-raw-esp) common=(encapsulation=auto) wire=esp ;;
+    cygnet-cygnet-transport) common=(mode=transport local_ts=- remote_ts=- encapsulation=auto) wire=esp ;;
+    cygnet-cygnet-ah) common=(ah_proposals=sha256 encapsulation=auto) wire=ah ;;
+    cygnet-cygnet-ah-transport) common=(mode=transport local_ts=- remote_ts=- ah_proposals=sha256 encapsulation=auto) wire=ah ;;
+    cygnet-cygnet-ipv6)
+      common=(encapsulation=auto) wire=none
+      left=(listen=2001:db8::1 local_addr=2001:db8::1 remote_addr=2001:db8::2 local_ts=2001:db8:1::/64 remote_ts=2001:db8:2::/64)
+      right=(listen=2001:db8::2 local_addr=2001:db8::2 remote_addr=2001:db8::1 local_ts=2001:db8:2::/64 remote_ts=2001:db8:1::/64)
+      ;;
+    *) it_fail "unknown scenario $scenario" ;;
+  esac
+  if [[ $scenario == *transport ]]; then
+    # Host to host: the traffic is between the outer addresses themselves.
+    IT_INNER[l]=${IT_OUTER[l]} IT_INNER[r]=${IT_OUTER[r]}
+  fi
+  cyg_start r "$(cyg_config r "${common[@]}" "${right[@]}")"
+  cyg_start l "$(cyg_config l "${common[@]}" "${left[@]}")"
+  check "cygnetctl up peer" cyg_ctl l up peer
+  check "left Cygnet has the SA" cyg_wait_sa l 15
+  check "right Cygnet has the SA" cyg_wait_sa r 15
+  it_log "left: $(cyg_status l | it_json '[(sa["algorithms"], sa.get("nat_detected"), [(c["protocol"], c["mode"], c["algorithms"], c.get("udp_encapsulated")) for c in sa["child_sas"]]) for c in d["connections"] for sa in c["ike_sas"]]' 2>&1)"
+  if [ "$scenario" = cygnet-cygnet-ipv6 ]; then
+    check "ping6 l -> r through the tunnel" tr_ping l r 3 0.2 6
+    check "ping6 r -> l through the tunnel" tr_ping r l 3 0.2 6
+    IT_INNER[l]=${IT_INNER6[l]} IT_INNER[r]=${IT_INNER6[r]}  # iperf3 over the IPv6 subnets
+    check "iperf3 TCP l -> r over IPv6" tr_iperf l r -t 2
+    check "IKE over IPv6, ESP not UDP-encapsulated" eq "$(cyg_status l | it_json \
+      "int(all(sa['remote'].startswith('2001:db8::2') and not ch['udp_encapsulated'] for c in d['connections'] for sa in c['ike_sas'] for ch in sa['child_sas']))")" 1
+  else
+    traffic_full
+    wire_check l "$wire"
+  fi
+  cyg_counters_check l
+  cyg_counters_check r
+  check "left cygnetd exited 0 on SIGTERM" cyg_stop l
+  check "right Cygnet dropped the SA after the left one stopped" peer_wait_no_sa r 10
+  check "right cygnetd exited 0 on SIGTERM" cyg_stop r
+}
+
+# --- the daemon: reload and the control socket --------------------------------------------
+
+# Inbound SPI of NODE's child SA of connection NAME (empty when none).
+cyg_spi() {
+  cyg_status "$1" | it_json "next((ch['inbound_spi'] for c in d['connections'] if c['name'] == '${2:-peer}' for sa in c['ike_sas'] for ch in sa['child_sas']), '')"
+}
+# True when NODE's child SA exists with an inbound SPI other than OLD.
+cyg_spi_changed() { local now; now=$(cyg_spi "$1"); [ -n "$now" ] && [ "$now" != "$2" ]; }
+
+run_daemon() {
+  local scenario=$1
+  it_require ip ping timeout
+  cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+  it_init
+  it_step "scenario $scenario; temp dir $IT_TMP"
+  ns_create_pair
+  local cfg_l
+  cyg_start r "$(cyg_config r encapsulation=auto)"
+  cfg_l=$(cyg_config l encapsulation=auto start_action=start)
+  cyg_start l "$cfg_l"
+  check "left Cygnet has the SA" cyg_wait_sa l 15
+  check "ping l -> r through the tunnel" tr_ping l r 2 0.2
+  case $scenario in
+    cygnetd-reload)
+      local spi0 spi1 out
+      spi0=$(cyg_spi l)
+      # 1. An added connection; "peer" unchanged: its CHILD SA must be the very same.
+      cat >>"$cfg_l" <<EOF
+
+[connections.extra]
+local_addrs = ["192.0.2.1"]
+remote_addrs = ["192.0.2.3"]
+auth = "psk"
+psk = "another-secret-for-the-reload-test"
+[[connections.extra.children]]
+name = "net"
+local_ts = ["198.51.100.0/24"]
+remote_ts = ["203.0.113.128/25"]
+EOF
+      out=$(cyg_ctl l reload) || it_fail "cygnetctl reload failed: $out"
+      it_log "reload: $(tr '\n' ' ' <<<"$out")"
+      check "reload reports extra as added" grep -q "added.*extra" <<<"$out"
+      check "reload reports peer as unchanged" grep -q "unchanged.*peer" <<<"$out"
+      spi1=$(cyg_spi l)
+      check "unchanged connection kept its CHILD SA ($spi0)" test "$spi0" = "$spi1"
+      check "status lists the added connection" eq "$(cyg_status l | it_json "int(any(c['name'] == 'extra' for c in d['connections']))")" 1
+      check "ping after the reload" tr_ping l r 2 0.2
+      # 2. A broken file: rejected with its position, nothing applied, the SA untouched.
+      cp "$cfg_l" "$cfg_l.good"
+      echo 'dpd_delay = "soon"' >>"$cfg_l"
+      if out=$(cyg_ctl l reload 2>&1); then it_fail "a broken configuration was accepted: $out"; fi
+      it_log "broken reload: $(tr '\n' ' ' <<<"$out")"
+      check "broken reload names file, line and column" grep -q "cygnetd.toml:[0-9]*:[0-9]*:" <<<"$out"
+      check "broken reload left the CHILD SA alone" test "$(cyg_spi l)" = "$spi0"
+      # 3. A changed connection (SIGHUP this time): replaced by a new SA.
+      sed 's/^lifetime = "1h"/lifetime = "50m"/' "$cfg_l.good" >"$cfg_l"
+      kill -HUP "${IT_PID[l]}"
+      check "changed connection re-established with a new CHILD SA" it_wait_for 15 "a new CHILD SA" cyg_spi_changed l "$spi0"
+      check "ping after the change" tr_ping l r 2 0.2
+      check "stats count two reloads" eq "$(cyg_stat l daemon reloads)" 2
+      ;;
+    cygnetd-control-socket)
+      local sock mode out rc cmd
+      sock=$(cyg_socket l)
+      mode=$(stat -c %a "$sock")
+      check "control socket is mode 600, root only (found $mode)" test "$mode" = 600
+      out=$(timeout 5 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"this is not json\n"); print(s.recv(65536).decode())' "$sock")
+      it_log "bad JSON answer: $out"
+      check "bad JSON answered with an error" grep -q '"ok":false' <<<"$out"
+      out=$(timeout 5 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+try:
+    s.sendall(b"{\"command\": \"status\", \"pad\": \"" + b"a" * 200000 + b"\"}\n")
+except OSError:
+    pass
+print(s.recv(65536).decode())' "$sock")
+      it_log "oversized request answer: $out"
+      check "oversized request refused" grep -q 'too long' <<<"$out"
+      out=$(cyg_ctl l up no-such-connection 2>&1); rc=$?
+      check "up of an unknown connection: exit 1 ($rc)" test "$rc" -eq 1
+      check "  ... naming it" grep -q 'no-such-connection' <<<"$out"
+      out=$(timeout 5 "$CYGNETCTL" --socket "$IT_TMP/nothing-here.sock" status 2>&1); rc=$?
+      check "unreachable daemon: exit 2 ($rc)" test "$rc" -eq 2
+      check "  ... saying so" grep -q 'is cygnetd running' <<<"$out"
+      for cmd in "status --json" "stats --json" status stats; do
+        # shellcheck disable=SC2086
+        out=$(cyg_ctl l $cmd)
+        check "no PSK in '$cmd'" test "$(grep -c 'cygnet-interop-test-secret' <<<"$out")" -eq 0
+      done
+      check "still serving after the bad requests" cyg_has_sa l
+      check "the log never shows the PSK" test "$(grep -c 'cygnet-interop-test-secret' "${IT_DIR[l]}/cygnetd.log")" -eq 0
+      ;;
+  esac
+  check "left cygnetd exited 0 on SIGTERM" cyg_stop l
+  check "right cygnetd exited 0 on SIGTERM" cyg_stop r
+}
+
+# --- strongSwan <-> strongSwan (harness baseline) -----------------------------------------
+
+run_ss() {
+  local scenario=$1
+  it_require ip ping iperf3 nft timeout ss "$CHARON" "$SWANCTL"
+  it_init
+  it_step "scenario $scenario; temp dir $IT_TMP"
+  ns_create_pair
+  nft_count_setup l
+  local -a left=() right=()
+  case $scenario in
+    strongswan-baseline) ;;
+    strongswan-baseline-rekey) left=(child_rekey=3s child_life=5s child_rand=1s ike_rekey=5s ike_over=2s ike_rand=1s) ;;
+    *) it_fail "unknown scenario $scenario" ;;
+  esac
+  ss_start l
+  ss_start r
+  ss_load l "$(ss_swanctl_conf l "${left[@]}")"
+  ss_load r "$(ss_swanctl_conf r "${right[@]}")"
+  check "swanctl --initiate" ss_initiate l net
+  check "right has the SA" ss_wait_sa r 10
+  if [ "$scenario" = strongswan-baseline-rekey ]; then
+    local ids0 ids1
+    ids0=$(ss_sa_ids l)
+    check "iperf3 TCP l -> r across CHILD and IKE rekeys" tr_iperf l r -t 7
+    ids1=$(ss_sa_ids l)
+    it_log "unique ids (IKE CHILD): $ids0 -> $ids1"
+    check "IKE SA was rekeyed" ge "${ids1% *}" $((${ids0% *} + 1))
+    check "CHILD SA was rekeyed" ge "${ids1#* }" $((${ids0#* } + 1))
+    check "ping l -> r after the rekeys" tr_ping l r 3 0.2
+  else
+    traffic_full
+  fi
+  wire_check l udp
+  check "swanctl --terminate --ike peer" ss_ctl l --terminate --ike peer --timeout 10
+  check "left dropped the SA" peer_wait_no_sa l 10
+  check "right dropped the SA" peer_wait_no_sa r 10
+}
+
+main() {
+  local scenario=${1:-}
+  case $scenario in
+    --list) list_scenarios; exit 0 ;;
+    "" | -h | --help) sed -n '2,/^HERE=/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+  list_scenarios | grep -qx -- "$scenario" || { echo "unknown scenario '$scenario' (see --list)" >&2; exit 2; }
+  case $scenario in
+    *-cygnet-initiator) run_cs "${scenario%-cygnet-initiator}" initiator ;;
+    *-cygnet-responder) run_cs "${scenario%-cygnet-responder}" responder ;;
+    cygnet-cygnet-*) run_cc "$scenario" ;;
+    cygnetd-*) run_daemon "$scenario" ;;
+    strongswan-*) run_ss "$scenario" ;;
+  esac
+  exit 0
+}
+
+main "$@"

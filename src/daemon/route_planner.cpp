@@ -41,13 +41,14 @@ std::vector<wire::IpPrefix> range_to_prefixes(const ipsec::AddressRange& range) 
     // The largest aligned block starting at `first` that does not pass `last`.
     unsigned size_bits = 0;
     while (size_bits < bits) {
-      const U128 block = static_cast<U128>(1) << (size_bits + 1);
-      if (size_bits + 1 == 128 && bits == 128) {  // the whole IPv6 space: 1 << 128 overflows
+      const unsigned next = size_bits + 1;
+      if (next == 128) {  // the whole IPv6 space: 1 << 128 does not exist
         if (first == 0 && last == ~static_cast<U128>(0)) size_bits = 128;
         break;
       }
+      const U128 block = static_cast<U128>(1) << next;
       if ((first & (block - 1)) != 0 || first + (block - 1) > last) break;
-      ++size_bits;
+      size_bits = next;
     }
     out.push_back(wire::IpPrefix{from_integer(first, family), static_cast<std::uint8_t>(bits - size_bits)});
     if (size_bits == bits) break;

@@ -20,10 +20,14 @@ int main(int argc, char** argv) {
                  "overrides [daemon] log_level: LEVEL or LEVEL,SUBSYSTEM=LEVEL,... "
                  "(subsystems daemon, ike, net, dataplane, control)");
   app.add_option("--mtu", options.tun_mtu, "MTU of the TUN device")->check(CLI::Range(576, 65000));
+  int nat_keepalive = 20;
+  app.add_option("--nat-keepalive", nat_keepalive, "seconds between NAT keepalives when a NAT is detected")
+      ->check(CLI::Range(1, 3600));
   app.add_option("--fwmark", options.fwmark, "firewall mark on the daemon's own packets");
   app.add_option("--table", options.routing_table, "routing table for tunnelled destinations");
   CLI11_PARSE(app, argc, argv);
   if (!log_levels.empty()) options.log_levels = log_levels;
+  options.nat_keepalive = cygnet::Seconds(nat_keepalive);
 
   // Key material lives in this process: no core dumps, no ptrace by other unprivileged users.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -22,7 +22,6 @@ namespace {
 constexpr std::uint16_t kIkePort = 500;
 constexpr std::uint16_t kNatTraversalPort = 4500;
 constexpr Seconds kHousekeepingInterval{1};
-constexpr Seconds kNatKeepaliveInterval{20};  // RFC 3948 §4: 20 s is the suggested default
 
 bool is_failure(ike::EventType t) {
   switch (t) {
@@ -97,7 +96,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   drain(now);
   reconcile_routes();
   next_housekeeping_ = now + kHousekeepingInterval;
-  next_keepalive_ = now + kNatKeepaliveInterval;
+  next_keepalive_ = now + options_.nat_keepalive;
   log(Subsystem::Daemon).info("cygnetd ready: {} connection(s) from {}, control socket {}",
                               config_.connections.size(), options_.config_path, config_.daemon.control_socket);
 }
@@ -355,7 +354,7 @@ void Gateway::housekeeping(TimePoint now) {
   }
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
   if (now >= next_keepalive_) {
-    next_keepalive_ = now + kNatKeepaliveInterval;
+    next_keepalive_ = now + options_.nat_keepalive;
     send_nat_keepalives(now);
   }
 }

@@ -33,6 +33,7 @@ struct GatewayOptions {
   std::uint32_t routing_table = 199;      // routes into the TUN device live here
   std::uint32_t rule_priority = 199;      // "not fwmark FWMARK lookup TABLE"
   int tun_mtu = 1400;                     // leaves room for ESP-in-UDP over a 1500-byte path
+  Seconds nat_keepalive{20};              // RFC 3948 §4 suggests 20 s; NAT bindings often last 30-60 s
   std::optional<std::string> log_levels;  // command-line override of [daemon] log_level
 };
 

@@ -780,7 +780,7 @@ cyg_built() { [ -x "$CYGNETD" ] && [ -x "$CYGNETCTL" ]; }
 cyg_start() {
   local node=$1 config=$2 dir=${IT_DIR[$1]}
   cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
-  it_spawn "${IT_NS[$node]}" "$dir/cygnetd.log" "$CYGNETD" --config "$config" --log-level "${CYG_LOG_LEVEL:-debug}"
+  it_spawn "${IT_NS[$node]}" "$dir/cygnetd.log" "$CYGNETD" --config "$config" --log-level "${CYG_LOG_LEVEL:-debug}" ${CYG_EXTRA_ARGS:-}
   IT_PID[$node]=$IT_LAST_PID
   IT_KIND[$node]=cygnet
   it_wait_for 10 "cygnetd control socket in $node" cyg_ctl "$node" status --json || {

@@ -42,7 +42,8 @@
 # The daemon itself: cygnetd-reload (`cygnetctl reload` and SIGHUP: an unchanged connection keeps
 # its SAs, an added one appears, a changed one is replaced, a broken file changes nothing),
 # cygnetd-control-socket (mode 0600, bad and oversized requests answered with an error, no secret
-# in any answer, cygnetctl's exit codes; bad-input catalog row 16).
+# in any answer, cygnetctl's exit codes; bad-input catalog row 16), cygnet-nat (Cygnet behind a
+# masquerading router: NAT detected, UDP 4500, ESP in UDP, NAT keepalives).
 #
 # strongSwan <-> strongSwan (harness baseline, no Cygnet needed): strongswan-baseline (PSK
 # aes256gcm16-prfsha256-x25519, ping + iperf3 both ways), strongswan-baseline-rekey (CHILD and
@@ -57,7 +58,7 @@ CS_BASES=(
 )
 CC_SCENARIOS=(cygnet-cygnet-tunnel cygnet-cygnet-raw-esp cygnet-cygnet-transport cygnet-cygnet-ah cygnet-cygnet-ah-transport
   cygnet-cygnet-ipv6)
-DAEMON_SCENARIOS=(cygnetd-reload cygnetd-control-socket)
+DAEMON_SCENARIOS=(cygnetd-reload cygnetd-control-socket cygnet-nat)
 SS_SCENARIOS=(strongswan-baseline strongswan-baseline-rekey)
 
 list_scenarios() {
@@ -324,6 +325,38 @@ run_cc() {
   check "right cygnetd exited 0 on SIGTERM" cyg_stop r
 }
 
+# --- NAT traversal: Cygnet behind a masquerading router ------------------------------------
+
+# l (192.0.2.1) -- m (masquerades l as 192.0.2.65) -- r (192.0.2.66). l initiates; both sides
+# detect the NAT (RFC 7296 §2.23), float to UDP 4500 and encapsulate ESP (RFC 3948); l sends NAT
+# keepalives (every second here, --nat-keepalive 1; 20 s by default).
+run_nat() {
+  local scenario=$1
+  it_require ip ping timeout nft
+  cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+  it_init
+  it_step "scenario $scenario; temp dir $IT_TMP"
+  ns_create_trio 1
+  CYG_EXTRA_ARGS="--nat-keepalive 1"
+  # r sees l at the NAT's address but l still calls itself 192.0.2.1 (its IKE identity).
+  cyg_start r "$(cyg_config r remote_addr=192.0.2.65 remote_id=192.0.2.1)"
+  cyg_start l "$(cyg_config l start_action=start)"
+  check "left Cygnet has the SA" cyg_wait_sa l 15
+  check "right Cygnet has the SA" cyg_wait_sa r 15
+  check "left detected the NAT, IKE floated to 4500, ESP in UDP" eq "$(cyg_status l | it_json \
+    "int(all(sa['nat_detected'] and sa['local'].endswith('[4500]') and all(ch['udp_encapsulated'] for ch in sa['child_sas']) for c in d['connections'] for sa in c['ike_sas']))")" 1
+  check "right sees the peer at the NAT's address" eq "$(cyg_status r | it_json \
+    "int(any(sa['remote'].startswith('192.0.2.65[') for c in d['connections'] for sa in c['ike_sas']))")" 1
+  check "ping l -> r through the NAT" tr_ping l r 3 0.2
+  check "ping r -> l through the NAT" tr_ping r l 3 0.2
+  check "iperf3 TCP l -> r through the NAT" tr_iperf l r -t 2
+  sleep 2
+  check "left sent NAT keepalives" ge "$(cyg_stat l daemon nat_keepalives_sent)" 1
+  check "left cygnetd exited 0 on SIGTERM" cyg_stop l
+  check "right Cygnet dropped the SA after the left one stopped" peer_wait_no_sa r 10
+  check "right cygnetd exited 0 on SIGTERM" cyg_stop r
+}
+
 # --- the daemon: reload and the control socket --------------------------------------------
 
 # Inbound SPI of NODE's child SA of connection NAME (empty when none).
@@ -475,6 +508,7 @@ main() {
     *-cygnet-responder) run_cs "${scenario%-cygnet-responder}" responder ;;
     cygnet-cygnet-*) run_cc "$scenario" ;;
     cygnetd-*) run_daemon "$scenario" ;;
+    cygnet-nat) run_nat "$scenario" ;;
     strongswan-*) run_ss "$scenario" ;;
   esac
   exit 0

@@ -236,7 +236,13 @@ std::optional<json> call(const std::string& socket_path, const json& request,
   }
 
   if (!write_message(socket.get(), request)) {
-    error = "cannot send the request to " + where + ": " + errno_text(errno);
+    // A daemon that closes before reading (e.g. it refused the connection) shows up here as a
+    // broken pipe or a reset, depending on timing: the same event as closing after reading.
+    if (errno == EPIPE || errno == ECONNRESET) {
+      error = where + " closed the connection without answering";
+    } else {
+      error = "cannot send the request to " + where + ": " + errno_text(errno);
+    }
     return std::nullopt;
   }
   std::string read_error;

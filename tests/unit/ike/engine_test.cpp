@@ -508,6 +508,31 @@ TEST_P(CertificateAuth, EstablishesWithCertificatesFromOneCa) {
   EXPECT_EQ(net.b.engine->status(net.now)[0].ike_sas[0].remote_id, "a.example");
 }
 
+// strongSwan (send_cert = ifasked, its default) sends its certificate only when asked: the
+// responder names its trusted CAs in a CERTREQ already in IKE_SA_INIT (found by interop testing).
+TEST(CertificateAuthRequests, ResponderAsksForCertificatesInIkeSaInit) {
+  BackToBack net;
+  Pki pki(crypto::KeyType::EcdsaP256);
+  establish(net, pki.connection(site_a(), "a.example", "b.example", crypto::KeyType::EcdsaP256),
+            pki.connection(site_b(), "b.example", "a.example", crypto::KeyType::EcdsaP256));
+  expect_up(net);
+  bool found = false;
+  for (const auto& d : net.wire_log) {
+    auto m = ikev2::parse_message(d.payload);
+    if (!m || m.value->header.exchange != ikev2::ExchangeType::IkeSaInit ||
+        (m.value->header.flags & ikev2::kFlagResponse) == 0)
+      continue;
+    for (const auto& p : m.value->payloads) {
+      if (const auto* req = std::get_if<ikev2::CertReqPayload>(&p)) {
+        EXPECT_EQ(req->encoding, ikev2::CertEncoding::X509Signature);
+        EXPECT_EQ(req->data, pki.ca.spki_sha1());  // one CA, named once
+        found = true;
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 INSTANTIATE_TEST_SUITE_P(KeyTypes, CertificateAuth,
                          ::testing::Values(crypto::KeyType::EcdsaP256, crypto::KeyType::Rsa));
 

@@ -80,7 +80,9 @@ class Gateway {
   void on_raw_readable(RawIpSocket& socket);
   void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
   void deliver_inbound(ByteView ip_packet, TimePoint now);
-  void send_protected(const ipsec::OutboundOutcome& outcome, TimePoint now);
+  void send_protected(const ipsec::OutboundOutcome& outcome);
+  // A complete IP packet on the raw socket of its family (counted as sent or as a send error).
+  bool send_raw(ByteView ip_packet, wire::IpFamily family);
   bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
   void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now);
   void release_queued(const std::string& connection, const std::string& child, TimePoint now);

@@ -41,21 +41,12 @@ void Gateway::send_cleartext_packet(ByteView ip_packet, TimePoint now) {
   ipsec::OutboundOutcome o = data_plane_.process_outbound(ip_packet, out_buffer_, now);
   switch (o.kind) {
     case ipsec::OutboundOutcome::Kind::Protected:
-      send_protected(o, now);
+      send_protected(o);
       report_lifetime(o.sa, o.result.lifetime_event, now);
       break;
     case ipsec::OutboundOutcome::Kind::Bypass:
       // A BYPASS policy: out in the clear, on the marked socket so it does not loop into the TUN.
-      for (auto& raw : raw_sockets_) {
-        if (raw->family() == (ip_packet[0] >> 4 == 4 ? wire::IpFamily::V4 : wire::IpFamily::V6)) {
-          if (raw->send(ip_packet)) {
-            ++counters_.network_packets_sent;
-          } else {
-            ++counters_.send_errors;
-          }
-          break;
-        }
-      }
+      send_raw(ip_packet, ip_packet[0] >> 4 == 4 ? wire::IpFamily::V4 : wire::IpFamily::V6);
       break;
     case ipsec::OutboundOutcome::Kind::Acquire: {
       auto target = o.policy ? binding_.acquire_target(*o.policy) : std::nullopt;
@@ -77,30 +68,32 @@ void Gateway::send_cleartext_packet(ByteView ip_packet, TimePoint now) {
   }
 }
 
-void Gateway::send_protected(const ipsec::OutboundOutcome& o, TimePoint) {
+void Gateway::send_protected(const ipsec::OutboundOutcome& o) {
   const ipsec::SecurityAssociation* sa = o.sa ? data_plane_.sad().find(*o.sa) : nullptr;
   if (sa == nullptr) return;
   const ipsec::SaParameters& p = sa->params();
   const ByteView packet(out_buffer_.data(), o.result.length);
-  bool sent = false;
   if (p.udp_encapsulation) {
-    sent = send_udp(ike::Endpoint{p.local_address, p.udp_encapsulation->local_port},
-                    ike::Endpoint{p.remote_address, p.udp_encapsulation->remote_port},
-                    packet.subspan(o.result.protocol_offset));
-    return;  // send_udp counted it
-  }
-  for (auto& raw : raw_sockets_) {
-    if (raw->family() == p.local_address.family()) {
-      sent = raw->send(packet);
-      break;
-    }
-  }
-  if (sent) {
-    ++counters_.network_packets_sent;
+    send_udp(ike::Endpoint{p.local_address, p.udp_encapsulation->local_port},
+             ike::Endpoint{p.remote_address, p.udp_encapsulation->remote_port},
+             packet.subspan(o.result.protocol_offset));
   } else {
-    ++counters_.send_errors;
-    log(Subsystem::Net).debug("sending ESP/AH to {}: {}", p.remote_address.to_string(), std::strerror(errno));
+    send_raw(packet, p.local_address.family());
   }
+}
+
+bool Gateway::send_raw(ByteView ip_packet, wire::IpFamily family) {
+  for (auto& raw : raw_sockets_) {
+    if (raw->family() != family) continue;
+    if (raw->send(ip_packet)) {
+      ++counters_.network_packets_sent;
+      return true;
+    }
+    break;
+  }
+  ++counters_.send_errors;
+  log(Subsystem::Net).debug("raw send of {} bytes: {}", ip_packet.size(), std::strerror(errno));
+  return false;
 }
 
 bool Gateway::send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload) {

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "wire/parse_result.hpp"
 #include "base/bytes.hpp"
 #include "wire/ikev2_constants.hpp"
 #include "wire/ip_address.hpp"
@@ -198,11 +199,7 @@ struct ParseFailure {
 };
 
 template <typename T>
-struct ParseResult {
-  std::optional<T> value;
-  ParseFailure failure;  // meaningful when !value
-  explicit operator bool() const { return value.has_value(); }
-};
+using ParseResult = BasicParseResult<T, ParseFailure>;
 
 // The 28-byte header alone (used to route a datagram before deciding how to process it).
 ParseResult<Header> parse_header(ByteView datagram);

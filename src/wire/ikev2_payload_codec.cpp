@@ -50,16 +50,12 @@ ParseResult<T> fail(ParseError error, std::string detail) {
 
 template <typename T>
 ParseResult<T> fail(ParseFailure failure) {
-  ParseResult<T> result;
-  result.failure = std::move(failure);
-  return result;
+  return ParseResult<T>::failed(std::move(failure));
 }
 
 template <typename T>
 ParseResult<T> ok(T value) {
-  ParseResult<T> result;
-  result.value = std::move(value);
-  return result;
+  return ParseResult<T>::ok(std::move(value));
 }
 
 Bytes copy(ByteView v) { return Bytes(v.begin(), v.end()); }

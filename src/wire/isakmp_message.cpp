@@ -24,9 +24,7 @@ ParseResult<T> fail(ParseError error, std::string detail, NotifyType notify = No
 
 template <typename T>
 ParseResult<T> fail(ParseFailure failure) {
-  ParseResult<T> result;
-  result.failure = std::move(failure);
-  return result;
+  return ParseResult<T>::failed(std::move(failure));
 }
 
 Header read_header(ByteView bytes28) {

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "wire/parse_result.hpp"
 #include "base/bytes.hpp"
 #include "wire/ip_address.hpp"
 #include "wire/isakmp_constants.hpp"
@@ -228,11 +229,7 @@ struct ParseFailure {
 };
 
 template <typename T>
-struct ParseResult {
-  std::optional<T> value;
-  ParseFailure failure;  // meaningful when !value
-  explicit operator bool() const { return value.has_value(); }
-};
+using ParseResult = BasicParseResult<T, ParseFailure>;
 
 // The 28-byte header alone; version and length are reported, not judged.
 ParseResult<Header> parse_header(ByteView datagram);

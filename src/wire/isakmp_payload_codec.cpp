@@ -49,16 +49,12 @@ ParseResult<T> fail(ParseError error, std::string detail, NotifyType notify = No
 
 template <typename T>
 ParseResult<T> fail(ParseFailure failure) {
-  ParseResult<T> result;
-  result.failure = std::move(failure);
-  return result;
+  return ParseResult<T>::failed(std::move(failure));
 }
 
 template <typename T>
 ParseResult<T> ok(T value) {
-  ParseResult<T> result;
-  result.value = std::move(value);
-  return result;
+  return ParseResult<T>::ok(std::move(value));
 }
 
 // Failures inside an SA answer BAD-PROPOSAL-SYNTAX (RFC 2408 §5.4).

@@ -2,6 +2,7 @@
 #include "crypto/openssl_deleter.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -24,6 +25,8 @@ using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<&EVP_PKEY_CTX_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<&EVP_MD_CTX_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
 using MdPtr = std::unique_ptr<EVP_MD, Deleter<&EVP_MD_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<&ECDSA_SIG_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<&BN_free>>;
 
 // Digests are fetched from the provider once, not on every signature.
 const EVP_MD* message_digest(HashAlgorithm hash) {
@@ -62,12 +65,72 @@ std::optional<KeyType> key_type_of(EVP_PKEY* pkey) {
 bool scheme_fits(SignatureScheme scheme, KeyType type) {
   switch (scheme) {
     case SignatureScheme::RsaPss:
-    case SignatureScheme::RsaPkcs1v15: return type == KeyType::Rsa;
+    case SignatureScheme::RsaPkcs1v15:
+    case SignatureScheme::RsaPkcs1Raw: return type == KeyType::Rsa;
     case SignatureScheme::Ecdsa:
+    case SignatureScheme::EcdsaConcatenated:
       return type == KeyType::EcdsaP256 || type == KeyType::EcdsaP384 || type == KeyType::EcdsaP521;
     case SignatureScheme::Ed25519: return type == KeyType::Ed25519;
   }
   return false;
+}
+
+// RFC 4754 §7: r and s each take the curve's size in bytes, P-521 rounded up to 66.
+std::size_t ecdsa_field_bytes(KeyType type) {
+  switch (type) {
+    case KeyType::EcdsaP256: return 32;
+    case KeyType::EcdsaP384: return 48;
+    case KeyType::EcdsaP521: return 66;
+    case KeyType::Rsa:
+    case KeyType::Ed25519: return 0;
+  }
+  return 0;
+}
+
+// OpenSSL's DER ECDSA-Sig-Value -> r || s of field_bytes each; nullopt if it does not parse or fit.
+std::optional<Bytes> ecdsa_der_to_concatenated(ByteView der, std::size_t field_bytes) {
+  if (field_bytes == 0 || der.size() > LONG_MAX) return std::nullopt;
+  const unsigned char* p = der.data();
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig || p != der.data() + der.size()) return std::nullopt;
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  const int width = static_cast<int>(field_bytes);
+  Bytes out(2 * field_bytes);
+  // BN_bn2binpad fails (-1) rather than truncate a value wider than the field.
+  if (BN_bn2binpad(r, out.data(), width) != width ||
+      BN_bn2binpad(s, out.data() + field_bytes, width) != width)
+    return std::nullopt;
+  return out;
+}
+
+// r || s -> DER, so that verification goes through the same EVP path as the DER scheme.
+std::optional<Bytes> ecdsa_concatenated_to_der(ByteView rs, std::size_t field_bytes) {
+  if (field_bytes == 0 || rs.size() != 2 * field_bytes) return std::nullopt;  // fixed size, no slack
+  const int width = static_cast<int>(field_bytes);
+  BignumPtr r(BN_bin2bn(rs.data(), width, nullptr));
+  BignumPtr s(BN_bin2bn(rs.data() + field_bytes, width, nullptr));
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::nullopt;
+  static_cast<void>(r.release());  // owned by sig from here on
+  static_cast<void>(s.release());
+  const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (length <= 0) return std::nullopt;
+  Bytes der(static_cast<std::size_t>(length));
+  unsigned char* p = der.data();
+  if (i2d_ECDSA_SIG(sig.get(), &p) != length) return std::nullopt;
+  return der;
+}
+
+// A context for a raw RSA PKCS#1 v1.5 operation. With no signature digest set, OpenSSL pads the
+// input as is (type 1, no DigestInfo) and, on verify, compares the recovered block with it whole.
+PkeyCtxPtr raw_rsa_context(EVP_PKEY* pkey, bool sign) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx) return nullptr;
+  const int init = sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get());
+  if (init != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) return nullptr;
+  return ctx;
 }
 
 // Sets up ctx for a sign or verify operation; false when OpenSSL refuses.
@@ -88,6 +151,9 @@ bool init_signature(EVP_MD_CTX* ctx, EVP_PKEY* pkey, SignatureScheme scheme, Has
     case SignatureScheme::RsaPkcs1v15: return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
     case SignatureScheme::Ecdsa:
     case SignatureScheme::Ed25519: return true;
+    case SignatureScheme::RsaPkcs1Raw:        // no digest step: raw_rsa_context
+    case SignatureScheme::EcdsaConcatenated:  // set up as Ecdsa, the encoding converted around it
+      return false;
   }
   return false;
 }
@@ -115,6 +181,54 @@ Bytes spki_der(EVP_PKEY* pkey) {
   unsigned char* p = out.data();
   if (i2d_PUBKEY(pkey, &p) != length) throw CryptoError("public key: DER encoding failed");
   return out;
+}
+
+// Hash-then-sign through EVP_DigestSign (RsaPss, Ecdsa as DER, Ed25519).
+Bytes digest_sign(EVP_PKEY* pkey, SignatureScheme scheme, HashAlgorithm hash, ByteView data) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || !init_signature(ctx.get(), pkey, scheme, hash, true)) throw CryptoError("sign: init failed");
+  std::size_t length = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &length, data_or_empty(data), data.size()) != 1)
+    throw CryptoError("sign: size query failed");
+  Bytes signature(length);
+  if (EVP_DigestSign(ctx.get(), signature.data(), &length, data_or_empty(data), data.size()) != 1)
+    throw CryptoError("sign: failed");
+  signature.resize(length);  // ECDSA DER signatures are often shorter than the maximum
+  return signature;
+}
+
+bool digest_verify(EVP_PKEY* pkey, SignatureScheme scheme, HashAlgorithm hash, ByteView data,
+                   ByteView signature) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || !init_signature(ctx.get(), pkey, scheme, hash, false)) return false;
+  const int verified =
+      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data_or_empty(data), data.size());
+  return verified == 1;
+}
+
+Bytes raw_rsa_sign(EVP_PKEY* pkey, ByteView data) {
+  // An empty "hash" is a caller bug, not something to sign; OpenSSL refuses data over k - 11.
+  if (data.empty()) throw CryptoError("sign: RSA PKCS#1 raw: empty input");
+  PkeyCtxPtr ctx = raw_rsa_context(pkey, true);
+  if (!ctx) throw CryptoError("sign: RSA PKCS#1 raw: init failed");
+  std::size_t length = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &length, data.data(), data.size()) != 1)
+    throw CryptoError("sign: RSA PKCS#1 raw: size query failed");
+  Bytes signature(length);
+  if (EVP_PKEY_sign(ctx.get(), signature.data(), &length, data.data(), data.size()) != 1)
+    throw CryptoError("sign: RSA PKCS#1 raw: failed");
+  signature.resize(length);
+  return signature;
+}
+
+bool raw_rsa_verify(EVP_PKEY* pkey, ByteView data, ByteView signature) {
+  // OpenSSL would accept a signature shorter than the modulus (as if left-padded with zeros);
+  // the wire form is always exactly the modulus size, so anything else is refused.
+  const int modulus_bytes = EVP_PKEY_get_size(pkey);
+  if (data.empty() || modulus_bytes <= 0 || signature.size() != static_cast<std::size_t>(modulus_bytes))
+    return false;
+  PkeyCtxPtr ctx = raw_rsa_context(pkey, false);
+  return ctx && EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), data.data(), data.size()) == 1;
 }
 
 PkeyPtr pkey_from_spki(ByteView der) {
@@ -190,10 +304,16 @@ Bytes PublicKey::der_spki() const {
 
 bool PublicKey::verify(SignatureScheme scheme, HashAlgorithm hash, ByteView data, ByteView signature) const {
   if (!impl_ || !scheme_fits(scheme, type_) || signature.empty()) return false;
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok =
-      ctx && init_signature(ctx.get(), impl_->pkey.get(), scheme, hash, false) &&
-      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data_or_empty(data), data.size()) == 1;
+  EVP_PKEY* pkey = impl_->pkey.get();
+  bool ok = false;
+  if (scheme == SignatureScheme::RsaPkcs1Raw) {
+    ok = raw_rsa_verify(pkey, data, signature);
+  } else if (scheme == SignatureScheme::EcdsaConcatenated) {
+    const std::optional<Bytes> der = ecdsa_concatenated_to_der(signature, ecdsa_field_bytes(type_));
+    ok = der && digest_verify(pkey, SignatureScheme::Ecdsa, hash, data, *der);
+  } else {
+    ok = digest_verify(pkey, scheme, hash, data, signature);
+  }
   ERR_clear_error();  // a bad signature from a peer is an answer, not an error to report later
   return ok;
 }
@@ -277,18 +397,17 @@ Bytes PrivateKey::sign(SignatureScheme scheme, HashAlgorithm hash, ByteView data
   if (!scheme_fits(scheme, type_))
     throw CryptoError(std::string("sign: scheme does not fit a ") + key_type_name(type_) + " key");
   // The contract: PKCS#1 v1.5 is accepted from old peers, never produced.
+  // (RsaPkcs1Raw is another matter: IKEv1 has no other RSA signature form, RFC 2409 §5.1.)
   if (scheme == SignatureScheme::RsaPkcs1v15) throw CryptoError("sign: RSA PKCS#1 v1.5 is verify-only");
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || !init_signature(ctx.get(), impl_->pkey.get(), scheme, hash, true))
-    throw CryptoError("sign: init failed");
-  std::size_t length = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &length, data_or_empty(data), data.size()) != 1)
-    throw CryptoError("sign: size query failed");
-  Bytes signature(length);
-  if (EVP_DigestSign(ctx.get(), signature.data(), &length, data_or_empty(data), data.size()) != 1)
-    throw CryptoError("sign: failed");
-  signature.resize(length);  // ECDSA DER signatures are often shorter than the maximum
-  return signature;
+  EVP_PKEY* pkey = impl_->pkey.get();
+  if (scheme == SignatureScheme::RsaPkcs1Raw) return raw_rsa_sign(pkey, data);
+  if (scheme == SignatureScheme::EcdsaConcatenated) {
+    std::optional<Bytes> rs = ecdsa_der_to_concatenated(digest_sign(pkey, SignatureScheme::Ecdsa, hash, data),
+                                                        ecdsa_field_bytes(type_));
+    if (!rs) throw CryptoError("sign: ECDSA signature does not convert to r || s");
+    return std::move(*rs);
+  }
+  return digest_sign(pkey, scheme, hash, data);
 }
 
 }  // namespace cygnet::crypto

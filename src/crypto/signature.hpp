@@ -1,5 +1,6 @@
-// Asymmetric keys for IKE authentication (RFC 7427 digital signatures): RSA (signing with PSS),
-// ECDSA (P-256/384/521) and Ed25519, loaded from PEM; sign and verify with a named hash.
+// Asymmetric keys for IKE authentication (RFC 7427 digital signatures; IKEv1's RFC 2409 and
+// RFC 4754 forms): RSA (signing with PSS), ECDSA (P-256/384/521) and Ed25519, loaded from PEM;
+// sign and verify with a named hash.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,15 @@ enum class SignatureScheme : std::uint8_t {
   RsaPkcs1v15,     // verify only, for peers that still use it
   Ecdsa,           // DER-encoded (r, s), as RFC 7427 carries it
   Ed25519,
+  // IKEv1 (RFC 2409 §5.1): the data IS the already-computed HASH_I/HASH_R and is signed as is,
+  // PKCS#1 v1.5 type 1 padding with no DigestInfo (strongSwan's SIGN_RSA_EMSA_PKCS1_NULL). The
+  // hash argument is ignored; the data must be non-empty and at most modulus size - 11 bytes, and
+  // a signature verifies only at exactly the modulus size.
+  RsaPkcs1Raw,
+  // ECDSA with the signature as fixed-size r || s, each left-padded to the curve's byte size
+  // (32/48/66 for P-256/384/521), as RFC 4754 §7 carries it (IKEv2 and IKEv1 methods 9-11).
+  // The data is hashed with the given hash (RFC 4754 pairs SHA-256/384/512 with P-256/384/521).
+  EcdsaConcatenated,
 };
 
 class PublicKey {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "config/warnings.hpp"
 #include "daemon/logging.hpp"
 
 namespace cygnet::daemon {
@@ -58,6 +59,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   if (auto error = apply_log_levels(options_.log_levels.value_or(config_.daemon.log_level))) {
     throw std::runtime_error("log level: " + *error);
   }
+  // The same weak-choice findings `cygnetctl check` prints (legacy algorithms, IKEv1, Aggressive
+  // Mode with a PSK, ...), so an operator who never ran it still sees them.
+  for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
   engine_ = std::make_unique<ike::Engine>(engine_options());
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));

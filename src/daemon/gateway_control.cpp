@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "control/control_protocol.hpp"
+#include "config/warnings.hpp"
 #include "daemon/connection_diff.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
@@ -73,6 +74,7 @@ json Gateway::reload(TimePoint now) {
   }
   ++counters_.reloads;
   config::Config next = std::move(*loaded.config);
+  for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
   for (const std::string& name : diff.removed) remove_connection(name, now);
   for (const std::string& name : diff.changed) remove_connection(name, now);

@@ -346,8 +346,10 @@ AlgorithmOrError parse_signature_algorithm(ByteView der) {
 bool scheme_fits(SignatureScheme scheme, KeyType key) {
   switch (scheme) {
     case SignatureScheme::RsaPss:
-    case SignatureScheme::RsaPkcs1v15: return key == KeyType::Rsa;
+    case SignatureScheme::RsaPkcs1v15:
+    case SignatureScheme::RsaPkcs1Raw: return key == KeyType::Rsa;
     case SignatureScheme::Ecdsa:
+    case SignatureScheme::EcdsaConcatenated:  // (IKEv1 forms: no RFC 7427 AlgorithmIdentifier names them)
       return key == KeyType::EcdsaP256 || key == KeyType::EcdsaP384 || key == KeyType::EcdsaP521;
     case SignatureScheme::Ed25519: return key == KeyType::Ed25519;
   }

@@ -9,7 +9,11 @@
 namespace cygnet::ike {
 
 Engine::Engine(EngineOptions options, std::shared_ptr<RandomSource> random)
-    : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {}
+    : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {
+  impl_->v1 = std::make_unique<v1::Ikev1Engine>(v1::SharedState{impl_->options, *impl_->random, impl_->actions,
+                                                                impl_->counters, impl_->next_ike_sa_id,
+                                                                impl_->next_child_sa_id});
+}
 
 Engine::~Engine() = default;
 
@@ -17,7 +21,7 @@ namespace {
 
 std::optional<std::string> unusable(const ConnectionSettings& s) {
   if (s.name.empty()) return "a connection needs a name";
-  if (s.ike_version != 2) return "only IKEv2 is implemented";
+  if (s.ike_version != 1 && s.ike_version != 2) return "ike_version must be 1 or 2";
   if (s.ike_proposals.empty()) return "no IKE proposals";
   if (!first_group(s.ike_proposals)) return "the first IKE proposal has no key exchange group";
   if (s.auth == AuthKind::Psk && s.psk.empty()) return "PSK authentication without a PSK";
@@ -26,6 +30,7 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
     if (c.name.empty()) return "a child needs a name";
     if (c.proposals.empty()) return "child " + c.name + " has no proposals";
   }
+  if (s.ike_version == 1) return v1::unusable_connection(s);
   return std::nullopt;
 }
 
@@ -36,12 +41,18 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
     impl_->event(EventType::Error, settings.name, std::nullopt, std::nullopt, "connection refused: " + *why);
     return false;
   }
-  if (impl_->connection(settings.name)) {
+  if (impl_->connection(settings.name) || impl_->v1->has_connection(settings.name)) {
     impl_->event(EventType::Error, settings.name, std::nullopt, std::nullopt, "connection already exists");
     return false;
   }
-  impl_->connections.push_back(std::move(settings));
-  const ConnectionSettings& conn = impl_->connections.back();
+  std::optional<ConnectionSettings> v1_copy;
+  if (settings.ike_version == 1) {
+    v1_copy = settings;
+    impl_->v1->add_connection(std::move(settings), now);
+  } else {
+    impl_->connections.push_back(std::move(settings));
+  }
+  const ConnectionSettings& conn = v1_copy ? *v1_copy : impl_->connections.back();
   if (conn.start_action == StartAction::Trap) {
     for (const auto& child : conn.children) {
       // Before an IKE SA exists, "our address" is the configured one (or any).
@@ -68,6 +79,17 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
 }
 
 bool Engine::remove_connection(std::string_view name, TimePoint now) {
+  if (impl_->v1->has_connection(name)) {
+    const std::string n(name);
+    std::vector<std::string> trapped;
+    for (const auto& [c, child] : impl_->traps)
+      if (c == n) trapped.push_back(child);
+    for (const auto& child : trapped) {
+      impl_->traps.erase({n, child});
+      impl_->actions.emplace_back(RemoveTrapPolicy{n, child});
+    }
+    return impl_->v1->remove_connection(name, now);
+  }
   const ConnectionSettings* conn = impl_->connection(name);
   if (!conn) return false;
   const std::string n(name);
@@ -81,10 +103,12 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
 std::vector<std::string> Engine::connection_names() const {
   std::vector<std::string> out;
   for (const auto& c : impl_->connections) out.push_back(c.name);
+  for (auto& c : impl_->v1->connection_names()) out.push_back(std::move(c));
   return out;
 }
 
 bool Engine::up(std::string_view name, TimePoint now) {
+  if (impl_->v1->has_connection(name)) return impl_->v1->up(name, now);
   const ConnectionSettings* conn = impl_->connection(name);
   if (!conn) return false;
   std::vector<std::string> wanted;
@@ -105,6 +129,7 @@ bool Engine::up(std::string_view name, TimePoint now) {
 }
 
 bool Engine::down(std::string_view name, TimePoint now) {
+  if (impl_->v1->has_connection(name)) return impl_->v1->down(name, now);
   if (!impl_->connection(name)) return false;
   impl_->bring_down(std::string(name), now);
   return true;
@@ -115,6 +140,10 @@ void Engine::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView
 }
 
 void Engine::on_acquire(std::string_view connection, std::string_view child, TimePoint now) {
+  if (impl_->v1->has_connection(connection)) {
+    impl_->v1->on_acquire(connection, child, now);
+    return;
+  }
   const ConnectionSettings* conn = impl_->connection(connection);
   if (!conn || !impl_->child_settings(connection, child)) return;
   const std::string c(child);
@@ -131,6 +160,10 @@ void Engine::on_acquire(std::string_view connection, std::string_view child, Tim
 }
 
 void Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
+  if (impl_->v1->owns_child(id)) {
+    impl_->v1->on_child_sa_soft_limit(id, now);
+    return;
+  }
   auto it = impl_->children.find(id);
   if (it == impl_->children.end() || it->second.state != ChildSaState::Installed || it->second.rekey_requested) return;
   IkeSa* sa = impl_->ike_sa(it->second.ike_sa);
@@ -140,6 +173,10 @@ void Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
 }
 
 void Engine::on_child_sa_hard_limit(ChildSaId id, TimePoint now) {
+  if (impl_->v1->owns_child(id)) {
+    impl_->v1->on_child_sa_hard_limit(id, now);
+    return;
+  }
   auto it = impl_->children.find(id);
   if (it == impl_->children.end()) return;
   const ChildSa& c = it->second;
@@ -208,6 +245,7 @@ std::vector<ConnectionStatus> Engine::status(TimePoint now) const {
     }
     out.push_back(std::move(cs));
   }
+  for (auto& cs : impl_->v1->status(now)) out.push_back(std::move(cs));
   return out;
 }
 

@@ -157,6 +157,8 @@ struct ChildSaStatus {
 struct IkeSaStatus {
   IkeSaId id = 0;
   std::string connection;
+  int version = 2;                         // 1: an IKEv1 ISAKMP SA (phase 1)
+  std::string mode;                        // IKEv1: "main" or "aggressive"; empty for IKEv2
   IkeSaState state = IkeSaState::Connecting;
   bool initiator = false;
   std::uint64_t initiator_spi = 0;

@@ -17,6 +17,7 @@
 #include "ike/cookies.hpp"
 #include "ike/engine.hpp"
 #include "ike/ike_sa.hpp"
+#include "ike/ikev1_engine.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/ikev2_message.hpp"
 
@@ -64,6 +65,9 @@ struct Engine::Impl {
   CookieJar cookies;
   IkeSaId next_ike_sa_id = 1;
   ChildSaId next_child_sa_id = 1;
+  // Connections with ike_version = 1 and ISAKMP datagrams go here (ikev1_engine.hpp). It shares
+  // the options, randomness, action queue, counters and ID allocators above.
+  std::unique_ptr<v1::Ikev1Engine> v1;
 
   // --- lookups (engine_sas.cpp) ---
   const ConnectionSettings* connection(std::string_view name) const;

@@ -90,6 +90,7 @@ void Engine::on_timer(TimePoint now) {
   for (const auto& [id, sa] : impl_->ike_sas) ids.push_back(id);
   for (IkeSaId id : ids)
     if (IkeSa* sa = impl_->ike_sa(id)) impl_->on_timer_sa(*sa, now);
+  impl_->v1->on_timer(now);
 }
 
 std::optional<TimePoint> Engine::next_deadline() const {
@@ -112,6 +113,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
     }
     if (c.state == ChildSaState::Rekeyed && !c.remove_at) earliest(next, c.expire_at);
   }
+  earliest(next, impl_->v1->next_deadline());
   return next;
 }
 

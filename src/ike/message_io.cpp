@@ -36,6 +36,11 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
     if (data.size() < kNonEspMarker || data[0] != 0 || data[1] != 0 || data[2] != 0 || data[3] != 0) return;
     data = data.subspan(kNonEspMarker);
   }
+  // Major version 1 in the version byte (offset 17, RFC 2408 §3.1): ISAKMP, the IKEv1 engine.
+  if (data.size() >= 18 && (data[17] >> 4) == 1) {
+    v1->on_datagram(local, remote, data, now);
+    return;
+  }
   const auto header = ikev2::parse_header(data);
   if (!header) {
     malformed("", std::nullopt, "unparsable IKE header from " + remote.to_string() + ": " + header.failure.detail);

@@ -1,0 +1,281 @@
+// The IKEv1 engine (RFC 2409 with the ISAKMP framing of RFC 2408 and the IPsec DOI of RFC 2407),
+// sans-I/O like the IKEv2 engine and reached only through it: ike::Engine hands every connection
+// with ike_version = 1 and every datagram whose ISAKMP version is 1.x to this class, which emits
+// the same actions, events, status and counters.
+//
+//   ikev1_engine.cpp        API, datagram routing, retransmission, timers, SA tables, status
+//   ikev1_phase1.cpp        Main Mode (6 messages) and Aggressive Mode (3): SA, KE, nonces,
+//                           NAT-D, identities, HASH_I/HASH_R or signatures
+//   ikev1_quick_mode.cpp    Quick Mode (3 messages): the IPsec SA pair, PFS, client IDs,
+//                           lifetimes, RESPONDER-LIFETIME, rekeying
+//   ikev1_informational.cpp Delete, notifications, INITIAL-CONTACT, DPD (RFC 3706)
+//
+// Both peers of an IKEv1 exchange retransmit while they wait for the next message; a peer that
+// receives a copy of the message it last answered sends its answer again (bounded).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/key_exchange.hpp"
+#include "crypto/secure_bytes.hpp"
+#include "ike/child_sa.hpp"
+#include "ike/engine.hpp"
+#include "ike/ikev1_keys.hpp"
+#include "ike/ikev1_proposals.hpp"
+#include "ike/ikev1_protection.hpp"
+#include "ike/traffic_selectors.hpp"
+#include "wire/isakmp_message.hpp"
+
+namespace cygnet::ike::v1 {
+
+// What the IKEv1 engine shares with the IKEv2 front end: options, randomness, the action queue,
+// the counters and the SA ID allocators (IDs are unique across both versions).
+struct SharedState {
+  const EngineOptions& options;
+  RandomSource& random;
+  std::vector<Action>& actions;
+  EngineCounters& counters;
+  IkeSaId& next_ike_sa_id;
+  ChildSaId& next_child_sa_id;
+};
+
+// Half-open (responder) phase-1 SAs in total before new first messages are refused.
+inline constexpr std::size_t kMaxHalfOpen = 256;
+// Informational message IDs remembered per SA (replay guard).
+inline constexpr std::size_t kMaxSeenMessageIds = 256;
+
+// How often a payload type may appear in one message (bad-input catalog row 2: a missing or
+// repeated SA, KE, nonce, ID, HASH or SIG is refused before any handler looks inside).
+struct PayloadCount {
+  isakmp::PayloadType type;
+  unsigned min = 1;
+  unsigned max = 1;
+};
+// nullopt when the counts hold, else e.g. "2 KE payloads (at most 1)".
+std::optional<std::string> payload_count_violation(const std::vector<isakmp::Payload>& in,
+                                                   std::initializer_list<PayloadCount> rules);
+
+// Why an ike_version = 1 connection cannot be used, or nullopt.
+std::optional<std::string> unusable_connection(const ConnectionSettings& s);
+
+enum class Phase1Step : std::uint8_t {
+  MainSentSa,            // initiator: MM1 sent, waiting for MM2
+  MainSentKe,            // initiator: MM3 sent, waiting for MM4
+  MainSentAuth,          // initiator: MM5 sent, waiting for MM6
+  MainAnsweredSa,        // responder: MM2 sent, waiting for MM3
+  MainAnsweredKe,        // responder: MM4 sent, waiting for MM5
+  AggressiveSentSa,      // initiator: AM1 sent, waiting for AM2
+  AggressiveAnsweredSa,  // responder: AM2 sent, waiting for AM3
+  Established,
+};
+
+// The messages of one exchange we may have to send again: retransmitted on a timer while we wait
+// for the peer, or re-sent when the peer repeats the message we answered.
+struct ExchangeTransmission {
+  Bytes last_sent;          // without the non-ESP marker
+  Bytes answered;           // the peer's message our last_sent answered (a copy → send again)
+  bool waiting = false;     // we expect another message: retransmit on the timer
+  std::optional<TimePoint> retransmit_at;
+  unsigned retransmissions = 0;
+  unsigned duplicate_answers = 0;
+};
+
+struct QuickMode {
+  std::uint32_t message_id = 0;
+  bool initiator = false;
+  std::string child;
+  Bytes iv;  // the exchange's CBC chain
+  std::uint32_t our_spi = 0;
+  std::uint32_t peer_spi = 0;
+  Bytes nonce_i, nonce_r;
+  std::shared_ptr<crypto::KeyExchange> ke;  // PFS
+  std::optional<crypto::SecureBytes> pfs_secret;
+  isakmp::SaPayload offer;                  // initiator: what we sent
+  std::vector<wire::ikev2::TrafficSelector> local_ts, remote_ts;  // ours / the peer's side
+  std::optional<Phase2Choice> choice;
+  std::optional<ChildSaId> rekey_of;
+  std::optional<ChildSaId> installed;       // responder: installed at QM2, activated at QM3
+  Seconds lifetime{3600};
+  std::uint64_t life_bytes = 0;
+  bool done = false;                        // finished: kept only to answer a repeated message
+  TimePoint forget_at{};
+  ExchangeTransmission tx;
+};
+
+struct IsakmpSa {
+  IkeSaId id = 0;
+  std::string connection;
+  bool initiator = false;
+  bool aggressive = false;
+  Phase1Step step = Phase1Step::MainSentSa;
+  bool deleting = false;
+  std::uint64_t cky_i = 0, cky_r = 0;
+  Endpoint local, remote;
+
+  // Vendor IDs and NAT traversal (RFC 3947).
+  bool peer_nat_t = false;
+  bool peer_dpd = false;
+  bool nat_local = false, nat_remote = false;
+
+  // Negotiation.
+  Bytes sai_b;  // body of the initiator's SA payload (HASH_I/HASH_R input)
+  std::optional<Phase1Suite> suite;
+  std::shared_ptr<crypto::KeyExchange> ke;
+  Bytes gxi, gxr, nonce_i, nonce_r;
+  crypto::SecureBytes shared_secret;
+  crypto::SecureBytes skeyid, skeyid_d, skeyid_a;
+  std::optional<Phase1Protection> protection;
+  Bytes iv;             // the phase-1 CBC chain
+  Bytes phase1_last_iv; // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
+  Identity local_id;
+  std::optional<Identity> remote_id;
+  std::optional<isakmp::IdPayload> peer_id;  // Aggressive Mode responder: IDii from AM1 (HASH_I input)
+  bool send_initial_contact = false;
+  std::vector<std::string> pending_children;  // Quick Modes to start once established
+
+  ExchangeTransmission phase1_tx;
+  std::map<std::uint32_t, QuickMode> quick_modes;
+  std::set<std::uint32_t> seen_message_ids;  // informational replay guard (bounded)
+
+  // Dead peer detection (RFC 3706).
+  std::uint32_t dpd_sequence = 0;
+  std::optional<std::uint32_t> dpd_outstanding;
+  unsigned dpd_retries = 0;
+  std::optional<TimePoint> dpd_retry_at;
+
+  TimePoint created{}, established_at{}, last_received{};
+  std::optional<TimePoint> half_open_expire, rekey_at, expire_at;
+  bool rekey_started = false;
+  std::optional<IkeSaId> replaced_by;
+
+  std::uint64_t our_cookie() const { return initiator ? cky_i : cky_r; }
+  bool established() const { return step == Phase1Step::Established; }
+};
+
+class Ikev1Engine {
+ public:
+  explicit Ikev1Engine(SharedState shared);
+  ~Ikev1Engine();
+  Ikev1Engine(const Ikev1Engine&) = delete;
+  Ikev1Engine& operator=(const Ikev1Engine&) = delete;
+
+  // The front end has checked unusable_connection() and name uniqueness.
+  void add_connection(ConnectionSettings settings, TimePoint now);
+  bool has_connection(std::string_view name) const;
+  bool remove_connection(std::string_view name, TimePoint now);
+  std::vector<std::string> connection_names() const;
+  bool up(std::string_view connection, TimePoint now);
+  bool down(std::string_view connection, TimePoint now);
+  // An ISAKMP message (the non-ESP marker already removed).
+  void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView message, TimePoint now);
+  void on_acquire(std::string_view connection, std::string_view child, TimePoint now);
+  bool owns_child(ChildSaId id) const;
+  void on_child_sa_soft_limit(ChildSaId id, TimePoint now);
+  void on_child_sa_hard_limit(ChildSaId id, TimePoint now);
+  void on_timer(TimePoint now);
+  std::optional<TimePoint> next_deadline() const;
+  std::vector<ConnectionStatus> status(TimePoint now) const;
+
+ private:
+  // --- tables (ikev1_engine.cpp) ---
+  const ConnectionSettings* connection(std::string_view name) const;
+  const ChildSettings* child_settings(std::string_view connection, std::string_view child) const;
+  IsakmpSa* sa(IkeSaId id);
+  IsakmpSa* sa_by_cookies(std::uint64_t cky_i, std::uint64_t cky_r, const Endpoint& remote);
+  IsakmpSa* established_sa_for(std::string_view connection);
+  IsakmpSa& create_sa(const ConnectionSettings& conn, bool initiator, TimePoint now);
+  void remove_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail, bool remove_children);
+  void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
+  void bring_down(const std::string& connection, TimePoint now);
+  bool child_is_up(std::string_view connection, std::string_view child) const;
+  ChildSa* child(ChildSaId id);
+  std::vector<ChildSa*> children_of_connection(std::string_view connection);
+  void remove_child(ChildSaId id, bool emit_event, const std::string& detail);
+  void schedule_phase1_lifetime(IsakmpSa& sa, TimePoint now);
+  void phase1_established(IsakmpSa& sa, TimePoint now);
+  void adopt_children(IsakmpSa& sa);
+  void timer_sa(IsakmpSa& sa, TimePoint now);
+  void timer_child(ChildSa& c, TimePoint now);
+  // When to rekey something that lives `lifetime`: at `fraction` of it minus up to rekey_jitter.
+  Duration rekey_delay(Seconds lifetime, double fraction);
+
+  // --- sending (ikev1_engine.cpp) ---
+  void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
+  // Sends (and remembers for retransmission/duplicates) a message of the phase-1 or a Quick Mode
+  // exchange. `waiting`: we expect an answer and retransmit until it comes.
+  void transmit(IsakmpSa& sa, ExchangeTransmission& tx, Bytes message, bool waiting, TimePoint now);
+  void retransmit(IsakmpSa& sa, ExchangeTransmission& tx, TimePoint now);
+  // A repeated message we answered already: send the answer again. True when it was a repeat.
+  bool answer_repeat(IsakmpSa& sa, ExchangeTransmission& tx, ByteView raw);
+  Bytes encrypt_message(IsakmpSa& sa, const isakmp::Header& header, const std::vector<isakmp::Payload>& payloads,
+                        Bytes& iv);
+  void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
+  void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa, std::optional<ChildSaId> child,
+             std::string detail);
+  isakmp::Header header(const IsakmpSa& sa, isakmp::ExchangeType exchange, std::uint32_t message_id) const;
+  // An unencrypted notification to a peer whose phase 1 failed (NO-PROPOSAL-CHOSEN, ...).
+  void send_plain_notify(const Endpoint& local, const Endpoint& remote, std::uint64_t cky_i, std::uint64_t cky_r,
+                         isakmp::NotifyType type);
+
+  // --- phase 1 (ikev1_phase1.cpp) ---
+  void start_phase1(IsakmpSa& sa, TimePoint now);
+  void on_phase1(IsakmpSa* sa, const isakmp::Message& m, ByteView raw, const Endpoint& local, const Endpoint& remote,
+                 TimePoint now);
+  void respond_phase1_first(const isakmp::Message& m, ByteView raw, const Endpoint& local, const Endpoint& remote,
+                            TimePoint now);
+  void main_mode_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
+  void main_mode_3(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
+  void main_mode_4(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
+  void main_mode_5(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void main_mode_6(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void aggressive_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
+  void aggressive_3(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  std::vector<isakmp::Payload> vendor_ids() const;
+  void read_vendor_ids(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
+  std::vector<isakmp::Payload> nat_d_payloads(const IsakmpSa& sa) const;
+  void check_nat_d(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
+  bool derive_keys(IsakmpSa& sa, ByteView peer_public);
+  // Our ID, [CERT], HASH or SIG (and [N(INITIAL-CONTACT)]) for MM5/MM6/AM2/AM3.
+  std::optional<std::vector<isakmp::Payload>> auth_payloads(IsakmpSa& sa, bool with_id);
+  // Verifies the peer's HASH or SIG (and certificate); nullopt when authentic, else why not.
+  std::optional<std::string> verify_peer_auth(IsakmpSa& sa, const std::vector<isakmp::Payload>& in,
+                                              const isakmp::IdPayload& peer_id);
+  void phase1_failed(IsakmpSa& sa, EventType type, const std::string& detail, std::optional<isakmp::NotifyType> tell);
+  // Unprotects an encrypted phase-1 message; nullopt (counted) when it fails.
+  std::optional<Phase1Protection::Unprotected> open_phase1(IsakmpSa& sa, const isakmp::Message& m);
+
+  // --- Quick Mode (ikev1_quick_mode.cpp) ---
+  void start_quick_mode(IsakmpSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of, TimePoint now);
+  void on_quick_mode(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void quick_mode_request(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void quick_mode_response(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void quick_mode_final(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
+  ChildSa& install(IsakmpSa& sa, QuickMode& qm, bool route_outbound, TimePoint now);
+  void quick_mode_failed(IsakmpSa& sa, std::uint32_t message_id, EventType type, const std::string& detail,
+                         TimePoint now);
+
+  // --- informational (ikev1_informational.cpp) ---
+  void on_informational(IsakmpSa& sa, const isakmp::Message& m, TimePoint now);
+  void send_informational(IsakmpSa& sa, std::vector<isakmp::Payload> payloads);
+  void send_delete_children(IsakmpSa& sa, const std::vector<ChildSa*>& children);
+  void send_delete_isakmp(IsakmpSa& sa);
+  void send_dpd(IsakmpSa& sa, TimePoint now);
+  void handle_initial_contact(IsakmpSa& sa);
+
+  SharedState shared_;
+  std::vector<ConnectionSettings> connections_;
+  std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
+  std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
+  std::map<ChildSaId, ChildSa> children_;
+  std::map<ChildSaId, std::pair<Seconds, std::uint64_t>> child_limits_;  // negotiated lifetime, bytes
+  std::set<std::pair<std::string, std::string>> traps_;
+  std::set<std::pair<std::string, std::string>> negotiating_;
+};
+
+}  // namespace cygnet::ike::v1

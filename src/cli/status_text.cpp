@@ -75,8 +75,24 @@ std::string endpoint_and_id(const json& ike_sa, std::string_view endpoint_key,
   return text_at(ike_sa, endpoint_key) + ", id " + (id.empty() ? "(not yet known)" : id);
 }
 
+// ", IKEv2" or ", IKEv1 Main Mode" / ", IKEv1 Aggressive Mode"; nothing from an older cygnetd
+// that does not report the version.
+std::string version_and_mode(const json& ike_sa) {
+  const auto version = integer_at(ike_sa, "version");
+  if (!version) return "";
+  std::string text = ", IKEv" + std::to_string(*version);
+  if (*version != 1) return text;
+  const std::string mode = text_at(ike_sa, "mode", "");
+  if (mode == "main") return text + " Main Mode";
+  if (mode == "aggressive") return text + " Aggressive Mode";
+  return mode.empty() ? text : text + " " + mode + " mode";
+}
+
 void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
-  out << "  IKE SA #" << text_at(ike_sa, "id") << " " << upper(text_at(ike_sa, "state"))
+  // IKEv1 calls its phase-1 SA the ISAKMP SA (RFC 2408/2409).
+  const bool ikev1 = integer_at(ike_sa, "version") == 1;
+  out << (ikev1 ? "  ISAKMP SA #" : "  IKE SA #") << text_at(ike_sa, "id") << " "
+      << upper(text_at(ike_sa, "state")) << version_and_mode(ike_sa)
       << (flag_at(ike_sa, "initiator") ? " (we initiated)" : " (peer initiated)")
       << age_and_rekey(ike_sa) << "\n";
   constexpr std::string_view kIndent = "    ";

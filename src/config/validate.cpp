@@ -11,6 +11,7 @@
 
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
+#include "crypto/signature.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/identity.hpp"
 #include "ipsec/replay_window.hpp"
@@ -102,6 +103,43 @@ const char* describe_type(toml::node_type type) {
 }
 
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+// "default", as the proposal parser reads it: case-insensitive, surrounding spaces ignored.
+bool is_default_keyword(std::string_view text) {
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return false;
+  const std::size_t end = text.find_last_not_of(" \t\r\n") + 1;
+  std::string word(text.substr(begin, end - begin));
+  for (char& c : word) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return word == "default";
+}
+
+bool is_encryption(const wire::ikev2::Transform& t, wire::ikev2::EncryptionId id) {
+  return t.type == wire::ikev2::TransformType::Encryption &&
+         t.id == static_cast<std::uint16_t>(id);
+}
+
+// IKEv1 (RFC 2409) encrypts phase-1 messages in CBC mode and authenticates them with the
+// negotiated hash; it has no combined-mode (AEAD) ciphers.
+bool has_ikev1_phase1_cipher(const wire::ikev2::Proposal& proposal) {
+  return std::any_of(proposal.transforms.begin(), proposal.transforms.end(), [](const auto& t) {
+    return is_encryption(t, wire::ikev2::EncryptionId::AesCbc) ||
+           is_encryption(t, wire::ikev2::EncryptionId::TripleDes);
+  });
+}
+
+// Removes what IKEv1 Quick Mode cannot express (ChaCha20-Poly1305 has no IKEv1 ESP transform
+// number); false when the proposal is left without an encryption algorithm.
+bool keep_ikev1_esp_transforms(wire::ikev2::Proposal& proposal) {
+  std::erase_if(proposal.transforms, [](const wire::ikev2::Transform& t) {
+    return is_encryption(t, wire::ikev2::EncryptionId::ChaCha20Poly1305);
+  });
+  return std::any_of(proposal.transforms.begin(), proposal.transforms.end(), [](const auto& t) {
+    return t.type == wire::ikev2::TransformType::Encryption;
+  });
+}
 
 const char* family_name(wire::IpFamily family) {
   return family == wire::IpFamily::V4 ? "IPv4" : "IPv6";
@@ -438,8 +476,10 @@ class Validator {
     }
     identities(table, scope, auth, c);
 
-    c.ike_proposals = proposals(table, "ike_proposals", wire::ikev2::ProtocolId::Ike,
-                                c.allow_legacy, ike::default_ike_proposals());
+    c.ike_proposals = proposals(table, "ike_proposals", wire::ikev2::ProtocolId::Ike, c.allow_legacy,
+                                c.ike_version == 1 ? ike::default_ikev1_proposals()
+                                                   : ike::default_ike_proposals(),
+                                c.ike_version);
     if (const auto action = choice_at(table, "start_action", kStartActionChoices)) {
       c.start_action = *action;
       if (*action != ike::StartAction::None && c.remote_addrs.empty()) {
@@ -581,6 +621,11 @@ class Validator {
                           " holds no readable private key (unencrypted PEM expected)");
         } else {
           c.private_key = std::make_shared<const crypto::PrivateKey>(std::move(*key));
+          if (c.ike_version == 1 && c.private_key->type() == crypto::KeyType::Ed25519) {
+            error(node, "'private_key': " + in_quotes(*path) +
+                            " is an Ed25519 key, which IKEv1 cannot use: IKEv1 defines RSA and "
+                            "ECDSA signatures only (use an RSA or ECDSA key, or ike_version = 2)");
+          }
           if (c.certificate &&
               c.certificate->public_key().der_spki() != c.private_key->public_key().der_spki()) {
             error(node, "'private_key': " + in_quotes(*path) +
@@ -663,12 +708,21 @@ class Validator {
     return any;
   }
 
+  // `defaults` is used when the key is absent. For IKEv1 connections "default" means the IKEv1
+  // defaults, and proposals IKEv1 cannot carry are refused (IKE) or trimmed (ESP).
   std::vector<wire::ikev2::Proposal> proposals(const toml::table& table, std::string_view key,
                                                wire::ikev2::ProtocolId protocol, bool allow_legacy,
-                                               std::vector<wire::ikev2::Proposal> defaults) {
+                                               std::vector<wire::ikev2::Proposal> defaults,
+                                               int ike_version) {
+    const bool ikev1 = ike_version == 1;
     std::vector<wire::ikev2::Proposal> out;
     if (!table.contains(key)) {
-      out = std::move(defaults);
+      for (wire::ikev2::Proposal& p : defaults) {
+        if (ikev1 && protocol == wire::ikev2::ProtocolId::Esp && !keep_ikev1_esp_transforms(p)) {
+          continue;
+        }
+        out.push_back(std::move(p));
+      }
     } else {
       const auto entries = strings_at(table, key);
       if (!entries) return out;
@@ -680,9 +734,27 @@ class Validator {
         return out;
       }
       for (const TextEntry& entry : *entries) {
+        if (ikev1 && protocol == wire::ikev2::ProtocolId::Ike && is_default_keyword(entry.text)) {
+          for (wire::ikev2::Proposal& p : ike::default_ikev1_proposals()) out.push_back(std::move(p));
+          continue;
+        }
         ike::ProposalParse parsed = ike::parse_proposal(entry.text, protocol, allow_legacy);
         if (!parsed.proposal) {
           error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) + ": " + parsed.error);
+          continue;
+        }
+        if (ikev1 && protocol == wire::ikev2::ProtocolId::Ike &&
+            !has_ikev1_phase1_cipher(*parsed.proposal)) {
+          error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
+                                 ": IKEv1 phase 1 needs a CBC cipher (aes128/aes192/aes256, or 3des "
+                                 "with allow_legacy); it has no AEAD ciphers");
+          continue;
+        }
+        if (ikev1 && protocol == wire::ikev2::ProtocolId::Esp &&
+            !keep_ikev1_esp_transforms(*parsed.proposal)) {
+          error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
+                                 ": chacha20poly1305 has no IKEv1 transform number; with "
+                                 "ike_version = 1 use e.g. aes256gcm16 or aes128-sha256");
           continue;
         }
         out.push_back(std::move(*parsed.proposal));
@@ -755,6 +827,16 @@ class Validator {
     std::vector<Located> remote_ts = prefixes(table, "remote_ts", child.remote_ts);
     check_families(local_ts, "local_ts", remote_ts, remote_addrs, "remote", scope);
     check_families(remote_ts, "remote_ts", local_ts, local_addrs, "local", scope);
+    if (c.ike_version == 1) {
+      // A Quick Mode carries one client identity per side (RFC 2409 §5.5: IDci, IDcr).
+      for (const auto* side : {&local_ts, &remote_ts}) {
+        if (side->size() < 2) continue;
+        const std::string key = side == &local_ts ? "local_ts" : "remote_ts";
+        error(*(*side)[1].node, in_quotes(key) + " of " + scope + " lists more than one prefix, but an "
+                                "IKEv1 Quick Mode negotiates one subnet per side: use one child per "
+                                "subnet (or IKEv2)");
+      }
+    }
 
     if (child.protocol == ipsec::IpsecProtocol::Esp) {
       if (const toml::node* wrong = table.get("ah_proposals")) {
@@ -762,14 +844,14 @@ class Validator {
                       "('esp_proposals')");
       }
       child.proposals = proposals(table, "esp_proposals", wire::ikev2::ProtocolId::Esp,
-                                  c.allow_legacy, ike::default_esp_proposals());
+                                  c.allow_legacy, ike::default_esp_proposals(), c.ike_version);
     } else {
       if (const toml::node* wrong = table.get("esp_proposals")) {
         error(*wrong, "'esp_proposals' is for 'protocol' = \"esp\"; this child uses AH "
                       "('ah_proposals')");
       }
       child.proposals = proposals(table, "ah_proposals", wire::ikev2::ProtocolId::Ah,
-                                  c.allow_legacy, default_ah_proposals());
+                                  c.allow_legacy, default_ah_proposals(), c.ike_version);
     }
     if (const auto lifetime = duration_at(table, "lifetime", /*zero_allowed=*/false)) {
       child.lifetime = *lifetime;

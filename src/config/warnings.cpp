@@ -116,10 +116,15 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
     legacy_proposals(findings, child_where, ah ? "AH" : "ESP", child.proposals);
     if (!child.proposals.empty() &&
         std::none_of(child.proposals.begin(), child.proposals.end(), has_key_exchange)) {
-      findings.note(child_where, std::string(ah ? "ah_proposals" : "esp_proposals") +
-                                     " have no key exchange group, so rekeyed CHILD SAs derive "
-                                     "their keys from the IKE SA (no perfect forward secrecy); "
-                                     "add one, e.g. \"aes256gcm16-x25519\"");
+      // IKEv1: the group in the proposal is Quick Mode's PFS group (KE payload in every QM).
+      const std::string keys_from = c.ike_version == 1
+                                        ? " have no key exchange group, so Quick Mode derives the "
+                                          "CHILD SAs' keys from the ISAKMP SA"
+                                        : " have no key exchange group, so rekeyed CHILD SAs derive "
+                                          "their keys from the IKE SA";
+      findings.note(child_where, std::string(ah ? "ah_proposals" : "esp_proposals") + keys_from +
+                                     " (no perfect forward secrecy); add one, e.g. "
+                                     "\"aes256gcm16-x25519\"");
     }
     if (ah) {
       findings.note(child_where, "AH authenticates the traffic but does not encrypt it");

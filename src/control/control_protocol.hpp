@@ -14,13 +14,15 @@
 //     "children": [{"name": "net", "mode": "tunnel", "protocol": "esp",
 //                   "local_ts": ["198.51.100.0/24"], "remote_ts": ["203.0.113.0/24"]}],
 //     "ike_sas": [{
-//       "id": 1, "state": "established" | "connecting" | "rekeying" | "deleting",
+//       "id": 1, "version": 2 | 1   (IKEv2 IKE SA, or IKEv1 ISAKMP SA = phase 1),
+//       "mode": "main" | "aggressive"   (only when version is 1: the phase-1 exchange),
+//       "state": "established" | "connecting" | "rekeying" | "deleting",
 //       "initiator": true, "initiator_spi": "0123456789abcdef", "responder_spi": "fedcba9876543210",
 //       "local": "192.0.2.1[500]", "remote": "192.0.2.2[500]",
 //       "local_id": "192.0.2.1", "remote_id": "192.0.2.2",
 //       "algorithms": "aes256gcm16-prfsha256-x25519", "nat_detected": false,
 //       "age_seconds": 12, "rekey_in_seconds": 13000 (or null),
-//       "child_sas": [{
+//       "child_sas": [{   (for IKEv1: the IPsec SAs negotiated by Quick Mode)
 //         "id": 2, "name": "net", "protocol": "esp", "mode": "tunnel",
 //         "inbound_spi": "c1a2b3c4", "outbound_spi": "d5e6f708", "algorithms": "aes256gcm16",
 //         "udp_encapsulated": false,

@@ -107,6 +107,9 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
     for (const ike::IkeSaStatus& sa : c.ike_sas) {
       json s;
       s["id"] = sa.id;
+      s["version"] = sa.version;
+      // IKEv1 has two phase-1 exchanges; IKEv2 has only IKE_SA_INIT + IKE_AUTH, so no "mode".
+      if (sa.version == 1) s["mode"] = sa.mode;
       s["state"] = ike::ike_sa_state_name(sa.state);
       s["initiator"] = sa.initiator;
       s["initiator_spi"] = ike_spi_hex(sa.initiator_spi);

@@ -50,6 +50,9 @@ ProposalParse parse_proposal(std::string_view text, ProtocolId protocol, bool al
 // Cygnet's defaults (used for "default" and when a connection lists none).
 std::vector<Proposal> default_ike_proposals();
 std::vector<Proposal> default_esp_proposals();
+// IKEv1 phase 1 cannot use AEAD ciphers, so IKEv1 connections default to CBC + HMAC:
+// "aes256-sha256-modp3072", "aes128-sha256-ecp256" (protocol Ike, PRF derived from the hash).
+std::vector<Proposal> default_ikev1_proposals();
 
 struct Selection {
   std::optional<Proposal> chosen;  // one transform of each type; the peer's proposal number and SPI

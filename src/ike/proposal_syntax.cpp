@@ -193,4 +193,8 @@ std::vector<Proposal> default_esp_proposals() {
   return parse_defaults({"aes256gcm16-aes128gcm16-chacha20poly1305", "aes256-aes128-sha256"}, ProtocolId::Esp);
 }
 
+std::vector<Proposal> default_ikev1_proposals() {
+  return parse_defaults({"aes256-sha256-modp3072", "aes128-sha256-ecp256"}, ProtocolId::Ike);
+}
+
 }  // namespace cygnet::ike

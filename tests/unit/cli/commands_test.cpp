@@ -184,5 +184,55 @@ TEST_F(Commands, CheckListsWeakChoices) {
   EXPECT_THAT(err_.str(), IsEmpty());
 }
 
+TEST_F(Commands, CheckPrintsTheIkev1Warnings) {
+  const std::string path = write_file("v1.toml",
+                                      "[connections.old]\n"
+                                      "ike_version = 1\n"
+                                      "aggressive = true\n"
+                                      "local_addrs = [\"192.0.2.1\"]\n"
+                                      "remote_addrs = [\"192.0.2.2\"]\n"
+                                      "auth = \"psk\"\n"
+                                      "psk = \"0123456789abcdefghijKLMNOPQRSTUV\"\n");
+  EXPECT_EQ(run("check", path), kExitSuccess);
+  EXPECT_EQ(out_.str(),
+            path + ": ok, 1 connection\n"
+                   "warning: connection 'old': uses IKEv1, which RFC 9395 deprecates; IKEv2 "
+                   "(ike_version = 2) is simpler, better analysed and preferred\n"
+                   "warning: connection 'old': IKEv1 aggressive mode with a PSK sends a hash of the "
+                   "PSK in the clear: anyone who captures it can run an offline dictionary attack; "
+                   "use main mode (aggressive = false), IKEv2 or certificates\n");
+  EXPECT_THAT(err_.str(), IsEmpty());
+}
+
+TEST_F(Commands, CheckRefusesWhatIkev1CannotDo) {
+  const std::string path = write_file("v1-aead.toml",
+                                      "[connections.old]\n"
+                                      "ike_version = 1\n"
+                                      "local_addrs = [\"192.0.2.1\"]\n"
+                                      "remote_addrs = [\"192.0.2.2\"]\n"
+                                      "auth = \"psk\"\n"
+                                      "psk = \"0123456789abcdefghijKLMNOPQRSTUV\"\n"
+                                      "ike_proposals = [\"aes256gcm16-prfsha256-x25519\"]\n");
+  EXPECT_EQ(run("check", path), kExitCommandFailed);
+  EXPECT_THAT(err_.str(), StartsWith(path + ":7:18: 'ike_proposals': "
+                                            "'aes256gcm16-prfsha256-x25519': IKEv1 phase 1 needs a "
+                                            "CBC cipher"));
+  EXPECT_EQ(out_.str(), "");
+}
+
+// Every shipped example passes `cygnetctl check` (warnings allowed: IKEv1 is warned about).
+TEST_F(Commands, CheckAcceptsEveryExample) {
+  std::size_t checked = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(CYGNET_SOURCE_DIR) + "/examples")) {
+    if (entry.path().extension() != ".toml") continue;
+    EXPECT_EQ(run("check", entry.path().string()), kExitSuccess) << err_.str();
+    EXPECT_THAT(out_.str(), StartsWith(entry.path().string() + ": ok, 1 connection\n"));
+    EXPECT_EQ(err_.str(), "");
+    ++checked;
+  }
+  EXPECT_GE(checked, 3u);
+}
+
 }  // namespace
 }  // namespace cygnet::cli

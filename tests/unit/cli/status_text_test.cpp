@@ -21,7 +21,7 @@ const json kStatus = json::parse(R"({
      "children": [{"name": "net", "mode": "tunnel", "protocol": "esp",
                    "local_ts": ["198.51.100.0/24"], "remote_ts": ["203.0.113.0/24"]}],
      "ike_sas": [{
-       "id": 1, "state": "established", "initiator": true,
+       "id": 1, "version": 2, "state": "established", "initiator": true,
        "initiator_spi": "0123456789abcdef", "responder_spi": "fedcba9876543210",
        "local": "192.0.2.1[4500]", "remote": "192.0.2.2[4500]",
        "local_id": "gw-a.example", "remote_id": "gw-b.example",
@@ -70,7 +70,8 @@ TEST(StatusText, ConnectionHeaders) {
 
 TEST(StatusText, EstablishedIkeSa) {
   const std::string text = render_status(kStatus);
-  EXPECT_THAT(text, HasSubstr("IKE SA #1 ESTABLISHED (we initiated), age 1h 02m, rekey in 3h 36m\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  IKE SA #1 ESTABLISHED, IKEv2 (we initiated), age 1h 02m, rekey in 3h 36m\n"));
   EXPECT_THAT(text, HasSubstr("local       192.0.2.1[4500], id gw-a.example\n"));
   EXPECT_THAT(text, HasSubstr("remote      192.0.2.2[4500], id gw-b.example\n"));
   EXPECT_THAT(text, HasSubstr("0123456789abcdef (initiator), fedcba9876543210 (responder)"));
@@ -89,12 +90,43 @@ TEST(StatusText, ChildSaWithTrafficAndSelectors) {
 
 TEST(StatusText, ConnectingIkeSa) {
   const std::string text = render_status(kStatus);
-  EXPECT_THAT(text, HasSubstr("IKE SA #3 CONNECTING (we initiated), age 2s\n"));  // no rekey yet
+  // No rekey yet; no "version" either (as from a cygnetd that predates it): nothing shown.
+  EXPECT_THAT(text, HasSubstr("  IKE SA #3 CONNECTING (we initiated), age 2s\n"));
   EXPECT_THAT(text, HasSubstr("1111222233334444 (initiator), 0000000000000000 (responder)"));
   EXPECT_THAT(text, HasSubstr("(not negotiated yet)"));
   EXPECT_THAT(text, HasSubstr("remote      198.51.100.77[500], id (not yet known)\n"));
   EXPECT_THAT(text, HasSubstr("NAT         not detected"));
   EXPECT_THAT(text, HasSubstr("    no CHILD SA\n"));
+}
+
+// An IKEv1 connection: its phase-1 SAs are ISAKMP SAs, each with its exchange mode.
+TEST(StatusText, Ikev1SasShowTheirMode) {
+  const json status = json::parse(R"({
+    "connections": [
+      {"name": "legacy", "ike_version": 1, "start_action": "start",
+       "local_addrs": ["192.0.2.1"], "remote_addrs": ["192.0.2.3"], "children": [],
+       "ike_sas": [
+         {"id": 5, "version": 1, "mode": "main", "state": "established", "initiator": true,
+          "initiator_spi": "0123456789abcdef", "responder_spi": "fedcba9876543210",
+          "local": "192.0.2.1[500]", "remote": "192.0.2.3[500]",
+          "local_id": "192.0.2.1", "remote_id": "192.0.2.3",
+          "algorithms": "aes256-sha256-prfsha256-modp3072", "nat_detected": false,
+          "age_seconds": 10, "rekey_in_seconds": 12000, "child_sas": []},
+         {"id": 6, "version": 1, "mode": "aggressive", "state": "connecting", "initiator": false,
+          "initiator_spi": "1111222233334444", "responder_spi": "0000000000000000",
+          "local": "192.0.2.1[500]", "remote": "192.0.2.3[500]",
+          "local_id": "192.0.2.1", "remote_id": "", "algorithms": "",
+          "nat_detected": false, "age_seconds": 1, "rekey_in_seconds": null, "child_sas": []}
+       ]}
+    ]
+  })");
+  const std::string text = render_status(status);
+  EXPECT_THAT(text, HasSubstr("legacy: IKEv1, start_action start, 192.0.2.1 → 192.0.2.3\n"));
+  EXPECT_THAT(text, HasSubstr("  ISAKMP SA #5 ESTABLISHED, IKEv1 Main Mode (we initiated), age 10s, "
+                              "rekey in 3h 20m\n"));
+  EXPECT_THAT(text, HasSubstr("  ISAKMP SA #6 CONNECTING, IKEv1 Aggressive Mode (peer initiated), "
+                              "age 1s\n"));
+  EXPECT_THAT(text, Not(HasSubstr("IKE SA #")));
 }
 
 TEST(StatusText, ConnectionWithoutIkeSaSaysWhy) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "ike/algorithms.hpp"
+#include "ike/engine.hpp"
 #include "unit/config/config_test_support.hpp"
 
 namespace cygnet::config {
@@ -285,6 +286,66 @@ TEST(Config, ExampleFilesLoadWithoutErrors) {
     ASSERT_TRUE(result.ok()) << result.error_text();
     ASSERT_EQ(result.config->connections.size(), 1u) << name;
     ASSERT_EQ(result.config->connections[0].children.size(), 1u) << name;
+  }
+}
+
+// Every shipped example, including ones added later, must load.
+TEST(Config, EveryFileInExamplesLoads) {
+  std::size_t checked = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(CYGNET_SOURCE_DIR) + "/examples")) {
+    if (entry.path().extension() != ".toml") continue;
+    const LoadResult result = load_config_file(entry.path().string());
+    EXPECT_TRUE(result.ok()) << result.error_text();
+    if (result.ok()) {
+      EXPECT_FALSE(result.config->connections.empty()) << entry.path();
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 3u);  // site-a, site-b, ikev1-site
+}
+
+TEST(Config, Ikev1ExampleIsAMainModeConnectionWithPfsAndByteLifetime) {
+  const LoadResult result =
+      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
+  ASSERT_TRUE(result.ok()) << result.error_text();
+  ASSERT_EQ(result.config->connections.size(), 1u);
+  const ike::ConnectionSettings& c = result.config->connections[0];
+  EXPECT_EQ(c.ike_version, 1);
+  EXPECT_FALSE(c.aggressive);
+  ASSERT_EQ(c.ike_proposals.size(), 1u);
+  EXPECT_EQ(ike::proposal_to_string(c.ike_proposals[0]), "aes256-sha256-prfsha256-modp3072");
+  ASSERT_EQ(c.children.size(), 1u);
+  for (const wire::ikev2::Proposal& p : c.children[0].proposals) {
+    EXPECT_TRUE(has_transform(p, TransformType::KeyExchange,
+                              static_cast<std::uint16_t>(crypto::DhGroup::Modp3072)))
+        << ike::proposal_to_string(p);
+  }
+  EXPECT_EQ(c.children[0].life_bytes, 4294967296u);
+}
+
+// What the configuration accepts for IKEv1, the IKEv1 engine must accept too: the example, and a
+// connection left to the IKEv1 defaults (IKE and ESP).
+TEST(Config, Ikev1ConnectionsAreAcceptedByTheEngine) {
+  const LoadResult example =
+      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
+  ASSERT_TRUE(example.ok()) << example.error_text();
+  const LoadResult defaults = parse_config(
+      "[connections.gw]\nike_version = 1\nlocal_addrs = [\"192.0.2.1\"]\n"
+      "remote_addrs = [\"192.0.2.2\"]\nauth = \"psk\"\npsk = \"a long random secret\"\n"
+      "[[connections.gw.children]]\nname = \"net\"\nlocal_ts = [\"198.51.100.0/24\"]\n"
+      "remote_ts = [\"203.0.113.0/24\"]\n",
+      "t.toml", {});
+  ASSERT_TRUE(defaults.ok()) << defaults.error_text();
+  for (const LoadResult* loaded : {&example, &defaults}) {
+    ike::Engine engine;
+    const ike::ConnectionSettings& c = loaded->config->connections.at(0);
+    EXPECT_TRUE(engine.add_connection(c, TimePoint{})) << c.name;
+    for (const ike::Action& action : engine.take_actions()) {
+      if (const auto* event = std::get_if<ike::Event>(&action)) {
+        EXPECT_NE(event->type, ike::EventType::Error) << event->detail;
+      }
+    }
   }
 }
 

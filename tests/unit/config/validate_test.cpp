@@ -7,6 +7,7 @@
 
 #include "crypto/signature.hpp"
 #include "crypto/x509.hpp"
+#include "ike/algorithms.hpp"
 #include "unit/config/config_test_support.hpp"
 
 namespace cygnet::config {
@@ -374,6 +375,116 @@ TEST(Validate, AhChildrenUseAhProposals) {
               ElementsAre(StartsWith("t.toml:8:16: 'ah_proposals' is for 'protocol' = \"ah\"")));
 }
 
+// ---- IKEv1 (ike_version = 1) ----
+
+// A valid IKEv1 PSK connection (lines 1-6) and the same with one child (lines 7-8); tests append
+// the line under test as line 7 (connection) or 9 (child).
+const std::string kV1Head = kHead + "ike_version = 1\n";  // 6
+const std::string kV1ChildHead = kV1Head +
+                                 "[[connections.gw.children]]\n"  // 7
+                                 "name = \"net\"\n";              // 8
+
+std::vector<std::string> proposal_texts(const std::vector<wire::ikev2::Proposal>& proposals) {
+  std::vector<std::string> out;
+  for (const wire::ikev2::Proposal& p : proposals) out.push_back(ike::proposal_to_string(p));
+  return out;
+}
+
+bool uses_encryption(const std::vector<wire::ikev2::Proposal>& proposals,
+                     wire::ikev2::EncryptionId id) {
+  for (const wire::ikev2::Proposal& p : proposals) {
+    for (const wire::ikev2::Transform& t : p.transforms) {
+      if (t.type == wire::ikev2::TransformType::Encryption &&
+          t.id == static_cast<std::uint16_t>(id)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+TEST(Validate, Ikev1DefaultIkeProposalsAreCbcBecausePhase1HasNoAead) {
+  const std::vector<std::string> expected{"aes256-sha256-prfsha256-modp3072",
+                                          "aes128-sha256-prfsha256-ecp256"};
+  EXPECT_EQ(proposal_texts(ike::default_ikev1_proposals()), expected);
+  const ike::ConnectionSettings absent = loads(kV1Head).connections.at(0);
+  EXPECT_EQ(proposal_texts(absent.ike_proposals), expected);
+  EXPECT_EQ(absent.ike_proposals[0].number, 1);
+  EXPECT_EQ(absent.ike_proposals[1].number, 2);
+  EXPECT_EQ(absent.ike_proposals[1].protocol, wire::ikev2::ProtocolId::Ike);
+
+  // "default" names the IKEv1 set too, wherever it stands in the list.
+  const ike::ConnectionSettings listed =
+      loads(kV1Head + "ike_proposals = [\"aes256-sha384-ecp384\", \" Default \"]\n").connections.at(0);
+  EXPECT_THAT(proposal_texts(listed.ike_proposals),
+              ElementsAre("aes256-sha384-prfsha384-ecp384", expected[0], expected[1]));
+  for (std::size_t i = 0; i < listed.ike_proposals.size(); ++i) {
+    EXPECT_EQ(listed.ike_proposals[i].number, i + 1);
+  }
+
+  // IKEv2 keeps its own defaults, AEAD first.
+  const ike::ConnectionSettings v2 = loads(kHead).connections.at(0);
+  EXPECT_EQ(v2.ike_proposals, ike::default_ike_proposals());
+  EXPECT_TRUE(uses_encryption(v2.ike_proposals, wire::ikev2::EncryptionId::AesGcm16));
+}
+
+TEST(Validate, Ikev1RefusesIkeProposalsWithoutACbcCipher) {
+  EXPECT_THAT(
+      errors_of(kV1Head + "ike_proposals = [\"aes256-sha256-modp3072\", "
+                          "\"aes256gcm16-prfsha256-x25519\", \"chacha20poly1305-prfsha256-ecp256\"]\n"),
+      ElementsAre("t.toml:7:44: 'ike_proposals': 'aes256gcm16-prfsha256-x25519': IKEv1 phase 1 "
+                  "needs a CBC cipher (aes128/aes192/aes256, or 3des with allow_legacy); it has "
+                  "no AEAD ciphers",
+                  StartsWith("t.toml:7:76: 'ike_proposals': 'chacha20poly1305-prfsha256-ecp256': "
+                             "IKEv1 phase 1 needs a CBC cipher")));
+  // The same proposals are fine for IKEv2, and 3DES counts as CBC (with allow_legacy).
+  EXPECT_THAT(connection_errors("ike_proposals = [\"aes256gcm16-prfsha256-x25519\"]\n"),
+              ElementsAre("<loaded without errors>"));
+  EXPECT_THAT(errors_of(kV1Head + "allow_legacy = true\nike_proposals = [\"3des-sha256-modp2048\"]\n"),
+              ElementsAre("<loaded without errors>"));
+}
+
+TEST(Validate, Ikev1EspDefaultsLoseChaCha20Poly1305) {
+  const ike::ChildSettings v1 = loads(kV1ChildHead).connections.at(0).children.at(0);
+  ASSERT_EQ(v1.proposals.size(), 2u);
+  EXPECT_FALSE(uses_encryption(v1.proposals, wire::ikev2::EncryptionId::ChaCha20Poly1305));
+  EXPECT_TRUE(uses_encryption(v1.proposals, wire::ikev2::EncryptionId::AesGcm16));
+  EXPECT_TRUE(uses_encryption(v1.proposals, wire::ikev2::EncryptionId::AesCbc));
+  EXPECT_EQ(v1.proposals[0].number, 1);
+  EXPECT_EQ(v1.proposals[1].number, 2);
+  // IKEv2 keeps ChaCha20-Poly1305 in its defaults.
+  const ike::ChildSettings v2 = loads(kChildHead).connections.at(0).children.at(0);
+  EXPECT_TRUE(uses_encryption(v2.proposals, wire::ikev2::EncryptionId::ChaCha20Poly1305));
+  // Written out, it is dropped from a proposal that has another cipher.
+  const ike::ChildSettings mixed =
+      loads(kV1ChildHead + "esp_proposals = [\"aes256gcm16-chacha20poly1305-modp3072\"]\n")
+          .connections.at(0)
+          .children.at(0);
+  EXPECT_THAT(proposal_texts(mixed.proposals), ElementsAre("aes256gcm16-modp3072-noesn"));
+}
+
+TEST(Validate, Ikev1RefusesAnEspProposalOfOnlyChaCha20Poly1305) {
+  EXPECT_THAT(errors_of(kV1ChildHead + "esp_proposals = [\"chacha20poly1305-x25519\"]\n"),
+              ElementsAre(StartsWith("t.toml:9:18: 'esp_proposals': 'chacha20poly1305-x25519': "
+                                     "chacha20poly1305 has no IKEv1 transform number")));
+  EXPECT_THAT(child_errors("esp_proposals = [\"chacha20poly1305-x25519\"]\n"),
+              ElementsAre("<loaded without errors>"));
+}
+
+TEST(Validate, Ikev1ChildrenHaveOneSubnetPerSide) {
+  EXPECT_THAT(errors_of(kV1ChildHead + "local_ts = [\"198.51.100.0/25\", \"198.51.100.128/25\"]\n"
+                                       "remote_ts = [\"203.0.113.0/24\"]\n"),
+              ElementsAre("t.toml:9:32: 'local_ts' of child 'net' of connection 'gw' lists more than "
+                          "one prefix, but an IKEv1 Quick Mode negotiates one subnet per side: use "
+                          "one child per subnet (or IKEv2)"));
+  EXPECT_THAT(errors_of(kV1ChildHead + "local_ts = [\"198.51.100.0/24\"]\n"
+                                       "remote_ts = [\"203.0.113.0/25\", \"203.0.113.128/25\"]\n"),
+              ElementsAre(StartsWith("t.toml:10:32: 'remote_ts' of child 'net' of connection 'gw' "
+                                     "lists more than one prefix")));
+  EXPECT_THAT(child_errors("local_ts = [\"198.51.100.0/25\", \"198.51.100.128/25\"]\n"),
+              ElementsAre("<loaded without errors>"));
+}
+
 // ---- identities ----
 
 TEST(Validate, Identities) {
@@ -472,6 +583,7 @@ class CertificateFiles : public ::testing::Test {
     gw_spec.not_before = ca_spec.not_before;
     gw_spec.not_after = ca_spec.not_after;
     gateway_ = crypto::issue_certificate(gw_spec, gw_key_.public_key(), ca_key_, &ca);
+    ca_ = ca;
 
     dir_.write("certs/ca.pem", testing::to_pem("CERTIFICATE", ca.der()));
     dir_.write("certs/bundle.pem", testing::to_pem("CERTIFICATE", ca.der()) +
@@ -494,6 +606,7 @@ class CertificateFiles : public ::testing::Test {
   crypto::PrivateKey gw_key_ = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
   crypto::PrivateKey other_key_ = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
   std::optional<crypto::Certificate> gateway_;
+  std::optional<crypto::Certificate> ca_;
   TempDir dir_;
 };
 
@@ -555,6 +668,31 @@ TEST_F(CertificateFiles, UnreadableFilesAreReportedAtTheirKey) {
                                    "ca_certificates = []\n"),
                       dir_.path()),
               ElementsAre("t.toml:7:19: 'ca_certificates' is empty: no peer could be trusted"));
+}
+
+TEST_F(CertificateFiles, Ikev1RefusesEd25519KeysButTakesEcdsa) {
+  const crypto::PrivateKey ed_key = crypto::PrivateKey::generate(crypto::KeyType::Ed25519);
+  crypto::CertificateSpec spec;
+  spec.common_name = "gw-ed.example.com";
+  spec.not_before = gateway_->not_before();
+  spec.not_after = gateway_->not_after();
+  const crypto::Certificate ed = crypto::issue_certificate(spec, ed_key.public_key(), ca_key_, &*ca_);
+  dir_.write("certs/gw-ed.pem", testing::to_pem("CERTIFICATE", ed.der()));
+  dir_.write("private/gw-ed.key", ed_key.to_pem());
+
+  const std::string ed_files = "certificate = \"certs/gw-ed.pem\"\n"
+                               "private_key = \"private/gw-ed.key\"\n"
+                               "ca_certificates = [\"certs/ca.pem\"]\n";
+  EXPECT_THAT(errors_of(connection("ike_version = 1\n" + ed_files), dir_.path()),
+              ElementsAre("t.toml:7:15: 'private_key': 'private/gw-ed.key' is an Ed25519 key, "
+                          "which IKEv1 cannot use: IKEv1 defines RSA and ECDSA signatures only "
+                          "(use an RSA or ECDSA key, or ike_version = 2)"));
+  EXPECT_THAT(errors_of(connection(ed_files), dir_.path()), ElementsAre("<loaded without errors>"));
+  EXPECT_THAT(errors_of(connection("ike_version = 1\ncertificate = \"certs/gw-a.pem\"\n"
+                                   "private_key = \"private/gw-a.key\"\n"
+                                   "ca_certificates = [\"certs/ca.pem\"]\n"),
+                        dir_.path()),
+              ElementsAre("<loaded without errors>"));
 }
 
 TEST_F(CertificateFiles, PubkeyNeedsAllThreeFiles) {

@@ -53,6 +53,16 @@ TEST(WeakChoices, ExampleFilesHaveNone) {
   }
 }
 
+TEST(WeakChoices, Ikev1ExampleHasOnlyTheDeprecationWarning) {
+  const LoadResult result =
+      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
+  ASSERT_TRUE(result.ok()) << result.error_text();
+  EXPECT_THAT(weak_choices(*result.config),
+              ElementsAre("warning: connection 'legacy-peer': uses IKEv1, which RFC 9395 "
+                          "deprecates; IKEv2 (ike_version = 2) is simpler, better analysed and "
+                          "preferred"));
+}
+
 TEST(WeakChoices, ShortPsk) {
   const LoadResult result = parse_config(
       "[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
@@ -91,6 +101,15 @@ TEST(WeakChoices, NoPfsIsANote) {
                            "esp_proposals = [\"aes256gcm16\"]\n"),
               ElementsAre(AllOf(StartsWith("note: child 'nopfs' of connection 'gw': esp_proposals "
                                            "have no key exchange group"),
+                                HasSubstr("perfect forward secrecy"))));
+}
+
+TEST(WeakChoices, Ikev1NoPfsNoteNamesQuickMode) {
+  EXPECT_THAT(findings("ike_version = 1\n", "[[connections.gw.children]]\nname = \"nopfs\"\n"
+                                            "esp_proposals = [\"aes256gcm16\"]\n"),
+              ElementsAre(StartsWith("warning: connection 'gw': uses IKEv1"),
+                          AllOf(StartsWith("note: child 'nopfs' of connection 'gw': esp_proposals "
+                                           "have no key exchange group, so Quick Mode derives"),
                                 HasSubstr("perfect forward secrecy"))));
 }
 

@@ -39,6 +39,8 @@ TEST_F(Established, StatusNamesTheSasTheirSpisSelectorsAndCounters) {
   EXPECT_EQ(c["children"][0]["remote_ts"][0], "203.0.113.0/24");
   ASSERT_EQ(c["ike_sas"].size(), 1u);
   const json& sa = c["ike_sas"][0];
+  EXPECT_EQ(sa["version"], 2);
+  EXPECT_FALSE(sa.contains("mode"));
   EXPECT_EQ(sa["state"], "established");
   EXPECT_EQ(sa["initiator"], true);
   EXPECT_EQ(sa["remote"], "192.0.2.2[500]");
@@ -87,6 +89,67 @@ TEST(StatusJson, ConnectionWithoutSas) {
   const json s = status_json({status}, {c}, binding, plane, DaemonInfo{});
   EXPECT_EQ(s["connections"][0]["start_action"], "trap");
   EXPECT_TRUE(s["connections"][0]["ike_sas"].empty());
+}
+
+// Each IKE SA says which IKE version it speaks and, for IKEv1, which phase-1 exchange made it.
+TEST(StatusJson, IkeSaVersionAndIkev1Mode) {
+  ike::ConnectionSettings c = psk_connection("legacy", "192.0.2.1", "192.0.2.3");
+  c.ike_version = 1;
+  ipsec::DataPlane plane;
+  ike::DataPlaneBinding binding(plane);
+  ike::ConnectionStatus status;
+  status.name = "legacy";
+  for (const char* mode : {"main", "aggressive"}) {
+    ike::IkeSaStatus sa;
+    sa.id = status.ike_sas.size() + 1;
+    sa.connection = "legacy";
+    sa.version = 1;
+    sa.mode = mode;
+    sa.state = ike::IkeSaState::Established;
+    status.ike_sas.push_back(sa);
+  }
+  ike::IkeSaStatus v2;
+  v2.id = 3;
+  v2.connection = "legacy";
+  status.ike_sas.push_back(v2);  // version defaults to 2, mode empty
+
+  const json s = status_json({status}, {c}, binding, plane, DaemonInfo{});
+  const json& conn = s["connections"][0];
+  EXPECT_EQ(conn["ike_version"], 1);
+  ASSERT_EQ(conn["ike_sas"].size(), 3u);
+  EXPECT_EQ(conn["ike_sas"][0]["version"], 1);
+  EXPECT_EQ(conn["ike_sas"][0]["mode"], "main");
+  EXPECT_EQ(conn["ike_sas"][1]["version"], 1);
+  EXPECT_EQ(conn["ike_sas"][1]["mode"], "aggressive");
+  EXPECT_EQ(conn["ike_sas"][2]["version"], 2);
+  EXPECT_FALSE(conn["ike_sas"][2].contains("mode"));  // IKEv2 has no phase-1 modes
+}
+
+// The same through the real IKEv1 engine: Main Mode with a PSK, then Quick Mode.
+TEST(StatusJson, Ikev1MainModeSaReportsVersionAndMode) {
+  BackToBack net;
+  auto v1 = [](const char* local, const char* remote) {
+    ike::ConnectionSettings c = psk_connection("legacy", local, remote,
+                                               "correct horse battery staple",
+                                               "aes256-sha256-modp3072");
+    c.ike_version = 1;
+    return c;
+  };
+  const ike::ConnectionSettings settings_a = v1("192.0.2.1", "192.0.2.2");
+  ASSERT_TRUE(net.b.engine->add_connection(v1("192.0.2.2", "192.0.2.1"), net.now));
+  ASSERT_TRUE(net.a.engine->add_connection(settings_a, net.now));
+  ASSERT_TRUE(net.a.engine->up("legacy", net.now));
+  net.run();
+  const json s = status_json(net.a.engine->status(net.now), {settings_a}, net.a.binding(),
+                             net.a.data_plane(), DaemonInfo{});
+  const json& conn = s["connections"][0];
+  EXPECT_EQ(conn["ike_version"], 1);
+  ASSERT_EQ(conn["ike_sas"].size(), 1u);
+  const json& sa = conn["ike_sas"][0];
+  EXPECT_EQ(sa["version"], 1);
+  EXPECT_EQ(sa["mode"], "main");
+  EXPECT_EQ(sa["state"], "established");
+  EXPECT_EQ(sa["child_sas"].size(), 1u);
 }
 
 TEST(StatusJson, SpiFormatting) {

@@ -213,7 +213,8 @@ IsakmpSa& Ikev1Engine::create_sa(const ConnectionSettings& conn, bool initiator,
   s->aggressive = conn.aggressive;
   s->created = now;
   s->last_received = now;
-  s->half_open_expire = now + shared_.options.half_open_timeout;
+  // A responder keeps a half-open SA only so long; an initiator gives up by its retransmissions.
+  if (!initiator) s->half_open_expire = now + shared_.options.half_open_timeout;
   std::uint64_t cookie = 0;
   while (cookie == 0 || by_cookie_.contains(cookie)) cookie = shared_.random.next_u64();
   (initiator ? s->cky_i : s->cky_r) = cookie;
@@ -275,10 +276,11 @@ void Ikev1Engine::schedule_phase1_lifetime(IsakmpSa& s, TimePoint now) {
   if (s.suite && s.suite->lifetime && *s.suite->lifetime < life) life = *s.suite->lifetime;
   if (life.count() <= 0) return;
   s.expire_at = now + life;
-  // The initiator re-runs phase 1 before expiry (IKEv1 has no in-place rekey); the responder only
-  // expires, a little after the initiator's window.
-  if (s.initiator && conn && !conn->remote_addrs.empty())
-    s.rekey_at = now + rekey_after(life, 0.9, shared_.options.rekey_jitter, shared_.random);
+  // IKEv1 has no in-place rekey: phase 1 is run again before expiry, by whichever side can
+  // initiate — the original initiator first (90 %), the responder only if it has not (95 %), which
+  // also covers a responder whose own lifetime is the shorter one.
+  if (conn && !conn->remote_addrs.empty())
+    s.rekey_at = now + rekey_after(life, s.initiator ? 0.9 : 0.95, shared_.options.rekey_jitter, shared_.random);
 }
 
 void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
@@ -305,13 +307,17 @@ void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
   for (IkeSaId id : older) {
     IsakmpSa* o = sa(id);
     o->replaced_by = s.id;
-    if (o->initiator && s.initiator) {
-      // We re-ran phase 1 to replace it: tell the peer and forget it.
-      ++shared_.counters.ike_sas_rekeyed;
-      send_delete_isakmp(*o);
+    ++shared_.counters.ike_sas_rekeyed;
+    if (s.initiator) {
+      // We ran phase 1 again to replace it: tell the peer and forget it.
       event(EventType::IkeSaRekeyed, s.connection, s.id, std::nullopt,
-            "ISAKMP SA replaced by a new phase 1 (children moved to it)");
+            "ISAKMP SA #" + std::to_string(id) + " replaced by a new phase 1 (its IPsec SAs moved to it)");
+      send_delete_isakmp(*o);
       remove_sa(id, std::nullopt, "", false);
+    } else {
+      // The peer ran phase 1 again: it deletes the old one (or it expires quietly).
+      event(EventType::IkeSaRekeyed, s.connection, s.id, std::nullopt,
+            "ISAKMP SA #" + std::to_string(id) + " replaced by the peer's new phase 1 (its IPsec SAs moved to it)");
     }
   }
   for (const auto& c : s.pending_children) start_quick_mode(s, c, std::nullopt, now);
@@ -514,8 +520,10 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
   if (s.expire_at && now >= *s.expire_at) {
     const bool replaced = s.replaced_by.has_value();
     if (!replaced) send_delete_isakmp(s);
+    // Its IPsec SAs outlive it (RFC 2409): they keep their own lifetimes and the next phase 1
+    // adopts them.
     remove_sa(id, replaced ? std::nullopt : std::optional<EventType>(EventType::IkeSaDeleted), "ISAKMP SA expired",
-              !replaced && !established_sa_for(s.connection));
+              false);
     return;
   }
   if (s.phase1_tx.waiting && s.phase1_tx.retransmit_at && now >= *s.phase1_tx.retransmit_at) {

@@ -257,6 +257,9 @@ class Ikev1Engine {
   void quick_mode_response(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
   void quick_mode_final(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
   ChildSa& install(IsakmpSa& sa, QuickMode& qm, bool route_outbound, TimePoint now);
+  // A rekey finished: the old pair is retired (deleted by the side that rekeyed it). When both
+  // ends rekeyed it at once, the redundant new pair is retired too, the same one on both ends.
+  void settle_rekey(IsakmpSa& sa, ChildSaId old_id, ChildSaId fresh_id, bool we_initiated, TimePoint now);
   void quick_mode_failed(IsakmpSa& sa, std::uint32_t message_id, EventType type, const std::string& detail,
                          TimePoint now);
 

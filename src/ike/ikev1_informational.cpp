@@ -175,10 +175,28 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
         for (const auto& spi : d->spis) {
           const auto value = read_u32(spi);
           if (!value) continue;
-          std::optional<ChildSaId> victim;
+          ChildSa* victim = nullptr;
           for (auto& [cid, c] : children_)
-            if (c.connection == s.connection && c.protocol == protocol && c.outbound_spi == *value) victim = cid;
-          if (victim) remove_child(*victim, true, "deleted by peer");
+            if (c.connection == s.connection && c.protocol == protocol && c.outbound_spi == *value) victim = &c;
+          if (!victim) continue;
+          // After a rekey the peer deletes the old pair; packets it sent on it may still be on the
+          // way (or the Delete overtook QM3): the old inbound SA lives on for the grace period,
+          // and the new pair, which the peer evidently has, carries our traffic from now on.
+          QuickMode* rekeying = nullptr;
+          for (auto& [qmid, qm] : s.quick_modes)
+            if (!qm.initiator && qm.rekey_of == victim->id && qm.installed) rekeying = &qm;
+          if (rekeying)
+            if (ChildSa* fresh = child(*rekeying->installed); fresh && fresh->activation_pending) {
+              fresh->activation_pending = false;
+              shared_.actions.emplace_back(ActivateChildSa{fresh->id});
+            }
+          if (victim->state == ChildSaState::Rekeyed || victim->replaced_by || rekeying) {
+            victim->state = ChildSaState::Rekeyed;
+            victim->rekey_at.reset();
+            if (!victim->remove_at) victim->remove_at = now + shared_.options.old_sa_grace;
+          } else {
+            remove_child(victim->id, true, "deleted by peer");
+          }
         }
       }
     }

@@ -383,14 +383,37 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
   qm.forget_at = now + retransmit_total(shared_.options);
   qm.ke.reset();
   qm.pfs_secret.reset();
-  if (qm.rekey_of) {
-    if (ChildSa* old = child(*qm.rekey_of)) {
-      old->state = ChildSaState::Rekeyed;
-      old->replaced_by = fresh.id;
-      old->rekey_at.reset();
-      old->remove_at = now + shared_.options.old_sa_grace;
-      send_delete_children(s, {old});
-    }
+  if (qm.rekey_of) settle_rekey(s, *qm.rekey_of, fresh.id, true, now);
+}
+
+void Ikev1Engine::settle_rekey(IsakmpSa& s, ChildSaId old_id, ChildSaId fresh_id, bool we_initiated, TimePoint now) {
+  ChildSa* old = child(old_id);
+  ChildSa* fresh = child(fresh_id);
+  if (!old || !fresh) return;
+  ChildSa* rival = old->replaced_by && *old->replaced_by != fresh_id ? child(*old->replaced_by) : nullptr;
+  ChildSaId winner_id = fresh_id;
+  if (rival && rival->state == ChildSaState::Installed) {
+    // IKEv1 has no collision rule; Cygnet applies IKEv2's (RFC 7296 §2.8.1): the pair whose
+    // exchange holds the lowest nonce is redundant. Both ends see the same nonces.
+    const auto lowest = [](const ChildSa& c) { return std::min(c.nonce_i, c.nonce_r); };
+    ChildSa* loser = lowest(*fresh) < lowest(*rival) ? fresh : rival;
+    ChildSa* winner = loser == fresh ? rival : fresh;
+    winner_id = winner->id;
+    loser->state = ChildSaState::Rekeyed;
+    loser->replaced_by = winner->id;
+    loser->rekey_at.reset();
+    loser->remove_at = now + shared_.options.old_sa_grace;
+    if (loser->created_by_us) send_delete_children(s, {loser});
+    if (!winner->activation_pending) shared_.actions.emplace_back(ActivateChildSa{winner->id});
+    event(EventType::ChildSaRekeyed, s.connection, s.id, winner->id,
+          "both ends rekeyed " + old->child + " at once: the redundant new pair is removed");
+  }
+  old->state = ChildSaState::Rekeyed;
+  old->replaced_by = winner_id;
+  old->rekey_at.reset();
+  if (we_initiated) {
+    if (!old->remove_at) old->remove_at = now + shared_.options.old_sa_grace;
+    send_delete_children(s, {old});
   }
 }
 
@@ -419,15 +442,13 @@ void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Mes
   if (!qm.installed) return;
   ChildSa* fresh = child(*qm.installed);
   if (!fresh) return;
-  fresh->activation_pending = false;
-  shared_.actions.emplace_back(ActivateChildSa{fresh->id});
-  if (qm.rekey_of)
-    if (ChildSa* old = child(*qm.rekey_of)) {
-      // The peer deletes it (Delete); until then, and at worst until it expires, it still decrypts.
-      old->state = ChildSaState::Rekeyed;
-      old->replaced_by = fresh->id;
-      old->rekey_at.reset();
-    }
+  if (fresh->activation_pending) {
+    fresh->activation_pending = false;
+    shared_.actions.emplace_back(ActivateChildSa{fresh->id});
+  }
+  // The peer deletes the old pair (Delete); until then, and at worst until it expires, it still
+  // decrypts.
+  if (qm.rekey_of) settle_rekey(s, *qm.rekey_of, fresh->id, false, now);
 }
 
 ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, TimePoint now) {

@@ -69,6 +69,7 @@ bool scheme_fits(SignatureScheme scheme, KeyType type) {
     case SignatureScheme::RsaPkcs1Raw: return type == KeyType::Rsa;
     case SignatureScheme::Ecdsa:
     case SignatureScheme::EcdsaConcatenated:
+    case SignatureScheme::EcdsaConcatenatedPrehashed:
       return type == KeyType::EcdsaP256 || type == KeyType::EcdsaP384 || type == KeyType::EcdsaP521;
     case SignatureScheme::Ed25519: return type == KeyType::Ed25519;
   }
@@ -153,6 +154,7 @@ bool init_signature(EVP_MD_CTX* ctx, EVP_PKEY* pkey, SignatureScheme scheme, Has
     case SignatureScheme::Ed25519: return true;
     case SignatureScheme::RsaPkcs1Raw:        // no digest step: raw_rsa_context
     case SignatureScheme::EcdsaConcatenated:  // set up as Ecdsa, the encoding converted around it
+    case SignatureScheme::EcdsaConcatenatedPrehashed:  // no digest step: raw_ecdsa_*
       return false;
   }
   return false;
@@ -229,6 +231,29 @@ bool raw_rsa_verify(EVP_PKEY* pkey, ByteView data, ByteView signature) {
     return false;
   PkeyCtxPtr ctx = raw_rsa_context(pkey, false);
   return ctx && EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), data.data(), data.size()) == 1;
+}
+
+// ECDSA over data that already is the digest (no hashing step): EVP_PKEY_sign/verify without a
+// signature digest. DER (r, s) on the OpenSSL side; the callers convert to and from r || s.
+Bytes raw_ecdsa_sign_der(EVP_PKEY* pkey, ByteView digest) {
+  if (digest.empty()) throw CryptoError("sign: ECDSA prehashed: empty input");
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) throw CryptoError("sign: ECDSA prehashed: init failed");
+  std::size_t length = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &length, digest.data(), digest.size()) != 1)
+    throw CryptoError("sign: ECDSA prehashed: size query failed");
+  Bytes signature(length);
+  if (EVP_PKEY_sign(ctx.get(), signature.data(), &length, digest.data(), digest.size()) != 1)
+    throw CryptoError("sign: ECDSA prehashed: failed");
+  signature.resize(length);
+  return signature;
+}
+
+bool raw_ecdsa_verify_der(EVP_PKEY* pkey, ByteView digest, ByteView der) {
+  if (digest.empty()) return false;
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+         EVP_PKEY_verify(ctx.get(), der.data(), der.size(), digest.data(), digest.size()) == 1;
 }
 
 PkeyPtr pkey_from_spki(ByteView der) {
@@ -311,6 +336,9 @@ bool PublicKey::verify(SignatureScheme scheme, HashAlgorithm hash, ByteView data
   } else if (scheme == SignatureScheme::EcdsaConcatenated) {
     const std::optional<Bytes> der = ecdsa_concatenated_to_der(signature, ecdsa_field_bytes(type_));
     ok = der && digest_verify(pkey, SignatureScheme::Ecdsa, hash, data, *der);
+  } else if (scheme == SignatureScheme::EcdsaConcatenatedPrehashed) {
+    const std::optional<Bytes> der = ecdsa_concatenated_to_der(signature, ecdsa_field_bytes(type_));
+    ok = der && raw_ecdsa_verify_der(pkey, data, *der);
   } else {
     ok = digest_verify(pkey, scheme, hash, data, signature);
   }
@@ -404,6 +432,11 @@ Bytes PrivateKey::sign(SignatureScheme scheme, HashAlgorithm hash, ByteView data
   if (scheme == SignatureScheme::EcdsaConcatenated) {
     std::optional<Bytes> rs = ecdsa_der_to_concatenated(digest_sign(pkey, SignatureScheme::Ecdsa, hash, data),
                                                         ecdsa_field_bytes(type_));
+    if (!rs) throw CryptoError("sign: ECDSA signature does not convert to r || s");
+    return std::move(*rs);
+  }
+  if (scheme == SignatureScheme::EcdsaConcatenatedPrehashed) {
+    std::optional<Bytes> rs = ecdsa_der_to_concatenated(raw_ecdsa_sign_der(pkey, data), ecdsa_field_bytes(type_));
     if (!rs) throw CryptoError("sign: ECDSA signature does not convert to r || s");
     return std::move(*rs);
   }

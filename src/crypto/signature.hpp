@@ -32,6 +32,9 @@ enum class SignatureScheme : std::uint8_t {
   // (32/48/66 for P-256/384/521), as RFC 4754 §7 carries it (IKEv2 and IKEv1 methods 9-11).
   // The data is hashed with the given hash (RFC 4754 pairs SHA-256/384/512 with P-256/384/521).
   EcdsaConcatenated,
+  // IKEv1 ECDSA as strongSwan makes it (SIGN_ECDSA_WITH_NULL): like EcdsaConcatenated, but the
+  // data IS the digest (HASH_I/HASH_R) and is signed as is; the hash argument is ignored.
+  EcdsaConcatenatedPrehashed,
 };
 
 class PublicKey {

@@ -350,6 +350,7 @@ bool scheme_fits(SignatureScheme scheme, KeyType key) {
     case SignatureScheme::RsaPkcs1Raw: return key == KeyType::Rsa;
     case SignatureScheme::Ecdsa:
     case SignatureScheme::EcdsaConcatenated:  // (IKEv1 forms: no RFC 7427 AlgorithmIdentifier names them)
+    case SignatureScheme::EcdsaConcatenatedPrehashed:
       return key == KeyType::EcdsaP256 || key == KeyType::EcdsaP384 || key == KeyType::EcdsaP521;
     case SignatureScheme::Ed25519: return key == KeyType::Ed25519;
   }

@@ -25,14 +25,18 @@ Bytes u32_bytes(std::uint32_t v) {
 }  // namespace
 
 void Ikev1Engine::send_informational(IsakmpSa& s, std::vector<isakmp::Payload> payloads) {
-  if (!s.suite || !s.protection || s.phase1_last_iv.empty()) return;
+  if (!s.suite || !s.protection) return;
+  // Before phase 1 completes the IV base is the phase-1 chain as it stands (a notification
+  // about a failed authentication); after, the chain's final value.
+  const Bytes& base = s.established() ? s.phase1_last_iv : s.iv;
+  if (base.empty()) return;
   std::uint32_t mid = 0;
   while (mid == 0) mid = shared_.random.next_u32();
   const Bytes hash = informational_hash(s.suite->hash, s.skeyid_a.view(), mid, isakmp::encode_payload_chain(payloads).bytes);
   std::vector<isakmp::Payload> all;
   all.emplace_back(isakmp::HashPayload{hash});
   for (auto& p : payloads) all.push_back(std::move(p));
-  Bytes iv = phase2_iv(s.suite->hash, s.phase1_last_iv, mid, crypto::cbc_block_size(s.suite->cipher));
+  Bytes iv = phase2_iv(s.suite->hash, base, mid, crypto::cbc_block_size(s.suite->cipher));
   const Bytes message = encrypt_message(s, header(s, isakmp::ExchangeType::Informational, mid), all, iv);
   emit(s.local, s.remote, message);
 }
@@ -107,13 +111,14 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
     phase1_failed(s, type, std::string("peer refused phase 1: ") + isakmp::notify_name(n->type), std::nullopt);
     return;
   }
-  if (!s.established() || !s.suite) return;  // keys not settled yet: cannot authenticate it
+  if (!s.suite || !s.protection || s.skeyid_a.empty()) return;  // no keys yet: cannot authenticate it
+  const bool in_phase1 = !s.established();
   const std::uint32_t mid = m.header.message_id;
   if (mid == 0 || s.seen_message_ids.contains(mid)) {
     ++shared_.counters.duplicate_requests;
     return;
   }
-  Bytes iv = phase2_iv(s.suite->hash, s.phase1_last_iv, mid, crypto::cbc_block_size(s.suite->cipher));
+  Bytes iv = phase2_iv(s.suite->hash, in_phase1 ? s.iv : s.phase1_last_iv, mid, crypto::cbc_block_size(s.suite->cipher));
   auto opened = s.protection->unprotect(m, iv);
   if (!opened) {
     malformed(s.connection, s.id, std::string("informational does not decrypt: ") + protection_error_name(opened.error));
@@ -128,6 +133,20 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
   s.seen_message_ids.insert(mid);
   s.last_received = now;
   const IkeSaId id = s.id;
+  if (in_phase1) {
+    // A protected error during phase 1: the peer refused our authentication (or something else).
+    const auto* n = isakmp::find_payload<isakmp::NotificationPayload>(opened.value->payloads);
+    if (n && isakmp::is_error_notify(n->type)) {
+      const bool auth = n->type == isakmp::NotifyType::AuthenticationFailed ||
+                        n->type == isakmp::NotifyType::InvalidHashInformation ||
+                        n->type == isakmp::NotifyType::InvalidSignature ||
+                        n->type == isakmp::NotifyType::InvalidIdInformation;
+      if (auth) ++shared_.counters.authentication_failures;
+      remove_sa(id, auth ? EventType::AuthenticationFailed : EventType::Error,
+                std::string("peer refused phase 1: ") + isakmp::notify_name(n->type), false);
+    }
+    return;
+  }
   const Bytes our_spi = isakmp::isakmp_spi(header(s, isakmp::ExchangeType::Informational, 0));
   for (const auto& p : opened.value->payloads) {
     if (!sa(id)) return;

@@ -75,7 +75,9 @@ crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
   return o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
 }
 
-// RFC 4754: ECDSA in IKE hashes with the curve's hash; IKEv1 RSA signs the HASH itself.
+// IKEv1 signs HASH_I/HASH_R itself: RSA with PKCS#1 v1.5 padding and no DigestInfo, ECDSA over
+// the HASH as the digest, r || s (what strongSwan does: SIGN_RSA_EMSA_PKCS1_NULL and
+// SIGN_ECDSA_WITH_NULL). The hash argument below is then unused.
 crypto::HashAlgorithm ecdsa_hash(isakmp::Phase1AuthMethod m) {
   switch (m) {
     case isakmp::Phase1AuthMethod::EcdsaSha384P384: return crypto::HashAlgorithm::Sha384;
@@ -192,7 +194,7 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa&
   try {
     const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
     out.emplace_back(isakmp::SignaturePayload{conn->private_key->sign(
-        rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenated,
+        rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
         ecdsa_hash(s.suite->auth), hash)});
   } catch (const std::exception&) {
     return std::nullopt;
@@ -245,7 +247,7 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
     return "certificate " + end_entity->subject_string() + " carries a key type Cygnet does not support";
   }
   const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
-  if (!key->verify(rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenated,
+  if (!key->verify(rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
                    ecdsa_hash(s.suite->auth), expected, sig->data))
     return "signature of " + identity->to_string() + " does not verify";
   s.remote_id = *identity;
@@ -256,7 +258,17 @@ void Ikev1Engine::phase1_failed(IsakmpSa& s, EventType type, const std::string& 
                                 std::optional<isakmp::NotifyType> tell) {
   if (type == EventType::AuthenticationFailed) ++shared_.counters.authentication_failures;
   if (type == EventType::NoProposalChosen) ++shared_.counters.no_proposal_chosen;
-  if (tell) send_plain_notify(s.local, s.remote, s.cky_i, s.cky_r, *tell);
+  if (tell) {
+    send_plain_notify(s.local, s.remote, s.cky_i, s.cky_r, *tell);
+  } else if (type == EventType::AuthenticationFailed && s.protection && s.suite) {
+    // Keys exist: say so under them, as RFC 2408 §5 has it (a peer with another PSK cannot read
+    // it, but one whose certificate or identity we refused can, and stops retransmitting).
+    isakmp::NotificationPayload n;
+    n.protocol = isakmp::ProtocolId::Isakmp;
+    n.type = isakmp::NotifyType::AuthenticationFailed;
+    n.spi = isakmp::isakmp_spi(header(s, isakmp::ExchangeType::Informational, 0));
+    send_informational(s, {n});
+  }
   remove_sa(s.id, type, detail, false);
 }
 
@@ -458,6 +470,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
 void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw, const Endpoint& local,
                             const Endpoint& remote, TimePoint now) {
   IsakmpSa& s = *sp;
+  const IkeSaId id = s.id;
   if (answer_repeat(s, s.phase1_tx, raw)) return;
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   if (aggressive != s.aggressive || m.header.message_id != 0) {
@@ -513,8 +526,8 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
       ++shared_.counters.duplicate_requests;
       return;
   }
-  if (IsakmpSa* still = sa(s.id); still && still == sp && still->last_received < now) still->last_received = now;
-  (void)old_local;
+  // The handler may have removed the SA (a failed phase 1): look it up again by its ID.
+  if (IsakmpSa* still = sa(id); still && still->last_received < now) still->last_received = now;
 }
 
 void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now) {
@@ -680,8 +693,7 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
     return;
   }
   const auto ours = phase1_transforms(conn->ike_proposals, *phase1_auth_method(*conn), conn->ike_lifetime);
-  const auto group = s.ke ? std::optional<crypto::DhGroup>(s.ke->group()) : std::nullopt;
-  if (!answer_offered(*answer, ours, s.suite) || s.suite->group != group) {
+  if (!s.ke || !answer_offered(*answer, ours, s.suite) || s.suite->group != s.ke->group()) {
     phase1_failed(s, EventType::NoProposalChosen, "responder chose a transform we did not offer", std::nullopt);
     return;
   }

@@ -24,6 +24,7 @@ void IkeCapture::on_packet(TimePoint at, ByteView ip_packet) {
   m.at = at;
   m.source = udp->source;
   m.destination = udp->destination;
+  m.version = message[17];
   m.exchange = message[18];
   m.response = (message[19] & 0x20) != 0;
   m.message_id = (std::uint32_t{message[20]} << 24) | (std::uint32_t{message[21]} << 16) |
@@ -44,6 +45,22 @@ std::size_t IkeCapture::count_from(const wire::IpAddress& source, Exchange excha
   std::size_t n = 0;
   for (const CapturedIke& m : messages_) {
     if (m.source.address == source && m.exchange == static_cast<std::uint8_t>(exchange) && m.response == response) ++n;
+  }
+  return n;
+}
+
+std::size_t IkeCapture::count_v1_from(const wire::IpAddress& source, std::uint8_t exchange) const {
+  std::size_t n = 0;
+  for (const CapturedIke& m : messages_) {
+    if (m.source.address == source && m.version == 0x10 && m.exchange == exchange) ++n;
+  }
+  return n;
+}
+
+std::size_t IkeCapture::count_other_versions(std::uint8_t version) const {
+  std::size_t n = 0;
+  for (const CapturedIke& m : messages_) {
+    if (m.version != version) ++n;
   }
   return n;
 }

@@ -16,8 +16,9 @@ struct CapturedIke {
   TimePoint at;
   ike::Endpoint source;
   ike::Endpoint destination;
-  std::uint8_t exchange = 0;
-  bool response = false;
+  std::uint8_t version = 0;   // 0x20 IKEv2, 0x10 IKEv1 (ISAKMP)
+  std::uint8_t exchange = 0;  // IKEv1: 2 Main Mode, 4 Aggressive, 5 Informational, 32 Quick Mode
+  bool response = false;      // IKEv2 only (IKEv1 has no response flag)
   std::uint32_t message_id = 0;
   Bytes ip_packet;
 };
@@ -32,6 +33,10 @@ class IkeCapture {
   const std::vector<std::pair<TimePoint, Bytes>>& all_packets() const { return all_; }
   std::size_t count(Exchange exchange, bool response) const;
   std::size_t count_from(const wire::IpAddress& source, Exchange exchange, bool response) const;
+  // IKEv1 messages (ISAKMP version 0x10) of one exchange type sent by `source`.
+  std::size_t count_v1_from(const wire::IpAddress& source, std::uint8_t exchange) const;
+  // Messages whose version byte is not `version` (e.g. IKEv2 traffic in an IKEv1 scenario).
+  std::size_t count_other_versions(std::uint8_t version) const;
 
  private:
   void on_packet(TimePoint at, ByteView ip_packet);

@@ -22,11 +22,27 @@ const char* exchange_name(std::uint8_t type) {
   }
 }
 
-// "IKE_AUTH request #1" from the fixed IKE header (RFC 7296 §3.1), for trace output only.
+const char* isakmp_exchange_name(std::uint8_t type) {
+  switch (type) {
+    case 2: return "Main Mode";
+    case 4: return "Aggressive Mode";
+    case 5: return "Informational";
+    case 32: return "Quick Mode";
+    default: return "?";
+  }
+}
+
+// "IKE_AUTH request #1" from the fixed IKE header (RFC 7296 §3.1), or "IKEv1 Quick Mode #… (encrypted)"
+// from the ISAKMP header (RFC 2408 §3.1), for trace output only.
 std::string describe_ike(ByteView message) {
   if (message.size() < 28) return "short IKE message";
   const std::uint32_t id = (std::uint32_t{message[20]} << 24) | (std::uint32_t{message[21]} << 16) |
                            (std::uint32_t{message[22]} << 8) | message[23];
+  if (message[17] == 0x10) {
+    std::string s = std::string("IKEv1 ") + isakmp_exchange_name(message[18]) + " #" + std::to_string(id);
+    if ((message[19] & 0x01) != 0) s += " encrypted";
+    return s + " (" + std::to_string(message.size()) + " bytes)";
+  }
   std::string s = exchange_name(message[18]);
   s += (message[19] & 0x20) != 0 ? " response #" : " request #";
   s += std::to_string(id);

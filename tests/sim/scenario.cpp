@@ -39,6 +39,8 @@ ike::ConnectionSettings base_connection(const Site& self, const Site& peer, cons
   c.start_action = options.start_action;
   c.dpd_delay = options.dpd_delay;
   c.ike_lifetime = options.ike_lifetime;
+  c.ike_version = options.ike_version;
+  c.aggressive = options.aggressive;
   c.children.push_back(child_settings(self, peer, options));
   return c;
 }

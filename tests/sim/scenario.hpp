@@ -40,6 +40,10 @@ struct ConnectionOptions {
   Seconds ike_lifetime{4 * 3600};
   Seconds child_lifetime{3600};
   std::string psk = "correct horse battery staple";
+  // 1: negotiate with IKEv1 (Main Mode, then Quick Mode); the IKE proposal must then use a CBC
+  // cipher, e.g. "aes256-sha256-modp2048".
+  int ike_version = 2;
+  bool aggressive = false;  // IKEv1: initiate with / accept Aggressive Mode
 };
 
 // A's or B's view of the A–B connection: local = `self`, remote = `peer`, PSK auth with address IDs.

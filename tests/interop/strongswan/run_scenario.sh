@@ -10,7 +10,9 @@
 # Cygnet runs in namespace l (outer 192.0.2.1, protected 198.51.100.0/24), the peer in r (192.0.2.2,
 # 203.0.113.0/24). Binaries: $CYGNETD / $CYGNETCTL (default build/src/daemon/cygnetd and
 # build/src/cli/cygnetctl). IT_KEEP=1 keeps the temp dir (configs, logs); CYG_LOG_LEVEL sets
-# cygnetd's --log-level (default debug). Logs are printed when a scenario fails.
+# cygnetd's --log-level (default debug). Logs are printed when a scenario fails. For diagnosis
+# (IKEv1 scenarios): IT_PCAP=1 captures l's outer link to l-out0.pcapng, SS_LOG_ENC=2 makes charon
+# log every payload it parses and generates.
 #
 # Cygnet <-> strongSwan, each as <base>-cygnet-initiator (Cygnet starts the IKE SA) and
 # <base>-cygnet-responder (strongSwan starts it):
@@ -45,9 +47,41 @@
 # in any answer, cygnetctl's exit codes; bad-input catalog row 16), cygnet-nat (Cygnet behind a
 # masquerading router: NAT detected, UDP 4500, ESP in UDP, NAT keepalives).
 #
+# IKEv1 (Cygnet ike_version = 1, strongSwan version = 1; RFC 2409 Main/Aggressive/Quick Mode, RFC
+# 3947/3948 NAT-T, RFC 3706 DPD). IKE aes256-sha256-modp2048, ESP aes256-sha256 unless noted; every
+# one checks that both ends report an IKEv1 SA (Cygnet status "version": 1 and its "mode", charon's
+# log names the phase-1 exchange). As <base>-cygnet-initiator and <base>-cygnet-responder:
+#   ikev1-main-psk              Main Mode PSK, Quick Mode without PFS; ping + iperf3 both ways
+#                               (initiator: start_action = "start"; the other initiators `up`)
+#   ikev1-encap-auto            the same with Cygnet encapsulation = "auto": it must see the "NAT"
+#                               that kernel-libipsec fakes with its NAT-D hashes (others: "udp")
+#   ikev1-main-cert-rsa         Main Mode, RSA signatures, certificates from an RSA-2048 CA
+#   ikev1-main-cert-ecdsa       Main Mode, ECDSA P-256 signatures, FQDN identities
+#   ikev1-aggressive-psk        Aggressive Mode PSK (Cygnet aggressive = true, strongSwan aggressive
+#                               = yes and i_dont_care_about_security_and_use_aggressive_mode_psk)
+#   ikev1-quick-pfs             ESP aes128-sha256-ecp256: Quick Mode with PFS (KE payloads), checked
+#                               in strongSwan's CHILD SA (dh-group ECP_256)
+#   ikev1-rekey-by-cygnet       Cygnet child lifetime 10s: a Quick Mode rekey during a 12 s
+#                               transfer; strongSwan must take it as a rekey ("detected rekeying")
+#   ikev1-rekey-by-strongswan   strongSwan rekey_time 5s, life_time 10s: rekeys during 12 s
+# Single role:
+#   ikev1-aggressive-refused    strongSwan initiates Aggressive Mode to a Cygnet connection without
+#                               aggressive = true: no SA anywhere, swanctl --initiate fails, cygnetd
+#                               logs the refusal ("Aggressive Mode")
+#   ikev1-nat                   Cygnet (encapsulation = "auto") behind the masquerading router of
+#                               cygnet-nat initiates: NAT detected, 4500, ESP in UDP, keepalives
+#   ikev1-dpd                   dpd_delay 3s on both ends; after the tunnel is up r drops all on its
+#                               outer link; Cygnet must log "peer-dead" and drop its SAs within 58 s
+#                               (before that, 8 s idle: both answer each other's R-U-THERE)
+# IKEv1 rekeys are checked by Cygnet's child_sas_rekeyed or a new inbound SPI, strongSwan's CHILD
+# unique id, at most 2 CHILD SAs left in Cygnet, and traffic after the rekeys.
+#
 # strongSwan <-> strongSwan (harness baseline, no Cygnet needed): strongswan-baseline (PSK
 # aes256gcm16-prfsha256-x25519, ping + iperf3 both ways), strongswan-baseline-rekey (CHILD and
-# IKE rekeys during a 7 s transfer).
+# IKE rekeys during a 7 s transfer), and strongswan-baseline-<ikev1 scenario> for every IKEv1
+# scenario above (but ikev1-encap-auto): r runs exactly the strongSwan configuration of the Cygnet
+# scenario, l a strongSwan standing in for Cygnet; two-role scenarios initiate from l, then from r.
+# They prove the peer's half of each IKEv1 scenario independently of Cygnet.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
@@ -60,6 +94,11 @@ CC_SCENARIOS=(cygnet-cygnet-tunnel cygnet-cygnet-raw-esp cygnet-cygnet-transport
   cygnet-cygnet-ipv6)
 DAEMON_SCENARIOS=(cygnetd-reload cygnetd-control-socket cygnet-nat)
 SS_SCENARIOS=(strongswan-baseline strongswan-baseline-rekey)
+# IKEv1: bases run in both roles, single-role scenarios, and a strongSwan <-> strongSwan baseline
+# (strongswan-baseline-<name>) for each, with the same strongSwan configuration.
+V1_BASES=(ikev1-main-psk ikev1-encap-auto ikev1-main-cert-rsa ikev1-main-cert-ecdsa ikev1-aggressive-psk ikev1-quick-pfs
+  ikev1-rekey-by-cygnet ikev1-rekey-by-strongswan)
+V1_SCENARIOS=(ikev1-aggressive-refused ikev1-nat ikev1-dpd)
 
 list_scenarios() {
   local b
@@ -67,7 +106,14 @@ list_scenarios() {
     echo "$b-cygnet-initiator"
     echo "$b-cygnet-responder"
   done
+  for b in "${V1_BASES[@]}"; do
+    echo "$b-cygnet-initiator"
+    echo "$b-cygnet-responder"
+  done
+  printf '%s\n' "${V1_SCENARIOS[@]}"
   printf '%s\n' "${CC_SCENARIOS[@]}" "${DAEMON_SCENARIOS[@]}" "${SS_SCENARIOS[@]}"
+  # (ikev1-encap-auto has no baseline: its strongSwan half is the one of ikev1-main-psk)
+  for b in "${V1_BASES[@]}" "${V1_SCENARIOS[@]}"; do [ "$b" = ikev1-encap-auto ] || echo "strongswan-baseline-$b"; done
 }
 
 # check DESCRIPTION cmd... : runs cmd, logs ok or fails the scenario.
@@ -496,6 +542,408 @@ run_ss() {
   check "right dropped the SA" peer_wait_no_sa r 10
 }
 
+# --- IKEv1: Main, Aggressive and Quick Mode ---------------------------------------------------
+
+# charon refuses Aggressive Mode with a PSK ("Aggressive Mode PSK disabled for security reasons")
+# unless this is set; it is what a strongSwan responder to Aggressive Mode needs.
+V1_AGGRESSIVE_PSK_CHARON='  i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
+
+# v1_params BASE: what each end of IKEv1 scenario BASE runs. Shared by the Cygnet <-> strongSwan
+# scenario and its strongSwan <-> strongSwan baseline (strongswan-baseline-BASE), so the peer's
+# half of every scenario is proven against strongSwan itself, independently of Cygnet:
+#   V1_IKE V1_ESP                    proposals (strongSwan syntax, both ends)
+#   V1_SS V1_SS_CHARON               the strongSwan peer in r: ss_swanctl_conf keys, strongswan.conf
+#   V1_CYG                           Cygnet in l: cyg_config keys
+#   V1_MIRROR V1_MIRROR_CHARON       strongSwan standing in for Cygnet in l (baseline only)
+#   V1_TRAFFIC                       full | rekey | refused | nat | dpd
+#   V1_NAT                           1: l behind a masquerading router (ns_create_trio 1)
+#   V1_MODE                          main | aggressive (phase 1 exchange both ends must report)
+# Needs IT_TMP (it_init) for the PKI of the certificate scenarios.
+v1_params() {
+  local base=$1
+  V1_IKE=aes256-sha256-modp2048 V1_ESP=aes256-sha256 V1_TRAFFIC=full V1_NAT=0 V1_MODE=main
+  V1_SS=(version=1) V1_SS_CHARON="" V1_MIRROR=(version=1) V1_MIRROR_CHARON=""
+  # kernel-libipsec forces ESP-in-UDP (fake NAT-D); Cygnet says so explicitly, except in
+  # ikev1-encap-auto (it must notice the "NAT" itself) and ikev1-nat (a real NAT).
+  V1_CYG=(ike_version=1 encapsulation=udp)
+  case $base in
+    ikev1-main-psk) ;;
+    ikev1-encap-auto) V1_CYG=(ike_version=1 encapsulation=auto) ;;
+    ikev1-main-cert-rsa | ikev1-main-cert-ecdsa)
+      local type=${base#ikev1-main-cert-} pki=$IT_TMP/pki
+      it_step "PKI: $type CA and host certificates"
+      pki_ca "$pki" "$type"
+      if [ "$type" = ecdsa ]; then
+        pki_host "$pki" left "$type" DNS:left.example.com IP:192.0.2.1
+        pki_host "$pki" right "$type" DNS:right.example.com IP:192.0.2.2
+        V1_CYG+=(local_id=left.example.com remote_id=right.example.com)
+        V1_MIRROR+=(local_id=left.example.com remote_id=right.example.com)
+        V1_SS+=(local_id=right.example.com remote_id=left.example.com)
+      else
+        pki_host "$pki" left "$type" IP:192.0.2.1 DNS:left.example.com
+        pki_host "$pki" right "$type" IP:192.0.2.2 DNS:right.example.com
+      fi
+      V1_CYG+=(auth=pubkey "cert=$pki/left.pem" "key=$pki/left.key" "cacert=$pki/ca.pem")
+      V1_MIRROR+=(auth=pubkey "cert=$pki/left.pem" "key=$pki/left.key" "cacert=$pki/ca.pem")
+      # send_cert = ifasked (strongSwan's default): strongSwan sends its certificate only after a
+      # CERTREQ from Cygnet. SS_SEND_CERT=always (diagnosis only) takes that out of the picture.
+      V1_SS+=(auth=pubkey "cert=$pki/right.pem" "key=$pki/right.key" "cacert=$pki/ca.pem" "send_cert=${SS_SEND_CERT:-ifasked}")
+      ;;
+    ikev1-aggressive-psk)
+      V1_MODE=aggressive
+      V1_CYG+=(aggressive=true)
+      V1_SS+=(aggressive=yes) V1_SS_CHARON=$V1_AGGRESSIVE_PSK_CHARON
+      V1_MIRROR+=(aggressive=yes) V1_MIRROR_CHARON=$V1_AGGRESSIVE_PSK_CHARON
+      ;;
+    ikev1-aggressive-refused)
+      # strongSwan initiates Aggressive Mode; the other end has no aggressive = true (Cygnet) or
+      # no i_dont_care_about_security_and_use_aggressive_mode_psk (strongSwan): both refuse.
+      V1_MODE=aggressive V1_TRAFFIC=refused
+      V1_SS+=(aggressive=yes)
+      ;;
+    ikev1-quick-pfs)
+      # Quick Mode with PFS (KE payloads, Group Description ECP-256), a group other than phase 1's.
+      V1_ESP=aes128-sha256-ecp256
+      ;;
+    ikev1-rekey-by-cygnet)
+      # Cygnet rekeys its Quick Mode SAs at ~90 % minus up to 10 % of 10 s: ~8.1-9 s.
+      V1_TRAFFIC=rekey
+      V1_CYG+=(lifetime=10s)
+      V1_MIRROR+=(child_rekey=8s child_life=10s child_rand=1s)
+      ;;
+    ikev1-rekey-by-strongswan)
+      # strongSwan rekeys every 4-5 s (rekey_time 5s, rand_time 1s): several times in 12 s, and keeps
+      # each old SA until its 10 s life_time ends (then Delete).
+      V1_TRAFFIC=rekey
+      V1_SS+=(child_rekey=5s child_life=10s child_rand=1s)
+      ;;
+    ikev1-nat)
+      # l (192.0.2.1) behind m, which masquerades it as 192.0.2.65; r is 192.0.2.66. r's peer
+      # config matches the NAT's address, the identity stays 192.0.2.1. RFC 3947 NAT-D finds a
+      # real NAT, so Cygnet runs with encapsulation = "auto".
+      V1_NAT=1 V1_TRAFFIC=nat
+      V1_CYG=(ike_version=1 encapsulation=auto start_action=start)
+      V1_SS+=(remote_addr=192.0.2.65 remote_id=192.0.2.1)
+      ;;
+    ikev1-dpd)
+      # RFC 3706 DPD on both ends; the path is cut in r after the tunnel is up.
+      V1_TRAFFIC=dpd
+      V1_CYG+=(dpd_delay=3s)
+      V1_SS+=(dpd_delay=3s dpd_timeout=15s)
+      V1_MIRROR+=(dpd_delay=3s dpd_timeout=15s)
+      ;;
+    *) it_fail "unknown IKEv1 scenario base $base" ;;
+  esac
+}
+
+v1_topology() {
+  if [ "$V1_NAT" = 1 ]; then ns_create_trio 1; else ns_create_pair; fi
+  nft_count_setup l
+  it_capture l
+}
+
+# Drops everything on NODE's out0 (both directions): the peer vanishes without a word.
+v1_cut_path() {
+  ip netns exec "${IT_NS[$1]}" nft -f - <<'EOF' || it_fail "nft drop rules in $1"
+table inet cygnet_cut {
+  chain in { type filter hook input priority -400; iifname "out0" drop; }
+  chain out { type filter hook output priority -400; oifname "out0" drop; }
+}
+EOF
+}
+
+# strongSwan NODE holds an established IKEv1 SA, and charon logged the expected phase-1 exchange
+# ("initiating Main Mode IKE_SA ..." as initiator, "... is initiating a Main Mode IKE_SA" as responder).
+ss_is_v1() { ss_sas_json "$1" | it_json "any(sa.get('version') == '1' and sa.get('state') == 'ESTABLISHED' for sa in d)"; }
+ss_v1_check() {
+  local node=$1 mode=$2 word
+  [ "$mode" = aggressive ] && word="Aggressive Mode" || word="Main Mode"
+  check "strongSwan ($node) holds an established IKEv1 SA" ss_is_v1 "$node"
+  check "strongSwan ($node) logged a $word exchange" grep -q "$word" "${IT_DIR[$node]}/charon.log"
+}
+# Cygnet NODE has IKE SAs, all IKEv1 (version 1) with phase-1 exchange MODE (main|aggressive).
+cyg_is_v1() {
+  cyg_status "$1" | it_json "any(c['ike_sas'] for c in d['connections']) and all(sa.get('version') == 1 and sa.get('mode') == '$2' for c in d['connections'] for sa in c['ike_sas'])"
+}
+cyg_v1_check() {
+  it_log "Cygnet: $(cyg_status "$1" | it_json '[(sa.get("version"), sa.get("mode"), sa["algorithms"], sa["local"], sa["remote"], sa.get("nat_detected"), [(c["algorithms"], c["inbound_spi"], c.get("udp_encapsulated")) for c in sa["child_sas"]]) for c in d["connections"] for sa in c["ike_sas"]]' 2>&1)"
+  check "Cygnet ($1) reports its SA as IKEv1 (version 1), mode \"$2\"" cyg_is_v1 "$1" "$2"
+}
+# The inbound SPIs of every child SA of Cygnet NODE, space-separated.
+cyg_spis() { cyg_status "$1" | it_json "' '.join(ch['inbound_spi'] for c in d['connections'] for sa in c['ike_sas'] for ch in sa['child_sas'])"; }
+cyg_child_count() { cyg_status "$1" | it_json "sum(len(sa['child_sas']) for c in d['connections'] for sa in c['ike_sas'])"; }
+ss_child_count() { ss_sas_json "$1" | it_json "sum(1 for sa in d for c in sa['child-sas'] if c.get('state') == 'INSTALLED')"; }
+ss_child_count_all() { ss_sas_json "$1" | it_json "sum(len(sa['child-sas']) for sa in d)"; }
+ss_out_spis() { ss_sas_json "$1" | it_json "' '.join(c.get('spi-out', '') for sa in d for c in sa['child-sas'])"; }
+# Every inbound SPI of Cygnet CYGNODE is an outbound SPI of a CHILD SA strongSwan SSNODE still has.
+cyg_spis_within_ss() {
+  local have w
+  have=" $(ss_out_spis "$2") "
+  for w in $(cyg_spis "$1"); do [[ $have == *" $w "* ]] || return 1; done
+}
+# True when WORDS2 holds a word that WORDS1 does not: a new SPI appeared.
+new_word() { local w; for w in $2; do [[ " $1 " == *" $w "* ]] || return 0; done; return 1; }
+
+# NODE initiates the CHILD (and its ISAKMP SA) and must fail; logs strongSwan's last words.
+ss_initiate_fails() {
+  if ss_initiate "$1" net 2>/dev/null; then return 1; fi
+  it_log "swanctl --initiate failed as expected: $(tail -n 3 "${IT_DIR[$1]}/swanctl-initiate.log" | tr '\n' ' ')"
+}
+
+# The NAT scenario's checks on strongSwan r: it sees l at the NAT's address, and knows of the NAT.
+ss_sees_nat() {
+  ss_sas_json "$1" | it_json "any(sa.get('remote-host') == '192.0.2.65' and sa.get('nat-remote') == 'yes' for sa in d)"
+}
+
+# The 12 s transfer across Quick Mode rekeys, run by both the Cygnet scenario and the baseline.
+# v1_rekey_traffic SSNODE [CYGNODE]: SSNODE is a strongSwan end whose CHILD unique id must grow.
+v1_rekey_traffic() {
+  local ssnode=$1 cygnode=${2:-} ids0 ids1 spi0="" spi1="" crk
+  ids0=$(ss_sa_ids "$ssnode")
+  [ -n "$cygnode" ] && spi0=$(cyg_spis "$cygnode")
+  it_step "12 s transfer across Quick Mode rekeys (strongSwan $ssnode IKE/CHILD unique ids before: $ids0${cygnode:+; Cygnet inbound SPIs: $spi0})"
+  check "iperf3 TCP l -> r for 12 s across CHILD rekeys" tr_iperf l r -t 12
+  ids1=$(ss_sa_ids "$ssnode")
+  it_log "strongSwan $ssnode unique ids (IKE CHILD): $ids0 -> $ids1; installed CHILD SAs now: $(ss_child_count "$ssnode")"
+  check "strongSwan's ($ssnode) CHILD SA was replaced (unique id ${ids0#* } -> ${ids1#* })" ge "${ids1#* }" $((${ids0#* } + 1))
+  check "strongSwan ($ssnode) kept its ISAKMP SA (unique id ${ids0% *} -> ${ids1% *})" eq "${ids1% *}" "${ids0% *}"
+  if [ -n "$cygnode" ]; then
+    spi1=$(cyg_spis "$cygnode")
+    crk=$(cyg_stat "$cygnode" ike child_sas_rekeyed)
+    it_log "Cygnet: child_sas_rekeyed=$crk, inbound SPIs $spi0 -> $spi1"
+    check "Cygnet's CHILD SA was rekeyed (child_sas_rekeyed=$crk, a new inbound SPI: $spi0 -> $spi1)" eval 'ge "$crk" 1 || new_word "$spi0" "$spi1"'
+    check "Cygnet still has the SA" cyg_has_sa "$cygnode"
+    # strongSwan keeps a rekeyed IKEv1 CHILD SA until its hard lifetime and then sends a Delete, so
+    # both ends may hold several; but Cygnet must hold none that strongSwan no longer has.
+    it_log "CHILD SAs: Cygnet $(cyg_child_count "$cygnode") (inbound SPIs $(cyg_spis "$cygnode")), strongSwan $(ss_child_count_all "$ssnode") (outbound SPIs $(ss_out_spis "$ssnode"))"
+    check "every CHILD SA Cygnet holds is one strongSwan still has (deleted ones removed)" \
+      it_wait_for 5 "Cygnet to drop the CHILD SAs strongSwan deleted" cyg_spis_within_ss "$cygnode" "$ssnode"
+  fi
+  check "strongSwan ($ssnode) still has the SA" ss_has_sa "$ssnode"
+  check "ping l -> r after the rekeys" tr_ping l r 3 0.2
+  check "iperf3 TCP r -> l after the rekeys" tr_iperf l r -t 1 -R
+}
+
+# Who rekeyed, as strongSwan saw it: REKEYER's charon (when strongSwan) logged "creating rekey job
+# for CHILD_SA", OTHER's charon (when strongSwan) recognised the new Quick Mode as a rekey of the
+# existing CHILD_SA ("detected rekeying of CHILD_SA"), rather than as an unrelated second SA.
+v1_rekey_logs() {
+  local rekeyer=$1 other=$2
+  if [ "${IT_KIND[$rekeyer]}" = strongswan ]; then
+    check "strongSwan ($rekeyer) initiated the rekey" grep -q "creating rekey job for CHILD_SA" "${IT_DIR[$rekeyer]}/charon.log"
+  fi
+  if [ "${IT_KIND[$other]}" = strongswan ]; then
+    it_log "strongSwan ($other): $(grep -m 2 'received .* lifetime\|detected rekeying' "${IT_DIR[$other]}/charon.log" | sed 's/^[0-9:]* //' | tr '\n' ' ')"
+    check "strongSwan ($other) took the new Quick Mode SA as a rekey of its CHILD_SA" grep -q "detected rekeying of CHILD_SA" "${IT_DIR[$other]}/charon.log"
+  fi
+}
+
+# After an idle spell with DPD on both ends, from strongSwan NODE's log: R-U-THERE/ACK pairs went
+# at least one way (whichever end probes first; hearing the peer's probe resets the other's timer),
+# and strongSwan's own R-U-THEREs were acknowledged (all but possibly one still in flight).
+dpd_idle_check() {
+  local log=${IT_DIR[$1]}/charon.log sent_ss got_ack got_probe sent_ack
+  sent_ss=$(grep -c 'generating INFORMATIONAL_V1 .*N(DPD) \]' "$log") got_ack=$(grep -c 'parsed INFORMATIONAL_V1 .*N(DPD_ACK)' "$log")
+  got_probe=$(grep -c 'parsed INFORMATIONAL_V1 .*N(DPD) \]' "$log") sent_ack=$(grep -c 'generating INFORMATIONAL_V1 .*N(DPD_ACK)' "$log")
+  it_log "DPD seen by strongSwan ($1): sent $sent_ss R-U-THERE, parsed $got_ack ACKs; parsed $got_probe R-U-THERE, sent $sent_ack ACKs"
+  check "at least one R-U-THERE was acknowledged" ge "$((got_ack + sent_ack))" 1
+  check "strongSwan's R-U-THEREs were acknowledged ($got_ack of $sent_ss)" ge "$((got_ack + 1))" "$sent_ss"
+}
+
+# NAT checks and traffic through the masquerading router (both runners).
+v1_nat_traffic() {
+  check "strongSwan (r) sees the peer at the NAT's address 192.0.2.65 and the NAT" ss_sees_nat r
+  check "ping l -> r through the NAT" tr_ping l r 3 0.2
+  check "ping r -> l through the NAT" tr_ping r l 3 0.2
+  check "iperf3 TCP l -> r through the NAT" tr_iperf l r -t 2
+}
+
+# Cygnet <-> strongSwan IKEv1. ROLE initiator|responder (Cygnet's), or empty for the single-role
+# scenarios (aggressive-refused: strongSwan initiates; nat, dpd: Cygnet initiates).
+run_v1() {
+  local base=$1 role=$2
+  it_require ip ping iperf3 nft timeout ss "$CHARON" "$SWANCTL"
+  cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+  it_init
+  it_step "scenario $base${role:+, Cygnet as IKE $role} (IKEv1); temp dir $IT_TMP"
+  v1_params "$base"
+  v1_topology
+  [ "$role" = "" ] && case $V1_TRAFFIC in refused) role=responder ;; *) role=initiator ;; esac
+  local cyg_start_action=none
+  # One scenario (and the NAT one, via V1_CYG) exercises start_action = "start"; the rest `up`.
+  [ "$base" = ikev1-main-psk ] && [ "$role" = initiator ] && cyg_start_action=start
+  [ "$V1_NAT" = 1 ] && CYG_EXTRA_ARGS="--nat-keepalive 1"
+
+  SS_EXTRA_CHARON=$V1_SS_CHARON
+  ss_start r
+  ss_load r "$(ss_swanctl_conf r ike_proposals="$V1_IKE" esp_proposals="$V1_ESP" "${V1_SS[@]}")"
+  cyg_start l "$(cyg_config l ike_proposals="$V1_IKE" esp_proposals="$V1_ESP" start_action="$cyg_start_action" "${V1_CYG[@]}")"
+  if grep -q "not loaded\|connection refused" "${IT_DIR[l]}/cygnetd.log"; then
+    it_fail "cygnetd did not load the IKEv1 connection: $(grep -m 2 'not loaded\|connection refused' "${IT_DIR[l]}/cygnetd.log" | tr '\n' ' ')"
+  fi
+
+  if [ "$V1_TRAFFIC" = refused ]; then
+    it_step "strongSwan initiates Aggressive Mode; Cygnet's connection does not allow it"
+    check "strongSwan's Aggressive Mode initiation fails" ss_initiate_fails r
+    check "Cygnet has no SA" cyg_has_no_sa l
+    check "strongSwan has no SA" peer_wait_no_sa r 10
+    it_log "cygnetd: $(grep -m 3 'Aggressive Mode' "${IT_DIR[l]}/cygnetd.log" | tr '\n' ' ')"
+    check "cygnetd logged the refusal of Aggressive Mode" grep -q "Aggressive Mode" "${IT_DIR[l]}/cygnetd.log"
+    check "Cygnet established no ISAKMP SA (ike_sas_established=$(cyg_stat l ike ike_sas_established))" eq "$(cyg_stat l ike ike_sas_established)" 0
+    check "no ping l -> r without a tunnel" eval '! MIN_REPLIES=1 tr_ping l r 2 0.2 2>/dev/null'
+    check "cygnetd exited 0 on SIGTERM" cyg_stop l
+    return
+  fi
+
+  if [ "$role" = responder ]; then
+    check "swanctl --initiate" ss_initiate r net
+  elif [ "$cyg_start_action" != start ] && [[ " ${V1_CYG[*]} " != *" start_action=start "* ]]; then
+    check "cygnetctl up peer" cyg_ctl l up peer
+  fi
+  check "Cygnet has the SA" cyg_wait_sa l 20
+  check "strongSwan has the SA" ss_wait_sa r 20
+  cyg_v1_check l "$V1_MODE"
+  ss_v1_check r "$V1_MODE"
+  if [ "$base" = ikev1-quick-pfs ]; then
+    local dh
+    dh=$(ss_sas_json r | it_json "' '.join(c.get('dh-group', '-') for sa in d for c in sa['child-sas'])")
+    check "strongSwan's Quick Mode SA used PFS with ECP-256 (dh-group: $dh)" test "$dh" = ECP_256
+  fi
+
+  case $V1_TRAFFIC in
+    full) traffic_full ;;
+    rekey)
+      v1_rekey_traffic r l
+      if [ "$base" = ikev1-rekey-by-cygnet ]; then v1_rekey_logs l r; else v1_rekey_logs r l; fi
+      ;;
+    nat)
+      check "Cygnet detected the NAT, floated to 4500, ESP in UDP" eq "$(cyg_status l | it_json \
+        "int(all(sa['nat_detected'] and sa['local'].endswith('[4500]') and all(ch['udp_encapsulated'] for ch in sa['child_sas']) for c in d['connections'] for sa in c['ike_sas']))")" 1
+      v1_nat_traffic
+      sleep 2
+      check "Cygnet sent NAT keepalives" ge "$(cyg_stat l daemon nat_keepalives_sent)" 1
+      ;;
+    dpd)
+      check "ping l -> r through the tunnel" tr_ping l r 3 0.2
+      check "ping r -> l through the tunnel" tr_ping r l 3 0.2
+      wire_check l udp
+      it_step "8 s idle tunnel: both ends send R-U-THERE (dpd_delay 3s) and must answer each other's"
+      sleep 8
+      check "Cygnet still has the SA after the idle time" cyg_has_sa l
+      check "strongSwan still has the SA after the idle time" ss_has_sa r
+      dpd_idle_check r
+      it_step "cutting the path: r drops everything on out0; Cygnet (dpd_delay 3s) must declare r dead"
+      v1_cut_path r
+      local t0=$SECONDS
+      # dpd_delay 3 s, then R-U-THERE retransmitted on Cygnet's schedule (1 s x 1.8^n, 5 tries):
+      # ~44 s; 58 s keeps the scenario under a minute of waiting.
+      check "Cygnet removed the SAs of the dead peer within 58 s" it_wait_for 58 "Cygnet to drop the SA" cyg_has_no_sa l
+      it_log "Cygnet dropped the SA $((SECONDS - t0)) s after the cut"
+      it_log "cygnetd: $(grep -m 3 -i 'peer-dead\|R-U-THERE\|DPD' "${IT_DIR[l]}/cygnetd.log" | tr '\n' ' ')"
+      check "cygnetd logged the peer-dead event" grep -q "peer-dead" "${IT_DIR[l]}/cygnetd.log"
+      check "cygnetd exited 0 on SIGTERM" cyg_stop l
+      return
+      ;;
+  esac
+
+  wire_check l udp
+  cyg_counters_check l
+  it_step "stopping cygnetd: it must delete its SAs at strongSwan and exit 0"
+  check "cygnetd exited 0 on SIGTERM" cyg_stop l
+  check "strongSwan dropped the SA after cygnetd stopped" peer_wait_no_sa r 10
+}
+
+# strongSwan <-> strongSwan with the IKEv1 scenario BASE's configuration: r exactly as in the Cygnet
+# scenario, l standing in for Cygnet (V1_MIRROR). Proves the peer's half without Cygnet. Scenarios
+# that Cygnet runs in both roles are run here in both directions, one after the other.
+run_ss_v1() {
+  local base=$1 who
+  it_require ip ping iperf3 nft timeout ss "$CHARON" "$SWANCTL"
+  it_init
+  it_step "scenario strongswan-baseline-$base (IKEv1, strongSwan on both ends); temp dir $IT_TMP"
+  v1_params "$base"
+  v1_topology
+  SS_EXTRA_CHARON=$V1_MIRROR_CHARON
+  ss_start l
+  SS_EXTRA_CHARON=$V1_SS_CHARON
+  ss_start r
+  ss_load l "$(ss_swanctl_conf l ike_proposals="$V1_IKE" esp_proposals="$V1_ESP" "${V1_MIRROR[@]}")"
+  ss_load r "$(ss_swanctl_conf r ike_proposals="$V1_IKE" esp_proposals="$V1_ESP" "${V1_SS[@]}")"
+  case $V1_TRAFFIC in
+    refused)
+      check "r's Aggressive Mode initiation fails" ss_initiate_fails r
+      check "l has no SA" peer_wait_no_sa l 10
+      check "r has no SA" peer_wait_no_sa r 10
+      it_log "l: $(grep -m 2 'Aggressive Mode' "${IT_DIR[l]}/charon.log" | tr '\n' ' ')"
+      check "l logged the refusal of Aggressive Mode PSK" grep -q "Aggressive Mode PSK disabled" "${IT_DIR[l]}/charon.log"
+      return
+      ;;
+    full)
+      for who in l r; do
+        it_step "$who initiates"
+        check "swanctl --initiate in $who" ss_initiate "$who" net
+        check "l has the SA" ss_wait_sa l 20
+        check "r has the SA" ss_wait_sa r 20
+        ss_v1_check l "$V1_MODE"
+        ss_v1_check r "$V1_MODE"
+        if [ "$base" = ikev1-quick-pfs ]; then
+          local dh
+          dh=$(ss_sas_json r | it_json "' '.join(c.get('dh-group', '-') for sa in d for c in sa['child-sas'])")
+          check "Quick Mode used PFS with ECP-256 (dh-group: $dh)" test "$dh" = ECP_256
+        fi
+        if [ "$who" = l ]; then
+          traffic_full
+        else
+          check "ping l -> r through the tunnel" tr_ping l r 3 0.2
+          check "ping r -> l through the tunnel" tr_ping r l 3 0.2
+        fi
+        check "swanctl --terminate --ike peer in $who" ss_ctl "$who" --terminate --ike peer --timeout 10
+        check "l dropped the SA" peer_wait_no_sa l 10
+        check "r dropped the SA" peer_wait_no_sa r 10
+      done
+      ;;
+    rekey | nat | dpd)
+      check "swanctl --initiate in l" ss_initiate l net
+      check "l has the SA" ss_wait_sa l 20
+      check "r has the SA" ss_wait_sa r 20
+      ss_v1_check l "$V1_MODE"
+      ss_v1_check r "$V1_MODE"
+      ;;
+  esac
+  case $V1_TRAFFIC in
+    rekey)
+      # The rekeying end: l stands in for Cygnet (rekey-by-cygnet), r is the strongSwan peer.
+      if [ "$base" = ikev1-rekey-by-cygnet ]; then
+        v1_rekey_traffic l
+        v1_rekey_logs l r
+      else
+        v1_rekey_traffic r
+        v1_rekey_logs r l
+      fi
+      ;;
+    nat) v1_nat_traffic ;;
+    dpd)
+      check "ping l -> r through the tunnel" tr_ping l r 3 0.2
+      check "l and r exchange the DPD vendor ID" grep -q "received DPD vendor ID" "${IT_DIR[r]}/charon.log"
+      sleep 8
+      check "l still has the SA after 8 s idle" ss_has_sa l
+      dpd_idle_check r
+      it_step "cutting the path: r drops everything on out0; l (dpd_delay 3s, dpd_timeout 15s) must declare r dead"
+      v1_cut_path r
+      local t0=$SECONDS
+      check "l removed the SAs of the dead peer within 58 s" it_wait_for 58 "l to drop the SA" ss_has_no_sa l
+      it_log "l dropped the SA $((SECONDS - t0)) s after the cut: $(grep -m 2 'DPD\|dead' "${IT_DIR[l]}/charon.log" | tr '\n' ' ')"
+      return
+      ;;
+  esac
+  wire_check l udp
+  if [ "$V1_TRAFFIC" != full ]; then
+    check "swanctl --terminate --ike peer" ss_ctl l --terminate --ike peer --timeout 10
+    check "l dropped the SA" peer_wait_no_sa l 10
+    check "r dropped the SA" peer_wait_no_sa r 10
+  fi
+}
+
 main() {
   local scenario=${1:-}
   case $scenario in
@@ -504,6 +952,10 @@ main() {
   esac
   list_scenarios | grep -qx -- "$scenario" || { echo "unknown scenario '$scenario' (see --list)" >&2; exit 2; }
   case $scenario in
+    ikev1-*-cygnet-initiator) run_v1 "${scenario%-cygnet-initiator}" initiator ;;
+    ikev1-*-cygnet-responder) run_v1 "${scenario%-cygnet-responder}" responder ;;
+    ikev1-*) run_v1 "$scenario" "" ;;
+    strongswan-baseline-ikev1-*) run_ss_v1 "${scenario#strongswan-baseline-}" ;;
     *-cygnet-initiator) run_cs "${scenario%-cygnet-initiator}" initiator ;;
     *-cygnet-responder) run_cs "${scenario%-cygnet-responder}" responder ;;
     cygnet-cygnet-*) run_cc "$scenario" ;;

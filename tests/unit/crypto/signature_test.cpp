@@ -753,3 +753,30 @@ TEST(KeyTypeNames, AreStable) {
 
 }  // namespace
 }  // namespace cygnet::crypto
+
+namespace cygnet::crypto {
+namespace {
+
+// IKEv1 ECDSA as strongSwan signs it (SIGN_ECDSA_WITH_NULL): the HASH is the digest, r || s.
+TEST(EcdsaConcatenatedPrehashed, SignsTheDataAsTheDigest) {
+  for (KeyType type : {KeyType::EcdsaP256, KeyType::EcdsaP384}) {
+    const PrivateKey key = PrivateKey::generate(type);
+    const Bytes hash(32, 0x5a);  // a SHA2-256 HASH_I
+    const Bytes sig = key.sign(SignatureScheme::EcdsaConcatenatedPrehashed, HashAlgorithm::Sha256, hash);
+    EXPECT_EQ(sig.size(), type == KeyType::EcdsaP256 ? 64u : 96u);
+    EXPECT_TRUE(key.public_key().verify(SignatureScheme::EcdsaConcatenatedPrehashed, HashAlgorithm::Sha512, hash, sig));
+    // Not the same as hashing first: the hashed scheme must not accept it.
+    EXPECT_FALSE(key.public_key().verify(SignatureScheme::EcdsaConcatenated, HashAlgorithm::Sha256, hash, sig));
+    Bytes other = hash;
+    other[0] ^= 1;
+    EXPECT_FALSE(key.public_key().verify(SignatureScheme::EcdsaConcatenatedPrehashed, HashAlgorithm::Sha256, other, sig));
+    Bytes bad = sig;
+    bad.back() ^= 1;
+    EXPECT_FALSE(key.public_key().verify(SignatureScheme::EcdsaConcatenatedPrehashed, HashAlgorithm::Sha256, hash, bad));
+  }
+  const PrivateKey rsa = PrivateKey::generate(KeyType::Rsa);
+  EXPECT_THROW(rsa.sign(SignatureScheme::EcdsaConcatenatedPrehashed, HashAlgorithm::Sha256, Bytes(32, 1)), CryptoError);
+}
+
+}  // namespace
+}  // namespace cygnet::crypto

@@ -487,7 +487,9 @@ void Ikev1Engine::timer_child(ChildSa& c, TimePoint now) {
     return;
   }
   if (c.expire_at && now >= *c.expire_at) {
-    if (IsakmpSa* s = sa(c.ike_sa); s && s->established() && !s->deleting) send_delete_children(*s, {&c});
+    // A pair already replaced by a rekey leaves quietly (the peer expires or deletes its copy).
+    if (IsakmpSa* s = sa(c.ike_sa); s && s->established() && !s->deleting && c.state == ChildSaState::Installed)
+      send_delete_children(*s, {&c});
     remove_child(c.id, true, "lifetime expired");
     return;
   }

@@ -191,6 +191,54 @@ TEST(Ikev1Engine, RestartedPeerSendsInitialContact) {
   EXPECT_EQ(net.b.data_plane().sad().size(), 2u);
 }
 
+TEST(Ikev1Engine, ResponderLifetimeShortensTheInitiatorsSa) {
+  BackToBack net;
+  auto a = v1_connection("192.0.2.1", "192.0.2.2");
+  auto b = v1_connection("192.0.2.2", "192.0.2.1");
+  a.children[0].lifetime = Seconds(3600);
+  b.children[0].lifetime = Seconds(600);
+  b.children[0].life_bytes = 1024 * 1024;
+  establish(net, a, b);
+  // A learned B's shorter limits (RESPONDER-LIFETIME): rekey well before 600 s, volume limit 1 MiB.
+  const auto status = net.a.engine->status(net.now);
+  ASSERT_EQ(status[0].ike_sas[0].children.size(), 1u);
+  ASSERT_TRUE(status[0].ike_sas[0].children[0].rekey_in);
+  EXPECT_LE(*status[0].ike_sas[0].children[0].rekey_in, Seconds(600));
+  bool found = false;
+  for (const auto& action : net.a.log)
+    if (const auto* install = std::get_if<InstallChildSa>(&action)) {
+      EXPECT_EQ(install->outbound.lifetime.hard_bytes, 1024u * 1024u);
+      found = true;
+    }
+  EXPECT_TRUE(found);
+  const Event* e = net.a.find(EventType::ChildSaEstablished);
+  ASSERT_NE(e, nullptr);
+  EXPECT_NE(e->detail.find("lifetime 600 s"), std::string::npos) << e->detail;
+}
+
+TEST(Ikev1Engine, TransportModeAndAh) {
+  for (const auto protocol : {ipsec::IpsecProtocol::Esp, ipsec::IpsecProtocol::Ah}) {
+    BackToBack net;
+    auto a = v1_connection("192.0.2.1", "192.0.2.2");
+    auto b = v1_connection("192.0.2.2", "192.0.2.1");
+    for (auto* c : {&a, &b}) {
+      c->children[0].mode = ipsec::Mode::Transport;
+      c->children[0].protocol = protocol;
+      c->children[0].local_ts.clear();
+      c->children[0].remote_ts.clear();
+      c->children[0].proposals = {proposal(protocol == ipsec::IpsecProtocol::Ah ? "sha256" : "aes128-sha256",
+                                           protocol == ipsec::IpsecProtocol::Ah ? ProtocolId::Ah : ProtocolId::Esp)};
+    }
+    establish(net, a, b);
+    EXPECT_TRUE(net.traffic(net.a, "192.0.2.1", "192.0.2.2"));
+    EXPECT_TRUE(net.traffic(net.b, "192.0.2.2", "192.0.2.1"));
+    const auto status = net.b.engine->status(net.now);
+    ASSERT_EQ(status[0].ike_sas[0].children.size(), 1u);
+    EXPECT_EQ(status[0].ike_sas[0].children[0].mode, ipsec::Mode::Transport);
+    EXPECT_EQ(status[0].ike_sas[0].children[0].protocol, protocol);
+  }
+}
+
 TEST(Ikev1Engine, AeadOnlyPhaseOneIsRefused) {
   BackToBack net;
   auto c = v1_connection("192.0.2.1", "192.0.2.2", "k", "aes256gcm16", "aes256gcm16-prfsha256-x25519");

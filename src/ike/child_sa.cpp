@@ -1,5 +1,7 @@
 #include "ike/child_sa.hpp"
 
+#include <algorithm>
+
 #include "ike/random_source.hpp"
 
 namespace cygnet::ike {
@@ -58,6 +60,38 @@ ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& in) {
   out.inbound = one_direction(in, ipsec::Direction::Inbound, in.child->inbound_spi,
                               i ? k.encryption_r : k.encryption_i, i ? k.integrity_r : k.integrity_i);
   return out;
+}
+
+ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now) {
+  ChildSaStatus ch;
+  ch.id = c.id;
+  ch.child = c.child;
+  ch.inbound_spi = c.inbound_spi;
+  ch.outbound_spi = c.outbound_spi;
+  ch.protocol = c.protocol;
+  ch.mode = c.mode;
+  ch.algorithms = c.algorithms.to_string();
+  ch.selectors = c.selectors;
+  ch.age = std::chrono::duration_cast<Seconds>(now - c.created);
+  if (c.rekey_at && !c.rekey_requested && c.state == ChildSaState::Installed)
+    ch.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *c.rekey_at - now));
+  ch.udp_encapsulated = c.udp_encapsulated;
+  return ch;
+}
+
+InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params, std::optional<ChildSaId> replaces,
+                                    bool route_outbound) {
+  InstallChildSa install;
+  install.id = c.id;
+  install.ike_sa = c.ike_sa;
+  install.connection = c.connection;
+  install.child = c.child;
+  install.inbound = std::move(params.inbound);
+  install.outbound = std::move(params.outbound);
+  install.selectors = c.selectors;
+  install.replaces = replaces;
+  install.route_outbound = route_outbound;
+  return install;
 }
 
 std::uint32_t random_child_spi(RandomSource& random) {

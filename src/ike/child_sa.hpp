@@ -69,6 +69,13 @@ struct ChildSaParameters {
 };
 ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& input);
 
+// What status() reports about a CHILD SA (both IKE versions).
+ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now);
+
+// The action that installs a CHILD SA's pair (both IKE versions).
+InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params, std::optional<ChildSaId> replaces,
+                                    bool route_outbound);
+
 // A fresh inbound SPI: random, never below 256 (RFC 4303 reserves 1–255), never 0.
 std::uint32_t random_child_spi(RandomSource& random);
 

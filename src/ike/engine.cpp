@@ -226,20 +226,7 @@ std::vector<ConnectionStatus> Engine::status(TimePoint now) const {
         s.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.rekey_at - now));
       for (const auto& [cid, c] : impl_->children) {
         if (c.ike_sa != sa.id) continue;
-        ChildSaStatus ch;
-        ch.id = c.id;
-        ch.child = c.child;
-        ch.inbound_spi = c.inbound_spi;
-        ch.outbound_spi = c.outbound_spi;
-        ch.protocol = c.protocol;
-        ch.mode = c.mode;
-        ch.algorithms = c.algorithms.to_string();
-        ch.selectors = c.selectors;
-        ch.age = std::chrono::duration_cast<Seconds>(now - c.created);
-        if (c.rekey_at && !c.rekey_requested && c.state == ChildSaState::Installed)
-          ch.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *c.rekey_at - now));
-        ch.udp_encapsulated = c.udp_encapsulated;
-        s.children.push_back(std::move(ch));
+        s.children.push_back(child_sa_status(c, now));
       }
       cs.ike_sas.push_back(std::move(s));
     }

@@ -231,17 +231,7 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   in.replay_window = settings.replay_window;
   ChildSaParameters params = build_child_sa_parameters(in);
 
-  InstallChildSa install;
-  install.id = c.id;
-  install.ike_sa = sa.id;
-  install.connection = c.connection;
-  install.child = c.child;
-  install.inbound = std::move(params.inbound);
-  install.outbound = std::move(params.outbound);
-  install.selectors = c.selectors;
-  install.replaces = n.replaces;
-  install.route_outbound = route_outbound;
-  actions.emplace_back(std::move(install));
+  actions.emplace_back(install_child_action(c, std::move(params), n.replaces, route_outbound));
   if (!n.replaces) ++counters.child_sas_established;
   negotiating.erase({c.connection, c.child});
   auto [it, inserted] = children.emplace(c.id, std::move(c));

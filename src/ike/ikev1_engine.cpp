@@ -669,18 +669,7 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
     // (or the newest one, when the one that created it is gone).
     for (const auto& [cid, c] : children_) {
       if (c.connection != conn.name) continue;
-      ChildSaStatus ch;
-      ch.id = cid;
-      ch.child = c.child;
-      ch.inbound_spi = c.inbound_spi;
-      ch.outbound_spi = c.outbound_spi;
-      ch.protocol = c.protocol;
-      ch.mode = c.mode;
-      ch.algorithms = c.algorithms.to_string();
-      ch.selectors = c.selectors;
-      ch.age = std::chrono::duration_cast<Seconds>(now - c.created);
-      if (c.rekey_at && !c.rekey_requested) ch.rekey_in = std::chrono::duration_cast<Seconds>(*c.rekey_at - now);
-      ch.udp_encapsulated = c.udp_encapsulated;
+      ChildSaStatus ch = child_sa_status(c, now);
       IkeSaStatus* owner = nullptr;
       for (auto& st : cs.ike_sas)
         if (st.id == c.ike_sa) owner = &st;

@@ -509,17 +509,7 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
   input.replay_window = cs->replay_window;
   ChildSaParameters params = build_child_sa_parameters(input);
 
-  InstallChildSa action;
-  action.id = c.id;
-  action.ike_sa = s.id;
-  action.connection = c.connection;
-  action.child = c.child;
-  action.inbound = std::move(params.inbound);
-  action.outbound = std::move(params.outbound);
-  action.selectors = c.selectors;
-  action.replaces = qm.rekey_of;
-  action.route_outbound = route_outbound;
-  shared_.actions.emplace_back(std::move(action));
+  shared_.actions.emplace_back(install_child_action(c, std::move(params), qm.rekey_of, route_outbound));
   const std::string detail = c.child + " SPIs " + to_hex(spi_bytes(c.inbound_spi)) + "_i " +
                              to_hex(spi_bytes(c.outbound_spi)) + "_o, " + c.algorithms.to_string() +
                              (c.algorithms.pfs_group ? " (Quick Mode PFS)" : "") + ", " +

@@ -37,7 +37,8 @@
 # (SIGTERM, exit status 0) deletes the SA on strongSwan's side.
 #
 # Cygnet <-> Cygnet: cygnet-cygnet-tunnel (encapsulation = "udp"), cygnet-cygnet-raw-esp
-# (encapsulation = "auto", no NAT: protocol 50 on the wire, no UDP/4500), cygnet-cygnet-transport
+# (encapsulation = "auto", no NAT: protocol 50 on the wire, no UDP/4500), cygnet-cygnet-ikev1-transport and
+# cygnet-cygnet-ikev1-ah-transport (IKEv1 Quick Mode, host to host, raw ESP with PFS / AH), cygnet-cygnet-transport
 # (ESP transport mode host to host), cygnet-cygnet-ah (AH tunnel), cygnet-cygnet-ah-transport,
 # cygnet-cygnet-ipv6 (IKE and raw ESP over IPv6 outer addresses, IPv6 subnets inside).
 #
@@ -91,7 +92,7 @@ CS_BASES=(
   cert-ecdsa cert-rsa rekey-by-cygnet rekey-by-strongswan delete-by-cygnet delete-by-strongswan trap
 )
 CC_SCENARIOS=(cygnet-cygnet-tunnel cygnet-cygnet-raw-esp cygnet-cygnet-transport cygnet-cygnet-ah cygnet-cygnet-ah-transport
-  cygnet-cygnet-ipv6)
+  cygnet-cygnet-ipv6 cygnet-cygnet-ikev1-transport cygnet-cygnet-ikev1-ah-transport)
 DAEMON_SCENARIOS=(cygnetd-reload cygnetd-control-socket cygnet-nat)
 SS_SCENARIOS=(strongswan-baseline strongswan-baseline-rekey)
 # IKEv1: bases run in both roles, single-role scenarios, and a strongSwan <-> strongSwan baseline
@@ -336,6 +337,13 @@ run_cc() {
     cygnet-cygnet-transport) common=(mode=transport local_ts=- remote_ts=- encapsulation=auto) wire=esp ;;
     cygnet-cygnet-ah) common=(ah_proposals=sha256 encapsulation=auto) wire=ah ;;
     cygnet-cygnet-ah-transport) common=(mode=transport local_ts=- remote_ts=- ah_proposals=sha256 encapsulation=auto) wire=ah ;;
+    # IKEv1 Quick Mode for what kernel-libipsec cannot do: transport mode, raw ESP, AH.
+    cygnet-cygnet-ikev1-transport)
+      common=(ike_version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes128-sha256-ecp256 mode=transport
+        local_ts=- remote_ts=- encapsulation=auto) wire=esp ;;
+    cygnet-cygnet-ikev1-ah-transport)
+      common=(ike_version=1 ike_proposals=aes128-sha256-ecp256 mode=transport local_ts=- remote_ts=- ah_proposals=sha256
+        encapsulation=auto) wire=ah ;;
     cygnet-cygnet-ipv6)
       common=(encapsulation=auto) wire=none
       left=(listen=2001:db8::1 local_addr=2001:db8::1 remote_addr=2001:db8::2 local_ts=2001:db8:1::/64 remote_ts=2001:db8:2::/64)

@@ -381,7 +381,7 @@ EOF
 }
 nft_counter() {  # prints the packet count of counter NAME on NODE
   ip netns exec "${IT_NS[$1]}" nft list counter inet cygnet_count "c_$2" 2>/dev/null |
-    sed -n 's/.*packets \([0-9]*\).*/\1/p' | head -n1
+    sed -n 's/.*packets \([0-9]*\).*/\1/p' | awk 'NR == 1'  # reads all (head could SIGPIPE under pipefail)
 }
 
 # Diagnosis: IT_PCAP=1 makes it_capture NODE record the IKE messages on NODE's out0 (UDP 500, and

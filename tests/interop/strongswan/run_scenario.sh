@@ -958,7 +958,11 @@ main() {
     --list) list_scenarios; exit 0 ;;
     "" | -h | --help) sed -n '2,/^HERE=/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
-  list_scenarios | grep -qx -- "$scenario" || { echo "unknown scenario '$scenario' (see --list)" >&2; exit 2; }
+  # Not `list_scenarios | grep -q`: grep stops at the first match, and under pipefail the writer's
+  # SIGPIPE would make a known scenario look unknown, depending on timing.
+  local known
+  known=$(list_scenarios)
+  grep -qx -- "$scenario" <<<"$known" || { echo "unknown scenario '$scenario' (see --list)" >&2; exit 2; }
   case $scenario in
     ikev1-*-cygnet-initiator) run_v1 "${scenario%-cygnet-initiator}" initiator ;;
     ikev1-*-cygnet-responder) run_v1 "${scenario%-cygnet-responder}" responder ;;

@@ -266,7 +266,6 @@ void Ikev1Engine::remove_child(ChildSaId id, bool emit_event, const std::string&
   if (emit_event && c.state != ChildSaState::Rekeyed)
     event(EventType::ChildSaDeleted, c.connection, c.ike_sa, c.id,
           c.child + " SPIs " + spi_hex(c.inbound_spi) + "_i " + spi_hex(c.outbound_spi) + "_o: " + detail);
-  child_limits_.erase(id);
   children_.erase(it);
 }
 
@@ -332,11 +331,10 @@ void Ikev1Engine::adopt_children(IsakmpSa& s) {
     }
 }
 
-std::vector<ChildSa*> Ikev1Engine::children_of_connection(std::string_view conn) {
-  std::vector<ChildSa*> out;
-  for (auto& [id, c] : children_)
-    if (c.connection == conn) out.push_back(&c);
-  return out;
+Bytes Ikev1Engine::random_bytes(std::size_t n) const {
+  Bytes b(n);
+  shared_.random.fill(b);
+  return b;
 }
 
 Duration Ikev1Engine::rekey_delay(Seconds lifetime, double fraction) {

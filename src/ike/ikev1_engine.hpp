@@ -45,6 +45,8 @@ struct SharedState {
   ChildSaId& next_child_sa_id;
 };
 
+// Our nonces (phase 1 and Quick Mode; RFC 2409 allows 8..256 bytes).
+inline constexpr std::size_t kNonceLength = 32;
 // Half-open (responder) phase-1 SAs in total before new first messages are refused.
 inline constexpr std::size_t kMaxHalfOpen = 256;
 // Informational message IDs remembered per SA (replay guard).
@@ -195,7 +197,6 @@ class Ikev1Engine {
   void bring_down(const std::string& connection, TimePoint now);
   bool child_is_up(std::string_view connection, std::string_view child) const;
   ChildSa* child(ChildSaId id);
-  std::vector<ChildSa*> children_of_connection(std::string_view connection);
   void remove_child(ChildSaId id, bool emit_event, const std::string& detail);
   void schedule_phase1_lifetime(IsakmpSa& sa, TimePoint now);
   void phase1_established(IsakmpSa& sa, TimePoint now);
@@ -204,6 +205,9 @@ class Ikev1Engine {
   void timer_child(ChildSa& c, TimePoint now);
   // When to rekey something that lives `lifetime`: at `fraction` of it minus up to rekey_jitter.
   Duration rekey_delay(Seconds lifetime, double fraction);
+
+  // Random bytes from the engine's source; nonces are kNonceLength of them.
+  Bytes random_bytes(std::size_t n) const;
 
   // --- sending (ikev1_engine.cpp) ---
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
@@ -276,7 +280,6 @@ class Ikev1Engine {
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
   std::map<ChildSaId, ChildSa> children_;
-  std::map<ChildSaId, std::pair<Seconds, std::uint64_t>> child_limits_;  // negotiated lifetime, bytes
   std::set<std::pair<std::string, std::string>> traps_;
   std::set<std::pair<std::string, std::string>> negotiating_;
 };

@@ -20,18 +20,11 @@ namespace cygnet::ike::v1 {
 
 namespace {
 
-constexpr std::size_t kNonceLength = 32;
 // RFC 3947 §3.1: MD5("RFC 3947"); RFC 3706 §4: the DPD vendor ID (version 1.0).
 constexpr std::uint8_t kNatTVendorId[] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
                                           0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f};
 constexpr std::uint8_t kDpdVendorId[] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                          0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00};
-
-Bytes random_bytes(RandomSource& r, std::size_t n) {
-  Bytes b(n);
-  r.fill(b);
-  return b;
-}
 
 Bytes payload_body(const isakmp::Payload& p) {
   const auto chain = isakmp::encode_payload_chain({p});
@@ -135,7 +128,7 @@ std::vector<isakmp::Payload> Ikev1Engine::nat_d_payloads(const IsakmpSa& s) cons
   out.emplace_back(isakmp::NatDPayload{nat_d_hash(s.suite->hash, s.cky_i, s.cky_r, s.remote), false});
   // strongSwan's encap = yes trick: a local hash that cannot match makes both ends encapsulate.
   Bytes local = nat_d_hash(s.suite->hash, s.cky_i, s.cky_r, s.local);
-  if (force) local = random_bytes(shared_.random, local.size());
+  if (force) local = random_bytes(local.size());
   out.emplace_back(isakmp::NatDPayload{std::move(local), false});
   return out;
 }
@@ -316,7 +309,7 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
   s.sai_b = payload_body(sa);
   payloads.emplace_back(sa);
   if (s.aggressive) {
-    s.nonce_i = random_bytes(shared_.random, kNonceLength);
+    s.nonce_i = random_bytes(kNonceLength);
     s.local_id = conn->local_id.data.empty() ? Identity::from_address(s.local.address) : conn->local_id;
     payloads.emplace_back(isakmp::KePayload{s.ke->public_value()});
     payloads.emplace_back(isakmp::NoncePayload{s.nonce_i});
@@ -437,7 +430,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     return;
   }
   s.nonce_i = nonce->data;
-  s.nonce_r = random_bytes(shared_.random, kNonceLength);
+  s.nonce_r = random_bytes(kNonceLength);
   s.peer_id = *peer_id;
   s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(s.suite->group, shared_.random));
   if (!derive_keys(s, ke->data)) {
@@ -544,7 +537,7 @@ void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   read_vendor_ids(s, in);
   s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(s.suite->group, shared_.random));
-  s.nonce_i = random_bytes(shared_.random, kNonceLength);
+  s.nonce_i = random_bytes(kNonceLength);
   std::vector<isakmp::Payload> out;
   out.emplace_back(isakmp::KePayload{s.ke->public_value()});
   out.emplace_back(isakmp::NoncePayload{s.nonce_i});
@@ -567,7 +560,7 @@ void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& i
     return;
   }
   s.nonce_i = nonce->data;
-  s.nonce_r = random_bytes(shared_.random, kNonceLength);
+  s.nonce_r = random_bytes(kNonceLength);
   check_nat_d(s, in);
   s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(s.suite->group, shared_.random));
   if (!derive_keys(s, ke->data)) {

@@ -16,14 +16,6 @@ namespace cygnet::ike::v1 {
 
 namespace {
 
-constexpr std::size_t kNonceLength = 32;
-
-Bytes random_bytes(RandomSource& r, std::size_t n) {
-  Bytes b(n);
-  r.fill(b);
-  return b;
-}
-
 std::uint32_t fresh_message_id(RandomSource& random, const IsakmpSa& s) {
   for (;;) {
     const std::uint32_t id = random.next_u32();
@@ -113,7 +105,7 @@ void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name, s
   qm.child = child_name;
   qm.rekey_of = rekey_of;
   qm.our_spi = random_child_spi(shared_.random);
-  qm.nonce_i = random_bytes(shared_.random, kNonceLength);
+  qm.nonce_i = random_bytes(kNonceLength);
   qm.lifetime = cs->lifetime;
   qm.life_bytes = cs->life_bytes;
   const bool udp = (s.nat_local || s.nat_remote) && cs->protocol == ipsec::IpsecProtocol::Esp;
@@ -258,7 +250,7 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   qm.peer_spi = choice->peer_spi;
   qm.our_spi = random_child_spi(shared_.random);
   qm.nonce_i = nonce->data;
-  qm.nonce_r = random_bytes(shared_.random, kNonceLength);
+  qm.nonce_r = random_bytes(kNonceLength);
   qm.local_ts = {*our_ts};
   qm.remote_ts = {*peer_ts};
   if (choice->algorithms.pfs_group) {
@@ -453,7 +445,6 @@ void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Mes
 
 ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, TimePoint now) {
   const ChildSettings* cs = child_settings(s.connection, qm.child);
-  const ConnectionSettings* conn = connection(s.connection);
   ChildSa c;
   c.id = shared_.next_child_sa_id++;
   c.ike_sa = s.id;
@@ -524,9 +515,7 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
     ++shared_.counters.child_sas_established;
     event(EventType::ChildSaEstablished, c.connection, s.id, c.id, "Quick Mode: " + detail);
   }
-  (void)conn;
   negotiating_.erase({c.connection, c.child});
-  child_limits_[c.id] = {qm.lifetime, qm.life_bytes};
   auto [it, inserted] = children_.emplace(c.id, std::move(c));
   return it->second;
 }

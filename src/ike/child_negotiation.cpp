@@ -114,6 +114,7 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
     }
   }
   if (!ts_match) {
+    if (!candidates.empty()) report_child_selectors_refused(sa, *candidates.front(), tsi->selectors, tsr->selectors, in_ike_auth);
     event(EventType::TsUnacceptable, sa.connection, sa.id, std::nullopt,
           "peer proposed TSi " + ts_list(tsi->selectors) + " TSr " + ts_list(tsr->selectors) +
               ": no child of connection " + sa.connection + " accepts them");
@@ -122,6 +123,9 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   }
   if (!settings) {
     ++counters.no_proposal_chosen;
+    report_child_proposals_refused(sa, *ts_match, offered,
+                                   in_ike_auth ? without_key_exchange(ts_match->proposals) : ts_match->proposals,
+                                   explanation, in_ike_auth);
     event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt, "child " + ts_match->name + ": " + explanation);
     out.emplace_back(notify(ikev2::NotifyType::NoProposalChosen));
     return std::nullopt;
@@ -218,9 +222,11 @@ std::optional<ChildSaId> Engine::Impl::accept_child(IkeSa& sa, const ChildNegoti
     switch (error->type) {
       case ikev2::NotifyType::NoProposalChosen:
         ++counters.no_proposal_chosen;
+        report_child_rejected_by_peer(sa, n, false);
         return fail(EventType::NoProposalChosen,
                     "responder accepted none of our proposals " + proposals_text(n.proposals));
       case ikev2::NotifyType::TsUnacceptable:
+        report_child_rejected_by_peer(sa, n, true);
         return fail(EventType::TsUnacceptable,
                     "responder refused our traffic selectors TSi " + ts_list(n.tsi) + " TSr " + ts_list(n.tsr));
       default:

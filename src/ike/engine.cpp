@@ -12,7 +12,7 @@ Engine::Engine(EngineOptions options, std::shared_ptr<RandomSource> random)
     : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {
   impl_->v1 = std::make_unique<v1::Ikev1Engine>(v1::SharedState{impl_->options, *impl_->random, impl_->actions,
                                                                 impl_->counters, impl_->next_ike_sa_id,
-                                                                impl_->next_child_sa_id});
+                                                                impl_->next_child_sa_id, impl_->failures});
 }
 
 Engine::~Engine() = default;
@@ -37,6 +37,7 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
 }  // namespace
 
 bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
+  impl_->failures.set_now(now);
   if (auto why = unusable(settings)) {
     impl_->event(EventType::Error, settings.name, std::nullopt, std::nullopt, "connection refused: " + *why);
     return false;
@@ -108,6 +109,7 @@ std::vector<std::string> Engine::connection_names() const {
 }
 
 bool Engine::up(std::string_view name, TimePoint now) {
+  impl_->failures.set_now(now);
   if (impl_->v1->has_connection(name)) return impl_->v1->up(name, now);
   const ConnectionSettings* conn = impl_->connection(name);
   if (!conn) return false;
@@ -136,10 +138,12 @@ bool Engine::down(std::string_view name, TimePoint now) {
 }
 
 void Engine::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView udp_payload, TimePoint now) {
+  impl_->failures.set_now(now);
   impl_->on_datagram(local, remote, udp_payload, now);
 }
 
 void Engine::on_acquire(std::string_view connection, std::string_view child, TimePoint now) {
+  impl_->failures.set_now(now);
   if (impl_->v1->has_connection(connection)) {
     impl_->v1->on_acquire(connection, child, now);
     return;

@@ -196,6 +196,8 @@ struct EngineCounters {
   std::uint64_t no_proposal_chosen = 0;
 };
 
+struct FailureReport;  // failure_report.hpp
+
 // --- The engine ------------------------------------------------------------------------------
 
 class Engine {
@@ -234,6 +236,10 @@ class Engine {
 
   std::vector<ConnectionStatus> status(TimePoint now) const;
   const EngineCounters& counters() const;
+  // The last negotiation failure of a connection, kept after it comes up (failure_report.hpp);
+  // unattributed_failure(): the last one no connection matched.
+  std::optional<FailureReport> last_failure(std::string_view connection) const;
+  std::optional<FailureReport> unattributed_failure() const;
 
  private:
   struct Impl;

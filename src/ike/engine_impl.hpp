@@ -16,6 +16,7 @@
 #include "ike/child_sa.hpp"
 #include "ike/cookies.hpp"
 #include "ike/engine.hpp"
+#include "ike/failure_report.hpp"
 #include "ike/ike_sa.hpp"
 #include "ike/ikev1_engine.hpp"
 #include "ike/traffic_selectors.hpp"
@@ -62,6 +63,7 @@ struct Engine::Impl {
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
   std::vector<Action> actions;
   EngineCounters counters;
+  FailureLog failures;  // last failure per connection, both versions (failure_report.hpp)
   CookieJar cookies;
   IkeSaId next_ike_sa_id = 1;
   ChildSaId next_child_sa_id = 1;
@@ -177,6 +179,24 @@ struct Engine::Impl {
   void process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
                                       TimePoint now);
   void handle_initial_contact(IkeSa& sa);
+
+  // --- failure reports for `cygnetctl why` (engine_failures.cpp); each before its event ---
+  void report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
+                                    const std::vector<ikev2::Proposal>& offered, const Endpoint& remote,
+                                    const std::string& explanation);
+  void report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn, std::string summary);
+  void report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
+                                      const std::vector<ikev2::TrafficSelector>& tsi,
+                                      const std::vector<ikev2::TrafficSelector>& tsr, bool in_ike_auth);
+  void report_child_proposals_refused(const IkeSa& sa, const ChildSettings& child,
+                                      const std::vector<ikev2::Proposal>& offered,
+                                      const std::vector<ikev2::Proposal>& ours, const std::string& explanation,
+                                      bool in_ike_auth);
+  void report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n, bool selectors);
+  void report_authentication(const IkeSa& sa, const std::string& connection, const std::string& peer_id,
+                             const std::string& why);
+  void report_authentication_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn);
+  void report_unanswered(const IkeSa& sa, const OutstandingRequest& request, bool liveness);
 
   // --- events ---
   void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa,

@@ -253,6 +253,7 @@ void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string
 
 void Engine::Impl::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
                          std::optional<ChildSaId> child, std::string detail) {
+  failures.note_event(Event{type, conn, sa, child, detail}, 2);
   actions.emplace_back(Event{type, conn, sa, child, std::move(detail)});
 }
 

@@ -86,6 +86,7 @@ void Engine::Impl::on_timer_sa(IkeSa& sa, TimePoint now) {
 }
 
 void Engine::on_timer(TimePoint now) {
+  impl_->failures.set_now(now);
   std::vector<IkeSaId> ids;
   for (const auto& [id, sa] : impl_->ike_sas) ids.push_back(id);
   for (IkeSaId id : ids)

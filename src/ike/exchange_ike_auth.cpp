@@ -59,6 +59,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   const Identity peer = Identity::from_payload(*idi);
   auto reject = [&](const std::string& conn_name, const std::string& why) -> std::vector<ikev2::Payload> {
     ++counters.authentication_failures;
+    report_authentication(sa, conn_name, peer.to_string(), why);
     event(EventType::AuthenticationFailed, conn_name, sa.id, std::nullopt,
           "peer " + sa.remote.to_string() + " (" + peer.to_string() + "): " + why);
     sa.remove_after_response = true;
@@ -118,6 +119,7 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
   }
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
     ++counters.authentication_failures;
+    report_authentication_rejected_by_peer(sa, *conn);
     remove_ike_sa(id, EventType::AuthenticationFailed,
                   "responder " + sa.remote.to_string() + " rejected our authentication (AUTHENTICATION_FAILED)");
     return;
@@ -138,6 +140,7 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
   const Bytes octets = signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), *idr);
   if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now))) {
     ++counters.authentication_failures;
+    report_authentication(sa, sa.connection, peer.to_string(), *why);
     // §2.21.2: tell the responder, then forget the SA. Nothing of it was installed.
     ikev2::Header h;
     h.initiator_spi = sa.spi_i;

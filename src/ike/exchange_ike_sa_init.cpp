@@ -154,6 +154,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   }
   if (!conn) {
     ++counters.no_proposal_chosen;
+    report_ike_proposals_refused(candidates, sa_payload->proposals, remote, explanation);
     event(EventType::NoProposalChosen, candidates.front()->name, std::nullopt, std::nullopt,
           "IKE_SA_INIT from " + remote.to_string() + ": " + explanation);
     send_init_error(local, remote, h, ikev2::NotifyType::NoProposalChosen, {});
@@ -269,6 +270,9 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
     if (invalid_ke->data.size() == 2) group = crypto::dh_group_from_id(static_cast<std::uint16_t>((invalid_ke->data[0] << 8) | invalid_ke->data[1]));
     if (!group || !proposals_allow_group(conn->ike_proposals, *group) || (sa.ke && sa.ke->group() == *group) ||
         sa.init_retries >= kMaxInitRetries) {
+      report_ike_proposals_rejected_by_peer(
+          sa, *conn, "the responder requires key exchange group " +
+                         (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) + ", which we do not propose");
       fail(EventType::NoProposalChosen, "responder " + sa.remote.to_string() + " requires key exchange group " +
                                             (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) +
                                             ", which we do not propose");
@@ -286,6 +290,7 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
     ++counters.no_proposal_chosen;
     std::string offered;
     for (const auto& p : conn->ike_proposals) offered += (offered.empty() ? "" : ", ") + proposal_to_string(p);
+    report_ike_proposals_rejected_by_peer(sa, *conn, "the responder accepted none of our IKE proposals (NO_PROPOSAL_CHOSEN)");
     fail(EventType::NoProposalChosen,
          "responder " + sa.remote.to_string() + " accepted none of our IKE proposals [" + offered + "]");
     return;

@@ -410,6 +410,7 @@ void Ikev1Engine::malformed(const std::string& conn, std::optional<IkeSaId> s, c
 
 void Ikev1Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> s,
                         std::optional<ChildSaId> c, std::string detail) {
+  shared_.failures.note_event(Event{type, conn, s, c, detail}, 1);
   shared_.actions.emplace_back(Event{type, conn, s, c, std::move(detail)});
 }
 

@@ -29,6 +29,7 @@
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_proposals.hpp"
 #include "ike/ikev1_protection.hpp"
+#include "ike/failure_report.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/isakmp_message.hpp"
 
@@ -43,6 +44,7 @@ struct SharedState {
   EngineCounters& counters;
   IkeSaId& next_ike_sa_id;
   ChildSaId& next_child_sa_id;
+  FailureLog& failures;
 };
 
 // Our nonces (phase 1 and Quick Mode; RFC 2409 allows 8..256 bytes).

@@ -318,6 +318,7 @@ void Engine::Impl::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
       return;
     }
     const bool liveness = std::holds_alternative<DpdInFlight>(o.task);
+    report_unanswered(sa, o, liveness);
     const std::string what = std::string(ikev2::exchange_name(o.exchange)) + " request " +
                              std::to_string(o.message_id) + " to " + sa.remote.to_string() + " unanswered after " +
                              std::to_string(o.retransmits) + " retransmissions";

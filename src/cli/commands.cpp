@@ -3,6 +3,7 @@
 #include "cli/stats_text.hpp"
 #include "cli/status_text.hpp"
 #include "cli/text_format.hpp"
+#include "cli/why_text.hpp"
 #include "config/config.hpp"
 #include "config/warnings.hpp"
 
@@ -13,7 +14,7 @@ using json = nlohmann::json;
 
 bool is_daemon_command(const std::string& command) {
   return command == "status" || command == "stats" || command == "up" || command == "down" ||
-         command == "reload";
+         command == "reload" || command == "why";
 }
 
 std::string up_down_text(const json& result, const std::string& requested) {
@@ -36,7 +37,8 @@ std::string reload_text(const json& result) {
 
 json request_for(const Options& options) {
   json request{{"command", options.command}};
-  if (options.command == "up" || options.command == "down") request["name"] = options.connection;
+  if (options.command == "up" || options.command == "down" || options.command == "why")
+    request["name"] = options.connection;
   return request;
 }
 
@@ -66,6 +68,8 @@ int run_daemon_command(const Options& options, std::ostream& out, std::ostream& 
     out << render_status(result);
   } else if (options.command == "stats") {
     out << render_stats(result);
+  } else if (options.command == "why") {
+    out << render_why(result);
   } else if (options.command == "reload") {
     out << reload_text(result);
   } else {

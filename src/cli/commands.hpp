@@ -22,9 +22,9 @@ struct Options {
   std::string socket_path{control::kDefaultSocketPath};
   std::chrono::milliseconds timeout{5000};
   std::string command;     // status | stats | up | down | reload | check
-  std::string connection;  // up, down
+  std::string connection;  // up, down, why
   std::string file;        // check
-  bool json = false;       // status, stats: print the daemon's result object
+  bool json = false;       // status, stats, why: print the daemon's result object
 };
 
 // Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   up->add_option("NAME", options.connection, "connection name")->required();
   CLI::App* down = app.add_subcommand("down", "close a connection's SAs");
   down->add_option("NAME", options.connection, "connection name")->required();
+  CLI::App* why = app.add_subcommand("why", "why a connection is not up: its last failure, both sides' offers");
+  why->add_option("NAME", options.connection, "connection name")->required();
+  why->add_flag("--json", options.json, "print the daemon's JSON result");
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "cli/why_text.hpp"
 #include "cli/text_format.hpp"
 
 namespace cygnet::cli {
@@ -135,6 +136,8 @@ void render_connection(std::ostringstream& out, const json& connection) {
     return;
   }
   out << "  " << why_no_ike_sa(connection) << "\n";
+  if (member(connection, "last_failure").is_object())
+    out << "  " << last_failure_line(member(connection, "last_failure")) << "\n";
   // Without SAs, the configured children say which traffic the connection is for.
   for (const json& child : array_at(connection, "children")) {
     out << "    child " << text_at(child, "name") << ": " << upper(text_at(child, "protocol"))

@@ -6,6 +6,7 @@
 
 #include "control/control_protocol.hpp"
 #include "config/warnings.hpp"
+#include "daemon/failure_json.hpp"
 #include "daemon/connection_diff.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
@@ -46,7 +47,9 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     DaemonInfo info{static_cast<long>(getpid()),
                     std::chrono::duration_cast<Seconds>(now - started_).count(), options_.config_path,
                     tun_ ? tun_->name() : std::string()};
-    return control::ok_response(status_json(engine_->status(now), config_.connections, binding_, data_plane_, info));
+    json result = status_json(engine_->status(now), config_.connections, binding_, data_plane_, info);
+    add_last_failures(result, *engine_, now);
+    return control::ok_response(std::move(result));
   }
   if (command == "stats") {
     counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
@@ -61,6 +64,12 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     log(Subsystem::Control).info("{} {} requested", command, name);
     drain(now);
     return control::ok_response({{"connection", name}, {"message", command == "up" ? "initiating" : "deleting"}});
+  }
+  if (command == "why") {
+    const std::string name = request.value("name", std::string());
+    auto result = why_json(*engine_, name, now);
+    if (!result) return control::error_response("no connection named \"" + name + "\"");
+    return control::ok_response(std::move(*result));
   }
   if (command == "reload") return reload(now);
   return control::error_response("unknown command \"" + command + "\"");

@@ -1,8 +1,8 @@
 // The control protocol between cygnetd and cygnetctl: one JSON object per line over a Unix stream
 // socket. Shared by both sides so the framing and the field names live in one place.
 //
-// Request:  {"command": "status" | "stats" | "up" | "down" | "reload", "name": "<connection>"}
-//           ("name" only for up/down). One request per connection; the server answers and closes.
+// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why", "name": "<connection>"}
+//           ("name" only for up/down/why). One request per connection; the server answers and closes.
 // Response: {"ok": true, "result": {...}}  or  {"ok": false, "error": "what went wrong, in words"}
 //
 // "status" result:
@@ -31,9 +31,25 @@
 //         "inbound":  {"packets": 10, "bytes": 840},
 //         "outbound": {"packets": 10, "bytes": 840}
 //       }]
-//     }]
+//     }],
+//     "last_failure": null | {   (the connection's last negotiation failure, kept after it comes up)
+//       "age_seconds": 3, "class": "proposal" | "traffic-selectors" | "identity" | "certificate" |
+//                                  "authentication" | "timeout" | "peer-dead" | "other",
+//       "role": "initiator" | "responder", "ike_version": 2, "exchange": "IKE_SA_INIT",
+//       "summary": "one line", "peer": "192.0.2.2[500]", "child": "" (or the CHILD SA's name),
+//       "subject": "IKE proposals" | "ESP proposals" | "traffic selectors" | "identities" | ...,
+//       "ours": ["aes256gcm16-prfsha256-x25519"], "theirs": [] (empty: the peer did not show them),
+//       "nearest": "the closest pair of offers and how they differ",
+//       "fix": "the one change that would make both sides agree",
+//       "unanswered": "IKE_AUTH request 1" (timeouts), "retransmissions": 5,
+//       "received_anything": true | false | null (timeouts: whether the peer ever answered),
+//       "text": ["the report in words, one line each, as cygnetctl why prints it"]
+//     }
 //   }]
 // }
+//
+// "why" result: {"connection": "site-b", "start_action": "start", "up": false, "ike_sas": 0,
+//   "child_sas": 0, "last_failure": null | {...as in status}}; ok=false for an unknown name.
 //
 // "stats" result:
 // {

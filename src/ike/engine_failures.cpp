@@ -2,6 +2,8 @@
 // what each side offered, and kept per connection for `cygnetctl why`.
 #include "ike/engine_impl.hpp"
 
+#include <cstdlib>
+
 namespace cygnet::ike {
 
 namespace {
@@ -22,6 +24,21 @@ const char* child_proposal_subject(const ChildSettings& child) {
 }
 
 FailureRole role_of(const IkeSa& sa) { return sa.initiator ? FailureRole::Initiator : FailureRole::Responder; }
+
+// "peer used AUTH method 14, we expect a PSK" → "digital signature (RFC 7427)".
+std::string peer_auth_method(const std::string& why) {
+  const std::string marker = "AUTH method ";
+  const auto at = why.find(marker);
+  if (at == std::string::npos) return "another method";
+  const int method = std::atoi(why.c_str() + at + marker.size());
+  switch (method) {
+    case 1: return "an RSA signature (AUTH method 1)";
+    case 2: return "a PSK (AUTH method 2)";
+    case 9: case 10: case 11: return "an ECDSA signature (AUTH method " + std::to_string(method) + ")";
+    case 14: return "a digital signature (AUTH method 14, RFC 7427)";
+    default: return "AUTH method " + std::to_string(method);
+  }
+}
 
 std::string bracketed(const std::vector<std::string>& items) {
   std::string out;
@@ -158,15 +175,22 @@ void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& con
   } else if (r.kind == FailureClass::Authentication && conn) {
     const bool method = why.find("AUTH method") != std::string::npos;
     r.subject = "authentication";
-    r.ours = {std::string("auth ") + (conn->auth == AuthKind::Psk ? "psk" : "pubkey")};
+    const char* ours = conn->auth == AuthKind::Psk ? "psk" : "pubkey";
+    r.ours = {std::string("auth ") + ours};
     r.theirs = {"ID " + peer_id};
-    r.fix = method ? "both sides must use the same auth method; set auth of " + connection + " to the peer's method"
-                   : "the pre-shared keys differ: set the same psk on both sides";
+    if (method) r.theirs.push_back("authenticates with " + peer_auth_method(why));
+    r.fix = method ? "the peer authenticates with " + peer_auth_method(why) + " but " + connection + " has auth = " +
+                         ours + ": use the same auth method on both sides"
+                   : "the pre-shared keys differ (same method, same identities): set the same psk on both sides";
   } else if (r.kind == FailureClass::Certificate) {
+    r.subject = "certificates";
+    if (conn)
+      for (const auto& ca : conn->ca_certificates) r.ours.push_back("cacert " + ca.subject_string());
     r.theirs = {"ID " + peer_id};
-    r.subject = "identities";
-    if (conn) r.ours = {"remote_id " + conn->remote_id.to_string()};
-    r.fix = "the peer's certificate must chain to one of our cacerts and be valid now";
+    r.fix = why.find("expired") != std::string::npos || why.find("not yet valid") != std::string::npos
+                ? "the peer's certificate is outside its validity period: renew it (or check both clocks)"
+                : "the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give the peer a "
+                  "certificate from ours";
   }
   failures.record(std::move(r));
 }
@@ -198,7 +222,7 @@ void Engine::Impl::report_unanswered(const IkeSa& sa, const OutstandingRequest& 
   r.retransmissions = request.retransmits;
   // The responder got the peer's IKE_SA_INIT; an initiator has heard from the peer once it knows
   // the responder's SPI.
-  const bool heard = !sa.initiator || sa.spi_r != 0 || sa.last_received != TimePoint{};
+  const bool heard = !sa.initiator || sa.spi_r != 0;
   r.received_anything = heard;
   r.summary = liveness ? "the peer stopped answering liveness checks; its SAs were removed"
               : heard  ? "no answer from the peer to " + r.exchange + " (it answered before)"

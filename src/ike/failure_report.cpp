@@ -276,16 +276,34 @@ void FailureLog::record(FailureReport report) {
   by_connection_.insert_or_assign(name, std::move(report));
 }
 
-void FailureLog::note_event(const Event& event, int ike_version) {
-  FailureClass kind;
-  switch (event.type) {
-    case EventType::NoProposalChosen: kind = FailureClass::Proposal; break;
-    case EventType::TsUnacceptable: kind = FailureClass::TrafficSelectors; break;
-    case EventType::AuthenticationFailed: kind = classify_authentication_failure(event.detail); break;
-    case EventType::RetransmitGaveUp: kind = FailureClass::Timeout; break;
-    case EventType::PeerDead: kind = FailureClass::PeerDead; break;
-    default: return;
+std::optional<FailureClass> failure_class_of(EventType type, std::string_view detail) {
+  switch (type) {
+    case EventType::NoProposalChosen: return FailureClass::Proposal;
+    case EventType::TsUnacceptable: return FailureClass::TrafficSelectors;
+    case EventType::AuthenticationFailed: return classify_authentication_failure(detail);
+    case EventType::RetransmitGaveUp: return FailureClass::Timeout;
+    case EventType::PeerDead: return FailureClass::PeerDead;
+    default: return std::nullopt;
   }
+}
+
+FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version, std::string exchange,
+                                   FailureClass kind, std::string summary, std::string peer) {
+  FailureReport r;
+  r.connection = std::move(connection);
+  r.role = role;
+  r.ike_version = ike_version;
+  r.exchange = std::move(exchange);
+  r.kind = kind;
+  r.summary = std::move(summary);
+  r.peer = std::move(peer);
+  return r;
+}
+
+void FailureLog::note_event(const Event& event, int ike_version) {
+  const auto kind_of = failure_class_of(event.type, event.detail);
+  if (!kind_of) return;
+  const FailureClass kind = *kind_of;
   if (!event.connection.empty()) {
     auto it = recorded_in_input_.find(event.connection);
     if (it != recorded_in_input_.end() && it->second == input_) return;  // already reported in detail

@@ -86,6 +86,13 @@ std::vector<std::string> selector_strings(const std::vector<wire::ikev2::Traffic
 // An authentication failure's words ("PSK mismatch ...", "untrusted certificate: ...") → its class.
 FailureClass classify_authentication_failure(std::string_view why);
 
+// The class of a failure event (nullopt: not a negotiation failure).
+std::optional<FailureClass> failure_class_of(EventType type, std::string_view detail);
+
+// A report with the fields every failure has; the caller adds what it knows beyond that.
+FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version, std::string exchange,
+                                   FailureClass kind, std::string summary, std::string peer);
+
 // The last report per connection. The engine sets the time at each input; explicit reports are
 // recorded before their failure event, which then adds nothing.
 class FailureLog {

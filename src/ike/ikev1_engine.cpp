@@ -529,6 +529,16 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
   }
   if (s.phase1_tx.waiting && s.phase1_tx.retransmit_at && now >= *s.phase1_tx.retransmit_at) {
     if (s.phase1_tx.retransmissions >= shared_.options.retransmit_tries) {
+      FailureReport r = basic_failure_report(
+          s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder, 1,
+          s.aggressive ? "Aggressive Mode" : "Main Mode", FailureClass::Timeout,
+          s.cky_r != 0 && s.initiator ? "no answer from the peer to phase 1 (it answered before)"
+                                      : "no answer from the peer at all",
+          s.remote.to_string());
+      r.unanswered = r.exchange + " message";
+      r.retransmissions = s.phase1_tx.retransmissions;
+      r.received_anything = !s.initiator || s.cky_r != 0;  // the responder cookie arrives with the first answer
+      shared_.failures.record(std::move(r));
       remove_sa(id, EventType::RetransmitGaveUp,
                 "no answer from " + s.remote.to_string() + " after " + std::to_string(s.phase1_tx.retransmissions) +
                     " retransmissions (phase 1)",

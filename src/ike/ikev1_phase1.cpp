@@ -249,6 +249,10 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
 
 void Ikev1Engine::phase1_failed(IsakmpSa& s, EventType type, const std::string& detail,
                                 std::optional<isakmp::NotifyType> tell) {
+  if (auto kind = failure_class_of(type, detail))
+    shared_.failures.record(basic_failure_report(s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder,
+                                                 1, s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail,
+                                                 s.remote.to_string()));
   if (type == EventType::AuthenticationFailed) ++shared_.counters.authentication_failures;
   if (type == EventType::NoProposalChosen) ++shared_.counters.no_proposal_chosen;
   if (tell) {
@@ -383,6 +387,10 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     auto sel = select_phase1(*offer, conn.ike_proposals, *phase1_auth_method(conn), conn.allow_legacy);
     if (!sel.chosen) {
       why = "connection " + conn.name + ": " + sel.explanation;
+      shared_.failures.record(basic_failure_report(conn.name, FailureRole::Responder, 1,
+                                                   aggressive ? "Aggressive Mode" : "Main Mode", FailureClass::Proposal,
+                                                   "none of the peer's phase 1 proposals is acceptable: " + sel.explanation,
+                                                   remote.to_string()));
       continue;
     }
     chosen = &conn;

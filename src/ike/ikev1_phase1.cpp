@@ -387,10 +387,13 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     auto sel = select_phase1(*offer, conn.ike_proposals, *phase1_auth_method(conn), conn.allow_legacy);
     if (!sel.chosen) {
       why = "connection " + conn.name + ": " + sel.explanation;
-      shared_.failures.record(basic_failure_report(conn.name, FailureRole::Responder, 1,
-                                                   aggressive ? "Aggressive Mode" : "Main Mode", FailureClass::Proposal,
-                                                   "none of the peer's phase 1 proposals is acceptable: " + sel.explanation,
-                                                   remote.to_string()));
+      FailureReport report = basic_failure_report(conn.name, FailureRole::Responder, 1,
+                                                  aggressive ? "Aggressive Mode" : "Main Mode", FailureClass::Proposal,
+                                                  "none of the peer's phase 1 proposals is acceptable: " + sel.explanation,
+                                                  remote.to_string());
+      report.subject = "IKE proposals";
+      report.ours = proposal_strings(conn.ike_proposals);
+      shared_.failures.record(std::move(report));
       continue;
     }
     chosen = &conn;

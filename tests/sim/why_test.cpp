@@ -312,10 +312,16 @@ TEST(Why, Ikev1PhaseOneProposalMismatch) {
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::Proposal);
   EXPECT_EQ(rb.ike_version, 1);
-  EXPECT_EQ(rendered(rb, sim.now()), "WHY-V1B1");
+  EXPECT_EQ(rendered(rb, sim.now()),
+            "proposal failure as responder in IKEv1 Main Mode with 192.0.2.1[500], 2 s ago\n"
+            "  none of the peer's phase 1 proposals is acceptable: peer offered [aes256-sha256-prfsha256-modp3072]; we accept [aes128-sha256-prfsha256-ecp256]: no common encryption algorithm, no common key exchange group\n"
+            "  ours:       IKE proposals aes128-sha256-prfsha256-ecp256\n"
+            "  theirs:     not shown by the peer\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::Proposal);
-  EXPECT_EQ(rendered(ra, sim.now()), "WHY-V1A1");
+  EXPECT_EQ(rendered(ra, sim.now()),
+            "proposal failure as initiator in IKEv1 Main Mode with 192.0.2.2[500], 2 s ago\n"
+            "  peer refused phase 1: NO-PROPOSAL-CHOSEN\n");
 }
 
 TEST(Why, Ikev1PskMismatch) {
@@ -330,7 +336,9 @@ TEST(Why, Ikev1PskMismatch) {
   sim.run_for(3s);
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::Authentication);
-  EXPECT_EQ(rendered(rb, sim.now()), "WHY-V1B2");
+  EXPECT_EQ(rendered(rb, sim.now()),
+            "authentication failure as responder in IKEv1 Main Mode with 192.0.2.1[500], 2 s ago\n"
+            "  MM5 from 192.0.2.1[500] does not decrypt (pre-shared key mismatch?)\n");
 }
 
 TEST(Why, Ikev1TimeoutWithNothingReceived) {
@@ -344,7 +352,11 @@ TEST(Why, Ikev1TimeoutWithNothingReceived) {
   const ike::FailureReport r = last_failure(*g.a);
   EXPECT_EQ(r.kind, FailureClass::Timeout);
   EXPECT_EQ(r.received_anything, false);
-  EXPECT_EQ(rendered(r, sim.now()), "WHY-V1A3");
+  EXPECT_EQ(rendered(r, sim.now()),
+            "timeout failure as initiator in IKEv1 Main Mode with 192.0.2.2[500], 5 s ago\n"
+            "  no answer from the peer at all\n"
+            "  unanswered: Main Mode message after 5 retransmissions\n"
+            "  received:   nothing at all from the peer\n");
 }
 
 }  // namespace

@@ -43,7 +43,13 @@ std::string render_why(const json& result) {
     return out;
   }
   if (!failure.is_object()) {
-    return name + " is not up, and nothing has failed yet (start_action " + text_at(result, "start_action") + ")\n";
+    out = name + " is not up, and nothing has failed yet (start_action " + text_at(result, "start_action") + ")\n";
+    const json& stray = member(result, "unattributed_failure");
+    if (stray.is_object()) {
+      out += "a negotiation that matched no connection failed:\n";
+      failure_lines(out, stray);
+    }
+    return out;
   }
   out += name + " is not up. The last failure:\n";
   failure_lines(out, failure);

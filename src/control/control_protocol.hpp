@@ -49,7 +49,9 @@
 // }
 //
 // "why" result: {"connection": "site-b", "start_action": "start", "up": false, "ike_sas": 0,
-//   "child_sas": 0, "last_failure": null | {...as in status}}; ok=false for an unknown name.
+//   "child_sas": 0, "last_failure": null | {...as in status},
+//   "unattributed_failure": null | {...}   (the last failure no connection matched, e.g. a peer
+//   whose addresses no connection accepts; connection-independent)}; ok=false for an unknown name.
 //
 // "stats" result:
 // {

@@ -61,6 +61,9 @@ std::optional<json> why_json(const ike::Engine& engine, std::string_view connect
   out["child_sas"] = children;
   const auto failure = engine.last_failure(connection);
   out["last_failure"] = failure ? failure_json(*failure, now) : json(nullptr);
+  // A peer that matched no connection at all cannot be attributed; shown next to every `why`.
+  const auto unattributed = engine.unattributed_failure();
+  out["unattributed_failure"] = unattributed ? failure_json(*unattributed, now) : json(nullptr);
   return out;
 }
 

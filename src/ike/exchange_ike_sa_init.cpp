@@ -99,6 +99,10 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
         !c.ike_proposals.empty())
       candidates.push_back(&c);
   if (candidates.empty()) {
+    failures.record(basic_failure_report("", FailureRole::Responder, 2, "IKE_SA_INIT", FailureClass::Other,
+                                         "no connection accepts IKE_SA_INIT from " + remote.to_string() + " to " +
+                                             local.to_string() + " (local_addrs/remote_addrs)",
+                                         remote.to_string()));
     event(EventType::Error, "", std::nullopt, std::nullopt,
           "IKE_SA_INIT from " + remote.to_string() + " to " + local.to_string() + ": no connection accepts these addresses");
     send_init_error(local, remote, h, ikev2::NotifyType::NoProposalChosen, {});

@@ -76,3 +76,21 @@ TEST(WhyText, StatusShowsOneLineUnderAConnectionThatIsDown) {
 
 }  // namespace
 }  // namespace cygnet::cli
+
+namespace cygnet::cli {
+namespace {
+
+TEST(WhyText, AFailureNoConnectionMatchedIsShownWhenTheConnectionHasNone) {
+  const nlohmann::json result = nlohmann::json::parse(R"({"connection": "site-b", "start_action": "none",
+    "up": false, "last_failure": null,
+    "unattributed_failure": {"text": ["other failure as responder in IKEv2 IKE_SA_INIT",
+                                      "  no connection accepts IKE_SA_INIT from 192.0.2.9[500]"]}})");
+  EXPECT_EQ(render_why(result),
+            "site-b is not up, and nothing has failed yet (start_action none)\n"
+            "a negotiation that matched no connection failed:\n"
+            "  other failure as responder in IKEv2 IKE_SA_INIT\n"
+            "    no connection accepts IKE_SA_INIT from 192.0.2.9[500]\n");
+}
+
+}  // namespace
+}  // namespace cygnet::cli

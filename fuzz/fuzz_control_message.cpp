@@ -1,5 +1,5 @@
 // Fuzz target: the control protocol. cygnetd parses whatever a local client writes to its control
-// socket (parse_request), and cygnetctl renders whatever comes back (render_status/render_stats,
+// socket (parse_request), and cygnetctl renders whatever comes back (render_status/render_stats/render_why,
 // which must cope with any JSON shape a different daemon version might send). Any input must give
 // a request or an error sentence, and rendering must never throw or crash.
 #include <cstddef>
@@ -10,6 +10,7 @@
 
 #include "cli/stats_text.hpp"
 #include "cli/status_text.hpp"
+#include "cli/why_text.hpp"
 #include "control/control_protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -21,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parsed.is_discarded()) {
     (void)cygnet::cli::render_status(parsed);
     (void)cygnet::cli::render_stats(parsed);
+    (void)cygnet::cli::render_why(parsed);
   }
   return 0;
 }

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "cli/commands.hpp"
 #include "cli/status_text.hpp"
+#include "unit/control/socket_test_support.hpp"
 
 namespace cygnet::cli {
 namespace {
@@ -90,6 +94,51 @@ TEST(WhyText, AFailureNoConnectionMatchedIsShownWhenTheConnectionHasNone) {
             "a negotiation that matched no connection failed:\n"
             "  other failure as responder in IKEv2 IKE_SA_INIT\n"
             "    no connection accepts IKE_SA_INIT from 192.0.2.9[500]\n");
+}
+
+}  // namespace
+}  // namespace cygnet::cli
+
+// `cygnetctl why NAME` end to end against a fake daemon: the request, the rendering, exit codes.
+namespace cygnet::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+int run_why(const std::string& socket, const std::string& name, bool as_json, std::ostream& out, std::ostream& err) {
+  Options options;
+  options.socket_path = socket;
+  options.timeout = 2s;
+  options.command = "why";
+  options.connection = name;
+  options.json = as_json;
+  return run_command(options, out, err);
+}
+
+TEST(WhyCommand, SendsTheNameAndRendersTheAnswer) {
+  control::testing::TempDir dir;
+  const std::string socket = dir.file("cygnetd.sock");
+  control::testing::FakeDaemon daemon(socket, [](const nlohmann::json& request) {
+    return control::ok_response({{"connection", request["name"]}, {"start_action", "none"}, {"up", false},
+                                 {"last_failure", nullptr}});
+  });
+  std::ostringstream out, err;
+  EXPECT_EQ(run_why(socket, "site-b", false, out, err), kExitSuccess);
+  EXPECT_EQ(out.str(), "site-b is not up, and nothing has failed yet (start_action none)\n");
+  ASSERT_EQ(daemon.requests().size(), 1u);
+  EXPECT_EQ(daemon.requests()[0], (nlohmann::json{{"command", "why"}, {"name", "site-b"}}));
+}
+
+TEST(WhyCommand, UnknownNameExitsOneWithTheDaemonsMessage) {
+  control::testing::TempDir dir;
+  const std::string socket = dir.file("cygnetd.sock");
+  control::testing::FakeDaemon daemon(socket, [](const nlohmann::json&) {
+    return control::error_response("no connection named \"nope\"");
+  });
+  std::ostringstream out, err;
+  EXPECT_EQ(run_why(socket, "nope", true, out, err), kExitCommandFailed);
+  EXPECT_EQ(err.str(), "cygnetctl: no connection named \"nope\"\n");
+  EXPECT_EQ(out.str(), "");
 }
 
 }  // namespace

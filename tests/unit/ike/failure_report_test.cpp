@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ike/traffic_selectors.hpp"
+
 namespace cygnet::ike {
 namespace {
 

@@ -134,11 +134,14 @@ std::vector<std::string> proposal_strings(const std::vector<Proposal>& proposals
 ProposalDiagnosis diagnose_proposals(const std::vector<Proposal>& peer, const std::vector<Proposal>& ours,
                                      std::string_view config_key) {
   ProposalDiagnosis d;
+  if (ours.empty()) return d;
+  // Only the peer's proposals for our protocol count (a hostile peer may send anything).
   std::vector<const Proposal*> theirs_all;
   std::vector<const Proposal*> ours_all;
-  for (const Proposal& p : peer) theirs_all.push_back(&p);
+  for (const Proposal& p : peer)
+    if (p.protocol == ours.front().protocol) theirs_all.push_back(&p);
   for (const Proposal& p : ours) ours_all.push_back(&p);
-  if (theirs_all.empty() || ours_all.empty()) return d;
+  if (theirs_all.empty()) return d;
 
   // Across all proposals: a type with no value in common cannot be fixed by another combination.
   const TypeValues theirs_v = type_values(theirs_all);
@@ -175,9 +178,13 @@ ProposalDiagnosis diagnose_proposals(const std::vector<Proposal>& peer, const st
   if (disjoint.size() == 1) {
     const std::size_t i = type_index(disjoint.front());
     const auto& peer_values = theirs_v.by_type[i];
-    d.fix = "peer offers " + plural(disjoint.front()) + " " + names(peer_values) +
-            (peer_values.size() == 1 ? " only" : "") + "; we offer " + names(ours_v.by_type[i]) + " — add " +
-            value_name(peer_values.front()) + " to " + std::string(config_key) + " to agree";
+    if (peer_values.empty())
+      d.fix = "peer offers no " + std::string(detail::transform_type_noun(disjoint.front())) + "; we require one of " +
+              names(ours_v.by_type[i]) + " — the peer's proposals must include one";
+    else
+      d.fix = "peer offers " + plural(disjoint.front()) + " " + names(peer_values) +
+              (peer_values.size() == 1 ? " only" : "") + "; we offer " + names(ours_v.by_type[i]) + " — add " +
+              value_name(peer_values.front()) + " to " + std::string(config_key) + " to agree";
   } else if (best_peer) {
     d.fix = "add " + proposal_to_string(*best_peer) + " to " + std::string(config_key) + " to agree";
     if (!disjoint.empty()) d.fix = "no common " + type_list(disjoint) + " in any proposal — " + d.fix;

@@ -103,3 +103,23 @@ TEST(FailureLog, AnEventAddsNothingAfterADetailedReportOfTheSameInput) {
 
 }  // namespace
 }  // namespace cygnet::ike
+
+namespace cygnet::ike {
+namespace {
+
+// Hostile offers: a type the peer leaves out entirely, proposals for another protocol, nothing.
+TEST(DiagnoseProposals, OffersMissingATypeOrForAnotherProtocolNeverCrash) {
+  Proposal no_group = proposals({"aes256gcm16-prfsha256-x25519"}).front();
+  std::erase_if(no_group.transforms, [](const Transform& t) { return t.type == TransformType::KeyExchange; });
+  const auto d = diagnose_proposals({no_group}, proposals({"aes256gcm16-prfsha256-x25519"}), "ike_proposals");
+  EXPECT_EQ(d.fix, "peer offers no key exchange group; we require one of x25519 — the peer's proposals must include one");
+
+  const auto esp = diagnose_proposals(proposals({"aes256gcm16"}, ProtocolId::Esp),
+                                      proposals({"aes256gcm16-prfsha256-x25519"}), "ike_proposals");
+  EXPECT_TRUE(esp.fix.empty());
+  EXPECT_TRUE(esp.nearest.empty());
+  EXPECT_TRUE(diagnose_proposals({Proposal{}}, {}, "ike_proposals").fix.empty());
+}
+
+}  // namespace
+}  // namespace cygnet::ike

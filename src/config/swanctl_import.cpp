@@ -569,15 +569,16 @@ class Importer {
 
   // --- connections ---------------------------------------------------------------------------
 
-  std::string cygnet_name(const std::string& name) {
+  // A name Cygnet accepts, unique among `taken`.
+  static std::string cygnet_name(const std::string& name, std::set<std::string>& taken) {
     std::string out;
     for (char c : name)
       out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
     if (out.empty()) out = "conn";
     if (out.size() > 64) out.resize(64);
     std::string unique = out;
-    for (int n = 2; used_names_.count(unique); ++n) unique = out.substr(0, 60) + "-" + std::to_string(n);
-    used_names_.insert(unique);
+    for (int n = 2; taken.count(unique); ++n) unique = out.substr(0, 60) + "-" + std::to_string(n);
+    taken.insert(unique);
     return unique;
   }
 
@@ -600,7 +601,7 @@ class Importer {
     Connection c;
     legacy_ = false;
     c.where = s.where;
-    c.name = cygnet_name(s.name);
+    c.name = cygnet_name(s.name, used_names_);
     if (c.name != s.name) unmapped_at(s.where, path, "renamed to '" + c.name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
     bool fatal = false;
     auto leave_out = [&](const SettingsPosition& where, const std::string& what, const std::string& why) {
@@ -759,9 +760,14 @@ class Importer {
         slot = &sub;
       } else if (sub.name == "children") {
         for (const SettingsValue& v : sub.values) unmapped(v, sub_path + "." + v.key, "not a child section");
+        std::set<std::string> child_names;
         for (const SettingsSection& child : sub.sections) {
           std::optional<Child> mapped = map_child(child, sub_path + "." + child.name, c, start, starts);
-          if (mapped) c.children.push_back(std::move(*mapped));
+          if (!mapped) continue;
+          mapped->name = cygnet_name(child.name, child_names);
+          if (mapped->name != child.name)
+            unmapped_at(child.where, sub_path + "." + child.name, "renamed to '" + mapped->name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
+          c.children.push_back(std::move(*mapped));
         }
       } else {
         unmapped_at(sub.where, sub_path, "no Cygnet equivalent");
@@ -818,6 +824,7 @@ class Importer {
       c.start_action = "none";
     }
     if (c.start_action == "trap" && c.children.empty()) c.start_action = "none";
+    c.allow_legacy = c.allow_legacy || legacy_;
     if (fatal) return std::nullopt;
     return c;
   }
@@ -1031,7 +1038,7 @@ class Importer {
   }
 
   std::string render(const Connection& c) const {
-    const bool legacy = c.allow_legacy || legacy_;
+    const bool legacy = c.allow_legacy;
     std::string t = "[connections." + c.name + "]\n";
     t += "ike_version = " + std::to_string(c.ike_version) + "\n";
     t += "local_addrs = " + toml_list(c.local_addrs) + "\n";

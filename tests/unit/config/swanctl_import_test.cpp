@@ -323,6 +323,26 @@ secrets { ike { id = 192.0.2.77
   EXPECT_TRUE(i.config.has_value());
 }
 
+TEST(SwanctlImport, NamesCygnetRefusesAreRenamedAndListed) {
+  const Imported i = import_text(R"(
+connections { site:a { version = 2
+  remote_addrs = 192.0.2.2
+  mobike = no
+  proposals = aes256gcm16-prfsha256-x25519
+  local { auth = psk
+          id = 192.0.2.1 }
+  remote { auth = psk }
+  children { net/1 { esp_proposals = aes256gcm16 } } } }
+secrets { ike { secret = rename-secret-0123456789abcdef } }
+)");
+  const ike::ConnectionSettings& c = only_connection(i);
+  EXPECT_EQ(c.name, "site_a");
+  ASSERT_EQ(c.children.size(), 1u);
+  EXPECT_EQ(c.children.front().name, "net_1");
+  EXPECT_THAT(i.result.unmapped, ElementsAre(HasSubstr("connections.site:a: renamed to 'site_a'"),
+                                             HasSubstr("renamed to 'net_1'")));
+}
+
 // --- the example configuration of Debian's strongswan-swanctl package -------------------------
 
 std::string read_file(const std::filesystem::path& p) {

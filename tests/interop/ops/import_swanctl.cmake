@@ -1,6 +1,6 @@
 # interop.ops.import-swanctl: cygnetctl import-swanctl on the strongSwan side of interop scenarios
-# (PSK, defaults, ECDSA certificates, IKEv1 Main Mode); the imported cygnetd must establish with
-# the original strongSwan configuration and carry pings. ~10 s.
+# (IKEv2 PSK suites and defaults, ECDSA/RSA certificates, IKEv1 Main Mode PSK/certificates/PFS); the
+# imported cygnetd must establish with the original strongSwan configuration and carry pings. ~30 s.
 if(EXISTS /usr/lib/ipsec/charon AND TARGET cygnetd AND TARGET cygnetctl AND NOT CYGNET_SANITIZE)
   find_program(CYGNET_BASH bash REQUIRED)
   add_test(NAME interop.ops.import-swanctl

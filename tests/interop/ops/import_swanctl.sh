@@ -10,14 +10,21 @@
 #                            ends: the importer's spelled-out strongSwan defaults must match
 #   cert-ecdsa               IKEv2 with ECDSA certificates (certs/cacerts paths, the key found in
 #                            r's private/ folder), FQDN identities; strongSwan initiates
+#   psk-chacha20poly1305     IKE chacha20poly1305-prfsha256-x25519, ESP chacha20poly1305
+#   psk-aes128-sha256-ecp256 IKE aes128-sha256-ecp256, ESP aes128-sha256-ecp256 (PFS group)
+#   cert-rsa                 IKEv2 with RSA-2048 certificates, IP address identities (the default
+#                            identity: the certificate's subject DN)
 #   ikev1-main-psk           IKEv1 Main Mode PSK, aes256-sha256-modp2048 / aes256-sha256
+#   ikev1-main-cert-ecdsa    IKEv1 Main Mode with ECDSA certificates, FQDN identities
+#   ikev1-quick-pfs          IKEv1, ESP aes128-sha256-ecp256: Quick Mode with PFS
 # Exit 0 pass, 1 fail, 77 skipped (not root, strongSwan or cygnetd/cygnetctl missing).
 # Run as root: flock /tmp/cygnet-netns.lock tests/interop/ops/import_swanctl.sh [PART...]
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
 : "${IT_DEADLINE:=100}"
 
-PARTS=(psk-aes256gcm16-x25519 psk-defaults cert-ecdsa ikev1-main-psk)
+PARTS=(psk-aes256gcm16-x25519 psk-defaults psk-chacha20poly1305 psk-aes128-sha256-ecp256 cert-ecdsa cert-rsa
+  ikev1-main-psk ikev1-main-cert-ecdsa ikev1-quick-pfs)
 [ $# -gt 0 ] && PARTS=("$@")
 
 it_require ip ping timeout "$CHARON" "$SWANCTL"
@@ -53,16 +60,39 @@ run_part() {
   case $part in
     psk-aes256gcm16-x25519) right=(start_action=start) initiator=r ;;
     psk-defaults) left=(ike_proposals=default esp_proposals=default) right=(ike_proposals=default esp_proposals=default) ;;
-    cert-ecdsa)
+    psk-chacha20poly1305)
+      left=(ike_proposals=chacha20poly1305-prfsha256-x25519 esp_proposals=chacha20poly1305)
+      right=("${left[@]}")
+      ;;
+    psk-aes128-sha256-ecp256)
+      left=(ike_proposals=aes128-sha256-ecp256 esp_proposals=aes128-sha256-ecp256)
+      right=("${left[@]}")
+      ;;
+    cert-ecdsa | ikev1-main-cert-ecdsa)
       pki_ca "$pki" ecdsa
       pki_host "$pki" left ecdsa DNS:left.example.com IP:192.0.2.1
       pki_host "$pki" right ecdsa DNS:right.example.com IP:192.0.2.2
       left=(auth=pubkey "cert=$pki/left.pem" "key=$pki/left.key" "cacert=$pki/ca.pem" local_id=left.example.com remote_id=right.example.com)
       right=(auth=pubkey "cert=$pki/right.pem" "key=$pki/right.key" "cacert=$pki/ca.pem" local_id=right.example.com remote_id=left.example.com)
+      if [ "$part" = ikev1-main-cert-ecdsa ]; then
+        left+=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes256-sha256)
+        right+=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes256-sha256)
+      fi
+      ;;
+    cert-rsa)
+      pki_ca "$pki" rsa
+      pki_host "$pki" left rsa IP:192.0.2.1 DNS:left.example.com
+      pki_host "$pki" right rsa IP:192.0.2.2 DNS:right.example.com
+      left=(auth=pubkey "cert=$pki/left.pem" "key=$pki/left.key" "cacert=$pki/ca.pem")
+      right=(auth=pubkey "cert=$pki/right.pem" "key=$pki/right.key" "cacert=$pki/ca.pem")
       ;;
     ikev1-main-psk)
       left=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes256-sha256)
-      right=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes256-sha256)
+      right=("${left[@]}")
+      ;;
+    ikev1-quick-pfs)
+      left=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes128-sha256-ecp256)
+      right=("${left[@]}")
       ;;
     *) it_fail "unknown part $part" ;;
   esac
@@ -76,7 +106,7 @@ run_part() {
   fi
   ss_wait_sa l 15 || it_fail "$part: strongSwan has no SA"
   cyg_wait_sa r 10 || it_fail "$part: the imported Cygnet has no SA"
-  if [ "$part" = ikev1-main-psk ]; then
+  if [ "${part#ikev1-}" != "$part" ]; then
     cyg_status r | it_json 'any(sa.get("version") == 1 for c in d["connections"] for sa in c.get("ike_sas", []))' ||
       it_fail "$part: Cygnet's SA is not IKEv1"
   fi

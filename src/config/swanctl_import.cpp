@@ -142,10 +142,14 @@ std::string toml_list(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-// One line of a comment: no line breaks, bounded length.
+// One line of a TOML comment: printable ASCII only (a comment must be valid UTF-8 without control
+// characters, and the text may come from anywhere), bounded length.
 std::string comment_safe(std::string_view s) {
   std::string out;
-  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u == '\t' || (u >= 0x20 && u < 0x7f)) ? c : (u == '\n' || u == '\r') ? ' ' : '?';
+  }
   if (out.size() > 300) out = out.substr(0, 300) + "...";
   return out;
 }
@@ -649,6 +653,10 @@ class Importer {
         c.local_addrs = map_addresses(v, key_path);
       } else if (v.key == "remote_addrs") {
         c.remote_addrs = map_addresses(v, key_path);
+        const std::vector<std::string> written = split_list(value);
+        const bool had_peers = std::any_of(written.begin(), written.end(), [](const std::string& a) { return a.rfind("%any", 0) != 0; });
+        if (had_peers && c.remote_addrs.empty())
+          unmapped(v, key_path, "no address literal left: the imported connection accepts a peer at any address");
       } else if (v.key == "local_port") {
         if (value != "500") unmapped(v, key_path, "Cygnet's IKE port is 500 (and 4500 after NAT detection)");
       } else if (v.key == "remote_port") {

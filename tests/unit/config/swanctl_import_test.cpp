@@ -343,6 +343,14 @@ secrets { ike { secret = rename-secret-0123456789abcdef } }
                                              HasSubstr("renamed to 'net_1'")));
 }
 
+TEST(SwanctlImport, FindingsWithOddBytesStillGiveALoadableFile) {
+  // A listed value with invalid UTF-8, control characters and a line break (from a quoted value):
+  // the comment on top of the output must stay one valid line.
+  const Imported i = import_text("weird = \"a\xff\x01\nb = c\"\n");
+  EXPECT_TRUE(i.config.has_value()) << i.result.toml;
+  EXPECT_THAT(i.result.toml, HasSubstr("#   swanctl.conf:1:1: weird = a?? b = c: not a swanctl.conf setting"));
+}
+
 // --- the example configuration of Debian's strongswan-swanctl package -------------------------
 
 std::string read_file(const std::filesystem::path& p) {

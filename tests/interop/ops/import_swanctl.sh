@@ -17,6 +17,7 @@
 #   ikev1-main-psk           IKEv1 Main Mode PSK, aes256-sha256-modp2048 / aes256-sha256
 #   ikev1-main-cert-ecdsa    IKEv1 Main Mode with ECDSA certificates, FQDN identities
 #   ikev1-quick-pfs          IKEv1, ESP aes128-sha256-ecp256: Quick Mode with PFS
+#   ikev1-aggressive-psk     IKEv1 Aggressive Mode PSK (aggressive = yes -> aggressive = true)
 # Exit 0 pass, 1 fail, 77 skipped (not root, strongSwan or cygnetd/cygnetctl missing).
 # Run as root: flock /tmp/cygnet-netns.lock tests/interop/ops/import_swanctl.sh [PART...]
 set -u
@@ -24,7 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
 : "${IT_DEADLINE:=100}"
 
 PARTS=(psk-aes256gcm16-x25519 psk-defaults psk-chacha20poly1305 psk-aes128-sha256-ecp256 cert-ecdsa cert-rsa
-  ikev1-main-psk ikev1-main-cert-ecdsa ikev1-quick-pfs)
+  ikev1-main-psk ikev1-main-cert-ecdsa ikev1-quick-pfs ikev1-aggressive-psk)
 [ $# -gt 0 ] && PARTS=("$@")
 
 it_require ip ping timeout "$CHARON" "$SWANCTL"
@@ -94,6 +95,10 @@ run_part() {
       left=(version=1 ike_proposals=aes256-sha256-modp2048 esp_proposals=aes128-sha256-ecp256)
       right=("${left[@]}")
       ;;
+    ikev1-aggressive-psk)
+      left=(version=1 aggressive=yes ike_proposals=aes256-sha256-modp2048 esp_proposals=aes256-sha256)
+      right=("${left[@]}")
+      ;;
     *) it_fail "unknown part $part" ;;
   esac
   ss_start l
@@ -109,6 +114,10 @@ run_part() {
   if [ "${part#ikev1-}" != "$part" ]; then
     cyg_status r | it_json 'any(sa.get("version") == 1 for c in d["connections"] for sa in c.get("ike_sas", []))' ||
       it_fail "$part: Cygnet's SA is not IKEv1"
+    local mode=main
+    [ "$part" = ikev1-aggressive-psk ] && mode=aggressive
+    cyg_status r | it_json "any(sa.get('mode') == '$mode' for c in d['connections'] for sa in c.get('ike_sas', []))" ||
+      it_fail "$part: Cygnet's IKEv1 SA is not in $mode mode"
   fi
   tr_ping l r 3 0.2 || it_fail "$part: ping l -> r through the tunnel"
   tr_ping r l 3 0.2 || it_fail "$part: ping r -> l through the tunnel"

@@ -23,7 +23,8 @@ struct Options {
   std::chrono::milliseconds timeout{5000};
   std::string command;     // status | stats | up | down | reload | check
   std::string connection;  // up, down, why
-  std::string file;        // check
+  std::string file;        // check, import-swanctl
+  std::string output;      // import-swanctl: -o FILE (empty = stdout)
   bool json = false;       // status, stats, why: print the daemon's result object
 };
 

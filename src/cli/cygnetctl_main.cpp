@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();
+  CLI::App* import = app.add_subcommand(
+      "import-swanctl", "translate a strongSwan swanctl.conf into a Cygnet configuration");
+  import->add_option("FILE", options.file, "swanctl.conf")->required();
+  import->add_option("-o,--output", options.output, "write here instead of stdout");
 
   CLI11_PARSE(app, argc, argv);
 

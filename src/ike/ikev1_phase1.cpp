@@ -291,6 +291,8 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
   for (auto& [id, o] : sas_)
     if (id != s.id && o->connection == s.connection && o->established()) other = true;
   s.send_initial_contact = !other;
+  shared_.counters.exchanges.count(s.aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
+                                   ExchangeRole::Initiator);
   const auto method = phase1_auth_method(*conn);
   auto transforms = phase1_transforms(conn->ike_proposals, *method, conn->ike_lifetime);
   std::vector<isakmp::Payload> payloads;
@@ -402,6 +404,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   IsakmpSa& s = create_sa(*chosen, false, now);
   s.cky_i = m.header.initiator_cookie;
   s.aggressive = aggressive;
+  shared_.counters.exchanges.count(aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
+                                   ExchangeRole::Responder);
   s.local = local;
   s.remote = remote;
   s.sai_b = *sai_b;
@@ -503,6 +507,7 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     }
   }
   s.local = local;
+  if (s.remote != remote && s.step != Phase1Step::Established) peer_address_changed(s, remote);
   s.remote = remote;
   switch (s.step) {
     case Phase1Step::MainSentSa: main_mode_2(s, m.payloads, raw, now); break;

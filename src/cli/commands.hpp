@@ -21,10 +21,10 @@ inline constexpr int kExitUnreachable = 2;
 struct Options {
   std::string socket_path{control::kDefaultSocketPath};
   std::chrono::milliseconds timeout{5000};
-  std::string command;     // status | stats | up | down | reload | check
+  std::string command;     // status | stats | up | down | reload | check | monitor
   std::string connection;  // up, down
   std::string file;        // check
-  bool json = false;       // status, stats: print the daemon's result object
+  bool json = false;       // status, stats: print the daemon's result object; monitor: JSON lines
 };
 
 // Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   CLI::App* down = app.add_subcommand("down", "close a connection's SAs");
   down->add_option("NAME", options.connection, "connection name")->required();
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
+  CLI::App* monitor = app.add_subcommand("monitor", "print events as they happen, until cygnetd stops");
+  monitor->add_flag("--json", options.json, "one JSON object per line");
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();
 

@@ -38,6 +38,7 @@ class EventSubscribers {
   void close_all(const nlohmann::json& last, std::chrono::milliseconds flush_for);
 
   std::size_t size() const { return subscribers_.size(); }
+  const EventSubscriberLimits& limits() const { return limits_; }
   std::uint64_t disconnected_slow() const { return disconnected_slow_; }
   std::uint64_t refused() const { return refused_; }
 

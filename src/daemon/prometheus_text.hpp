@@ -1,6 +1,6 @@
 // The Prometheus text exposition format (version 0.0.4), written exactly: one # HELP and # TYPE
-// line per family, then its samples; label values escaped (\ " newline), HELP text escaped (\
-// newline), histograms as _bucket{le=...} (cumulative, ending in +Inf), _sum and _count.
+// line per family, then its samples; label values escaped (backslash, quote, newline), HELP text
+// escaped (backslash, newline), histograms as _bucket{le=...} (cumulative, ending in +Inf), _sum and _count.
 #pragma once
 
 #include <cstdint>

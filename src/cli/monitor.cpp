@@ -45,12 +45,9 @@ std::string monitor_line_text(const json& event) {
   std::string line = text_at(event, "time", "-") + " " + text_at(event, "type", "?");
   const std::string connection = text_at(event, "connection", "");
   if (!connection.empty()) line += " " + connection;
-  const json& ike_sa = member(event, "ike_sa");
-  if (ike_sa.is_number_unsigned()) line += " #" + std::to_string(ike_sa.get<std::uint64_t>());
-  const json& child_sa = member(event, "child_sa");
-  if (child_sa.is_number_unsigned()) {
-    const std::string child = text_at(event, "child", "child");
-    line += " " + child + " #" + std::to_string(child_sa.get<std::uint64_t>());
+  if (const auto ike_sa = integer_at(event, "ike_sa")) line += " #" + std::to_string(*ike_sa);
+  if (const auto child_sa = integer_at(event, "child_sa")) {
+    line += " " + text_at(event, "child", "child") + " #" + std::to_string(*child_sa);
   }
   const std::string detail = text_at(event, "detail", "");
   if (!detail.empty()) line += ": " + detail;

@@ -601,6 +601,7 @@ void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;  // RFC 3947 §4: float for MM5
+    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, true);
@@ -708,6 +709,7 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;
+    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, false);

@@ -31,7 +31,7 @@ TEST(HttpRequest, IncompleteUntilTheBlankLine) {
 TEST(HttpRequest, BadRequestLinesAreRefusedAtOnce) {
   for (const char* bad : {"\r\n", "GET\r\n", "GET /metrics\r\n", " /metrics HTTP/1.1\r\n", "G(T / HTTP/1.1\r\n",
                           "GET  HTTP/1.1\r\n", "GET / HTTP/1\r\n", "GET / http/1.1\r\n", "GET /\x01 HTTP/1.1\r\n",
-                          "GET / HTTP/1.1 extra\r\n", "\x16\x03\x01\x02\x00\n"}) {
+                          "GET / HTTP/1.1 extra\r\n", "\x16\x03\x01\x02\x01\n"}) {
     const HttpRequest r = parse_http_request(bad);
     EXPECT_EQ(r.outcome, HttpRequest::Outcome::Bad) << bad;
     EXPECT_EQ(r.error_status, 400) << bad;

@@ -136,6 +136,7 @@ class Gateway {
   EventSubscribers subscribers_{loop_};
   std::unique_ptr<MetricsServer> metrics_;
   RetiredTraffic retired_traffic_;
+  ConnectionEventCounts connection_events_;
 };
 
 }  // namespace cygnet::daemon

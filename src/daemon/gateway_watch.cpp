@@ -26,12 +26,14 @@ std::string Gateway::render_metrics() {
                                data_plane_,
                                counters_,
                                retired_traffic_,
+                               connection_events_,
                                {subscribers_.size(), subscribers_.disconnected_slow(), subscribers_.refused()},
                                metrics_ ? metrics_->scrapes() : 0};
   return metrics_text(sources);
 }
 
 void Gateway::publish_event(const ike::Event& event, TimePoint now) {
+  connection_events_.count(event);
   if (subscribers_.size() == 0) return;
   subscribers_.publish(monitor_event_json(event, std::chrono::system_clock::now(), engine_->status(now)));
 }

@@ -161,6 +161,22 @@ void data_plane(PrometheusText& out, const MetricsSources& s) {
   out.sample("cygnet_send_errors_total", {}, s.daemon.send_errors);
 }
 
+void per_connection_events(PrometheusText& out, const MetricsSources& s) {
+  const auto& all = s.events.by_connection();
+  out.family("cygnet_connection_rekeys_total", "counter", "Rekeys completed per connection, by SA kind (ike, child)");
+  for (const auto& [name, c] : all) {
+    out.sample("cygnet_connection_rekeys_total", {{"connection", name}, {"sa", "ike"}}, c.ike_rekeys);
+    out.sample("cygnet_connection_rekeys_total", {{"connection", name}, {"sa", "child"}}, c.child_rekeys);
+  }
+  out.family("cygnet_connection_failures_total", "counter",
+             "Failed negotiations and unplanned SA losses per connection, by reason");
+  for (const auto& [name, c] : all)
+    for (std::size_t r = 0; r < ike::kFailureReasonCount; ++r)
+      out.sample("cygnet_connection_failures_total",
+                 {{"connection", name}, {"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
+                 c.failures.by_reason[r]);
+}
+
 void daemon(PrometheusText& out, const MetricsSources& s) {
   out.family("cygnet_monitor_subscribers", "gauge", "cygnetctl monitor clients connected");
   out.sample("cygnet_monitor_subscribers", {}, s.monitor.subscribers);
@@ -180,6 +196,18 @@ void RetiredTraffic::retire(const std::string& connection, const SaTraffic& traf
   add(by_connection_[connection], traffic);
 }
 
+void ConnectionEventCounts::count(const ike::Event& event) {
+  // Events without a connection (a malformed datagram from nowhere) only reach the global counters.
+  if (event.connection.empty()) return;
+  const auto reason = ike::failure_reason_of(event.type);
+  const bool rekey = event.type == ike::EventType::IkeSaRekeyed || event.type == ike::EventType::ChildSaRekeyed;
+  if (!reason && !rekey && event.type != ike::EventType::IkeSaEstablished) return;
+  Counts& c = by_connection_[event.connection];  // established: the connection's series start at 0
+  if (event.type == ike::EventType::IkeSaRekeyed) ++c.ike_rekeys;
+  if (event.type == ike::EventType::ChildSaRekeyed) ++c.child_rekeys;
+  if (reason) ++c.failures.by_reason[static_cast<std::size_t>(*reason)];
+}
+
 const SaTraffic* RetiredTraffic::of(const std::string& connection) const {
   auto it = by_connection_.find(connection);
   return it == by_connection_.end() ? nullptr : &it->second;
@@ -190,6 +218,7 @@ std::string metrics_text(const MetricsSources& sources) {
   child_sas(out, sources);
   sa_tables(out, sources);
   engine(out, sources.ike);
+  per_connection_events(out, sources);
   data_plane(out, sources);
   daemon(out, sources);
   return out.take();

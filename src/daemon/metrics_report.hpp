@@ -26,6 +26,22 @@ class RetiredTraffic {
   std::map<std::string, SaTraffic> by_connection_;
 };
 
+// Per connection, from the engine's events: rekeys and failures by reason (the engine's own
+// counters are global).
+class ConnectionEventCounts {
+ public:
+  struct Counts {
+    std::uint64_t ike_rekeys = 0;
+    std::uint64_t child_rekeys = 0;
+    ike::FailureCounters failures;
+  };
+  void count(const ike::Event& event);
+  const std::map<std::string, Counts>& by_connection() const { return by_connection_; }
+
+ private:
+  std::map<std::string, Counts> by_connection_;
+};
+
 struct MonitorCounters {
   std::uint64_t subscribers = 0;
   std::uint64_t disconnected_slow = 0;
@@ -39,6 +55,7 @@ struct MetricsSources {
   const ipsec::DataPlane& data_plane;
   const DaemonCounters& daemon;
   const RetiredTraffic& retired;
+  const ConnectionEventCounts& events;
   MonitorCounters monitor;
   std::uint64_t scrapes = 0;
 };

@@ -75,6 +75,12 @@ def main():
     check(set(failures) >= {"no_proposal_chosen", "ts_unacceptable", "authentication_failed", "timeout",
                             "peer_dead", "malformed", "invalid_ke", "other"}, "failure reasons %s" % sorted(failures))
     check(sum(failures.values()) == 0, "unexpected failures %s" % failures)
+    conn_failures = [s.value for s in samples("cygnet_connection_failures", "cygnet_connection_failures_total")
+                     if s.labels.get("connection") == "peer"]
+    check(len(conn_failures) == 8 and sum(conn_failures) == 0, "per-connection failures %s" % conn_failures)
+    rekeys = {s.labels["sa"]: s.value for s in samples("cygnet_connection_rekeys", "cygnet_connection_rekeys_total")
+              if s.labels.get("connection") == "peer"}
+    check(rekeys == {"ike": 0, "child": 0}, "per-connection rekeys %s" % rekeys)
     half_open = [s.value for s in samples("cygnet_ike_half_open_sas")]
     check(half_open == [0], "half-open %s" % half_open)
     cookies = [s.value for s in samples("cygnet_ike_cookies_sent", "cygnet_ike_cookies_sent_total")]

@@ -84,6 +84,25 @@ sys.exit(0 if out.stdout == "200" and took < 2 else 1)
 ' || it_fail "a scrape stalled behind idle clients"
 tr_ping l r 2 || it_fail "the tunnel stopped while idle HTTP clients were connected"
 
+it_step "bounds: 8 clients at most, an 8 KiB request head"
+timeout 20 ip netns exec "${IT_NS[l]}" "$IT_PYTHON" -c '
+import socket, sys
+def connect():
+    return socket.create_connection(("127.0.0.1", 9750), timeout=3)
+idle = [connect() for _ in range(8)]
+extra = connect()
+refused = extra.recv(10) == b""  # accepted and closed at once: no slot left
+for s in idle: s.close()
+import time; time.sleep(0.3)  # let the daemon see them go
+big = connect()
+big.sendall(b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000)
+status = big.recv(100).decode(errors="replace").splitlines()[0]
+print("9th client refused: %s; oversized head: %s" % (refused, status), file=sys.stderr)
+sys.exit(0 if refused and status == "HTTP/1.0 431 Request Header Fields Too Large" else 1)
+' || it_fail "client or request size bound not enforced"
+code=$(ns_curl l -o /dev/null -w '%{http_code}' "$url_l")
+[ "$code" = 200 ] || it_fail "no scrape after the bounded clients left (answered $code)"
+
 it_step "metrics are off by default"
 cyg_stop r || it_fail "cygnetd in r did not stop cleanly"
 cfg_r_off=$(cyg_config r encapsulation=udp)

@@ -10,7 +10,7 @@ set -u
 OPS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../strongswan/lib.sh
 source "$OPS_DIR/../strongswan/lib.sh"
-IT_DEADLINE=60
+IT_DEADLINE=60  # read by it_init (the watchdog)
 it_require ip curl "$IT_PYTHON"
 "$IT_PYTHON" -c 'import prometheus_client' 2>/dev/null || it_skip "python3-prometheus-client is not installed"
 cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
@@ -34,8 +34,8 @@ with_metrics "$cfg_l" "127.0.0.1:9750"
 with_metrics "$cfg_r" "[::1]:9751"
 cyg_start r "$cfg_r"
 cyg_start l "$cfg_l"
-url_l=http://127.0.0.1:9750/metrics
-url_r=http://[::1]:9751/metrics
+url_l="http://127.0.0.1:9750/metrics"
+url_r="http://[::1]:9751/metrics"
 
 it_step "tunnel up, traffic through it"
 cyg_ctl l up peer >/dev/null || it_fail "cygnetctl up failed"

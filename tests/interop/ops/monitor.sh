@@ -8,7 +8,7 @@ set -u
 OPS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../strongswan/lib.sh
 source "$OPS_DIR/../strongswan/lib.sh"
-IT_DEADLINE=60
+IT_DEADLINE=60  # read by it_init (the watchdog)
 it_require ip "$IT_PYTHON"
 cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
 it_init

@@ -15,7 +15,8 @@ it_init
 ns_create_pair
 
 cyg_start r "$(cyg_config r)"
-cyg_start l "$(cyg_config l)"
+cfg_l=$(cyg_config l)
+cyg_start l "$cfg_l"
 
 it_step "monitors subscribe before anything happens"
 text_log=${IT_DIR[l]}/monitor-text.out
@@ -54,6 +55,14 @@ wait_line "$text_log" "^$ts child-sa-deleted peer #[0-9]* child #[0-9]*: net SPI
 wait_line "$text_log" "^$ts ike-sa-deleted peer #[0-9]*: closed by the operator" "text ike-sa-deleted with its reason"
 wait_line "$json_log" '"type":"ike-sa-deleted"' "JSON ike-sa-deleted"
 
+it_step "a negotiation failure, with its reason"
+sed -i 's/^psk = .*/psk = "not-the-secret-r-knows-0123456789abcdef"/' "$cfg_l"
+cyg_ctl l reload >/dev/null || it_fail "reload with another PSK failed"
+wait_line "$text_log" "^$ts reloaded: 0 added, 0 removed, 1 changed, 0 unchanged" "text reloaded (changed)"
+cyg_ctl l up peer >/dev/null || it_fail "cygnetctl up failed"
+wait_line "$text_log" "^$ts authentication-failed peer" "text authentication-failed"
+wait_line "$json_log" '"reason":"authentication_failed"' "JSON failure reason"
+
 it_step "SIGTERM: daemon-stopping, then the monitors exit 0"
 cyg_stop l || it_fail "cygnetd in l did not stop cleanly"
 for pid in "$text_pid" "$json_pid"; do
@@ -76,7 +85,8 @@ for e in lines:
     check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e.get("time", "")), "time %r" % e.get("time"))
     check({"time", "type", "connection", "ike_sa", "child_sa", "detail"} <= set(e), "fields of %s" % e)
 types = [e["type"] for e in lines]
-for t in ("ike-sa-established", "child-sa-established", "reloaded", "child-sa-deleted", "ike-sa-deleted"):
+for t in ("ike-sa-established", "child-sa-established", "reloaded", "child-sa-deleted", "ike-sa-deleted",
+          "authentication-failed"):
     check(t in types, "no %s in %s" % (t, types))
 check(types[-1] == "daemon-stopping", "last is %s" % types[-1])
 ike = next((e for e in lines if e["type"] == "ike-sa-established"), {})

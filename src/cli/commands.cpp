@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/import_swanctl.hpp"
+#include "cli/monitor.hpp"
 #include "cli/stats_text.hpp"
 #include "cli/status_text.hpp"
 #include "cli/text_format.hpp"
@@ -97,6 +98,7 @@ int check_config_file(const std::string& file, std::ostream& out, std::ostream& 
 int run_command(const Options& options, std::ostream& out, std::ostream& err) {
   if (options.command == "check") return check_config_file(options.file, out, err);
   if (options.command == "import-swanctl") return import_swanctl_file(options.file, options.output, out, err);
+  if (options.command == "monitor") return run_monitor(options, out, err);
   if (is_daemon_command(options.command)) return run_daemon_command(options, out, err);
   err << "cygnetctl: unknown command '" << options.command << "'\n";
   return kExitUnreachable;

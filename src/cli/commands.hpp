@@ -21,11 +21,11 @@ inline constexpr int kExitUnreachable = 2;
 struct Options {
   std::string socket_path{control::kDefaultSocketPath};
   std::chrono::milliseconds timeout{5000};
-  std::string command;     // status | stats | up | down | reload | check
+  std::string command;     // status | stats | up | down | reload | check | monitor | why | import-swanctl
   std::string connection;  // up, down, why
   std::string file;        // check, import-swanctl
   std::string output;      // import-swanctl: -o FILE (empty = stdout)
-  bool json = false;       // status, stats, why: print the daemon's result object
+  bool json = false;       // status, stats, why: print the daemon's result object; monitor: JSON lines
 };
 
 // Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.

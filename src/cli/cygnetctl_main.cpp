@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   why->add_option("NAME", options.connection, "connection name")->required();
   why->add_flag("--json", options.json, "print the daemon's JSON result");
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
+  CLI::App* monitor = app.add_subcommand("monitor", "print events as they happen, until cygnetd stops");
+  monitor->add_flag("--json", options.json, "one JSON object per line");
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();
   CLI::App* import = app.add_subcommand(

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/listen_endpoint.hpp"
 #include "ike/connection_settings.hpp"
 #include "wire/ip_address.hpp"
 
@@ -20,6 +21,7 @@ struct DaemonSettings {
   std::string control_socket = "/run/cygnet/cygnetd.sock";
   std::string tun = "cygnet0";
   std::string log_level = "info";  // trace | debug | info | warn | error | off
+  std::optional<ListenEndpoint> metrics;  // Prometheus endpoint; off unless set
 };
 
 struct Config {

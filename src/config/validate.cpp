@@ -27,8 +27,8 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
-constexpr std::array<std::string_view, 4> kDaemonKeys{"listen", "control_socket", "tun",
-                                                      "log_level"};
+constexpr std::array<std::string_view, 5> kDaemonKeys{"listen", "control_socket", "tun",
+                                                      "log_level", "metrics"};
 constexpr std::array<std::string_view, 20> kConnectionKeys{
     "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
     "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
@@ -407,6 +407,14 @@ class Validator {
         error(*table.get("log_level"), *problem);
       } else {
         daemon.log_level = *spec;
+      }
+    }
+    if (const auto metrics = string_at(table, "metrics")) {
+      std::string problem;
+      if (auto endpoint = parse_listen_endpoint(*metrics, problem)) {
+        daemon.metrics = *endpoint;
+      } else {
+        error(*table.get("metrics"), "'metrics': " + problem);
       }
     }
     return daemon;

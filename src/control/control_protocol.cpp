@@ -291,13 +291,13 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     return std::nullopt;
   }
   const std::string& name_of_command = command->get_ref<const std::string&>();
-  static constexpr std::array<std::string_view, 6> kCommands = {"status", "stats", "up", "down",
-                                                                 "reload", "why"};
+  static constexpr std::array<std::string_view, 7> kCommands = {"status", "stats", "up", "down",
+                                                                 "reload", "why", "monitor"};
   if (std::find(kCommands.begin(), kCommands.end(), name_of_command) == kCommands.end()) {
     // Quote a bounded prefix: the whole line may be megabytes.
     const std::string shown = name_of_command.size() > 40 ? name_of_command.substr(0, 40) + "…"
                                                           : name_of_command;
-    error = "unknown command '" + shown + "' (expected status, stats, up, down, reload or why)";
+    error = "unknown command '" + shown + "' (expected status, stats, up, down, reload, why or monitor)";
     return std::nullopt;
   }
   if (name_of_command == "up" || name_of_command == "down" || name_of_command == "why") {

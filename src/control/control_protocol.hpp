@@ -1,8 +1,9 @@
 // The control protocol between cygnetd and cygnetctl: one JSON object per line over a Unix stream
 // socket. Shared by both sides so the framing and the field names live in one place.
 //
-// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why", "name": "<connection>"}
-//           ("name" only for up/down/why). One request per connection; the server answers and closes.
+// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why" | "monitor", "name": "<connection>"}
+//           ("name" only for up/down/why). One request per connection; the server answers and closes
+//           (except "monitor", see below).
 // Response: {"ok": true, "result": {...}}  or  {"ok": false, "error": "what went wrong, in words"}
 //
 // "status" result:
@@ -74,6 +75,21 @@
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.
 // "reload" result: {"added": ["x"], "removed": ["y"], "changed": ["z"], "unchanged": ["w"]}
 //   or ok=false with the configuration errors (nothing applied).
+//
+// "monitor": the daemon answers {"ok": true, "result": {"message": "monitoring"}} and keeps the
+// connection open, then pushes one JSON object per line per event, as it happens:
+//   {"time": "2026-12-07T01:02:03Z", "type": "ike-sa-established", "connection": "site-b",
+//    "ike_sa": 1 (or null), "child_sa": 2 (or null), "detail": "words for people",
+//    "peer": "192.0.2.2[500]", "version": 2          (when the IKE SA still exists),
+//    "child": "net", "spi": {"in": "c1a2b3c4", "out": "d5e6f708"}  (when the CHILD SA does),
+//    "reason": "authentication_failed"                (failures: the metric's reason label)}
+// "type" is an engine event (ike-sa-established, ike-sa-rekeyed, ike-sa-deleted,
+// child-sa-established, child-sa-rekeyed, child-sa-deleted, no-proposal-chosen, ts-unacceptable,
+// authentication-failed, invalid-ke-retry, cookie-requested, peer-dead, retransmit-gave-up,
+// malformed-message, initial-contact, peer-address-changed ("OLD -> NEW" in detail), error) or
+// the daemon's own: "reloaded" (detail: what changed) and, last, "daemon-stopping", after which
+// the daemon closes the connection. A subscriber that stops reading (256 KiB queued) is
+// disconnected; at most 16 subscribers (more are refused with ok=false).
 #pragma once
 
 #include <chrono>

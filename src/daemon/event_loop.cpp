@@ -36,6 +36,19 @@ void EventLoop::watch(int fd, Handler on_readable) {
 void EventLoop::unwatch(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   handlers_.erase(fd);
+  writable_handlers_.erase(fd);
+}
+
+void EventLoop::watch_writable(int fd, Handler on_writable) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | (on_writable ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) throw_errno("epoll_ctl(MOD)");
+  if (on_writable) {
+    writable_handlers_[fd] = std::make_shared<Handler>(std::move(on_writable));
+  } else {
+    writable_handlers_.erase(fd);
+  }
 }
 
 void EventLoop::on_signals(std::function<void(int)> handler) {
@@ -71,7 +84,16 @@ void EventLoop::run(std::function<std::optional<TimePoint>()> next_deadline, Han
       throw_errno("epoll_wait");
     }
     for (int i = 0; i < n && running_; ++i) {
-      auto it = handlers_.find(events[static_cast<std::size_t>(i)].data.fd);
+      const epoll_event& event = events[static_cast<std::size_t>(i)];
+      const int fd = event.data.fd;
+      if (event.events & EPOLLOUT) {
+        if (auto w = writable_handlers_.find(fd); w != writable_handlers_.end()) {
+          std::shared_ptr<Handler> handler = w->second;
+          (*handler)();
+        }
+        if (!(event.events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+      }
+      auto it = handlers_.find(fd);
       if (it != handlers_.end()) {
         std::shared_ptr<Handler> handler = it->second;
         (*handler)();

@@ -23,7 +23,10 @@ class EventLoop {
 
   // Calls `on_readable` whenever `fd` has data (level-triggered).
   void watch(int fd, Handler on_readable);
-  void unwatch(int fd);
+  void unwatch(int fd);  // also forgets its writable handler
+  // While set, also calls `on_writable` whenever the watched `fd` can take more data (for
+  // non-blocking clients with queued output); an empty handler stops that.
+  void watch_writable(int fd, Handler on_writable);
 
   // Blocks SIGTERM, SIGINT and SIGHUP for the process and delivers them here.
   void on_signals(std::function<void(int signal)> handler);
@@ -37,6 +40,7 @@ class EventLoop {
   int signal_fd_ = -1;
   bool running_ = false;
   std::map<int, std::shared_ptr<Handler>> handlers_;  // shared: a handler may unwatch itself
+  std::map<int, std::shared_ptr<Handler>> writable_handlers_;
   std::function<void(int)> signal_handler_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "config/warnings.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/monitor_event.hpp"
 
 namespace cygnet::daemon {
 
@@ -69,6 +70,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   install_rules();
   open_sockets();
   open_control_socket();
+  open_metrics();
 
   loop_.watch(tun_->fd(), [this] { on_tun_readable(); });
   for (auto& s : ike_sockets_) {
@@ -92,6 +94,8 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
     }
     log(Subsystem::Daemon).info("{}: deleting SAs and exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
     shutdown(now);
+    subscribers_.close_all(monitor_notice_json("daemon-stopping", "cygnetd is exiting", std::chrono::system_clock::now()),
+                           Milliseconds{1000});
     loop_.stop();
   });
 
@@ -261,6 +265,7 @@ void Gateway::drain(TimePoint now) {
         send_udp(send->local, send->remote, send->payload);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         log_event(*event);
+        publish_event(*event, now);
         if (is_failure(event->type) && !event->connection.empty()) {
           if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
             log(Subsystem::DataPlane).info("{}: {} queued packet(s) dropped, negotiation failed", event->connection, n);
@@ -279,6 +284,9 @@ void Gateway::drain(TimePoint now) {
 }
 
 void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) {
+  if (const auto* retiring = std::get_if<ike::RemoveChildSa>(&action)) {
+    retired_traffic_.retire(retiring->connection, traffic_of(retiring->id, binding_, data_plane_));
+  }
   if (auto error = binding_.apply(action)) {
     log(Subsystem::DataPlane).error("could not apply an engine action: {}", *error);
     return;
@@ -357,6 +365,7 @@ void Gateway::housekeeping(TimePoint now) {
     log(Subsystem::DataPlane).info("{} queued packet(s) dropped after waiting too long for an SA", n);
   }
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
+  if (metrics_) metrics_->expire(now);
   if (now >= next_keepalive_) {
     next_keepalive_ = now + options_.nat_keepalive;
     send_nat_keepalives(now);

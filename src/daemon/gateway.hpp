@@ -16,6 +16,9 @@
 #include "config/config.hpp"
 #include "daemon/acquire_queue.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/event_subscribers.hpp"
+#include "daemon/metrics_report.hpp"
+#include "daemon/metrics_server.hpp"
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
@@ -93,6 +96,13 @@ class Gateway {
   nlohmann::json handle_request(const nlohmann::json& request, TimePoint now);
   nlohmann::json reload(TimePoint now);
 
+  // --- metrics and monitor subscribers (gateway_watch.cpp)
+  void open_metrics();
+  std::string render_metrics();
+  void publish_event(const ike::Event& event, TimePoint now);
+  void publish_notice(std::string_view type, std::string_view detail);
+  bool accept_monitor(int client);  // takes the fd; false when refused (fd closed)
+
   config::Config config_;
   GatewayOptions options_;
   TimePoint started_;
@@ -121,6 +131,12 @@ class Gateway {
   static constexpr std::size_t kBufferSize = 65536 + kHeadroom;
   Bytes in_buffer_ = Bytes(kBufferSize);
   Bytes out_buffer_ = Bytes(kBufferSize + ipsec::kMaxEncapsulationOverhead);
+
+  // Watching: after loop_, so they leave the loop before it closes.
+  EventSubscribers subscribers_{loop_};
+  std::unique_ptr<MetricsServer> metrics_;
+  RetiredTraffic retired_traffic_;
+  ConnectionEventCounts connection_events_;
 };
 
 }  // namespace cygnet::daemon

@@ -29,6 +29,10 @@ void Gateway::on_control_readable() {
   if (auto message = control::read_message(client, kRequestTimeout, error, control::kMaxRequestBytes)) {
     std::string invalid;
     if (auto request = control::validate_request(*message, invalid)) {
+      if (request->value("command", std::string()) == "monitor") {
+        accept_monitor(client);  // the connection stays open for the events
+        return;
+      }
       response = handle_request(*request, Clock::now());
     } else {
       response = control::error_response(invalid);
@@ -95,8 +99,9 @@ json Gateway::reload(TimePoint now) {
   }
   std::vector<std::string> notes;
   if (next.daemon.listen != config_.daemon.listen || next.daemon.tun != config_.daemon.tun ||
-      next.daemon.control_socket != config_.daemon.control_socket) {
-    notes.push_back("[daemon] listen, tun and control_socket changes take effect at the next restart");
+      next.daemon.control_socket != config_.daemon.control_socket || next.daemon.metrics != config_.daemon.metrics) {
+    notes.push_back("[daemon] listen, tun, control_socket and metrics changes take effect at the next restart");
+    next.daemon.metrics = config_.daemon.metrics;
     next.daemon.listen = config_.daemon.listen;
     next.daemon.tun = config_.daemon.tun;
     next.daemon.control_socket = config_.daemon.control_socket;
@@ -109,6 +114,9 @@ json Gateway::reload(TimePoint now) {
   reconcile_routes();
   log(Subsystem::Daemon).info("reloaded: {} added, {} removed, {} changed, {} unchanged", diff.added.size(),
                               diff.removed.size(), diff.changed.size(), diff.unchanged.size());
+  publish_notice("reloaded", std::to_string(diff.added.size()) + " added, " + std::to_string(diff.removed.size()) +
+                                 " removed, " + std::to_string(diff.changed.size()) + " changed, " +
+                                 std::to_string(diff.unchanged.size()) + " unchanged");
   return control::ok_response({{"added", diff.added},
                                {"removed", diff.removed},
                                {"changed", diff.changed},

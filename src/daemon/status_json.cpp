@@ -43,11 +43,7 @@ void selector_sides(const std::vector<ipsec::Selector>& selectors, json& local, 
   }
 }
 
-struct SaTraffic {
-  ipsec::TrafficCounters inbound;
-  ipsec::TrafficCounters outbound;
-  ipsec::DropCounters drops;  // both directions
-};
+}  // namespace
 
 SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& dp) {
   SaTraffic t;
@@ -63,6 +59,8 @@ SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, co
   }
   return t;
 }
+
+namespace {
 
 const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all, const std::string& name) {
   auto it = std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });

@@ -47,6 +47,14 @@ nlohmann::json stats_json(const std::vector<ike::ConnectionStatus>& status, cons
                           const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
                           const DaemonCounters& daemon);
 
+// One CHILD SA's traffic and drops from the data plane (zeros when its SAs are not installed).
+struct SaTraffic {
+  ipsec::TrafficCounters inbound;
+  ipsec::TrafficCounters outbound;
+  ipsec::DropCounters drops;  // both directions
+};
+SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane);
+
 std::string spi_hex(std::uint32_t spi);    // "c1a2b3c4"
 std::string ike_spi_hex(std::uint64_t spi);  // "0123456789abcdef"
 

@@ -201,7 +201,10 @@ std::vector<Action> Engine::take_actions() {
   return out;
 }
 
-const EngineCounters& Engine::counters() const { return impl_->counters; }
+const EngineCounters& Engine::counters() const {
+  impl_->counters.half_open_ike_sas = impl_->half_open_count() + impl_->v1->half_open_count();
+  return impl_->counters;
+}
 
 std::vector<ConnectionStatus> Engine::status(TimePoint now) const {
   std::vector<ConnectionStatus> out;

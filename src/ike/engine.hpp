@@ -15,6 +15,7 @@
 #include "base/time.hpp"
 #include "crypto/x509.hpp"
 #include "ike/connection_settings.hpp"
+#include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
 #include "ipsec/sa_parameters.hpp"
 #include "ipsec/selector.hpp"
@@ -121,6 +122,7 @@ enum class EventType : std::uint8_t {
   MalformedMessage,
   InitialContact,          // peer restarted: its older IKE SAs removed
   Error,                   // anything else, in words
+  PeerAddressChanged,      // NAT rebinding or float to 4500; detail "OLD -> NEW"
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
 
@@ -194,6 +196,12 @@ struct EngineCounters {
   std::uint64_t child_sas_rekeyed = 0;
   std::uint64_t authentication_failures = 0;
   std::uint64_t no_proposal_chosen = 0;
+  // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
+  // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
+  ExchangeCounters exchanges;
+  FailureCounters failures;
+  LatencyHistogram handshake_latency;
+  std::uint64_t half_open_ike_sas = 0;
 };
 
 struct FailureReport;  // failure_report.hpp

@@ -201,6 +201,8 @@ struct Engine::Impl {
   // --- events ---
   void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa,
              std::optional<ChildSaId> child, std::string detail);
+  // Before sa.remote takes `now_at`: a PeerAddressChanged event "OLD -> NEW".
+  void peer_address_changed(const IkeSa& sa, const Endpoint& now_at);
 };
 
 // Helpers shared by the exchange files.
@@ -214,5 +216,6 @@ bool nonce_length_ok(std::size_t n);  // 16..256 (§3.9)
 // The first error notify of a response (type < 16384), if any.
 const ikev2::NotifyPayload* first_error_notify(const std::vector<ikev2::Payload>& payloads);
 bool address_allowed(const std::vector<wire::IpAddress>& allowed, const wire::IpAddress& a);
+ExchangeKind exchange_kind(ikev2::ExchangeType exchange);
 
 }  // namespace cygnet::ike

@@ -136,6 +136,7 @@ void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
   sa.established_at = now;
   sa.half_open_expire.reset();
   ++counters.ike_sas_established;
+  counters.handshake_latency.observe(now - sa.created);
   if (const ConnectionSettings* conn = connection(sa.connection)) schedule_ike_lifetime(sa, *conn, now);
   event(EventType::IkeSaEstablished, sa.connection, sa.id, std::nullopt,
         sa.local.to_string() + " - " + sa.remote.to_string() + " (" +
@@ -254,10 +255,25 @@ void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string
 void Engine::Impl::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
                          std::optional<ChildSaId> child, std::string detail) {
   failures.note_event(Event{type, conn, sa, child, detail}, 2);
+  if (const auto reason = failure_reason_of(type)) ++counters.failures.by_reason[static_cast<std::size_t>(*reason)];
   actions.emplace_back(Event{type, conn, sa, child, std::move(detail)});
 }
 
+void Engine::Impl::peer_address_changed(const IkeSa& sa, const Endpoint& now_at) {
+  event(EventType::PeerAddressChanged, sa.connection, sa.id, std::nullopt,
+        sa.remote.to_string() + " -> " + now_at.to_string());
+}
+
 // --- small shared helpers ---
+
+ExchangeKind exchange_kind(ikev2::ExchangeType exchange) {
+  switch (exchange) {
+    case ikev2::ExchangeType::IkeSaInit: return ExchangeKind::IkeSaInit;
+    case ikev2::ExchangeType::IkeAuth: return ExchangeKind::IkeAuth;
+    case ikev2::ExchangeType::CreateChildSa: return ExchangeKind::CreateChildSa;
+    default: return ExchangeKind::Informational;
+  }
+}
 
 ikev2::NotifyPayload notify(ikev2::NotifyType type, Bytes data) {
   ikev2::NotifyPayload n;

@@ -22,6 +22,7 @@ const char* event_type_name(EventType t) {
     case EventType::RetransmitGaveUp: return "retransmit-gave-up";
     case EventType::MalformedMessage: return "malformed-message";
     case EventType::InitialContact: return "initial-contact";
+    case EventType::PeerAddressChanged: return "peer-address-changed";
     case EventType::Error: return "error";
   }
   return "unknown";

@@ -80,6 +80,7 @@ void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
   m.payloads = std::move(payloads);
   sa.init_request = ikev2::serialize_message(m);
   emit(sa.local, sa.remote, sa.init_request);
+  counters.exchanges.count(ExchangeKind::IkeSaInit, ExchangeRole::Initiator);
   sa.next_message_id = 1;
   OutstandingRequest request;
   request.message_id = 0;
@@ -240,6 +241,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   response.header.message_id = 0;
   response.payloads = std::move(payloads);
   sa.init_response = ikev2::serialize_message(response);
+  counters.exchanges.count(ExchangeKind::IkeSaInit, ExchangeRole::Responder);
   sa.last_response = {sa.init_response};
   sa.duplicate_answers = 0;
   sa.last_response_id = 0;
@@ -347,6 +349,7 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   if (sa.udp_encapsulated()) {
     // §2.23: after detecting a NAT the initiator continues on port 4500.
     sa.local.port = ikev2::kNatTraversalPort;
+    if (sa.remote.port == ikev2::kIkePort) peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
     if (sa.remote.port == ikev2::kIkePort) sa.remote.port = ikev2::kNatTraversalPort;
   }
   send_auth_request(sa, now);

@@ -288,6 +288,7 @@ void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
   s.half_open_expire.reset();
   s.phase1_last_iv = s.iv;
   ++shared_.counters.ike_sas_established;
+  shared_.counters.handshake_latency.observe(now - s.created);
   schedule_phase1_lifetime(s, now);
   event(EventType::IkeSaEstablished, s.connection, s.id, std::nullopt,
         std::string("ISAKMP SA established (") + (s.aggressive ? "Aggressive Mode" : "Main Mode") + ") " +
@@ -411,7 +412,19 @@ void Ikev1Engine::malformed(const std::string& conn, std::optional<IkeSaId> s, c
 void Ikev1Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> s,
                         std::optional<ChildSaId> c, std::string detail) {
   shared_.failures.note_event(Event{type, conn, s, c, detail}, 1);
+  if (const auto reason = failure_reason_of(type)) ++shared_.counters.failures.by_reason[static_cast<std::size_t>(*reason)];
   shared_.actions.emplace_back(Event{type, conn, s, c, std::move(detail)});
+}
+
+void Ikev1Engine::peer_address_changed(const IsakmpSa& s, const Endpoint& now_at) {
+  event(EventType::PeerAddressChanged, s.connection, s.id, std::nullopt, s.remote.to_string() + " -> " + now_at.to_string());
+}
+
+std::size_t Ikev1Engine::half_open_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, s] : sas_)
+    if (!s->initiator && !s->established()) ++n;
+  return n;
 }
 
 // --- datagrams ---
@@ -447,6 +460,7 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
     if (remote.port != s->remote.port || local.port != s->local.port) {
       // Floated (RFC 3947 §4): answer where the peer now sends from.
       if (local.port == isakmp::kNatTraversalPort) {
+        if (s->remote != remote) peer_address_changed(*s, remote);
         s->local = local;
         s->remote = remote;
       }

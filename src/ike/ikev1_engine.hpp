@@ -185,6 +185,7 @@ class Ikev1Engine {
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
+  std::size_t half_open_count() const;  // responder ISAKMP SAs whose phase 1 has not completed
 
  private:
   // --- tables (ikev1_engine.cpp) ---
@@ -213,6 +214,7 @@ class Ikev1Engine {
 
   // --- sending (ikev1_engine.cpp) ---
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
+  void peer_address_changed(const IsakmpSa& s, const Endpoint& now_at);  // before s.remote changes
   // Sends (and remembers for retransmission/duplicates) a message of the phase-1 or a Quick Mode
   // exchange. `waiting`: we expect an answer and retransmit until it comes.
   void transmit(IsakmpSa& sa, ExchangeTransmission& tx, Bytes message, bool waiting, TimePoint now);

@@ -26,6 +26,7 @@ Bytes u32_bytes(std::uint32_t v) {
 
 void Ikev1Engine::send_informational(IsakmpSa& s, std::vector<isakmp::Payload> payloads) {
   if (!s.suite || !s.protection) return;
+  shared_.counters.exchanges.count(ExchangeKind::InformationalV1, ExchangeRole::Initiator);
   // Before phase 1 completes the IV base is the phase-1 chain as it stands (a notification
   // about a failed authentication); after, the chain's final value.
   const Bytes& base = s.established() ? s.phase1_last_iv : s.iv;
@@ -96,6 +97,7 @@ void Ikev1Engine::handle_initial_contact(IsakmpSa& s) {
 }
 
 void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePoint now) {
+  shared_.counters.exchanges.count(ExchangeKind::InformationalV1, ExchangeRole::Responder);
   if (!m.header.encrypted()) {
     // Only a refusal of our own half-open phase 1 is believed without protection.
     const auto* n = isakmp::find_payload<isakmp::NotificationPayload>(m.payloads);

@@ -295,6 +295,8 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
   for (auto& [id, o] : sas_)
     if (id != s.id && o->connection == s.connection && o->established()) other = true;
   s.send_initial_contact = !other;
+  shared_.counters.exchanges.count(s.aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
+                                   ExchangeRole::Initiator);
   const auto method = phase1_auth_method(*conn);
   auto transforms = phase1_transforms(conn->ike_proposals, *method, conn->ike_lifetime);
   std::vector<isakmp::Payload> payloads;
@@ -413,6 +415,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   IsakmpSa& s = create_sa(*chosen, false, now);
   s.cky_i = m.header.initiator_cookie;
   s.aggressive = aggressive;
+  shared_.counters.exchanges.count(aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
+                                   ExchangeRole::Responder);
   s.local = local;
   s.remote = remote;
   s.sai_b = *sai_b;
@@ -514,6 +518,7 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     }
   }
   s.local = local;
+  if (s.remote != remote && s.step != Phase1Step::Established) peer_address_changed(s, remote);
   s.remote = remote;
   switch (s.step) {
     case Phase1Step::MainSentSa: main_mode_2(s, m.payloads, raw, now); break;
@@ -607,6 +612,7 @@ void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;  // RFC 3947 §4: float for MM5
+    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, true);
@@ -714,6 +720,7 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;
+    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, false);

@@ -98,6 +98,7 @@ void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name, s
   const ChildSettings* cs = child_settings(s.connection, child_name);
   if (!cs || !s.established() || !s.suite) return;
   negotiating_.insert({s.connection, child_name});
+  shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Initiator);
   const std::uint32_t mid = fresh_message_id(shared_.random, s);
   QuickMode& qm = s.quick_modes[mid];
   qm.message_id = mid;
@@ -174,6 +175,7 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     return;
   }
   s.last_received = now;
+  shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Responder);
   const auto& in = opened.value->payloads;
   if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1}, {isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 1}, {isakmp::PayloadType::Identification, 0, 2}})) {
     malformed(s.connection, s.id, "Quick Mode request: " + *counts);

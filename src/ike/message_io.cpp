@@ -191,6 +191,7 @@ void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange, const s
   request.task = std::move(task);
   for (const Bytes& d : request.datagrams) emit(sa.local, sa.remote, d);
   sa.outstanding = std::move(request);
+  counters.exchanges.count(exchange_kind(exchange), ExchangeRole::Initiator);
 }
 
 void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
@@ -206,6 +207,7 @@ void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::u
   sa.last_response_id = message_id;
   sa.expected_message_id = message_id + 1;
   for (const Bytes& d : sa.last_response) emit(sa.local, sa.remote, d);
+  counters.exchanges.count(exchange_kind(exchange), ExchangeRole::Responder);
 }
 
 void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote, const ikev2::Header& request,
@@ -257,6 +259,7 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
   sa.last_received = now;
   // The peer's address/port may change (a NAT rebinding): answer where the authenticated request came from.
   sa.local = local;
+  if (sa.remote != remote) peer_address_changed(sa, remote);
   sa.remote = remote;
 
   std::vector<ikev2::Payload> response;

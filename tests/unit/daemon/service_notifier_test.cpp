@@ -123,14 +123,14 @@ TEST(ServiceNotifier, FromEnvironmentTalksToTheNotifySocket) {
   setenv("WATCHDOG_USEC", "8000000", 1);
   setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
   ServiceNotifier n = ServiceNotifier::from_environment();
-  unsetenv("NOTIFY_SOCKET");
-  unsetenv("WATCHDOG_USEC");
-  unsetenv("WATCHDOG_PID");
   ASSERT_TRUE(n.enabled());
   ASSERT_TRUE(n.watchdog_interval());
   EXPECT_EQ(*n.watchdog_interval(), seconds(8));
 
-  n.ready({3, 4}, TimePoint{});
+  n.ready({3, 4}, TimePoint{});  // sd_notify reads NOTIFY_SOCKET at each call, as systemd leaves it set
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  unsetenv("WATCHDOG_PID");
   char buffer[512];
   ssize_t got = recv(fd, buffer, sizeof(buffer), 0);
   ASSERT_GT(got, 0);

@@ -31,6 +31,6 @@ while IFS= read -r key; do
   grep -qE "^ *${key}( |\$)" <<<"$rendered" || { echo "FAIL: key $key missing from cygnet.toml.5"; status=1; }
 done < <(sed -n 's/^| `\([a-z_]*\)` | .*/\1/p' "$doc")
 echo "cygnet.toml.5: $sections sections, $((checked - sections)) keys checked"
-[ "$status" -eq 0 ] && grep -qF "cygnet $(sed -n 's/^project(cygnet VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMakeLists.txt")" \
-  "$man_dir/cygnetd.8" || { echo "FAIL: version missing from cygnetd.8"; exit 1; }
+version=$(sed -n 's/^project(cygnet VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMakeLists.txt")
+grep -qF "cygnet $version" "$man_dir/cygnetd.8" || { echo "FAIL: version $version missing from cygnetd.8"; status=1; }
 exit "$status"

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <charconv>
 
+// Without this, every entry would carry CODE_FILE/LINE/FUNC of the sink itself, not of the caller.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "daemon/status_json.hpp"

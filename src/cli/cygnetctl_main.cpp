@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/version.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 success, 1 the command failed, 2 cygnetd unreachable or its answer "
                "unusable."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("cygnetctl ") + kVersion);
   app.fallthrough();  // --socket/--timeout may also follow the subcommand
 
   cli::Options options;

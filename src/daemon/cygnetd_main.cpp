@@ -1,4 +1,5 @@
-// cygnetd: the Cygnet IPsec gateway daemon. Runs in the foreground and logs to stderr.
+// cygnetd: the Cygnet IPsec gateway daemon. Runs in the foreground and logs to stderr (to the
+// journal, with structured fields, when systemd started it).
 #include <sys/prctl.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/version.hpp"
 #include "config/config.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
@@ -15,6 +17,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cygnetd — IKEv2 + ESP/AH on a userspace data plane (TUN device)"};
   cygnet::daemon::GatewayOptions options;
   std::string log_levels;
+  app.set_version_flag("--version", std::string("cygnetd ") + cygnet::kVersion);
   app.add_option("-c,--config", options.config_path, "configuration file (TOML)")->required();
   app.add_option("--log-level", log_levels,
                  "overrides [daemon] log_level: LEVEL or LEVEL,SUBSYSTEM=LEVEL,... "

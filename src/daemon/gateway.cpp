@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "config/warnings.hpp"
+#include "daemon/log_context.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/monitor_event.hpp"
 
@@ -118,14 +119,26 @@ Gateway::~Gateway() {
 }
 
 int Gateway::run() {
+  notifier_.ready(sa_counts(Clock::now()), Clock::now());
   loop_.run([this] { return next_deadline(); },
             [this] {
               const TimePoint now = Clock::now();
               engine_->on_timer(now);
               drain(now);
               if (now >= next_housekeeping_) housekeeping(now);
+              // The watchdog keep-alive comes from here, so a stuck loop stops it.
+              notifier_.on_tick(now, [this, now] { return sa_counts(now); });
             });
   return 0;
+}
+
+SaCounts Gateway::sa_counts(TimePoint now) const {
+  SaCounts counts;
+  for (const ike::ConnectionStatus& connection : engine_->status(now)) {
+    counts.ike_sas += connection.ike_sas.size();
+    for (const ike::IkeSaStatus& ike_sa : connection.ike_sas) counts.child_sas += ike_sa.children.size();
+  }
+  return counts;
 }
 
 // ---- set-up ------------------------------------------------------------------------------------
@@ -249,6 +262,7 @@ void Gateway::remove_connection(const std::string& name, TimePoint now) {
 }
 
 void Gateway::shutdown(TimePoint now) {
+  notifier_.stopping();
   for (const std::string& name : engine_->connection_names()) engine_->remove_connection(name, now);
   drain(now);
   reconcile_routes();
@@ -292,6 +306,9 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
     return;
   }
   if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) {
+    const ScopedLogContext context({.connection = install->connection,
+                                    .peer = install->outbound.remote_address.to_string(),
+                                    .spi = install->inbound.spi});
     routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
     log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection,
                                    install->child, install->id, spi_hex(install->inbound.spi),
@@ -301,6 +318,7 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
   } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
     log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
   } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {
+    const ScopedLogContext context({.connection = remove->connection, .peer = {}, .spi = {}});
     routes_.remove_selectors("child:" + std::to_string(remove->id));
     log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
   } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
@@ -313,6 +331,7 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
 }
 
 void Gateway::log_event(const ike::Event& event) {
+  const ScopedLogContext context({.connection = event.connection, .peer = {}, .spi = {}});
   const std::string where = event.connection.empty() ? std::string("-") : event.connection;
   auto& logger = log(Subsystem::Ike);
   const auto level = is_failure(event.type) || event.type == ike::EventType::MalformedMessage
@@ -375,6 +394,7 @@ void Gateway::housekeeping(TimePoint now) {
 std::optional<TimePoint> Gateway::next_deadline() const {
   std::optional<TimePoint> deadline = engine_->next_deadline();
   if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
+  if (auto watchdog = notifier_.next_deadline(); watchdog && *watchdog < *deadline) deadline = watchdog;
   return deadline;
 }
 

@@ -23,6 +23,7 @@
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
 #include "daemon/route_planner.hpp"
+#include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
@@ -76,6 +77,7 @@ class Gateway {
   void reconcile_routes();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
+  SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)
 
   // --- packets (gateway_packets.cpp)
   void on_tun_readable();
@@ -124,6 +126,7 @@ class Gateway {
   DaemonCounters counters_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
+  ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
 
   // Packet buffers, reused: input with headroom for a rebuilt IP/UDP header, output with room
   // for the largest encapsulation.

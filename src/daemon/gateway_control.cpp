@@ -80,8 +80,10 @@ json Gateway::handle_request(const json& request, TimePoint now) {
 }
 
 json Gateway::reload(TimePoint now) {
+  notifier_.reloading();
   config::LoadResult loaded = config::load_config_file(options_.config_path);
   if (!loaded.ok()) {
+    notifier_.ready(sa_counts(now), now);
     log(Subsystem::Daemon).error("reload: {} — nothing changed", loaded.error_text());
     return control::error_response("configuration not applied:\n" + loaded.error_text());
   }
@@ -112,6 +114,7 @@ json Gateway::reload(TimePoint now) {
   config_ = std::move(next);
   drain(now);
   reconcile_routes();
+  notifier_.ready(sa_counts(now), now);
   log(Subsystem::Daemon).info("reloaded: {} added, {} removed, {} changed, {} unchanged", diff.added.size(),
                               diff.removed.size(), diff.changed.size(), diff.unchanged.size());
   publish_notice("reloaded", std::to_string(diff.added.size()) + " added, " + std::to_string(diff.removed.size()) +

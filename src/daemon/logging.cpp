@@ -5,6 +5,8 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include "daemon/journal_sink.hpp"
+
 namespace cygnet::daemon {
 
 const char* subsystem_name(Subsystem s) {
@@ -20,7 +22,13 @@ const char* subsystem_name(Subsystem s) {
 
 spdlog::logger& log(Subsystem s) {
   static const std::array<std::shared_ptr<spdlog::logger>, 5> loggers = [] {
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    // Under systemd, structured journal entries; otherwise text on stderr.
+    spdlog::sink_ptr sink;
+    if (stderr_is_journal()) {
+      sink = std::make_shared<JournalSink>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    }
     std::array<std::shared_ptr<spdlog::logger>, 5> made;
     for (Subsystem each : kAllSubsystems) {
       auto logger = std::make_shared<spdlog::logger>(subsystem_name(each), sink);

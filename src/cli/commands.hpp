@@ -25,7 +25,13 @@ struct Options {
   std::string connection;  // up, down
   std::string file;        // check
   bool json = false;       // status, stats: print the daemon's result object
+  std::string format = "wireshark";  // export-keys
+  std::string directory;             // export-keys: where the key files go
 };
+
+// `export-keys`: writes the daemon's key files (the "files" object of its result) into
+// `directory`, each mode 0600 and never through a symlink; a summary on `out`. Exit code.
+int write_key_files(const nlohmann::json& result, const std::string& directory, std::ostream& out, std::ostream& err);
 
 // Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.
 int run_command(const Options& options, std::ostream& out, std::ostream& err);

@@ -20,6 +20,8 @@ struct DaemonSettings {
   std::string control_socket = "/run/cygnet/cygnetd.sock";
   std::string tun = "cygnet0";
   std::string log_level = "info";  // trace | debug | info | warn | error | off
+  // `cygnetctl export-keys` (root only) may read the SAs' keys: off unless set explicitly.
+  bool allow_key_export = false;
 };
 
 struct Config {

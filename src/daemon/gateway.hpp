@@ -92,6 +92,8 @@ class Gateway {
   void on_control_readable();
   nlohmann::json handle_request(const nlohmann::json& request, TimePoint now);
   nlohmann::json reload(TimePoint now);
+  // --- key export (gateway_key_export.cpp): `client` is the requester's socket (SO_PEERCRED)
+  nlohmann::json export_keys(const nlohmann::json& request, int client);
 
   config::Config config_;
   GatewayOptions options_;

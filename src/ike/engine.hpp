@@ -22,6 +22,8 @@
 
 namespace cygnet::ike {
 
+struct KeyExport;  // key_export.hpp
+
 struct Endpoint {
   wire::IpAddress address;
   std::uint16_t port = 500;
@@ -50,6 +52,9 @@ struct EngineOptions {
   // Wall-clock time at steady time `steady_origin`, for certificate validity checks.
   crypto::WallClock wall_origin = std::chrono::system_clock::now();
   TimePoint steady_origin = TimePoint{};
+  // Keep the SAs' keys after handing them to the data plane, so export_keys() can read them
+  // (the operator's opt-in Wireshark export). Off: keys live only where they are used.
+  bool retain_keys_for_export = false;
 };
 
 // --- Actions ---------------------------------------------------------------------------------
@@ -234,6 +239,8 @@ class Engine {
 
   std::vector<ConnectionStatus> status(TimePoint now) const;
   const EngineCounters& counters() const;
+  // The keys of the current SAs (only those retained: see EngineOptions::retain_keys_for_export).
+  KeyExport export_keys() const;
 
  private:
   struct Impl;

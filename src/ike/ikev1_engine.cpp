@@ -689,3 +689,15 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
 }
 
 }  // namespace cygnet::ike::v1
+
+namespace cygnet::ike::v1 {
+
+void Ikev1Engine::export_keys(KeyExport& out) const {
+  // Wireshark's ikev1_decryption_table is not written yet: the ISAKMP SAs are only named.
+  for (const auto& [id, sa] : sas_)
+    out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) +
+                              ": phase-1 keys are not exported");
+  for (const auto& [id, child] : children_) append_child_key_export(child, out);
+}
+
+}  // namespace cygnet::ike::v1

@@ -25,6 +25,7 @@
 #include "crypto/key_exchange.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/child_sa.hpp"
+#include "ike/key_export.hpp"
 #include "ike/engine.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_proposals.hpp"
@@ -183,6 +184,8 @@ class Ikev1Engine {
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
+  // The retained keys of its IPsec SAs (Quick Mode) into `out`; ISAKMP SAs are listed as unavailable.
+  void export_keys(KeyExport& out) const;
 
  private:
   // --- tables (ikev1_engine.cpp) ---

@@ -81,6 +81,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
     loop_.watch(socket->receive_fd(), [this, socket] { on_raw_readable(*socket); });
   }
   loop_.watch(control_fd_, [this] { on_control_readable(); });
+  loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
     if (signal == SIGHUP) {
@@ -260,6 +261,8 @@ void Gateway::drain(TimePoint now) {
     for (const ike::Action& action : actions) {
       if (const auto* send = std::get_if<ike::SendDatagram>(&action)) {
         send_udp(send->local, send->remote, send->payload);
+      } else if (const auto* resolve = std::get_if<ike::ResolveRemote>(&action)) {
+        resolve_remote(*resolve);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         log_event(*event);
         if (is_failure(event->type) && !event->connection.empty()) {

@@ -19,6 +19,7 @@
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
+#include "daemon/resolver.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/status_json.hpp"
 #include "ike/data_plane_binding.hpp"
@@ -94,6 +95,9 @@ class Gateway {
   nlohmann::json reload(TimePoint now);
   // --- key export (gateway_key_export.cpp): `client` is the requester's socket (SO_PEERCRED)
   nlohmann::json export_keys(const nlohmann::json& request, int client);
+  // --- host names in remote_addrs (gateway_resolution.cpp)
+  void resolve_remote(const ike::ResolveRemote& request);
+  void on_resolver_readable();
 
   config::Config config_;
   GatewayOptions options_;
@@ -114,6 +118,7 @@ class Gateway {
   RoutePlanner routes_;
   AcquireQueue acquire_queue_;
   DaemonCounters counters_;
+  Resolver resolver_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
 

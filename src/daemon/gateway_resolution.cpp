@@ -1,6 +1,7 @@
 // Host names in remote_addrs: the engine's ResolveRemote requests go to the resolver thread; its
 // answers come back through the event loop into the engine.
 #include <string>
+#include <type_traits>
 
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"

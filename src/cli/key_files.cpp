@@ -36,7 +36,7 @@ std::optional<std::string> write_secret_file(const std::string& path, const std:
 
 int write_key_files(const json& result, const std::string& directory, std::ostream& out, std::ostream& err) {
   const json& files = member(result, "files");
-  static constexpr const char* kNames[] = {"esp_sa", "ikev2_decryption_table"};
+  static constexpr const char* kNames[] = {"esp_sa", "ikev2_decryption_table", "ikev1_decryption_table"};
   for (const char* name : kNames) {
     if (!member(files, name).is_string()) {
       err << "cygnetctl: unusable answer from cygnetd: no \"" << name << "\" file in the result\n";
@@ -55,7 +55,8 @@ int write_key_files(const json& result, const std::string& directory, std::ostre
       return kExitCommandFailed;
     }
   }
-  out << "wrote " << directory << "/ikev2_decryption_table (" << text_at(result, "ike_sas", "0") << " IKE SAs) and "
+  out << "wrote " << directory << "/ikev2_decryption_table (" << text_at(result, "ike_sas", "0") << " IKEv2 SAs), "
+      << directory << "/ikev1_decryption_table (" << text_at(result, "isakmp_sas", "0") << " IKEv1 SAs) and "
       << directory << "/esp_sa (" << text_at(result, "esp_sas", "0") << " ESP SAs, one per direction)\n";
   const json& skipped = member(result, "skipped");
   if (skipped.is_array())

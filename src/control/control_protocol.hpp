@@ -56,8 +56,9 @@
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.
 // "export-keys" request: {"command": "export-keys", "format": "wireshark"}. Refused unless
 //   [daemon] allow_key_export = true and the client's uid (SO_PEERCRED) is 0. Result:
-//   {"format": "wireshark", "files": {"esp_sa": "<file text>", "ikev2_decryption_table": "<file text>"},
-//    "ike_sas": 1, "esp_sas": 2 (lines, one per direction), "skipped": ["why an SA is missing", ...]}
+//   {"format": "wireshark", "files": {"esp_sa": "<file text>", "ikev2_decryption_table": "<file text>",
+//    "ikev1_decryption_table": "<file text>"}, "ike_sas": 1 (IKEv2), "isakmp_sas": 0 (IKEv1 phase 1),
+//    "esp_sas": 2 (lines, one per direction), "skipped": ["why an SA is missing", ...]}
 //   The client writes the files; the daemon never writes to a path a request names.
 // "reload" result: {"added": ["x"], "removed": ["y"], "changed": ["z"], "unchanged": ["w"]}
 //   or ok=false with the configuration errors (nothing applied).

@@ -35,12 +35,16 @@ json Gateway::export_keys(const json& /*request: format checked by validate_requ
   }
   const ike::WiresharkKeyFiles files = ike::wireshark_key_files(engine_->export_keys());
   log(Subsystem::Control)
-      .warn("exporting SA keys to pid {} uid {}: {} IKE SAs, {} ESP SA directions ({} skipped) — anyone with "
-            "these files can decrypt the traffic",
-            peer.pid, peer.uid, files.ike_sa_lines, files.esp_sa_lines, files.skipped.size());
+      .warn("exporting SA keys to pid {} uid {}: {} IKEv2 SAs, {} IKEv1 SAs, {} ESP SA directions ({} skipped) — "
+            "anyone with these files can decrypt the traffic",
+            peer.pid, peer.uid, files.ike_sa_lines, files.isakmp_sa_lines, files.esp_sa_lines, files.skipped.size());
   return control::ok_response({{"format", "wireshark"},
-                               {"files", {{"esp_sa", files.esp_sa}, {"ikev2_decryption_table", files.ikev2_decryption_table}}},
+                               {"files",
+                                {{"esp_sa", files.esp_sa},
+                                 {"ikev2_decryption_table", files.ikev2_decryption_table},
+                                 {"ikev1_decryption_table", files.ikev1_decryption_table}}},
                                {"ike_sas", files.ike_sa_lines},
+                               {"isakmp_sas", files.isakmp_sa_lines},
                                {"esp_sas", files.esp_sa_lines},
                                {"skipped", files.skipped}});
 }

@@ -1,6 +1,8 @@
 #include "daemon/resolver.hpp"
 
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,7 +62,13 @@ Resolution resolve_hosts(std::string connection, std::vector<std::string> hosts)
 Resolver::Resolver() {
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (event_fd_ < 0) throw std::system_error(errno, std::system_category(), "eventfd for the resolver");
+  // The worker starts with every signal blocked: SIGTERM/SIGHUP belong to the event loop's
+  // signalfd, and a thread that left them unblocked would take them with their default action.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
   worker_ = std::thread([this] { work(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 Resolver::~Resolver() {

@@ -693,10 +693,13 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
 namespace cygnet::ike::v1 {
 
 void Ikev1Engine::export_keys(KeyExport& out) const {
-  // Wireshark's ikev1_decryption_table is not written yet: the ISAKMP SAs are only named.
-  for (const auto& [id, sa] : sas_)
-    out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) +
-                              ": phase-1 keys are not exported");
+  for (const auto& [id, sa] : sas_) {
+    if (!sa->exported_encryption_key.empty()) {
+      out.isakmp_sas.push_back(IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key});
+    } else if (sa->protection) {
+      out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) + ": keys not retained");
+    }
+  }
   for (const auto& [id, child] : children_) append_child_key_export(child, out);
 }
 

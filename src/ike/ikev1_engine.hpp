@@ -134,6 +134,7 @@ struct IsakmpSa {
   crypto::SecureBytes shared_secret;
   crypto::SecureBytes skeyid, skeyid_d, skeyid_a;
   std::optional<Phase1Protection> protection;
+  crypto::SecureBytes exported_encryption_key;  // only with EngineOptions::retain_keys_for_export
   Bytes iv;             // the phase-1 CBC chain
   Bytes phase1_last_iv; // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
   Identity local_id;
@@ -184,7 +185,7 @@ class Ikev1Engine {
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
-  // The retained keys of its IPsec SAs (Quick Mode) into `out`; ISAKMP SAs are listed as unavailable.
+  // The retained keys of its ISAKMP SAs and IPsec SAs (Quick Mode) into `out`.
   void export_keys(KeyExport& out) const;
 
  private:

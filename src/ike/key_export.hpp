@@ -27,6 +27,16 @@ struct IkeSaKeyExport {
   crypto::SecureBytes sk_ai, sk_ar;  // empty for AEADs
 };
 
+// An IKEv1 ISAKMP SA (phase 1): the initiator cookie and the phase-1 encryption key (RFC 2409
+// Appendix B), which is all Wireshark needs to decrypt Main/Aggressive Mode, Quick Mode and
+// informational messages.
+struct IsakmpSaKeyExport {
+  IkeSaId id = 0;
+  std::string connection;
+  std::uint64_t cookie_i = 0;
+  crypto::SecureBytes encryption_key;
+};
+
 // One direction of a CHILD SA, as the data plane got it.
 struct SaKeyExport {
   ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
@@ -50,8 +60,9 @@ struct ChildSaKeyExport {
 
 struct KeyExport {
   std::vector<IkeSaKeyExport> ike_sas;
+  std::vector<IsakmpSaKeyExport> isakmp_sas;
   std::vector<ChildSaKeyExport> child_sas;
-  // SAs whose keys were not retained (IKEv1 SAs, or SAs set up before retention was on), in words.
+  // SAs whose keys were not retained (retain_keys_for_export off), in words.
   std::vector<std::string> unavailable;
 };
 

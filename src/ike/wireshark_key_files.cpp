@@ -106,13 +106,19 @@ std::optional<std::string> wireshark_esp_authentication_name(const std::optional
 
 WiresharkKeyFiles::~WiresharkKeyFiles() {
   crypto::secure_wipe(ikev2_decryption_table.data(), ikev2_decryption_table.size());
+  crypto::secure_wipe(ikev1_decryption_table.data(), ikev1_decryption_table.size());
   crypto::secure_wipe(esp_sa.data(), esp_sa.size());
 }
 
 WiresharkKeyFiles wireshark_key_files(const KeyExport& keys) {
   WiresharkKeyFiles out;
   out.ikev2_decryption_table = kUatHeader;
+  out.ikev1_decryption_table = kUatHeader;
   out.esp_sa = kUatHeader;
+  for (const IsakmpSaKeyExport& sa : keys.isakmp_sas) {
+    out.ikev1_decryption_table += hex64(sa.cookie_i) + "," + hex(sa.encryption_key.view()) + "\n";
+    ++out.isakmp_sa_lines;
+  }
   for (const IkeSaKeyExport& sa : keys.ike_sas) {
     const auto encryption = wireshark_ikev2_encryption_name(sa.algorithms);
     const auto integrity = wireshark_ikev2_integrity_name(sa.algorithms);

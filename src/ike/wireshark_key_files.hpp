@@ -1,6 +1,7 @@
 // Wireshark's key tables (UAT files) for the exported SAs, so a capture can be decrypted:
 //   ikev2_decryption_table  SPIi,SPIr,SK_ei,SK_er,"encryption",SK_ai,SK_ar,"integrity"
 //                           (SPIs and keys as bare hex: Wireshark's byte-buffer fields)
+//   ikev1_decryption_table  CKY-I,encryption key          (bare hex)
 //   esp_sa                  "IPv4","src","dst","0xSPI","encryption","0xkey","authentication","0xkey"
 // The algorithm names are the exact strings of Wireshark's enums (packet-isakmp.c, packet-ipsec.c,
 // 4.0); an SA whose algorithm Wireshark cannot decrypt (e.g. ChaCha20-Poly1305, AH) is left out
@@ -23,8 +24,10 @@ struct WiresharkKeyFiles {
   WiresharkKeyFiles(WiresharkKeyFiles&&) = default;
   ~WiresharkKeyFiles();  // wipes the key text
   std::string ikev2_decryption_table;  // whole file, header comment included
+  std::string ikev1_decryption_table;
   std::string esp_sa;
   std::size_t ike_sa_lines = 0;
+  std::size_t isakmp_sa_lines = 0;
   std::size_t esp_sa_lines = 0;  // one per direction
   std::vector<std::string> skipped;
 };

@@ -21,7 +21,10 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 const json kResult = {{"format", "wireshark"},
-                      {"files", {{"esp_sa", "# h\n\"IPv4\",\"192.0.2.1\"\n"}, {"ikev2_decryption_table", "# h\nabc\n"}}},
+                      {"files",
+                       {{"esp_sa", "# h\n\"IPv4\",\"192.0.2.1\"\n"},
+                        {"ikev2_decryption_table", "# h\nabc\n"},
+                        {"ikev1_decryption_table", "# h\n"}}},
                       {"ike_sas", 1},
                       {"esp_sas", 2},
                       {"skipped", {"CHILD SA x/y #3: Wireshark cannot decrypt chacha20poly1305"}}};
@@ -63,12 +66,13 @@ TEST_F(KeyFiles, WritesBothFilesPrivately) {
   EXPECT_EQ(daemon.requests()[0], (json{{"command", "export-keys"}, {"format", "wireshark"}}));
   EXPECT_EQ(contents(out_dir + "/esp_sa"), "# h\n\"IPv4\",\"192.0.2.1\"\n");
   EXPECT_EQ(contents(out_dir + "/ikev2_decryption_table"), "# h\nabc\n");
-  for (const char* name : {"/esp_sa", "/ikev2_decryption_table"}) {
+  EXPECT_EQ(contents(out_dir + "/ikev1_decryption_table"), "# h\n");
+  for (const char* name : {"/esp_sa", "/ikev2_decryption_table", "/ikev1_decryption_table"}) {
     struct stat info{};
     ASSERT_EQ(stat((out_dir + name).c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u) << name;
   }
-  EXPECT_THAT(out_.str(), HasSubstr("(1 IKE SAs)"));
+  EXPECT_THAT(out_.str(), HasSubstr("(1 IKEv2 SAs)"));
   EXPECT_THAT(out_.str(), HasSubstr("not exported: CHILD SA x/y #3"));
 }
 

@@ -1,7 +1,15 @@
 // The resolver thread: answers arrive through its fd, in order, never blocking the caller.
 #include "daemon/resolver.hpp"
 
+#include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -31,6 +39,30 @@ TEST(ResolveHosts, FailureSaysWhichHostAndWhy) {
   EXPECT_TRUE(r.addresses.empty());
   EXPECT_EQ(r.error.rfind(": ", 0), 0u) << r.error;  // "<empty host>: reason"
   EXPECT_GT(r.error.size(), 2u);
+}
+
+TEST(Resolver, WorkerThreadBlocksEverySignal) {
+  // Otherwise SIGTERM could land on the worker and kill cygnetd instead of reaching its signalfd.
+  sigset_t before;
+  pthread_sigmask(SIG_SETMASK, nullptr, &before);
+  Resolver resolver;
+  sigset_t after;
+  pthread_sigmask(SIG_SETMASK, nullptr, &after);
+  EXPECT_EQ(sigismember(&before, SIGTERM), sigismember(&after, SIGTERM));  // the caller's mask is restored
+  // The worker's SigBlk in /proc: SIGHUP, SIGINT and SIGTERM blocked.
+  const std::uint64_t wanted = (1ULL << (SIGHUP - 1)) | (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1));
+  bool found = false;
+  DIR* dir = opendir("/proc/self/task");
+  ASSERT_NE(dir, nullptr);
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.' || std::string(entry->d_name) == std::to_string(gettid())) continue;
+    std::ifstream status(std::string("/proc/self/task/") + entry->d_name + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("SigBlk:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) & wanted) == wanted) found = true;
+  }
+  closedir(dir);
+  EXPECT_TRUE(found) << "no other thread blocks SIGHUP, SIGINT and SIGTERM";
 }
 
 TEST(Resolver, AnswersComeBackThroughTheFdInOrder) {

@@ -15,9 +15,10 @@ EngineOptions retaining() {
   return o;
 }
 
-void establish(BackToBack& net, const std::string& ike, const std::string& esp) {
+void establish(BackToBack& net, const std::string& ike, const std::string& esp, int version = 2) {
   ConnectionSettings a = psk_connection("site", "192.0.2.1", "192.0.2.2", "psk", ike);
   ConnectionSettings b = psk_connection("site", "192.0.2.2", "192.0.2.1", "psk", ike);
+  a.ike_version = b.ike_version = version;
   a.children[0].proposals = {proposal(esp, ProtocolId::Esp)};
   b.children[0].proposals = {proposal(esp, ProtocolId::Esp)};
   ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
@@ -84,6 +85,25 @@ TEST(KeyExport, CbcSuiteExportsIntegrityKeys) {
   ASSERT_EQ(b.child_sas.size(), 1u);
   EXPECT_EQ(a.child_sas[0].outbound.integrity, crypto::IntegrityAlgorithm::HmacSha256_128);
   EXPECT_EQ(a.child_sas[0].outbound.integrity_key.size(), 32u);
+  EXPECT_EQ(bytes(a.child_sas[0].outbound.integrity_key), bytes(b.child_sas[0].inbound.integrity_key));
+}
+
+TEST(KeyExport, Ikev1ExportsThePhase1KeyAndQuickModeSas) {
+  BackToBack net(retaining(), retaining());
+  establish(net, "aes256-sha256-modp2048", "aes256-sha256", 1);
+  const KeyExport a = net.a.engine->export_keys();
+  const KeyExport b = net.b.engine->export_keys();
+  EXPECT_TRUE(a.ike_sas.empty());
+  ASSERT_EQ(a.isakmp_sas.size(), 1u);
+  ASSERT_EQ(b.isakmp_sas.size(), 1u);
+  EXPECT_EQ(a.isakmp_sas[0].cookie_i, net.a.engine->status(net.now)[0].ike_sas.at(0).initiator_spi);
+  EXPECT_EQ(a.isakmp_sas[0].cookie_i, b.isakmp_sas[0].cookie_i);
+  EXPECT_EQ(a.isakmp_sas[0].encryption_key.size(), 32u);
+  EXPECT_EQ(bytes(a.isakmp_sas[0].encryption_key), bytes(b.isakmp_sas[0].encryption_key));
+  ASSERT_EQ(a.child_sas.size(), 1u);
+  ASSERT_EQ(b.child_sas.size(), 1u);
+  EXPECT_EQ(a.child_sas[0].outbound.spi, b.child_sas[0].inbound.spi);
+  EXPECT_EQ(bytes(a.child_sas[0].outbound.encryption_key), bytes(b.child_sas[0].inbound.encryption_key));
   EXPECT_EQ(bytes(a.child_sas[0].outbound.integrity_key), bytes(b.child_sas[0].inbound.integrity_key));
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "config/warnings.hpp"
 #include "unit/config/config_test_support.hpp"
 
 namespace cygnet::config {
@@ -22,6 +23,15 @@ TEST(KeyExportConfig, TrueTurnsItOn) {
   const LoadResult result = parse_config("[daemon]\nallow_key_export = true\n", "t.toml", {});
   ASSERT_TRUE(result.ok()) << result.error_text();
   EXPECT_TRUE(result.config->daemon.allow_key_export);
+}
+
+TEST(KeyExportConfig, TurnedOnIsAWeakChoice) {
+  const LoadResult on = parse_config("[daemon]\nallow_key_export = true\n", "t.toml", {});
+  ASSERT_TRUE(on.ok()) << on.error_text();
+  EXPECT_THAT(weak_choices(*on.config), ElementsAre(AllOf(StartsWith("warning: [daemon]: "), HasSubstr("allow_key_export"))));
+  const LoadResult off = parse_config("[daemon]\nallow_key_export = false\n", "t.toml", {});
+  ASSERT_TRUE(off.ok()) << off.error_text();
+  EXPECT_TRUE(weak_choices(*off.config).empty());
 }
 
 TEST(KeyExportConfig, NonBooleanIsAnErrorAtTheValue) {

@@ -10,7 +10,7 @@
 //   "daemon": {"pid": 123, "uptime_seconds": 42, "config": "/etc/cygnet/site-a.toml", "tun": "cygnet0"},
 //   "connections": [{
 //     "name": "site-b", "ike_version": 2, "start_action": "start",
-//     "local_addrs": ["192.0.2.1"], "remote_addrs": ["192.0.2.2"]   (empty list = %any),
+//     "local_addrs": ["192.0.2.1"], "remote_addrs": ["192.0.2.2"]   (empty list = %any; or host names),
 //     "children": [{"name": "net", "mode": "tunnel", "protocol": "esp",
 //                   "local_ts": ["198.51.100.0/24"], "remote_ts": ["203.0.113.0/24"]}],
 //     "ike_sas": [{

@@ -16,7 +16,7 @@ using json = nlohmann::json;
 
 bool is_daemon_command(const std::string& command) {
   return command == "status" || command == "stats" || command == "up" || command == "down" ||
-         command == "reload" || command == "why";
+         command == "reload" || command == "why" || command == "export-keys";
 }
 
 std::string up_down_text(const json& result, const std::string& requested) {
@@ -41,6 +41,7 @@ json request_for(const Options& options) {
   json request{{"command", options.command}};
   if (options.command == "up" || options.command == "down" || options.command == "why")
     request["name"] = options.connection;
+  if (options.command == "export-keys") request["format"] = options.format;
   return request;
 }
 
@@ -64,6 +65,7 @@ int run_daemon_command(const Options& options, std::ostream& out, std::ostream& 
         << ": ok without a \"result\" object\n";
     return kExitUnreachable;
   }
+  if (options.command == "export-keys") return write_key_files(result, options.directory, out, err);
   if (options.json) {
     out << result.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   } else if (options.command == "status") {

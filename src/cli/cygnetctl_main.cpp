@@ -38,6 +38,13 @@ int main(int argc, char** argv) {
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
   CLI::App* monitor = app.add_subcommand("monitor", "print events as they happen, until cygnetd stops");
   monitor->add_flag("--json", options.json, "one JSON object per line");
+  CLI::App* export_keys = app.add_subcommand(
+      "export-keys", "write the current SAs' keys for Wireshark (root; needs [daemon] allow_key_export)");
+  export_keys->add_option("--format", options.format, "key file format")
+      ->check(CLI::IsMember({"wireshark"}))
+      ->capture_default_str();
+  export_keys->add_option("DIR", options.directory, "directory for esp_sa and ikev2_decryption_table")
+      ->required();
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();
   CLI::App* import = app.add_subcommand(

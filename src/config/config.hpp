@@ -22,6 +22,8 @@ struct DaemonSettings {
   std::string tun = "cygnet0";
   std::string log_level = "info";  // trace | debug | info | warn | error | off
   std::optional<ListenEndpoint> metrics;  // Prometheus endpoint; off unless set
+  // `cygnetctl export-keys` (root only) may read the SAs' keys: off unless set explicitly.
+  bool allow_key_export = false;
 };
 
 struct Config {

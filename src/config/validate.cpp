@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
+#include "config/host_name.hpp"
 #include "crypto/signature.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/identity.hpp"
@@ -27,8 +29,8 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
-constexpr std::array<std::string_view, 5> kDaemonKeys{"listen", "control_socket", "tun",
-                                                      "log_level", "metrics"};
+constexpr std::array<std::string_view, 6> kDaemonKeys{"listen", "control_socket", "tun",
+                                                      "log_level", "metrics", "allow_key_export"};
 constexpr std::array<std::string_view, 20> kConnectionKeys{
     "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
     "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
@@ -417,6 +419,7 @@ class Validator {
         error(*table.get("metrics"), "'metrics': " + problem);
       }
     }
+    if (const auto allow = bool_at(table, "allow_key_export")) daemon.allow_key_export = *allow;
     return daemon;
   }
 
@@ -436,7 +439,7 @@ class Validator {
       }
     }
     std::vector<Located> local_addrs = addresses(table, "local_addrs", c.local_addrs);
-    std::vector<Located> remote_addrs = addresses(table, "remote_addrs", c.remote_addrs);
+    std::vector<Located> remote_addrs = remote_addresses(table, c);
     if (!local_addrs.empty() && !remote_addrs.empty()) {
       const bool common_family = std::any_of(
           local_addrs.begin(), local_addrs.end(), [&remote_addrs](const Located& local) {
@@ -490,7 +493,7 @@ class Validator {
                                 c.ike_version);
     if (const auto action = choice_at(table, "start_action", kStartActionChoices)) {
       c.start_action = *action;
-      if (*action != ike::StartAction::None && c.remote_addrs.empty()) {
+      if (*action != ike::StartAction::None && c.remote_addrs.empty() && c.remote_hosts.empty()) {
         error(*table.get("start_action"),
               "'start_action' = \"" + *table.get("start_action")->value<std::string>() +
                   "\" needs a peer to initiate to, but 'remote_addrs' is %any (only "
@@ -546,6 +549,37 @@ class Validator {
       }
       out.push_back(*address);
       located.push_back(Located{address->family(), entry.text, entry.node});
+    }
+    return located;
+  }
+
+  // remote_addrs: addresses, "%any", or host names (host_name.hpp) — names not mixed with addresses.
+  std::vector<Located> remote_addresses(const toml::table& table, ike::ConnectionSettings& c) {
+    std::vector<Located> located;
+    const auto entries = strings_at(table, "remote_addrs");
+    if (!entries) return located;
+    for (const TextEntry& entry : *entries) {
+      if (entry.text == "%any") {
+        if (entries->size() != 1) error(*entry.node, "'remote_addrs': \"%any\" cannot be combined with addresses");
+        continue;
+      }
+      if (const std::optional<wire::IpAddress> address = wire::IpAddress::parse(entry.text)) {
+        c.remote_addrs.push_back(*address);
+        located.push_back(Located{address->family(), entry.text, entry.node});
+      } else if (is_host_name(entry.text)) {
+        std::string name = entry.text;
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        c.remote_hosts.push_back(std::move(name));
+      } else {
+        error(*entry.node, "'remote_addrs': " + in_quotes(entry.text) +
+                               " is neither an IP address nor a host name (dot-separated labels of letters, "
+                               "digits and '-', RFC 1123)");
+      }
+    }
+    if (!c.remote_hosts.empty() && !c.remote_addrs.empty()) {
+      error(*table.get("remote_addrs"), "'remote_addrs' mixes host names and addresses: give one or the other");
+    } else if (!c.remote_hosts.empty() && c.ike_version == 1) {
+      error(*table.get("remote_addrs"), "'remote_addrs': host names need ike_version = 2");
     }
     return located;
   }
@@ -834,6 +868,10 @@ class Validator {
     std::vector<Located> local_ts = prefixes(table, "local_ts", child.local_ts);
     std::vector<Located> remote_ts = prefixes(table, "remote_ts", child.remote_ts);
     check_families(local_ts, "local_ts", remote_ts, remote_addrs, "remote", scope);
+    if (remote_ts.empty() && !c.remote_hosts.empty()) {
+      // Its default, the peer's address, is not known before the name is resolved.
+      error(table.source(), scope + " needs 'remote_ts': the peer is named by a host name in 'remote_addrs'");
+    }
     check_families(remote_ts, "remote_ts", local_ts, local_addrs, "local", scope);
     if (c.ike_version == 1) {
       // A Quick Mode carries one client identity per side (RFC 2409 §5.5: IDci, IDcr).

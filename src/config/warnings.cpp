@@ -145,6 +145,10 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
 
 std::vector<std::string> weak_choices(const Config& config) {
   Findings findings;
+  if (config.daemon.allow_key_export) {
+    findings.warning("[daemon]", "allow_key_export = true lets root export the SAs' keys (cygnetctl export-keys); "
+                                 "turn it off when not debugging");
+  }
   for (const ike::ConnectionSettings& connection : config.connections) {
     connection_findings(findings, connection);
   }

@@ -291,13 +291,13 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     return std::nullopt;
   }
   const std::string& name_of_command = command->get_ref<const std::string&>();
-  static constexpr std::array<std::string_view, 7> kCommands = {"status", "stats", "up", "down",
-                                                                 "reload", "why", "monitor"};
+  static constexpr std::array<std::string_view, 8> kCommands = {"status", "stats", "up", "down",
+                                                                 "reload", "why", "monitor", "export-keys"};
   if (std::find(kCommands.begin(), kCommands.end(), name_of_command) == kCommands.end()) {
     // Quote a bounded prefix: the whole line may be megabytes.
     const std::string shown = name_of_command.size() > 40 ? name_of_command.substr(0, 40) + "…"
                                                           : name_of_command;
-    error = "unknown command '" + shown + "' (expected status, stats, up, down, reload, why or monitor)";
+    error = "unknown command '" + shown + "' (expected status, stats, up, down, reload, why, monitor or export-keys)";
     return std::nullopt;
   }
   if (name_of_command == "up" || name_of_command == "down" || name_of_command == "why") {
@@ -305,6 +305,14 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     if (name == message.end() || !name->is_string() ||
         name->get_ref<const std::string&>().empty()) {
       error = "command '" + name_of_command + "' needs the connection's \"name\" (a non-empty string)";
+      return std::nullopt;
+    }
+  }
+  if (name_of_command == "export-keys") {
+    const auto format = message.find("format");
+    if (format == message.end() || !format->is_string() ||
+        format->get_ref<const std::string&>() != "wireshark") {
+      error = "command 'export-keys' needs \"format\": \"wireshark\" (the only format)";
       return std::nullopt;
     }
   }

@@ -11,7 +11,7 @@
 //   "daemon": {"pid": 123, "uptime_seconds": 42, "config": "/etc/cygnet/site-a.toml", "tun": "cygnet0"},
 //   "connections": [{
 //     "name": "site-b", "ike_version": 2, "start_action": "start",
-//     "local_addrs": ["192.0.2.1"], "remote_addrs": ["192.0.2.2"]   (empty list = %any),
+//     "local_addrs": ["192.0.2.1"], "remote_addrs": ["192.0.2.2"]   (empty list = %any; or host names),
 //     "children": [{"name": "net", "mode": "tunnel", "protocol": "esp",
 //                   "local_ts": ["198.51.100.0/24"], "remote_ts": ["203.0.113.0/24"]}],
 //     "ike_sas": [{
@@ -73,6 +73,12 @@
 // }
 //
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.
+// "export-keys" request: {"command": "export-keys", "format": "wireshark"}. Refused unless
+//   [daemon] allow_key_export = true and the client's uid (SO_PEERCRED) is 0. Result:
+//   {"format": "wireshark", "files": {"esp_sa": "<file text>", "ikev2_decryption_table": "<file text>",
+//    "ikev1_decryption_table": "<file text>"}, "ike_sas": 1 (IKEv2), "isakmp_sas": 0 (IKEv1 phase 1),
+//    "esp_sas": 2 (lines, one per direction), "skipped": ["why an SA is missing", ...]}
+//   The client writes the files; the daemon never writes to a path a request names.
 // "reload" result: {"added": ["x"], "removed": ["y"], "changed": ["z"], "unchanged": ["w"]}
 //   or ok=false with the configuration errors (nothing applied).
 //
@@ -128,7 +134,8 @@ std::optional<nlohmann::json> call(const std::string& socket_path, const nlohman
                                    std::chrono::milliseconds timeout, std::string& error);
 
 // Server side: validates one request line: a JSON object whose "command" is status, stats, up,
-// down or reload, with a non-empty string "name" for up and down (other keys are ignored, so a
+// down, reload or export-keys, with a non-empty string "name" for up and down and "format":
+// "wireshark" for export-keys (other keys are ignored, so a
 // newer cygnetctl can add optional fields). Returns the object, or nullopt with `error` set to a
 // sentence fit to send back in error_response().
 std::optional<nlohmann::json> parse_request(std::string_view line, std::string& error);

@@ -38,6 +38,8 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
   for (const auto& a : c.local_addrs) f.add(a.to_string());
   f.add(static_cast<std::int64_t>(c.remote_addrs.size()));
   for (const auto& a : c.remote_addrs) f.add(a.to_string());
+  f.add(static_cast<std::int64_t>(c.remote_hosts.size()));
+  for (const auto& host : c.remote_hosts) f.add(host);
   f.add(c.remote_port);
   f.add(c.local_id.to_string());
   f.add(c.remote_id.to_string());

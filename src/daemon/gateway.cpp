@@ -46,8 +46,9 @@ std::string route_text(const RouteSpec& r) {
   return text + " table " + std::to_string(r.table);
 }
 
-ike::EngineOptions engine_options() {
+ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   ike::EngineOptions o;
+  o.retain_keys_for_export = daemon.allow_key_export;
   // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
   o.steady_origin = Clock::now();
   o.wall_origin = std::chrono::system_clock::now();
@@ -64,7 +65,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   // The same weak-choice findings `cygnetctl check` prints (legacy algorithms, IKEv1, Aggressive
   // Mode with a PSK, ...), so an operator who never ran it still sees them.
   for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
-  engine_ = std::make_unique<ike::Engine>(engine_options());
+  engine_ = std::make_unique<ike::Engine>(engine_options(config_.daemon));
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
   log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());
@@ -83,6 +84,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
     loop_.watch(socket->receive_fd(), [this, socket] { on_raw_readable(*socket); });
   }
   loop_.watch(control_fd_, [this] { on_control_readable(); });
+  loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
     if (signal == SIGHUP) {
@@ -277,6 +279,8 @@ void Gateway::drain(TimePoint now) {
     for (const ike::Action& action : actions) {
       if (const auto* send = std::get_if<ike::SendDatagram>(&action)) {
         send_udp(send->local, send->remote, send->payload);
+      } else if (const auto* resolve = std::get_if<ike::ResolveRemote>(&action)) {
+        resolve_remote(*resolve);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         log_event(*event);
         publish_event(*event, now);

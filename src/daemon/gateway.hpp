@@ -22,6 +22,7 @@
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
+#include "daemon/resolver.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -97,6 +98,11 @@ class Gateway {
   void on_control_readable();
   nlohmann::json handle_request(const nlohmann::json& request, TimePoint now);
   nlohmann::json reload(TimePoint now);
+  // --- key export (gateway_key_export.cpp): `client` is the requester's socket (SO_PEERCRED)
+  nlohmann::json export_keys(const nlohmann::json& request, int client);
+  // --- host names in remote_addrs (gateway_resolution.cpp)
+  void resolve_remote(const ike::ResolveRemote& request);
+  void on_resolver_readable();
 
   // --- metrics and monitor subscribers (gateway_watch.cpp)
   void open_metrics();
@@ -124,6 +130,7 @@ class Gateway {
   RoutePlanner routes_;
   AcquireQueue acquire_queue_;
   DaemonCounters counters_;
+  Resolver resolver_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd

@@ -33,7 +33,8 @@ void Gateway::on_control_readable() {
         accept_monitor(client);  // the connection stays open for the events
         return;
       }
-      response = handle_request(*request, Clock::now());
+      response = request->value("command", std::string()) == "export-keys" ? export_keys(*request, client)
+                                                                           : handle_request(*request, Clock::now());
     } else {
       response = control::error_response(invalid);
     }
@@ -107,6 +108,11 @@ json Gateway::reload(TimePoint now) {
     next.daemon.listen = config_.daemon.listen;
     next.daemon.tun = config_.daemon.tun;
     next.daemon.control_socket = config_.daemon.control_socket;
+  }
+  if (next.daemon.allow_key_export != config_.daemon.allow_key_export) {
+    // The engine retains keys (or not) from its start: a change needs a restart.
+    notes.push_back("[daemon] allow_key_export changes take effect at the next restart");
+    next.daemon.allow_key_export = config_.daemon.allow_key_export;
   }
   if (!options_.log_levels && next.daemon.log_level != config_.daemon.log_level) {
     if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);

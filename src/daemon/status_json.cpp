@@ -90,6 +90,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
     if (settings) {
       for (const auto& a : settings->local_addrs) local_addrs.push_back(a.to_string());
       for (const auto& a : settings->remote_addrs) remote_addrs.push_back(a.to_string());
+      for (const auto& host : settings->remote_hosts) remote_addrs.push_back(host);
       for (const ike::ChildSettings& child : settings->children) {
         children.push_back({{"name", child.name},
                             {"mode", ipsec::mode_name(child.mode)},

@@ -22,6 +22,11 @@ enum class ChildSaState : std::uint8_t {
   Deleting,   // our Delete is outstanding
 };
 
+struct ChildSaParameters {
+  ipsec::SaParameters inbound;
+  ipsec::SaParameters outbound;
+};
+
 struct ChildSa {
   ChildSaId id = 0;
   IkeSaId ike_sa = 0;
@@ -49,6 +54,8 @@ struct ChildSa {
   bool rekey_requested = false;        // a rekey is queued or in progress (once per SA)
   std::optional<ChildSaId> replaced_by;
   bool activation_pending = false;     // installed with route_outbound = false
+  // A copy of the installed pair, kept only with EngineOptions::retain_keys_for_export (key_export.hpp).
+  std::optional<ChildSaParameters> retained_for_export;
 };
 
 // The engine's ipsec::SaParameters pair for a CHILD SA.
@@ -62,10 +69,6 @@ struct ChildSaParameterInput {
   std::uint64_t life_bytes = 0;
   std::uint64_t life_packets = 0;
   std::uint32_t replay_window = ipsec::kDefaultReplayWindow;
-};
-struct ChildSaParameters {
-  ipsec::SaParameters inbound;
-  ipsec::SaParameters outbound;
 };
 ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& input);
 

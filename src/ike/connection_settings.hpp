@@ -46,6 +46,9 @@ struct ConnectionSettings {
   int ike_version = 2;
   std::vector<wire::IpAddress> local_addrs;   // empty = any local address
   std::vector<wire::IpAddress> remote_addrs;  // empty = "%any": responder only
+  // DNS names instead of addresses (remote_addrs then empty): the engine asks for them to be
+  // resolved (ResolveRemote) at every initiation and accepts the peer only at a resolved address.
+  std::vector<std::string> remote_hosts;
   std::uint16_t remote_port = 500;
   Identity local_id;
   Identity remote_id;  // any = accept every authenticated identity

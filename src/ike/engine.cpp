@@ -30,6 +30,8 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
     if (c.name.empty()) return "a child needs a name";
     if (c.proposals.empty()) return "child " + c.name + " has no proposals";
   }
+  if (s.ike_version == 1 && !s.remote_hosts.empty()) return "host names in remote_addrs need IKEv2";
+  if (!s.remote_hosts.empty() && !s.remote_addrs.empty()) return "remote_addrs mixes host names and addresses";
   if (s.ike_version == 1) return v1::unusable_connection(s);
   return std::nullopt;
 }
@@ -76,6 +78,10 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
   } else if (conn.start_action == StartAction::Start) {
     up(conn.name, now);
   }
+  // A peer named by host names is accepted only at a resolved address: resolve once now, so that a
+  // responder-only (or trap) connection knows its peer before it ever initiates.
+  if (conn.ike_version == 2 && !conn.remote_hosts.empty() && !impl_->resolving.contains(conn.name))
+    impl_->request_resolution(conn, {});
   return true;
 }
 
@@ -94,6 +100,7 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   const ConnectionSettings* conn = impl_->connection(name);
   if (!conn) return false;
   const std::string n(name);
+  impl_->forget_resolution(n);
   impl_->bring_down(n, now);
   for (const auto& child : conn->children)
     if (impl_->traps.erase({n, child.name})) impl_->actions.emplace_back(RemoveTrapPolicy{n, child.name});

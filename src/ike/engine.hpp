@@ -23,6 +23,8 @@
 
 namespace cygnet::ike {
 
+struct KeyExport;  // key_export.hpp
+
 struct Endpoint {
   wire::IpAddress address;
   std::uint16_t port = 500;
@@ -51,6 +53,11 @@ struct EngineOptions {
   // Wall-clock time at steady time `steady_origin`, for certificate validity checks.
   crypto::WallClock wall_origin = std::chrono::system_clock::now();
   TimePoint steady_origin = TimePoint{};
+  // Keep the SAs' keys after handing them to the data plane, so export_keys() can read them
+  // (the operator's opt-in Wireshark export). Off: keys live only where they are used.
+  bool retain_keys_for_export = false;
+  // remote_addrs with host names and start_action = start: a failed resolution is retried after this.
+  Seconds resolve_retry{15};
 };
 
 // --- Actions ---------------------------------------------------------------------------------
@@ -105,6 +112,13 @@ struct RemoveTrapPolicy {
   std::string child;
 };
 
+// The connection names its peer by host names (ConnectionSettings::remote_hosts): resolve them and
+// answer with Engine::on_remote_resolved or on_remote_resolution_failed. Initiation waits for it.
+struct ResolveRemote {
+  std::string connection;
+  std::vector<std::string> hosts;
+};
+
 enum class EventType : std::uint8_t {
   IkeSaEstablished,
   IkeSaRekeyed,
@@ -135,7 +149,7 @@ struct Event {
 };
 
 using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa,
-                            InstallTrapPolicy, RemoveTrapPolicy, Event>;
+                            InstallTrapPolicy, RemoveTrapPolicy, Event, ResolveRemote>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -234,6 +248,11 @@ class Engine {
   // delete.
   void on_child_sa_soft_limit(ChildSaId id, TimePoint now);
   void on_child_sa_hard_limit(ChildSaId id, TimePoint now);
+  // The answer to a ResolveRemote: the addresses of the connection's hosts, in order (the first
+  // one of a usable family is initiated to; all of them are accepted as the peer from now on).
+  // An empty list counts as a failure. Answers nobody waits for are ignored.
+  void on_remote_resolved(std::string_view connection, std::vector<wire::IpAddress> addresses, TimePoint now);
+  void on_remote_resolution_failed(std::string_view connection, std::string_view reason, TimePoint now);
   // Runs everything due at `now` (retransmissions, rekeys, expiries, liveness checks).
   void on_timer(TimePoint now);
   // When on_timer must next run (nullopt: nothing scheduled).
@@ -248,6 +267,8 @@ class Engine {
   // unattributed_failure(): the last one no connection matched.
   std::optional<FailureReport> last_failure(std::string_view connection) const;
   std::optional<FailureReport> unattributed_failure() const;
+  // The keys of the current SAs (only those retained: see EngineOptions::retain_keys_for_export).
+  KeyExport export_keys() const;
 
  private:
   struct Impl;

@@ -70,6 +70,12 @@ struct Engine::Impl {
   // Connections with ike_version = 1 and ISAKMP datagrams go here (ikev1_engine.hpp). It shares
   // the options, randomness, action queue, counters and ID allocators above.
   std::unique_ptr<v1::Ikev1Engine> v1;
+  // Host names (engine_resolution.cpp): initiations waiting for a ResolveRemote answer (the
+  // children to bring up), the last addresses each connection resolved to, and retries of
+  // start_action = start connections whose resolution failed.
+  std::map<std::string, std::vector<std::string>, std::less<>> resolving;
+  std::map<std::string, std::vector<wire::IpAddress>, std::less<>> resolved_remote;
+  std::map<std::string, TimePoint, std::less<>> resolve_retry_at;
 
   // --- lookups (engine_sas.cpp) ---
   const ConnectionSettings* connection(std::string_view name) const;
@@ -107,6 +113,14 @@ struct Engine::Impl {
 
   // --- operator and requests (engine.cpp / engine_requests.cpp) ---
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
+  void initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote, std::vector<std::string> children,
+                   TimePoint now);
+  // --- host names (engine_resolution.cpp) ---
+  void request_resolution(const ConnectionSettings& conn, std::vector<std::string> child_names);
+  void resolution_failed(const ConnectionSettings& conn, const std::string& detail, TimePoint now);
+  // Whether `a` may be this connection's peer: remote_addrs, or the last resolution of remote_hosts.
+  bool remote_allowed(const ConnectionSettings& c, const wire::IpAddress& a) const;
+  void forget_resolution(std::string_view connection);
   void queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front = false);
   void pump(IkeSa& sa, TimePoint now);
   void start_request(IkeSa& sa, PendingRequest request, TimePoint now);

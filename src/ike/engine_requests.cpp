@@ -5,17 +5,26 @@
 namespace cygnet::ike {
 
 void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names, TimePoint now) {
+  if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
+    event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
+    return;
+  }
+  if (!conn.remote_hosts.empty()) {
+    request_resolution(conn, std::move(child_names));  // every initiation re-resolves
+    return;
+  }
   if (conn.remote_addrs.empty()) {
     event(EventType::Error, conn.name, std::nullopt, std::nullopt,
           "cannot initiate: remote_addrs is %any (responder only)");
     return;
   }
-  if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
-    event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
-    return;
-  }
+  initiate_to(conn, conn.remote_addrs.front(), std::move(child_names), now);
+}
+
+void Engine::Impl::initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
+                               std::vector<std::string> child_names, TimePoint now) {
   IkeSa& sa = create_ike_sa(conn, true, now);
-  sa.remote = Endpoint{conn.remote_addrs.front(), conn.remote_port};
+  sa.remote = Endpoint{remote, conn.remote_port};
   wire::IpAddress local;
   for (const auto& a : conn.local_addrs)
     if (a.family() == sa.remote.address.family()) {

@@ -155,8 +155,10 @@ void Engine::Impl::release_establishment_state(IkeSa& sa) {
   sa.ke.reset();
   if (sa.keys) {
     IkeSaKeys& k = *sa.keys;
-    for (crypto::SecureBytes* key : {&k.sk_ai, &k.sk_ar, &k.sk_ei, &k.sk_er, &k.sk_pi, &k.sk_pr})
-      *key = crypto::SecureBytes();
+    for (crypto::SecureBytes* key : {&k.sk_pi, &k.sk_pr}) *key = crypto::SecureBytes();
+    // SK_e/SK_a stay only for the opt-in key export (the SK protection has its own copies).
+    if (!options.retain_keys_for_export)
+      for (crypto::SecureBytes* key : {&k.sk_ai, &k.sk_ar, &k.sk_ei, &k.sk_er}) *key = crypto::SecureBytes();
   }
 }
 
@@ -232,6 +234,7 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   in.replay_window = settings.replay_window;
   ChildSaParameters params = build_child_sa_parameters(in);
 
+  if (options.retain_keys_for_export) c.retained_for_export = params;
   actions.emplace_back(install_child_action(c, std::move(params), n.replaces, route_outbound));
   if (!n.replaces) ++counters.child_sas_established;
   negotiating.erase({c.connection, c.child});

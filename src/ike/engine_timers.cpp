@@ -92,6 +92,13 @@ void Engine::on_timer(TimePoint now) {
   for (IkeSaId id : ids)
     if (IkeSa* sa = impl_->ike_sa(id)) impl_->on_timer_sa(*sa, now);
   impl_->v1->on_timer(now);
+  std::vector<std::string> retry;  // host names whose resolution failed (engine_resolution.cpp)
+  for (const auto& [name, at] : impl_->resolve_retry_at)
+    if (at <= now) retry.push_back(name);
+  for (const auto& name : retry) {
+    impl_->resolve_retry_at.erase(name);
+    up(name, now);
+  }
 }
 
 std::optional<TimePoint> Engine::next_deadline() const {
@@ -115,6 +122,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
     if (c.state == ChildSaState::Rekeyed && !c.remove_at) earliest(next, c.expire_at);
   }
   earliest(next, impl_->v1->next_deadline());
+  for (const auto& [name, at] : impl_->resolve_retry_at) earliest(next, std::optional<TimePoint>(at));
   return next;
 }
 

@@ -70,7 +70,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   const ConnectionSettings* conn = nullptr;
   const ConnectionSettings* by_address = nullptr;
   for (const auto& c : connections) {
-    if (!address_allowed(c.local_addrs, sa.local.address) || !address_allowed(c.remote_addrs, sa.remote.address))
+    if (!address_allowed(c.local_addrs, sa.local.address) || !remote_allowed(c, sa.remote.address))
       continue;
     if (!by_address) by_address = &c;
     if (!c.remote_id.matches(peer)) continue;

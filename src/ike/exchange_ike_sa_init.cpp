@@ -96,7 +96,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   const ikev2::Header& h = m.header;
   std::vector<const ConnectionSettings*> candidates;
   for (const auto& c : connections)
-    if (address_allowed(c.local_addrs, local.address) && address_allowed(c.remote_addrs, remote.address) &&
+    if (address_allowed(c.local_addrs, local.address) && remote_allowed(c, remote.address) &&
         !c.ike_proposals.empty())
       candidates.push_back(&c);
   if (candidates.empty()) {

@@ -714,3 +714,18 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
 }
 
 }  // namespace cygnet::ike::v1
+
+namespace cygnet::ike::v1 {
+
+void Ikev1Engine::export_keys(KeyExport& out) const {
+  for (const auto& [id, sa] : sas_) {
+    if (!sa->exported_encryption_key.empty()) {
+      out.isakmp_sas.push_back(IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key});
+    } else if (sa->protection) {
+      out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) + ": keys not retained");
+    }
+  }
+  for (const auto& [id, child] : children_) append_child_key_export(child, out);
+}
+
+}  // namespace cygnet::ike::v1

@@ -25,6 +25,7 @@
 #include "crypto/key_exchange.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/child_sa.hpp"
+#include "ike/key_export.hpp"
 #include "ike/engine.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_proposals.hpp"
@@ -135,6 +136,7 @@ struct IsakmpSa {
   crypto::SecureBytes shared_secret;
   crypto::SecureBytes skeyid, skeyid_d, skeyid_a;
   std::optional<Phase1Protection> protection;
+  crypto::SecureBytes exported_encryption_key;  // only with EngineOptions::retain_keys_for_export
   Bytes iv;             // the phase-1 CBC chain
   Bytes phase1_last_iv; // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
   Identity local_id;
@@ -186,6 +188,8 @@ class Ikev1Engine {
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
   std::size_t half_open_count() const;  // responder ISAKMP SAs whose phase 1 has not completed
+  // The retained keys of its ISAKMP SAs and IPsec SAs (Quick Mode) into `out`.
+  void export_keys(KeyExport& out) const;
 
  private:
   // --- tables (ikev1_engine.cpp) ---

@@ -159,6 +159,7 @@ bool Ikev1Engine::derive_keys(IsakmpSa& s, ByteView peer_public) {
                                    : skeyid_signature(prf, s.nonce_i, s.nonce_r, shared->view());
   Phase1Keys keys = derive_phase1_keys(prf, s.suite->cipher, std::move(skeyid), shared->view(), s.cky_i, s.cky_r);
   s.protection.emplace(s.suite->cipher, keys.encryption_key.view());
+  if (shared_.options.retain_keys_for_export) s.exported_encryption_key = keys.encryption_key;
   s.iv = phase1_iv(prf, s.gxi, s.gxr, crypto::cbc_block_size(s.suite->cipher));
   s.skeyid = std::move(keys.skeyid);
   s.skeyid_d = std::move(keys.skeyid_d);

@@ -502,6 +502,7 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
   input.replay_window = cs->replay_window;
   ChildSaParameters params = build_child_sa_parameters(input);
 
+  if (shared_.options.retain_keys_for_export) c.retained_for_export = params;
   shared_.actions.emplace_back(install_child_action(c, std::move(params), qm.rekey_of, route_outbound));
   const std::string detail = c.child + " SPIs " + to_hex(spi_bytes(c.inbound_spi)) + "_i " +
                              to_hex(spi_bytes(c.outbound_spi)) + "_o, " + c.algorithms.to_string() +

@@ -20,6 +20,7 @@ struct DaemonSettings {
   std::string control_socket = "/run/cygnet/cygnetd.sock";
   std::string tun = "cygnet0";
   std::string log_level = "info";  // trace | debug | info | warn | error | off
+  bool drop_cleartext = true;  // nftables drops cleartext that bypassed the tunnel (RFC 4301 §5.2)
 };
 
 struct Config {

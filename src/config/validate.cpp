@@ -27,8 +27,8 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
-constexpr std::array<std::string_view, 4> kDaemonKeys{"listen", "control_socket", "tun",
-                                                      "log_level"};
+constexpr std::array<std::string_view, 5> kDaemonKeys{"listen", "control_socket", "tun",
+                                                      "log_level", "drop_cleartext"};
 constexpr std::array<std::string_view, 20> kConnectionKeys{
     "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
     "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
@@ -409,6 +409,7 @@ class Validator {
         daemon.log_level = *spec;
       }
     }
+    if (const auto drop = bool_at(table, "drop_cleartext")) daemon.drop_cleartext = *drop;
     return daemon;
   }
 

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Cleartext that bypasses the tunnel is dropped (RFC 4301 §5.2). Cygnet <-> Cygnet tunnel
+# 198.51.100.0/24 (l) <-> 203.0.113.0/24 (r). From r's outer side, scapy sends 20 spoofed cleartext
+# ICMP echo requests 203.0.113.7 -> 198.51.100.1 straight onto the veth toward l:
+#   1. drop_cleartext = false: they reach l's protected host and are answered through the tunnel
+#      (the hole this filter closes: proves the packets would get through);
+#   2. drop_cleartext = true (default): none reaches l, nothing is answered, pings through the
+#      tunnel still work, `cygnetctl stats` counts 20 drops for peer/net;
+#   3. SIGTERM removes the nftables table; after a kill -9 the next start removes the stale one.
+# Run as root: flock /tmp/cygnet-netns.lock tests/interop/ops/cleartext_filter.sh
+set -u
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../strongswan" && pwd)/lib.sh"
+
+it_require nft "$IT_PYTHON" ping
+"$IT_PYTHON" -c 'import scapy' 2>/dev/null || it_skip "python3-scapy is not installed"
+cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+it_init
+
+SPOOFED=20
+FILTER_TABLE=cygnet  # kCleartextFilterTable
+
+# Spoofed echo requests from r's out0 to l's out0 MAC: cleartext that never went through a tunnel.
+send_spoofed() {
+  local l_mac
+  l_mac=$(ip -n "${IT_NS[l]}" -j link show out0 | "$IT_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+  timeout 20 ip netns exec "${IT_NS[r]}" "$IT_PYTHON" - "$l_mac" "$SPOOFED" <<'PY' || it_fail "scapy send"
+import sys
+from scapy.all import Ether, IP, ICMP, Raw, sendp, conf
+conf.verb = 0
+mac, count = sys.argv[1], int(sys.argv[2])
+packets = [Ether(dst=mac) / IP(src="203.0.113.7", dst="198.51.100.1") / ICMP(type=8, id=0x5eed, seq=i) / Raw(b"spoof")
+           for i in range(count)]
+sendp(packets, iface="out0", inter=0.02)
+PY
+  sleep 1  # replies, if any, leave through the tunnel
+}
+
+# On l, at the input hook (after prerouting): the spoofed requests that reached the protected host.
+count_setup_l() {
+  ip netns exec "${IT_NS[l]}" nft -f - <<'EOF2' || it_fail "nft counters in l"
+table inet spoof_seen {
+  counter reached {}
+  chain in { type filter hook input priority 0; ip saddr 203.0.113.7 icmp type echo-request counter name reached; }
+}
+EOF2
+}
+reached_l() {
+  ip netns exec "${IT_NS[l]}" nft list counter inet spoof_seen reached | sed -n 's/.*packets \([0-9]*\).*/\1/p' | awk 'NR == 1'
+}
+filter_table_present() { ip netns exec "${IT_NS[l]}" nft list table inet "$FILTER_TABLE" >/dev/null 2>&1; }
+filter_drops() { cyg_stats l | it_json "d['cleartext_filter']['drops'].get('peer/net', 0)"; }
+
+it_step "namespaces, Cygnet in r"
+ns_create_pair
+count_setup_l
+cyg_start r "$(cyg_config r)"
+
+# --- 1. the hole, with the filter off ---------------------------------------------------------
+it_step "drop_cleartext = false: spoofed cleartext gets through"
+config_l=$(cyg_config l start_action=start)
+sed -i 's/^\[daemon\]$/[daemon]\ndrop_cleartext = false/' "$config_l"
+cyg_start l "$config_l"
+cyg_wait_sa l 15 || it_fail "no SA with the filter off"
+tr_ping l r 3 || it_fail "ping through the tunnel (filter off)"
+filter_table_present && it_fail "drop_cleartext = false but table inet $FILTER_TABLE exists"
+out_before=$(cyg_child_counter l outbound packets)
+send_spoofed
+reached=$(reached_l)
+answered=$(( $(cyg_child_counter l outbound packets) - out_before ))
+it_log "filter off: $reached/$SPOOFED spoofed requests reached l, $answered answers left through the tunnel"
+[ "$reached" -eq "$SPOOFED" ] || it_fail "filter off: expected all $SPOOFED spoofed requests to reach l, got $reached"
+[ "$answered" -ge "$SPOOFED" ] || it_fail "filter off: expected $SPOOFED answers through the tunnel, got $answered"
+cyg_stop l || it_fail "cygnetd (filter off) did not exit cleanly"
+
+# --- 2. the filter ----------------------------------------------------------------------------
+it_step "drop_cleartext = true (default): spoofed cleartext is dropped"
+ip netns exec "${IT_NS[l]}" nft reset counter inet spoof_seen reached >/dev/null
+cyg_start l "$(cyg_config l start_action=start)"
+filter_table_present || it_fail "table inet $FILTER_TABLE missing while the filter is on"
+cyg_wait_sa l 15 || it_fail "no SA with the filter on"
+tr_ping l r 3 || it_fail "ping l -> r through the tunnel with the filter on"
+tr_ping r l 3 || it_fail "ping r -> l through the tunnel with the filter on"
+out_before=$(cyg_child_counter l outbound packets)
+send_spoofed
+reached=$(reached_l)
+answered=$(( $(cyg_child_counter l outbound packets) - out_before ))
+drops=$(filter_drops)
+it_log "filter on: $reached/$SPOOFED reached l, $answered answered, cygnetctl stats: $drops dropped"
+ip netns exec "${IT_NS[l]}" nft list table inet "$FILTER_TABLE" >&2
+[ "$reached" -eq 0 ] || it_fail "filter on: $reached spoofed requests reached l"
+[ "$answered" -eq 0 ] || it_fail "filter on: $answered packets went out through the tunnel"
+[ "$drops" -eq "$SPOOFED" ] || it_fail "filter on: stats count $drops drops, expected $SPOOFED"
+tr_ping l r 3 || it_fail "ping through the tunnel after the spoofing"
+cyg_ctl l stats | grep -q "cleartext" || it_fail "cygnetctl stats (text) does not show the cleartext filter"
+
+it_step "SIGTERM removes the table"
+cyg_stop l || it_fail "cygnetd did not exit cleanly"
+filter_table_present && it_fail "table inet $FILTER_TABLE still there after SIGTERM"
+
+it_step "kill -9 leaves the table; the next start removes it"
+cyg_start l "$(cyg_config l)"
+filter_table_present || it_fail "table missing after start"
+kill -KILL "${IT_PID[l]}"
+wait "${IT_PID[l]}" 2>/dev/null
+IT_PID[l]=""
+filter_table_present || it_fail "the table should survive a kill -9 (nothing removed it)"
+# Stale rule: the next start must begin from an empty table, not keep or duplicate it.
+cyg_start l "$(cyg_config l)"
+grep -q "deleted table inet $FILTER_TABLE left by a previous cygnetd" "${IT_DIR[l]}/cygnetd.log" ||
+  it_fail "the restarted cygnetd did not report deleting the stale table"
+rules=$(ip netns exec "${IT_NS[l]}" nft list chain inet "$FILTER_TABLE" prerouting | grep -c ' drop$')
+[ "$rules" -eq 1 ] || it_fail "expected one drop rule after the restart, found $rules"
+cyg_stop l || it_fail "cygnetd did not exit cleanly after the restart"
+filter_table_present && it_fail "table still there after the last SIGTERM"
+exit 0

@@ -108,6 +108,10 @@ std::string cleartext_filter_script(const std::string& table, const std::string&
   s += "flush chain " + t + " prerouting\n";
   s += "add rule " + t + " prerouting fib daddr type local meta l4proto { esp, ah } accept\n";
   s += "add rule " + t + " prerouting fib daddr type local udp dport { 500, 4500 } accept\n";
+  // IPv6 neighbour discovery between the gateways (a transport-mode selector covers their
+  // addresses); hop limit 255 proves it is on-link (RFC 4861 §7.1), so it cannot come from afar.
+  s += "add rule " + t + " prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, nd-router-advert, "
+       "nd-neighbor-solicit, nd-neighbor-advert } accept\n";
   for (const CleartextDropRule& rule : plan.rules) {
     s += "add rule " + t + " prerouting iifname != \"" + tun + "\" " + cleartext_match(rule.selector) +
          " counter name \"" + rule.counter + "\" drop\n";

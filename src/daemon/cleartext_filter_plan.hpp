@@ -62,7 +62,8 @@ class CleartextFilterPlanner {
 // The nft script (one transaction) that makes `table` (inet family) hold exactly `plan`:
 // creates the table, chain and counters if missing, flushes the chain and adds
 //   - accept for IKE (UDP 500/4500) and ESP/AH addressed to this host: they carry the tunnel,
-//     even when a selector covers the gateways' own outer addresses;
+//     even when a selector covers the gateways' own outer addresses; and for on-link IPv6
+//     neighbour discovery (hop limit 255), without which the gateways could not reach each other;
 //   - per rule: iifname != tun, addresses/protocol/ports of the selector (inbound view), counter, drop.
 // The chain hooks prerouting at priority raw (-300): before routing, so forwarded and locally
 // delivered packets are both dropped, and before conntrack sees them.

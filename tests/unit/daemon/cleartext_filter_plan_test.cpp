@@ -114,6 +114,8 @@ TEST(CleartextFilterScript, OneTransactionThatKeepsTheTunnelsOwnPacketsAndDropsT
             "flush chain inet cygnet prerouting\n"
             "add rule inet cygnet prerouting fib daddr type local meta l4proto { esp, ah } accept\n"
             "add rule inet cygnet prerouting fib daddr type local udp dport { 500, 4500 } accept\n"
+            "add rule inet cygnet prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, "
+            "nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
             "add rule inet cygnet prerouting iifname != \"cygnet0\" ip saddr 203.0.113.0/24 ip daddr "
             "198.51.100.0/24 counter name \"drop_0\" drop\n"
             "add rule inet cygnet prerouting iifname != \"cygnet0\" ip6 saddr 2001:db8:2::/48 ip6 daddr "

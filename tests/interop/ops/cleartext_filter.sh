@@ -6,7 +6,9 @@
 #      (the hole this filter closes: proves the packets would get through);
 #   2. drop_cleartext = true (default): none reaches l, nothing is answered, pings through the
 #      tunnel still work, `cygnetctl stats` counts 20 drops for peer/net;
-#   3. SIGTERM removes the nftables table; after a kill -9 the next start removes the stale one.
+#   3. a reload with drop_cleartext = false deletes the table, one back to true reinstalls it;
+#   4. while CHILD SAs rekey every ~3.5 s, 100 spoofed packets over 4 s are all dropped (no gap);
+#   5. SIGTERM removes the nftables table; after a kill -9 the next start removes the stale one.
 # Run as root: flock /tmp/cygnet-netns.lock tests/interop/ops/cleartext_filter.sh
 set -u
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../strongswan" && pwd)/lib.sh"
@@ -20,17 +22,17 @@ SPOOFED=20
 FILTER_TABLE=cygnet  # kCleartextFilterTable
 
 # Spoofed echo requests from r's out0 to l's out0 MAC: cleartext that never went through a tunnel.
-send_spoofed() {
-  local l_mac
+send_spoofed() {  # [COUNT] [INTERVAL]
+  local count=${1:-$SPOOFED} interval=${2:-0.02} l_mac
   l_mac=$(ip -n "${IT_NS[l]}" -j link show out0 | "$IT_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
-  timeout 20 ip netns exec "${IT_NS[r]}" "$IT_PYTHON" - "$l_mac" "$SPOOFED" <<'PY' || it_fail "scapy send"
+  timeout 20 ip netns exec "${IT_NS[r]}" "$IT_PYTHON" - "$l_mac" "$count" "$interval" <<'PY' || it_fail "scapy send"
 import sys
 from scapy.all import Ether, IP, ICMP, Raw, sendp, conf
 conf.verb = 0
-mac, count = sys.argv[1], int(sys.argv[2])
+mac, count, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 packets = [Ether(dst=mac) / IP(src="203.0.113.7", dst="198.51.100.1") / ICMP(type=8, id=0x5eed, seq=i) / Raw(b"spoof")
            for i in range(count)]
-sendp(packets, iface="out0", inter=0.02)
+sendp(packets, iface="out0", inter=interval)
 PY
   sleep 1  # replies, if any, leave through the tunnel
 }
@@ -48,6 +50,7 @@ reached_l() {
   ip netns exec "${IT_NS[l]}" nft list counter inet spoof_seen reached | sed -n 's/.*packets \([0-9]*\).*/\1/p' | awk 'NR == 1'
 }
 filter_table_present() { ip netns exec "${IT_NS[l]}" nft list table inet "$FILTER_TABLE" >/dev/null 2>&1; }
+rekeyed_at_least() { [ "$(cyg_stat l ike child_sas_rekeyed)" -ge "$1" ]; }
 filter_drops() { cyg_stats l | it_json "d['cleartext_filter']['drops'].get('peer/net', 0)"; }
 
 it_step "namespaces, Cygnet in r"
@@ -91,7 +94,39 @@ ip netns exec "${IT_NS[l]}" nft list table inet "$FILTER_TABLE" >&2
 [ "$answered" -eq 0 ] || it_fail "filter on: $answered packets went out through the tunnel"
 [ "$drops" -eq "$SPOOFED" ] || it_fail "filter on: stats count $drops drops, expected $SPOOFED"
 tr_ping l r 3 || it_fail "ping through the tunnel after the spoofing"
-cyg_ctl l stats | grep -q "cleartext" || it_fail "cygnetctl stats (text) does not show the cleartext filter"
+cyg_ctl l stats | grep -q "peer/net: $SPOOFED dropped" || it_fail "cygnetctl stats (text) does not show the drops"
+
+it_step "reload: drop_cleartext = false deletes the table, true reinstalls it"
+config_l=$(cyg_config l start_action=start)
+sed -i 's/^\[daemon\]$/[daemon]\ndrop_cleartext = false/' "$config_l"
+cyg_ctl l reload >/dev/null || it_fail "reload (filter off)"
+filter_table_present && it_fail "table still there after reloading with drop_cleartext = false"
+cyg_stats l | it_json "d['cleartext_filter']['enabled'] is False" || it_fail "stats still report the filter on"
+sed -i '/^drop_cleartext = false$/d' "$config_l"
+cyg_ctl l reload >/dev/null || it_fail "reload (filter on)"
+filter_table_present || it_fail "table not reinstalled by the reload"
+cyg_has_sa l || it_fail "the SA did not survive the reloads (nothing changed in the connection)"
+tr_ping l r 3 || it_fail "ping through the tunnel after the reloads"
+
+it_step "rekeys every ~3.5 s: no gap in the filter"
+cyg_stop l || it_fail "cygnetd did not exit cleanly"
+filter_table_present && it_fail "table inet $FILTER_TABLE still there after SIGTERM"
+ip netns exec "${IT_NS[l]}" nft reset counter inet spoof_seen reached >/dev/null
+cyg_start l "$(cyg_config l start_action=start lifetime=4s)"  # rekeyed at ~3.2-3.6 s
+cyg_wait_sa l 15 || it_fail "no SA (short lifetime)"
+it_wait_for 10 "a first CHILD SA rekey in l" rekeyed_at_least 1 || it_fail "no CHILD SA rekey"
+rekeys_before=$(cyg_stat l ike child_sas_rekeyed)
+send_spoofed 100 0.04
+rekeys=$(( $(cyg_stat l ike child_sas_rekeyed) - rekeys_before ))
+reached=$(reached_l)
+drops=$(filter_drops)
+it_log "across $rekeys rekey(s): $reached/100 reached l, $drops dropped"
+[ "$rekeys" -ge 1 ] || it_fail "no rekey happened while spoofing"
+[ "$reached" -eq 0 ] || it_fail "$reached spoofed requests reached l across a rekey"
+[ "$drops" -eq 100 ] || it_fail "stats count $drops drops across rekeys, expected 100"
+tr_ping l r 3 || it_fail "ping through the rekeyed tunnel"
+rules=$(ip netns exec "${IT_NS[l]}" nft list chain inet "$FILTER_TABLE" prerouting | grep -c ' drop$')
+[ "$rules" -eq 1 ] || it_fail "expected one drop rule after rekeys, found $rules"
 
 it_step "SIGTERM removes the table"
 cyg_stop l || it_fail "cygnetd did not exit cleanly"

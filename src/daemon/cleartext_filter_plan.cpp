@@ -108,6 +108,11 @@ std::string cleartext_filter_script(const std::string& table, const std::string&
   s += "flush chain " + t + " prerouting\n";
   s += "add rule " + t + " prerouting fib daddr type local meta l4proto { esp, ah } accept\n";
   s += "add rule " + t + " prerouting fib daddr type local udp dport { 500, 4500 } accept\n";
+  // Non-first fragments carry no ports: an IKE_AUTH with certificates may arrive fragmented when no
+  // conntrack reassembles first. Safe to let through: without its first fragment, which the rules
+  // below still judge, nothing is reassembled.
+  s += "add rule " + t + " prerouting fib daddr type local ip frag-off & 0x1fff != 0 accept\n";
+  s += "add rule " + t + " prerouting fib daddr type local frag frag-off != 0 accept\n";
   // IPv6 neighbour discovery between the gateways (a transport-mode selector covers their
   // addresses); hop limit 255 proves it is on-link (RFC 4861 §7.1), so it cannot come from afar.
   s += "add rule " + t + " prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, nd-router-advert, "

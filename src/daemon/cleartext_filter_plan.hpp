@@ -64,6 +64,7 @@ class CleartextFilterPlanner {
 //   - accept for IKE (UDP 500/4500) and ESP/AH addressed to this host: they carry the tunnel,
 //     even when a selector covers the gateways' own outer addresses; and for on-link IPv6
 //     neighbour discovery (hop limit 255), without which the gateways could not reach each other;
+//     and for non-first fragments addressed to this host (a fragmented IKE message);
 //   - per rule: iifname != tun, addresses/protocol/ports of the selector (inbound view), counter, drop.
 // The chain hooks prerouting at priority raw (-300): before routing, so forwarded and locally
 // delivered packets are both dropped, and before conntrack sees them.

@@ -114,6 +114,8 @@ TEST(CleartextFilterScript, OneTransactionThatKeepsTheTunnelsOwnPacketsAndDropsT
             "flush chain inet cygnet prerouting\n"
             "add rule inet cygnet prerouting fib daddr type local meta l4proto { esp, ah } accept\n"
             "add rule inet cygnet prerouting fib daddr type local udp dport { 500, 4500 } accept\n"
+            "add rule inet cygnet prerouting fib daddr type local ip frag-off & 0x1fff != 0 accept\n"
+            "add rule inet cygnet prerouting fib daddr type local frag frag-off != 0 accept\n"
             "add rule inet cygnet prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, "
             "nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept\n"
             "add rule inet cygnet prerouting iifname != \"cygnet0\" ip saddr 203.0.113.0/24 ip daddr "

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/cleartext_filter_text.hpp"
 #include "cli/text_format.hpp"
 
 namespace cygnet::cli {
@@ -148,6 +149,7 @@ std::string render_stats(const json& result) {
   if (sas.is_array()) {
     for (const json& sa : sas) out << "  " << sa_line(sa) << "\n";
   }
+  if (const std::string filter = render_cleartext_filter(result); !filter.empty()) out << "\n" << filter;
   return out.str();
 }
 

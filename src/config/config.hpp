@@ -24,6 +24,7 @@ struct DaemonSettings {
   std::optional<ListenEndpoint> metrics;  // Prometheus endpoint; off unless set
   // `cygnetctl export-keys` (root only) may read the SAs' keys: off unless set explicitly.
   bool allow_key_export = false;
+  bool drop_cleartext = true;  // nftables drops cleartext that bypassed the tunnel (RFC 4301 §5.2)
 };
 
 struct Config {

@@ -69,7 +69,11 @@
 //   "sas": [{"connection": "site-b", "child": "net", "id": 2,
 //            "inbound_spi": "c1a2b3c4", "outbound_spi": "d5e6f708",
 //            "inbound": {"packets": 0, "bytes": 0}, "outbound": {"packets": 0, "bytes": 0},
-//            "drops": {"replay": 1, ...only non-zero reasons}}]
+//            "drops": {"replay": 1, ...only non-zero reasons}}],
+//   "cleartext_filter": {"enabled": true ([daemon] drop_cleartext), "installed": true (table in the kernel),
+//                        "table": "inet cygnet", "rules": 2,
+//                        "drops": {"site-b/net": 20}   (packets per connection/child, across rekeys),
+//                        "total_drops": 20, "update_errors": 0 (nft refused a rule update)}
 // }
 //
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.

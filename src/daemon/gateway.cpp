@@ -70,6 +70,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
   log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());
   install_rules();
+  cleartext_filter_ = std::make_unique<CleartextFilter>(config_.daemon.drop_cleartext, tun_->name());
   open_sockets();
   open_control_socket();
   open_metrics();
@@ -247,9 +248,11 @@ void Gateway::remove_rules_and_routes() {
 
 void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint now) {
   routes_.set_connection(settings);
+  cleartext_filter_->planner().set_connection(settings);
   if (!engine_->add_connection(settings, now)) {
     log(Subsystem::Ike).error("connection {} not loaded (see the error above)", settings.name);
     routes_.remove_connection(settings.name);
+    cleartext_filter_->planner().remove_connection(settings.name);
     return;
   }
   log(Subsystem::Ike).info("connection {} loaded (start_action {})", settings.name,
@@ -259,6 +262,7 @@ void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint 
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
   engine_->remove_connection(name, now);
   routes_.remove_connection(name);
+  cleartext_filter_->planner().remove_connection(name);
   acquire_queue_.discard_connection(name);
   log(Subsystem::Ike).info("connection {} removed", name);
 }
@@ -314,6 +318,8 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
                                     .peer = install->outbound.remote_address.to_string(),
                                     .spi = install->inbound.spi});
     routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
+    cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
+                                               install->child, install->selectors);
     log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection,
                                    install->child, install->id, spi_hex(install->inbound.spi),
                                    spi_hex(install->outbound.spi),
@@ -324,12 +330,16 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
   } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {
     const ScopedLogContext context({.connection = remove->connection, .peer = {}, .spi = {}});
     routes_.remove_selectors("child:" + std::to_string(remove->id));
+    cleartext_filter_->planner().remove_selectors("child:" + std::to_string(remove->id));
     log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
   } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
     routes_.set_selectors("trap:" + trap->connection + "/" + trap->child, trap->selectors);
+    cleartext_filter_->planner().set_selectors("trap:" + trap->connection + "/" + trap->child, trap->connection,
+                                               trap->child, trap->selectors);
     log(Subsystem::DataPlane).info("{}/{}: trap policy installed, waiting for traffic", trap->connection, trap->child);
   } else if (const auto* untrap = std::get_if<ike::RemoveTrapPolicy>(&action)) {
     routes_.remove_selectors("trap:" + untrap->connection + "/" + untrap->child);
+    cleartext_filter_->planner().remove_selectors("trap:" + untrap->connection + "/" + untrap->child);
     log(Subsystem::DataPlane).info("{}/{}: trap policy removed", untrap->connection, untrap->child);
   }
 }
@@ -349,6 +359,7 @@ void Gateway::log_event(const ike::Event& event) {
 }
 
 void Gateway::reconcile_routes() {
+  if (cleartext_filter_) cleartext_filter_->apply();  // the same selector changes move both
   if (!netlink_ || !tun_) return;
   std::vector<RouteSpec> wanted;
   try {

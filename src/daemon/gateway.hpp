@@ -15,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "daemon/acquire_queue.hpp"
+#include "daemon/cleartext_filter.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
@@ -128,6 +129,7 @@ class Gateway {
   ike::DataPlaneBinding binding_{data_plane_};
   std::unique_ptr<ike::Engine> engine_;
   RoutePlanner routes_;
+  std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists
   AcquireQueue acquire_queue_;
   DaemonCounters counters_;
   Resolver resolver_;

@@ -59,8 +59,9 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   if (command == "stats") {
     counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
     counters_.queue_expired_drops = acquire_queue_.expired_drops();
-    return control::ok_response(
-        stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_));
+    json stats = stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_);
+    stats["cleartext_filter"] = cleartext_filter_->stats_json();
+    return control::ok_response(stats);
   }
   if (command == "up" || command == "down") {
     const std::string name = request.value("name", std::string());
@@ -92,6 +93,7 @@ json Gateway::reload(TimePoint now) {
   config::Config next = std::move(*loaded.config);
   for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
+  cleartext_filter_->hold();  // a changed connection is removed and re-added: no gap in between
   for (const std::string& name : diff.removed) remove_connection(name, now);
   for (const std::string& name : diff.changed) remove_connection(name, now);
   drain(now);
@@ -118,6 +120,8 @@ json Gateway::reload(TimePoint now) {
     if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);
   }
   config_ = std::move(next);
+  cleartext_filter_->set_enabled(config_.daemon.drop_cleartext);
+  cleartext_filter_->release();
   drain(now);
   reconcile_routes();
   notifier_.ready(sa_counts(now), now);

@@ -365,6 +365,8 @@ void Gateway::housekeeping(TimePoint now) {
     log(Subsystem::DataPlane).info("{} queued packet(s) dropped after waiting too long for an SA", n);
   }
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
+  for (const std::string& line : refusal_log_.lines_due(engine_->counters().refusals, now))
+    log(Subsystem::Ike).warn("{}", line);
   if (metrics_) metrics_->expire(now);
   if (now >= next_keepalive_) {
     next_keepalive_ = now + options_.nat_keepalive;

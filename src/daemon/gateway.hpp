@@ -22,6 +22,7 @@
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
+#include "daemon/refusal_log.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/status_json.hpp"
 #include "ike/data_plane_binding.hpp"
@@ -124,6 +125,7 @@ class Gateway {
   DaemonCounters counters_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
+  RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 
   // Packet buffers, reused: input with headroom for a rebuilt IP/UDP header, output with room
   // for the largest encapsulation.

@@ -17,6 +17,7 @@
 #include "ike/cookies.hpp"
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
+#include "ike/half_open_table.hpp"
 #include "ike/ike_sa.hpp"
 #include "ike/ikev1_engine.hpp"
 #include "ike/traffic_selectors.hpp"
@@ -65,6 +66,7 @@ struct Engine::Impl {
   EngineCounters counters;
   FailureLog failures;  // last failure per connection, both versions (failure_report.hpp)
   CookieJar cookies;
+  HalfOpenTable half_open{options.max_half_open, options.max_half_open_per_source};
   IkeSaId next_ike_sa_id = 1;
   ChildSaId next_child_sa_id = 1;
   // Connections with ike_version = 1 and ISAKMP datagrams go here (ikev1_engine.hpp). It shares
@@ -95,6 +97,8 @@ struct Engine::Impl {
   // the nonces, the key exchange, the cookie, every key but SK_d): later exchanges bring their own
   // nonces, and the SK protection holds its own copies of SK_e/SK_a.
   void release_establishment_state(IkeSa& sa);
+  // A responder SA stops counting as half-open (established or removed).
+  void release_half_open(IkeSa& sa);
   // Removes the IKE SA and every CHILD SA still attached (RemoveChildSa each), with an event.
   void remove_ike_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail);
   ChildSa& install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys, bool route_outbound,
@@ -129,6 +133,9 @@ struct Engine::Impl {
   void handle_request(IkeSa& sa, const ikev2::Message& message, ByteView raw, const Endpoint& local,
                       const Endpoint& remote, TimePoint now);
   void handle_response(IkeSa& sa, const ikev2::Message& message, ByteView raw, TimePoint now);
+  // An authenticated request came from local/remote: take them as the SA's addresses only where
+  // RFC 7296 §2.23 allows (the float to port 4500, or a NAT detected in front of the peer).
+  void follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote);
   void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
 
   // --- IKE_SA_INIT (exchange_ike_sa_init.cpp) ---

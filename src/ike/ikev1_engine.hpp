@@ -30,6 +30,7 @@
 #include "ike/ikev1_proposals.hpp"
 #include "ike/ikev1_protection.hpp"
 #include "ike/failure_report.hpp"
+#include "ike/half_open_table.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/isakmp_message.hpp"
 
@@ -49,8 +50,10 @@ struct SharedState {
 
 // Our nonces (phase 1 and Quick Mode; RFC 2409 allows 8..256 bytes).
 inline constexpr std::size_t kNonceLength = 32;
-// Half-open (responder) phase-1 SAs in total before new first messages are refused.
-inline constexpr std::size_t kMaxHalfOpen = 256;
+// A responder answers a repeat of a first message (MM1/AM1) from a source that has not yet
+// returned our cookie at most this often, and never with more bytes than it received from it
+// (bad-input catalog row 12, CVE-2016-5361).
+inline constexpr unsigned kMaxUnverifiedRepeatAnswers = 5;
 // Informational message IDs remembered per SA (replay guard).
 inline constexpr std::size_t kMaxSeenMessageIds = 256;
 
@@ -155,6 +158,10 @@ struct IsakmpSa {
 
   TimePoint created{}, established_at{}, last_received{};
   std::optional<TimePoint> half_open_expire, rekey_at, expire_at;
+  // Responder: the address it counts against in the half-open table until phase 1 completes, and
+  // the bytes exchanged with that (as yet unverified) source for the first message.
+  std::optional<wire::IpAddress> half_open_source;
+  std::size_t unverified_bytes_in = 0, unverified_bytes_out = 0;
   bool rekey_started = false;
   std::optional<IkeSaId> replaced_by;
 
@@ -195,6 +202,7 @@ class Ikev1Engine {
   IsakmpSa* sa_by_cookies(std::uint64_t cky_i, std::uint64_t cky_r, const Endpoint& remote);
   IsakmpSa* established_sa_for(std::string_view connection);
   IsakmpSa& create_sa(const ConnectionSettings& conn, bool initiator, TimePoint now);
+  void release_half_open(IsakmpSa& sa);
   void remove_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail, bool remove_children);
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
   void bring_down(const std::string& connection, TimePoint now);
@@ -283,6 +291,7 @@ class Ikev1Engine {
   std::vector<ConnectionSettings> connections_;
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
+  HalfOpenTable half_open_;  // responder SAs whose phase 1 has not completed
   std::map<ChildSaId, ChildSa> children_;
   std::set<std::pair<std::string, std::string>> traps_;
   std::set<std::pair<std::string, std::string>> negotiating_;

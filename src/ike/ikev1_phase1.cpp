@@ -336,12 +336,12 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
 
 void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, const Endpoint& local,
                                        const Endpoint& remote, TimePoint now) {
-  std::size_t half_open = 0;
-  for (auto& [id, s] : sas_)
-    if (!s->initiator && !s->established()) ++half_open;
-  if (half_open >= kMaxHalfOpen) {
-    ++shared_.counters.unknown_spi;
-    return;
+  // Past the caps: no state, no DH work, no answer. Main Mode does no DH before MM3 anyway (which
+  // proves the source receives our cookie); Aggressive Mode would, so this comes first.
+  switch (half_open_.admits(remote.address)) {
+    case HalfOpenVerdict::GlobalCap: shared_.counters.refusals.count(RefusalReason::HalfOpenGlobalCap); return;
+    case HalfOpenVerdict::PerSourceCap: shared_.counters.refusals.count(RefusalReason::HalfOpenPerSourceCap); return;
+    case HalfOpenVerdict::Admit: break;
   }
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   const auto* offer = isakmp::find_payload<isakmp::SaPayload>(m.payloads);
@@ -413,6 +413,9 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     return;
   }
   IsakmpSa& s = create_sa(*chosen, false, now);
+  half_open_.add(remote.address);
+  s.half_open_source = remote.address;
+  s.unverified_bytes_in = raw.size();
   s.cky_i = m.header.initiator_cookie;
   s.aggressive = aggressive;
   shared_.counters.exchanges.count(aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
@@ -433,8 +436,10 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   if (!aggressive) {
     for (auto& v : vendor_ids()) out.push_back(std::move(v));
     s.step = Phase1Step::MainAnsweredSa;
-    transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true,
+    // A responder never retransmits on its own: a repeat of MM1 draws the answer again.
+    transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
              now);
+    s.unverified_bytes_out = s.phase1_tx.last_sent.size();
     s.phase1_tx.answered.assign(raw.begin(), raw.end());
     return;
   }
@@ -469,7 +474,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::AggressiveAnsweredSa;
   transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::ExchangeType::Aggressive, 0), out, {}}),
-           true, now);
+           false, now);
+  s.unverified_bytes_out = s.phase1_tx.last_sent.size();
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
 
@@ -592,7 +598,7 @@ void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& i
       out.emplace_back(isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::MainAnsweredKe;
-  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true,
+  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
            now);
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }

@@ -22,6 +22,10 @@ struct DaemonSettings {
   std::string tun = "cygnet0";
   std::string log_level = "info";  // trace | debug | info | warn | error | off
   std::optional<ListenEndpoint> metrics;  // Prometheus endpoint; off unless set
+  // Caps on half-open responder IKE SAs, IKEv2 and IKEv1 alike (0 = none); unset: the engine's
+  // defaults (ike::EngineOptions).
+  std::optional<std::size_t> max_half_open;
+  std::optional<std::size_t> max_half_open_per_source;
 };
 
 struct Config {

@@ -27,8 +27,9 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
-constexpr std::array<std::string_view, 5> kDaemonKeys{"listen", "control_socket", "tun",
-                                                      "log_level", "metrics"};
+constexpr std::array<std::string_view, 7> kDaemonKeys{"listen", "control_socket", "tun",
+                                                      "log_level", "metrics", "max_half_open",
+                                                      "max_half_open_per_source"};
 constexpr std::array<std::string_view, 20> kConnectionKeys{
     "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
     "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
@@ -417,6 +418,8 @@ class Validator {
         error(*table.get("metrics"), "'metrics': " + problem);
       }
     }
+    if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
+    if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
     return daemon;
   }
 

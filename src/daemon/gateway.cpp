@@ -45,8 +45,11 @@ std::string route_text(const RouteSpec& r) {
   return text + " table " + std::to_string(r.table);
 }
 
-ike::EngineOptions engine_options() {
+ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   ike::EngineOptions o;
+  if (daemon.max_half_open) o.max_half_open = o.ikev1_max_half_open = *daemon.max_half_open;
+  if (daemon.max_half_open_per_source)
+    o.max_half_open_per_source = o.ikev1_max_half_open_per_source = *daemon.max_half_open_per_source;
   // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
   o.steady_origin = Clock::now();
   o.wall_origin = std::chrono::system_clock::now();
@@ -63,7 +66,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   // The same weak-choice findings `cygnetctl check` prints (legacy algorithms, IKEv1, Aggressive
   // Mode with a PSK, ...), so an operator who never ran it still sees them.
   for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
-  engine_ = std::make_unique<ike::Engine>(engine_options());
+  engine_ = std::make_unique<ike::Engine>(engine_options(config_.daemon));
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
   log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());

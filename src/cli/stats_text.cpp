@@ -38,6 +38,7 @@ constexpr Label kIkeCounters[] = {
     {"refused_request_before_auth", "refused: before IKE_AUTH"},
     {"refused_address_change", "refused: address change"},
     {"refused_repeat_budget", "refused: repeat budget"},
+    {"refused_unverified_evicted", "evicted: unverified MM"},
 };
 
 constexpr Label kDaemonCounters[] = {

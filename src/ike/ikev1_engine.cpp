@@ -253,6 +253,29 @@ void Ikev1Engine::release_half_open(IsakmpSa& s) {
   s.half_open_source.reset();
 }
 
+bool Ikev1Engine::is_unverified(IkeSaId id) {
+  const IsakmpSa* s = sa(id);
+  return s && !s->initiator && s->step == Phase1Step::MainAnsweredSa;
+}
+
+void Ikev1Engine::remember_unverified(IkeSaId id) {
+  unverified_.push_back(id);
+  if (unverified_.size() > 2 * half_open_.total() + 64)
+    std::erase_if(unverified_, [this](IkeSaId old) { return !is_unverified(old); });
+}
+
+bool Ikev1Engine::evict_oldest_unverified() {
+  while (!unverified_.empty()) {
+    const IkeSaId oldest = unverified_.front();
+    unverified_.pop_front();
+    if (!is_unverified(oldest)) continue;
+    shared_.counters.refusals.count(RefusalReason::UnverifiedEvicted);
+    remove_sa(oldest, std::nullopt, "", false);
+    return true;
+  }
+  return false;
+}
+
 bool Ikev1Engine::child_is_up(std::string_view conn, std::string_view child) const {
   for (const auto& [id, c] : children_)
     if (c.connection == conn && c.child == child && c.state == ChildSaState::Installed) return true;

@@ -14,6 +14,7 @@
 // receives a copy of the message it last answered sends its answer again (bounded).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -203,6 +204,9 @@ class Ikev1Engine {
   IsakmpSa* established_sa_for(std::string_view connection);
   IsakmpSa& create_sa(const ConnectionSettings& conn, bool initiator, TimePoint now);
   void release_half_open(IsakmpSa& sa);
+  bool is_unverified(IkeSaId id);
+  void remember_unverified(IkeSaId id);
+  bool evict_oldest_unverified();
   void remove_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail, bool remove_children);
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
   void bring_down(const std::string& connection, TimePoint now);
@@ -292,6 +296,10 @@ class Ikev1Engine {
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
   HalfOpenTable half_open_;  // responder SAs whose phase 1 has not completed
+  // Main Mode responder SAs that answered MM1 and wait for MM3, oldest first (entries of SAs that
+  // moved on or are gone are skipped lazily and compacted): at the global cap the oldest makes
+  // room for a new MM1, so a spoofed flood cannot lock real peers out.
+  std::deque<IkeSaId> unverified_;
   std::map<ChildSaId, ChildSa> children_;
   std::set<std::pair<std::string, std::string>> traps_;
   std::set<std::pair<std::string, std::string>> negotiating_;

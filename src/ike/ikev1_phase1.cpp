@@ -338,12 +338,17 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
                                        const Endpoint& remote, TimePoint now) {
   // Past the caps: no state, no DH work, no answer. Main Mode does no DH before MM3 anyway (which
   // proves the source receives our cookie); Aggressive Mode would, so this comes first.
+  // Main Mode may instead push out the oldest SA still waiting for MM3: a real initiator answers
+  // within a round trip, a spoofed source never does.
+  const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   switch (half_open_.admits(remote.address)) {
-    case HalfOpenVerdict::GlobalCap: shared_.counters.refusals.count(RefusalReason::HalfOpenGlobalCap); return;
+    case HalfOpenVerdict::GlobalCap:
+      if (!aggressive && evict_oldest_unverified()) break;
+      shared_.counters.refusals.count(RefusalReason::HalfOpenGlobalCap);
+      return;
     case HalfOpenVerdict::PerSourceCap: shared_.counters.refusals.count(RefusalReason::HalfOpenPerSourceCap); return;
     case HalfOpenVerdict::Admit: break;
   }
-  const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   const auto* offer = isakmp::find_payload<isakmp::SaPayload>(m.payloads);
   const auto sai_b = raw_payload_body(raw, isakmp::PayloadType::SecurityAssociation);
   if (!offer || !sai_b) {
@@ -441,6 +446,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
              now);
     s.unverified_bytes_out = s.phase1_tx.last_sent.size();
     s.phase1_tx.answered.assign(raw.begin(), raw.end());
+    remember_unverified(s.id);
     return;
   }
   // Aggressive Mode: everything at once.

@@ -9,6 +9,7 @@ const char* refusal_reason_name(RefusalReason r) {
     case RefusalReason::RequestBeforeAuth: return "request_before_auth";
     case RefusalReason::AddressChange: return "address_change";
     case RefusalReason::RepeatBudget: return "repeat_budget";
+    case RefusalReason::UnverifiedEvicted: return "unverified_evicted";
   }
   return "unknown";
 }

@@ -15,8 +15,10 @@ enum class RefusalReason : std::uint8_t {
   RequestBeforeAuth,      // INFORMATIONAL / CREATE_CHILD_SA on an IKE SA before IKE_AUTH completed
   AddressChange,          // an authenticated request from another address without a NAT to explain it
   RepeatBudget,           // a repeated first message got no more answers (amplification bound)
+  UnverifiedEvicted,      // IKEv1 at the global cap: the oldest Main Mode SA whose peer never
+                          // returned our cookie (no DH done) made room for a new MM1
 };
-inline constexpr std::size_t kRefusalReasonCount = 5;
+inline constexpr std::size_t kRefusalReasonCount = 6;
 
 // "half_open_global_cap", ...: stats keys and metrics labels.
 const char* refusal_reason_name(RefusalReason r);

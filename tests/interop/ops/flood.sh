@@ -88,10 +88,11 @@ cyg_stats r >"$IT_TMP/stats.json" || it_fail "stats"
 import json, sys
 ike = json.load(open(sys.argv[1]))["ike"]
 print("cookies_sent %(cookies_sent)d, half_open %(half_open_ike_sas)d, refused global %(refused_half_open_global_cap)d, "
+      "evicted %(refused_unverified_evicted)d, "
       "per-source %(refused_half_open_per_source_cap)d, repeats %(refused_repeat_budget)d, retransmissions %(retransmissions)d, "
       "received %(datagrams_received)d, sent %(datagrams_sent)d" % ike, file=sys.stderr)
 ok = ike["cookies_sent"] > 1000                       # IKEv2 past the threshold: cookies, no state
-ok &= ike["refused_half_open_global_cap"] > 0         # IKEv1: 1000 half-open phase-1 SAs at most
+ok &= ike["refused_unverified_evicted"] > 0           # IKEv1 at its cap: the oldest unanswered MM2 makes room
 ok &= ike["half_open_ike_sas"] <= 20 + 1000 + 1       # cookie threshold + IKEv1 global cap
 ok &= ike["retransmissions"] == 0                     # no responder retransmits to spoofed sources
 ok &= ike["datagrams_sent"] < ike["datagrams_received"]

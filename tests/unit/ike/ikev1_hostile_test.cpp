@@ -121,18 +121,57 @@ TEST(Ikev1Hostile, PerSourceCapRefusesBeforeAnyWork) {
   EXPECT_EQ(r.sas(), 5u);
 }
 
-TEST(Ikev1Hostile, GlobalCapAndCountsBackToZero) {
+TEST(Ikev1Hostile, AtTheGlobalCapTheOldestUnverifiedMainModeMakesRoom) {
   EngineOptions o;
   o.ikev1_max_half_open = 3;
   Responder r(o);
   for (std::uint64_t i = 1; i <= 8; ++i) r.feed(first_message(i), "203.0.113." + std::to_string(i));
+  EXPECT_EQ(r.sas(), 3u);  // never more than the cap
+  EXPECT_EQ(r.answers, 8u);
+  EXPECT_EQ(r.refused(RefusalReason::UnverifiedEvicted), 5u);
+  EXPECT_EQ(r.refused(RefusalReason::HalfOpenGlobalCap), 0u);
+  EXPECT_EQ(r.engine.counters().half_open_ike_sas, 3u);
+  // The newest three are kept: a repeat of the first MM1 is a new SA (evicting again), one of the
+  // 8th is answered from its cache.
+  const auto duplicates = r.engine.counters().duplicate_requests;
+  r.feed(first_message(8), "203.0.113.8");
+  EXPECT_EQ(r.engine.counters().duplicate_requests, duplicates + 1);
+  // Aggressive Mode would need DH work for each newcomer: at the cap it is refused, not admitted.
+  r.feed(first_message(77, true), "203.0.113.77");
+  EXPECT_EQ(r.refused(RefusalReason::HalfOpenGlobalCap), 1u);
   EXPECT_EQ(r.sas(), 3u);
-  EXPECT_EQ(r.refused(RefusalReason::HalfOpenGlobalCap), 5u);
   r.tick(o.half_open_timeout + Seconds(1));
   EXPECT_EQ(r.sas(), 0u);
   EXPECT_EQ(r.engine.counters().half_open_ike_sas, 0u);
-  r.feed(first_message(50), "203.0.113.50");
-  EXPECT_EQ(r.sas(), 1u);
+}
+
+TEST(Ikev1Hostile, RealPeerConnectsWhileSpoofedMainModesFillTheTable) {
+  EngineOptions b_options;
+  b_options.ikev1_max_half_open = 4;
+  BackToBack net({}, b_options);
+  ASSERT_TRUE(net.b.engine->add_connection(v1("192.0.2.2", ""), net.now));
+  auto a = v1("192.0.2.1", "192.0.2.2");
+  a.start_action = StartAction::Start;
+  std::uint64_t cookie = 1000;
+  auto flood = [&](int n) {
+    for (int i = 0; i < n; ++i, ++cookie)
+      net.b.engine->on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("203.0.113.5"), 500},
+                                first_message(cookie), net.now);
+  };
+  flood(10);  // the table is full of spoofed Main Modes before the real peer starts
+  // And 3 more arrive within each of its round trips: eviction works while fewer than the cap
+  // arrive per round trip (with more, the real SA would be the oldest one before MM3 returns).
+  net.drop = [&](const SendDatagram&, bool from_a) {
+    if (from_a) flood(3);
+    return false;
+  };
+  ASSERT_TRUE(net.a.engine->add_connection(a, net.now));
+  net.run();
+  EXPECT_EQ(net.a.count(EventType::IkeSaEstablished), 1u);
+  EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 1u);
+  EXPECT_TRUE(net.traffic(net.a, "198.51.100.7", "203.0.113.9"));
+  EXPECT_GT(net.b.engine->counters().refusals[RefusalReason::UnverifiedEvicted], 0u);
+  EXPECT_LE(net.b.engine->counters().half_open_ike_sas, 4u);
 }
 
 TEST(Ikev1Hostile, EstablishedPhaseOneNoLongerCountsAsHalfOpen) {

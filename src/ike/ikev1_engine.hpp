@@ -257,6 +257,7 @@ class Ikev1Engine {
   void aggressive_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void aggressive_3(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
   std::vector<isakmp::Payload> vendor_ids() const;
+  std::vector<isakmp::Payload> vendor_ids_answering(const IsakmpSa& sa) const;  // MM2: echo the peer's
   void read_vendor_ids(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
   std::vector<isakmp::Payload> nat_d_payloads(const IsakmpSa& sa) const;
   void check_nat_d(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);

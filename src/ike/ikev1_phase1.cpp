@@ -110,6 +110,15 @@ std::vector<isakmp::Payload> Ikev1Engine::vendor_ids() const {
           isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))}};
 }
 
+std::vector<isakmp::Payload> Ikev1Engine::vendor_ids_answering(const IsakmpSa& s) const {
+  // Only what the initiator announced: the answer to a (possibly spoofed) first message stays no
+  // larger than that message (bad-input catalog row 12).
+  std::vector<isakmp::Payload> out;
+  if (s.peer_nat_t) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kNatTVendorId), std::end(kNatTVendorId))});
+  if (s.peer_dpd) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))});
+  return out;
+}
+
 void Ikev1Engine::read_vendor_ids(IsakmpSa& s, const std::vector<isakmp::Payload>& in) {
   for (const auto* v : all_of<isakmp::VendorIdPayload>(in)) {
     if (std::equal(v->data.begin(), v->data.end(), std::begin(kNatTVendorId), std::end(kNatTVendorId)))
@@ -439,7 +448,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   std::vector<isakmp::Payload> out;
   out.emplace_back(answer);
   if (!aggressive) {
-    for (auto& v : vendor_ids()) out.push_back(std::move(v));
+    for (auto& v : vendor_ids_answering(s)) out.push_back(std::move(v));
     s.step = Phase1Step::MainAnsweredSa;
     // A responder never retransmits on its own: a repeat of MM1 draws the answer again.
     transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,

@@ -95,6 +95,9 @@ TEST(Ikev1Hostile, Row12RepeatedFirstMessageIsAnsweredBoundedAndNeverAmplified) 
   for (int i = 0; i < 100; ++i) {
     bytes_in += mm1.size();
     bytes_out += r.feed(mm1, "203.0.113.8");
+    if (i == 0) {
+      EXPECT_LE(bytes_out, bytes_in) << "the first answer alone is larger than MM1";
+    }
   }
   EXPECT_EQ(r.sas(), 1u);
   EXPECT_GE(r.answers, 2u);  // a lost reply is repaired by the initiator's retransmission
@@ -102,6 +105,19 @@ TEST(Ikev1Hostile, Row12RepeatedFirstMessageIsAnsweredBoundedAndNeverAmplified) 
   EXPECT_LE(bytes_out, bytes_in);
   EXPECT_EQ(r.engine.counters().duplicate_requests, 99u);
   EXPECT_EQ(r.refused(RefusalReason::RepeatBudget), 100u - r.answers);
+}
+
+TEST(Ikev1Hostile, AnswerToABareMainModeRequestIsNoLargerThanIt) {
+  Responder r;
+  Bytes bare = first_message(0xc3);
+  auto parsed = wire::isakmp::parse_message(bare);
+  ASSERT_TRUE(parsed);
+  std::erase_if(parsed.value->payloads,
+                [](const wire::isakmp::Payload& p) { return std::holds_alternative<wire::isakmp::VendorIdPayload>(p); });
+  bare = wire::isakmp::serialize_message(*parsed.value);
+  const std::size_t out = r.feed(bare, "203.0.113.11");
+  EXPECT_EQ(r.answers, 1u);
+  EXPECT_LE(out, bare.size());
 }
 
 TEST(Ikev1Hostile, PerSourceCapRefusesBeforeAnyWork) {

@@ -59,6 +59,8 @@ struct Engine::Impl {
   std::vector<ConnectionSettings> connections;  // in configuration order
   std::map<IkeSaId, std::unique_ptr<IkeSa>> ike_sas;
   std::map<std::uint64_t, IkeSaId> by_spi;  // our SPI → IKE SA
+  // Responder SAs by the initiator's SPI: a repeated IKE_SA_INIT finds its SA without a scan.
+  std::multimap<std::uint64_t, IkeSaId> responders_by_spi_i;
   std::map<ChildSaId, ChildSa> children;
   std::set<std::pair<std::string, std::string>> traps;        // installed trap policies
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated

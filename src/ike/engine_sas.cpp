@@ -33,8 +33,9 @@ IkeSa* Engine::Impl::ike_sa_by_spi(std::uint64_t our_spi) {
 }
 
 IkeSa* Engine::Impl::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
-  for (auto& [id, sa] : ike_sas)
-    if (!sa->initiator && sa->spi_i == spi_i && sa->remote.address == remote.address) return sa.get();
+  const auto [begin, end] = responders_by_spi_i.equal_range(spi_i);
+  for (auto it = begin; it != end; ++it)
+    if (IkeSa* sa = ike_sa(it->second); sa && sa->remote.address == remote.address) return sa;
   return nullptr;
 }
 
@@ -179,6 +180,11 @@ void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, cons
   for (ChildSaId cid : ids) remove_child(cid, true, "IKE SA removed");
   if (type) event(*type, sa->connection, id, std::nullopt, detail);
   release_half_open(*sa);
+  for (auto [it, end] = responders_by_spi_i.equal_range(sa->spi_i); it != end; ++it)
+    if (it->second == id) {
+      responders_by_spi_i.erase(it);
+      break;
+    }
   by_spi.erase(sa->our_spi());
   ike_sas.erase(id);
 }

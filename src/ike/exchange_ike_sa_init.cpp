@@ -204,6 +204,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   sa.half_open_expire = now + options.half_open_timeout;
   half_open.add(remote.address);
   sa.half_open_source = remote.address;
+  responders_by_spi_i.emplace(sa.spi_i, sa.id);
   sa.nat_remote = nat_between(m.payloads, ikev2::NotifyType::NatDetectionSourceIp, sa.spi_i, 0, remote);
   sa.nat_local = nat_between(m.payloads, ikev2::NotifyType::NatDetectionDestinationIp, sa.spi_i, 0, local);
   if (conn->encapsulation == Encapsulation::ForceUdp) sa.nat_local = true;

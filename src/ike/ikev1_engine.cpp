@@ -193,9 +193,11 @@ IsakmpSa* Ikev1Engine::sa_by_cookies(std::uint64_t cky_i, std::uint64_t cky_r, c
       if (IsakmpSa* s = sa(it->second); s && !s->initiator && s->cky_i == cky_i) return s;
   if (auto it = by_cookie_.find(cky_i); it != by_cookie_.end())
     if (IsakmpSa* s = sa(it->second); s && s->initiator && (s->cky_r == cky_r || s->cky_r == 0)) return s;
-  if (cky_r == 0)  // a repeated first message: the half-open responder SA for it
-    for (auto& [id, s] : sas_)
-      if (!s->initiator && s->cky_i == cky_i && s->remote.address == remote.address) return s.get();
+  if (cky_r == 0) {  // a repeated first message: the half-open responder SA for it
+    const auto [begin, end] = responders_by_cky_i_.equal_range(cky_i);
+    for (auto it = begin; it != end; ++it)
+      if (IsakmpSa* s = sa(it->second); s && s->remote.address == remote.address) return s;
+  }
   return nullptr;
 }
 
@@ -243,6 +245,12 @@ void Ikev1Engine::remove_sa(IkeSaId id, std::optional<EventType> ev, const std::
   }
   if (ev) event(*ev, s.connection, s.id, std::nullopt, detail);
   release_half_open(s);
+  if (!s.initiator)
+    for (auto [at, end] = responders_by_cky_i_.equal_range(s.cky_i); at != end; ++at)
+      if (at->second == id) {
+        responders_by_cky_i_.erase(at);
+        break;
+      }
   by_cookie_.erase(s.our_cookie());
   sas_.erase(it);
 }

@@ -296,6 +296,7 @@ class Ikev1Engine {
   std::vector<ConnectionSettings> connections_;
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
+  std::multimap<std::uint64_t, IkeSaId> responders_by_cky_i_;  // a repeated first message's SA
   HalfOpenTable half_open_;  // responder SAs whose phase 1 has not completed
   // Main Mode responder SAs that answered MM1 and wait for MM3, oldest first (entries of SAs that
   // moved on or are gone are skipped lazily and compacted): at the global cap the oldest makes

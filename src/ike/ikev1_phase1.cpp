@@ -431,6 +431,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   s.half_open_source = remote.address;
   s.unverified_bytes_in = raw.size();
   s.cky_i = m.header.initiator_cookie;
+  responders_by_cky_i_.emplace(s.cky_i, s.id);
   s.aggressive = aggressive;
   shared_.counters.exchanges.count(aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
                                    ExchangeRole::Responder);

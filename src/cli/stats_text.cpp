@@ -33,6 +33,13 @@ constexpr Label kIkeCounters[] = {
     {"child_sas_rekeyed", "CHILD SAs rekeyed"},
     {"authentication_failures", "authentication failures"},
     {"no_proposal_chosen", "no proposal chosen"},
+    {"half_open_ike_sas", "half-open IKE SAs"},
+    {"refused_half_open_global_cap", "refused: half-open cap"},
+    {"refused_half_open_per_source_cap", "refused: per-source cap"},
+    {"refused_request_before_auth", "refused: before IKE_AUTH"},
+    {"refused_address_change", "refused: address change"},
+    {"refused_repeat_budget", "refused: repeat budget"},
+    {"refused_unverified_evicted", "evicted: unverified MM"},
 };
 
 constexpr Label kDaemonCounters[] = {

@@ -59,7 +59,11 @@
 //   "ike": {"datagrams_received": 0, "datagrams_sent": 0, "retransmissions": 0, "malformed": 0,
 //           "unknown_spi": 0, "duplicate_requests": 0, "cookies_sent": 0, "ike_sas_established": 0,
 //           "child_sas_established": 0, "ike_sas_rekeyed": 0, "child_sas_rekeyed": 0,
-//           "authentication_failures": 0, "no_proposal_chosen": 0},
+//           "authentication_failures": 0, "no_proposal_chosen": 0, "half_open_ike_sas": 0,
+//           "refused_half_open_global_cap": 0, "refused_half_open_per_source_cap": 0,
+//           "refused_request_before_auth": 0, "refused_address_change": 0,
+//           "refused_repeat_budget": 0, "refused_unverified_evicted": 0},
+//           (refusals: ike/refusal_counters.hpp)
 //   "data_plane": {"outbound": {"packets": 0, "bytes": 0}, "inbound": {...}, "bypassed": {...},
 //                  "drops": {"unknown_spi": 0, "replay": 0, ... every drop reason, snake_case}},
 //   "daemon": {"tun_packets_read": 0, "tun_packets_written": 0, "network_packets_received": 0,

@@ -49,6 +49,9 @@ std::string route_text(const RouteSpec& r) {
 ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   ike::EngineOptions o;
   o.retain_keys_for_export = daemon.allow_key_export;
+  if (daemon.max_half_open) o.max_half_open = o.ikev1_max_half_open = *daemon.max_half_open;
+  if (daemon.max_half_open_per_source)
+    o.max_half_open_per_source = o.ikev1_max_half_open_per_source = *daemon.max_half_open_per_source;
   // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
   o.steady_origin = Clock::now();
   o.wall_origin = std::chrono::system_clock::now();
@@ -399,6 +402,8 @@ void Gateway::housekeeping(TimePoint now) {
     log(Subsystem::DataPlane).info("{} queued packet(s) dropped after waiting too long for an SA", n);
   }
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
+  for (const std::string& line : refusal_log_.lines_due(engine_->counters().refusals, now))
+    log(Subsystem::Ike).warn("{}", line);
   if (metrics_) metrics_->expire(now);
   if (now >= next_keepalive_) {
     next_keepalive_ = now + options_.nat_keepalive;

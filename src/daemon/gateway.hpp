@@ -24,6 +24,7 @@
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
 #include "daemon/resolver.hpp"
+#include "daemon/refusal_log.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -136,6 +137,7 @@ class Gateway {
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
+  RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 
   // Packet buffers, reused: input with headroom for a rebuilt IP/UDP header, output with room
   // for the largest encapsulation.

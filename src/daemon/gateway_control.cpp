@@ -116,6 +116,12 @@ json Gateway::reload(TimePoint now) {
     notes.push_back("[daemon] allow_key_export changes take effect at the next restart");
     next.daemon.allow_key_export = config_.daemon.allow_key_export;
   }
+  if (next.daemon.max_half_open != config_.daemon.max_half_open ||
+      next.daemon.max_half_open_per_source != config_.daemon.max_half_open_per_source) {
+    notes.push_back("[daemon] max_half_open and max_half_open_per_source changes take effect at the next restart");
+    next.daemon.max_half_open = config_.daemon.max_half_open;
+    next.daemon.max_half_open_per_source = config_.daemon.max_half_open_per_source;
+  }
   if (!options_.log_levels && next.daemon.log_level != config_.daemon.log_level) {
     if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);
   }

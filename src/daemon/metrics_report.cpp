@@ -129,6 +129,11 @@ void engine(PrometheusText& out, const ike::EngineCounters& ike) {
     out.sample("cygnet_ike_failures_total", {{"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
                ike.failures.by_reason[r]);
 
+  out.family("cygnet_ike_refusals_total", "counter", "IKE requests refused as hostile (caps, amplification), by reason");
+  for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
+    out.sample("cygnet_ike_refusals_total", {{"reason", ike::refusal_reason_name(static_cast<ike::RefusalReason>(r))}},
+               ike.refusals.by_reason[r]);
+
   out.family("cygnet_ike_half_open_sas", "gauge", "Responder IKE SAs not yet established");
   out.sample("cygnet_ike_half_open_sas", {}, ike.half_open_ike_sas);
 

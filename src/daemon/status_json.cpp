@@ -171,6 +171,11 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"child_sas_rekeyed", ike.child_sas_rekeyed},
                 {"authentication_failures", ike.authentication_failures},
                 {"no_proposal_chosen", ike.no_proposal_chosen}};
+  // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
+  out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
+  for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
+    out["ike"][std::string("refused_") + ike::refusal_reason_name(static_cast<ike::RefusalReason>(r))] =
+        ike.refusals.by_reason[r];
   const ipsec::GlobalCounters& g = data_plane.counters();
   json drops = json::object();
   for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {

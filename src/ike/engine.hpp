@@ -17,6 +17,7 @@
 #include "ike/connection_settings.hpp"
 #include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
+#include "ike/refusal_counters.hpp"
 #include "ipsec/sa_parameters.hpp"
 #include "ipsec/selector.hpp"
 #include "wire/ip_address.hpp"
@@ -39,6 +40,13 @@ struct EngineOptions {
   // Responder: above this many half-open IKE SAs, IKE_SA_INIT requests must carry a COOKIE.
   std::size_t cookie_threshold = 20;
   Seconds half_open_timeout{30};
+  // Responder: half-open IKE SAs beyond these caps are refused before any state or DH work
+  // (RFC 8019 §4.4); 0 = no cap. A valid cookie does not lift the per-source cap.
+  std::size_t max_half_open = 5000;
+  std::size_t max_half_open_per_source = 20;
+  // The same for IKEv1 (Main/Aggressive Mode responder SAs whose phase 1 has not completed).
+  std::size_t ikev1_max_half_open = 1000;
+  std::size_t ikev1_max_half_open_per_source = 20;
   // Retransmission: first after retransmit_timeout, then × retransmit_base each time; give up
   // (delete the IKE SA, event RetransmitGaveUp) after retransmit_tries retransmissions.
   Milliseconds retransmit_timeout{1000};
@@ -216,6 +224,7 @@ struct EngineCounters {
   FailureCounters failures;
   LatencyHistogram handshake_latency;
   std::uint64_t half_open_ike_sas = 0;
+  RefusalCounters refusals;  // refusal_counters.hpp
 };
 
 struct FailureReport;  // failure_report.hpp

@@ -17,6 +17,7 @@
 #include "ike/cookies.hpp"
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
+#include "ike/half_open_table.hpp"
 #include "ike/ike_sa.hpp"
 #include "ike/ikev1_engine.hpp"
 #include "ike/traffic_selectors.hpp"
@@ -58,6 +59,8 @@ struct Engine::Impl {
   std::vector<ConnectionSettings> connections;  // in configuration order
   std::map<IkeSaId, std::unique_ptr<IkeSa>> ike_sas;
   std::map<std::uint64_t, IkeSaId> by_spi;  // our SPI → IKE SA
+  // Responder SAs by the initiator's SPI: a repeated IKE_SA_INIT finds its SA without a scan.
+  std::multimap<std::uint64_t, IkeSaId> responders_by_spi_i;
   std::map<ChildSaId, ChildSa> children;
   std::set<std::pair<std::string, std::string>> traps;        // installed trap policies
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
@@ -65,6 +68,7 @@ struct Engine::Impl {
   EngineCounters counters;
   FailureLog failures;  // last failure per connection, both versions (failure_report.hpp)
   CookieJar cookies;
+  HalfOpenTable half_open{options.max_half_open, options.max_half_open_per_source};
   IkeSaId next_ike_sa_id = 1;
   ChildSaId next_child_sa_id = 1;
   // Connections with ike_version = 1 and ISAKMP datagrams go here (ikev1_engine.hpp). It shares
@@ -101,6 +105,8 @@ struct Engine::Impl {
   // the nonces, the key exchange, the cookie, every key but SK_d): later exchanges bring their own
   // nonces, and the SK protection holds its own copies of SK_e/SK_a.
   void release_establishment_state(IkeSa& sa);
+  // A responder SA stops counting as half-open (established or removed).
+  void release_half_open(IkeSa& sa);
   // Removes the IKE SA and every CHILD SA still attached (RemoveChildSa each), with an event.
   void remove_ike_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail);
   ChildSa& install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys, bool route_outbound,
@@ -143,6 +149,9 @@ struct Engine::Impl {
   void handle_request(IkeSa& sa, const ikev2::Message& message, ByteView raw, const Endpoint& local,
                       const Endpoint& remote, TimePoint now);
   void handle_response(IkeSa& sa, const ikev2::Message& message, ByteView raw, TimePoint now);
+  // An authenticated request came from local/remote: take them as the SA's addresses only where
+  // RFC 7296 §2.23 allows (the float to port 4500, or a NAT detected in front of the peer).
+  void follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote);
   void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
 
   // --- IKE_SA_INIT (exchange_ike_sa_init.cpp) ---

@@ -33,8 +33,9 @@ IkeSa* Engine::Impl::ike_sa_by_spi(std::uint64_t our_spi) {
 }
 
 IkeSa* Engine::Impl::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
-  for (auto& [id, sa] : ike_sas)
-    if (!sa->initiator && sa->spi_i == spi_i && sa->remote.address == remote.address) return sa.get();
+  const auto [begin, end] = responders_by_spi_i.equal_range(spi_i);
+  for (auto it = begin; it != end; ++it)
+    if (IkeSa* sa = ike_sa(it->second); sa && sa->remote.address == remote.address) return sa;
   return nullptr;
 }
 
@@ -57,11 +58,12 @@ ChildSa* Engine::Impl::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
   return nullptr;
 }
 
-std::size_t Engine::Impl::half_open_count() const {
-  std::size_t n = 0;
-  for (const auto& [id, sa] : ike_sas)
-    if (!sa->initiator && sa->state == IkeSaState::Connecting) ++n;
-  return n;
+std::size_t Engine::Impl::half_open_count() const { return half_open.total(); }
+
+void Engine::Impl::release_half_open(IkeSa& sa) {
+  if (!sa.half_open_source) return;
+  half_open.remove(*sa.half_open_source);
+  sa.half_open_source.reset();
 }
 
 bool Engine::Impl::child_is_up(std::string_view conn, std::string_view child) const {
@@ -135,6 +137,7 @@ void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
   sa.authenticated = true;
   sa.established_at = now;
   sa.half_open_expire.reset();
+  release_half_open(sa);
   ++counters.ike_sas_established;
   counters.handshake_latency.observe(now - sa.created);
   if (const ConnectionSettings* conn = connection(sa.connection)) schedule_ike_lifetime(sa, *conn, now);
@@ -178,6 +181,12 @@ void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, cons
   for (ChildSa* c : children_of(id)) ids.push_back(c->id);
   for (ChildSaId cid : ids) remove_child(cid, true, "IKE SA removed");
   if (type) event(*type, sa->connection, id, std::nullopt, detail);
+  release_half_open(*sa);
+  for (auto [it, end] = responders_by_spi_i.equal_range(sa->spi_i); it != end; ++it)
+    if (it->second == id) {
+      responders_by_spi_i.erase(it);
+      break;
+    }
   by_spi.erase(sa->our_spi());
   ike_sas.erase(id);
 }

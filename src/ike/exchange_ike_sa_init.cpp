@@ -128,6 +128,12 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
     return;
   }
 
+  // Past the caps: no state, no DH, no answer (RFC 8019 §4.4); a cookie does not lift them.
+  switch (half_open.admits(remote.address)) {
+    case HalfOpenVerdict::GlobalCap: counters.refusals.count(RefusalReason::HalfOpenGlobalCap); return;
+    case HalfOpenVerdict::PerSourceCap: counters.refusals.count(RefusalReason::HalfOpenPerSourceCap); return;
+    case HalfOpenVerdict::Admit: break;
+  }
   // Under load, only initiators that prove they receive at their address get state (§2.6).
   if (half_open_count() >= options.cookie_threshold) {
     const auto* cookie = m.payloads.empty() ? nullptr : std::get_if<ikev2::NotifyPayload>(&m.payloads.front());
@@ -196,6 +202,9 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   sa.algorithms = alg;
   sa.init_request.assign(raw.begin(), raw.end());
   sa.half_open_expire = now + options.half_open_timeout;
+  half_open.add(remote.address);
+  sa.half_open_source = remote.address;
+  responders_by_spi_i.emplace(sa.spi_i, sa.id);
   sa.nat_remote = nat_between(m.payloads, ikev2::NotifyType::NatDetectionSourceIp, sa.spi_i, 0, remote);
   sa.nat_local = nat_between(m.payloads, ikev2::NotifyType::NatDetectionDestinationIp, sa.spi_i, 0, local);
   if (conn->encapsulation == Encapsulation::ForceUdp) sa.nat_local = true;

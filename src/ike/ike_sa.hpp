@@ -142,6 +142,9 @@ struct IkeSa {
   TimePoint established_at{};
   TimePoint last_received{};
   std::optional<TimePoint> half_open_expire;
+  // Responder: the address this SA counts against in the half-open table, until it is established
+  // or removed.
+  std::optional<wire::IpAddress> half_open_source;
   std::optional<TimePoint> rekey_at;
   std::optional<TimePoint> expire_at;
   bool rekey_requested = false;

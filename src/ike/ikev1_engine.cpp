@@ -58,7 +58,8 @@ std::optional<std::string> payload_count_violation(const std::vector<isakmp::Pay
   return std::nullopt;
 }
 
-Ikev1Engine::Ikev1Engine(SharedState shared) : shared_(shared) {}
+Ikev1Engine::Ikev1Engine(SharedState shared)
+    : shared_(shared), half_open_(shared.options.ikev1_max_half_open, shared.options.ikev1_max_half_open_per_source) {}
 Ikev1Engine::~Ikev1Engine() = default;
 
 // --- configuration and operator ---
@@ -192,9 +193,11 @@ IsakmpSa* Ikev1Engine::sa_by_cookies(std::uint64_t cky_i, std::uint64_t cky_r, c
       if (IsakmpSa* s = sa(it->second); s && !s->initiator && s->cky_i == cky_i) return s;
   if (auto it = by_cookie_.find(cky_i); it != by_cookie_.end())
     if (IsakmpSa* s = sa(it->second); s && s->initiator && (s->cky_r == cky_r || s->cky_r == 0)) return s;
-  if (cky_r == 0)  // a repeated first message: the half-open responder SA for it
-    for (auto& [id, s] : sas_)
-      if (!s->initiator && s->cky_i == cky_i && s->remote.address == remote.address) return s.get();
+  if (cky_r == 0) {  // a repeated first message: the half-open responder SA for it
+    const auto [begin, end] = responders_by_cky_i_.equal_range(cky_i);
+    for (auto it = begin; it != end; ++it)
+      if (IsakmpSa* s = sa(it->second); s && s->remote.address == remote.address) return s;
+  }
   return nullptr;
 }
 
@@ -241,8 +244,44 @@ void Ikev1Engine::remove_sa(IkeSaId id, std::optional<EventType> ev, const std::
     for (ChildSaId c : mine) remove_child(c, true, detail);
   }
   if (ev) event(*ev, s.connection, s.id, std::nullopt, detail);
+  release_half_open(s);
+  if (!s.initiator)
+    for (auto [at, end] = responders_by_cky_i_.equal_range(s.cky_i); at != end; ++at)
+      if (at->second == id) {
+        responders_by_cky_i_.erase(at);
+        break;
+      }
   by_cookie_.erase(s.our_cookie());
   sas_.erase(it);
+}
+
+void Ikev1Engine::release_half_open(IsakmpSa& s) {
+  if (!s.half_open_source) return;
+  half_open_.remove(*s.half_open_source);
+  s.half_open_source.reset();
+}
+
+bool Ikev1Engine::is_unverified(IkeSaId id) {
+  const IsakmpSa* s = sa(id);
+  return s && !s->initiator && s->step == Phase1Step::MainAnsweredSa;
+}
+
+void Ikev1Engine::remember_unverified(IkeSaId id) {
+  unverified_.push_back(id);
+  if (unverified_.size() > 2 * half_open_.total() + 64)
+    std::erase_if(unverified_, [this](IkeSaId old) { return !is_unverified(old); });
+}
+
+bool Ikev1Engine::evict_oldest_unverified() {
+  while (!unverified_.empty()) {
+    const IkeSaId oldest = unverified_.front();
+    unverified_.pop_front();
+    if (!is_unverified(oldest)) continue;
+    shared_.counters.refusals.count(RefusalReason::UnverifiedEvicted);
+    remove_sa(oldest, std::nullopt, "", false);
+    return true;
+  }
+  return false;
 }
 
 bool Ikev1Engine::child_is_up(std::string_view conn, std::string_view child) const {
@@ -286,6 +325,7 @@ void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
   s.step = Phase1Step::Established;
   s.established_at = now;
   s.half_open_expire.reset();
+  release_half_open(s);
   s.phase1_last_iv = s.iv;
   ++shared_.counters.ike_sas_established;
   shared_.counters.handshake_latency.observe(now - s.created);
@@ -370,6 +410,19 @@ void Ikev1Engine::retransmit(IsakmpSa& s, ExchangeTransmission& tx, TimePoint no
 bool Ikev1Engine::answer_repeat(IsakmpSa& s, ExchangeTransmission& tx, ByteView raw) {
   if (tx.answered.empty() || !std::equal(tx.answered.begin(), tx.answered.end(), raw.begin(), raw.end())) return false;
   ++shared_.counters.duplicate_requests;
+  if (!s.initiator && (s.step == Phase1Step::MainAnsweredSa || s.step == Phase1Step::AggressiveAnsweredSa)) {
+    // The source has not returned our cookie yet: it may be spoofed, so we must not amplify.
+    s.unverified_bytes_in += raw.size();
+    if (tx.duplicate_answers >= kMaxUnverifiedRepeatAnswers ||
+        s.unverified_bytes_out + tx.last_sent.size() > s.unverified_bytes_in) {
+      shared_.counters.refusals.count(RefusalReason::RepeatBudget);
+      return true;
+    }
+    ++tx.duplicate_answers;
+    s.unverified_bytes_out += tx.last_sent.size();
+    emit(s.local, s.remote, tx.last_sent);
+    return true;
+  }
   if (++tx.duplicate_answers <= kMaxDuplicateAnswers && !tx.last_sent.empty()) emit(s.local, s.remote, tx.last_sent);
   return true;
 }
@@ -420,12 +473,7 @@ void Ikev1Engine::peer_address_changed(const IsakmpSa& s, const Endpoint& now_at
   event(EventType::PeerAddressChanged, s.connection, s.id, std::nullopt, s.remote.to_string() + " -> " + now_at.to_string());
 }
 
-std::size_t Ikev1Engine::half_open_count() const {
-  std::size_t n = 0;
-  for (const auto& [id, s] : sas_)
-    if (!s->initiator && !s->established()) ++n;
-  return n;
-}
+std::size_t Ikev1Engine::half_open_count() const { return half_open_.total(); }
 
 // --- datagrams ---
 

@@ -14,6 +14,7 @@
 // receives a copy of the message it last answered sends its answer again (bounded).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@
 #include "ike/ikev1_proposals.hpp"
 #include "ike/ikev1_protection.hpp"
 #include "ike/failure_report.hpp"
+#include "ike/half_open_table.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/isakmp_message.hpp"
 
@@ -50,8 +52,10 @@ struct SharedState {
 
 // Our nonces (phase 1 and Quick Mode; RFC 2409 allows 8..256 bytes).
 inline constexpr std::size_t kNonceLength = 32;
-// Half-open (responder) phase-1 SAs in total before new first messages are refused.
-inline constexpr std::size_t kMaxHalfOpen = 256;
+// A responder answers a repeat of a first message (MM1/AM1) from a source that has not yet
+// returned our cookie at most this often, and never with more bytes than it received from it
+// (bad-input catalog row 12, CVE-2016-5361).
+inline constexpr unsigned kMaxUnverifiedRepeatAnswers = 5;
 // Informational message IDs remembered per SA (replay guard).
 inline constexpr std::size_t kMaxSeenMessageIds = 256;
 
@@ -157,6 +161,10 @@ struct IsakmpSa {
 
   TimePoint created{}, established_at{}, last_received{};
   std::optional<TimePoint> half_open_expire, rekey_at, expire_at;
+  // Responder: the address it counts against in the half-open table until phase 1 completes, and
+  // the bytes exchanged with that (as yet unverified) source for the first message.
+  std::optional<wire::IpAddress> half_open_source;
+  std::size_t unverified_bytes_in = 0, unverified_bytes_out = 0;
   bool rekey_started = false;
   std::optional<IkeSaId> replaced_by;
 
@@ -199,6 +207,10 @@ class Ikev1Engine {
   IsakmpSa* sa_by_cookies(std::uint64_t cky_i, std::uint64_t cky_r, const Endpoint& remote);
   IsakmpSa* established_sa_for(std::string_view connection);
   IsakmpSa& create_sa(const ConnectionSettings& conn, bool initiator, TimePoint now);
+  void release_half_open(IsakmpSa& sa);
+  bool is_unverified(IkeSaId id);
+  void remember_unverified(IkeSaId id);
+  bool evict_oldest_unverified();
   void remove_sa(IkeSaId id, std::optional<EventType> event, const std::string& detail, bool remove_children);
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
   void bring_down(const std::string& connection, TimePoint now);
@@ -249,6 +261,7 @@ class Ikev1Engine {
   void aggressive_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void aggressive_3(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
   std::vector<isakmp::Payload> vendor_ids() const;
+  std::vector<isakmp::Payload> vendor_ids_answering(const IsakmpSa& sa) const;  // MM2: echo the peer's
   void read_vendor_ids(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
   std::vector<isakmp::Payload> nat_d_payloads(const IsakmpSa& sa) const;
   void check_nat_d(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
@@ -287,6 +300,12 @@ class Ikev1Engine {
   std::vector<ConnectionSettings> connections_;
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
+  std::multimap<std::uint64_t, IkeSaId> responders_by_cky_i_;  // a repeated first message's SA
+  HalfOpenTable half_open_;  // responder SAs whose phase 1 has not completed
+  // Main Mode responder SAs that answered MM1 and wait for MM3, oldest first (entries of SAs that
+  // moved on or are gone are skipped lazily and compacted): at the global cap the oldest makes
+  // room for a new MM1, so a spoofed flood cannot lock real peers out.
+  std::deque<IkeSaId> unverified_;
   std::map<ChildSaId, ChildSa> children_;
   std::set<std::pair<std::string, std::string>> traps_;
   std::set<std::pair<std::string, std::string>> negotiating_;

@@ -110,6 +110,15 @@ std::vector<isakmp::Payload> Ikev1Engine::vendor_ids() const {
           isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))}};
 }
 
+std::vector<isakmp::Payload> Ikev1Engine::vendor_ids_answering(const IsakmpSa& s) const {
+  // Only what the initiator announced: the answer to a (possibly spoofed) first message stays no
+  // larger than that message (bad-input catalog row 12).
+  std::vector<isakmp::Payload> out;
+  if (s.peer_nat_t) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kNatTVendorId), std::end(kNatTVendorId))});
+  if (s.peer_dpd) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))});
+  return out;
+}
+
 void Ikev1Engine::read_vendor_ids(IsakmpSa& s, const std::vector<isakmp::Payload>& in) {
   for (const auto* v : all_of<isakmp::VendorIdPayload>(in)) {
     if (std::equal(v->data.begin(), v->data.end(), std::begin(kNatTVendorId), std::end(kNatTVendorId)))
@@ -337,14 +346,19 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
 
 void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, const Endpoint& local,
                                        const Endpoint& remote, TimePoint now) {
-  std::size_t half_open = 0;
-  for (auto& [id, s] : sas_)
-    if (!s->initiator && !s->established()) ++half_open;
-  if (half_open >= kMaxHalfOpen) {
-    ++shared_.counters.unknown_spi;
-    return;
-  }
+  // Past the caps: no state, no DH work, no answer. Main Mode does no DH before MM3 anyway (which
+  // proves the source receives our cookie); Aggressive Mode would, so this comes first.
+  // Main Mode may instead push out the oldest SA still waiting for MM3: a real initiator answers
+  // within a round trip, a spoofed source never does.
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
+  switch (half_open_.admits(remote.address)) {
+    case HalfOpenVerdict::GlobalCap:
+      if (!aggressive && evict_oldest_unverified()) break;
+      shared_.counters.refusals.count(RefusalReason::HalfOpenGlobalCap);
+      return;
+    case HalfOpenVerdict::PerSourceCap: shared_.counters.refusals.count(RefusalReason::HalfOpenPerSourceCap); return;
+    case HalfOpenVerdict::Admit: break;
+  }
   const auto* offer = isakmp::find_payload<isakmp::SaPayload>(m.payloads);
   const auto sai_b = raw_payload_body(raw, isakmp::PayloadType::SecurityAssociation);
   if (!offer || !sai_b) {
@@ -414,7 +428,11 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     return;
   }
   IsakmpSa& s = create_sa(*chosen, false, now);
+  half_open_.add(remote.address);
+  s.half_open_source = remote.address;
+  s.unverified_bytes_in = raw.size();
   s.cky_i = m.header.initiator_cookie;
+  responders_by_cky_i_.emplace(s.cky_i, s.id);
   s.aggressive = aggressive;
   shared_.counters.exchanges.count(aggressive ? ExchangeKind::AggressiveMode : ExchangeKind::MainMode,
                                    ExchangeRole::Responder);
@@ -432,11 +450,14 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   std::vector<isakmp::Payload> out;
   out.emplace_back(answer);
   if (!aggressive) {
-    for (auto& v : vendor_ids()) out.push_back(std::move(v));
+    for (auto& v : vendor_ids_answering(s)) out.push_back(std::move(v));
     s.step = Phase1Step::MainAnsweredSa;
-    transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true,
+    // A responder never retransmits on its own: a repeat of MM1 draws the answer again.
+    transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
              now);
+    s.unverified_bytes_out = s.phase1_tx.last_sent.size();
     s.phase1_tx.answered.assign(raw.begin(), raw.end());
+    remember_unverified(s.id);
     return;
   }
   // Aggressive Mode: everything at once.
@@ -470,7 +491,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::AggressiveAnsweredSa;
   transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::ExchangeType::Aggressive, 0), out, {}}),
-           true, now);
+           false, now);
+  s.unverified_bytes_out = s.phase1_tx.last_sent.size();
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
 
@@ -593,7 +615,7 @@ void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& i
       out.emplace_back(isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::MainAnsweredKe;
-  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true,
+  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
            now);
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }

@@ -256,11 +256,13 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     case Decrypted::Kind::Complete:
       break;
   }
+  // Before IKE_AUTH completes only IKE_AUTH itself is accepted: no state change, no answer.
+  if (!sa.authenticated && m.header.exchange != ikev2::ExchangeType::IkeAuth) {
+    counters.refusals.count(RefusalReason::RequestBeforeAuth);
+    return;
+  }
   sa.last_received = now;
-  // The peer's address/port may change (a NAT rebinding): answer where the authenticated request came from.
-  sa.local = local;
-  if (sa.remote != remote) peer_address_changed(sa, remote);
-  sa.remote = remote;
+  follow_peer_address(sa, local, remote);
 
   std::vector<ikev2::Payload> response;
   switch (m.header.exchange) {
@@ -269,7 +271,6 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
       response = process_auth_request(sa, d.payloads, now);
       break;
     case ikev2::ExchangeType::CreateChildSa:
-      if (!sa.authenticated) return;
       response = process_create_child_request(sa, d.payloads, now);
       break;
     case ikev2::ExchangeType::Informational:
@@ -285,6 +286,22 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     return;
   }
   pump(sa, now);
+}
+
+void Engine::Impl::follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
+  if (sa.local == local && sa.remote == remote) return;
+  // The move to port 4500 for IKE_AUTH (RFC 7296 §2.23, RFC 4555 §3): same addresses, new ports.
+  const bool port_float = !sa.authenticated && local.port == ikev2::kNatTraversalPort &&
+                          sa.local.address == local.address && sa.remote.address == remote.address;
+  // Otherwise only a NAT in front of the peer explains a new address or port; this is the newest
+  // request (handle_request processes no other), as §2.23 asks.
+  if (!port_float && !sa.nat_remote) {
+    counters.refusals.count(RefusalReason::AddressChange);
+    return;
+  }
+  sa.local = local;
+  if (sa.remote != remote) peer_address_changed(sa, remote);
+  sa.remote = remote;
 }
 
 void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {

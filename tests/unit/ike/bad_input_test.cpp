@@ -538,6 +538,7 @@ TEST(BadInputCatalog, Row19_NoncesOf15And257BytesAreRejected) {
 TEST(BadInputCatalog, Row19_OurSpisAreNonZeroAndDistinct) {
   EngineOptions roomy;
   roomy.cookie_threshold = 1000;
+  roomy.max_half_open_per_source = 0;  // 300 half-open SAs from one address, for the SPIs
   BackToBack net({}, roomy);
   const Bytes init = start(net, site_a(), site_b());
   std::set<std::uint64_t> spis;

@@ -174,6 +174,7 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     malformed(s.connection, s.id, "Quick Mode HASH(1) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Responder);
   const auto& in = opened.value->payloads;
@@ -316,8 +317,11 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   QuickMode& stored = it->second;
   Bytes message = encrypt_message(s, header(s, isakmp::ExchangeType::QuickMode, mid), all, stored.iv);
   stored.installed = install(s, stored, false, now).id;
-  transmit(s, stored.tx, std::move(message), true, now);
+  // A responder never retransmits QM2 on its own: the initiator repeats QM1 and gets the cached
+  // QM2 (answer_repeat). Without QM3 within the initiator's retransmission horizon, we give up.
+  transmit(s, stored.tx, std::move(message), false, now);
   stored.tx.answered.assign(raw.begin(), raw.end());
+  stored.forget_at = now + retransmit_total(shared_.options);
 }
 
 void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::Message& m, ByteView raw,
@@ -334,6 +338,7 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
     malformed(s.connection, s.id, "Quick Mode HASH(2) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   const auto& in = opened.value->payloads;
   if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1}, {isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 1}, {isakmp::PayloadType::Identification, 0, 2}})) {
@@ -424,6 +429,7 @@ void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Mes
     malformed(s.connection, s.id, "Quick Mode HASH(3) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   qm.done = true;
   qm.forget_at = now + retransmit_total(shared_.options);

@@ -614,7 +614,19 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
       continue;
     }
     if (!qm.initiator) {  // waits for QM3 without retransmitting QM2
-      if (now >= qm.forget_at) finished.push_back(mid);
+      if (now < qm.forget_at) continue;
+      const ChildSa* installed = qm.installed ? child(*qm.installed) : nullptr;
+      if (installed && !installed->activation_pending) {
+        // No QM3, but the pair is in use (a new pair, or a rekey the peer completed by deleting
+        // the old one): QM3 was lost, the peer holds the SAs. Keep them.
+        qm.done = true;
+        qm.forget_at = now + retransmit_total(shared_.options);  // still answers a late QM1 copy
+        qm.ke.reset();
+        qm.pfs_secret.reset();
+        negotiating_.erase({s.connection, qm.child});
+        continue;
+      }
+      finished.push_back(mid);
       continue;
     }
     if (qm.tx.waiting && qm.tx.retransmit_at && now >= *qm.tx.retransmit_at) {

@@ -316,7 +316,10 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   auto [it, inserted] = s.quick_modes.emplace(mid, std::move(qm));
   QuickMode& stored = it->second;
   Bytes message = encrypt_message(s, header(s, isakmp::ExchangeType::QuickMode, mid), all, stored.iv);
-  stored.installed = install(s, stored, false, now).id;
+  // A new pair carries our traffic at once: we never retransmit QM2, so a lost QM3 must not leave
+  // it unused (the initiator, holding QM2, already sends on it). A rekey's new pair waits for QM3
+  // or the peer's Delete of the old pair, which still carries the traffic.
+  stored.installed = install(s, stored, !stored.rekey_of, now).id;
   // A responder never retransmits QM2 on its own: the initiator repeats QM1 and gets the cached
   // QM2 (answer_repeat). Without QM3 within the initiator's retransmission horizon, we give up.
   transmit(s, stored.tx, std::move(message), false, now);

@@ -217,7 +217,7 @@ Endpoint b_sees_a(BackToBack& net) {
   const auto status = net.b.engine->status(net.now);
   EXPECT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0].ike_sas.size(), 1u);
-  return status[0].ike_sas[0].remote;
+  return status.empty() || status[0].ike_sas.empty() ? Endpoint{} : status[0].ike_sas[0].remote;
 }
 
 TEST(Ikev1PeerAddress, WithoutANatTheSaStaysAndTheChangeIsCounted) {
@@ -251,6 +251,34 @@ TEST(Ikev1PeerAddress, BehindANatAMessageThatFailsItsCheckDoesNotMoveTheSa) {
   EXPECT_EQ(b_sees_a(net), (Endpoint{addr("192.0.2.1"), 500}));
   EXPECT_EQ(net.b.count(EventType::PeerAddressChanged), 0u);
   EXPECT_FALSE(m.answer);
+}
+
+}  // namespace
+}  // namespace cygnet::ike::test
+
+namespace cygnet::ike::test {
+namespace {
+
+TEST(Ikev1ResponderSilence, ALostQm3LeavesANewPairWorkingWithoutResponderRetransmission) {
+  BackToBack net;
+  std::size_t quick_mode_from_a = 0;
+  net.drop = [&](const SendDatagram& d, bool from_a) {
+    const auto h = header_of(d);
+    return from_a && h && h->exchange == isakmp::ExchangeType::QuickMode && ++quick_mode_from_a == 2;  // QM3
+  };
+  auto b = v1("192.0.2.2", "192.0.2.1");
+  ASSERT_TRUE(net.b.engine->add_connection(b, net.now));
+  auto a = v1("192.0.2.1", "192.0.2.2");
+  a.start_action = StartAction::Start;
+  ASSERT_TRUE(net.a.engine->add_connection(a, net.now));
+  net.run();
+  net.advance(retransmit_total(EngineOptions{}) + Seconds(30));  // past the responder's wait for QM3
+  net.drop = nullptr;
+  EXPECT_EQ(quick_mode_from_a, 2u);
+  EXPECT_EQ(net.b.engine->counters().retransmissions, 0u);
+  EXPECT_EQ(net.b.count(EventType::RetransmitGaveUp), 0u);
+  EXPECT_TRUE(net.traffic(net.a, "198.51.100.7", "203.0.113.9"));
+  EXPECT_TRUE(net.traffic(net.b, "203.0.113.9", "198.51.100.7"));
 }
 
 }  // namespace

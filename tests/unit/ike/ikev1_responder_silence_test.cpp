@@ -253,11 +253,6 @@ TEST(Ikev1PeerAddress, BehindANatAMessageThatFailsItsCheckDoesNotMoveTheSa) {
   EXPECT_FALSE(m.answer);
 }
 
-}  // namespace
-}  // namespace cygnet::ike::test
-
-namespace cygnet::ike::test {
-namespace {
 
 TEST(Ikev1ResponderSilence, ALostQm3LeavesANewPairWorkingWithoutResponderRetransmission) {
   BackToBack net;

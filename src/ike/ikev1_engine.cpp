@@ -497,21 +497,19 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
     ++shared_.counters.unknown_spi;
     return;
   }
-  // A peer behind a NAT may move to another port; the phase-1 code floats on authenticated input.
+  // A peer behind a NAT may move to another address or port; the handlers follow it only once the
+  // message is authenticated (follow_peer_address).
+  arrival_ = Arrival{local, remote};
+  struct ArrivalReset {
+    std::optional<Arrival>& arrival;
+    ~ArrivalReset() { arrival.reset(); }
+  } arrival_reset{arrival_};
   if (phase1) {
     on_phase1(s, m, data, local, remote, now);
   } else if (h.exchange == isakmp::ExchangeType::QuickMode) {
     if (!s->established() || !h.encrypted() || h.message_id == 0) {
       malformed(s->connection, s->id, "Quick Mode message before phase 1 completed or not encrypted");
       return;
-    }
-    if (remote.port != s->remote.port || local.port != s->local.port) {
-      // Floated (RFC 3947 §4): answer where the peer now sends from.
-      if (local.port == isakmp::kNatTraversalPort) {
-        if (s->remote != remote) peer_address_changed(*s, remote);
-        s->local = local;
-        s->remote = remote;
-      }
     }
     on_quick_mode(*s, m, data, now);
   } else if (h.exchange == isakmp::ExchangeType::Informational) {
@@ -615,6 +613,22 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
       if (now >= qm.forget_at) finished.push_back(mid);
       continue;
     }
+    if (!qm.initiator) {  // waits for QM3 without retransmitting QM2
+      if (now < qm.forget_at) continue;
+      const ChildSa* installed = qm.installed ? child(*qm.installed) : nullptr;
+      if (installed && !installed->activation_pending) {
+        // No QM3, but the pair is in use (a new pair, or a rekey the peer completed by deleting
+        // the old one): QM3 was lost, the peer holds the SAs. Keep them.
+        qm.done = true;
+        qm.forget_at = now + retransmit_total(shared_.options);  // still answers a late QM1 copy
+        qm.ke.reset();
+        qm.pfs_secret.reset();
+        negotiating_.erase({s.connection, qm.child});
+        continue;
+      }
+      finished.push_back(mid);
+      continue;
+    }
     if (qm.tx.waiting && qm.tx.retransmit_at && now >= *qm.tx.retransmit_at) {
       if (qm.tx.retransmissions >= shared_.options.retransmit_tries) {
         finished.push_back(mid);
@@ -628,8 +642,10 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
     if (it == s.quick_modes.end()) continue;
     if (!it->second.done) {
       quick_mode_failed(s, mid, EventType::RetransmitGaveUp,
-                        "Quick Mode for " + it->second.child + " unanswered after " +
-                            std::to_string(it->second.tx.retransmissions) + " retransmissions",
+                        it->second.initiator ? "Quick Mode for " + it->second.child + " unanswered after " +
+                                                   std::to_string(it->second.tx.retransmissions) + " retransmissions"
+                                             : "Quick Mode for " + it->second.child + ": no QM3 from " +
+                                                   s.remote.to_string(),
                         now);
     } else {
       s.quick_modes.erase(it);
@@ -689,7 +705,7 @@ std::optional<TimePoint> Ikev1Engine::next_deadline() const {
     earliest(next, s->expire_at);
     if (s->phase1_tx.waiting) earliest(next, s->phase1_tx.retransmit_at);
     for (const auto& [mid, qm] : s->quick_modes) {
-      if (qm.done) earliest(next, qm.forget_at);
+      if (qm.done || !qm.initiator) earliest(next, qm.forget_at);
       else if (qm.tx.waiting) earliest(next, qm.tx.retransmit_at);
     }
     const ConnectionSettings* conn = connection(s->connection);

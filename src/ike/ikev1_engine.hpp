@@ -113,7 +113,7 @@ struct QuickMode {
   Seconds lifetime{3600};
   std::uint64_t life_bytes = 0;
   bool done = false;                        // finished: kept only to answer a repeated message
-  TimePoint forget_at{};
+  TimePoint forget_at{};                    // done: forget it; responder before QM3: give up
   ExchangeTransmission tx;
 };
 
@@ -231,6 +231,9 @@ class Ikev1Engine {
   // --- sending (ikev1_engine.cpp) ---
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
   void peer_address_changed(const IsakmpSa& s, const Endpoint& now_at);  // before s.remote changes
+  // (ikev1_peer_address.cpp) Called once the datagram being handled passed its decryption/HASH
+  // check: moves the SA to the endpoints it came from, if a NAT explains the move (RFC 3947 §4/§5).
+  void follow_peer_address(IsakmpSa& sa);
   // Sends (and remembers for retransmission/duplicates) a message of the phase-1 or a Quick Mode
   // exchange. `waiting`: we expect an answer and retransmit until it comes.
   void transmit(IsakmpSa& sa, ExchangeTransmission& tx, Bytes message, bool waiting, TimePoint now);
@@ -297,6 +300,12 @@ class Ikev1Engine {
   void handle_initial_contact(IsakmpSa& sa);
 
   SharedState shared_;
+  // The endpoints of the datagram on_datagram is handling (the SA follows them only once the
+  // message is authenticated, deep inside the exchange handlers).
+  struct Arrival {
+    Endpoint local, remote;
+  };
+  std::optional<Arrival> arrival_;
   std::vector<ConnectionSettings> connections_;
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
   std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA

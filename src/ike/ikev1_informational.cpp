@@ -131,6 +131,7 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
     malformed(s.connection, s.id, "informational HASH does not verify");
     return;
   }
+  follow_peer_address(s);
   if (s.seen_message_ids.size() >= kMaxSeenMessageIds) s.seen_message_ids.erase(s.seen_message_ids.begin());
   s.seen_message_ids.insert(mid);
   s.last_received = now;

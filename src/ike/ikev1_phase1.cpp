@@ -508,8 +508,6 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     malformed(s.connection, s.id, "phase-1 message of the wrong exchange type from " + remote.to_string());
     return;
   }
-  // The addresses this message used; an authenticated message makes them the SA's (NAT float).
-  const Endpoint old_local = s.local, old_remote = s.remote;
   if (s.initiator && (s.step == Phase1Step::MainSentSa || s.step == Phase1Step::AggressiveSentSa)) {
     if (m.header.responder_cookie == 0) {
       malformed(s.connection, s.id, "phase-1 answer without a responder cookie");
@@ -540,9 +538,9 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
       return;
     }
   }
-  s.local = local;
-  if (s.remote != remote && s.step != Phase1Step::Established) peer_address_changed(s, remote);
-  s.remote = remote;
+  // Unauthenticated phase-1 messages never move the SA; encrypted ones do after their check.
+  if (!m.header.encrypted() && (s.local != local || s.remote != remote))
+    shared_.counters.refusals.count(RefusalReason::AddressChange);
   switch (s.step) {
     case Phase1Step::MainSentSa: main_mode_2(s, m.payloads, raw, now); break;
     case Phase1Step::MainSentKe: main_mode_4(s, m.payloads, raw, now); break;
@@ -553,8 +551,6 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     case Phase1Step::AggressiveAnsweredSa: aggressive_3(s, m, raw, now); break;
     case Phase1Step::Established:
       // A phase-1 message we did not answer (e.g. a late copy of MM6): nothing to do.
-      s.local = old_local;
-      s.remote = old_remote;
       ++shared_.counters.duplicate_requests;
       return;
   }
@@ -676,6 +672,7 @@ void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView ra
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
     return;
   }
+  follow_peer_address(s);
   s.iv = std::move(opened->next_iv);
   const bool initial_contact = isakmp::find_notification(opened->payloads, isakmp::NotifyType::InitialContact) != nullptr;
   auto out = auth_payloads(s, true);
@@ -709,6 +706,7 @@ void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, T
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
     return;
   }
+  follow_peer_address(s);
   s.iv = std::move(opened->next_iv);
   s.phase1_tx.waiting = false;
   s.phase1_tx.retransmit_at.reset();
@@ -793,6 +791,7 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
     return;
   }
+  if (m.header.encrypted()) follow_peer_address(s);
   s.iv = std::move(next_iv);
   s.phase1_tx.waiting = false;
   s.phase1_tx.retransmit_at.reset();

@@ -174,6 +174,7 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     malformed(s.connection, s.id, "Quick Mode HASH(1) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Responder);
   const auto& in = opened.value->payloads;
@@ -315,9 +316,15 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   auto [it, inserted] = s.quick_modes.emplace(mid, std::move(qm));
   QuickMode& stored = it->second;
   Bytes message = encrypt_message(s, header(s, isakmp::ExchangeType::QuickMode, mid), all, stored.iv);
-  stored.installed = install(s, stored, false, now).id;
-  transmit(s, stored.tx, std::move(message), true, now);
+  // A new pair carries our traffic at once: we never retransmit QM2, so a lost QM3 must not leave
+  // it unused (the initiator, holding QM2, already sends on it). A rekey's new pair waits for QM3
+  // or the peer's Delete of the old pair, which still carries the traffic.
+  stored.installed = install(s, stored, !stored.rekey_of, now).id;
+  // A responder never retransmits QM2 on its own: the initiator repeats QM1 and gets the cached
+  // QM2 (answer_repeat). Without QM3 within the initiator's retransmission horizon, we give up.
+  transmit(s, stored.tx, std::move(message), false, now);
   stored.tx.answered.assign(raw.begin(), raw.end());
+  stored.forget_at = now + retransmit_total(shared_.options);
 }
 
 void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::Message& m, ByteView raw,
@@ -334,6 +341,7 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
     malformed(s.connection, s.id, "Quick Mode HASH(2) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   const auto& in = opened.value->payloads;
   if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1}, {isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 1}, {isakmp::PayloadType::Identification, 0, 2}})) {
@@ -424,6 +432,7 @@ void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Mes
     malformed(s.connection, s.id, "Quick Mode HASH(3) does not verify");
     return;
   }
+  follow_peer_address(s);
   s.last_received = now;
   qm.done = true;
   qm.forget_at = now + retransmit_total(shared_.options);

@@ -234,7 +234,8 @@ struct FailureReport;  // failure_report.hpp
 
 class Engine {
  public:
-  explicit Engine(EngineOptions options = {}, std::shared_ptr<RandomSource> random = system_random());
+  // `options.wall_origin` is required (std::invalid_argument otherwise): the engine reads no clock.
+  explicit Engine(EngineOptions options, std::shared_ptr<RandomSource> random = system_random());
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

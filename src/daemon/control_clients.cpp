@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/logging.hpp"
+#include "daemon/send_pending.hpp"
 
 namespace cygnet::daemon {
 
@@ -119,20 +120,15 @@ void ControlClients::answer(int fd, const nlohmann::json& response) {
 void ControlClients::flush(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
-  std::string& pending = it->second.pending;
-  while (!pending.empty()) {
-    const ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      pending.erase(0, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+  switch (send_pending(fd, it->second.pending)) {
+    case SendResult::WouldBlock:
       loop_.watch_writable(fd, [this, fd] { flush(fd); });
       return;
-    } else {
+    case SendResult::Closed:
       remove(fd);  // the client went away
       return;
-    }
+    case SendResult::AllSent:
+      break;
   }
   remove(fd);  // answered in full: one request per connection
 }

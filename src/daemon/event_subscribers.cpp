@@ -10,6 +10,7 @@
 
 #include "base/time.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/send_pending.hpp"
 
 namespace cygnet::daemon {
 
@@ -61,20 +62,15 @@ void EventSubscribers::publish(const nlohmann::json& event) {
 void EventSubscribers::flush(int fd) {
   auto it = subscribers_.find(fd);
   if (it == subscribers_.end()) return;
-  std::string& pending = it->second.pending;
-  while (!pending.empty()) {
-    const ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      pending.erase(0, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+  switch (send_pending(fd, it->second.pending)) {
+    case SendResult::WouldBlock:
       loop_.watch_writable(fd, [this, fd] { flush(fd); });
       return;
-    } else {
+    case SendResult::Closed:
       remove(fd);  // the client went away
       return;
-    }
+    case SendResult::AllSent:
+      break;
   }
   loop_.watch_writable(fd, {});
 }

@@ -132,6 +132,7 @@ int Gateway::run() {
               engine_->on_timer(now);
               drain(now);
               if (now >= next_housekeeping_) housekeeping(now);
+              control_clients_.expire(now);
               // The watchdog keep-alive comes from here, so a stuck loop stops it.
               notifier_.on_tick(now, [this, now] { return sa_counts(now); });
             });
@@ -415,6 +416,7 @@ std::optional<TimePoint> Gateway::next_deadline() const {
   std::optional<TimePoint> deadline = engine_->next_deadline();
   if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
   if (auto watchdog = notifier_.next_deadline(); watchdog && *watchdog < *deadline) deadline = watchdog;
+  if (auto control = control_clients_.next_deadline(); control && *control < *deadline) deadline = control;
   return deadline;
 }
 

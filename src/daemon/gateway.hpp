@@ -17,6 +17,7 @@
 #include "daemon/acquire_queue.hpp"
 #include "daemon/cleartext_filter.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/control_clients.hpp"
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
 #include "daemon/metrics_server.hpp"
@@ -98,6 +99,7 @@ class Gateway {
 
   // --- control socket (gateway_control.cpp)
   void on_control_readable();
+  std::optional<nlohmann::json> serve_control(const nlohmann::json& request, int client);
   nlohmann::json handle_request(const nlohmann::json& request, TimePoint now);
   nlohmann::json reload(TimePoint now);
   // --- key export (gateway_key_export.cpp): `client` is the requester's socket (SO_PEERCRED)
@@ -148,6 +150,9 @@ class Gateway {
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};
+  ControlClients control_clients_{loop_, [this](const nlohmann::json& request, int fd, const PeerCredentials&) {
+                                    return serve_control(request, fd);
+                                  }};
   std::unique_ptr<MetricsServer> metrics_;
   RetiredTraffic retired_traffic_;
   ConnectionEventCounts connection_events_;

@@ -15,34 +15,24 @@ namespace cygnet::daemon {
 
 using nlohmann::json;
 
-namespace {
-// A local client has this long to send its request; the data plane waits meanwhile, so keep it short.
-constexpr std::chrono::milliseconds kRequestTimeout{500};
-}  // namespace
-
 void Gateway::on_control_readable() {
-  const int client = accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (client < 0) return;
-  ++counters_.control_requests;
-  std::string error;
-  json response;
-  if (auto message = control::read_message(client, kRequestTimeout, error, control::kMaxRequestBytes)) {
-    std::string invalid;
-    if (auto request = control::validate_request(*message, invalid)) {
-      if (request->value("command", std::string()) == "monitor") {
-        accept_monitor(client);  // the connection stays open for the events
-        return;
-      }
-      response = request->value("command", std::string()) == "export-keys" ? export_keys(*request, client)
-                                                                           : handle_request(*request, Clock::now());
-    } else {
-      response = control::error_response(invalid);
-    }
-  } else {
-    response = control::error_response("reading request: " + error);
+  // Accepts every waiting client; each is then served by the loop (control_clients.hpp), never here.
+  for (;;) {
+    const int client = accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client < 0) return;
+    ++counters_.control_requests;
+    control_clients_.add(client, Clock::now());
   }
-  control::write_message(client, response);
-  close(client);
+}
+
+std::optional<json> Gateway::serve_control(const json& request, int client) {
+  const std::string command = request.value("command", std::string());
+  if (command == "monitor") {
+    accept_monitor(client);  // the connection stays open for the events (or is refused and closed there)
+    return std::nullopt;
+  }
+  if (command == "export-keys") return export_keys(request, client);
+  return handle_request(request, Clock::now());
 }
 
 json Gateway::handle_request(const json& request, TimePoint now) {
@@ -61,6 +51,9 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     counters_.queue_expired_drops = acquire_queue_.expired_drops();
     json stats = stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
+    stats["control_clients"] = {{"refused", control_clients_.refused()},
+                                {"timed_out", control_clients_.timed_out()},
+                                {"bad_requests", control_clients_.bad_requests()}};
     return control::ok_response(stats);
   }
   if (command == "up" || command == "down") {

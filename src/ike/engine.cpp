@@ -3,6 +3,7 @@
 #include "ike/engine.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "ike/engine_impl.hpp"
 
@@ -10,6 +11,7 @@ namespace cygnet::ike {
 
 Engine::Engine(EngineOptions options, std::shared_ptr<RandomSource> random)
     : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {
+  if (!impl_->options.wall_origin) throw std::invalid_argument("ike::EngineOptions::wall_origin is required");
   impl_->v1 = std::make_unique<v1::Ikev1Engine>(v1::SharedState{impl_->options, *impl_->random, impl_->actions,
                                                                 impl_->counters, impl_->next_ike_sa_id,
                                                                 impl_->next_child_sa_id, impl_->failures});

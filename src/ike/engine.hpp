@@ -58,8 +58,9 @@ struct EngineOptions {
   double rekey_jitter = 0.1;  // rekeys happen at 90 % of the lifetime minus up to this fraction more
   // After a rekeyed CHILD SA is deleted, its inbound SA stays this long for packets in flight.
   Seconds old_sa_grace{2};
-  // Wall-clock time at steady time `steady_origin`, for certificate validity checks.
-  crypto::WallClock wall_origin = std::chrono::system_clock::now();
+  // Wall-clock time at steady time `steady_origin`, for certificate validity checks. Required: the
+  // engine reads no clock, so its owner says what time it is (Engine's constructor throws without it).
+  std::optional<crypto::WallClock> wall_origin;
   TimePoint steady_origin = TimePoint{};
   // Keep the SAs' keys after handing them to the data plane, so export_keys() can read them
   // (the operator's opt-in Wireshark export). Off: keys live only where they are used.
@@ -233,7 +234,8 @@ struct FailureReport;  // failure_report.hpp
 
 class Engine {
  public:
-  explicit Engine(EngineOptions options = {}, std::shared_ptr<RandomSource> random = system_random());
+  // `options.wall_origin` is required (std::invalid_argument otherwise): the engine reads no clock.
+  explicit Engine(EngineOptions options, std::shared_ptr<RandomSource> random = system_random());
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -8,7 +8,7 @@ namespace cygnet::ike {
 
 namespace {
 crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
-  return o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
+  return *o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
 }
 }  // namespace
 

@@ -65,7 +65,7 @@ Bytes nat_d_hash(crypto::HashAlgorithm hash, std::uint64_t cky_i, std::uint64_t 
 }
 
 crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
-  return o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
+  return *o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin);
 }
 
 // IKEv1 signs HASH_I/HASH_R itself: RSA with PKCS#1 v1.5 padding and no DigestInfo, ECDSA over

@@ -5,6 +5,7 @@
 
 #include "ike/algorithms.hpp"
 #include "ike/identity.hpp"
+#include "sim/virtual_clock.hpp"
 
 namespace cygnet::sim {
 
@@ -107,6 +108,7 @@ ike::ConnectionSettings cert_connection(const Site& self, const Site& peer, cons
 
 ike::EngineOptions default_engine_options() {
   ike::EngineOptions o;
+  o.wall_origin = wall_origin();  // the engine reads no clock: simulated time has a fixed wall origin
   o.retransmit_timeout = std::chrono::milliseconds(1000);
   o.retransmit_tries = 5;
   return o;

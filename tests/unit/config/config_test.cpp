@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
@@ -338,7 +339,9 @@ TEST(Config, Ikev1ConnectionsAreAcceptedByTheEngine) {
       "t.toml", {});
   ASSERT_TRUE(defaults.ok()) << defaults.error_text();
   for (const LoadResult* loaded : {&example, &defaults}) {
-    ike::Engine engine;
+    ike::EngineOptions options;
+    options.wall_origin = std::chrono::system_clock::now();  // the engine reads no clock of its own
+    ike::Engine engine(options);
     const ike::ConnectionSettings& c = loaded->config->connections.at(0);
     EXPECT_TRUE(engine.add_connection(c, TimePoint{})) << c.name;
     for (const ike::Action& action : engine.take_actions()) {

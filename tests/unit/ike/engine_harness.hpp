@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,13 @@
 #include "unit/ipsec/test_packets.hpp"
 
 namespace cygnet::ike::test {
+
+// The engine reads no clock: tests give it the wall-clock origin (now, so the test certificates,
+// made now, are valid).
+inline EngineOptions with_wall_origin(EngineOptions o = {}) {
+  if (!o.wall_origin) o.wall_origin = std::chrono::system_clock::now();
+  return o;
+}
 
 inline wire::IpAddress addr(std::string_view text) { return *wire::IpAddress::parse(text); }
 inline wire::IpPrefix prefix(std::string_view text) { return *wire::IpPrefix::parse(text); }
@@ -58,7 +66,7 @@ inline ConnectionSettings psk_connection(std::string name, std::string_view loca
 
 struct Peer {
   Peer(std::string n, std::string_view address, EngineOptions options, std::uint64_t seed)
-      : name(std::move(n)), ip(addr(address)), engine(std::make_unique<Engine>(options, seeded_random(seed))) {}
+      : name(std::move(n)), ip(addr(address)), engine(std::make_unique<Engine>(with_wall_origin(options), seeded_random(seed))) {}
   std::string name;
   wire::IpAddress ip;
   std::unique_ptr<Engine> engine;
@@ -68,7 +76,7 @@ struct Peer {
   DataPlaneBinding& binding() { return *bound; }
   // A reboot: fresh engine, data plane and binding (events and logs are kept).
   void restart(EngineOptions options, std::uint64_t seed) {
-    engine = std::make_unique<Engine>(options, seeded_random(seed));
+    engine = std::make_unique<Engine>(with_wall_origin(options), seeded_random(seed));
     bound.reset();
     plane = std::make_unique<ipsec::DataPlane>();
     bound = std::make_unique<DataPlaneBinding>(*plane);
@@ -109,7 +117,7 @@ class BackToBack {
 
   static EngineOptions fix(EngineOptions o) {
     o.steady_origin = TimePoint{};
-    return o;
+    return with_wall_origin(std::move(o));
   }
 
   Peer a;

@@ -21,7 +21,7 @@ ConnectionSettings v1(std::string_view local, std::string_view remote) {
 
 // The first datagram an IKEv1 initiator sends (MM1, or AM1 when aggressive).
 Bytes first_message(bool aggressive = false) {
-  Engine a(EngineOptions{}, seeded_random(7));
+  Engine a(with_wall_origin(), seeded_random(7));
   auto c = v1("192.0.2.1", "192.0.2.2");
   c.aggressive = aggressive;
   c.start_action = StartAction::Start;
@@ -33,7 +33,7 @@ Bytes first_message(bool aggressive = false) {
 }
 
 struct Responder {
-  Responder() : engine(EngineOptions{}, seeded_random(3)) {
+  Responder() : engine(with_wall_origin(), seeded_random(3)) {
     auto c = v1("192.0.2.2", "192.0.2.1");
     c.aggressive = true;
     EXPECT_TRUE(engine.add_connection(c, TimePoint{}));
@@ -165,7 +165,7 @@ TEST(Ikev1BadInput, Row12RepeatedRequestsGetABoundedNumberOfAnswers) {
 
 // Row 15: Aggressive Mode is refused unless the connection opts in (and then warned about).
 TEST(Ikev1BadInput, Row15AggressiveModeWithoutOptInIsRefused) {
-  Engine b(EngineOptions{}, seeded_random(3));
+  Engine b(with_wall_origin(), seeded_random(3));
   ASSERT_TRUE(b.add_connection(v1("192.0.2.2", "192.0.2.1"), TimePoint{}));
   b.on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("192.0.2.1"), 500}, first_message(true), TimePoint{});
   const auto out = b.take_actions();

@@ -19,7 +19,7 @@ ConnectionSettings v1(std::string_view local, std::string_view remote, bool aggr
 
 // The first datagram of a genuine IKEv1 initiator (MM1, or AM1), with initiator cookie `cookie`.
 Bytes first_message(std::uint64_t cookie, bool aggressive = false) {
-  Engine a(EngineOptions{}, seeded_random(7));
+  Engine a(with_wall_origin(), seeded_random(7));
   auto c = v1("192.0.2.1", "192.0.2.2", aggressive);
   c.start_action = StartAction::Start;
   EXPECT_TRUE(a.add_connection(c, TimePoint{}));
@@ -35,7 +35,7 @@ Bytes first_message(std::uint64_t cookie, bool aggressive = false) {
 
 // A responder that accepts any peer (no remote_addrs), Main and Aggressive Mode.
 struct Responder {
-  explicit Responder(EngineOptions o = {}) : engine(o, seeded_random(3)) {
+  explicit Responder(EngineOptions o = {}) : engine(with_wall_origin(o), seeded_random(3)) {
     EXPECT_TRUE(engine.add_connection(v1("192.0.2.2", "", true), now));
     engine.take_actions();
   }

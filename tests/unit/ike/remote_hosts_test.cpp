@@ -140,7 +140,7 @@ TEST(RemoteHosts, ResponderAcceptsThePeerOnlyAtAResolvedAddress) {
 }
 
 TEST(RemoteHosts, MixedOrIkev1SettingsAreRefused) {
-  Engine engine;
+  Engine engine(with_wall_origin());
   ConnectionSettings mixed = named_peer("192.0.2.1", "peer.example", "192.0.2.2");
   mixed.remote_addrs = {addr("192.0.2.2")};
   EXPECT_FALSE(engine.add_connection(mixed, TimePoint{}));

@@ -90,10 +90,12 @@ void Resolver::resolve(std::string connection, std::vector<std::string> hosts) {
 }
 
 std::vector<Resolution> Resolver::take_results() {
+  // The worker adds a result and signals under the lock: clearing the signal under it too means
+  // the fd is readable exactly when results are waiting (no stale wake-up after a take).
+  const std::lock_guard lock(mutex_);
   std::uint64_t count = 0;
   while (read(event_fd_, &count, sizeof count) < 0 && errno == EINTR) {
   }
-  const std::lock_guard lock(mutex_);
   return std::exchange(results_, {});
 }
 

@@ -33,12 +33,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const wire::IpFamily family = (data[0] & 1) != 0 ? wire::IpFamily::V6 : wire::IpFamily::V4;
     ipsec::Selector s;
     s.protocol = static_cast<std::uint8_t>(data[0] >> 1);
-    s.local_ports = {static_cast<std::uint16_t>(data[1] << 8 | data[2]), static_cast<std::uint16_t>(data[3] << 8 | data[4])};
-    s.remote_ports = {static_cast<std::uint16_t>(data[5] << 8 | data[6]), static_cast<std::uint16_t>(data[7] << 8 | data[8])};
+    s.local_ports = {static_cast<std::uint16_t>(data[1] << 8 | data[2]),
+                     static_cast<std::uint16_t>(data[3] << 8 | data[4])};
+    s.remote_ports = {static_cast<std::uint16_t>(data[5] << 8 | data[6]),
+                      static_cast<std::uint16_t>(data[7] << 8 | data[8])};
     s.local = {address_at(data + 9, family), address_at(data + 25, family)};
     s.remote = {address_at(data + 41, family), address_at(data + 57, family)};
     const std::string match = daemon::cleartext_match(s);
-    if (match.find(" saddr ") == std::string::npos || match.find(" daddr ") == std::string::npos) std::abort();
+    if (match.find(" saddr ") == std::string::npos || match.find(" daddr ") == std::string::npos)
+      std::abort();
     planner.set_selectors("child:1", "c", "n", {s});
     const daemon::CleartextFilterPlan plan = planner.plan();
     if (plan.rules.size() != 1) std::abort();

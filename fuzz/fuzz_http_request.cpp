@@ -15,11 +15,14 @@ namespace {
 
 void check(const cygnet::daemon::HttpRequest& r) {
   using Outcome = cygnet::daemon::HttpRequest::Outcome;
-  if (r.outcome == Outcome::Complete && (r.method.empty() || r.path.find('?') != std::string::npos)) std::abort();
+  if (r.outcome == Outcome::Complete && (r.method.empty() || r.path.find('?') != std::string::npos))
+    std::abort();
   if (r.outcome == Outcome::Bad && (r.error_status < 400 || r.error.empty())) std::abort();
   if (r.outcome != Outcome::Bad && r.error_status != 0) std::abort();
   // An answer can always be built for it.
-  if (cygnet::daemon::http_response(r.error_status == 0 ? 200 : r.error_status, "text/plain", r.error).empty()) std::abort();
+  if (cygnet::daemon::http_response(r.error_status == 0 ? 200 : r.error_status, "text/plain", r.error)
+          .empty())
+    std::abort();
 }
 
 }  // namespace

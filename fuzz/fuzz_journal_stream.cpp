@@ -29,12 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i != colon && (text[i] < '0' || text[i] > '9')) well_formed = false;
   }
   if (well_formed) {
-    well_formed = std::from_chars(text.data(), text.data() + colon, device).ec == std::errc{} &&
-                  std::from_chars(text.data() + colon + 1, text.data() + text.size(), inode).ec == std::errc{};
+    well_formed =
+        std::from_chars(text.data(), text.data() + colon, device).ec == std::errc{} &&
+        std::from_chars(text.data() + colon + 1, text.data() + text.size(), inode).ec == std::errc{};
   }
   if (well_formed) {
-    check(cygnet::daemon::journal_stream_matches(text, static_cast<dev_t>(device), static_cast<ino_t>(inode)));
-    check(!cygnet::daemon::journal_stream_matches(text, static_cast<dev_t>(device), static_cast<ino_t>(inode + 1)));
+    check(
+        cygnet::daemon::journal_stream_matches(text, static_cast<dev_t>(device), static_cast<ino_t>(inode)));
+    check(!cygnet::daemon::journal_stream_matches(text, static_cast<dev_t>(device),
+                                                  static_cast<ino_t>(inode + 1)));
   } else {
     check(!cygnet::daemon::journal_stream_matches(text, 0, 0));
     check(!cygnet::daemon::journal_stream_matches(text, 8, 1));

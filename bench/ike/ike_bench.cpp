@@ -57,20 +57,36 @@ void* counted_realloc(void* p, std::size_t n) {
   if (q) g_live_bytes += static_cast<std::int64_t>(malloc_usable_size(q)) - before;
   return q;
 }
-void* openssl_malloc(std::size_t n, const char*, int) { return counted_malloc(n); }
-void* openssl_realloc(void* p, std::size_t n, const char*, int) { return counted_realloc(p, n); }
-void openssl_free(void* p, const char*, int) { counted_free(p); }
+void* openssl_malloc(std::size_t n, const char*, int) {
+  return counted_malloc(n);
+}
+void* openssl_realloc(void* p, std::size_t n, const char*, int) {
+  return counted_realloc(p, n);
+}
+void openssl_free(void* p, const char*, int) {
+  counted_free(p);
+}
 }  // namespace
 
 void* operator new(std::size_t n) {
   if (void* p = counted_malloc(n)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+void* operator new[](std::size_t n) {
+  return operator new(n);
+}
+void operator delete(void* p) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  counted_free(p);
+}
 
 namespace cygnet::bench {
 namespace {
@@ -81,7 +97,9 @@ using ike::Engine;
 using wire::IpAddress;
 using wire::IpPrefix;
 
-const char* group_token(int group) { return group == 31 ? "x25519" : "ecp256"; }
+const char* group_token(int group) {
+  return group == 31 ? "x25519" : "ecp256";
+}
 
 ike::ConnectionSettings connection(const std::string& name, IpAddress local, std::optional<IpAddress> remote,
                                    int group, bool responder) {
@@ -122,7 +140,8 @@ ike::EngineOptions bench_options() {
 struct Gateway {
   // The production randomness (OpenSSL): the benchmark measures what cygnetd will do, including
   // OpenSSL generating the Diffie-Hellman keys. The seed only names the gateway.
-  explicit Gateway(std::uint64_t /*seed*/) : engine(bench_options(), ike::system_random()), binding(data_plane) {}
+  explicit Gateway(std::uint64_t /*seed*/)
+      : engine(bench_options(), ike::system_random()), binding(data_plane) {}
   Engine engine;
   ipsec::DataPlane data_plane;
   ike::DataPlaneBinding binding;

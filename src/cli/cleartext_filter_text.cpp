@@ -15,15 +15,17 @@ std::string render_cleartext_filter(const nlohmann::json& stats_result) {
     out << "  off ([daemon] drop_cleartext = false)\n";
     return out.str();
   }
-  out << "  nftables table " << text_at(filter, "table") << (flag_at(filter, "installed") ? "" : " (NOT installed)")
-      << ", " << count_at(filter, "rules") << " drop rule(s), " << count_at(filter, "total_drops")
-      << " packet(s) dropped";
-  if (const std::uint64_t errors = count_at(filter, "update_errors")) out << ", " << errors << " update error(s)";
+  out << "  nftables table " << text_at(filter, "table")
+      << (flag_at(filter, "installed") ? "" : " (NOT installed)") << ", " << count_at(filter, "rules")
+      << " drop rule(s), " << count_at(filter, "total_drops") << " packet(s) dropped";
+  if (const std::uint64_t errors = count_at(filter, "update_errors"))
+    out << ", " << errors << " update error(s)";
   out << "\n";
   const nlohmann::json& drops = member(filter, "drops");
   if (drops.is_object()) {
     for (const auto& [child, count] : drops.items()) {
-      out << "  " << child << ": " << (count.is_number_unsigned() ? count.get<std::uint64_t>() : 0) << " dropped\n";
+      out << "  " << child << ": " << (count.is_number_unsigned() ? count.get<std::uint64_t>() : 0)
+          << " dropped\n";
     }
   }
   return out.str();

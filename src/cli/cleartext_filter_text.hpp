@@ -1,9 +1,8 @@
 // The "cleartext filter" section of `cygnetctl stats`: what the nftables table dropped per child.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace cygnet::cli {
 

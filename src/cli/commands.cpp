@@ -20,8 +20,7 @@ bool is_daemon_command(const std::string& command) {
 }
 
 std::string up_down_text(const json& result, const std::string& requested) {
-  return text_at(result, "connection", requested) + ": " + text_at(result, "message", "done") +
-         "\n";
+  return text_at(result, "connection", requested) + ": " + text_at(result, "message", "done") + "\n";
 }
 
 std::string reload_text(const json& result) {
@@ -91,8 +90,7 @@ int check_config_file(const std::string& file, std::ostream& out, std::ostream& 
     return kExitCommandFailed;
   }
   const std::size_t connections = loaded.config->connections.size();
-  out << file << ": ok, " << connections << (connections == 1 ? " connection" : " connections")
-      << "\n";
+  out << file << ": ok, " << connections << (connections == 1 ? " connection" : " connections") << "\n";
   for (const std::string& finding : config::weak_choices(*loaded.config)) out << finding << "\n";
   return kExitSuccess;
 }

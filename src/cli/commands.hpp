@@ -21,7 +21,8 @@ inline constexpr int kExitUnreachable = 2;
 struct Options {
   std::string socket_path{control::kDefaultSocketPath};
   std::chrono::milliseconds timeout{5000};
-  std::string command;     // status | stats | up | down | reload | check | monitor | why | import-swanctl | export-keys
+  std::string
+      command;  // status | stats | up | down | reload | check | monitor | why | import-swanctl | export-keys
   std::string connection;  // up, down, why
   std::string file;        // check, import-swanctl
   std::string output;      // import-swanctl: -o FILE (empty = stdout)
@@ -32,7 +33,8 @@ struct Options {
 
 // `export-keys`: writes the daemon's key files (the "files" object of its result) into
 // `directory`, each mode 0600 and never through a symlink; a summary on `out`. Exit code.
-int write_key_files(const nlohmann::json& result, const std::string& directory, std::ostream& out, std::ostream& err);
+int write_key_files(const nlohmann::json& result, const std::string& directory, std::ostream& out,
+                    std::ostream& err);
 
 // Runs one command: results on `out`, problems on `err` ("cygnetctl: ..."). Returns the exit code.
 int run_command(const Options& options, std::ostream& out, std::ostream& err);

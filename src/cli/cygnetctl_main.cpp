@@ -1,25 +1,24 @@
 // cygnetctl: parses the command line and hands over to cli::run_command (commands.hpp).
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "base/version.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace cygnet;
-  CLI::App app{"cygnetctl: control cygnetd, the Cygnet IPsec daemon, and check its configuration.\n"
-               "Exit codes: 0 success, 1 the command failed, 2 cygnetd unreachable or its answer "
-               "unusable."};
+  CLI::App app{
+      "cygnetctl: control cygnetd, the Cygnet IPsec daemon, and check its configuration.\n"
+      "Exit codes: 0 success, 1 the command failed, 2 cygnetd unreachable or its answer "
+      "unusable."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("cygnetctl ") + kVersion);
   app.fallthrough();  // --socket/--timeout may also follow the subcommand
 
   cli::Options options;
   double timeout_seconds = 5.0;
-  app.add_option("--socket", options.socket_path, "cygnetd's control socket")
-      ->capture_default_str();
+  app.add_option("--socket", options.socket_path, "cygnetd's control socket")->capture_default_str();
   app.add_option("--timeout", timeout_seconds, "seconds to wait for cygnetd's answer")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
@@ -32,7 +31,8 @@ int main(int argc, char** argv) {
   up->add_option("NAME", options.connection, "connection name")->required();
   CLI::App* down = app.add_subcommand("down", "close a connection's SAs");
   down->add_option("NAME", options.connection, "connection name")->required();
-  CLI::App* why = app.add_subcommand("why", "why a connection is not up: its last failure, both sides' offers");
+  CLI::App* why =
+      app.add_subcommand("why", "why a connection is not up: its last failure, both sides' offers");
   why->add_option("NAME", options.connection, "connection name")->required();
   why->add_flag("--json", options.json, "print the daemon's JSON result");
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
       ->required();
   CLI::App* check = app.add_subcommand("check", "validate a configuration file offline");
   check->add_option("FILE", options.file, "configuration file")->required();
-  CLI::App* import = app.add_subcommand(
-      "import-swanctl", "translate a strongSwan swanctl.conf into a Cygnet configuration");
+  CLI::App* import =
+      app.add_subcommand("import-swanctl", "translate a strongSwan swanctl.conf into a Cygnet configuration");
   import->add_option("FILE", options.file, "swanctl.conf")->required();
   import->add_option("-o,--output", options.output, "write here instead of stdout");
 

@@ -27,7 +27,9 @@ int import_swanctl_file(const std::string& file, const std::string& output_path,
     // The output may hold pre-shared keys: readable by the owner only.
     std::filesystem::remove(output_path, ec);
     std::ofstream stream(output_path, std::ios::out | std::ios::trunc);
-    if (stream) std::filesystem::permissions(output_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+    if (stream)
+      std::filesystem::permissions(
+          output_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     stream << imported.toml;
     stream.close();
     if (!stream) {
@@ -35,9 +37,8 @@ int import_swanctl_file(const std::string& file, const std::string& output_path,
       return kExitCommandFailed;
     }
   }
-  err << file << ": " << imported.connections
-      << (imported.connections == 1 ? " connection" : " connections") << " imported, "
-      << imported.unmapped.size() << " setting(s) not carried over\n";
+  err << file << ": " << imported.connections << (imported.connections == 1 ? " connection" : " connections")
+      << " imported, " << imported.unmapped.size() << " setting(s) not carried over\n";
   return kExitSuccess;
 }
 

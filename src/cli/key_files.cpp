@@ -25,8 +25,10 @@ std::optional<std::string> write_secret_file(const std::string& path, const std:
   while (!problem && done < text.size()) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) problem = "writing " + path + " failed: " + std::strerror(errno);
-    else done += static_cast<std::size_t>(n);
+    if (n <= 0)
+      problem = "writing " + path + " failed: " + std::strerror(errno);
+    else
+      done += static_cast<std::size_t>(n);
   }
   if (close(fd) != 0 && !problem) problem = "writing " + path + " failed: " + std::strerror(errno);
   return problem;
@@ -43,7 +45,7 @@ int write_key_files(const json& result, const std::string& directory, std::ostre
       return kExitUnreachable;
     }
   }
-  struct stat info{};
+  struct stat info {};
   if (stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     err << "cygnetctl: " << directory << " is not a directory\n";
     return kExitCommandFailed;
@@ -55,9 +57,10 @@ int write_key_files(const json& result, const std::string& directory, std::ostre
       return kExitCommandFailed;
     }
   }
-  out << "wrote " << directory << "/ikev2_decryption_table (" << text_at(result, "ike_sas", "0") << " IKEv2 SAs), "
-      << directory << "/ikev1_decryption_table (" << text_at(result, "isakmp_sas", "0") << " IKEv1 SAs) and "
-      << directory << "/esp_sa (" << text_at(result, "esp_sas", "0") << " ESP SAs, one per direction)\n";
+  out << "wrote " << directory << "/ikev2_decryption_table (" << text_at(result, "ike_sas", "0")
+      << " IKEv2 SAs), " << directory << "/ikev1_decryption_table (" << text_at(result, "isakmp_sas", "0")
+      << " IKEv1 SAs) and " << directory << "/esp_sa (" << text_at(result, "esp_sas", "0")
+      << " ESP SAs, one per direction)\n";
   const json& skipped = member(result, "skipped");
   if (skipped.is_array())
     for (const json& reason : skipped)

@@ -3,10 +3,9 @@
 // "daemon-stopping" (exit 0) or the connection breaks (exit 2).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 

@@ -61,8 +61,7 @@ constexpr std::size_t kLabelWidth = 28;
 
 void counter_line(std::ostringstream& out, std::string_view label, const std::string& value) {
   out << "  " << label;
-  out << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ') << value
-      << "\n";
+  out << std::string(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ') << value << "\n";
 }
 
 // Known counters first, in order; then any the daemon added since, with their key as label.
@@ -79,8 +78,8 @@ void counter_section(std::ostringstream& out, std::string_view title, const json
     }
   }
   for (const auto& item : counters.items()) {
-    const bool is_known = std::any_of(known, known + known_count,
-                                      [&item](const Label& l) { return l.key == item.key(); });
+    const bool is_known =
+        std::any_of(known, known + known_count, [&item](const Label& l) { return l.key == item.key(); });
     if (is_known || !item.value().is_number()) continue;
     std::string label = item.key();
     std::replace(label.begin(), label.end(), '_', ' ');
@@ -128,10 +127,9 @@ void data_plane_section(std::ostringstream& out, const json& data_plane) {
 }
 
 std::string sa_line(const json& sa) {
-  std::string line = text_at(sa, "connection") + "/" + text_at(sa, "child") + " #" +
-                     text_at(sa, "id") + ": in " + spi_at(sa, "inbound_spi") + " " +
-                     packets_and_bytes(member(sa, "inbound")) + "; out " +
-                     spi_at(sa, "outbound_spi") + " " + packets_and_bytes(member(sa, "outbound"));
+  std::string line = text_at(sa, "connection") + "/" + text_at(sa, "child") + " #" + text_at(sa, "id") +
+                     ": in " + spi_at(sa, "inbound_spi") + " " + packets_and_bytes(member(sa, "inbound")) +
+                     "; out " + spi_at(sa, "outbound_spi") + " " + packets_and_bytes(member(sa, "outbound"));
   const auto drops = nonzero_drops(member(sa, "drops"));
   if (drops.empty()) return line + "; no drops";
   line += "; drops:";
@@ -143,8 +141,7 @@ std::string sa_line(const json& sa) {
 
 std::string render_stats(const json& result) {
   std::ostringstream out;
-  counter_section(out, "IKE", member(result, "ike"), std::data(kIkeCounters),
-                  std::size(kIkeCounters));
+  counter_section(out, "IKE", member(result, "ike"), std::data(kIkeCounters), std::size(kIkeCounters));
   out << "\n";
   data_plane_section(out, member(result, "data_plane"));
   out << "\n";

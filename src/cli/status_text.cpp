@@ -4,8 +4,8 @@
 #include <cctype>
 #include <sstream>
 
-#include "cli/why_text.hpp"
 #include "cli/text_format.hpp"
+#include "cli/why_text.hpp"
 
 namespace cygnet::cli {
 namespace {
@@ -51,27 +51,25 @@ std::string selectors(const json& entry) {
 std::string traffic(const json& sa, std::string_view direction, std::string_view spi_key) {
   const json& counters = member(sa, direction);
   const std::uint64_t packets = count_at(counters, "packets");
-  return "SPI " + spi_at(sa, spi_key) + ", " + format_bytes_exact(count_at(counters, "bytes")) +
-         ", " + std::to_string(packets) + (packets == 1 ? " packet" : " packets");
+  return "SPI " + spi_at(sa, spi_key) + ", " + format_bytes_exact(count_at(counters, "bytes")) + ", " +
+         std::to_string(packets) + (packets == 1 ? " packet" : " packets");
 }
 
 void render_child_sa(std::ostringstream& out, const json& child) {
   out << "    CHILD SA " << text_at(child, "name") << " #" << text_at(child, "id") << ": "
-      << upper(text_at(child, "protocol")) << " " << text_at(child, "mode") << age_and_rekey(child)
-      << "\n";
+      << upper(text_at(child, "protocol")) << " " << text_at(child, "mode") << age_and_rekey(child) << "\n";
   constexpr std::string_view kIndent = "      ";
-  out << labelled(kIndent, "algorithms",
-                  text_at(child, "algorithms") + ", " +
-                      (flag_at(child, "udp_encapsulated") ? "UDP-encapsulated (NAT traversal)"
-                                                          : "not UDP-encapsulated"));
+  out << labelled(
+      kIndent, "algorithms",
+      text_at(child, "algorithms") + ", " +
+          (flag_at(child, "udp_encapsulated") ? "UDP-encapsulated (NAT traversal)" : "not UDP-encapsulated"));
   out << labelled(kIndent, "selectors", selectors(child));
   out << labelled(kIndent, "in", traffic(child, "inbound", "inbound_spi"));
   out << labelled(kIndent, "out", traffic(child, "outbound", "outbound_spi"));
 }
 
 // "192.0.2.2[500], id gw-b.example"; the ID is unknown until IKE_AUTH.
-std::string endpoint_and_id(const json& ike_sa, std::string_view endpoint_key,
-                            std::string_view id_key) {
+std::string endpoint_and_id(const json& ike_sa, std::string_view endpoint_key, std::string_view id_key) {
   const std::string id = text_at(ike_sa, id_key, "");
   return text_at(ike_sa, endpoint_key) + ", id " + (id.empty() ? "(not yet known)" : id);
 }
@@ -94,19 +92,18 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
   const bool ikev1 = integer_at(ike_sa, "version") == 1;
   out << (ikev1 ? "  ISAKMP SA #" : "  IKE SA #") << text_at(ike_sa, "id") << " "
       << upper(text_at(ike_sa, "state")) << version_and_mode(ike_sa)
-      << (flag_at(ike_sa, "initiator") ? " (we initiated)" : " (peer initiated)")
-      << age_and_rekey(ike_sa) << "\n";
+      << (flag_at(ike_sa, "initiator") ? " (we initiated)" : " (peer initiated)") << age_and_rekey(ike_sa)
+      << "\n";
   constexpr std::string_view kIndent = "    ";
   out << labelled(kIndent, "local", endpoint_and_id(ike_sa, "local", "local_id"));
   out << labelled(kIndent, "remote", endpoint_and_id(ike_sa, "remote", "remote_id"));
-  out << labelled(kIndent, "SPIs",
-                  spi_at(ike_sa, "initiator_spi") + " (initiator), " +
-                      spi_at(ike_sa, "responder_spi") + " (responder)");
+  out << labelled(
+      kIndent, "SPIs",
+      spi_at(ike_sa, "initiator_spi") + " (initiator), " + spi_at(ike_sa, "responder_spi") + " (responder)");
   const std::string algorithms = text_at(ike_sa, "algorithms", "");
   out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
   out << labelled(kIndent, "NAT",
-                  flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500"
-                                                  : "not detected");
+                  flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
   const json& child_sas = array_at(ike_sa, "child_sas");
   if (child_sas.empty()) out << "    no CHILD SA\n";
   for (const json& child : child_sas) render_child_sa(out, child);
@@ -126,10 +123,9 @@ std::string why_no_ike_sa(const json& connection) {
 void render_connection(std::ostringstream& out, const json& connection) {
   const auto version = integer_at(connection, "ike_version");
   out << text_at(connection, "name") << ": "
-      << (version ? "IKEv" + std::to_string(*version) : std::string("IKE"))
-      << ", start_action " << text_at(connection, "start_action") << ", "
-      << joined(connection, "local_addrs", ", ", "%any") << " → "
-      << joined(connection, "remote_addrs", ", ", "%any") << "\n";
+      << (version ? "IKEv" + std::to_string(*version) : std::string("IKE")) << ", start_action "
+      << text_at(connection, "start_action") << ", " << joined(connection, "local_addrs", ", ", "%any")
+      << " → " << joined(connection, "remote_addrs", ", ", "%any") << "\n";
   const json& ike_sas = array_at(connection, "ike_sas");
   if (!ike_sas.empty()) {
     for (const json& ike_sa : ike_sas) render_ike_sa(out, ike_sa);
@@ -140,8 +136,8 @@ void render_connection(std::ostringstream& out, const json& connection) {
     out << "  " << last_failure_line(member(connection, "last_failure")) << "\n";
   // Without SAs, the configured children say which traffic the connection is for.
   for (const json& child : array_at(connection, "children")) {
-    out << "    child " << text_at(child, "name") << ": " << upper(text_at(child, "protocol"))
-        << " " << text_at(child, "mode") << ", " << selectors(child) << "\n";
+    out << "    child " << text_at(child, "name") << ": " << upper(text_at(child, "protocol")) << " "
+        << text_at(child, "mode") << ", " << selectors(child) << "\n";
   }
 }
 

@@ -14,7 +14,8 @@ void failure_lines(std::string& out, const json& failure) {
     out += "  " + last_failure_line(failure) + "\n";
     return;
   }
-  for (const json& line : text) out += "  " + (line.is_string() ? line.get<std::string>() : std::string("?")) + "\n";
+  for (const json& line : text)
+    out += "  " + (line.is_string() ? line.get<std::string>() : std::string("?")) + "\n";
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ std::string render_why(const json& result) {
     return out;
   }
   if (!failure.is_object()) {
-    out = name + " is not up, and nothing has failed yet (start_action " + text_at(result, "start_action") + ")\n";
+    out = name + " is not up, and nothing has failed yet (start_action " + text_at(result, "start_action") +
+          ")\n";
     const json& stray = member(result, "unattributed_failure");
     if (stray.is_object()) {
       out += "a negotiation that matched no connection failed:\n";

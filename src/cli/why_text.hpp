@@ -2,9 +2,8 @@
 // connection is up, and its last failure with both sides' offers and the change that would agree.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace cygnet::cli {
 

@@ -20,7 +20,7 @@ struct DaemonSettings {
   std::vector<wire::IpAddress> listen;  // empty = every local address
   std::string control_socket = "/run/cygnet/cygnetd.sock";
   std::string tun = "cygnet0";
-  std::string log_level = "info";  // trace | debug | info | warn | error | off
+  std::string log_level = "info";         // trace | debug | info | warn | error | off
   std::optional<ListenEndpoint> metrics;  // Prometheus endpoint; off unless set
   // `cygnetctl export-keys` (root only) may read the SAs' keys: off unless set explicitly.
   bool allow_key_export = false;

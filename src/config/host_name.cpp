@@ -8,7 +8,9 @@ namespace {
 constexpr std::size_t kMaxName = 253;
 constexpr std::size_t kMaxLabel = 63;
 
-bool is_letter_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_letter_or_digit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool is_label(std::string_view label) {
   if (label.empty() || label.size() > kMaxLabel) return false;
@@ -23,7 +25,8 @@ bool is_host_name(std::string_view text) {
   std::string_view last;
   for (std::size_t start = 0;;) {
     const std::size_t dot = text.find('.', start);
-    const std::string_view label = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    const std::string_view label =
+        text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (!is_label(label)) return false;
     last = label;
     if (dot == std::string_view::npos) break;

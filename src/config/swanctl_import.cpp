@@ -36,13 +36,15 @@ constexpr long long kNoExpiry = 10LL * 365 * 24 * 3600;
 constexpr std::string_view kStrongswanDefaultIke[] = {
     "aes128-aes192-aes256-aes128ctr-aes192ctr-aes256ctr-camellia128-camellia192-camellia256-3des-"
     "sha256-sha384-sha512-sha1-prfsha256-prfsha384-prfsha512-prfsha1-"
-    "x25519-x448-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-modp6144-modp8192-modp2048",
+    "x25519-x448-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-modp6144-modp8192-"
+    "modp2048",
     "aes128gcm16-aes192gcm16-aes256gcm16-aes128ccm16-aes192ccm16-aes256ccm16-chacha20poly1305-"
     "aes128gcm12-aes192gcm12-aes256gcm12-aes128gcm8-aes192gcm8-aes256gcm8-"
     "prfsha256-prfsha384-prfsha512-prfsha1-"
-    "x25519-x448-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-modp6144-modp8192-modp2048"};
-constexpr std::string_view kStrongswanDefaultEsp[] = {"aes128-aes192-aes256-sha256-sha384-sha512-sha1-aesxcbc",
-                                                      "aes128gcm16-aes192gcm16-aes256gcm16"};
+    "x25519-x448-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-modp6144-modp8192-"
+    "modp2048"};
+constexpr std::string_view kStrongswanDefaultEsp[] = {
+    "aes128-aes192-aes256-sha256-sha384-sha512-sha1-aesxcbc", "aes128gcm16-aes192gcm16-aes256gcm16"};
 constexpr std::string_view kStrongswanDefaultAh[] = {"sha256-sha384-sha512"};
 
 std::string trimmed(std::string_view s) {
@@ -201,13 +203,20 @@ std::optional<std::string> decode_base64(std::string_view text) {
   int bits = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
     buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -220,8 +229,10 @@ std::optional<std::string> decode_base64(std::string_view text) {
 
 // strongSwan's secret encodings: "0x..." hex, "0s..." base64, otherwise the text itself.
 std::optional<std::string> decode_secret(const std::string& value) {
-  if (value.size() > 2 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X')) return decode_hex(value.substr(2));
-  if (value.size() > 2 && value[0] == '0' && (value[1] == 's' || value[1] == 'S')) return decode_base64(value.substr(2));
+  if (value.size() > 2 && value[0] == '0' && (value[1] == 'x' || value[1] == 'X'))
+    return decode_hex(value.substr(2));
+  if (value.size() > 2 && value[0] == '0' && (value[1] == 's' || value[1] == 'S'))
+    return decode_base64(value.substr(2));
   return value;
 }
 
@@ -239,9 +250,9 @@ IdentityMapping map_identity(const std::string& raw) {
   if (text.rfind("@#", 0) == 0) return fail("key-ID identities (@#...) are not supported by Cygnet");
   enum class Kind { Guess, Fqdn, Email, Ip, Dn } kind = Kind::Guess;
   static const std::pair<std::string_view, Kind> kPrefixes[] = {
-      {"fqdn:", Kind::Fqdn},  {"dns:", Kind::Fqdn},    {"email:", Kind::Email}, {"rfc822:", Kind::Email},
-      {"userfqdn:", Kind::Email}, {"ipv4:", Kind::Ip},  {"ipv6:", Kind::Ip},    {"asn1dn:", Kind::Dn},
-      {"dn:", Kind::Dn}};
+      {"fqdn:", Kind::Fqdn},    {"dns:", Kind::Fqdn},       {"email:", Kind::Email},
+      {"rfc822:", Kind::Email}, {"userfqdn:", Kind::Email}, {"ipv4:", Kind::Ip},
+      {"ipv6:", Kind::Ip},      {"asn1dn:", Kind::Dn},      {"dn:", Kind::Dn}};
   for (const auto& [prefix, k] : kPrefixes) {
     if (lower(text.substr(0, prefix.size())) == prefix) {
       text = text.substr(prefix.size());
@@ -264,7 +275,8 @@ IdentityMapping map_identity(const std::string& raw) {
   Kind cygnet = looks_ip ? Kind::Ip : looks_dn ? Kind::Dn : looks_email ? Kind::Email : Kind::Fqdn;
   if (kind == Kind::Guess) kind = cygnet;
   if (kind != cygnet)
-    return fail("identity '" + raw + "' would be read by Cygnet as another identity type; Cygnet infers the type from the text");
+    return fail("identity '" + raw +
+                "' would be read by Cygnet as another identity type; Cygnet infers the type from the text");
   return {text, ""};
 }
 
@@ -325,7 +337,8 @@ class Importer {
     collect_top_level();
     std::vector<std::string> blocks;
     if (const SettingsSection* connections = root_.find_section("connections")) {
-      for (const SettingsValue& v : connections->values) unmapped(v, "connections." + v.key, "not a connection section");
+      for (const SettingsValue& v : connections->values)
+        unmapped(v, "connections." + v.key, "not a connection section");
       for (const SettingsSection& section : connections->sections) {
         std::optional<Connection> conn = map_connection(section);
         if (!conn) continue;
@@ -345,10 +358,12 @@ class Importer {
     out.connections = blocks.size();
     // In file order, so the list reads along with the file.
     std::stable_sort(findings_.begin(), findings_.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.first.file, a.first.line, a.first.column) < std::tie(b.first.file, b.first.line, b.first.column);
+      return std::tie(a.first.file, a.first.line, a.first.column) <
+             std::tie(b.first.file, b.first.line, b.first.column);
     });
     for (const auto& finding : findings_) out.unmapped.push_back(finding.second);
-    out.toml = "# Cygnet configuration generated by `cygnetctl import-swanctl` from " + comment_safe(source_name) + "\n";
+    out.toml = "# Cygnet configuration generated by `cygnetctl import-swanctl` from " +
+               comment_safe(source_name) + "\n";
     out.toml += "# (docs/configuration.md describes every key; check it with `cygnetctl check FILE`).\n";
     if (findings_.empty()) {
       out.toml += "# Every setting was carried over.\n";
@@ -366,7 +381,8 @@ class Importer {
   void unmapped_at(const SettingsPosition& where, const std::string& what, const std::string& why) {
     findings_.push_back({where, where.to_string() + ": " + what + ": " + why});
   }
-  void unmapped(const SettingsValue& v, const std::string& path, const std::string& why, bool show_value = true) {
+  void unmapped(const SettingsValue& v, const std::string& path, const std::string& why,
+                bool show_value = true) {
     if (trimmed(v.value).empty()) return;  // an empty value leaves the setting unset in strongSwan
     std::string what = path;
     if (show_value) what += " = " + v.value;
@@ -395,7 +411,8 @@ class Importer {
   }
 
   void collect_secrets(const SettingsSection& secrets) {
-    for (const SettingsValue& v : secrets.values) unmapped(v, "secrets." + v.key, "not a secret section", false);
+    for (const SettingsValue& v : secrets.values)
+      unmapped(v, "secrets." + v.key, "not a secret section", false);
     for (const SettingsSection& s : secrets.sections) {
       const std::string path = "secrets." + s.name;
       if (s.name.rfind("ike", 0) != 0) {
@@ -433,7 +450,8 @@ class Importer {
           unmapped(v, path + "." + v.key, "unknown IKE secret setting", false);
         }
       }
-      for (const SettingsSection& sub : s.sections) unmapped_at(sub.where, path + "." + sub.name, "unknown section");
+      for (const SettingsSection& sub : s.sections)
+        unmapped_at(sub.where, path + "." + sub.name, "unknown section");
       if (!have_secret) {
         unmapped_at(s.where, path, "has no 'secret'");
         continue;
@@ -443,7 +461,8 @@ class Importer {
   }
 
   void collect_authorities(const SettingsSection& authorities) {
-    for (const SettingsValue& v : authorities.values) unmapped(v, "authorities." + v.key, "not an authority section");
+    for (const SettingsValue& v : authorities.values)
+      unmapped(v, "authorities." + v.key, "not an authority section");
     for (const SettingsSection& a : authorities.sections) {
       const std::string path = "authorities." + a.name;
       for (const SettingsValue& v : a.values) {
@@ -451,10 +470,12 @@ class Importer {
           authority_cas_.push_back(credential_path("x509ca", v.value).string());
         } else {
           unmapped(v, path + "." + v.key,
-                   "Cygnet does not fetch CRLs or OCSP and has no per-authority settings; only the CA certificate is used");
+                   "Cygnet does not fetch CRLs or OCSP and has no per-authority settings; only the CA "
+                   "certificate is used");
         }
       }
-      for (const SettingsSection& sub : a.sections) unmapped_at(sub.where, path + "." + sub.name, "unknown section");
+      for (const SettingsSection& sub : a.sections)
+        unmapped_at(sub.where, path + "." + sub.name, "unknown section");
     }
   }
 
@@ -482,14 +503,16 @@ class Importer {
   std::optional<std::filesystem::path> matching_private_key(const std::filesystem::path& certificate) const {
     const FileRead cert_read = read_whole_file(certificate, kMaxCredentialFileSize);
     if (!cert_read.contents) return std::nullopt;
-    const std::optional<crypto::Certificate> cert = crypto::Certificate::from_pem(as_text(*cert_read.contents));
+    const std::optional<crypto::Certificate> cert =
+        crypto::Certificate::from_pem(as_text(*cert_read.contents));
     if (!cert) return std::nullopt;
     const Bytes wanted = cert->public_key().der_spki();
     for (const char* folder : {"private", "rsa", "ecdsa", "pkcs8"}) {
       for (const std::filesystem::path& file : files_in(folder)) {
         const FileRead key_read = read_whole_file(file, kMaxCredentialFileSize);
         if (!key_read.contents) continue;
-        const std::optional<crypto::PrivateKey> key = crypto::PrivateKey::from_pem(as_text(*key_read.contents));
+        const std::optional<crypto::PrivateKey> key =
+            crypto::PrivateKey::from_pem(as_text(*key_read.contents));
         if (key && key->public_key().der_spki() == wanted) return file;
       }
     }
@@ -500,16 +523,20 @@ class Importer {
 
   // strongSwan proposals as Cygnet accepts them; sets allow_legacy when one needs it.
   std::vector<std::string> map_proposals(const std::vector<std::string>& written, ike::ProtocolId protocol,
-                                         const SettingsPosition& where, const std::string& path, bool& allow_legacy) {
+                                         const SettingsPosition& where, const std::string& path,
+                                         bool& allow_legacy) {
     std::vector<std::string> out;
     std::vector<std::string> dropped_from_default;
     for (const std::string& proposal : written) {
       const bool is_default = lower(proposal) == "default";
       std::vector<std::string> expanded;
       if (is_default) {
-        if (protocol == ike::ProtocolId::Ike) expanded.assign(std::begin(kStrongswanDefaultIke), std::end(kStrongswanDefaultIke));
-        else if (protocol == ike::ProtocolId::Esp) expanded.assign(std::begin(kStrongswanDefaultEsp), std::end(kStrongswanDefaultEsp));
-        else expanded.assign(std::begin(kStrongswanDefaultAh), std::end(kStrongswanDefaultAh));
+        if (protocol == ike::ProtocolId::Ike)
+          expanded.assign(std::begin(kStrongswanDefaultIke), std::end(kStrongswanDefaultIke));
+        else if (protocol == ike::ProtocolId::Esp)
+          expanded.assign(std::begin(kStrongswanDefaultEsp), std::end(kStrongswanDefaultEsp));
+        else
+          expanded.assign(std::begin(kStrongswanDefaultAh), std::end(kStrongswanDefaultAh));
       } else {
         expanded.push_back(proposal);
       }
@@ -528,7 +555,8 @@ class Importer {
           const std::optional<ike::Transform> t = ike::detail::transform_from_keyword(keyword);
           const ike::AlgorithmStrength strength =
               t ? ike::transform_strength(*t, protocol) : ike::AlgorithmStrength::Unsupported;
-          if (!t || strength == ike::AlgorithmStrength::Unsupported || strength == ike::AlgorithmStrength::Forbidden ||
+          if (!t || strength == ike::AlgorithmStrength::Unsupported ||
+              strength == ike::AlgorithmStrength::Forbidden ||
               !ike::detail::transform_type_applies(t->type, protocol)) {
             dropped.push_back(keyword);
             continue;
@@ -544,13 +572,15 @@ class Importer {
         }
         if (is_default) {
           for (const std::string& d : dropped)
-            if (std::find(dropped_from_default.begin(), dropped_from_default.end(), d) == dropped_from_default.end())
+            if (std::find(dropped_from_default.begin(), dropped_from_default.end(), d) ==
+                dropped_from_default.end())
               dropped_from_default.push_back(d);
         } else if (!dropped.empty()) {
           std::string list;
           for (const std::string& d : dropped) list += (list.empty() ? "'" : ", '") + d + "'";
           unmapped_at(where, path + " '" + text + "'",
-                      "algorithm(s) " + list + " unknown to, or refused by, Cygnet (RFC 8247/8221); dropped from the proposal");
+                      "algorithm(s) " + list +
+                          " unknown to, or refused by, Cygnet (RFC 8247/8221); dropped from the proposal");
         }
         if (kept.empty()) continue;
         const ike::ProposalParse parsed = ike::parse_proposal(kept, protocol, true);
@@ -606,7 +636,8 @@ class Importer {
     legacy_ = false;
     c.where = s.where;
     c.name = cygnet_name(s.name, used_names_);
-    if (c.name != s.name) unmapped_at(s.where, path, "renamed to '" + c.name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
+    if (c.name != s.name)
+      unmapped_at(s.where, path, "renamed to '" + c.name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
     bool fatal = false;
     auto leave_out = [&](const SettingsPosition& where, const std::string& what, const std::string& why) {
       unmapped_at(where, what, "connection left out: " + why);
@@ -626,8 +657,9 @@ class Importer {
       c.ike_version = 2;
     } else if (version == "0") {
       c.ike_version = 2;
-      unmapped_at(version_at, path + ".version = 0 (any; strongSwan's default)",
-                  "Cygnet uses one IKE version per connection: imported as IKEv2, IKEv1 peers are not accepted");
+      unmapped_at(
+          version_at, path + ".version = 0 (any; strongSwan's default)",
+          "Cygnet uses one IKE version per connection: imported as IKEv2, IKEv1 peers are not accepted");
     } else {
       leave_out(version_at, path + ".version = " + version, "not an IKE version");
     }
@@ -654,9 +686,11 @@ class Importer {
       } else if (v.key == "remote_addrs") {
         c.remote_addrs = map_addresses(v, key_path);
         const std::vector<std::string> written = split_list(value);
-        const bool had_peers = std::any_of(written.begin(), written.end(), [](const std::string& a) { return a.rfind("%any", 0) != 0; });
+        const bool had_peers = std::any_of(written.begin(), written.end(),
+                                           [](const std::string& a) { return a.rfind("%any", 0) != 0; });
         if (had_peers && c.remote_addrs.empty())
-          unmapped(v, key_path, "no address literal left: the imported connection accepts a peer at any address");
+          unmapped(v, key_path,
+                   "no address literal left: the imported connection accepts a peer at any address");
       } else if (v.key == "local_port") {
         if (value != "500") unmapped(v, key_path, "Cygnet's IKE port is 500 (and 4500 after NAT detection)");
       } else if (v.key == "remote_port") {
@@ -667,15 +701,21 @@ class Importer {
           unmapped(v, key_path, "not a port number");
         }
       } else if (v.key == "proposals") {
-        c.ike_proposals = map_proposals(split_list(value), ike::ProtocolId::Ike, v.where, key_path, c.allow_legacy);
-        if (c.ike_proposals.empty()) leave_out(v.where, key_path + " = " + value, "no IKE proposal Cygnet supports");
+        c.ike_proposals =
+            map_proposals(split_list(value), ike::ProtocolId::Ike, v.where, key_path, c.allow_legacy);
+        if (c.ike_proposals.empty())
+          leave_out(v.where, key_path + " = " + value, "no IKE proposal Cygnet supports");
       } else if (v.key == "aggressive") {
         if (is_yes(value)) {
-          if (c.ike_version == 1) c.aggressive = true;
-          else unmapped(v, key_path, "Aggressive Mode exists only in IKEv1; strongSwan ignores it here too");
+          if (c.ike_version == 1)
+            c.aggressive = true;
+          else
+            unmapped(v, key_path, "Aggressive Mode exists only in IKEv1; strongSwan ignores it here too");
         }
       } else if (v.key == "vips" || v.key == "pools") {
-        if (!value.empty()) leave_out(v.where, key_path + " = " + value, "virtual IPs (configuration payloads) are not supported by Cygnet");
+        if (!value.empty())
+          leave_out(v.where, key_path + " = " + value,
+                    "virtual IPs (configuration payloads) are not supported by Cygnet");
       } else if (v.key == "encap") {
         if (is_yes(value)) c.encapsulation = "udp";
       } else if (v.key == "mobike") {
@@ -691,12 +731,15 @@ class Importer {
         long long o = 0;
         if (time_or_note(o)) over = o;
       } else if (v.key == "rand_time") {
-        unmapped(v, key_path, "Cygnet applies its own jitter (rekeying at about 90 % of the lifetime, minus up to 10 %)");
+        unmapped(v, key_path,
+                 "Cygnet applies its own jitter (rekeying at about 90 % of the lifetime, minus up to 10 %)");
       } else if (v.key == "fragmentation") {
         const std::string l = lower(value);
-        if (l != "yes" && l != "accept") unmapped(v, key_path, "Cygnet always supports IKEv2 fragmentation (RFC 7383)");
+        if (l != "yes" && l != "accept")
+          unmapped(v, key_path, "Cygnet always supports IKEv2 fragmentation (RFC 7383)");
       } else if (v.key == "send_cert") {
-        if (lower(value) == "never") unmapped(v, key_path, "Cygnet sends its certificate with every signature authentication");
+        if (lower(value) == "never")
+          unmapped(v, key_path, "Cygnet sends its certificate with every signature authentication");
       } else if (v.key == "send_certreq") {
         if (!is_yes(value)) unmapped(v, key_path, "Cygnet always sends certificate requests for its CAs");
       } else if (v.key == "keyingtries") {
@@ -715,7 +758,8 @@ class Importer {
         if (value != "0") unmapped(v, key_path, "XFRM interface IDs do not apply to Cygnet's TUN device");
       } else if (v.key == "dpd_timeout") {
         if (parse_strongswan_time(value).value_or(1) != 0)
-          unmapped(v, key_path, "Cygnet declares a peer dead after its retransmissions, not after a fixed timeout");
+          unmapped(v, key_path,
+                   "Cygnet declares a peer dead after its retransmissions, not after a fixed timeout");
       } else {
         unmapped(v, key_path, "no Cygnet equivalent");
       }
@@ -726,12 +770,16 @@ class Importer {
                   "Cygnet does not implement MOBIKE (RFC 4555): address changes are not followed");
     }
     if (!s.find_value("proposals")) {
-      c.ike_proposals = map_proposals({"default"}, ike::ProtocolId::Ike, s.where, path + ".proposals", c.allow_legacy);
+      c.ike_proposals =
+          map_proposals({"default"}, ike::ProtocolId::Ike, s.where, path + ".proposals", c.allow_legacy);
     }
     if (c.ike_version == 1) {
       // IKEv1 phase 1 has no AEAD: strongSwan's defaults keep only the CBC proposals there.
-      std::erase_if(c.ike_proposals, [](const std::string& p) { return p.find("gcm") != std::string::npos || p.find("chacha") != std::string::npos; });
-      if (c.ike_proposals.empty()) leave_out(s.where, path + ".proposals", "no CBC proposal for IKEv1 phase 1");
+      std::erase_if(c.ike_proposals, [](const std::string& p) {
+        return p.find("gcm") != std::string::npos || p.find("chacha") != std::string::npos;
+      });
+      if (c.ike_proposals.empty())
+        leave_out(s.where, path + ".proposals", "no CBC proposal for IKEv1 phase 1");
     }
 
     // Lifetime of the IKE SA: strongSwan rekeys at rekey_time (or reauthenticates at reauth_time)
@@ -774,7 +822,8 @@ class Importer {
           if (!mapped) continue;
           mapped->name = cygnet_name(child.name, child_names);
           if (mapped->name != child.name)
-            unmapped_at(child.where, sub_path + "." + child.name, "renamed to '" + mapped->name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
+            unmapped_at(child.where, sub_path + "." + child.name,
+                        "renamed to '" + mapped->name + "' (Cygnet names: A-Z a-z 0-9 - _ ., 64 at most)");
           c.children.push_back(std::move(*mapped));
         }
       } else {
@@ -789,20 +838,27 @@ class Importer {
     std::string local_auth, remote_auth;
     std::string local_cert_file;
     std::vector<std::string> remote_cas;
-    if (local) map_auth_round(*local, path + "." + local->name, true, c, local_auth, local_cert_file, remote_cas, fatal);
-    if (remote) map_auth_round(*remote, path + "." + remote->name, false, c, remote_auth, local_cert_file, remote_cas, fatal);
+    if (local)
+      map_auth_round(*local, path + "." + local->name, true, c, local_auth, local_cert_file, remote_cas,
+                     fatal);
+    if (remote)
+      map_auth_round(*remote, path + "." + remote->name, false, c, remote_auth, local_cert_file, remote_cas,
+                     fatal);
     if (local_auth.empty()) local_auth = "pubkey";
     if (remote_auth.empty()) remote_auth = "pubkey";
     if (!fatal && local_auth != remote_auth)
-      leave_out(s.where, path, "local auth '" + local_auth + "' differs from remote auth '" + remote_auth +
-                                   "'; Cygnet uses one method for both directions");
+      leave_out(s.where, path,
+                "local auth '" + local_auth + "' differs from remote auth '" + remote_auth +
+                    "'; Cygnet uses one method for both directions");
     c.auth = local_auth;
     if (!c.remote_id) c.remote_id = "%any";  // strongSwan's default; Cygnet's is the peer's address
 
     if (!fatal && c.auth == "psk") {
       std::optional<std::string> psk = find_psk(c);
-      if (!psk) leave_out(s.where, path, "no secrets.ike* entry matches its identities");
-      else c.psk = std::move(psk);
+      if (!psk)
+        leave_out(s.where, path, "no secrets.ike* entry matches its identities");
+      else
+        c.psk = std::move(psk);
     }
     if (!fatal && c.auth == "pubkey") {
       if (local_cert_file.empty()) {
@@ -810,9 +866,12 @@ class Importer {
       } else {
         c.certificate = local_cert_file;
         std::optional<std::filesystem::path> key = matching_private_key(local_cert_file);
-        if (!key) leave_out(s.where, path, "no unencrypted PEM private key for '" + local_cert_file +
-                                               "' in private/, rsa/, ecdsa/ or pkcs8/");
-        else c.private_key = key->string();
+        if (!key)
+          leave_out(s.where, path,
+                    "no unencrypted PEM private key for '" + local_cert_file +
+                        "' in private/, rsa/, ecdsa/ or pkcs8/");
+        else
+          c.private_key = key->string();
       }
       if (!remote_cas.empty()) {
         c.ca_certificates = remote_cas;
@@ -823,7 +882,8 @@ class Importer {
           if (std::find(c.ca_certificates.begin(), c.ca_certificates.end(), f) == c.ca_certificates.end())
             c.ca_certificates.push_back(f);
       }
-      if (!fatal && c.ca_certificates.empty()) leave_out(s.where, path, "no CA certificate to trust (remote.cacerts, x509ca/, authorities)");
+      if (!fatal && c.ca_certificates.empty())
+        leave_out(s.where, path, "no CA certificate to trust (remote.cacerts, x509ca/, authorities)");
     }
 
     if (c.remote_addrs.empty() && c.start_action != "none") {
@@ -838,7 +898,8 @@ class Importer {
   }
 
   void map_auth_round(const SettingsSection& round, const std::string& path, bool is_local, Connection& c,
-                      std::string& auth, std::string& local_cert, std::vector<std::string>& remote_cas, bool& fatal) {
+                      std::string& auth, std::string& local_cert, std::vector<std::string>& remote_cas,
+                      bool& fatal) {
     auto leave_out = [&](const SettingsPosition& where, const std::string& what, const std::string& why) {
       unmapped_at(where, what, "connection left out: " + why);
       fatal = true;
@@ -854,32 +915,41 @@ class Importer {
                    l.rfind("ed25519", 0) == 0) {
           auth = "pubkey";
           if (l != "pubkey")
-            unmapped(v, key_path, "Cygnet chooses the signature scheme from the key (RFC 7427); the constraint is not kept");
+            unmapped(
+                v, key_path,
+                "Cygnet chooses the signature scheme from the key (RFC 7427); the constraint is not kept");
         } else {
-          leave_out(v.where, key_path + " = " + value, "only psk and pubkey authentication are supported by Cygnet");
+          leave_out(v.where, key_path + " = " + value,
+                    "only psk and pubkey authentication are supported by Cygnet");
         }
       } else if (v.key == "id") {
         IdentityMapping id = map_identity(value);
         if (!id.id) {
           leave_out(v.where, key_path + " = " + value, id.error);
         } else if (is_local) {
-          if (*id.id == "%any") unmapped(v, key_path, "a local identity cannot be %any; the default is used");
-          else c.local_id = *id.id;
+          if (*id.id == "%any")
+            unmapped(v, key_path, "a local identity cannot be %any; the default is used");
+          else
+            c.local_id = *id.id;
         } else {
           c.remote_id = *id.id;
         }
       } else if (v.key == "certs" && is_local) {
         const std::vector<std::string> files = split_list(value);
         if (!files.empty()) local_cert = credential_path("x509", files.front()).string();
-        if (files.size() > 1) unmapped(v, key_path, "Cygnet has one certificate per connection; the first is used");
+        if (files.size() > 1)
+          unmapped(v, key_path, "Cygnet has one certificate per connection; the first is used");
       } else if (v.key == "cacerts" && !is_local) {
-        for (const std::string& f : split_list(value)) remote_cas.push_back(credential_path("x509ca", f).string());
+        for (const std::string& f : split_list(value))
+          remote_cas.push_back(credential_path("x509ca", f).string());
       } else if (v.key == "round") {
         continue;
       } else if (v.key == "revocation") {
-        if (lower(value) != "relaxed") unmapped(v, key_path, "Cygnet does not check revocation (no CRL/OCSP)");
+        if (lower(value) != "relaxed")
+          unmapped(v, key_path, "Cygnet does not check revocation (no CRL/OCSP)");
       } else if (v.key == "pubkeys") {
-        leave_out(v.where, key_path + " = " + value, "raw public keys are not supported by Cygnet (certificates only)");
+        leave_out(v.where, key_path + " = " + value,
+                  "raw public keys are not supported by Cygnet (certificates only)");
       } else if (v.key == "eap_id" || v.key == "xauth_id" || v.key == "aaa_id") {
         unmapped(v, key_path, "EAP/XAuth is not supported by Cygnet");
       } else {
@@ -905,12 +975,16 @@ class Importer {
   std::optional<std::string> find_psk(const Connection& c) const {
     const std::string local_id = c.local_id.value_or(c.local_addrs.empty() ? "" : c.local_addrs.front());
     std::vector<std::string> remote_ids;
-    if (c.remote_id && *c.remote_id != "%any") remote_ids.push_back(*c.remote_id);
-    else remote_ids = c.remote_addrs;
+    if (c.remote_id && *c.remote_id != "%any")
+      remote_ids.push_back(*c.remote_id);
+    else
+      remote_ids = c.remote_addrs;
     int best = -1;
     std::optional<std::string> chosen;
     for (const SecretEntry& e : secrets_) {
-      auto names = [&](const std::string& id) { return std::find(e.ids.begin(), e.ids.end(), id) != e.ids.end(); };
+      auto names = [&](const std::string& id) {
+        return std::find(e.ids.begin(), e.ids.end(), id) != e.ids.end();
+      };
       const bool has_local = names(local_id);
       const bool has_remote = std::any_of(remote_ids.begin(), remote_ids.end(), names);
       const bool has_any = names("%any");
@@ -942,13 +1016,17 @@ class Importer {
       const std::string key_path = path + "." + v.key;
       const std::string value = trimmed(v.value);
       auto count = [&](std::optional<std::uint64_t>& into) {
-        if (auto n = parse_count(value)) into = *n;
-        else unmapped(v, key_path, "not a number; ignored");
+        if (auto n = parse_count(value))
+          into = *n;
+        else
+          unmapped(v, key_path, "not a number; ignored");
       };
       if (v.key == "mode") {
         const std::string l = lower(value);
-        if (l == "tunnel" || l == "transport") child.mode = l;
-        else leave_out(v.where, key_path + " = " + value, "Cygnet supports tunnel and transport mode only");
+        if (l == "tunnel" || l == "transport")
+          child.mode = l;
+        else
+          leave_out(v.where, key_path + " = " + value, "Cygnet supports tunnel and transport mode only");
       } else if (v.key == "local_ts" || v.key == "remote_ts") {
         std::vector<std::string>& into = v.key == "local_ts" ? child.local_ts : child.remote_ts;
         const std::vector<std::string> items = split_list(value);
@@ -963,10 +1041,12 @@ class Importer {
           into.push_back(prefix->to_string());
         }
         if (!items.empty() && into.empty() &&
-            std::any_of(items.begin(), items.end(), [](const std::string& i) { return i != "dynamic" && i != "%dynamic"; }))
+            std::any_of(items.begin(), items.end(),
+                        [](const std::string& i) { return i != "dynamic" && i != "%dynamic"; }))
           leave_out(v.where, key_path, "no traffic selector left that Cygnet can use");
         if (conn.ike_version == 1 && into.size() > 1) {
-          unmapped(v, key_path, "an IKEv1 Quick Mode carries one selector per side (strongSwan also uses only the first)");
+          unmapped(v, key_path,
+                   "an IKEv1 Quick Mode carries one selector per side (strongSwan also uses only the first)");
           into.resize(1);
         }
       } else if (v.key == "esp_proposals") {
@@ -979,18 +1059,27 @@ class Importer {
       } else if (v.key == "start_action") {
         const std::string l = lower(value);
         start_action = l;
-        if (l == "start") start = MappedStart::Start;
-        else if ((l == "trap" || l == "route") && start != MappedStart::Start) start = MappedStart::Trap;
-        else if (l == "trap|start" || l == "start|trap") start = MappedStart::Start;
-        else if (l != "none" && l != "trap" && l != "route") unmapped(v, key_path, "unknown start_action; none is used");
+        if (l == "start")
+          start = MappedStart::Start;
+        else if ((l == "trap" || l == "route") && start != MappedStart::Start)
+          start = MappedStart::Trap;
+        else if (l == "trap|start" || l == "start|trap")
+          start = MappedStart::Start;
+        else if (l != "none" && l != "trap" && l != "route")
+          unmapped(v, key_path, "unknown start_action; none is used");
       } else if (v.key == "rekey_time") {
-        if (auto t = parse_strongswan_time(value)) rekey = *t;
-        else unmapped(v, key_path, "not a strongSwan time value; ignored");
+        if (auto t = parse_strongswan_time(value))
+          rekey = *t;
+        else
+          unmapped(v, key_path, "not a strongSwan time value; ignored");
       } else if (v.key == "life_time") {
-        if (auto t = parse_strongswan_time(value)) life = *t;
-        else unmapped(v, key_path, "not a strongSwan time value; ignored");
+        if (auto t = parse_strongswan_time(value))
+          life = *t;
+        else
+          unmapped(v, key_path, "not a strongSwan time value; ignored");
       } else if (v.key == "rand_time" || v.key == "rand_bytes" || v.key == "rand_packets") {
-        unmapped(v, key_path, "Cygnet applies its own jitter (rekeying at about 90 % of the limit, minus up to 10 %)");
+        unmapped(v, key_path,
+                 "Cygnet applies its own jitter (rekeying at about 90 % of the limit, minus up to 10 %)");
       } else if (v.key == "rekey_bytes") {
         count(rekey_bytes);
       } else if (v.key == "life_bytes") {
@@ -1001,34 +1090,44 @@ class Importer {
         count(child.life_packets);
       } else if (v.key == "replay_window") {
         const auto n = parse_count(value);
-        if (n && *n <= 65536) child.replay_window = static_cast<std::uint32_t>(*n);
-        else unmapped(v, key_path, "Cygnet's replay window is 0 to 65536 packets; strongSwan's default 32 is used");
+        if (n && *n <= 65536)
+          child.replay_window = static_cast<std::uint32_t>(*n);
+        else
+          unmapped(v, key_path,
+                   "Cygnet's replay window is 0 to 65536 packets; strongSwan's default 32 is used");
       } else if (v.key == "dpd_action") {
-        if (lower(value) != "clear") unmapped(v, key_path, "Cygnet removes the SAs of a dead peer (strongSwan's 'clear')");
+        if (lower(value) != "clear")
+          unmapped(v, key_path, "Cygnet removes the SAs of a dead peer (strongSwan's 'clear')");
       } else if (v.key == "close_action") {
-        if (lower(value) != "none") unmapped(v, key_path, "Cygnet does nothing when the peer closes a CHILD SA (strongSwan's 'none')");
-      } else if (v.key == "ipcomp" || v.key == "hostaccess" || v.key == "sha256_96" || v.key == "policies_fwd_out" ||
-                 v.key == "hw_offload") {
+        if (lower(value) != "none")
+          unmapped(v, key_path, "Cygnet does nothing when the peer closes a CHILD SA (strongSwan's 'none')");
+      } else if (v.key == "ipcomp" || v.key == "hostaccess" || v.key == "sha256_96" ||
+                 v.key == "policies_fwd_out" || v.key == "hw_offload") {
         if (!is_no(value)) unmapped(v, key_path, "no Cygnet equivalent");
       } else if (v.key == "policies" || v.key == "copy_df" || v.key == "copy_ecn") {
         if (!is_yes(value)) unmapped(v, key_path, "no Cygnet equivalent");
       } else if (v.key == "inactivity" || v.key == "tfc_padding" || v.key == "reqid" || v.key == "priority" ||
                  v.key == "if_id_in" || v.key == "if_id_out") {
-        if (value != "0" && parse_strongswan_time(value).value_or(1) != 0) unmapped(v, key_path, "no Cygnet equivalent");
+        if (value != "0" && parse_strongswan_time(value).value_or(1) != 0)
+          unmapped(v, key_path, "no Cygnet equivalent");
       } else if (v.key == "updown") {
         unmapped(v, key_path, "Cygnet runs no updown scripts");
       } else {
         unmapped(v, key_path, "no Cygnet equivalent");
       }
     }
-    for (const SettingsSection& sub : s.sections) unmapped_at(sub.where, path + "." + sub.name, "no Cygnet equivalent");
-    if (have_esp && have_ah) unmapped_at(s.where, path, "AH+ESP bundles are not supported by Cygnet; AH only is used");
+    for (const SettingsSection& sub : s.sections)
+      unmapped_at(sub.where, path + "." + sub.name, "no Cygnet equivalent");
+    if (have_esp && have_ah)
+      unmapped_at(s.where, path, "AH+ESP bundles are not supported by Cygnet; AH only is used");
     if (!have_esp && !have_ah)
-      child.proposals = map_proposals({"default"}, ike::ProtocolId::Esp, s.where, path + ".esp_proposals", legacy_);
+      child.proposals =
+          map_proposals({"default"}, ike::ProtocolId::Esp, s.where, path + ".esp_proposals", legacy_);
     if (conn.ike_version == 1 && child.protocol == "esp") {
       std::erase_if(child.proposals, [](const std::string& p) { return p == "chacha20poly1305"; });
     }
-    if (child.proposals.empty()) leave_out(s.where, path, "no " + child.protocol + " proposal Cygnet supports");
+    if (child.proposals.empty())
+      leave_out(s.where, path, "no " + child.protocol + " proposal Cygnet supports");
     starts.insert(start_action == "route" ? "trap" : start_action);
 
     // strongSwan rekeys at rekey_time and expires at life_time (default rekey_time + 10 %); Cygnet
@@ -1039,8 +1138,10 @@ class Importer {
       hard = kNoExpiry;
     }
     child.lifetime = duration_text(hard);
-    if (!child.life_bytes && rekey_bytes && *rekey_bytes > 0) child.life_bytes = *rekey_bytes + *rekey_bytes / 10;
-    if (!child.life_packets && rekey_packets && *rekey_packets > 0) child.life_packets = *rekey_packets + *rekey_packets / 10;
+    if (!child.life_bytes && rekey_bytes && *rekey_bytes > 0)
+      child.life_bytes = *rekey_bytes + *rekey_bytes / 10;
+    if (!child.life_packets && rekey_packets && *rekey_packets > 0)
+      child.life_packets = *rekey_packets + *rekey_packets / 10;
     if (!ok) return std::nullopt;
     return child;
   }
@@ -1062,7 +1163,8 @@ class Importer {
       t += "ca_certificates = " + toml_list(c.ca_certificates) + "\n";
     }
     t += "ike_proposals = " + toml_list(c.ike_proposals) + "\n";
-    if (legacy) t += "allow_legacy = true   # the strongSwan proposals include RFC 8247/8221 SHOULD NOT algorithms\n";
+    if (legacy)
+      t += "allow_legacy = true   # the strongSwan proposals include RFC 8247/8221 SHOULD NOT algorithms\n";
     if (c.aggressive) t += "aggressive = true\n";
     t += "start_action = " + toml_string(c.start_action) + "\n";
     t += "dpd_delay = " + toml_string(c.dpd_delay) + "\n";
@@ -1075,7 +1177,8 @@ class Importer {
       t += "protocol = " + toml_string(ch.protocol) + "\n";
       t += "local_ts = " + toml_list(ch.local_ts) + "\n";
       t += "remote_ts = " + toml_list(ch.remote_ts) + "\n";
-      t += std::string(ch.protocol == "ah" ? "ah_proposals" : "esp_proposals") + " = " + toml_list(ch.proposals) + "\n";
+      t += std::string(ch.protocol == "ah" ? "ah_proposals" : "esp_proposals") + " = " +
+           toml_list(ch.proposals) + "\n";
       t += "lifetime = " + toml_string(ch.lifetime) + "\n";
       if (ch.life_bytes) t += "life_bytes = " + std::to_string(*ch.life_bytes) + "\n";
       if (ch.life_packets) t += "life_packets = " + std::to_string(*ch.life_packets) + "\n";

@@ -17,9 +17,9 @@
 namespace cygnet::config {
 
 struct SwanctlImport {
-  std::string toml;                  // the Cygnet configuration, the findings as comments on top
+  std::string toml;                   // the Cygnet configuration, the findings as comments on top
   std::vector<std::string> unmapped;  // "file:line:col: what: why", one per setting not carried
-  std::size_t connections = 0;       // connections written
+  std::size_t connections = 0;        // connections written
 };
 
 // swanctl_dir is where swanctl keeps its credentials (the directory of swanctl.conf): certificate

@@ -28,12 +28,16 @@ const SettingsSection* SettingsSection::find_section(std::string_view wanted) co
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 // Characters that end a key or section name.
 bool ends_name(char c) {
   return is_blank(c) || c == '\n' || c == '{' || c == '}' || c == '=' || c == '#' || c == '"';
 }
-bool has_glob_characters(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+bool has_glob_characters(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
 
 // One file's text with the reading position.
 struct Cursor {
@@ -84,16 +88,18 @@ class Parser {
   bool parse_text(std::string_view text, const std::string& name, const std::filesystem::path& dir,
                   SettingsSection& into) {
     if (text.size() > limits_.max_file_size)
-      return fail(SettingsPosition{name, 0, 0}, "file is larger than " + std::to_string(limits_.max_file_size) + " bytes");
+      return fail(SettingsPosition{name, 0, 0},
+                  "file is larger than " + std::to_string(limits_.max_file_size) + " bytes");
     total_size_ += text.size();
     if (total_size_ > limits_.max_total_size)
-      return fail(SettingsPosition{name, 0, 0}, "the included files together exceed " +
-                                                    std::to_string(limits_.max_total_size) + " bytes");
+      return fail(SettingsPosition{name, 0, 0},
+                  "the included files together exceed " + std::to_string(limits_.max_total_size) + " bytes");
     Cursor cursor{text, name, dir};
     return parse_body(cursor, into, 0, nullptr);
   }
 
-  bool parse_file(const std::filesystem::path& path, SettingsSection& into, const SettingsPosition* included_at) {
+  bool parse_file(const std::filesystem::path& path, SettingsSection& into,
+                  const SettingsPosition* included_at) {
     std::error_code ec;
     std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
     if (ec) canonical = path;
@@ -141,7 +147,8 @@ class Parser {
         name += c.peek();
         c.advance();
       }
-      if (name.empty()) return fail(name_at, std::string("expected a key or section name, found '") + c.peek() + "'");
+      if (name.empty())
+        return fail(name_at, std::string("expected a key or section name, found '") + c.peek() + "'");
       c.skip_blanks();
       if (name == "include" && !c.at_end() && c.peek() != '=' && c.peek() != '{' && c.peek() != '\n' &&
           c.peek() != '#') {
@@ -207,9 +214,7 @@ class Parser {
           case '"': value += '"'; break;
           case '\\': value += '\\'; break;
           case '\n': break;  // a line continuation
-          default:
-            value += '\\';
-            value += escaped;
+          default: value += '\\'; value += escaped;
         }
         c.advance();
         continue;
@@ -235,7 +240,8 @@ class Parser {
         for (std::size_t i = 0; i < found.gl_pathc; ++i) matches.emplace_back(found.gl_pathv[i]);
       }
       ::globfree(&found);
-      if (rc != 0 && rc != GLOB_NOMATCH) return fail(at, "cannot expand include pattern '" + full.string() + "'");
+      if (rc != 0 && rc != GLOB_NOMATCH)
+        return fail(at, "cannot expand include pattern '" + full.string() + "'");
       // A pattern that matches nothing is fine (swanctl's own `include conf.d/*.conf`).
     } else {
       matches.push_back(full);

@@ -21,8 +21,8 @@ namespace cygnet::config {
 
 struct SettingsPosition {
   std::string file;
-  std::uint32_t line = 0;    // 1-based
-  std::uint32_t column = 0;  // 1-based
+  std::uint32_t line = 0;         // 1-based
+  std::uint32_t column = 0;       // 1-based
   std::string to_string() const;  // "file:line:col"
 };
 
@@ -34,7 +34,7 @@ struct SettingsValue {
 
 struct SettingsSection {
   std::string name;
-  SettingsPosition where;  // of the name (the root: the top file, line 0)
+  SettingsPosition where;                 // of the name (the root: the top file, line 0)
   std::vector<SettingsValue> values;      // in first-definition order; later definitions win
   std::vector<SettingsSection> sections;  // in first-definition order; repeats are merged
 
@@ -43,12 +43,12 @@ struct SettingsSection {
 };
 
 struct SettingsLimits {
-  std::size_t max_file_size = 1024 * 1024;         // per file
-  std::size_t max_total_size = 16 * 1024 * 1024;   // all files together
-  std::size_t max_files = 256;                     // the top file and every include
+  std::size_t max_file_size = 1024 * 1024;        // per file
+  std::size_t max_total_size = 16 * 1024 * 1024;  // all files together
+  std::size_t max_files = 256;                    // the top file and every include
   unsigned max_include_depth = 10;
-  unsigned max_nesting = 32;                       // sections within sections
-  bool allow_includes = true;                      // false: an include is an error (fuzzing)
+  unsigned max_nesting = 32;   // sections within sections
+  bool allow_includes = true;  // false: an include is an error (fuzzing)
 };
 
 struct SettingsParse {
@@ -61,7 +61,6 @@ SettingsParse parse_settings_file(const std::filesystem::path& file, const Setti
 
 // Parses text; source_name is used in positions, base_dir resolves relative includes.
 SettingsParse parse_settings_text(std::string_view text, const std::string& source_name,
-                                  const std::filesystem::path& base_dir,
-                                  const SettingsLimits& limits = {});
+                                  const std::filesystem::path& base_dir, const SettingsLimits& limits = {});
 
 }  // namespace cygnet::config

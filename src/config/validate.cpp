@@ -29,17 +29,18 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
-constexpr std::array<std::string_view, 9> kDaemonKeys{"listen",         "control_socket",  "tun",
-                                                      "log_level",      "metrics",         "allow_key_export",
-                                                      "drop_cleartext", "max_half_open",   "max_half_open_per_source"};
+constexpr std::array<std::string_view, 9> kDaemonKeys{
+    "listen",         "control_socket", "tun",
+    "log_level",      "metrics",        "allow_key_export",
+    "drop_cleartext", "max_half_open",  "max_half_open_per_source"};
 constexpr std::array<std::string_view, 20> kConnectionKeys{
-    "ike_version",  "local_addrs",   "remote_addrs", "remote_port",     "local_id",
-    "remote_id",    "auth",          "psk",          "psk_file",        "certificate",
-    "private_key",  "ca_certificates", "ike_proposals", "start_action", "dpd_delay",
-    "ike_lifetime", "encapsulation", "allow_legacy", "aggressive",      "children"};
+    "ike_version",   "local_addrs",  "remote_addrs", "remote_port",  "local_id",      "remote_id",
+    "auth",          "psk",          "psk_file",     "certificate",  "private_key",   "ca_certificates",
+    "ike_proposals", "start_action", "dpd_delay",    "ike_lifetime", "encapsulation", "allow_legacy",
+    "aggressive",    "children"};
 constexpr std::array<std::string_view, 11> kChildKeys{
-    "name",          "mode",         "protocol", "local_ts",   "remote_ts",    "esp_proposals",
-    "ah_proposals",  "lifetime",     "life_bytes", "life_packets", "replay_window"};
+    "name",         "mode",     "protocol",   "local_ts",     "remote_ts",    "esp_proposals",
+    "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window"};
 
 template <typename E>
 struct Choice {
@@ -49,9 +50,7 @@ struct Choice {
 constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
-    {{"none", ike::StartAction::None},
-     {"trap", ike::StartAction::Trap},
-     {"start", ike::StartAction::Start}}};
+    {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
 constexpr std::array<Choice<ike::Encapsulation>, 2> kEncapsulationChoices{
     {{"auto", ike::Encapsulation::Auto}, {"udp", ike::Encapsulation::ForceUdp}}};
 constexpr std::array<Choice<ipsec::Mode>, 2> kModeChoices{
@@ -74,20 +73,19 @@ std::optional<std::string> log_level_problem(std::string_view spec) {
     spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
     const std::size_t equals = item.find('=');
     const std::string_view level = equals == std::string_view::npos ? item : item.substr(equals + 1);
-    if (equals != std::string_view::npos &&
-        std::find(kLogSubsystems.begin(), kLogSubsystems.end(), item.substr(0, equals)) == kLogSubsystems.end()) {
+    if (equals != std::string_view::npos && std::find(kLogSubsystems.begin(), kLogSubsystems.end(),
+                                                      item.substr(0, equals)) == kLogSubsystems.end()) {
       return "'log_level': unknown subsystem \"" + std::string(item.substr(0, equals)) +
              "\" (expected daemon, ike, net, dataplane or control)";
     }
     if (!is_log_level(level)) {
       return "'log_level': unknown level \"" + std::string(level) +
-             "\" (expected trace, debug, info, warn, error or off, optionally per subsystem: \"info,ike=debug\")";
+             "\" (expected trace, debug, info, warn, error or off, optionally per subsystem: "
+             "\"info,ike=debug\")";
     }
   }
   return std::nullopt;
 }
-
-
 
 const char* describe_type(toml::node_type type) {
   switch (type) {
@@ -105,7 +103,9 @@ const char* describe_type(toml::node_type type) {
   return "an unknown type";
 }
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // "default", as the proposal parser reads it: case-insensitive, surrounding spaces ignored.
 bool is_default_keyword(std::string_view text) {
@@ -120,8 +120,7 @@ bool is_default_keyword(std::string_view text) {
 }
 
 bool is_encryption(const wire::ikev2::Transform& t, wire::ikev2::EncryptionId id) {
-  return t.type == wire::ikev2::TransformType::Encryption &&
-         t.id == static_cast<std::uint16_t>(id);
+  return t.type == wire::ikev2::TransformType::Encryption && t.id == static_cast<std::uint16_t>(id);
 }
 
 // IKEv1 (RFC 2409) encrypts phase-1 messages in CBC mode and authenticates them with the
@@ -139,9 +138,8 @@ bool keep_ikev1_esp_transforms(wire::ikev2::Proposal& proposal) {
   std::erase_if(proposal.transforms, [](const wire::ikev2::Transform& t) {
     return is_encryption(t, wire::ikev2::EncryptionId::ChaCha20Poly1305);
   });
-  return std::any_of(proposal.transforms.begin(), proposal.transforms.end(), [](const auto& t) {
-    return t.type == wire::ikev2::TransformType::Encryption;
-  });
+  return std::any_of(proposal.transforms.begin(), proposal.transforms.end(),
+                     [](const auto& t) { return t.type == wire::ikev2::TransformType::Encryption; });
 }
 
 const char* family_name(wire::IpFamily family) {
@@ -220,8 +218,8 @@ class Validator {
         for (auto&& [key, node] : *table) {
           const std::string name(key.str());
           if (!is_valid_name(name)) {
-            error(key.source(), "connection name " + in_quotes(name) +
-                                    " must be 1 to 64 letters, digits, '-', '_' or '.'");
+            error(key.source(),
+                  "connection name " + in_quotes(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'");
             continue;
           }
           const toml::table* settings = node.as_table();
@@ -234,8 +232,7 @@ class Validator {
         }
         // toml++ keeps a table's keys sorted; connections are started and listed in file order.
         std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
-          return a.first.line != b.first.line ? a.first.line < b.first.line
-                                              : a.first.column < b.first.column;
+          return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
         });
         for (auto& entry : located) config.connections.push_back(std::move(entry.second));
       }
@@ -246,8 +243,7 @@ class Validator {
  private:
   // ---- reporting ----
   void error(const toml::source_region& where, std::string message) {
-    errors_.push_back(ConfigError{source_name_, where.begin.line, where.begin.column,
-                                  std::move(message)});
+    errors_.push_back(ConfigError{source_name_, where.begin.line, where.begin.column, std::move(message)});
   }
   void error(const toml::node& node, std::string message) { error(node.source(), std::move(message)); }
 
@@ -273,8 +269,8 @@ class Validator {
     const toml::node* node = table.get(key);
     if (node == nullptr) return nullptr;
     if (node->type() != type) {
-      error(*node, in_quotes(key) + " must be " + describe_type(type) + ", not " +
-                       describe_type(node->type()));
+      error(*node,
+            in_quotes(key) + " must be " + describe_type(type) + ", not " + describe_type(node->type()));
       return nullptr;
     }
     return node;
@@ -307,8 +303,8 @@ class Validator {
       if (const auto* text = element.as_string()) {
         entries.push_back(TextEntry{text->get(), &element});
       } else {
-        error(element, "entries of " + in_quotes(key) + " must be strings, not " +
-                           describe_type(element.type()));
+        error(element,
+              "entries of " + in_quotes(key) + " must be strings, not " + describe_type(element.type()));
         all_strings = false;
       }
     }
@@ -324,13 +320,11 @@ class Validator {
     for (const Choice<E>& choice : choices) {
       if (choice.text == *text) return choice.value;
     }
-    error(*table.get(key), in_quotes(key) + " must be " + list_choices(choices) + ", not \"" + *text +
-                               "\"");
+    error(*table.get(key), in_quotes(key) + " must be " + list_choices(choices) + ", not \"" + *text + "\"");
     return std::nullopt;
   }
 
-  std::optional<Seconds> duration_at(const toml::table& table, std::string_view key,
-                                     bool zero_allowed) {
+  std::optional<Seconds> duration_at(const toml::table& table, std::string_view key, bool zero_allowed) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return std::nullopt;
     DurationParse parsed;
@@ -373,8 +367,7 @@ class Validator {
         const std::optional<wire::IpAddress> address = wire::IpAddress::parse(entry.text);
         if (!address) {
           error(*entry.node, "'listen': " + in_quotes(entry.text) + " is not an IP address");
-        } else if (std::find(daemon.listen.begin(), daemon.listen.end(), *address) !=
-                   daemon.listen.end()) {
+        } else if (std::find(daemon.listen.begin(), daemon.listen.end(), *address) != daemon.listen.end()) {
           error(*entry.node, "'listen': " + in_quotes(entry.text) + " is listed twice");
         } else {
           daemon.listen.push_back(*address);
@@ -396,11 +389,11 @@ class Validator {
       const bool bad_character = std::any_of(tun->begin(), tun->end(), [](char c) {
         return c == '/' || c == ':' || c == '%' || c <= ' ' || c == '\x7f';
       });
-      if (tun->empty() || tun->size() > kMaxInterfaceName || bad_character || *tun == "." ||
-          *tun == "..") {
+      if (tun->empty() || tun->size() > kMaxInterfaceName || bad_character || *tun == "." || *tun == "..") {
         error(*table.get("tun"),
               "'tun' must be an interface name of 1 to 15 characters without '/', ':', '%' or "
-              "spaces, not \"" + *tun + "\"");
+              "spaces, not \"" +
+                  *tun + "\"");
       } else {
         daemon.tun = *tun;
       }
@@ -445,8 +438,8 @@ class Validator {
     std::vector<Located> local_addrs = addresses(table, "local_addrs", c.local_addrs);
     std::vector<Located> remote_addrs = remote_addresses(table, c);
     if (!local_addrs.empty() && !remote_addrs.empty()) {
-      const bool common_family = std::any_of(
-          local_addrs.begin(), local_addrs.end(), [&remote_addrs](const Located& local) {
+      const bool common_family =
+          std::any_of(local_addrs.begin(), local_addrs.end(), [&remote_addrs](const Located& local) {
             return std::any_of(remote_addrs.begin(), remote_addrs.end(),
                                [&local](const Located& remote) { return remote.family == local.family; });
           });
@@ -491,10 +484,9 @@ class Validator {
     }
     identities(table, scope, auth, c);
 
-    c.ike_proposals = proposals(table, "ike_proposals", wire::ikev2::ProtocolId::Ike, c.allow_legacy,
-                                c.ike_version == 1 ? ike::default_ikev1_proposals()
-                                                   : ike::default_ike_proposals(),
-                                c.ike_version);
+    c.ike_proposals = proposals(
+        table, "ike_proposals", wire::ikev2::ProtocolId::Ike, c.allow_legacy,
+        c.ike_version == 1 ? ike::default_ikev1_proposals() : ike::default_ike_proposals(), c.ike_version);
     if (const auto action = choice_at(table, "start_action", kStartActionChoices)) {
       c.start_action = *action;
       if (*action != ike::StartAction::None && c.remote_addrs.empty() && c.remote_hosts.empty()) {
@@ -514,11 +506,9 @@ class Validator {
       c.encapsulation = *encapsulation;
     }
     children(table, scope, local_addrs, remote_addrs, c);
-    if (c.start_action == ike::StartAction::Trap && c.children.empty() &&
-        table.contains("start_action")) {
+    if (c.start_action == ike::StartAction::Trap && c.children.empty() && table.contains("start_action")) {
       error(*table.get("start_action"),
-            "'start_action' = \"trap\" installs the policies of the children, but " + scope +
-                " has none");
+            "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
     }
     return c;
   }
@@ -564,7 +554,8 @@ class Validator {
     if (!entries) return located;
     for (const TextEntry& entry : *entries) {
       if (entry.text == "%any") {
-        if (entries->size() != 1) error(*entry.node, "'remote_addrs': \"%any\" cannot be combined with addresses");
+        if (entries->size() != 1)
+          error(*entry.node, "'remote_addrs': \"%any\" cannot be combined with addresses");
         continue;
       }
       if (const std::optional<wire::IpAddress> address = wire::IpAddress::parse(entry.text)) {
@@ -572,7 +563,8 @@ class Validator {
         located.push_back(Located{address->family(), entry.text, entry.node});
       } else if (is_host_name(entry.text)) {
         std::string name = entry.text;
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
         c.remote_hosts.push_back(std::move(name));
       } else {
         error(*entry.node, "'remote_addrs': " + in_quotes(entry.text) +
@@ -581,15 +573,15 @@ class Validator {
       }
     }
     if (!c.remote_hosts.empty() && !c.remote_addrs.empty()) {
-      error(*table.get("remote_addrs"), "'remote_addrs' mixes host names and addresses: give one or the other");
+      error(*table.get("remote_addrs"),
+            "'remote_addrs' mixes host names and addresses: give one or the other");
     } else if (!c.remote_hosts.empty() && c.ike_version == 1) {
       error(*table.get("remote_addrs"), "'remote_addrs': host names need ike_version = 2");
     }
     return located;
   }
 
-  void psk_settings(const toml::table& table, const std::string& scope,
-                    ike::ConnectionSettings& c) {
+  void psk_settings(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
     const toml::node* inline_secret = table.get("psk");
     const toml::node* file = table.get("psk_file");
     if (inline_secret != nullptr && file != nullptr) {
@@ -608,8 +600,8 @@ class Validator {
         error(*inline_secret, "'psk' is empty");
         return;
       }
-      c.psk = crypto::SecureBytes(
-          ByteView(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
+      c.psk =
+          crypto::SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
       return;
     }
     const std::optional<std::string> path_text = string_at(table, "psk_file");
@@ -642,8 +634,7 @@ class Validator {
     return std::move(read.contents);
   }
 
-  void pubkey_settings(const toml::table& table, const std::string& scope,
-                       ike::ConnectionSettings& c) {
+  void pubkey_settings(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
     std::string missing;
     for (std::string_view key : {"certificate", "private_key", "ca_certificates"}) {
       if (!table.contains(key)) missing += (missing.empty() ? "" : ", ") + in_quotes(key);
@@ -698,8 +689,8 @@ class Validator {
     }
   }
 
-  void identities(const toml::table& table, const std::string& scope,
-                  std::optional<ike::AuthKind> auth, ike::ConnectionSettings& c) {
+  void identities(const toml::table& table, const std::string& scope, std::optional<ike::AuthKind> auth,
+                  ike::ConnectionSettings& c) {
     const bool pubkey = auth == ike::AuthKind::PublicKey;
     if (const auto text = string_at(table, "local_id")) {
       const toml::node& node = *table.get("local_id");
@@ -732,9 +723,8 @@ class Validator {
     if (const auto text = string_at(table, "remote_id")) {
       const std::optional<ike::Identity> id = ike::Identity::parse(*text);
       if (!id) {
-        error(*table.get("remote_id"),
-              "'remote_id': cannot read \"" + *text +
-                  "\" as an identity (an address, FQDN, user@FQDN, DN or %any)");
+        error(*table.get("remote_id"), "'remote_id': cannot read \"" + *text +
+                                           "\" as an identity (an address, FQDN, user@FQDN, DN or %any)");
       } else {
         c.remote_id = *id;
       }
@@ -758,8 +748,7 @@ class Validator {
   // defaults, and proposals IKEv1 cannot carry are refused (IKE) or trimmed (ESP).
   std::vector<wire::ikev2::Proposal> proposals(const toml::table& table, std::string_view key,
                                                wire::ikev2::ProtocolId protocol, bool allow_legacy,
-                                               std::vector<wire::ikev2::Proposal> defaults,
-                                               int ike_version) {
+                                               std::vector<wire::ikev2::Proposal> defaults, int ike_version) {
     const bool ikev1 = ike_version == 1;
     std::vector<wire::ikev2::Proposal> out;
     if (!table.contains(key)) {
@@ -775,8 +764,8 @@ class Validator {
       if (entries->empty()) {
         error(*table.get(key), in_quotes(key) + " is empty; leave it out to use the defaults");
       } else if (entries->size() > kMaxProposals) {
-        error(*table.get(key), in_quotes(key) + " lists more than " + std::to_string(kMaxProposals) +
-                                   " proposals");
+        error(*table.get(key),
+              in_quotes(key) + " lists more than " + std::to_string(kMaxProposals) + " proposals");
         return out;
       }
       for (const TextEntry& entry : *entries) {
@@ -789,8 +778,7 @@ class Validator {
           error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) + ": " + parsed.error);
           continue;
         }
-        if (ikev1 && protocol == wire::ikev2::ProtocolId::Ike &&
-            !has_ikev1_phase1_cipher(*parsed.proposal)) {
+        if (ikev1 && protocol == wire::ikev2::ProtocolId::Ike && !has_ikev1_phase1_cipher(*parsed.proposal)) {
           error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) +
                                  ": IKEv1 phase 1 needs a CBC cipher (aes128/aes192/aes256, or 3des "
                                  "with allow_legacy); it has no AEAD ciphers");
@@ -815,9 +803,8 @@ class Validator {
   }
 
   // ---- [[connections.NAME.children]] ----
-  void children(const toml::table& table, const std::string& scope,
-                const std::vector<Located>& local_addrs, const std::vector<Located>& remote_addrs,
-                ike::ConnectionSettings& c) {
+  void children(const toml::table& table, const std::string& scope, const std::vector<Located>& local_addrs,
+                const std::vector<Located>& remote_addrs, ike::ConnectionSettings& c) {
     const toml::node* node = table.get("children");
     if (node == nullptr) return;
     if (node->is_table()) {
@@ -830,11 +817,11 @@ class Validator {
     for (const toml::node& element : *node->as_array()) {
       const toml::table* child_table = element.as_table();
       if (child_table == nullptr) {
-        error(element, std::string("entries of 'children' must be tables, not ") + describe_type(element.type()));
+        error(element,
+              std::string("entries of 'children' must be tables, not ") + describe_type(element.type()));
         continue;
       }
-      std::optional<ike::ChildSettings> settings =
-          child(*child_table, scope, local_addrs, remote_addrs, c);
+      std::optional<ike::ChildSettings> settings = child(*child_table, scope, local_addrs, remote_addrs, c);
       if (!settings) continue;
       const toml::node& name_node = *child_table->get("name");
       const auto [it, inserted] = first_line.emplace(settings->name, name_node.source().begin.line);
@@ -882,26 +869,29 @@ class Validator {
       for (const auto* side : {&local_ts, &remote_ts}) {
         if (side->size() < 2) continue;
         const std::string key = side == &local_ts ? "local_ts" : "remote_ts";
-        error(*(*side)[1].node, in_quotes(key) + " of " + scope + " lists more than one prefix, but an "
-                                "IKEv1 Quick Mode negotiates one subnet per side: use one child per "
-                                "subnet (or IKEv2)");
+        error(*(*side)[1].node, in_quotes(key) + " of " + scope +
+                                    " lists more than one prefix, but an "
+                                    "IKEv1 Quick Mode negotiates one subnet per side: use one child per "
+                                    "subnet (or IKEv2)");
       }
     }
 
     if (child.protocol == ipsec::IpsecProtocol::Esp) {
       if (const toml::node* wrong = table.get("ah_proposals")) {
-        error(*wrong, "'ah_proposals' is for 'protocol' = \"ah\"; this child uses ESP "
-                      "('esp_proposals')");
+        error(*wrong,
+              "'ah_proposals' is for 'protocol' = \"ah\"; this child uses ESP "
+              "('esp_proposals')");
       }
-      child.proposals = proposals(table, "esp_proposals", wire::ikev2::ProtocolId::Esp,
-                                  c.allow_legacy, ike::default_esp_proposals(), c.ike_version);
+      child.proposals = proposals(table, "esp_proposals", wire::ikev2::ProtocolId::Esp, c.allow_legacy,
+                                  ike::default_esp_proposals(), c.ike_version);
     } else {
       if (const toml::node* wrong = table.get("esp_proposals")) {
-        error(*wrong, "'esp_proposals' is for 'protocol' = \"esp\"; this child uses AH "
-                      "('ah_proposals')");
+        error(*wrong,
+              "'esp_proposals' is for 'protocol' = \"esp\"; this child uses AH "
+              "('ah_proposals')");
       }
-      child.proposals = proposals(table, "ah_proposals", wire::ikev2::ProtocolId::Ah,
-                                  c.allow_legacy, default_ah_proposals(), c.ike_version);
+      child.proposals = proposals(table, "ah_proposals", wire::ikev2::ProtocolId::Ah, c.allow_legacy,
+                                  default_ah_proposals(), c.ike_version);
     }
     if (const auto lifetime = duration_at(table, "lifetime", /*zero_allowed=*/false)) {
       child.lifetime = *lifetime;
@@ -910,9 +900,9 @@ class Validator {
     if (const auto packets = count_at(table, "life_packets")) child.life_packets = *packets;
     if (const auto window = integer_at(table, "replay_window")) {
       if (*window < 0 || *window > ipsec::kMaxReplayWindow) {
-        error(*table.get("replay_window"),
-              "'replay_window' must be between 0 (anti-replay off) and " +
-                  std::to_string(ipsec::kMaxReplayWindow) + ", not " + std::to_string(*window));
+        error(*table.get("replay_window"), "'replay_window' must be between 0 (anti-replay off) and " +
+                                               std::to_string(ipsec::kMaxReplayWindow) + ", not " +
+                                               std::to_string(*window));
       } else {
         child.replay_window = static_cast<std::uint32_t>(*window);
       }
@@ -970,10 +960,10 @@ class Validator {
         return other.family == entry.family;
       });
       if (partner) continue;
-      const std::string other = selectors ? std::string(their_side) + "_ts"
-                                          : std::string(their_side) + "_addrs (the " +
-                                                std::string(their_side) + " side when " +
-                                                std::string(their_side) + "_ts is empty)";
+      const std::string other = selectors
+                                    ? std::string(their_side) + "_ts"
+                                    : std::string(their_side) + "_addrs (the " + std::string(their_side) +
+                                          " side when " + std::string(their_side) + "_ts is empty)";
       error(*entry.node, in_quotes(our_key) + " " + in_quotes(entry.text) + " of " + scope + " is " +
                              family_name(entry.family) + " but " + other + " has no " +
                              family_name(entry.family) + " entry, so it could never match");
@@ -990,8 +980,8 @@ class Validator {
 bool is_valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 

@@ -23,10 +23,9 @@ std::string legacy_transforms(const Proposal& proposal) {
 }
 
 bool has_key_exchange(const Proposal& proposal) {
-  return std::any_of(proposal.transforms.begin(), proposal.transforms.end(),
-                     [](const wire::ikev2::Transform& t) {
-                       return t.type == TransformType::KeyExchange && t.id != 0;
-                     });
+  return std::any_of(
+      proposal.transforms.begin(), proposal.transforms.end(),
+      [](const wire::ikev2::Transform& t) { return t.type == TransformType::KeyExchange && t.id != 0; });
 }
 
 class Findings {
@@ -66,14 +65,16 @@ void certificate_strength(Findings& findings, const std::string& where, std::str
 void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
   const std::string where = "connection '" + c.name + "'";
   if (c.ike_version == 1) {
-    findings.warning(where, "uses IKEv1, which RFC 9395 deprecates; IKEv2 (ike_version = 2) is "
-                            "simpler, better analysed and preferred");
+    findings.warning(where,
+                     "uses IKEv1, which RFC 9395 deprecates; IKEv2 (ike_version = 2) is "
+                     "simpler, better analysed and preferred");
   }
   if (c.auth == ike::AuthKind::Psk) {
     if (c.aggressive) {
-      findings.warning(where, "IKEv1 aggressive mode with a PSK sends a hash of the PSK in the "
-                              "clear: anyone who captures it can run an offline dictionary "
-                              "attack; use main mode (aggressive = false), IKEv2 or certificates");
+      findings.warning(where,
+                       "IKEv1 aggressive mode with a PSK sends a hash of the PSK in the "
+                       "clear: anyone who captures it can run an offline dictionary "
+                       "attack; use main mode (aggressive = false), IKEv2 or certificates");
     }
     if (c.psk.size() < kShortPskLength) {
       findings.warning(where, "the PSK has only " + std::to_string(c.psk.size()) +
@@ -81,8 +82,9 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
                                   " random characters (32 or more is better) or certificates");
     }
     if (c.remote_id.any) {
-      findings.warning(where, "remote_id is %any with a PSK: every peer that knows the secret is "
-                              "accepted under whatever identity it claims");
+      findings.warning(where,
+                       "remote_id is %any with a PSK: every peer that knows the secret is "
+                       "accepted under whatever identity it claims");
     }
   } else {
     if (c.certificate) certificate_strength(findings, where, "certificate", *c.certificate);
@@ -96,13 +98,15 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
     }
   }
   if (c.allow_legacy) {
-    findings.warning(where, "allow_legacy = true lets peers negotiate RFC 8247/8221 SHOULD NOT "
-                            "algorithms (3DES, SHA-1, MODP-1024)");
+    findings.warning(where,
+                     "allow_legacy = true lets peers negotiate RFC 8247/8221 SHOULD NOT "
+                     "algorithms (3DES, SHA-1, MODP-1024)");
   }
   legacy_proposals(findings, where, "IKE", c.ike_proposals);
   if (c.dpd_delay.count() == 0) {
-    findings.warning(where, "dpd_delay = 0 turns dead peer detection off: a vanished peer is only "
-                            "noticed when the SAs expire");
+    findings.warning(where,
+                     "dpd_delay = 0 turns dead peer detection off: a vanished peer is only "
+                     "noticed when the SAs expire");
   }
   if (c.ike_lifetime > kLongLifetime) {
     findings.warning(where, "ike_lifetime = " + format_duration(c.ike_lifetime) +
@@ -134,8 +138,7 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
     }
     if (child.lifetime > kLongLifetime) {
       findings.warning(child_where, "lifetime = " + format_duration(child.lifetime) +
-                                        " is very long (more than " +
-                                        format_duration(kLongLifetime) +
+                                        " is very long (more than " + format_duration(kLongLifetime) +
                                         "); the same keys protect the traffic that long");
     }
   }
@@ -146,8 +149,9 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
 std::vector<std::string> weak_choices(const Config& config) {
   Findings findings;
   if (config.daemon.allow_key_export) {
-    findings.warning("[daemon]", "allow_key_export = true lets root export the SAs' keys (cygnetctl export-keys); "
-                                 "turn it off when not debugging");
+    findings.warning("[daemon]",
+                     "allow_key_export = true lets root export the SAs' keys (cygnetctl export-keys); "
+                     "turn it off when not debugging");
   }
   for (const ike::ConnectionSettings& connection : config.connections) {
     connection_findings(findings, connection);

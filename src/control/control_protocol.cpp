@@ -39,7 +39,9 @@ class UniqueFd {
   int fd_;
 };
 
-std::string errno_text(int error_number) { return std::strerror(error_number); }
+std::string errno_text(int error_number) {
+  return std::strerror(error_number);
+}
 
 // "5 s", "1.5 s", "200 ms": the timeout as the user gave it.
 std::string describe(std::chrono::milliseconds timeout) {
@@ -124,7 +126,9 @@ ssize_t read_through_newline(int fd, std::vector<char>& chunk, bool& is_socket) 
 
 }  // namespace
 
-json ok_response(json result) { return json{{"ok", true}, {"result", std::move(result)}}; }
+json ok_response(json result) {
+  return json{{"ok", true}, {"result", std::move(result)}};
+}
 
 json error_response(std::string_view message) {
   return json{{"ok", false}, {"error", std::string(message)}};
@@ -217,9 +221,7 @@ std::optional<json> call(const std::string& socket_path, const json& request,
     error = "cannot connect to " + where + ": ";
     switch (reason) {
       case ENOENT:
-      case ECONNREFUSED:
-        error += errno_text(reason) + " — is cygnetd running?";
-        break;
+      case ECONNREFUSED: error += errno_text(reason) + " — is cygnetd running?"; break;
       case EACCES:
       case EPERM:
         error += errno_text(reason) + " — run cygnetctl as root (or as a user allowed to use the socket)";
@@ -229,8 +231,7 @@ std::optional<json> call(const std::string& socket_path, const json& request,
       case ETIMEDOUT:
         error += "timed out after " + describe(timeout) + " — cygnetd is not accepting connections";
         break;
-      default:
-        error += errno_text(reason);
+      default: error += errno_text(reason);
     }
     return std::nullopt;
   }
@@ -291,19 +292,19 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     return std::nullopt;
   }
   const std::string& name_of_command = command->get_ref<const std::string&>();
-  static constexpr std::array<std::string_view, 8> kCommands = {"status", "stats", "up", "down",
-                                                                 "reload", "why", "monitor", "export-keys"};
+  static constexpr std::array<std::string_view, 8> kCommands = {"status", "stats", "up",      "down",
+                                                                "reload", "why",   "monitor", "export-keys"};
   if (std::find(kCommands.begin(), kCommands.end(), name_of_command) == kCommands.end()) {
     // Quote a bounded prefix: the whole line may be megabytes.
-    const std::string shown = name_of_command.size() > 40 ? name_of_command.substr(0, 40) + "…"
-                                                          : name_of_command;
-    error = "unknown command '" + shown + "' (expected status, stats, up, down, reload, why, monitor or export-keys)";
+    const std::string shown =
+        name_of_command.size() > 40 ? name_of_command.substr(0, 40) + "…" : name_of_command;
+    error = "unknown command '" + shown +
+            "' (expected status, stats, up, down, reload, why, monitor or export-keys)";
     return std::nullopt;
   }
   if (name_of_command == "up" || name_of_command == "down" || name_of_command == "why") {
     const auto name = message.find("name");
-    if (name == message.end() || !name->is_string() ||
-        name->get_ref<const std::string&>().empty()) {
+    if (name == message.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
       error = "command '" + name_of_command + "' needs the connection's \"name\" (a non-empty string)";
       return std::nullopt;
     }

@@ -1,7 +1,8 @@
 // The control protocol between cygnetd and cygnetctl: one JSON object per line over a Unix stream
 // socket. Shared by both sides so the framing and the field names live in one place.
 //
-// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why" | "monitor", "name": "<connection>"}
+// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why" | "monitor", "name":
+// "<connection>"}
 //           ("name" only for up/down/why). One request per connection; the server answers and closes
 //           (except "monitor", see below).
 // Response: {"ok": true, "result": {...}}  or  {"ok": false, "error": "what went wrong, in words"}
@@ -107,11 +108,10 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace cygnet::control {
 

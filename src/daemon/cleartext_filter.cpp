@@ -16,8 +16,10 @@ CleartextFilter::CleartextFilter(bool enabled, std::string tun, std::string tabl
     log(Subsystem::Net).warn("cleartext filter: deleted table inet {} left by a previous cygnetd", table_);
   }
   if (!enabled_) {
-    log(Subsystem::Net).warn("cleartext filter off ([daemon] drop_cleartext = false): cleartext that bypasses "
-                             "the tunnel reaches the protected networks");
+    log(Subsystem::Net)
+        .warn(
+            "cleartext filter off ([daemon] drop_cleartext = false): cleartext that bypasses "
+            "the tunnel reaches the protected networks");
     return;
   }
   apply();
@@ -37,7 +39,8 @@ bool CleartextFilter::delete_table() {
   const bool present = nft_->run("list table inet " + table_).ok;
   // "add" first: deleting a missing table is an error, adding an existing one is not.
   const NftResult deleted = nft_->run("add table inet " + table_ + "\ndelete table inet " + table_ + "\n");
-  if (!deleted.ok) log(Subsystem::Net).error("cleartext filter: deleting table inet {}: {}", table_, deleted.error);
+  if (!deleted.ok)
+    log(Subsystem::Net).error("cleartext filter: deleting table inet {}: {}", table_, deleted.error);
   applied_script_.clear();
   return present && deleted.ok;
 }
@@ -50,14 +53,16 @@ void CleartextFilter::apply() {
   const NftResult result = nft_->run(script);
   if (!result.ok) {
     ++update_errors_;
-    log(Subsystem::Net).error("cleartext filter: nft rejected the update ({}), previous rules stay", result.error);
+    log(Subsystem::Net)
+        .error("cleartext filter: nft rejected the update ({}), previous rules stay", result.error);
     return;
   }
   applied_script_ = script;
   log(Subsystem::Net).info("cleartext filter: {} drop rule(s) in table inet {}", plan.rules.size(), table_);
   for (const CleartextDropRule& rule : plan.rules) {
-    log(Subsystem::Net).debug("cleartext filter: {}: drop {}", plan.counters.at(rule.counter),
-                              cleartext_match(rule.selector));
+    log(Subsystem::Net)
+        .debug("cleartext filter: {}: drop {}", plan.counters.at(rule.counter),
+               cleartext_match(rule.selector));
   }
 }
 

@@ -6,9 +6,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/cleartext_filter_plan.hpp"
 #include "daemon/os/nftables.hpp"

@@ -16,7 +16,9 @@ std::string port_text(const ipsec::PortRange& ports) {
   return std::to_string(ports.first) + "-" + std::to_string(ports.last);
 }
 
-bool port_match_needed(const ipsec::PortRange& ports) { return !ports.is_any() && ports.first <= ports.last; }
+bool port_match_needed(const ipsec::PortRange& ports) {
+  return !ports.is_any() && ports.first <= ports.last;
+}
 
 }  // namespace
 
@@ -40,7 +42,9 @@ void CleartextFilterPlanner::set_connection(const ike::ConnectionSettings& setti
   by_connection_[settings.name] = std::move(entries);
 }
 
-void CleartextFilterPlanner::remove_connection(const std::string& name) { by_connection_.erase(name); }
+void CleartextFilterPlanner::remove_connection(const std::string& name) {
+  by_connection_.erase(name);
+}
 
 void CleartextFilterPlanner::set_selectors(const std::string& owner, const std::string& connection,
                                            const std::string& child,
@@ -50,7 +54,9 @@ void CleartextFilterPlanner::set_selectors(const std::string& owner, const std::
   by_owner_[owner] = std::move(entry);
 }
 
-void CleartextFilterPlanner::remove_selectors(const std::string& owner) { by_owner_.erase(owner); }
+void CleartextFilterPlanner::remove_selectors(const std::string& owner) {
+  by_owner_.erase(owner);
+}
 
 std::string CleartextFilterPlanner::counter_for(const std::string& key) {
   auto it = counter_names_.find(key);
@@ -72,9 +78,8 @@ CleartextFilterPlan CleartextFilterPlanner::plan() const {
       }
       CleartextDropRule rule{counter, s};
       // A rekey installs the new SA before removing the old: the same selectors, one rule.
-      const bool seen = std::any_of(plan.rules.begin(), plan.rules.end(), [&](const CleartextDropRule& r) {
-        return r.selector == rule.selector;
-      });
+      const bool seen = std::any_of(plan.rules.begin(), plan.rules.end(),
+                                    [&](const CleartextDropRule& r) { return r.selector == rule.selector; });
       if (!seen) plan.rules.push_back(std::move(rule));
     }
   };
@@ -87,7 +92,8 @@ CleartextFilterPlan CleartextFilterPlanner::plan() const {
 
 std::string cleartext_match(const ipsec::Selector& selector) {
   const std::string ip = selector.remote.family() == wire::IpFamily::V4 ? "ip" : "ip6";
-  std::string text = ip + " saddr " + selector.remote.to_string() + " " + ip + " daddr " + selector.local.to_string();
+  std::string text =
+      ip + " saddr " + selector.remote.to_string() + " " + ip + " daddr " + selector.local.to_string();
   if (selector.protocol != 0) {
     text += " meta l4proto " + std::to_string(selector.protocol);
     // ICMP's type/code ride in the selector's ports; not matched (the drop covers every type).
@@ -99,7 +105,8 @@ std::string cleartext_match(const ipsec::Selector& selector) {
   return text;
 }
 
-std::string cleartext_filter_script(const std::string& table, const std::string& tun, const CleartextFilterPlan& plan) {
+std::string cleartext_filter_script(const std::string& table, const std::string& tun,
+                                    const CleartextFilterPlan& plan) {
   const std::string t = "inet " + table;
   std::string s;
   s += "add table " + t + "\n";
@@ -115,7 +122,8 @@ std::string cleartext_filter_script(const std::string& table, const std::string&
   s += "add rule " + t + " prerouting fib daddr type local frag frag-off != 0 accept\n";
   // IPv6 neighbour discovery between the gateways (a transport-mode selector covers their
   // addresses); hop limit 255 proves it is on-link (RFC 4861 §7.1), so it cannot come from afar.
-  s += "add rule " + t + " prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, nd-router-advert, "
+  s += "add rule " + t +
+       " prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, nd-router-advert, "
        "nd-neighbor-solicit, nd-neighbor-advert } accept\n";
   for (const CleartextDropRule& rule : plan.rules) {
     s += "add rule " + t + " prerouting iifname != \"" + tun + "\" " + cleartext_match(rule.selector) +

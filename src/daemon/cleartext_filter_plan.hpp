@@ -8,10 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ike/connection_settings.hpp"
 #include "ipsec/selector.hpp"
@@ -68,7 +67,8 @@ class CleartextFilterPlanner {
 //   - per rule: iifname != tun, addresses/protocol/ports of the selector (inbound view), counter, drop.
 // The chain hooks prerouting at priority raw (-300): before routing, so forwarded and locally
 // delivered packets are both dropped, and before conntrack sees them.
-std::string cleartext_filter_script(const std::string& table, const std::string& tun, const CleartextFilterPlan& plan);
+std::string cleartext_filter_script(const std::string& table, const std::string& tun,
+                                    const CleartextFilterPlan& plan);
 
 // nft match text for one selector seen inbound ("ip saddr ... ip daddr ... meta l4proto 6 th dport 80").
 std::string cleartext_match(const ipsec::Selector& selector);

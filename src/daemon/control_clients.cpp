@@ -75,8 +75,9 @@ void ControlClients::on_readable(int fd) {
     }
     if (client.request.size() > limits_.max_request_bytes) {
       ++bad_requests_;
-      log(Subsystem::Control).info("control client pid {} uid {}: request longer than {} bytes refused",
-                                   client.peer.pid, client.peer.uid, limits_.max_request_bytes);
+      log(Subsystem::Control)
+          .info("control client pid {} uid {}: request longer than {} bytes refused", client.peer.pid,
+                client.peer.uid, limits_.max_request_bytes);
       client.request.clear();
       answer(fd, control::error_response("reading request: message too long"));
     }
@@ -89,13 +90,14 @@ void ControlClients::on_line(int fd, const std::string& line) {
   auto request = control::parse_request(line, invalid);
   if (!request) {
     ++bad_requests_;
-    log(Subsystem::Control).info("control client pid {} uid {}: bad request: {}", client.peer.pid, client.peer.uid,
-                                 invalid);
+    log(Subsystem::Control)
+        .info("control client pid {} uid {}: bad request: {}", client.peer.pid, client.peer.uid, invalid);
     answer(fd, control::error_response(invalid));
     return;
   }
-  log(Subsystem::Control).debug("request {} from pid {} uid {}", request->value("command", std::string()),
-                                client.peer.pid, client.peer.uid);
+  log(Subsystem::Control)
+      .debug("request {} from pid {} uid {}", request->value("command", std::string()), client.peer.pid,
+             client.peer.uid);
   // Unwatched while the handler runs: it may take the fd over and watch it itself.
   loop_.unwatch(fd);
   const PeerCredentials peer = client.peer;
@@ -121,14 +123,11 @@ void ControlClients::flush(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
   switch (send_pending(fd, it->second.pending)) {
-    case SendResult::WouldBlock:
-      loop_.watch_writable(fd, [this, fd] { flush(fd); });
-      return;
+    case SendResult::WouldBlock: loop_.watch_writable(fd, [this, fd] { flush(fd); }); return;
     case SendResult::Closed:
       remove(fd);  // the client went away
       return;
-    case SendResult::AllSent:
-      break;
+    case SendResult::AllSent: break;
   }
   remove(fd);  // answered in full: one request per connection
 }

@@ -10,10 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "base/time.hpp"
 #include "control/control_protocol.hpp"
@@ -29,8 +28,8 @@ struct PeerCredentials {
 };
 
 struct ControlClientLimits {
-  std::size_t max_clients = 16;               // connections being served at once; more are refused
-  Milliseconds deadline{2000};                // from accept to the last byte of the answer
+  std::size_t max_clients = 16;  // connections being served at once; more are refused
+  Milliseconds deadline{2000};   // from accept to the last byte of the answer
   std::size_t max_request_bytes = control::kMaxRequestBytes;
 };
 
@@ -38,8 +37,8 @@ class ControlClients {
  public:
   // Answers one valid request. nullopt: the handler took the fd over (`monitor`); it is then no
   // longer watched or closed here.
-  using RequestHandler =
-      std::function<std::optional<nlohmann::json>(const nlohmann::json& request, int fd, const PeerCredentials& peer)>;
+  using RequestHandler = std::function<std::optional<nlohmann::json>(const nlohmann::json& request, int fd,
+                                                                     const PeerCredentials& peer)>;
 
   ControlClients(EventLoop& loop, RequestHandler handler, ControlClientLimits limits = {});
   ~ControlClients();  // closes every client
@@ -63,8 +62,8 @@ class ControlClients {
   struct Client {
     TimePoint deadline;
     PeerCredentials peer;
-    std::string request;   // bytes received, no newline yet
-    std::string pending;   // answer bytes not yet written
+    std::string request;    // bytes received, no newline yet
+    std::string pending;    // answer bytes not yet written
     bool answered = false;  // request handled: only the answer's bytes remain
   };
   void on_readable(int fd);

@@ -2,11 +2,10 @@
 // journal, with structured fields, when systemd started it).
 #include <sys/prctl.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "base/version.hpp"
 #include "config/config.hpp"

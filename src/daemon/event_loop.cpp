@@ -12,7 +12,9 @@
 namespace cygnet::daemon {
 
 namespace {
-[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
 }  // namespace
 
 EventLoop::EventLoop() {

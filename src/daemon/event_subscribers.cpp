@@ -14,7 +14,8 @@
 
 namespace cygnet::daemon {
 
-EventSubscribers::EventSubscribers(EventLoop& loop, EventSubscriberLimits limits) : loop_(loop), limits_(limits) {}
+EventSubscribers::EventSubscribers(EventLoop& loop, EventSubscriberLimits limits)
+    : loop_(loop), limits_(limits) {}
 
 EventSubscribers::~EventSubscribers() {
   for (const auto& [fd, subscriber] : subscribers_) {
@@ -50,7 +51,8 @@ void EventSubscribers::publish(const nlohmann::json& event) {
     Subscriber& s = subscribers_.at(fd);
     if (s.pending.size() + line.size() > limits_.max_buffered_bytes) {
       ++disconnected_slow_;
-      log(Subsystem::Control).warn("monitor client not reading: disconnected ({} bytes queued)", s.pending.size());
+      log(Subsystem::Control)
+          .warn("monitor client not reading: disconnected ({} bytes queued)", s.pending.size());
       remove(fd);
       continue;
     }
@@ -63,14 +65,11 @@ void EventSubscribers::flush(int fd) {
   auto it = subscribers_.find(fd);
   if (it == subscribers_.end()) return;
   switch (send_pending(fd, it->second.pending)) {
-    case SendResult::WouldBlock:
-      loop_.watch_writable(fd, [this, fd] { flush(fd); });
-      return;
+    case SendResult::WouldBlock: loop_.watch_writable(fd, [this, fd] { flush(fd); }); return;
     case SendResult::Closed:
       remove(fd);  // the client went away
       return;
-    case SendResult::AllSent:
-      break;
+    case SendResult::AllSent: break;
   }
   loop_.watch_writable(fd, {});
 }

@@ -8,9 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/event_loop.hpp"
 

@@ -2,10 +2,9 @@
 // control/control_protocol.hpp): the engine's FailureReport as JSON, with its words.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"

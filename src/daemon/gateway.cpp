@@ -33,10 +33,8 @@ bool is_failure(ike::EventType t) {
     case ike::EventType::AuthenticationFailed:
     case ike::EventType::PeerDead:
     case ike::EventType::RetransmitGaveUp:
-    case ike::EventType::Error:
-      return true;
-    default:
-      return false;
+    case ike::EventType::Error: return true;
+    default: return false;
   }
 }
 
@@ -101,8 +99,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
     }
     log(Subsystem::Daemon).info("{}: deleting SAs and exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
     shutdown(now);
-    subscribers_.close_all(monitor_notice_json("daemon-stopping", "cygnetd is exiting", std::chrono::system_clock::now()),
-                           Milliseconds{1000});
+    subscribers_.close_all(
+        monitor_notice_json("daemon-stopping", "cygnetd is exiting", std::chrono::system_clock::now()),
+        Milliseconds{1000});
     loop_.stop();
   });
 
@@ -112,8 +111,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   reconcile_routes();
   next_housekeeping_ = now + kHousekeepingInterval;
   next_keepalive_ = now + options_.nat_keepalive;
-  log(Subsystem::Daemon).info("cygnetd ready: {} connection(s) from {}, control socket {}",
-                              config_.connections.size(), options_.config_path, config_.daemon.control_socket);
+  log(Subsystem::Daemon)
+      .info("cygnetd ready: {} connection(s) from {}, control socket {}", config_.connections.size(),
+            options_.config_path, config_.daemon.control_socket);
 }
 
 Gateway::~Gateway() {
@@ -157,7 +157,8 @@ void Gateway::open_sockets() {
   for (const wire::IpAddress& address : addresses) {
     for (std::uint16_t port : {kIkePort, kNatTraversalPort}) {
       try {
-        auto s = std::make_unique<IkeSocket>(IkeSocket{UdpSocket::bind(address, port, options_.fwmark), any, address});
+        auto s = std::make_unique<IkeSocket>(
+            IkeSocket{UdpSocket::bind(address, port, options_.fwmark), any, address});
         ike_sockets_.push_back(std::move(s));
         log(Subsystem::Net).info("IKE listening on {}[{}]", address.to_string(), port);
       } catch (const std::system_error& e) {
@@ -173,10 +174,12 @@ void Gateway::open_sockets() {
   for (wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
     for (std::uint8_t protocol : {std::uint8_t{50}, std::uint8_t{51}}) {
       try {
-        raw_sockets_.push_back(std::make_unique<RawIpSocket>(RawIpSocket::open(family, protocol, options_.fwmark)));
+        raw_sockets_.push_back(
+            std::make_unique<RawIpSocket>(RawIpSocket::open(family, protocol, options_.fwmark)));
       } catch (const std::system_error& e) {
-        log(Subsystem::Net).warn("no raw {} socket for IPv{}: {} (only UDP-encapsulated ESP there)",
-                                 protocol == 50 ? "ESP" : "AH", family == wire::IpFamily::V4 ? 4 : 6, e.what());
+        log(Subsystem::Net)
+            .warn("no raw {} socket for IPv{}: {} (only UDP-encapsulated ESP there)",
+                  protocol == 50 ? "ESP" : "AH", family == wire::IpFamily::V4 ? 4 : 6, e.what());
       }
     }
   }
@@ -185,7 +188,8 @@ void Gateway::open_sockets() {
 void Gateway::open_control_socket() {
   const std::string& path = config_.daemon.control_socket;
   sockaddr_un address{};
-  if (path.size() >= sizeof address.sun_path) throw std::runtime_error("control socket path too long: " + path);
+  if (path.size() >= sizeof address.sun_path)
+    throw std::runtime_error("control socket path too long: " + path);
   std::error_code ec;
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -206,7 +210,8 @@ void Gateway::open_control_socket() {
   const int bound = bind(control_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
   const int bind_errno = errno;
   umask(old_umask);
-  if (bound != 0) throw std::system_error(bind_errno, std::generic_category(), "binding control socket " + path);
+  if (bound != 0)
+    throw std::system_error(bind_errno, std::generic_category(), "binding control socket " + path);
   if (listen(control_fd_, 16) != 0) throw std::system_error(errno, std::generic_category(), "listen " + path);
 }
 
@@ -226,8 +231,9 @@ void Gateway::install_rules() {
       log(Subsystem::Net).warn("no IPv6 routing rule: {}", e.what());
     }
   }
-  log(Subsystem::Net).info("routing rule: not fwmark {:#x} lookup table {} (priority {})", options_.fwmark,
-                           options_.routing_table, options_.rule_priority);
+  log(Subsystem::Net)
+      .info("routing rule: not fwmark {:#x} lookup table {} (priority {})", options_.fwmark,
+            options_.routing_table, options_.rule_priority);
 }
 
 void Gateway::remove_rules_and_routes() {
@@ -259,8 +265,9 @@ void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint 
     cleartext_filter_->planner().remove_connection(settings.name);
     return;
   }
-  log(Subsystem::Ike).info("connection {} loaded (start_action {})", settings.name,
-                           ike::start_action_name(settings.start_action));
+  log(Subsystem::Ike)
+      .info("connection {} loaded (start_action {})", settings.name,
+            ike::start_action_name(settings.start_action));
 }
 
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
@@ -294,7 +301,8 @@ void Gateway::drain(TimePoint now) {
         publish_event(*event, now);
         if (is_failure(event->type) && !event->connection.empty()) {
           if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
-            log(Subsystem::DataPlane).info("{}: {} queued packet(s) dropped, negotiation failed", event->connection, n);
+            log(Subsystem::DataPlane)
+                .info("{}: {} queued packet(s) dropped, negotiation failed", event->connection, n);
           }
         }
       } else {
@@ -324,10 +332,10 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
     routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
     cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
                                                install->child, install->selectors);
-    log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection,
-                                   install->child, install->id, spi_hex(install->inbound.spi),
-                                   spi_hex(install->outbound.spi),
-                                   install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
+    log(Subsystem::DataPlane)
+        .info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection, install->child,
+              install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
+              install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
     if (install->route_outbound) release_queued(install->connection, install->child, now);
   } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
     log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
@@ -335,12 +343,14 @@ void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) 
     const ScopedLogContext context({.connection = remove->connection, .peer = {}, .spi = {}});
     routes_.remove_selectors("child:" + std::to_string(remove->id));
     cleartext_filter_->planner().remove_selectors("child:" + std::to_string(remove->id));
-    log(Subsystem::DataPlane).info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
+    log(Subsystem::DataPlane)
+        .info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
   } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
     routes_.set_selectors("trap:" + trap->connection + "/" + trap->child, trap->selectors);
-    cleartext_filter_->planner().set_selectors("trap:" + trap->connection + "/" + trap->child, trap->connection,
-                                               trap->child, trap->selectors);
-    log(Subsystem::DataPlane).info("{}/{}: trap policy installed, waiting for traffic", trap->connection, trap->child);
+    cleartext_filter_->planner().set_selectors("trap:" + trap->connection + "/" + trap->child,
+                                               trap->connection, trap->child, trap->selectors);
+    log(Subsystem::DataPlane)
+        .info("{}/{}: trap policy installed, waiting for traffic", trap->connection, trap->child);
   } else if (const auto* untrap = std::get_if<ike::RemoveTrapPolicy>(&action)) {
     routes_.remove_selectors("trap:" + untrap->connection + "/" + untrap->child);
     cleartext_filter_->planner().remove_selectors("trap:" + untrap->connection + "/" + untrap->child);

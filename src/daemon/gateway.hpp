@@ -7,25 +7,24 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "config/config.hpp"
 #include "daemon/acquire_queue.hpp"
 #include "daemon/cleartext_filter.hpp"
-#include "daemon/event_loop.hpp"
 #include "daemon/control_clients.hpp"
+#include "daemon/event_loop.hpp"
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
-#include "daemon/resolver.hpp"
 #include "daemon/refusal_log.hpp"
+#include "daemon/resolver.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -150,7 +149,8 @@ class Gateway {
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};
-  ControlClients control_clients_{loop_, [this](const nlohmann::json& request, int fd, const PeerCredentials&) {
+  ControlClients control_clients_{loop_,
+                                  [this](const nlohmann::json& request, int fd, const PeerCredentials&) {
                                     return serve_control(request, fd);
                                   }};
   std::unique_ptr<MetricsServer> metrics_;

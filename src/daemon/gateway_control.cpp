@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
-#include "control/control_protocol.hpp"
 #include "config/warnings.hpp"
-#include "daemon/failure_json.hpp"
+#include "control/control_protocol.hpp"
 #include "daemon/connection_diff.hpp"
+#include "daemon/failure_json.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 
@@ -39,9 +39,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   const std::string command = request.value("command", std::string());
   log(Subsystem::Control).debug("request: {}", command);
   if (command == "status") {
-    DaemonInfo info{static_cast<long>(getpid()),
-                    std::chrono::duration_cast<Seconds>(now - started_).count(), options_.config_path,
-                    tun_ ? tun_->name() : std::string()};
+    DaemonInfo info{static_cast<long>(getpid()), std::chrono::duration_cast<Seconds>(now - started_).count(),
+                    options_.config_path, tun_ ? tun_->name() : std::string()};
     json result = status_json(engine_->status(now), config_.connections, binding_, data_plane_, info);
     add_last_failures(result, *engine_, now);
     return control::ok_response(std::move(result));
@@ -62,7 +61,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     if (!known) return control::error_response("no connection named \"" + name + "\"");
     log(Subsystem::Control).info("{} {} requested", command, name);
     drain(now);
-    return control::ok_response({{"connection", name}, {"message", command == "up" ? "initiating" : "deleting"}});
+    return control::ok_response(
+        {{"connection", name}, {"message", command == "up" ? "initiating" : "deleting"}});
   }
   if (command == "why") {
     const std::string name = request.value("name", std::string());
@@ -97,8 +97,10 @@ json Gateway::reload(TimePoint now) {
   }
   std::vector<std::string> notes;
   if (next.daemon.listen != config_.daemon.listen || next.daemon.tun != config_.daemon.tun ||
-      next.daemon.control_socket != config_.daemon.control_socket || next.daemon.metrics != config_.daemon.metrics) {
-    notes.push_back("[daemon] listen, tun, control_socket and metrics changes take effect at the next restart");
+      next.daemon.control_socket != config_.daemon.control_socket ||
+      next.daemon.metrics != config_.daemon.metrics) {
+    notes.push_back(
+        "[daemon] listen, tun, control_socket and metrics changes take effect at the next restart");
     next.daemon.metrics = config_.daemon.metrics;
     next.daemon.listen = config_.daemon.listen;
     next.daemon.tun = config_.daemon.tun;
@@ -111,7 +113,8 @@ json Gateway::reload(TimePoint now) {
   }
   if (next.daemon.max_half_open != config_.daemon.max_half_open ||
       next.daemon.max_half_open_per_source != config_.daemon.max_half_open_per_source) {
-    notes.push_back("[daemon] max_half_open and max_half_open_per_source changes take effect at the next restart");
+    notes.push_back(
+        "[daemon] max_half_open and max_half_open_per_source changes take effect at the next restart");
     next.daemon.max_half_open = config_.daemon.max_half_open;
     next.daemon.max_half_open_per_source = config_.daemon.max_half_open_per_source;
   }
@@ -124,10 +127,12 @@ json Gateway::reload(TimePoint now) {
   drain(now);
   reconcile_routes();
   notifier_.ready(sa_counts(now), now);
-  log(Subsystem::Daemon).info("reloaded: {} added, {} removed, {} changed, {} unchanged", diff.added.size(),
-                              diff.removed.size(), diff.changed.size(), diff.unchanged.size());
-  publish_notice("reloaded", std::to_string(diff.added.size()) + " added, " + std::to_string(diff.removed.size()) +
-                                 " removed, " + std::to_string(diff.changed.size()) + " changed, " +
+  log(Subsystem::Daemon)
+      .info("reloaded: {} added, {} removed, {} changed, {} unchanged", diff.added.size(),
+            diff.removed.size(), diff.changed.size(), diff.unchanged.size());
+  publish_notice("reloaded", std::to_string(diff.added.size()) + " added, " +
+                                 std::to_string(diff.removed.size()) + " removed, " +
+                                 std::to_string(diff.changed.size()) + " changed, " +
                                  std::to_string(diff.unchanged.size()) + " unchanged");
   return control::ok_response({{"added", diff.added},
                                {"removed", diff.removed},

@@ -25,9 +25,10 @@ json Gateway::export_keys(const json& /*request: format checked by validate_requ
     return control::error_response("key export refused: cannot tell who is asking (SO_PEERCRED failed)");
   }
   if (!config_.daemon.allow_key_export) {
-    log(Subsystem::Control).warn("key export by pid {} uid {} refused: [daemon] allow_key_export is false", peer.pid,
-                                 peer.uid);
-    return control::error_response("key export is disabled: set [daemon] allow_key_export = true and restart cygnetd");
+    log(Subsystem::Control)
+        .warn("key export by pid {} uid {} refused: [daemon] allow_key_export is false", peer.pid, peer.uid);
+    return control::error_response(
+        "key export is disabled: set [daemon] allow_key_export = true and restart cygnetd");
   }
   if (peer.uid != 0) {
     log(Subsystem::Control).warn("key export by pid {} uid {} refused: not root", peer.pid, peer.uid);
@@ -35,9 +36,12 @@ json Gateway::export_keys(const json& /*request: format checked by validate_requ
   }
   const ike::WiresharkKeyFiles files = ike::wireshark_key_files(engine_->export_keys());
   log(Subsystem::Control)
-      .warn("exporting SA keys to pid {} uid {}: {} IKEv2 SAs, {} IKEv1 SAs, {} ESP SA directions ({} skipped) — "
-            "anyone with these files can decrypt the traffic",
-            peer.pid, peer.uid, files.ike_sa_lines, files.isakmp_sa_lines, files.esp_sa_lines, files.skipped.size());
+      .warn(
+          "exporting SA keys to pid {} uid {}: {} IKEv2 SAs, {} IKEv1 SAs, {} ESP SA directions ({} skipped) "
+          "— "
+          "anyone with these files can decrypt the traffic",
+          peer.pid, peer.uid, files.ike_sa_lines, files.isakmp_sa_lines, files.esp_sa_lines,
+          files.skipped.size());
   return control::ok_response({{"format", "wireshark"},
                                {"files",
                                 {{"esp_sa", files.esp_sa},

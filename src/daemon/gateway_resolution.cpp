@@ -14,8 +14,10 @@ std::string listed(const Items& items) {
   std::string out;
   for (const auto& item : items) {
     if (!out.empty()) out += ", ";
-    if constexpr (std::is_same_v<typename Items::value_type, std::string>) out += item;
-    else out += item.to_string();
+    if constexpr (std::is_same_v<typename Items::value_type, std::string>)
+      out += item;
+    else
+      out += item.to_string();
   }
   return out;
 }

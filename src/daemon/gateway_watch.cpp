@@ -11,7 +11,8 @@ namespace cygnet::daemon {
 
 void Gateway::open_metrics() {
   if (!config_.daemon.metrics) return;
-  metrics_ = std::make_unique<MetricsServer>(loop_, *config_.daemon.metrics, [this] { return render_metrics(); });
+  metrics_ =
+      std::make_unique<MetricsServer>(loop_, *config_.daemon.metrics, [this] { return render_metrics(); });
   log(Subsystem::Control).info("metrics on http://{}/metrics", config_.daemon.metrics->to_string());
 }
 
@@ -20,15 +21,16 @@ std::string Gateway::render_metrics() {
   counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
   const std::vector<ike::ConnectionStatus> status = engine_->status(now);
-  const MetricsSources sources{status,
-                               engine_->counters(),
-                               binding_,
-                               data_plane_,
-                               counters_,
-                               retired_traffic_,
-                               connection_events_,
-                               {subscribers_.size(), subscribers_.disconnected_slow(), subscribers_.refused()},
-                               metrics_ ? metrics_->scrapes() : 0};
+  const MetricsSources sources{
+      status,
+      engine_->counters(),
+      binding_,
+      data_plane_,
+      counters_,
+      retired_traffic_,
+      connection_events_,
+      {subscribers_.size(), subscribers_.disconnected_slow(), subscribers_.refused()},
+      metrics_ ? metrics_->scrapes() : 0};
   return metrics_text(sources);
 }
 
@@ -44,8 +46,9 @@ void Gateway::publish_notice(std::string_view type, std::string_view detail) {
 
 bool Gateway::accept_monitor(int client) {
   if (subscribers_.size() >= subscribers_.limits().max_subscribers) {
-    control::write_message(client, control::error_response("too many monitor clients (at most " +
-                                                           std::to_string(subscribers_.limits().max_subscribers) + ")"));
+    control::write_message(
+        client, control::error_response("too many monitor clients (at most " +
+                                        std::to_string(subscribers_.limits().max_subscribers) + ")"));
     subscribers_.add(client);  // refused and counted there; closes the fd
     return false;
   }

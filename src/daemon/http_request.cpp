@@ -21,7 +21,9 @@ bool is_token_char(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool is_visible(char c) { return c > ' ' && c < '\x7f'; }
+bool is_visible(char c) {
+  return c > ' ' && c < '\x7f';
+}
 
 }  // namespace
 

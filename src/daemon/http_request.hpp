@@ -15,8 +15,8 @@ inline constexpr std::size_t kMaxHttpRequestBytes = 8192;
 struct HttpRequest {
   enum class Outcome { Incomplete, Complete, Bad };
   Outcome outcome = Outcome::Incomplete;
-  std::string method;  // Complete: "GET", "POST", ...
-  std::string path;    // Complete: the target without its query string
+  std::string method;    // Complete: "GET", "POST", ...
+  std::string path;      // Complete: the target without its query string
   int error_status = 0;  // Bad: 400, 431 or 505
   std::string error;     // Bad: why, in words
 };

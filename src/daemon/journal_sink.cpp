@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <charconv>
 
 // Without this, every entry would carry CODE_FILE/LINE/FUNC of the sink itself, not of the caller.
 #define SD_JOURNAL_SUPPRESS_LOCATION

@@ -3,6 +3,7 @@
 // the log context knows them, CYGNET_CONNECTION, CYGNET_PEER, CYGNET_SPI.
 #pragma once
 
+#include <spdlog/sinks/base_sink.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -10,8 +11,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <spdlog/sinks/base_sink.h>
 
 #include "daemon/log_context.hpp"
 

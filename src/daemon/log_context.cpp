@@ -8,7 +8,9 @@ namespace {
 thread_local LogContext current;
 }  // namespace
 
-const LogContext& current_log_context() { return current; }
+const LogContext& current_log_context() {
+  return current;
+}
 
 ScopedLogContext::ScopedLogContext(LogContext context) : previous_(current) {
   if (context.connection.empty()) context.connection = previous_.connection;
@@ -17,6 +19,8 @@ ScopedLogContext::ScopedLogContext(LogContext context) : previous_(current) {
   current = std::move(context);
 }
 
-ScopedLogContext::~ScopedLogContext() { current = std::move(previous_); }
+ScopedLogContext::~ScopedLogContext() {
+  current = std::move(previous_);
+}
 
 }  // namespace cygnet::daemon

@@ -10,8 +10,8 @@
 namespace cygnet::daemon {
 
 struct LogContext {
-  std::string connection;          // empty: not known
-  std::string peer;                // the peer's address, empty: not known
+  std::string connection;            // empty: not known
+  std::string peer;                  // the peer's address, empty: not known
   std::optional<std::uint32_t> spi;  // an ESP/AH SPI
 };
 

@@ -1,9 +1,9 @@
 #include "daemon/logging.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <array>
 #include <map>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "daemon/journal_sink.hpp"
 
@@ -71,7 +71,8 @@ std::optional<std::string> apply_log_levels(std::string_view spec) {
     const std::size_t equals = item.find('=');
     if (equals == std::string_view::npos) {
       global = parse_level(item);
-      if (!global) return "unknown log level \"" + std::string(item) + "\" (trace, debug, info, warn, error, off)";
+      if (!global)
+        return "unknown log level \"" + std::string(item) + "\" (trace, debug, info, warn, error, off)";
       continue;
     }
     auto subsystem = parse_subsystem(item.substr(0, equals));

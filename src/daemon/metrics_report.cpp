@@ -18,7 +18,9 @@ void add(SaTraffic& to, const SaTraffic& from) {
   for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) to.drops.by_reason[r] += from.drops.by_reason[r];
 }
 
-const char* drop_name(std::size_t r) { return ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r)); }
+const char* drop_name(std::size_t r) {
+  return ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r));
+}
 
 void child_sas(PrometheusText& out, const MetricsSources& s) {
   struct Row {
@@ -57,7 +59,10 @@ void child_sas(PrometheusText& out, const MetricsSources& s) {
     for (std::size_t reason = 0; reason < ipsec::kDropReasonCount; ++reason)
       if (r.traffic.drops.by_reason[reason] != 0)
         out.sample("cygnet_child_sa_drops_total",
-                   {{"connection", r.connection}, {"child", r.child}, {"spi", r.in_spi}, {"reason", drop_name(reason)}},
+                   {{"connection", r.connection},
+                    {"child", r.child},
+                    {"spi", r.in_spi},
+                    {"reason", drop_name(reason)}},
                    r.traffic.drops.by_reason[reason]);
 
   // Per connection: the current CHILD SAs plus every one already removed.
@@ -71,13 +76,16 @@ void child_sas(PrometheusText& out, const MetricsSources& s) {
              "Inner bytes through all CHILD SAs of a connection, removed ones included");
   for (const auto& [name, t] : per_connection) {
     out.sample("cygnet_connection_bytes_total", {{"connection", name}, {"direction", "in"}}, t.inbound.bytes);
-    out.sample("cygnet_connection_bytes_total", {{"connection", name}, {"direction", "out"}}, t.outbound.bytes);
+    out.sample("cygnet_connection_bytes_total", {{"connection", name}, {"direction", "out"}},
+               t.outbound.bytes);
   }
   out.family("cygnet_connection_packets_total", "counter",
              "Packets through all CHILD SAs of a connection, removed ones included");
   for (const auto& [name, t] : per_connection) {
-    out.sample("cygnet_connection_packets_total", {{"connection", name}, {"direction", "in"}}, t.inbound.packets);
-    out.sample("cygnet_connection_packets_total", {{"connection", name}, {"direction", "out"}}, t.outbound.packets);
+    out.sample("cygnet_connection_packets_total", {{"connection", name}, {"direction", "in"}},
+               t.inbound.packets);
+    out.sample("cygnet_connection_packets_total", {{"connection", name}, {"direction", "out"}},
+               t.outbound.packets);
   }
 }
 
@@ -104,19 +112,23 @@ void engine(PrometheusText& out, const ike::EngineCounters& ike) {
     out.family(name, "counter", help);
     out.sample(name, {}, value);
   };
-  counter("cygnet_ike_sas_established_total", "IKE SAs established (rekeys not included)", ike.ike_sas_established);
+  counter("cygnet_ike_sas_established_total", "IKE SAs established (rekeys not included)",
+          ike.ike_sas_established);
   counter("cygnet_child_sas_established_total", "CHILD SAs established (rekeys not included)",
           ike.child_sas_established);
   counter("cygnet_ike_sas_rekeyed_total", "IKE SA rekeys completed", ike.ike_sas_rekeyed);
   counter("cygnet_child_sas_rekeyed_total", "CHILD SA rekeys completed", ike.child_sas_rekeyed);
-  counter("cygnet_ike_cookies_sent_total", "COOKIE challenges sent to IKE_SA_INIT requests", ike.cookies_sent);
+  counter("cygnet_ike_cookies_sent_total", "COOKIE challenges sent to IKE_SA_INIT requests",
+          ike.cookies_sent);
   counter("cygnet_ike_retransmissions_total", "IKE messages retransmitted", ike.retransmissions);
-  counter("cygnet_ike_malformed_total", "IKE datagrams dropped as unparsable or failing integrity", ike.malformed);
+  counter("cygnet_ike_malformed_total", "IKE datagrams dropped as unparsable or failing integrity",
+          ike.malformed);
   out.family("cygnet_ike_datagrams_total", "counter", "IKE datagrams received and sent");
   out.sample("cygnet_ike_datagrams_total", {{"direction", "in"}}, ike.datagrams_received);
   out.sample("cygnet_ike_datagrams_total", {{"direction", "out"}}, ike.datagrams_sent);
 
-  out.family("cygnet_ike_exchanges_total", "counter", "IKE exchanges started (initiator) or answered (responder)");
+  out.family("cygnet_ike_exchanges_total", "counter",
+             "IKE exchanges started (initiator) or answered (responder)");
   for (std::size_t k = 0; k < ike::kExchangeKindCount; ++k)
     for (ike::ExchangeRole role : {ike::ExchangeRole::Initiator, ike::ExchangeRole::Responder})
       out.sample("cygnet_ike_exchanges_total",
@@ -124,14 +136,18 @@ void engine(PrometheusText& out, const ike::EngineCounters& ike) {
                   {"role", ike::exchange_role_name(role)}},
                  ike.exchanges.get(static_cast<ike::ExchangeKind>(k), role));
 
-  out.family("cygnet_ike_failures_total", "counter", "Failed negotiations and unplanned SA losses, by reason");
+  out.family("cygnet_ike_failures_total", "counter",
+             "Failed negotiations and unplanned SA losses, by reason");
   for (std::size_t r = 0; r < ike::kFailureReasonCount; ++r)
-    out.sample("cygnet_ike_failures_total", {{"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
+    out.sample("cygnet_ike_failures_total",
+               {{"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
                ike.failures.by_reason[r]);
 
-  out.family("cygnet_ike_refusals_total", "counter", "IKE requests refused as hostile (caps, amplification), by reason");
+  out.family("cygnet_ike_refusals_total", "counter",
+             "IKE requests refused as hostile (caps, amplification), by reason");
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
-    out.sample("cygnet_ike_refusals_total", {{"reason", ike::refusal_reason_name(static_cast<ike::RefusalReason>(r))}},
+    out.sample("cygnet_ike_refusals_total",
+               {{"reason", ike::refusal_reason_name(static_cast<ike::RefusalReason>(r))}},
                ike.refusals.by_reason[r]);
 
   out.family("cygnet_ike_half_open_sas", "gauge", "Responder IKE SAs not yet established");
@@ -142,24 +158,27 @@ void engine(PrometheusText& out, const ike::EngineCounters& ike) {
   for (std::size_t i = 0; i < h.per_bucket.size(); ++i) cumulative.push_back(h.cumulative(i));
   out.family("cygnet_ike_handshake_duration_seconds", "histogram",
              "Time from the first IKE_SA_INIT (IKEv1: first phase-1 message) to the IKE SA established");
-  out.histogram("cygnet_ike_handshake_duration_seconds", {}, ike::LatencyHistogram::kUpperBoundsSeconds, cumulative,
-                h.count, h.sum_seconds);
+  out.histogram("cygnet_ike_handshake_duration_seconds", {}, ike::LatencyHistogram::kUpperBoundsSeconds,
+                cumulative, h.count, h.sum_seconds);
 }
 
 void data_plane(PrometheusText& out, const MetricsSources& s) {
   const ipsec::GlobalCounters& g = s.data_plane.counters();
-  out.family("cygnet_data_plane_packets_total", "counter", "Packets protected (out), unprotected (in) or bypassed");
+  out.family("cygnet_data_plane_packets_total", "counter",
+             "Packets protected (out), unprotected (in) or bypassed");
   out.sample("cygnet_data_plane_packets_total", {{"direction", "out"}}, g.outbound.packets);
   out.sample("cygnet_data_plane_packets_total", {{"direction", "in"}}, g.inbound.packets);
   out.sample("cygnet_data_plane_packets_total", {{"direction", "bypass"}}, g.bypassed.packets);
-  out.family("cygnet_data_plane_bytes_total", "counter", "Inner bytes protected (out), unprotected (in) or bypassed");
+  out.family("cygnet_data_plane_bytes_total", "counter",
+             "Inner bytes protected (out), unprotected (in) or bypassed");
   out.sample("cygnet_data_plane_bytes_total", {{"direction", "out"}}, g.outbound.bytes);
   out.sample("cygnet_data_plane_bytes_total", {{"direction", "in"}}, g.inbound.bytes);
   out.sample("cygnet_data_plane_bytes_total", {{"direction", "bypass"}}, g.bypassed.bytes);
   out.family("cygnet_data_plane_drops_total", "counter", "Packets the data plane dropped, by reason");
   for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
     out.sample("cygnet_data_plane_drops_total", {{"reason", drop_name(r)}}, g.drops.by_reason[r]);
-  out.family("cygnet_queue_drops_total", "counter", "Packets queued while negotiating and then dropped, by reason");
+  out.family("cygnet_queue_drops_total", "counter",
+             "Packets queued while negotiating and then dropped, by reason");
   out.sample("cygnet_queue_drops_total", {{"reason", "overflow"}}, s.daemon.queue_overflow_drops);
   out.sample("cygnet_queue_drops_total", {{"reason", "expired"}}, s.daemon.queue_expired_drops);
   out.family("cygnet_send_errors_total", "counter", "Packets the operating system refused to send");
@@ -168,7 +187,8 @@ void data_plane(PrometheusText& out, const MetricsSources& s) {
 
 void per_connection_events(PrometheusText& out, const MetricsSources& s) {
   const auto& all = s.events.by_connection();
-  out.family("cygnet_connection_rekeys_total", "counter", "Rekeys completed per connection, by SA kind (ike, child)");
+  out.family("cygnet_connection_rekeys_total", "counter",
+             "Rekeys completed per connection, by SA kind (ike, child)");
   for (const auto& [name, c] : all) {
     out.sample("cygnet_connection_rekeys_total", {{"connection", name}, {"sa", "ike"}}, c.ike_rekeys);
     out.sample("cygnet_connection_rekeys_total", {{"connection", name}, {"sa", "child"}}, c.child_rekeys);
@@ -177,9 +197,10 @@ void per_connection_events(PrometheusText& out, const MetricsSources& s) {
              "Failed negotiations and unplanned SA losses per connection, by reason");
   for (const auto& [name, c] : all)
     for (std::size_t r = 0; r < ike::kFailureReasonCount; ++r)
-      out.sample("cygnet_connection_failures_total",
-                 {{"connection", name}, {"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
-                 c.failures.by_reason[r]);
+      out.sample(
+          "cygnet_connection_failures_total",
+          {{"connection", name}, {"reason", ike::failure_reason_name(static_cast<ike::FailureReason>(r))}},
+          c.failures.by_reason[r]);
 }
 
 void daemon(PrometheusText& out, const MetricsSources& s) {
@@ -205,7 +226,8 @@ void ConnectionEventCounts::count(const ike::Event& event) {
   // Events without a connection (a malformed datagram from nowhere) only reach the global counters.
   if (event.connection.empty()) return;
   const auto reason = ike::failure_reason_of(event.type);
-  const bool rekey = event.type == ike::EventType::IkeSaRekeyed || event.type == ike::EventType::ChildSaRekeyed;
+  const bool rekey =
+      event.type == ike::EventType::IkeSaRekeyed || event.type == ike::EventType::ChildSaRekeyed;
   if (!reason && !rekey && event.type != ike::EventType::IkeSaEstablished) return;
   Counts& c = by_connection_[event.connection];  // established: the connection's series start at 0
   if (event.type == ike::EventType::IkeSaRekeyed) ++c.ike_rekeys;

@@ -39,7 +39,8 @@ MetricsServer::MetricsServer(EventLoop& loop, const config::ListenEndpoint& at, 
     setsockopt(listen_fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     length = sizeof *a;
   }
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(listen_fd_, 16) != 0) {
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::listen(listen_fd_, 16) != 0) {
     const int error = errno;
     ::close(listen_fd_);
     throw std::system_error(error, std::generic_category(), "metrics endpoint " + at.to_string());
@@ -90,15 +91,14 @@ void MetricsServer::on_readable(int fd) {
   client.received.append(buffer, static_cast<std::size_t>(n));
   const HttpRequest request = parse_http_request(client.received);
   switch (request.outcome) {
-    case HttpRequest::Outcome::Incomplete:
-      return;
+    case HttpRequest::Outcome::Incomplete: return;
     case HttpRequest::Outcome::Bad:
       ++bad_requests_;
       log(Subsystem::Control).debug("metrics: refused request: {}", request.error);
-      answer(fd, client, http_response(request.error_status, "text/plain; charset=utf-8", request.error + "\n"));
+      answer(fd, client,
+             http_response(request.error_status, "text/plain; charset=utf-8", request.error + "\n"));
       return;
-    case HttpRequest::Outcome::Complete:
-      break;
+    case HttpRequest::Outcome::Complete: break;
   }
   if (request.method != "GET" && request.method != "HEAD") {
     answer(fd, client, http_response(405, "text/plain; charset=utf-8", "only GET is served\n"));

@@ -23,7 +23,8 @@ nlohmann::json monitor_event_json(const ike::Event& event, WallTime when,
                      {"ike_sa", event.ike_sa ? nlohmann::json(*event.ike_sa) : nlohmann::json(nullptr)},
                      {"child_sa", event.child_sa ? nlohmann::json(*event.child_sa) : nlohmann::json(nullptr)},
                      {"detail", event.detail}};
-  if (const auto reason = ike::failure_reason_of(event.type)) out["reason"] = ike::failure_reason_name(*reason);
+  if (const auto reason = ike::failure_reason_of(event.type))
+    out["reason"] = ike::failure_reason_name(*reason);
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {
       if (!event.ike_sa || sa.id != *event.ike_sa) continue;
@@ -41,7 +42,7 @@ nlohmann::json monitor_event_json(const ike::Event& event, WallTime when,
 
 nlohmann::json monitor_notice_json(std::string_view type, std::string_view detail, WallTime when) {
   return {{"time", iso8601_utc(when)}, {"type", std::string(type)}, {"connection", ""},
-          {"ike_sa", nullptr},         {"child_sa", nullptr},        {"detail", std::string(detail)}};
+          {"ike_sa", nullptr},         {"child_sa", nullptr},       {"detail", std::string(detail)}};
 }
 
 }  // namespace cygnet::daemon

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <system_error>
+#include <utility>
 
 namespace cygnet::daemon {
 namespace {
@@ -42,7 +42,8 @@ Resolution resolve_hosts(std::string connection, std::vector<std::string> hosts)
     addrinfo* found = nullptr;
     const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
     if (rc != 0) {
-      failures.push_back(host + ": " + (rc == EAI_SYSTEM ? std::system_category().message(errno) : gai_strerror(rc)));
+      failures.push_back(host + ": " +
+                         (rc == EAI_SYSTEM ? std::system_category().message(errno) : gai_strerror(rc)));
       continue;
     }
     const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);

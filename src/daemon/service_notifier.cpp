@@ -1,11 +1,10 @@
 #include "daemon/service_notifier.hpp"
 
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include <cstdint>
 #include <cstdlib>
-
-#include <systemd/sd-daemon.h>
 
 namespace cygnet::daemon {
 
@@ -51,7 +50,9 @@ void ServiceNotifier::reloading() {
   send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
 }
 
-void ServiceNotifier::stopping() { send("STOPPING=1\nSTATUS=stopping: deleting SAs"); }
+void ServiceNotifier::stopping() {
+  send("STOPPING=1\nSTATUS=stopping: deleting SAs");
+}
 
 void ServiceNotifier::on_tick(TimePoint now, const std::function<SaCounts()>& counts) {
   if (!enabled()) return;

@@ -21,9 +21,13 @@ std::string ike_spi_hex(std::uint64_t spi) {
 
 namespace {
 
-json traffic_json(const ipsec::TrafficCounters& t) { return json{{"packets", t.packets}, {"bytes", t.bytes}}; }
+json traffic_json(const ipsec::TrafficCounters& t) {
+  return json{{"packets", t.packets}, {"bytes", t.bytes}};
+}
 
-json optional_seconds(const std::optional<Seconds>& s) { return s ? json(s->count()) : json(nullptr); }
+json optional_seconds(const std::optional<Seconds>& s) {
+  return s ? json(s->count()) : json(nullptr);
+}
 
 json prefixes_json(const std::vector<wire::IpPrefix>& prefixes) {
   json out = json::array();
@@ -51,27 +55,32 @@ SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, co
   if (!handles) return t;
   if (const auto* in = dp.sad().find(handles->inbound)) {
     t.inbound = in->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += in->drops().by_reason[r];
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
+      t.drops.by_reason[r] += in->drops().by_reason[r];
   }
   if (const auto* out = dp.sad().find(handles->outbound)) {
     t.outbound = out->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += out->drops().by_reason[r];
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
+      t.drops.by_reason[r] += out->drops().by_reason[r];
   }
   return t;
 }
 
 namespace {
 
-const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all, const std::string& name) {
-  auto it = std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });
+const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all,
+                                           const std::string& name) {
+  auto it =
+      std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });
   return it == all.end() ? nullptr : &*it;
 }
 
 }  // namespace
 
 json status_json(const std::vector<ike::ConnectionStatus>& status,
-                 const std::vector<ike::ConnectionSettings>& connections, const ike::DataPlaneBinding& binding,
-                 const ipsec::DataPlane& data_plane, const DaemonInfo& daemon) {
+                 const std::vector<ike::ConnectionSettings>& connections,
+                 const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
+                 const DaemonInfo& daemon) {
   json out;
   out["daemon"] = {{"pid", daemon.pid},
                    {"uptime_seconds", daemon.uptime_seconds},

@@ -4,10 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
@@ -53,9 +52,10 @@ struct SaTraffic {
   ipsec::TrafficCounters outbound;
   ipsec::DropCounters drops;  // both directions
 };
-SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane);
+SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding,
+                     const ipsec::DataPlane& data_plane);
 
-std::string spi_hex(std::uint32_t spi);    // "c1a2b3c4"
+std::string spi_hex(std::uint32_t spi);      // "c1a2b3c4"
 std::string ike_spi_hex(std::uint64_t spi);  // "0123456789abcdef"
 
 }  // namespace cygnet::daemon

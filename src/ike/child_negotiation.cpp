@@ -16,7 +16,8 @@ constexpr std::size_t kNonceLength = 32;
 // The first CHILD SA (IKE_AUTH) is keyed from the IKE SA's exchange: no KE transforms there (§1.2).
 std::vector<ikev2::Proposal> without_key_exchange(std::vector<ikev2::Proposal> proposals) {
   for (auto& p : proposals)
-    std::erase_if(p.transforms, [](const ikev2::Transform& t) { return t.type == ikev2::TransformType::KeyExchange; });
+    std::erase_if(p.transforms,
+                  [](const ikev2::Transform& t) { return t.type == ikev2::TransformType::KeyExchange; });
   return proposals;
 }
 
@@ -50,7 +51,8 @@ ChildNegotiation Engine::Impl::prepare_child(IkeSa& sa, const ChildSettings& c, 
   if (!in_ike_auth) {
     n.nonce.resize(kNonceLength);
     random->fill(n.nonce);
-    if (auto group = first_group(n.proposals)) n.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*group, *random));
+    if (auto group = first_group(n.proposals))
+      n.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*group, *random));
   }
   n.tsi = local_selectors(c, sa);
   n.tsr = remote_selectors(c, sa);
@@ -62,15 +64,17 @@ void Engine::Impl::append_child_request(const ChildNegotiation& n, std::vector<i
   if (n.transport) out.emplace_back(notify(ikev2::NotifyType::UseTransportMode));
   out.emplace_back(ikev2::SaPayload{n.proposals});
   if (!n.nonce.empty()) out.emplace_back(ikev2::NoncePayload{n.nonce});
-  if (n.ke) out.emplace_back(ikev2::KePayload{static_cast<std::uint16_t>(n.ke->group()), n.ke->public_value()});
+  if (n.ke)
+    out.emplace_back(ikev2::KePayload{static_cast<std::uint16_t>(n.ke->group()), n.ke->public_value()});
   out.emplace_back(ikev2::TsInitiatorPayload{{n.tsi}});
   out.emplace_back(ikev2::TsResponderPayload{{n.tsr}});
 }
 
-std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in, ByteView nonce_i,
-                                                    ByteView nonce_r, bool in_ike_auth, const ChildSettings* forced,
-                                                    std::optional<ChildSaId> replaces, std::vector<ikev2::Payload>& out,
-                                                    TimePoint now) {
+std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                    ByteView nonce_i, ByteView nonce_r, bool in_ike_auth,
+                                                    const ChildSettings* forced,
+                                                    std::optional<ChildSaId> replaces,
+                                                    std::vector<ikev2::Payload>& out, TimePoint now) {
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* tsi = ikev2::find_payload<ikev2::TsInitiatorPayload>(in);
   const auto* tsr = ikev2::find_payload<ikev2::TsResponderPayload>(in);
@@ -114,7 +118,8 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
     }
   }
   if (!ts_match) {
-    if (!candidates.empty()) report_child_selectors_refused(sa, *candidates.front(), tsi->selectors, tsr->selectors, in_ike_auth);
+    if (!candidates.empty())
+      report_child_selectors_refused(sa, *candidates.front(), tsi->selectors, tsr->selectors, in_ike_auth);
     event(EventType::TsUnacceptable, sa.connection, sa.id, std::nullopt,
           "peer proposed TSi " + ts_list(tsi->selectors) + " TSr " + ts_list(tsr->selectors) +
               ": no child of connection " + sa.connection + " accepts them");
@@ -123,10 +128,11 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   }
   if (!settings) {
     ++counters.no_proposal_chosen;
-    report_child_proposals_refused(sa, *ts_match, offered,
-                                   in_ike_auth ? without_key_exchange(ts_match->proposals) : ts_match->proposals,
-                                   explanation, in_ike_auth);
-    event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt, "child " + ts_match->name + ": " + explanation);
+    report_child_proposals_refused(
+        sa, *ts_match, offered, in_ike_auth ? without_key_exchange(ts_match->proposals) : ts_match->proposals,
+        explanation, in_ike_auth);
+    event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt,
+          "child " + ts_match->name + ": " + explanation);
     out.emplace_back(notify(ikev2::NotifyType::NoProposalChosen));
     return std::nullopt;
   }
@@ -142,7 +148,8 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   if (alg->pfs_group && !in_ike_auth) {
     const auto* ke = ikev2::find_payload<ikev2::KePayload>(in);
     if (!ke || ke->group != static_cast<std::uint16_t>(*alg->pfs_group)) {
-      out.emplace_back(notify(ikev2::NotifyType::InvalidKePayload, u16_bytes(static_cast<std::uint16_t>(*alg->pfs_group))));
+      out.emplace_back(notify(ikev2::NotifyType::InvalidKePayload,
+                              u16_bytes(static_cast<std::uint16_t>(*alg->pfs_group))));
       return std::nullopt;
     }
     crypto::KeyExchange exchange = new_key_exchange(*alg->pfs_group, *random);
@@ -173,9 +180,9 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   n.nonce_r.assign(nonce_r.begin(), nonce_r.end());
   n.we_initiated = false;
   n.replaces = replaces;
-  const ChildSaKeys keys =
-      derive_child_sa_keys(sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
-                           pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
+  const ChildSaKeys keys = derive_child_sa_keys(
+      sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
+      pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
 
   ikev2::Proposal answer = *selection.chosen;
   answer.spi = u32_bytes(n.inbound_spi);
@@ -190,10 +197,10 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   // on the old one until its Delete arrives (make-before-break).
   ChildSa& child = install_child(sa, n, keys, !replaces.has_value(), now);
   const ChildSaId new_id = child.id;
-  const std::string text = child.child + " " + ts_list(child.local_ts) + " === " + ts_list(child.remote_ts) + ", " +
-                           child.algorithms.to_string() + ", SPIs " + to_hex(u32_bytes(child.inbound_spi)) + "_i " +
-                           to_hex(u32_bytes(child.outbound_spi)) + "_o" +
-                           (child.udp_encapsulated ? ", UDP-encapsulated" : "");
+  const std::string text =
+      child.child + " " + ts_list(child.local_ts) + " === " + ts_list(child.remote_ts) + ", " +
+      child.algorithms.to_string() + ", SPIs " + to_hex(u32_bytes(child.inbound_spi)) + "_i " +
+      to_hex(u32_bytes(child.outbound_spi)) + "_o" + (child.udp_encapsulated ? ", UDP-encapsulated" : "");
   if (replaces) {
     if (auto it = children.find(*replaces); it != children.end()) {
       it->second.state = ChildSaState::Rekeyed;
@@ -227,8 +234,8 @@ std::optional<ChildSaId> Engine::Impl::accept_child(IkeSa& sa, const ChildNegoti
                     "responder accepted none of our proposals " + proposals_text(n.proposals));
       case ikev2::NotifyType::TsUnacceptable:
         report_child_rejected_by_peer(sa, n, true);
-        return fail(EventType::TsUnacceptable,
-                    "responder refused our traffic selectors TSi " + ts_list(n.tsi) + " TSr " + ts_list(n.tsr));
+        return fail(EventType::TsUnacceptable, "responder refused our traffic selectors TSi " +
+                                                   ts_list(n.tsi) + " TSr " + ts_list(n.tsr));
       default:
         return fail(EventType::Error, std::string("responder answered ") + ikev2::notify_name(error->type));
     }
@@ -244,14 +251,17 @@ std::optional<ChildSaId> Engine::Impl::accept_child(IkeSa& sa, const ChildNegoti
   auto alg = child_algorithms(chosen);
   const auto peer_spi = read_u32(chosen.spi);
   if (!alg || !answer_matches_offer(chosen, n.proposals) || !peer_spi || *peer_spi == 0)
-    return fail(EventType::NoProposalChosen, "responder chose something we did not offer: " + proposal_to_string(chosen));
+    return fail(EventType::NoProposalChosen,
+                "responder chose something we did not offer: " + proposal_to_string(chosen));
   if (!selectors_within(tsi->selectors, n.tsi) || !selectors_within(tsr->selectors, n.tsr))
-    return fail(EventType::TsUnacceptable, "responder returned selectors TSi " + ts_list(tsi->selectors) + " TSr " +
-                                               ts_list(tsr->selectors) + " outside what we proposed");
+    return fail(EventType::TsUnacceptable, "responder returned selectors TSi " + ts_list(tsi->selectors) +
+                                               " TSr " + ts_list(tsr->selectors) +
+                                               " outside what we proposed");
   std::optional<crypto::SecureBytes> pfs_secret;
   if (alg->pfs_group) {
     const auto* ke = ikev2::find_payload<ikev2::KePayload>(in);
-    if (!n.ke || !ke || n.ke->group() != *alg->pfs_group || ke->group != static_cast<std::uint16_t>(*alg->pfs_group))
+    if (!n.ke || !ke || n.ke->group() != *alg->pfs_group ||
+        ke->group != static_cast<std::uint16_t>(*alg->pfs_group))
       return fail(EventType::Error, "PFS key exchange missing or in the wrong group");
     pfs_secret = n.ke->compute_shared_secret(ke->data);
     if (!pfs_secret) return fail(EventType::MalformedMessage, "invalid PFS KE value");
@@ -268,14 +278,14 @@ std::optional<ChildSaId> Engine::Impl::accept_child(IkeSa& sa, const ChildNegoti
   neg.nonce_r.assign(nonce_r.begin(), nonce_r.end());
   neg.we_initiated = true;
   neg.replaces = n.rekey_of;
-  const ChildSaKeys keys =
-      derive_child_sa_keys(sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
-                           pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
+  const ChildSaKeys keys = derive_child_sa_keys(
+      sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
+      pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
   ChildSa& child = install_child(sa, neg, keys, true, now);
-  const std::string text = child.child + " " + ts_list(child.local_ts) + " === " + ts_list(child.remote_ts) + ", " +
-                           child.algorithms.to_string() + ", SPIs " + to_hex(u32_bytes(child.inbound_spi)) + "_i " +
-                           to_hex(u32_bytes(child.outbound_spi)) + "_o" +
-                           (child.udp_encapsulated ? ", UDP-encapsulated" : "");
+  const std::string text =
+      child.child + " " + ts_list(child.local_ts) + " === " + ts_list(child.remote_ts) + ", " +
+      child.algorithms.to_string() + ", SPIs " + to_hex(u32_bytes(child.inbound_spi)) + "_i " +
+      to_hex(u32_bytes(child.outbound_spi)) + "_o" + (child.udp_encapsulated ? ", UDP-encapsulated" : "");
   if (!n.rekey_of) event(EventType::ChildSaEstablished, sa.connection, sa.id, child.id, text);
   return child.id;
 }

@@ -53,7 +53,7 @@ struct ChildSa {
   std::optional<TimePoint> remove_at;  // old SA after a rekey: RemoveChildSa after the grace period
   bool rekey_requested = false;        // a rekey is queued or in progress (once per SA)
   std::optional<ChildSaId> replaced_by;
-  bool activation_pending = false;     // installed with route_outbound = false
+  bool activation_pending = false;  // installed with route_outbound = false
   // A copy of the installed pair, kept only with EngineOptions::retain_keys_for_export (key_export.hpp).
   std::optional<ChildSaParameters> retained_for_export;
 };
@@ -76,8 +76,8 @@ ChildSaParameters build_child_sa_parameters(const ChildSaParameterInput& input);
 ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now);
 
 // The action that installs a CHILD SA's pair (both IKE versions).
-InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params, std::optional<ChildSaId> replaces,
-                                    bool route_outbound);
+InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params,
+                                    std::optional<ChildSaId> replaces, bool route_outbound);
 
 // A fresh inbound SPI: random, never below 256 (RFC 4303 reserves 1–255), never 0.
 std::uint32_t random_child_spi(RandomSource& random);

@@ -36,7 +36,7 @@ struct ChildSettings {
   // ESP or AH proposals (protocol Esp/Ah); a key exchange transform in them means PFS on rekey.
   std::vector<wire::ikev2::Proposal> proposals;
   Seconds lifetime{3600};        // hard limit; rekeyed at ~90 % minus jitter
-  std::uint64_t life_bytes = 0;    // hard limits; 0 = none; soft (rekey) at 90 %
+  std::uint64_t life_bytes = 0;  // hard limits; 0 = none; soft (rekey) at 90 %
   std::uint64_t life_packets = 0;
   std::uint32_t replay_window = ipsec::kDefaultReplayWindow;
 };
@@ -59,7 +59,7 @@ struct ConnectionSettings {
   std::vector<crypto::Certificate> ca_certificates;       // trust anchors for the peer's
   std::vector<wire::ikev2::Proposal> ike_proposals;       // protocol Ike
   StartAction start_action = StartAction::None;
-  Seconds dpd_delay{30};      // 0 = no liveness checks
+  Seconds dpd_delay{30};           // 0 = no liveness checks
   Seconds ike_lifetime{4 * 3600};  // hard; IKE SA rekeyed at ~90 % minus jitter
   Encapsulation encapsulation = Encapsulation::Auto;
   bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)

@@ -12,9 +12,9 @@ namespace cygnet::ike {
 Engine::Engine(EngineOptions options, std::shared_ptr<RandomSource> random)
     : impl_(std::make_unique<Impl>(std::move(options), random ? std::move(random) : system_random())) {
   if (!impl_->options.wall_origin) throw std::invalid_argument("ike::EngineOptions::wall_origin is required");
-  impl_->v1 = std::make_unique<v1::Ikev1Engine>(v1::SharedState{impl_->options, *impl_->random, impl_->actions,
-                                                                impl_->counters, impl_->next_ike_sa_id,
-                                                                impl_->next_child_sa_id, impl_->failures});
+  impl_->v1 = std::make_unique<v1::Ikev1Engine>(
+      v1::SharedState{impl_->options, *impl_->random, impl_->actions, impl_->counters, impl_->next_ike_sa_id,
+                      impl_->next_child_sa_id, impl_->failures});
 }
 
 Engine::~Engine() = default;
@@ -27,13 +27,15 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
   if (s.ike_proposals.empty()) return "no IKE proposals";
   if (!first_group(s.ike_proposals)) return "the first IKE proposal has no key exchange group";
   if (s.auth == AuthKind::Psk && s.psk.empty()) return "PSK authentication without a PSK";
-  if (s.auth == AuthKind::PublicKey && !s.private_key) return "public key authentication without a private key";
+  if (s.auth == AuthKind::PublicKey && !s.private_key)
+    return "public key authentication without a private key";
   for (const auto& c : s.children) {
     if (c.name.empty()) return "a child needs a name";
     if (c.proposals.empty()) return "child " + c.name + " has no proposals";
   }
   if (s.ike_version == 1 && !s.remote_hosts.empty()) return "host names in remote_addrs need IKEv2";
-  if (!s.remote_hosts.empty() && !s.remote_addrs.empty()) return "remote_addrs mixes host names and addresses";
+  if (!s.remote_hosts.empty() && !s.remote_addrs.empty())
+    return "remote_addrs mixes host names and addresses";
   if (s.ike_version == 1) return v1::unusable_connection(s);
   return std::nullopt;
 }
@@ -73,8 +75,8 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
                                                  ? ts_from_prefix(wire::IpPrefix{wire::IpAddress(), 0})
                                                  : ts_from_address(conn.remote_addrs.front())}
               : ts_from_prefixes(child.remote_ts);
-      impl_->actions.emplace_back(
-          InstallTrapPolicy{conn.name, child.name, to_ipsec_selectors(local, remote), child.protocol, child.mode});
+      impl_->actions.emplace_back(InstallTrapPolicy{conn.name, child.name, to_ipsec_selectors(local, remote),
+                                                    child.protocol, child.mode});
       impl_->traps.insert({conn.name, child.name});
     }
   } else if (conn.start_action == StartAction::Start) {
@@ -178,7 +180,9 @@ void Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
     return;
   }
   auto it = impl_->children.find(id);
-  if (it == impl_->children.end() || it->second.state != ChildSaState::Installed || it->second.rekey_requested) return;
+  if (it == impl_->children.end() || it->second.state != ChildSaState::Installed ||
+      it->second.rekey_requested)
+    return;
   IkeSa* sa = impl_->ike_sa(it->second.ike_sa);
   if (!sa) return;
   it->second.rekey_requested = true;

@@ -135,30 +135,30 @@ enum class EventType : std::uint8_t {
   ChildSaEstablished,
   ChildSaRekeyed,
   ChildSaDeleted,
-  NoProposalChosen,        // either side; detail says what each offered and what was missing
+  NoProposalChosen,  // either side; detail says what each offered and what was missing
   TsUnacceptable,
-  AuthenticationFailed,    // wrong PSK, bad signature, untrusted/expired certificate, wrong ID
-  InvalidKeRetry,          // responder asked for another group; retrying
-  CookieRequested,         // responder is under load; retrying with its cookie
-  PeerDead,                // liveness check unanswered: SAs removed
+  AuthenticationFailed,  // wrong PSK, bad signature, untrusted/expired certificate, wrong ID
+  InvalidKeRetry,        // responder asked for another group; retrying
+  CookieRequested,       // responder is under load; retrying with its cookie
+  PeerDead,              // liveness check unanswered: SAs removed
   RetransmitGaveUp,
   MalformedMessage,
-  InitialContact,          // peer restarted: its older IKE SAs removed
-  Error,                   // anything else, in words
-  PeerAddressChanged,      // NAT rebinding or float to 4500; detail "OLD -> NEW"
+  InitialContact,      // peer restarted: its older IKE SAs removed
+  Error,               // anything else, in words
+  PeerAddressChanged,  // NAT rebinding or float to 4500; detail "OLD -> NEW"
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
 
 struct Event {
   EventType type = EventType::Error;
-  std::string connection;         // empty when not known (e.g. a malformed datagram)
+  std::string connection;  // empty when not known (e.g. a malformed datagram)
   std::optional<IkeSaId> ike_sa;
   std::optional<ChildSaId> child_sa;
-  std::string detail;             // human-readable; never key material
+  std::string detail;  // human-readable; never key material
 };
 
-using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa,
-                            InstallTrapPolicy, RemoveTrapPolicy, Event, ResolveRemote>;
+using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
+                            RemoveTrapPolicy, Event, ResolveRemote>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -172,18 +172,18 @@ struct ChildSaStatus {
   std::uint32_t outbound_spi = 0;
   ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
   ipsec::Mode mode = ipsec::Mode::Tunnel;
-  std::string algorithms;                  // "aes256gcm16", "aes128-sha256-x25519"
+  std::string algorithms;  // "aes256gcm16", "aes128-sha256-x25519"
   std::vector<ipsec::Selector> selectors;
   Seconds age{0};
-  std::optional<Seconds> rekey_in;         // time until the scheduled rekey
+  std::optional<Seconds> rekey_in;  // time until the scheduled rekey
   bool udp_encapsulated = false;
 };
 
 struct IkeSaStatus {
   IkeSaId id = 0;
   std::string connection;
-  int version = 2;                         // 1: an IKEv1 ISAKMP SA (phase 1)
-  std::string mode;                        // IKEv1: "main" or "aggressive"; empty for IKEv2
+  int version = 2;   // 1: an IKEv1 ISAKMP SA (phase 1)
+  std::string mode;  // IKEv1: "main" or "aggressive"; empty for IKEv2
   IkeSaState state = IkeSaState::Connecting;
   bool initiator = false;
   std::uint64_t initiator_spi = 0;
@@ -192,8 +192,8 @@ struct IkeSaStatus {
   Endpoint remote;
   std::string local_id;
   std::string remote_id;
-  std::string algorithms;                  // "aes256gcm16-prfsha256-x25519"
-  bool nat_detected = false;               // either side behind a NAT → ESP in UDP
+  std::string algorithms;     // "aes256gcm16-prfsha256-x25519"
+  bool nat_detected = false;  // either side behind a NAT → ESP in UDP
   Seconds age{0};
   std::optional<Seconds> rekey_in;
   std::vector<ChildSaStatus> children;
@@ -209,9 +209,9 @@ struct EngineCounters {
   std::uint64_t datagrams_received = 0;
   std::uint64_t datagrams_sent = 0;
   std::uint64_t retransmissions = 0;
-  std::uint64_t malformed = 0;            // dropped: unparsable or failed SK integrity
-  std::uint64_t unknown_spi = 0;          // dropped: no IKE SA for the SPIs
-  std::uint64_t duplicate_requests = 0;   // answered from the response cache
+  std::uint64_t malformed = 0;           // dropped: unparsable or failed SK integrity
+  std::uint64_t unknown_spi = 0;         // dropped: no IKE SA for the SPIs
+  std::uint64_t duplicate_requests = 0;  // answered from the response cache
   std::uint64_t cookies_sent = 0;
   std::uint64_t ike_sas_established = 0;
   std::uint64_t child_sas_established = 0;

@@ -1,8 +1,8 @@
 // The IKEv2 engine's failure reports (failure_report.hpp): built where a negotiation fails, with
 // what each side offered, and kept per connection for `cygnetctl why`.
-#include "ike/engine_impl.hpp"
-
 #include <cstdlib>
+
+#include "ike/engine_impl.hpp"
 
 namespace cygnet::ike {
 
@@ -23,7 +23,9 @@ const char* child_proposal_subject(const ChildSettings& child) {
   return child.protocol == ipsec::IpsecProtocol::Ah ? "AH proposals" : "ESP proposals";
 }
 
-FailureRole role_of(const IkeSa& sa) { return sa.initiator ? FailureRole::Initiator : FailureRole::Responder; }
+FailureRole role_of(const IkeSa& sa) {
+  return sa.initiator ? FailureRole::Initiator : FailureRole::Responder;
+}
 
 // "peer used AUTH method 14, we expect a PSK" → "digital signature (RFC 7427)".
 std::string peer_auth_method(const std::string& why) {
@@ -34,7 +36,9 @@ std::string peer_auth_method(const std::string& why) {
   switch (method) {
     case 1: return "an RSA signature (AUTH method 1)";
     case 2: return "a PSK (AUTH method 2)";
-    case 9: case 10: case 11: return "an ECDSA signature (AUTH method " + std::to_string(method) + ")";
+    case 9:
+    case 10:
+    case 11: return "an ECDSA signature (AUTH method " + std::to_string(method) + ")";
     case 14: return "a digital signature (AUTH method 14, RFC 7427)";
     default: return "AUTH method " + std::to_string(method);
   }
@@ -49,8 +53,8 @@ std::string bracketed(const std::vector<std::string>& items) {
 }  // namespace
 
 void Engine::Impl::report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
-                                                const std::vector<ikev2::Proposal>& offered, const Endpoint& remote,
-                                                const std::string& explanation) {
+                                                const std::vector<ikev2::Proposal>& offered,
+                                                const Endpoint& remote, const std::string& explanation) {
   // Every connection the peer's addresses matched could have taken the SA: each gets the report.
   for (const ConnectionSettings* c : candidates) {
     FailureReport r;
@@ -81,14 +85,16 @@ void Engine::Impl::report_ike_proposals_rejected_by_peer(const IkeSa& sa, const 
   r.summary = std::move(summary);
   r.subject = "IKE proposals";
   r.ours = proposal_strings(conn.ike_proposals);
-  r.fix = "the responder accepts none of our ike_proposals; add one of its proposals (its `cygnetctl why` or log "
-          "names them)";
+  r.fix =
+      "the responder accepts none of our ike_proposals; add one of its proposals (its `cygnetctl why` or log "
+      "names them)";
   failures.record(std::move(r));
 }
 
 void Engine::Impl::report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
                                                   const std::vector<ikev2::TrafficSelector>& tsi,
-                                                  const std::vector<ikev2::TrafficSelector>& tsr, bool in_ike_auth) {
+                                                  const std::vector<ikev2::TrafficSelector>& tsr,
+                                                  bool in_ike_auth) {
   const auto our_local = local_selectors(child, sa);
   const auto our_remote = remote_selectors(child, sa);
   FailureReport r;
@@ -100,7 +106,8 @@ void Engine::Impl::report_child_selectors_refused(const IkeSa& sa, const ChildSe
   r.child = child.name;
   r.summary = "no child of " + sa.connection + " accepts the peer's traffic selectors";
   r.subject = "traffic selectors";
-  r.ours = {"local_ts " + bracketed(selector_strings(our_local)), "remote_ts " + bracketed(selector_strings(our_remote))};
+  r.ours = {"local_ts " + bracketed(selector_strings(our_local)),
+            "remote_ts " + bracketed(selector_strings(our_remote))};
   r.theirs = {"TSi " + bracketed(selector_strings(tsi)), "TSr " + bracketed(selector_strings(tsr))};
   const SelectorDiagnosis d = diagnose_selectors(tsi, tsr, our_remote, our_local, child.name);
   r.nearest = d.nearest;
@@ -119,7 +126,8 @@ void Engine::Impl::report_child_proposals_refused(const IkeSa& sa, const ChildSe
   r.kind = FailureClass::Proposal;
   r.peer = sa.remote.to_string();
   r.child = child.name;
-  r.summary = std::string("none of the peer's ") + child_proposal_subject(child) + " is acceptable: " + reasons_of(explanation);
+  r.summary = std::string("none of the peer's ") + child_proposal_subject(child) +
+              " is acceptable: " + reasons_of(explanation);
   r.subject = child_proposal_subject(child);
   r.ours = proposal_strings(ours);
   r.theirs = proposal_strings(offered);
@@ -142,22 +150,23 @@ void Engine::Impl::report_child_rejected_by_peer(const IkeSa& sa, const ChildNeg
     r.summary = "the responder refused our traffic selectors (TS_UNACCEPTABLE)";
     r.subject = "traffic selectors";
     r.ours = {"TSi " + bracketed(selector_strings(n.tsi)), "TSr " + bracketed(selector_strings(n.tsr))};
-    r.fix = "the responder's local_ts/remote_ts cover none of ours; narrow local_ts/remote_ts of child " + n.child +
-            " to its ranges (its `cygnetctl why` names them)";
+    r.fix = "the responder's local_ts/remote_ts cover none of ours; narrow local_ts/remote_ts of child " +
+            n.child + " to its ranges (its `cygnetctl why` names them)";
   } else {
     r.kind = FailureClass::Proposal;
     const char* subject = child ? child_proposal_subject(*child) : "ESP proposals";
     r.summary = std::string("the responder accepted none of our ") + subject + " (NO_PROPOSAL_CHOSEN)";
     r.subject = subject;
     r.ours = proposal_strings(n.proposals);
-    r.fix = std::string("the responder accepts none of our ") + (child ? child_proposal_key(*child) : "esp_proposals") +
+    r.fix = std::string("the responder accepts none of our ") +
+            (child ? child_proposal_key(*child) : "esp_proposals") +
             "; add one of its proposals (its `cygnetctl why` or log names them)";
   }
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& connection, const std::string& peer_id,
-                                         const std::string& why) {
+void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& connection,
+                                         const std::string& peer_id, const std::string& why) {
   FailureReport r;
   r.connection = connection;
   r.role = role_of(sa);
@@ -170,8 +179,9 @@ void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& con
     r.subject = "identities";
     if (conn) r.ours = {"remote_id " + conn->remote_id.to_string()};
     r.theirs = {"ID " + peer_id};
-    if (conn) r.fix = "set remote_id of " + connection + " to \"" + peer_id + "\" (or the peer's local_id to \"" +
-                      conn->remote_id.to_string() + "\") to agree";
+    if (conn)
+      r.fix = "set remote_id of " + connection + " to \"" + peer_id + "\" (or the peer's local_id to \"" +
+              conn->remote_id.to_string() + "\") to agree";
   } else if (r.kind == FailureClass::Authentication && conn) {
     const bool method = why.find("AUTH method") != std::string::npos;
     r.subject = "authentication";
@@ -179,9 +189,10 @@ void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& con
     r.ours = {std::string("auth ") + ours};
     r.theirs = {"ID " + peer_id};
     if (method) r.theirs.push_back("authenticates with " + peer_auth_method(why));
-    r.fix = method ? "the peer authenticates with " + peer_auth_method(why) + " but " + connection + " has auth = " +
-                         ours + ": use the same auth method on both sides"
-                   : "the pre-shared keys differ (same method, same identities): set the same psk on both sides";
+    r.fix = method
+                ? "the peer authenticates with " + peer_auth_method(why) + " but " + connection +
+                      " has auth = " + ours + ": use the same auth method on both sides"
+                : "the pre-shared keys differ (same method, same identities): set the same psk on both sides";
   } else if (r.kind == FailureClass::Certificate) {
     r.subject = "certificates";
     if (conn)
@@ -189,7 +200,8 @@ void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& con
     r.theirs = {"ID " + peer_id};
     r.fix = why.find("expired") != std::string::npos || why.find("not yet valid") != std::string::npos
                 ? "the peer's certificate is outside its validity period: renew it (or check both clocks)"
-                : "the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give the peer a "
+                : "the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give the "
+                  "peer a "
                   "certificate from ours";
   }
   failures.record(std::move(r));
@@ -204,10 +216,12 @@ void Engine::Impl::report_authentication_rejected_by_peer(const IkeSa& sa, const
   r.peer = sa.remote.to_string();
   r.summary = "the responder rejected our authentication (AUTHENTICATION_FAILED)";
   r.subject = "authentication";
-  r.ours = {std::string("auth ") + (conn.auth == AuthKind::Psk ? "psk" : "pubkey"), "ID " + sa.local_id.to_string()};
-  r.fix = conn.auth == AuthKind::Psk
-              ? "the responder does not accept our PSK or ID: compare psk, auth and remote_id on its side"
-              : "the responder does not accept our certificate or ID: compare its cacerts, auth and remote_id";
+  r.ours = {std::string("auth ") + (conn.auth == AuthKind::Psk ? "psk" : "pubkey"),
+            "ID " + sa.local_id.to_string()};
+  r.fix =
+      conn.auth == AuthKind::Psk
+          ? "the responder does not accept our PSK or ID: compare psk, auth and remote_id on its side"
+          : "the responder does not accept our certificate or ID: compare its cacerts, auth and remote_id";
   failures.record(std::move(r));
 }
 
@@ -234,6 +248,8 @@ std::optional<FailureReport> Engine::last_failure(std::string_view connection) c
   return impl_->failures.last(connection);
 }
 
-std::optional<FailureReport> Engine::unattributed_failure() const { return impl_->failures.unattributed(); }
+std::optional<FailureReport> Engine::unattributed_failure() const {
+  return impl_->failures.unattributed();
+}
 
 }  // namespace cygnet::ike

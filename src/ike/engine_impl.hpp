@@ -119,8 +119,8 @@ struct Engine::Impl {
 
   // --- operator and requests (engine.cpp / engine_requests.cpp) ---
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
-  void initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote, std::vector<std::string> children,
-                   TimePoint now);
+  void initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
+                   std::vector<std::string> children, TimePoint now);
   // --- host names (engine_resolution.cpp) ---
   void request_resolution(const ConnectionSettings& conn, std::vector<std::string> child_names);
   void resolution_failed(const ConnectionSettings& conn, const std::string& detail, TimePoint now);
@@ -137,7 +137,8 @@ struct Engine::Impl {
   // --- datagrams (message_io.cpp) ---
   void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload, TimePoint now);
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
-  std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header, const std::vector<ikev2::Payload>& payloads);
+  std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header,
+                             const std::vector<ikev2::Payload>& payloads);
   void send_request(IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& payloads,
                     InFlight task, TimePoint now);
   void send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
@@ -162,8 +163,10 @@ struct Engine::Impl {
 
   // --- IKE_AUTH (exchange_ike_auth.cpp) ---
   void send_auth_request(IkeSa& sa, TimePoint now);
-  std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now);
-  void process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                   TimePoint now);
+  void process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
+                             TimePoint now);
 
   // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
   ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth);
@@ -175,15 +178,16 @@ struct Engine::Impl {
                                         std::optional<ChildSaId> replaces, std::vector<ikev2::Payload>& out,
                                         TimePoint now);
   // Initiator: the response's payloads → installed child, or an event explaining the failure.
-  std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
-                                        ByteView nonce_i, ByteView nonce_r, TimePoint now);
+  std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n,
+                                        const std::vector<ikev2::Payload>& in, ByteView nonce_i,
+                                        ByteView nonce_r, TimePoint now);
   void send_create_child_request(IkeSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
                                  TimePoint now);
   void send_rekey_ike_request(IkeSa& sa, TimePoint now);
   std::vector<ikev2::Payload> process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                            TimePoint now);
-  void process_create_child_response(IkeSa& sa, CreateChildInFlight& task, const std::vector<ikev2::Payload>& in,
-                                     TimePoint now);
+  void process_create_child_response(IkeSa& sa, CreateChildInFlight& task,
+                                     const std::vector<ikev2::Payload>& in, TimePoint now);
   std::vector<ikev2::Payload> process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                         TimePoint now);
   void process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
@@ -207,14 +211,15 @@ struct Engine::Impl {
   void report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
                                     const std::vector<ikev2::Proposal>& offered, const Endpoint& remote,
                                     const std::string& explanation);
-  void report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn, std::string summary);
+  void report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn,
+                                             std::string summary);
   void report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
                                       const std::vector<ikev2::TrafficSelector>& tsi,
                                       const std::vector<ikev2::TrafficSelector>& tsr, bool in_ike_auth);
   void report_child_proposals_refused(const IkeSa& sa, const ChildSettings& child,
                                       const std::vector<ikev2::Proposal>& offered,
-                                      const std::vector<ikev2::Proposal>& ours, const std::string& explanation,
-                                      bool in_ike_auth);
+                                      const std::vector<ikev2::Proposal>& ours,
+                                      const std::string& explanation, bool in_ike_auth);
   void report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n, bool selectors);
   void report_authentication(const IkeSa& sa, const std::string& connection, const std::string& peer_id,
                              const std::string& why);

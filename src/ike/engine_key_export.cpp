@@ -30,7 +30,8 @@ void append_child_key_export(const ChildSa& c, KeyExport& out) {
                               ": keys not retained");
     return;
   }
-  out.child_sas.push_back(ChildSaKeyExport{c.id, c.connection, c.child, sa_key_export(c.retained_for_export->inbound),
+  out.child_sas.push_back(ChildSaKeyExport{c.id, c.connection, c.child,
+                                           sa_key_export(c.retained_for_export->inbound),
                                            sa_key_export(c.retained_for_export->outbound)});
 }
 
@@ -38,12 +39,14 @@ KeyExport Engine::export_keys() const {
   KeyExport out;
   for (const auto& [id, sa] : impl_->ike_sas) {
     if (!sa->keys || !sa->algorithms || sa->keys->sk_ei.empty()) {
-      if (sa->keys) out.unavailable.push_back("IKE SA " + sa->connection + " #" + std::to_string(id) + ": keys not retained");
+      if (sa->keys)
+        out.unavailable.push_back("IKE SA " + sa->connection + " #" + std::to_string(id) +
+                                  ": keys not retained");
       continue;  // still in IKE_SA_INIT: no keys yet
     }
     const IkeSaKeys& k = *sa->keys;
-    out.ike_sas.push_back(IkeSaKeyExport{id, sa->connection, sa->spi_i, sa->spi_r, *sa->algorithms, k.sk_ei, k.sk_er,
-                                         k.sk_ai, k.sk_ar});
+    out.ike_sas.push_back(IkeSaKeyExport{id, sa->connection, sa->spi_i, sa->spi_r, *sa->algorithms, k.sk_ei,
+                                         k.sk_er, k.sk_ai, k.sk_ar});
   }
   for (const auto& [id, child] : impl_->children) append_child_key_export(child, out);
   if (impl_->v1) impl_->v1->export_keys(out);

@@ -38,10 +38,10 @@ enum class FailureReason : std::uint8_t {
   NoProposalChosen,
   TsUnacceptable,
   AuthenticationFailed,
-  Timeout,       // retransmissions exhausted, half-open expired
-  PeerDead,      // liveness check unanswered
+  Timeout,   // retransmissions exhausted, half-open expired
+  PeerDead,  // liveness check unanswered
   Malformed,
-  InvalidKe,     // the peer asked for another key exchange group
+  InvalidKe,  // the peer asked for another key exchange group
   Other,
   kCount,
 };
@@ -53,8 +53,8 @@ std::optional<FailureReason> failure_reason_of(EventType type);
 // Time from the first IKE_SA_INIT / MM1 / AM1 to an established IKE SA, in fixed buckets (upper
 // bounds in seconds, Prometheus-style; the last bucket, +Inf, is implicit in `count`).
 struct LatencyHistogram {
-  static constexpr std::array<double, 12> kUpperBoundsSeconds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                               0.5,   1.0,  2.5,   5.0,  10.0, 30.0};
+  static constexpr std::array<double, 12> kUpperBoundsSeconds{0.005, 0.01, 0.025, 0.05, 0.1,  0.25,
+                                                              0.5,   1.0,  2.5,   5.0,  10.0, 30.0};
   std::array<std::uint64_t, kUpperBoundsSeconds.size()> per_bucket{};  // not cumulative
   std::uint64_t count = 0;
   double sum_seconds = 0;

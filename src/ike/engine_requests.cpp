@@ -4,7 +4,8 @@
 
 namespace cygnet::ike {
 
-void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names, TimePoint now) {
+void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names,
+                            TimePoint now) {
   if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
     event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
     return;
@@ -76,7 +77,8 @@ void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint no
     send_create_child_request(sa, n->child, std::nullopt, now);
   } else if (auto* r = std::get_if<PendingRekeyChild>(&request)) {
     auto it = children.find(r->id);
-    if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id) return;
+    if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id)
+      return;
     send_create_child_request(sa, it->second.child, r->id, now);
   } else if (std::holds_alternative<PendingRekeyIke>(request)) {
     if (sa.replaced_by || sa.state != IkeSaState::Established) return;
@@ -87,7 +89,8 @@ void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint no
     ikev2::DeletePayload ah{ikev2::ProtocolId::Ah, 4, {}};
     for (const ChildRef& ref : d->children) {
       auto it = children.find(ref.id);
-      if (it != children.end() && it->second.state == ChildSaState::Installed) it->second.state = ChildSaState::Deleting;
+      if (it != children.end() && it->second.state == ChildSaState::Installed)
+        it->second.state = ChildSaState::Deleting;
       // §1.4.1: a Delete names the SPI we receive on.
       (ref.protocol == ipsec::IpsecProtocol::Ah ? ah : esp).spis.push_back(u32_bytes(ref.inbound_spi));
     }
@@ -97,8 +100,8 @@ void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint no
     send_request(sa, ikev2::ExchangeType::Informational, payloads, DeleteChildrenInFlight{d->children}, now);
   } else if (std::holds_alternative<PendingDeleteIke>(request)) {
     sa.state = IkeSaState::Deleting;
-    send_request(sa, ikev2::ExchangeType::Informational, {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}},
-                 DeleteIkeInFlight{}, now);
+    send_request(sa, ikev2::ExchangeType::Informational,
+                 {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}}, DeleteIkeInFlight{}, now);
   } else if (std::holds_alternative<PendingDpd>(request)) {
     sa.dpd_queued = false;
     send_request(sa, ikev2::ExchangeType::Informational, {}, DpdInFlight{}, now);

@@ -29,7 +29,8 @@ void Engine::Impl::request_resolution(const ConnectionSettings& conn, std::vecto
   if (fresh) actions.emplace_back(ResolveRemote{conn.name, conn.remote_hosts});
 }
 
-void Engine::Impl::resolution_failed(const ConnectionSettings& conn, const std::string& detail, TimePoint now) {
+void Engine::Impl::resolution_failed(const ConnectionSettings& conn, const std::string& detail,
+                                     TimePoint now) {
   event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: " + detail);
   if (conn.start_action == StartAction::Start) resolve_retry_at[conn.name] = now + options.resolve_retry;
 }
@@ -50,7 +51,8 @@ void Engine::Impl::forget_resolution(std::string_view connection) {
   if (auto it = resolve_retry_at.find(connection); it != resolve_retry_at.end()) resolve_retry_at.erase(it);
 }
 
-void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::IpAddress> addresses, TimePoint now) {
+void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::IpAddress> addresses,
+                                TimePoint now) {
   const auto pending = impl_->resolving.find(connection);
   const ConnectionSettings* conn = impl_->connection(connection);
   if (pending == impl_->resolving.end() || !conn) return;  // nobody waits (removed, or answered already)
@@ -68,8 +70,8 @@ void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::I
                        [&a](const wire::IpAddress& local) { return local.family() == a.family(); });
   });
   if (usable == addresses.end()) {
-    impl_->resolution_failed(*conn, joined(conn->remote_hosts) + " resolved to no address of local_addrs' family",
-                             now);
+    impl_->resolution_failed(
+        *conn, joined(conn->remote_hosts) + " resolved to no address of local_addrs' family", now);
     return;
   }
   // Children that came up meanwhile (the peer initiated) need nothing more.
@@ -80,13 +82,15 @@ void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::I
   impl_->initiate_to(*conn, *usable, std::move(children), now);
 }
 
-void Engine::on_remote_resolution_failed(std::string_view connection, std::string_view reason, TimePoint now) {
+void Engine::on_remote_resolution_failed(std::string_view connection, std::string_view reason,
+                                         TimePoint now) {
   const auto pending = impl_->resolving.find(connection);
   const ConnectionSettings* conn = impl_->connection(connection);
   if (pending == impl_->resolving.end() || !conn) return;
   for (const auto& child : pending->second) impl_->negotiating.erase({conn->name, child});
   impl_->resolving.erase(pending);
-  impl_->resolution_failed(*conn, "resolving " + joined(conn->remote_hosts) + " failed: " + std::string(reason), now);
+  impl_->resolution_failed(
+      *conn, "resolving " + joined(conn->remote_hosts) + " failed: " + std::string(reason), now);
 }
 
 }  // namespace cygnet::ike

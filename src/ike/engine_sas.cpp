@@ -58,7 +58,9 @@ ChildSa* Engine::Impl::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
   return nullptr;
 }
 
-std::size_t Engine::Impl::half_open_count() const { return half_open.total(); }
+std::size_t Engine::Impl::half_open_count() const {
+  return half_open.total();
+}
 
 void Engine::Impl::release_half_open(IkeSa& sa) {
   if (!sa.half_open_source) return;
@@ -174,7 +176,8 @@ void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, cons
   for (const auto& p : sa->queue)
     if (const auto* n = std::get_if<PendingNewChild>(&p)) forget(n->child);
   if (sa->outstanding) {
-    if (const auto* a = std::get_if<AuthInFlight>(&sa->outstanding->task); a && a->child) forget(a->child->child);
+    if (const auto* a = std::get_if<AuthInFlight>(&sa->outstanding->task); a && a->child)
+      forget(a->child->child);
     if (const auto* c = std::get_if<CreateChildInFlight>(&sa->outstanding->task)) forget(c->child.child);
   }
   std::vector<ChildSaId> ids;
@@ -196,12 +199,14 @@ Identity Engine::Impl::our_identity(const ConnectionSettings& conn, const IkeSa&
   return Identity::from_address(sa.local.address);
 }
 
-std::vector<ikev2::TrafficSelector> Engine::Impl::local_selectors(const ChildSettings& c, const IkeSa& sa) const {
+std::vector<ikev2::TrafficSelector> Engine::Impl::local_selectors(const ChildSettings& c,
+                                                                  const IkeSa& sa) const {
   if (c.local_ts.empty()) return {ts_from_address(sa.local.address)};
   return ts_from_prefixes(c.local_ts);
 }
 
-std::vector<ikev2::TrafficSelector> Engine::Impl::remote_selectors(const ChildSettings& c, const IkeSa& sa) const {
+std::vector<ikev2::TrafficSelector> Engine::Impl::remote_selectors(const ChildSettings& c,
+                                                                   const IkeSa& sa) const {
   if (c.remote_ts.empty()) return {ts_from_address(sa.remote.address)};
   return ts_from_prefixes(c.remote_ts);
 }
@@ -237,7 +242,8 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   in.we_initiated_exchange = n.we_initiated;
   in.local_address = sa.local.address;
   in.remote_address = sa.remote.address;
-  if (c.udp_encapsulated) in.udp_encapsulation = ipsec::UdpEncapsulation{ikev2::kNatTraversalPort, sa.remote.port};
+  if (c.udp_encapsulated)
+    in.udp_encapsulation = ipsec::UdpEncapsulation{ikev2::kNatTraversalPort, sa.remote.port};
   in.life_bytes = settings.life_bytes;
   in.life_packets = settings.life_packets;
   in.replay_window = settings.replay_window;
@@ -267,7 +273,8 @@ void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string
 void Engine::Impl::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
                          std::optional<ChildSaId> child, std::string detail) {
   failures.note_event(Event{type, conn, sa, child, detail}, 2);
-  if (const auto reason = failure_reason_of(type)) ++counters.failures.by_reason[static_cast<std::size_t>(*reason)];
+  if (const auto reason = failure_reason_of(type))
+    ++counters.failures.by_reason[static_cast<std::size_t>(*reason)];
   actions.emplace_back(Event{type, conn, sa, child, std::move(detail)});
 }
 
@@ -294,10 +301,12 @@ ikev2::NotifyPayload notify(ikev2::NotifyType type, Bytes data) {
   return n;
 }
 
-Bytes u16_bytes(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
+Bytes u16_bytes(std::uint16_t v) {
+  return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
 Bytes u32_bytes(std::uint32_t v) {
-  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
-          static_cast<std::uint8_t>(v)};
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
 }
 Bytes u64_bytes(std::uint64_t v) {
   Bytes out(8);
@@ -317,7 +326,9 @@ std::optional<std::uint64_t> read_u64(ByteView b) {
   for (auto x : b) v = (v << 8) | x;
   return v;
 }
-bool nonce_length_ok(std::size_t n) { return n >= 16 && n <= 256; }
+bool nonce_length_ok(std::size_t n) {
+  return n >= 16 && n <= 256;
+}
 
 const ikev2::NotifyPayload* first_error_notify(const std::vector<ikev2::Payload>& payloads) {
   for (const auto& p : payloads)

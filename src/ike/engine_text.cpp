@@ -3,7 +3,9 @@
 
 namespace cygnet::ike {
 
-std::string Endpoint::to_string() const { return address.to_string() + "[" + std::to_string(port) + "]"; }
+std::string Endpoint::to_string() const {
+  return address.to_string() + "[" + std::to_string(port) + "]";
+}
 
 const char* event_type_name(EventType t) {
   switch (t) {
@@ -42,7 +44,9 @@ const char* ike_sa_state_name(IkeSaState s) {
 
 namespace cygnet::ike {
 
-const char* auth_kind_name(AuthKind k) { return k == AuthKind::Psk ? "psk" : "pubkey"; }
+const char* auth_kind_name(AuthKind k) {
+  return k == AuthKind::Psk ? "psk" : "pubkey";
+}
 
 const char* start_action_name(StartAction a) {
   switch (a) {

@@ -17,7 +17,8 @@ void Engine::Impl::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn) return;
   sa.local_id = our_identity(*conn, sa);
   const ikev2::IdPayload idi = sa.local_id.to_payload();
-  const Bytes octets = signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), idi);
+  const Bytes octets =
+      signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), idi);
   auto auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, octets);
   if (!auth) {
     remove_ike_sa(sa.id, EventType::Error, "cannot authenticate: the connection has no PSK or private key");
@@ -46,7 +47,8 @@ void Engine::Impl::send_auth_request(IkeSa& sa, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::IkeAuth, payloads, std::move(task), now);
 }
 
-std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa,
+                                                               const std::vector<ikev2::Payload>& in,
                                                                TimePoint now) {
   const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
   const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
@@ -70,8 +72,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   const ConnectionSettings* conn = nullptr;
   const ConnectionSettings* by_address = nullptr;
   for (const auto& c : connections) {
-    if (!address_allowed(c.local_addrs, sa.local.address) || !remote_allowed(c, sa.remote.address))
-      continue;
+    if (!address_allowed(c.local_addrs, sa.local.address) || !remote_allowed(c, sa.remote.address)) continue;
     if (!by_address) by_address = &c;
     if (!c.remote_id.matches(peer)) continue;
     if (idr && !our_identity(c, sa).matches(Identity::from_payload(*idr))) continue;
@@ -81,10 +82,12 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   if (!conn) {
     if (!by_address) return reject(sa.connection, "no connection accepts " + sa.remote.to_string());
     return reject(by_address->name, "peer ID " + peer.to_string() + " does not match remote_id " +
-                                        by_address->remote_id.to_string() + " of connection " + by_address->name);
+                                        by_address->remote_id.to_string() + " of connection " +
+                                        by_address->name);
   }
   sa.connection = conn->name;
-  const Bytes octets = signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), *idi);
+  const Bytes octets =
+      signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), *idi);
   if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now)))
     return reject(conn->name, *why);
 
@@ -94,7 +97,8 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa, const 
   const Bytes our_octets =
       signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), our_id);
   auto our_auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, our_octets);
-  if (!our_auth) return reject(conn->name, "we cannot authenticate ourselves: no PSK or private key configured");
+  if (!our_auth)
+    return reject(conn->name, "we cannot authenticate ourselves: no PSK or private key configured");
 
   if (ikev2::find_notify(in, ikev2::NotifyType::InitialContact)) handle_initial_contact(sa);
   ike_sa_established(sa, now);
@@ -120,8 +124,9 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
     ++counters.authentication_failures;
     report_authentication_rejected_by_peer(sa, *conn);
-    remove_ike_sa(id, EventType::AuthenticationFailed,
-                  "responder " + sa.remote.to_string() + " rejected our authentication (AUTHENTICATION_FAILED)");
+    remove_ike_sa(
+        id, EventType::AuthenticationFailed,
+        "responder " + sa.remote.to_string() + " rejected our authentication (AUTHENTICATION_FAILED)");
     return;
   }
   const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
@@ -129,7 +134,8 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
   if (!idr || !auth) {
     const auto* error = first_error_notify(in);
     if (error)
-      remove_ike_sa(id, EventType::Error, std::string("IKE_AUTH failed: responder answered ") + ikev2::notify_name(error->type));
+      remove_ike_sa(id, EventType::Error,
+                    std::string("IKE_AUTH failed: responder answered ") + ikev2::notify_name(error->type));
     else {
       ++counters.malformed;
       remove_ike_sa(id, EventType::MalformedMessage, "IKE_AUTH response without IDr or AUTH");
@@ -137,7 +143,8 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
     return;
   }
   const Identity peer = Identity::from_payload(*idr);
-  const Bytes octets = signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), *idr);
+  const Bytes octets =
+      signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), *idr);
   if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now))) {
     ++counters.authentication_failures;
     report_authentication(sa, sa.connection, peer.to_string(), *why);
@@ -148,7 +155,8 @@ void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const st
     h.exchange = ikev2::ExchangeType::Informational;
     h.flags = ikev2::kFlagInitiator;
     h.message_id = sa.next_message_id++;
-    for (const Bytes& d : protect(sa, h, {notify(ikev2::NotifyType::AuthenticationFailed)})) emit(sa.local, sa.remote, d);
+    for (const Bytes& d : protect(sa, h, {notify(ikev2::NotifyType::AuthenticationFailed)}))
+      emit(sa.local, sa.remote, d);
     remove_ike_sa(id, EventType::AuthenticationFailed,
                   "responder " + sa.remote.to_string() + " (" + peer.to_string() + "): " + *why);
     return;

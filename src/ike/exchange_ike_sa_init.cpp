@@ -43,17 +43,22 @@ bool nat_between(const std::vector<ikev2::Payload>& payloads, ikev2::NotifyType 
   const auto hashes = all_notifies(payloads, type);
   if (hashes.empty()) return false;
   const Bytes expected = nat_detection_hash(spi_i, spi_r, endpoint);
-  return std::none_of(hashes.begin(), hashes.end(), [&expected](const ikev2::NotifyPayload* n) { return n->data == expected; });
+  return std::none_of(hashes.begin(), hashes.end(),
+                      [&expected](const ikev2::NotifyPayload* n) { return n->data == expected; });
 }
 
-bool uses_public_key(const ConnectionSettings& c) { return c.auth == AuthKind::PublicKey; }
+bool uses_public_key(const ConnectionSettings& c) {
+  return c.auth == AuthKind::PublicKey;
+}
 
 }  // namespace
 
 void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
-  if (!sa.ke) sa.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*first_group(conn->ike_proposals), *random));
+  if (!sa.ke)
+    sa.ke =
+        std::make_shared<crypto::KeyExchange>(new_key_exchange(*first_group(conn->ike_proposals), *random));
   if (sa.nonce_i.empty()) {
     sa.nonce_i.resize(kNonceLength);
     random->fill(sa.nonce_i);
@@ -64,10 +69,11 @@ void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
   payloads.emplace_back(ikev2::KePayload{static_cast<std::uint16_t>(sa.ke->group()), sa.ke->public_value()});
   payloads.emplace_back(ikev2::NoncePayload{sa.nonce_i});
   const bool force = conn->encapsulation == Encapsulation::ForceUdp;
-  payloads.emplace_back(notify(ikev2::NotifyType::NatDetectionSourceIp,
-                               force ? forced_nat_detection_hash(sa.spi_i, 0, sa.local)
-                                     : nat_detection_hash(sa.spi_i, 0, sa.local)));
-  payloads.emplace_back(notify(ikev2::NotifyType::NatDetectionDestinationIp, nat_detection_hash(sa.spi_i, 0, sa.remote)));
+  payloads.emplace_back(
+      notify(ikev2::NotifyType::NatDetectionSourceIp, force ? forced_nat_detection_hash(sa.spi_i, 0, sa.local)
+                                                            : nat_detection_hash(sa.spi_i, 0, sa.local)));
+  payloads.emplace_back(
+      notify(ikev2::NotifyType::NatDetectionDestinationIp, nat_detection_hash(sa.spi_i, 0, sa.remote)));
   payloads.emplace_back(notify(ikev2::NotifyType::IkeFragmentationSupported));
   if (uses_public_key(*conn))
     payloads.emplace_back(notify(ikev2::NotifyType::SignatureHashAlgorithms,
@@ -101,11 +107,12 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
       candidates.push_back(&c);
   if (candidates.empty()) {
     failures.record(basic_failure_report("", FailureRole::Responder, 2, "IKE_SA_INIT", FailureClass::Other,
-                                         "no connection accepts IKE_SA_INIT from " + remote.to_string() + " to " +
-                                             local.to_string() + " (local_addrs/remote_addrs)",
+                                         "no connection accepts IKE_SA_INIT from " + remote.to_string() +
+                                             " to " + local.to_string() + " (local_addrs/remote_addrs)",
                                          remote.to_string()));
     event(EventType::Error, "", std::nullopt, std::nullopt,
-          "IKE_SA_INIT from " + remote.to_string() + " to " + local.to_string() + ": no connection accepts these addresses");
+          "IKE_SA_INIT from " + remote.to_string() + " to " + local.to_string() +
+              ": no connection accepts these addresses");
     send_init_error(local, remote, h, ikev2::NotifyType::NoProposalChosen, {});
     return;
   }
@@ -136,7 +143,8 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   }
   // Under load, only initiators that prove they receive at their address get state (§2.6).
   if (half_open_count() >= options.cookie_threshold) {
-    const auto* cookie = m.payloads.empty() ? nullptr : std::get_if<ikev2::NotifyPayload>(&m.payloads.front());
+    const auto* cookie =
+        m.payloads.empty() ? nullptr : std::get_if<ikev2::NotifyPayload>(&m.payloads.front());
     const bool valid = cookie && cookie->type == ikev2::NotifyType::Cookie &&
                        cookies.verify(cookie->data, nonce->data, remote.address, h.initiator_spi);
     if (!valid) {
@@ -177,8 +185,9 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
     return;
   }
   if (ke->data.size() != crypto::dh_public_length(alg->group)) {
-    malformed(conn->name, std::nullopt, "IKE_SA_INIT KE data has the wrong length for " +
-                                            std::string(crypto::dh_group_name(alg->group)));
+    malformed(
+        conn->name, std::nullopt,
+        "IKE_SA_INIT KE data has the wrong length for " + std::string(crypto::dh_group_name(alg->group)));
     send_init_error(local, remote, h, ikev2::NotifyType::InvalidSyntax, {});
     return;
   }
@@ -226,7 +235,8 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
       auto req = our_certificate_request(*c);
       if (!req) continue;
       for (std::size_t i = 0; i + 20 <= req->data.size(); i += 20) {
-        Bytes id(req->data.begin() + static_cast<std::ptrdiff_t>(i), req->data.begin() + static_cast<std::ptrdiff_t>(i + 20));
+        Bytes id(req->data.begin() + static_cast<std::ptrdiff_t>(i),
+                 req->data.begin() + static_cast<std::ptrdiff_t>(i + 20));
         if (named.insert(id).second) request.data.insert(request.data.end(), id.begin(), id.end());
       }
     }
@@ -239,7 +249,8 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   payloads.emplace_back(
       notify(ikev2::NotifyType::NatDetectionDestinationIp, nat_detection_hash(sa.spi_i, sa.spi_r, remote)));
   if (sa.fragmentation) payloads.emplace_back(notify(ikev2::NotifyType::IkeFragmentationSupported));
-  if (std::any_of(candidates.begin(), candidates.end(), [](const ConnectionSettings* c) { return uses_public_key(*c); }))
+  if (std::any_of(candidates.begin(), candidates.end(),
+                  [](const ConnectionSettings* c) { return uses_public_key(*c); }))
     payloads.emplace_back(notify(ikev2::NotifyType::SignatureHashAlgorithms,
                                  encode_signature_hash_algorithms(supported_signature_hashes())));
   ikev2::Message response;
@@ -282,36 +293,45 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   }
   if (const auto* invalid_ke = ikev2::find_notify(m.payloads, ikev2::NotifyType::InvalidKePayload)) {
     std::optional<crypto::DhGroup> group;
-    if (invalid_ke->data.size() == 2) group = crypto::dh_group_from_id(static_cast<std::uint16_t>((invalid_ke->data[0] << 8) | invalid_ke->data[1]));
-    if (!group || !proposals_allow_group(conn->ike_proposals, *group) || (sa.ke && sa.ke->group() == *group) ||
-        sa.init_retries >= kMaxInitRetries) {
+    if (invalid_ke->data.size() == 2)
+      group = crypto::dh_group_from_id(
+          static_cast<std::uint16_t>((invalid_ke->data[0] << 8) | invalid_ke->data[1]));
+    if (!group || !proposals_allow_group(conn->ike_proposals, *group) ||
+        (sa.ke && sa.ke->group() == *group) || sa.init_retries >= kMaxInitRetries) {
       report_ike_proposals_rejected_by_peer(
-          sa, *conn, "the responder requires key exchange group " +
-                         (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) + ", which we do not propose");
-      fail(EventType::NoProposalChosen, "responder " + sa.remote.to_string() + " requires key exchange group " +
-                                            (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) +
-                                            ", which we do not propose");
+          sa, *conn,
+          "the responder requires key exchange group " +
+              (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) +
+              ", which we do not propose");
+      fail(EventType::NoProposalChosen,
+           "responder " + sa.remote.to_string() + " requires key exchange group " +
+               (group ? crypto::dh_group_name(*group) : std::string("(unknown)")) +
+               ", which we do not propose");
       return;
     }
     ++sa.init_retries;
     const std::string from = sa.ke ? crypto::dh_group_name(sa.ke->group()) : "?";
     sa.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*group, *random));
     event(EventType::InvalidKeRetry, sa.connection, id, std::nullopt,
-          "responder wants " + std::string(crypto::dh_group_name(*group)) + " instead of " + from + "; retrying");
+          "responder wants " + std::string(crypto::dh_group_name(*group)) + " instead of " + from +
+              "; retrying");
     send_init_request(sa, now);
     return;
   }
   if (ikev2::find_notify(m.payloads, ikev2::NotifyType::NoProposalChosen)) {
     ++counters.no_proposal_chosen;
     std::string offered;
-    for (const auto& p : conn->ike_proposals) offered += (offered.empty() ? "" : ", ") + proposal_to_string(p);
-    report_ike_proposals_rejected_by_peer(sa, *conn, "the responder accepted none of our IKE proposals (NO_PROPOSAL_CHOSEN)");
+    for (const auto& p : conn->ike_proposals)
+      offered += (offered.empty() ? "" : ", ") + proposal_to_string(p);
+    report_ike_proposals_rejected_by_peer(
+        sa, *conn, "the responder accepted none of our IKE proposals (NO_PROPOSAL_CHOSEN)");
     fail(EventType::NoProposalChosen,
          "responder " + sa.remote.to_string() + " accepted none of our IKE proposals [" + offered + "]");
     return;
   }
   if (const auto* error = first_error_notify(m.payloads)) {
-    fail(EventType::Error, std::string("IKE_SA_INIT failed: responder answered ") + ikev2::notify_name(error->type));
+    fail(EventType::Error,
+         std::string("IKE_SA_INIT failed: responder answered ") + ikev2::notify_name(error->type));
     return;
   }
 
@@ -327,7 +347,8 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   const auto alg = ike_algorithms(chosen);
   // Compare with the proposals as numbered on the wire, not as configured.
   if (!answer_matches_offer(chosen, numbered_without_spi(conn->ike_proposals)) || !alg) {
-    fail(EventType::NoProposalChosen, "responder chose a proposal we did not offer: " + proposal_to_string(chosen));
+    fail(EventType::NoProposalChosen,
+         "responder chose a proposal we did not offer: " + proposal_to_string(chosen));
     return;
   }
   if (ke->group != static_cast<std::uint16_t>(alg->group) || !sa.ke || sa.ke->group() != alg->group) {
@@ -347,8 +368,10 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   p.spi.clear();
   sa.proposal = p;
   sa.algorithms = alg;
-  sa.nat_remote = nat_between(m.payloads, ikev2::NotifyType::NatDetectionSourceIp, sa.spi_i, sa.spi_r, sa.remote);
-  sa.nat_local = nat_between(m.payloads, ikev2::NotifyType::NatDetectionDestinationIp, sa.spi_i, sa.spi_r, sa.local);
+  sa.nat_remote =
+      nat_between(m.payloads, ikev2::NotifyType::NatDetectionSourceIp, sa.spi_i, sa.spi_r, sa.remote);
+  sa.nat_local =
+      nat_between(m.payloads, ikev2::NotifyType::NatDetectionDestinationIp, sa.spi_i, sa.spi_r, sa.local);
   if (conn->encapsulation == Encapsulation::ForceUdp) sa.nat_local = true;
   sa.fragmentation = ikev2::find_notify(m.payloads, ikev2::NotifyType::IkeFragmentationSupported) != nullptr;
   if (const auto* hashes = ikev2::find_notify(m.payloads, ikev2::NotifyType::SignatureHashAlgorithms))
@@ -358,7 +381,8 @@ void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, Byt
   if (sa.udp_encapsulated()) {
     // §2.23: after detecting a NAT the initiator continues on port 4500.
     sa.local.port = ikev2::kNatTraversalPort;
-    if (sa.remote.port == ikev2::kIkePort) peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
+    if (sa.remote.port == ikev2::kIkePort)
+      peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
     if (sa.remote.port == ikev2::kIkePort) sa.remote.port = ikev2::kNatTraversalPort;
   }
   send_auth_request(sa, now);

@@ -24,7 +24,9 @@ const char* failure_class_name(FailureClass c) {
   return "other";
 }
 
-const char* failure_role_name(FailureRole r) { return r == FailureRole::Initiator ? "initiator" : "responder"; }
+const char* failure_role_name(FailureRole r) {
+  return r == FailureRole::Initiator ? "initiator" : "responder";
+}
 
 namespace {
 
@@ -44,7 +46,8 @@ std::vector<Transform> values_of(const Proposal& p, TransformType type) {
 }
 
 bool lists_type(const Proposal& p, TransformType type) {
-  return std::any_of(p.transforms.begin(), p.transforms.end(), [type](const Transform& t) { return t.type == type; });
+  return std::any_of(p.transforms.begin(), p.transforms.end(),
+                     [type](const Transform& t) { return t.type == type; });
 }
 
 std::string value_name(const Transform& t) {
@@ -58,7 +61,8 @@ void add_unique(std::vector<Transform>& to, const std::vector<Transform>& from) 
 }
 
 bool overlap(const std::vector<Transform>& a, const std::vector<Transform>& b) {
-  return std::any_of(a.begin(), a.end(), [&b](const Transform& t) { return std::find(b.begin(), b.end(), t) != b.end(); });
+  return std::any_of(a.begin(), a.end(),
+                     [&b](const Transform& t) { return std::find(b.begin(), b.end(), t) != b.end(); });
 }
 
 std::string names(const std::vector<Transform>& list) {
@@ -179,12 +183,12 @@ ProposalDiagnosis diagnose_proposals(const std::vector<Proposal>& peer, const st
     const std::size_t i = type_index(disjoint.front());
     const auto& peer_values = theirs_v.by_type[i];
     if (peer_values.empty())
-      d.fix = "peer offers no " + std::string(detail::transform_type_noun(disjoint.front())) + "; we require one of " +
-              names(ours_v.by_type[i]) + " — the peer's proposals must include one";
+      d.fix = "peer offers no " + std::string(detail::transform_type_noun(disjoint.front())) +
+              "; we require one of " + names(ours_v.by_type[i]) + " — the peer's proposals must include one";
     else
       d.fix = "peer offers " + plural(disjoint.front()) + " " + names(peer_values) +
-              (peer_values.size() == 1 ? " only" : "") + "; we offer " + names(ours_v.by_type[i]) + " — add " +
-              value_name(peer_values.front()) + " to " + std::string(config_key) + " to agree";
+              (peer_values.size() == 1 ? " only" : "") + "; we offer " + names(ours_v.by_type[i]) +
+              " — add " + value_name(peer_values.front()) + " to " + std::string(config_key) + " to agree";
   } else if (best_peer) {
     d.fix = "add " + proposal_to_string(*best_peer) + " to " + std::string(config_key) + " to agree";
     if (!disjoint.empty()) d.fix = "no common " + type_list(disjoint) + " in any proposal — " + d.fix;
@@ -200,7 +204,8 @@ std::vector<std::string> selector_strings(const std::vector<TrafficSelector>& se
 
 namespace {
 
-std::vector<TrafficSelector> intersections(const std::vector<TrafficSelector>& a, const std::vector<TrafficSelector>& b) {
+std::vector<TrafficSelector> intersections(const std::vector<TrafficSelector>& a,
+                                           const std::vector<TrafficSelector>& b) {
   std::vector<TrafficSelector> out;
   for (const auto& x : a)
     for (const auto& y : b)
@@ -223,14 +228,14 @@ SelectorDiagnosis diagnose_selectors(const std::vector<TrafficSelector>& peer_ts
   SelectorDiagnosis d;
   const auto initiator_side = intersections(peer_tsi, our_remote);
   const auto responder_side = intersections(peer_tsr, our_local);
-  d.nearest = "TSi " + joined(selector_strings(peer_tsi)) + " within our remote_ts: " +
-              joined(selector_strings(initiator_side)) + "; TSr " + joined(selector_strings(peer_tsr)) +
+  d.nearest = "TSi " + joined(selector_strings(peer_tsi)) +
+              " within our remote_ts: " + joined(selector_strings(initiator_side)) + "; TSr " +
+              joined(selector_strings(peer_tsr)) +
               " within our local_ts: " + joined(selector_strings(responder_side));
   std::vector<std::string> changes;
   if (initiator_side.empty())
     changes.push_back("add " + joined(selector_strings(peer_tsi)) + " to remote_ts");
-  if (responder_side.empty())
-    changes.push_back("add " + joined(selector_strings(peer_tsr)) + " to local_ts");
+  if (responder_side.empty()) changes.push_back("add " + joined(selector_strings(peer_tsr)) + " to local_ts");
   if (!changes.empty()) {
     d.fix = changes.front();
     if (changes.size() > 1) d.fix += " and " + changes.back();
@@ -241,7 +246,8 @@ SelectorDiagnosis diagnose_selectors(const std::vector<TrafficSelector>& peer_ts
 
 FailureClass classify_authentication_failure(std::string_view why) {
   const auto has = [why](std::string_view s) { return why.find(s) != std::string_view::npos; };
-  if (has("does not match remote_id") || has("no connection accepts") || has("does not entitle")) return FailureClass::Identity;
+  if (has("does not match remote_id") || has("no connection accepts") || has("does not entitle"))
+    return FailureClass::Identity;
   if (has("certificate") || has("untrusted")) return FailureClass::Certificate;
   return FailureClass::Authentication;
 }
@@ -259,16 +265,19 @@ std::vector<std::string> render_failure(const FailureReport& r, TimePoint now) {
   if (!r.child.empty()) lines.push_back("  child:      " + r.child);
   if (!r.subject.empty()) {
     lines.push_back("  ours:       " + r.subject + " " + joined(r.ours));
-    lines.push_back("  theirs:     " + (r.theirs.empty() ? std::string("not shown by the peer") : r.subject + " " + joined(r.theirs)));
+    lines.push_back("  theirs:     " + (r.theirs.empty() ? std::string("not shown by the peer")
+                                                         : r.subject + " " + joined(r.theirs)));
   }
   if (!r.nearest.empty()) lines.push_back("  nearest:    " + r.nearest);
   if (!r.fix.empty()) lines.push_back("  fix:        " + r.fix);
   if (!r.unanswered.empty()) {
-    lines.push_back("  unanswered: " + r.unanswered + " after " + std::to_string(r.retransmissions) + " retransmissions");
+    lines.push_back("  unanswered: " + r.unanswered + " after " + std::to_string(r.retransmissions) +
+                    " retransmissions");
   }
   if (r.received_anything)
-    lines.push_back(std::string("  received:   ") +
-                    (*r.received_anything ? "the peer answered earlier messages" : "nothing at all from the peer"));
+    lines.push_back(std::string("  received:   ") + (*r.received_anything
+                                                         ? "the peer answered earlier messages"
+                                                         : "nothing at all from the peer"));
   return lines;
 }
 
@@ -294,8 +303,9 @@ std::optional<FailureClass> failure_class_of(EventType type, std::string_view de
   }
 }
 
-FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version, std::string exchange,
-                                   FailureClass kind, std::string summary, std::string peer) {
+FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version,
+                                   std::string exchange, FailureClass kind, std::string summary,
+                                   std::string peer) {
   FailureReport r;
   r.connection = std::move(connection);
   r.role = role;

@@ -33,22 +33,22 @@ const char* failure_role_name(FailureRole r);  // "initiator", "responder"
 
 struct FailureReport {
   TimePoint time{};
-  std::string connection;            // empty: no connection matched the peer
+  std::string connection;  // empty: no connection matched the peer
   FailureRole role = FailureRole::Initiator;
   int ike_version = 2;
-  std::string exchange;              // "IKE_SA_INIT", "IKE_AUTH", "CREATE_CHILD_SA", "Main Mode", ...
+  std::string exchange;  // "IKE_SA_INIT", "IKE_AUTH", "CREATE_CHILD_SA", "Main Mode", ...
   FailureClass kind = FailureClass::Other;
-  std::string summary;               // one line
-  std::string peer;                  // "192.0.2.1[500]"
-  std::string child;                 // the CHILD SA concerned, if any
+  std::string summary;  // one line
+  std::string peer;     // "192.0.2.1[500]"
+  std::string child;    // the CHILD SA concerned, if any
   // What `ours` and `theirs` list: "IKE proposals", "ESP proposals", "traffic selectors",
   // "identities". `theirs` is empty when the peer did not show its side (an initiator only sees
   // the responder's notify).
   std::string subject;
   std::vector<std::string> ours;
   std::vector<std::string> theirs;
-  std::string nearest;               // the closest pair of offers and how they differ
-  std::string fix;                   // the one change that would make both sides agree
+  std::string nearest;  // the closest pair of offers and how they differ
+  std::string fix;      // the one change that would make both sides agree
   // Timeouts: the request nobody answered, how often it was sent again, and whether the peer's
   // address ever answered anything.
   std::string unanswered;
@@ -90,8 +90,9 @@ FailureClass classify_authentication_failure(std::string_view why);
 std::optional<FailureClass> failure_class_of(EventType type, std::string_view detail);
 
 // A report with the fields every failure has; the caller adds what it knows beyond that.
-FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version, std::string exchange,
-                                   FailureClass kind, std::string summary, std::string peer);
+FailureReport basic_failure_report(std::string connection, FailureRole role, int ike_version,
+                                   std::string exchange, FailureClass kind, std::string summary,
+                                   std::string peer);
 
 // The last report per connection. The engine sets the time at each input; explicit reports are
 // recorded before their failure event, which then adds nothing.

@@ -49,7 +49,7 @@ using PendingRequest = std::variant<PendingNewChild, PendingRekeyChild, PendingR
 struct ChildNegotiation {
   std::string child;
   std::uint32_t inbound_spi = 0;
-  Bytes nonce;  // ours (CREATE_CHILD_SA only; IKE_AUTH uses the IKE SA's nonces)
+  Bytes nonce;                              // ours (CREATE_CHILD_SA only; IKE_AUTH uses the IKE SA's nonces)
   std::shared_ptr<crypto::KeyExchange> ke;  // PFS
   std::vector<wire::ikev2::TrafficSelector> tsi;
   std::vector<wire::ikev2::TrafficSelector> tsr;
@@ -98,8 +98,8 @@ struct IkeSa {
   std::uint64_t spi_r = 0;
   Endpoint local;
   Endpoint remote;
-  bool nat_local = false;   // we are behind a NAT
-  bool nat_remote = false;  // the peer is behind a NAT (or forced encapsulation)
+  bool nat_local = false;      // we are behind a NAT
+  bool nat_remote = false;     // the peer is behind a NAT (or forced encapsulation)
   bool fragmentation = false;  // both sides announced RFC 7383 support
   std::vector<wire::ikev2::SignatureHash> peer_signature_hashes;
 
@@ -119,7 +119,7 @@ struct IkeSa {
   unsigned init_retries = 0;  // COOKIE / INVALID_KE_PAYLOAD retries
 
   Identity local_id;
-  std::optional<Identity> remote_id;  // authenticated peer identity
+  std::optional<Identity> remote_id;       // authenticated peer identity
   std::optional<std::string> first_child;  // initiator: the child created inside IKE_AUTH
   bool send_initial_contact = false;
 

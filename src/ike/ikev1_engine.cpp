@@ -34,13 +34,15 @@ void earliest(std::optional<TimePoint>& best, std::optional<TimePoint> t) {
 
 std::optional<std::string> unusable_connection(const ConnectionSettings& s) {
   if (phase1_expressible(s.ike_proposals).empty())
-    return "IKEv1 phase 1 needs a CBC cipher (aes128/aes192/aes256, or 3des with allow_legacy) with a PRF and a "
+    return "IKEv1 phase 1 needs a CBC cipher (aes128/aes192/aes256, or 3des with allow_legacy) with a PRF "
+           "and a "
            "group; AEAD proposals cannot be used in IKEv1";
   if (!phase1_auth_method(s)) return "IKEv1 signs with RSA or ECDSA keys only";
   for (const auto& c : s.children) {
     if (!phase2_expressible(c.proposals)) return "child " + c.name + " has no proposal IKEv1 can express";
     if (c.local_ts.size() > 1 || c.remote_ts.size() > 1)
-      return "child " + c.name + ": IKEv1 Quick Mode negotiates one subnet per side (use one child per subnet)";
+      return "child " + c.name +
+             ": IKEv1 Quick Mode negotiates one subnet per side (use one child per subnet)";
   }
   return std::nullopt;
 }
@@ -53,20 +55,26 @@ std::optional<std::string> payload_count_violation(const std::vector<isakmp::Pay
       if (isakmp::payload_type(p) == rule.type) ++n;
     if (n < rule.min || n > rule.max)
       return std::to_string(n) + " " + isakmp::payload_name(rule.type) + " payload(s) (expected " +
-             std::to_string(rule.min) + (rule.max != rule.min ? ".." + std::to_string(rule.max) : std::string()) + ")";
+             std::to_string(rule.min) +
+             (rule.max != rule.min ? ".." + std::to_string(rule.max) : std::string()) + ")";
   }
   return std::nullopt;
 }
 
 Ikev1Engine::Ikev1Engine(SharedState shared)
-    : shared_(shared), half_open_(shared.options.ikev1_max_half_open, shared.options.ikev1_max_half_open_per_source) {}
+    : shared_(shared),
+      half_open_(shared.options.ikev1_max_half_open, shared.options.ikev1_max_half_open_per_source) {}
 Ikev1Engine::~Ikev1Engine() = default;
 
 // --- configuration and operator ---
 
-void Ikev1Engine::add_connection(ConnectionSettings settings, TimePoint) { connections_.push_back(std::move(settings)); }
+void Ikev1Engine::add_connection(ConnectionSettings settings, TimePoint) {
+  connections_.push_back(std::move(settings));
+}
 
-bool Ikev1Engine::has_connection(std::string_view name) const { return connection(name) != nullptr; }
+bool Ikev1Engine::has_connection(std::string_view name) const {
+  return connection(name) != nullptr;
+}
 
 std::vector<std::string> Ikev1Engine::connection_names() const {
   std::vector<std::string> out;
@@ -87,7 +95,8 @@ bool Ikev1Engine::up(std::string_view name, TimePoint now) {
   if (!conn) return false;
   std::vector<std::string> wanted;
   for (const auto& c : conn->children)
-    if (!child_is_up(conn->name, c.name) && !negotiating_.contains({conn->name, c.name})) wanted.push_back(c.name);
+    if (!child_is_up(conn->name, c.name) && !negotiating_.contains({conn->name, c.name}))
+      wanted.push_back(c.name);
   if (IsakmpSa* sa = established_sa_for(conn->name)) {
     for (const auto& c : wanted) start_quick_mode(*sa, c, std::nullopt, now);
     return true;
@@ -95,7 +104,8 @@ bool Ikev1Engine::up(std::string_view name, TimePoint now) {
   for (auto& [id, sa] : sas_)
     if (sa->connection == conn->name && sa->initiator && !sa->deleting) {
       for (const auto& c : wanted)
-        if (std::find(sa->pending_children.begin(), sa->pending_children.end(), c) == sa->pending_children.end())
+        if (std::find(sa->pending_children.begin(), sa->pending_children.end(), c) ==
+            sa->pending_children.end())
           sa->pending_children.push_back(c);
       return true;
     }
@@ -120,7 +130,8 @@ void Ikev1Engine::on_acquire(std::string_view conn_name, std::string_view child_
   }
   for (auto& [id, sa] : sas_)
     if (sa->connection == conn->name && sa->initiator && !sa->deleting) {
-      if (std::find(sa->pending_children.begin(), sa->pending_children.end(), c) == sa->pending_children.end())
+      if (std::find(sa->pending_children.begin(), sa->pending_children.end(), c) ==
+          sa->pending_children.end())
         sa->pending_children.push_back(c);
       negotiating_.insert({conn->name, c});
       return;
@@ -227,7 +238,8 @@ IsakmpSa& Ikev1Engine::create_sa(const ConnectionSettings& conn, bool initiator,
   return ref;
 }
 
-void Ikev1Engine::remove_sa(IkeSaId id, std::optional<EventType> ev, const std::string& detail, bool remove_children) {
+void Ikev1Engine::remove_sa(IkeSaId id, std::optional<EventType> ev, const std::string& detail,
+                            bool remove_children) {
   auto it = sas_.find(id);
   if (it == sas_.end()) return;
   IsakmpSa& s = *it->second;
@@ -295,7 +307,9 @@ ChildSa* Ikev1Engine::child(ChildSaId id) {
   return it == children_.end() ? nullptr : &it->second;
 }
 
-bool Ikev1Engine::owns_child(ChildSaId id) const { return children_.contains(id); }
+bool Ikev1Engine::owns_child(ChildSaId id) const {
+  return children_.contains(id);
+}
 
 void Ikev1Engine::remove_child(ChildSaId id, bool emit_event, const std::string& detail) {
   auto it = children_.find(id);
@@ -318,7 +332,8 @@ void Ikev1Engine::schedule_phase1_lifetime(IsakmpSa& s, TimePoint now) {
   // initiate — the original initiator first (90 %), the responder only if it has not (95 %), which
   // also covers a responder whose own lifetime is the shorter one.
   if (conn && !conn->remote_addrs.empty())
-    s.rekey_at = now + rekey_after(life, s.initiator ? 0.9 : 0.95, shared_.options.rekey_jitter, shared_.random);
+    s.rekey_at =
+        now + rekey_after(life, s.initiator ? 0.9 : 0.95, shared_.options.rekey_jitter, shared_.random);
 }
 
 void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
@@ -341,8 +356,8 @@ void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
   // Older phase-1 SAs of this connection with this peer: replaced (reauthentication).
   std::vector<IkeSaId> older;
   for (auto& [id, o] : sas_)
-    if (id != s.id && o->connection == s.connection && o->remote.address == s.remote.address && o->established() &&
-        !o->deleting && !o->replaced_by)
+    if (id != s.id && o->connection == s.connection && o->remote.address == s.remote.address &&
+        o->established() && !o->deleting && !o->replaced_by)
       older.push_back(id);
   for (IkeSaId id : older) {
     IsakmpSa* o = sa(id);
@@ -357,7 +372,8 @@ void Ikev1Engine::phase1_established(IsakmpSa& s, TimePoint now) {
     } else {
       // The peer ran phase 1 again: it deletes the old one (or it expires quietly).
       event(EventType::IkeSaRekeyed, s.connection, s.id, std::nullopt,
-            "ISAKMP SA #" + std::to_string(id) + " replaced by the peer's new phase 1 (its IPsec SAs moved to it)");
+            "ISAKMP SA #" + std::to_string(id) +
+                " replaced by the peer's new phase 1 (its IPsec SAs moved to it)");
     }
   }
   for (const auto& c : s.pending_children) start_quick_mode(s, c, std::nullopt, now);
@@ -392,12 +408,14 @@ void Ikev1Engine::emit(const Endpoint& local, const Endpoint& remote, ByteView m
   ++shared_.counters.datagrams_sent;
 }
 
-void Ikev1Engine::transmit(IsakmpSa& s, ExchangeTransmission& tx, Bytes message, bool waiting, TimePoint now) {
+void Ikev1Engine::transmit(IsakmpSa& s, ExchangeTransmission& tx, Bytes message, bool waiting,
+                           TimePoint now) {
   emit(s.local, s.remote, message);
   tx.last_sent = std::move(message);
   tx.waiting = waiting;
   tx.retransmissions = 0;
-  tx.retransmit_at = waiting ? std::optional<TimePoint>(now + retransmit_delay(shared_.options, 0)) : std::nullopt;
+  tx.retransmit_at =
+      waiting ? std::optional<TimePoint>(now + retransmit_delay(shared_.options, 0)) : std::nullopt;
 }
 
 void Ikev1Engine::retransmit(IsakmpSa& s, ExchangeTransmission& tx, TimePoint now) {
@@ -408,7 +426,8 @@ void Ikev1Engine::retransmit(IsakmpSa& s, ExchangeTransmission& tx, TimePoint no
 }
 
 bool Ikev1Engine::answer_repeat(IsakmpSa& s, ExchangeTransmission& tx, ByteView raw) {
-  if (tx.answered.empty() || !std::equal(tx.answered.begin(), tx.answered.end(), raw.begin(), raw.end())) return false;
+  if (tx.answered.empty() || !std::equal(tx.answered.begin(), tx.answered.end(), raw.begin(), raw.end()))
+    return false;
   ++shared_.counters.duplicate_requests;
   if (!s.initiator && (s.step == Phase1Step::MainAnsweredSa || s.step == Phase1Step::AggressiveAnsweredSa)) {
     // The source has not returned our cookie yet: it may be spoofed, so we must not amplify.
@@ -423,11 +442,13 @@ bool Ikev1Engine::answer_repeat(IsakmpSa& s, ExchangeTransmission& tx, ByteView 
     emit(s.local, s.remote, tx.last_sent);
     return true;
   }
-  if (++tx.duplicate_answers <= kMaxDuplicateAnswers && !tx.last_sent.empty()) emit(s.local, s.remote, tx.last_sent);
+  if (++tx.duplicate_answers <= kMaxDuplicateAnswers && !tx.last_sent.empty())
+    emit(s.local, s.remote, tx.last_sent);
   return true;
 }
 
-isakmp::Header Ikev1Engine::header(const IsakmpSa& s, isakmp::ExchangeType exchange, std::uint32_t message_id) const {
+isakmp::Header Ikev1Engine::header(const IsakmpSa& s, isakmp::ExchangeType exchange,
+                                   std::uint32_t message_id) const {
   isakmp::Header h;
   h.initiator_cookie = s.cky_i;
   h.responder_cookie = s.cky_r;
@@ -436,8 +457,8 @@ isakmp::Header Ikev1Engine::header(const IsakmpSa& s, isakmp::ExchangeType excha
   return h;
 }
 
-Bytes Ikev1Engine::encrypt_message(IsakmpSa& s, const isakmp::Header& h, const std::vector<isakmp::Payload>& payloads,
-                                   Bytes& iv) {
+Bytes Ikev1Engine::encrypt_message(IsakmpSa& s, const isakmp::Header& h,
+                                   const std::vector<isakmp::Payload>& payloads, Bytes& iv) {
   const auto chain = isakmp::encode_payload_chain(payloads);
   auto sealed = s.protection->protect(h, chain, iv);
   iv = std::move(sealed.next_iv);
@@ -465,15 +486,19 @@ void Ikev1Engine::malformed(const std::string& conn, std::optional<IkeSaId> s, c
 void Ikev1Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> s,
                         std::optional<ChildSaId> c, std::string detail) {
   shared_.failures.note_event(Event{type, conn, s, c, detail}, 1);
-  if (const auto reason = failure_reason_of(type)) ++shared_.counters.failures.by_reason[static_cast<std::size_t>(*reason)];
+  if (const auto reason = failure_reason_of(type))
+    ++shared_.counters.failures.by_reason[static_cast<std::size_t>(*reason)];
   shared_.actions.emplace_back(Event{type, conn, s, c, std::move(detail)});
 }
 
 void Ikev1Engine::peer_address_changed(const IsakmpSa& s, const Endpoint& now_at) {
-  event(EventType::PeerAddressChanged, s.connection, s.id, std::nullopt, s.remote.to_string() + " -> " + now_at.to_string());
+  event(EventType::PeerAddressChanged, s.connection, s.id, std::nullopt,
+        s.remote.to_string() + " -> " + now_at.to_string());
 }
 
-std::size_t Ikev1Engine::half_open_count() const { return half_open_.total(); }
+std::size_t Ikev1Engine::half_open_count() const {
+  return half_open_.total();
+}
 
 // --- datagrams ---
 
@@ -516,7 +541,8 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
     on_informational(*s, m, now);
   } else {
     malformed(s->connection, s->id,
-              std::string("unsupported exchange ") + isakmp::exchange_name(h.exchange) + " from " + remote.to_string());
+              std::string("unsupported exchange ") + isakmp::exchange_name(h.exchange) + " from " +
+                  remote.to_string());
   }
 }
 
@@ -547,7 +573,8 @@ void Ikev1Engine::timer_child(ChildSa& c, TimePoint now) {
   }
   if (c.expire_at && now >= *c.expire_at) {
     // A pair already replaced by a rekey leaves quietly (the peer expires or deletes its copy).
-    if (IsakmpSa* s = sa(c.ike_sa); s && s->established() && !s->deleting && c.state == ChildSaState::Installed)
+    if (IsakmpSa* s = sa(c.ike_sa);
+        s && s->established() && !s->deleting && c.state == ChildSaState::Installed)
       send_delete_children(*s, {&c});
     remove_child(c.id, true, "lifetime expired");
     return;
@@ -583,8 +610,8 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
     if (!replaced) send_delete_isakmp(s);
     // Its IPsec SAs outlive it (RFC 2409): they keep their own lifetimes and the next phase 1
     // adopts them.
-    remove_sa(id, replaced ? std::nullopt : std::optional<EventType>(EventType::IkeSaDeleted), "ISAKMP SA expired",
-              false);
+    remove_sa(id, replaced ? std::nullopt : std::optional<EventType>(EventType::IkeSaDeleted),
+              "ISAKMP SA expired", false);
     return;
   }
   if (s.phase1_tx.waiting && s.phase1_tx.retransmit_at && now >= *s.phase1_tx.retransmit_at) {
@@ -597,11 +624,12 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
           s.remote.to_string());
       r.unanswered = r.exchange + " message";
       r.retransmissions = s.phase1_tx.retransmissions;
-      r.received_anything = !s.initiator || s.cky_r != 0;  // the responder cookie arrives with the first answer
+      r.received_anything =
+          !s.initiator || s.cky_r != 0;  // the responder cookie arrives with the first answer
       shared_.failures.record(std::move(r));
       remove_sa(id, EventType::RetransmitGaveUp,
-                "no answer from " + s.remote.to_string() + " after " + std::to_string(s.phase1_tx.retransmissions) +
-                    " retransmissions (phase 1)",
+                "no answer from " + s.remote.to_string() + " after " +
+                    std::to_string(s.phase1_tx.retransmissions) + " retransmissions (phase 1)",
                 false);
       return;
     }
@@ -642,10 +670,10 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
     if (it == s.quick_modes.end()) continue;
     if (!it->second.done) {
       quick_mode_failed(s, mid, EventType::RetransmitGaveUp,
-                        it->second.initiator ? "Quick Mode for " + it->second.child + " unanswered after " +
-                                                   std::to_string(it->second.tx.retransmissions) + " retransmissions"
-                                             : "Quick Mode for " + it->second.child + ": no QM3 from " +
-                                                   s.remote.to_string(),
+                        it->second.initiator
+                            ? "Quick Mode for " + it->second.child + " unanswered after " +
+                                  std::to_string(it->second.tx.retransmissions) + " retransmissions"
+                            : "Quick Mode for " + it->second.child + ": no QM3 from " + s.remote.to_string(),
                         now);
     } else {
       s.quick_modes.erase(it);
@@ -660,8 +688,8 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
       if (s.dpd_retry_at && now >= *s.dpd_retry_at) {
         if (s.dpd_retries >= shared_.options.retransmit_tries) {
           remove_sa(id, EventType::PeerDead,
-                    "no R-U-THERE-ACK from " + s.remote.to_string() + " after " + std::to_string(s.dpd_retries + 1) +
-                        " R-U-THERE (RFC 3706); its SAs are removed",
+                    "no R-U-THERE-ACK from " + s.remote.to_string() + " after " +
+                        std::to_string(s.dpd_retries + 1) + " R-U-THERE (RFC 3706); its SAs are removed",
                     true);
           return;
         }
@@ -681,8 +709,9 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
     // A new phase 1 starts where the first one did (port 500, or the configured remote port);
     // NAT-D detects the NAT again and floats to 4500.
     fresh.remote = Endpoint{s.remote.address, conn->remote_port};
-    fresh.local = Endpoint{s.local.address, conn->remote_port == isakmp::kNatTraversalPort ? isakmp::kNatTraversalPort
-                                                                                            : isakmp::kIkePort};
+    fresh.local =
+        Endpoint{s.local.address, conn->remote_port == isakmp::kNatTraversalPort ? isakmp::kNatTraversalPort
+                                                                                 : isakmp::kIkePort};
     start_phase1(fresh, now);
   }
 }
@@ -705,12 +734,15 @@ std::optional<TimePoint> Ikev1Engine::next_deadline() const {
     earliest(next, s->expire_at);
     if (s->phase1_tx.waiting) earliest(next, s->phase1_tx.retransmit_at);
     for (const auto& [mid, qm] : s->quick_modes) {
-      if (qm.done || !qm.initiator) earliest(next, qm.forget_at);
-      else if (qm.tx.waiting) earliest(next, qm.tx.retransmit_at);
+      if (qm.done || !qm.initiator)
+        earliest(next, qm.forget_at);
+      else if (qm.tx.waiting)
+        earliest(next, qm.tx.retransmit_at);
     }
     const ConnectionSettings* conn = connection(s->connection);
     if (s->established() && !s->deleting && conn && conn->dpd_delay.count() > 0 && s->peer_dpd)
-      earliest(next, s->dpd_outstanding ? s->dpd_retry_at : std::optional<TimePoint>(s->last_received + conn->dpd_delay));
+      earliest(next, s->dpd_outstanding ? s->dpd_retry_at
+                                        : std::optional<TimePoint>(s->last_received + conn->dpd_delay));
     if (!s->rekey_started && !s->replaced_by && s->established()) earliest(next, s->rekey_at);
   }
   for (const auto& [id, c] : children_) {
@@ -736,7 +768,7 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
       st.connection = conn.name;
       st.version = 1;
       st.mode = s->aggressive ? "aggressive" : "main";
-      st.state = s->deleting ? IkeSaState::Deleting
+      st.state = s->deleting        ? IkeSaState::Deleting
                  : s->established() ? (s->rekey_started ? IkeSaState::Rekeying : IkeSaState::Established)
                                     : IkeSaState::Connecting;
       st.initiator = s->initiator;
@@ -786,7 +818,8 @@ void Ikev1Engine::export_keys(KeyExport& out) const {
     if (!sa->exported_encryption_key.empty()) {
       out.isakmp_sas.push_back(IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key});
     } else if (sa->protection) {
-      out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) + ": keys not retained");
+      out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) +
+                                ": keys not retained");
     }
   }
   for (const auto& [id, child] : children_) append_child_key_export(child, out);

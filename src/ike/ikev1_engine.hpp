@@ -26,13 +26,13 @@
 #include "crypto/key_exchange.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/child_sa.hpp"
-#include "ike/key_export.hpp"
 #include "ike/engine.hpp"
+#include "ike/failure_report.hpp"
+#include "ike/half_open_table.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_proposals.hpp"
 #include "ike/ikev1_protection.hpp"
-#include "ike/failure_report.hpp"
-#include "ike/half_open_table.hpp"
+#include "ike/key_export.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/isakmp_message.hpp"
 
@@ -87,9 +87,9 @@ enum class Phase1Step : std::uint8_t {
 // The messages of one exchange we may have to send again: retransmitted on a timer while we wait
 // for the peer, or re-sent when the peer repeats the message we answered.
 struct ExchangeTransmission {
-  Bytes last_sent;          // without the non-ESP marker
-  Bytes answered;           // the peer's message our last_sent answered (a copy → send again)
-  bool waiting = false;     // we expect another message: retransmit on the timer
+  Bytes last_sent;       // without the non-ESP marker
+  Bytes answered;        // the peer's message our last_sent answered (a copy → send again)
+  bool waiting = false;  // we expect another message: retransmit on the timer
   std::optional<TimePoint> retransmit_at;
   unsigned retransmissions = 0;
   unsigned duplicate_answers = 0;
@@ -105,15 +105,15 @@ struct QuickMode {
   Bytes nonce_i, nonce_r;
   std::shared_ptr<crypto::KeyExchange> ke;  // PFS
   std::optional<crypto::SecureBytes> pfs_secret;
-  isakmp::SaPayload offer;                  // initiator: what we sent
+  isakmp::SaPayload offer;                                        // initiator: what we sent
   std::vector<wire::ikev2::TrafficSelector> local_ts, remote_ts;  // ours / the peer's side
   std::optional<Phase2Choice> choice;
   std::optional<ChildSaId> rekey_of;
-  std::optional<ChildSaId> installed;       // responder: installed at QM2, activated at QM3
+  std::optional<ChildSaId> installed;  // responder: installed at QM2, activated at QM3
   Seconds lifetime{3600};
   std::uint64_t life_bytes = 0;
-  bool done = false;                        // finished: kept only to answer a repeated message
-  TimePoint forget_at{};                    // done: forget it; responder before QM3: give up
+  bool done = false;      // finished: kept only to answer a repeated message
+  TimePoint forget_at{};  // done: forget it; responder before QM3: give up
   ExchangeTransmission tx;
 };
 
@@ -141,8 +141,8 @@ struct IsakmpSa {
   crypto::SecureBytes skeyid, skeyid_d, skeyid_a;
   std::optional<Phase1Protection> protection;
   crypto::SecureBytes exported_encryption_key;  // only with EngineOptions::retain_keys_for_export
-  Bytes iv;             // the phase-1 CBC chain
-  Bytes phase1_last_iv; // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
+  Bytes iv;                                     // the phase-1 CBC chain
+  Bytes phase1_last_iv;  // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
   Identity local_id;
   std::optional<Identity> remote_id;
   std::optional<isakmp::IdPayload> peer_id;  // Aggressive Mode responder: IDii from AM1 (HASH_I input)
@@ -240,22 +240,22 @@ class Ikev1Engine {
   void retransmit(IsakmpSa& sa, ExchangeTransmission& tx, TimePoint now);
   // A repeated message we answered already: send the answer again. True when it was a repeat.
   bool answer_repeat(IsakmpSa& sa, ExchangeTransmission& tx, ByteView raw);
-  Bytes encrypt_message(IsakmpSa& sa, const isakmp::Header& header, const std::vector<isakmp::Payload>& payloads,
-                        Bytes& iv);
+  Bytes encrypt_message(IsakmpSa& sa, const isakmp::Header& header,
+                        const std::vector<isakmp::Payload>& payloads, Bytes& iv);
   void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
-  void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa, std::optional<ChildSaId> child,
-             std::string detail);
+  void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa,
+             std::optional<ChildSaId> child, std::string detail);
   isakmp::Header header(const IsakmpSa& sa, isakmp::ExchangeType exchange, std::uint32_t message_id) const;
   // An unencrypted notification to a peer whose phase 1 failed (NO-PROPOSAL-CHOSEN, ...).
-  void send_plain_notify(const Endpoint& local, const Endpoint& remote, std::uint64_t cky_i, std::uint64_t cky_r,
-                         isakmp::NotifyType type);
+  void send_plain_notify(const Endpoint& local, const Endpoint& remote, std::uint64_t cky_i,
+                         std::uint64_t cky_r, isakmp::NotifyType type);
 
   // --- phase 1 (ikev1_phase1.cpp) ---
   void start_phase1(IsakmpSa& sa, TimePoint now);
-  void on_phase1(IsakmpSa* sa, const isakmp::Message& m, ByteView raw, const Endpoint& local, const Endpoint& remote,
-                 TimePoint now);
-  void respond_phase1_first(const isakmp::Message& m, ByteView raw, const Endpoint& local, const Endpoint& remote,
-                            TimePoint now);
+  void on_phase1(IsakmpSa* sa, const isakmp::Message& m, ByteView raw, const Endpoint& local,
+                 const Endpoint& remote, TimePoint now);
+  void respond_phase1_first(const isakmp::Message& m, ByteView raw, const Endpoint& local,
+                            const Endpoint& remote, TimePoint now);
   void main_mode_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void main_mode_3(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void main_mode_4(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
@@ -274,15 +274,18 @@ class Ikev1Engine {
   // Verifies the peer's HASH or SIG (and certificate); nullopt when authentic, else why not.
   std::optional<std::string> verify_peer_auth(IsakmpSa& sa, const std::vector<isakmp::Payload>& in,
                                               const isakmp::IdPayload& peer_id);
-  void phase1_failed(IsakmpSa& sa, EventType type, const std::string& detail, std::optional<isakmp::NotifyType> tell);
+  void phase1_failed(IsakmpSa& sa, EventType type, const std::string& detail,
+                     std::optional<isakmp::NotifyType> tell);
   // Unprotects an encrypted phase-1 message; nullopt (counted) when it fails.
   std::optional<Phase1Protection::Unprotected> open_phase1(IsakmpSa& sa, const isakmp::Message& m);
 
   // --- Quick Mode (ikev1_quick_mode.cpp) ---
-  void start_quick_mode(IsakmpSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of, TimePoint now);
+  void start_quick_mode(IsakmpSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
+                        TimePoint now);
   void on_quick_mode(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
   void quick_mode_request(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
-  void quick_mode_response(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
+  void quick_mode_response(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw,
+                           TimePoint now);
   void quick_mode_final(IsakmpSa& sa, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now);
   ChildSa& install(IsakmpSa& sa, QuickMode& qm, bool route_outbound, TimePoint now);
   // A rekey finished: the old pair is retired (deleted by the side that rekeyed it). When both
@@ -308,7 +311,7 @@ class Ikev1Engine {
   std::optional<Arrival> arrival_;
   std::vector<ConnectionSettings> connections_;
   std::map<IkeSaId, std::unique_ptr<IsakmpSa>> sas_;
-  std::map<std::uint64_t, IkeSaId> by_cookie_;  // our cookie → SA
+  std::map<std::uint64_t, IkeSaId> by_cookie_;                 // our cookie → SA
   std::multimap<std::uint64_t, IkeSaId> responders_by_cky_i_;  // a repeated first message's SA
   HalfOpenTable half_open_;  // responder SAs whose phase 1 has not completed
   // Main Mode responder SAs that answered MM1 and wait for MM3, oldest first (entries of SAs that

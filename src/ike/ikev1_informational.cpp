@@ -18,8 +18,8 @@ std::optional<std::uint32_t> read_u32(ByteView b) {
 }
 
 Bytes u32_bytes(std::uint32_t v) {
-  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
-          static_cast<std::uint8_t>(v)};
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
 }
 
 }  // namespace
@@ -33,7 +33,8 @@ void Ikev1Engine::send_informational(IsakmpSa& s, std::vector<isakmp::Payload> p
   if (base.empty()) return;
   std::uint32_t mid = 0;
   while (mid == 0) mid = shared_.random.next_u32();
-  const Bytes hash = informational_hash(s.suite->hash, s.skeyid_a.view(), mid, isakmp::encode_payload_chain(payloads).bytes);
+  const Bytes hash =
+      informational_hash(s.suite->hash, s.skeyid_a.view(), mid, isakmp::encode_payload_chain(payloads).bytes);
   std::vector<isakmp::Payload> all;
   all.emplace_back(isakmp::HashPayload{hash});
   for (auto& p : payloads) all.push_back(std::move(p));
@@ -58,14 +59,17 @@ void Ikev1Engine::send_delete_children(IsakmpSa& s, const std::vector<ChildSa*>&
 
 void Ikev1Engine::send_delete_isakmp(IsakmpSa& s) {
   if (!s.established()) return;
-  isakmp::DeletePayload d{isakmp::kDoiIpsec, isakmp::ProtocolId::Isakmp, static_cast<std::uint8_t>(isakmp::kIsakmpSpiLength),
+  isakmp::DeletePayload d{isakmp::kDoiIpsec,
+                          isakmp::ProtocolId::Isakmp,
+                          static_cast<std::uint8_t>(isakmp::kIsakmpSpiLength),
                           {isakmp::isakmp_spi(header(s, isakmp::ExchangeType::Informational, 0))}};
   send_informational(s, {d});
   s.deleting = true;
 }
 
 void Ikev1Engine::send_dpd(IsakmpSa& s, TimePoint now) {
-  if (s.dpd_sequence == 0) s.dpd_sequence = shared_.random.next_u32() & 0x7fffffffu;  // RFC 3706 §7: random start
+  if (s.dpd_sequence == 0)
+    s.dpd_sequence = shared_.random.next_u32() & 0x7fffffffu;  // RFC 3706 §7: random start
   ++s.dpd_sequence;
   isakmp::NotificationPayload n;
   n.protocol = isakmp::ProtocolId::Isakmp;
@@ -81,7 +85,8 @@ void Ikev1Engine::handle_initial_contact(IsakmpSa& s) {
   // RFC 2407 §4.6.3.3: the peer has no SAs with us but this one; every older one is stale.
   std::vector<IkeSaId> stale;
   for (auto& [id, o] : sas_)
-    if (id != s.id && o->connection == s.connection && o->remote.address == s.remote.address) stale.push_back(id);
+    if (id != s.id && o->connection == s.connection && o->remote.address == s.remote.address)
+      stale.push_back(id);
   std::vector<ChildSaId> stale_children;
   for (auto& [cid, c] : children_)
     if (c.connection == s.connection && c.ike_sa != s.id) {
@@ -90,8 +95,8 @@ void Ikev1Engine::handle_initial_contact(IsakmpSa& s) {
     }
   if (stale.empty() && stale_children.empty()) return;
   event(EventType::InitialContact, s.connection, s.id, std::nullopt,
-        "INITIAL-CONTACT from " + s.remote.to_string() + ": " + std::to_string(stale.size()) + " older ISAKMP SA(s) and " +
-            std::to_string(stale_children.size()) + " IPsec SA pair(s) removed");
+        "INITIAL-CONTACT from " + s.remote.to_string() + ": " + std::to_string(stale.size()) +
+            " older ISAKMP SA(s) and " + std::to_string(stale_children.size()) + " IPsec SA pair(s) removed");
   for (ChildSaId c : stale_children) remove_child(c, true, "peer restarted (INITIAL-CONTACT)");
   for (IkeSaId id : stale) remove_sa(id, std::nullopt, "", false);
 }
@@ -110,7 +115,8 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
                                    n->type == isakmp::NotifyType::InvalidHashInformation
                                ? EventType::AuthenticationFailed
                                : EventType::Error;
-    phase1_failed(s, type, std::string("peer refused phase 1: ") + isakmp::notify_name(n->type), std::nullopt);
+    phase1_failed(s, type, std::string("peer refused phase 1: ") + isakmp::notify_name(n->type),
+                  std::nullopt);
     return;
   }
   if (!s.suite || !s.protection || s.skeyid_a.empty()) return;  // no keys yet: cannot authenticate it
@@ -120,14 +126,17 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
     ++shared_.counters.duplicate_requests;
     return;
   }
-  Bytes iv = phase2_iv(s.suite->hash, in_phase1 ? s.iv : s.phase1_last_iv, mid, crypto::cbc_block_size(s.suite->cipher));
+  Bytes iv = phase2_iv(s.suite->hash, in_phase1 ? s.iv : s.phase1_last_iv, mid,
+                       crypto::cbc_block_size(s.suite->cipher));
   auto opened = s.protection->unprotect(m, iv);
   if (!opened) {
-    malformed(s.connection, s.id, std::string("informational does not decrypt: ") + protection_error_name(opened.error));
+    malformed(s.connection, s.id,
+              std::string("informational does not decrypt: ") + protection_error_name(opened.error));
     return;
   }
   const auto framed = split_hash_payload(m.header.next_payload, opened.value->plaintext);
-  if (!framed || !hash_matches(framed->hash, informational_hash(s.suite->hash, s.skeyid_a.view(), mid, framed->after_hash))) {
+  if (!framed || !hash_matches(framed->hash, informational_hash(s.suite->hash, s.skeyid_a.view(), mid,
+                                                                framed->after_hash))) {
     malformed(s.connection, s.id, "informational HASH does not verify");
     return;
   }
@@ -172,10 +181,10 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
         std::optional<std::uint32_t> failed;
         for (auto& [qmid, qm] : s.quick_modes)
           if (qm.initiator && !qm.done && read_u32(n->spi) == qm.our_spi) failed = qmid;
-        const EventType type =
-            n->type == isakmp::NotifyType::NoProposalChosen ? EventType::NoProposalChosen
-            : n->type == isakmp::NotifyType::InvalidIdInformation ? EventType::TsUnacceptable
-                                                                  : EventType::Error;
+        const EventType type = n->type == isakmp::NotifyType::NoProposalChosen ? EventType::NoProposalChosen
+                               : n->type == isakmp::NotifyType::InvalidIdInformation
+                                   ? EventType::TsUnacceptable
+                                   : EventType::Error;
         const std::string detail = std::string("peer refused: ") + isakmp::notify_name(n->type);
         if (failed)
           quick_mode_failed(s, *failed, type, detail, now);
@@ -193,13 +202,15 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
             return;
           }
       } else if (d->protocol == isakmp::ProtocolId::Esp || d->protocol == isakmp::ProtocolId::Ah) {
-        const auto protocol = d->protocol == isakmp::ProtocolId::Ah ? ipsec::IpsecProtocol::Ah : ipsec::IpsecProtocol::Esp;
+        const auto protocol =
+            d->protocol == isakmp::ProtocolId::Ah ? ipsec::IpsecProtocol::Ah : ipsec::IpsecProtocol::Esp;
         for (const auto& spi : d->spis) {
           const auto value = read_u32(spi);
           if (!value) continue;
           ChildSa* victim = nullptr;
           for (auto& [cid, c] : children_)
-            if (c.connection == s.connection && c.protocol == protocol && c.outbound_spi == *value) victim = &c;
+            if (c.connection == s.connection && c.protocol == protocol && c.outbound_spi == *value)
+              victim = &c;
           if (!victim) continue;
           // After a rekey the peer deletes the old pair; packets it sent on it may still be on the
           // way (or the Delete overtook QM3): the old inbound SA lives on for the grace period,

@@ -95,7 +95,8 @@ bool answer_offered(const isakmp::SaPayload& answer, const std::vector<isakmp::T
   if (!got) return false;
   for (const auto& t : ours) {
     const auto o = read_phase1_transform(t);
-    if (o && o->cipher == got->cipher && o->hash == got->hash && o->group == got->group && o->auth == got->auth) {
+    if (o && o->cipher == got->cipher && o->hash == got->hash && o->group == got->group &&
+        o->auth == got->auth) {
       suite = got;
       return true;
     }
@@ -114,8 +115,10 @@ std::vector<isakmp::Payload> Ikev1Engine::vendor_ids_answering(const IsakmpSa& s
   // Only what the initiator announced: the answer to a (possibly spoofed) first message stays no
   // larger than that message (bad-input catalog row 12).
   std::vector<isakmp::Payload> out;
-  if (s.peer_nat_t) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kNatTVendorId), std::end(kNatTVendorId))});
-  if (s.peer_dpd) out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))});
+  if (s.peer_nat_t)
+    out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kNatTVendorId), std::end(kNatTVendorId))});
+  if (s.peer_dpd)
+    out.emplace_back(isakmp::VendorIdPayload{Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))});
   return out;
 }
 
@@ -124,7 +127,8 @@ void Ikev1Engine::read_vendor_ids(IsakmpSa& s, const std::vector<isakmp::Payload
     if (std::equal(v->data.begin(), v->data.end(), std::begin(kNatTVendorId), std::end(kNatTVendorId)))
       s.peer_nat_t = true;
     // The DPD vendor ID's last two bytes are its version; any 1.x is understood.
-    if (v->data.size() == sizeof kDpdVendorId && std::equal(v->data.begin(), v->data.begin() + 14, kDpdVendorId))
+    if (v->data.size() == sizeof kDpdVendorId &&
+        std::equal(v->data.begin(), v->data.begin() + 14, kDpdVendorId))
       s.peer_dpd = true;
   }
 }
@@ -166,7 +170,8 @@ bool Ikev1Engine::derive_keys(IsakmpSa& s, ByteView peer_public) {
   crypto::SecureBytes skeyid = s.suite->auth == isakmp::Phase1AuthMethod::PreSharedKey
                                    ? skeyid_pre_shared_key(prf, conn->psk.view(), s.nonce_i, s.nonce_r)
                                    : skeyid_signature(prf, s.nonce_i, s.nonce_r, shared->view());
-  Phase1Keys keys = derive_phase1_keys(prf, s.suite->cipher, std::move(skeyid), shared->view(), s.cky_i, s.cky_r);
+  Phase1Keys keys =
+      derive_phase1_keys(prf, s.suite->cipher, std::move(skeyid), shared->view(), s.cky_i, s.cky_r);
   s.protection.emplace(s.suite->cipher, keys.encryption_key.view());
   if (shared_.options.retain_keys_for_export) s.exported_encryption_key = keys.encryption_key;
   s.iv = phase1_iv(prf, s.gxi, s.gxr, crypto::cbc_block_size(s.suite->cipher));
@@ -180,12 +185,13 @@ bool Ikev1Engine::derive_keys(IsakmpSa& s, ByteView peer_public) {
 std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa& s, bool with_id) {
   const ConnectionSettings* conn = connection(s.connection);
   if (!conn || !s.suite) return std::nullopt;
-  if (s.local_id.data.empty()) s.local_id = conn->local_id.data.empty() ? Identity::from_address(s.local.address)
-                                                                          : conn->local_id;
+  if (s.local_id.data.empty())
+    s.local_id = conn->local_id.data.empty() ? Identity::from_address(s.local.address) : conn->local_id;
   const isakmp::Payload id = id_payload(s.local_id);
   const Bytes id_b = payload_body(id);
-  const Bytes hash = s.initiator ? hash_i(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b)
-                                 : hash_r(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b);
+  const Bytes hash =
+      s.initiator ? hash_i(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b)
+                  : hash_r(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b);
   std::vector<isakmp::Payload> out;
   if (with_id) out.push_back(id);
   if (s.suite->auth == isakmp::Phase1AuthMethod::PreSharedKey) {
@@ -193,7 +199,8 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa&
     return out;
   }
   if (!conn->private_key) return std::nullopt;
-  if (conn->certificate) out.emplace_back(isakmp::CertPayload{isakmp::CertEncoding::X509Signature, conn->certificate->der()});
+  if (conn->certificate)
+    out.emplace_back(isakmp::CertPayload{isakmp::CertEncoding::X509Signature, conn->certificate->der()});
   try {
     const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
     out.emplace_back(isakmp::SignaturePayload{conn->private_key->sign(
@@ -210,14 +217,15 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
   const ConnectionSettings* conn = connection(s.connection);
   if (!conn || !s.suite) return std::string("connection gone");
   const auto identity = identity_from_payload(peer_id);
-  if (!identity) return "peer sent an identity of type " + std::string(isakmp::id_type_name(peer_id.type)) +
-                        " that Cygnet does not use for phase 1";
+  if (!identity)
+    return "peer sent an identity of type " + std::string(isakmp::id_type_name(peer_id.type)) +
+           " that Cygnet does not use for phase 1";
   if (!conn->remote_id.matches(*identity))
     return "peer ID " + identity->to_string() + " does not match remote_id " + conn->remote_id.to_string();
   const Bytes id_b = payload_body(isakmp::Payload(peer_id));
-  const Bytes expected = s.initiator
-                             ? hash_r(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b)
-                             : hash_i(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b);
+  const Bytes expected =
+      s.initiator ? hash_r(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b)
+                  : hash_i(s.suite->hash, s.skeyid.view(), s.gxi, s.gxr, s.cky_i, s.cky_r, s.sai_b, id_b);
   if (s.suite->auth == isakmp::Phase1AuthMethod::PreSharedKey) {
     const auto* h = isakmp::find_payload<isakmp::HashPayload>(in);
     if (!h) return std::string("no HASH payload");
@@ -233,16 +241,21 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
     if (c->encoding != isakmp::CertEncoding::X509Signature) continue;
     auto parsed = crypto::Certificate::from_der(c->data);
     if (!parsed) return std::string("peer sent a certificate that does not parse");
-    if (!end_entity) end_entity = std::move(parsed);
-    else if (intermediates.size() < 8) intermediates.push_back(std::move(*parsed));
-    else return std::string("peer sent more than 8 intermediate certificates");
+    if (!end_entity)
+      end_entity = std::move(parsed);
+    else if (intermediates.size() < 8)
+      intermediates.push_back(std::move(*parsed));
+    else
+      return std::string("peer sent more than 8 intermediate certificates");
   }
   if (!end_entity) return std::string("peer sent no certificate");
   const crypto::CertificateValidator validator(conn->ca_certificates);
-  const auto valid = validator.validate(*end_entity, intermediates, wall_time(shared_.options, s.last_received));
+  const auto valid =
+      validator.validate(*end_entity, intermediates, wall_time(shared_.options, s.last_received));
   if (!valid.ok) return "untrusted certificate: " + valid.error + " (" + end_entity->subject_string() + ")";
   if (!certificate_matches_identity(*end_entity, *identity))
-    return "certificate " + end_entity->subject_string() + " does not entitle the peer to ID " + identity->to_string();
+    return "certificate " + end_entity->subject_string() + " does not entitle the peer to ID " +
+           identity->to_string();
   std::optional<crypto::PublicKey> key;
   try {
     key = end_entity->public_key();
@@ -250,8 +263,9 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
     return "certificate " + end_entity->subject_string() + " carries a key type Cygnet does not support";
   }
   const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
-  if (!key->verify(rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
-                   ecdsa_hash(s.suite->auth), expected, sig->data))
+  if (!key->verify(
+          rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
+          ecdsa_hash(s.suite->auth), expected, sig->data))
     return "signature of " + identity->to_string() + " does not verify";
   s.remote_id = *identity;
   return std::nullopt;
@@ -260,9 +274,9 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
 void Ikev1Engine::phase1_failed(IsakmpSa& s, EventType type, const std::string& detail,
                                 std::optional<isakmp::NotifyType> tell) {
   if (auto kind = failure_class_of(type, detail))
-    shared_.failures.record(basic_failure_report(s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder,
-                                                 1, s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail,
-                                                 s.remote.to_string()));
+    shared_.failures.record(basic_failure_report(
+        s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder, 1,
+        s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail, s.remote.to_string()));
   if (type == EventType::AuthenticationFailed) ++shared_.counters.authentication_failures;
   if (type == EventType::NoProposalChosen) ++shared_.counters.no_proposal_chosen;
   if (tell) {
@@ -299,7 +313,8 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
         local = a;
         break;
       }
-    s.local = Endpoint{local, s.remote.port == isakmp::kNatTraversalPort ? isakmp::kNatTraversalPort : isakmp::kIkePort};
+    s.local = Endpoint{
+        local, s.remote.port == isakmp::kNatTraversalPort ? isakmp::kNatTraversalPort : isakmp::kIkePort};
   }
   bool other = false;
   for (auto& [id, o] : sas_)
@@ -317,7 +332,8 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
       const auto r = read_phase1_transform(t);
       return !r || r->group != first->group;
     });
-    for (std::size_t i = 0; i < transforms.size(); ++i) transforms[i].number = static_cast<std::uint8_t>(i + 1);
+    for (std::size_t i = 0; i < transforms.size(); ++i)
+      transforms[i].number = static_cast<std::uint8_t>(i + 1);
     s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(first->group, shared_.random));
   }
   isakmp::SaPayload sa;
@@ -332,13 +348,15 @@ void Ikev1Engine::start_phase1(IsakmpSa& s, TimePoint now) {
     payloads.emplace_back(id_payload(s.local_id));
     if (conn->auth == AuthKind::PublicKey)
       for (const auto& ca : conn->ca_certificates)
-        payloads.emplace_back(isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
+        payloads.emplace_back(
+            isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
     s.step = Phase1Step::AggressiveSentSa;
   } else {
     s.step = Phase1Step::MainSentSa;
   }
   for (auto& v : vendor_ids()) payloads.push_back(std::move(v));
-  isakmp::Message m{header(s, s.aggressive ? isakmp::ExchangeType::Aggressive : isakmp::kMainMode, 0), payloads, {}};
+  isakmp::Message m{
+      header(s, s.aggressive ? isakmp::ExchangeType::Aggressive : isakmp::kMainMode, 0), payloads, {}};
   transmit(s, s.phase1_tx, isakmp::serialize_message(m), true, now);
 }
 
@@ -356,7 +374,9 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
       if (!aggressive && evict_oldest_unverified()) break;
       shared_.counters.refusals.count(RefusalReason::HalfOpenGlobalCap);
       return;
-    case HalfOpenVerdict::PerSourceCap: shared_.counters.refusals.count(RefusalReason::HalfOpenPerSourceCap); return;
+    case HalfOpenVerdict::PerSourceCap:
+      shared_.counters.refusals.count(RefusalReason::HalfOpenPerSourceCap);
+      return;
     case HalfOpenVerdict::Admit: break;
   }
   const auto* offer = isakmp::find_payload<isakmp::SaPayload>(m.payloads);
@@ -365,10 +385,18 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     malformed("", std::nullopt, "phase-1 request without an SA payload from " + remote.to_string());
     return;
   }
-  const auto counts = aggressive ? payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::KeyExchange, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::Identification, 1, 1}})
-                                  : payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 0}, {isakmp::PayloadType::Nonce, 0, 0}, {isakmp::PayloadType::Identification, 0, 0}});
+  const auto counts =
+      aggressive ? payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                        {isakmp::PayloadType::KeyExchange, 1, 1},
+                                                        {isakmp::PayloadType::Nonce, 1, 1},
+                                                        {isakmp::PayloadType::Identification, 1, 1}})
+                 : payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                        {isakmp::PayloadType::KeyExchange, 0, 0},
+                                                        {isakmp::PayloadType::Nonce, 0, 0},
+                                                        {isakmp::PayloadType::Identification, 0, 0}});
   if (counts) {
-    malformed("", std::nullopt, std::string(aggressive ? "AM1" : "MM1") + " from " + remote.to_string() + ": " + *counts);
+    malformed("", std::nullopt,
+              std::string(aggressive ? "AM1" : "MM1") + " from " + remote.to_string() + ": " + *counts);
     return;
   }
   const auto* peer_id = isakmp::find_payload<isakmp::IdPayload>(m.payloads);
@@ -382,8 +410,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   const ConnectionSettings* chosen = nullptr;
   Phase1Selection selection;
   for (const auto& conn : connections_) {
-    if (!conn.remote_addrs.empty() &&
-        std::find(conn.remote_addrs.begin(), conn.remote_addrs.end(), remote.address) == conn.remote_addrs.end())
+    if (!conn.remote_addrs.empty() && std::find(conn.remote_addrs.begin(), conn.remote_addrs.end(),
+                                                remote.address) == conn.remote_addrs.end())
       continue;
     if (!conn.local_addrs.empty() && local.address != wire::IpAddress() &&
         std::find(conn.local_addrs.begin(), conn.local_addrs.end(), local.address) == conn.local_addrs.end())
@@ -404,10 +432,10 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     auto sel = select_phase1(*offer, conn.ike_proposals, *phase1_auth_method(conn), conn.allow_legacy);
     if (!sel.chosen) {
       why = "connection " + conn.name + ": " + sel.explanation;
-      FailureReport report = basic_failure_report(conn.name, FailureRole::Responder, 1,
-                                                  aggressive ? "Aggressive Mode" : "Main Mode", FailureClass::Proposal,
-                                                  "none of the peer's phase 1 proposals is acceptable: " + sel.explanation,
-                                                  remote.to_string());
+      FailureReport report = basic_failure_report(
+          conn.name, FailureRole::Responder, 1, aggressive ? "Aggressive Mode" : "Main Mode",
+          FailureClass::Proposal, "none of the peer's phase 1 proposals is acceptable: " + sel.explanation,
+          remote.to_string());
       report.subject = "IKE proposals";
       report.ours = proposal_strings(conn.ike_proposals);
       shared_.failures.record(std::move(report));
@@ -423,8 +451,9 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     event(proposal ? EventType::NoProposalChosen : EventType::Error, "", std::nullopt, std::nullopt,
           std::string(aggressive ? "Aggressive" : "Main") + " Mode request from " + remote.to_string() +
               " refused: " + (why.empty() ? "no IKEv1 connection for this peer" : why));
-    send_plain_notify(local, remote, m.header.initiator_cookie, 0,
-                      proposal ? isakmp::NotifyType::NoProposalChosen : isakmp::NotifyType::InvalidExchangeType);
+    send_plain_notify(
+        local, remote, m.header.initiator_cookie, 0,
+        proposal ? isakmp::NotifyType::NoProposalChosen : isakmp::NotifyType::InvalidExchangeType);
     return;
   }
   IsakmpSa& s = create_sa(*chosen, false, now);
@@ -445,15 +474,16 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   isakmp::SaPayload answer;
   answer.doi = offer->doi;
   answer.situation = offer->situation;
-  answer.proposals.push_back(
-      isakmp::Proposal{offer->proposals[0].number, isakmp::ProtocolId::Isakmp, offer->proposals[0].spi, {*selection.chosen}});
+  answer.proposals.push_back(isakmp::Proposal{
+      offer->proposals[0].number, isakmp::ProtocolId::Isakmp, offer->proposals[0].spi, {*selection.chosen}});
   std::vector<isakmp::Payload> out;
   out.emplace_back(answer);
   if (!aggressive) {
     for (auto& v : vendor_ids_answering(s)) out.push_back(std::move(v));
     s.step = Phase1Step::MainAnsweredSa;
     // A responder never retransmits on its own: a repeat of MM1 draws the answer again.
-    transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
+    transmit(s, s.phase1_tx,
+             isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
              now);
     s.unverified_bytes_out = s.phase1_tx.last_sent.size();
     s.phase1_tx.answered.assign(raw.begin(), raw.end());
@@ -490,8 +520,10 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   for (auto& v : vendor_ids()) out.push_back(std::move(v));
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::AggressiveAnsweredSa;
-  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::ExchangeType::Aggressive, 0), out, {}}),
-           false, now);
+  transmit(
+      s, s.phase1_tx,
+      isakmp::serialize_message(isakmp::Message{header(s, isakmp::ExchangeType::Aggressive, 0), out, {}}),
+      false, now);
   s.unverified_bytes_out = s.phase1_tx.last_sent.size();
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
@@ -519,17 +551,28 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     std::optional<std::string> counts;
     switch (s.step) {
       case Phase1Step::MainSentSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 0}});
+        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                      {isakmp::PayloadType::KeyExchange, 0, 0}});
         break;
       case Phase1Step::MainSentKe:
       case Phase1Step::MainAnsweredSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 0, 0}, {isakmp::PayloadType::KeyExchange, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::Identification, 0, 0}});
+        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 0, 0},
+                                                      {isakmp::PayloadType::KeyExchange, 1, 1},
+                                                      {isakmp::PayloadType::Nonce, 1, 1},
+                                                      {isakmp::PayloadType::Identification, 0, 0}});
         break;
       case Phase1Step::AggressiveSentSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::KeyExchange, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::Identification, 1, 1}, {isakmp::PayloadType::Hash, 0, 1}, {isakmp::PayloadType::Signature, 0, 1}});
+        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                      {isakmp::PayloadType::KeyExchange, 1, 1},
+                                                      {isakmp::PayloadType::Nonce, 1, 1},
+                                                      {isakmp::PayloadType::Identification, 1, 1},
+                                                      {isakmp::PayloadType::Hash, 0, 1},
+                                                      {isakmp::PayloadType::Signature, 0, 1}});
         break;
       case Phase1Step::AggressiveAnsweredSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::Hash, 0, 1}, {isakmp::PayloadType::Signature, 0, 1}, {isakmp::PayloadType::Identification, 0, 0}});
+        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::Hash, 0, 1},
+                                                      {isakmp::PayloadType::Signature, 0, 1},
+                                                      {isakmp::PayloadType::Identification, 0, 0}});
         break;
       default: break;
     }
@@ -558,7 +601,8 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
   if (IsakmpSa* still = sa(id); still && still->last_received < now) still->last_received = now;
 }
 
-void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now) {
+void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw,
+                              TimePoint now) {
   const ConnectionSettings* conn = connection(s.connection);
   const auto* answer = isakmp::find_payload<isakmp::SaPayload>(in);
   if (!conn || !answer) {
@@ -567,7 +611,8 @@ void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   const auto ours = phase1_transforms(conn->ike_proposals, *phase1_auth_method(*conn), conn->ike_lifetime);
   if (!answer_offered(*answer, ours, s.suite)) {
-    phase1_failed(s, EventType::NoProposalChosen, "responder chose a transform we did not offer", std::nullopt);
+    phase1_failed(s, EventType::NoProposalChosen, "responder chose a transform we did not offer",
+                  std::nullopt);
     return;
   }
   read_vendor_ids(s, in);
@@ -581,12 +626,13 @@ void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& i
       out.emplace_back(isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::MainSentKe;
-  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true,
-           now);
+  transmit(s, s.phase1_tx,
+           isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), true, now);
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
 
-void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now) {
+void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw,
+                              TimePoint now) {
   const ConnectionSettings* conn = connection(s.connection);
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(in);
   const auto* nonce = isakmp::find_payload<isakmp::NoncePayload>(in);
@@ -611,12 +657,13 @@ void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& i
       out.emplace_back(isakmp::CertRequestPayload{isakmp::CertEncoding::X509Signature, ca.subject_der()});
   for (auto& n : nat_d_payloads(s)) out.push_back(std::move(n));
   s.step = Phase1Step::MainAnsweredKe;
-  transmit(s, s.phase1_tx, isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false,
-           now);
+  transmit(s, s.phase1_tx,
+           isakmp::serialize_message(isakmp::Message{header(s, isakmp::kMainMode, 0), out, {}}), false, now);
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
 
-void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now) {
+void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw,
+                              TimePoint now) {
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(in);
   const auto* nonce = isakmp::find_payload<isakmp::NoncePayload>(in);
   if (!ke || !nonce || nonce->data.size() < 8 || nonce->data.size() > 256) {
@@ -631,7 +678,8 @@ void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;  // RFC 3947 §4: float for MM5
-    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
+    if (s.remote.port != isakmp::kNatTraversalPort)
+      peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, true);
@@ -656,11 +704,14 @@ void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView ra
   if (!opened) {
     // The key comes from the PSK: a peer with another PSK produces exactly this.
     phase1_failed(s, EventType::AuthenticationFailed,
-                  "MM5 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)", std::nullopt);
+                  "MM5 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
+                  std::nullopt);
     return;
   }
   const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1}, {isakmp::PayloadType::Hash, 0, 1}, {isakmp::PayloadType::Signature, 0, 1}})) {
+  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1},
+                                                               {isakmp::PayloadType::Hash, 0, 1},
+                                                               {isakmp::PayloadType::Signature, 0, 1}})) {
     phase1_failed(s, EventType::AuthenticationFailed, "MM5: " + *counts, std::nullopt);
     return;
   }
@@ -669,12 +720,14 @@ void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView ra
     return;
   }
   if (auto why = verify_peer_auth(s, opened->payloads, *id)) {
-    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
+    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
+                  std::nullopt);
     return;
   }
   follow_peer_address(s);
   s.iv = std::move(opened->next_iv);
-  const bool initial_contact = isakmp::find_notification(opened->payloads, isakmp::NotifyType::InitialContact) != nullptr;
+  const bool initial_contact =
+      isakmp::find_notification(opened->payloads, isakmp::NotifyType::InitialContact) != nullptr;
   auto out = auth_payloads(s, true);
   if (!out) {
     phase1_failed(s, EventType::Error, "cannot build our authentication payloads", std::nullopt);
@@ -690,11 +743,14 @@ void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, T
   auto opened = open_phase1(s, m);
   if (!opened) {
     phase1_failed(s, EventType::AuthenticationFailed,
-                  "MM6 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)", std::nullopt);
+                  "MM6 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
+                  std::nullopt);
     return;
   }
   const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1}, {isakmp::PayloadType::Hash, 0, 1}, {isakmp::PayloadType::Signature, 0, 1}})) {
+  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1},
+                                                               {isakmp::PayloadType::Hash, 0, 1},
+                                                               {isakmp::PayloadType::Signature, 0, 1}})) {
     phase1_failed(s, EventType::AuthenticationFailed, "MM6: " + *counts, std::nullopt);
     return;
   }
@@ -703,7 +759,8 @@ void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, T
     return;
   }
   if (auto why = verify_peer_auth(s, opened->payloads, *id)) {
-    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
+    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
+                  std::nullopt);
     return;
   }
   follow_peer_address(s);
@@ -713,7 +770,8 @@ void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, T
   phase1_established(s, now);
 }
 
-void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now) {
+void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw,
+                               TimePoint now) {
   const ConnectionSettings* conn = connection(s.connection);
   const auto* answer = isakmp::find_payload<isakmp::SaPayload>(in);
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(in);
@@ -725,7 +783,8 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   const auto ours = phase1_transforms(conn->ike_proposals, *phase1_auth_method(*conn), conn->ike_lifetime);
   if (!s.ke || !answer_offered(*answer, ours, s.suite) || s.suite->group != s.ke->group()) {
-    phase1_failed(s, EventType::NoProposalChosen, "responder chose a transform we did not offer", std::nullopt);
+    phase1_failed(s, EventType::NoProposalChosen, "responder chose a transform we did not offer",
+                  std::nullopt);
     return;
   }
   read_vendor_ids(s, in);
@@ -736,12 +795,14 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   check_nat_d(s, in);
   if (auto why = verify_peer_auth(s, in, *id)) {
-    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
+    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
+                  std::nullopt);
     return;
   }
   if ((s.nat_local || s.nat_remote) && s.local.port == isakmp::kIkePort) {
     s.local.port = isakmp::kNatTraversalPort;
-    if (s.remote.port != isakmp::kNatTraversalPort) peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
+    if (s.remote.port != isakmp::kNatTraversalPort)
+      peer_address_changed(s, Endpoint{s.remote.address, isakmp::kNatTraversalPort});
     s.remote.port = isakmp::kNatTraversalPort;
   }
   auto out = auth_payloads(s, false);
@@ -757,7 +818,8 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
     n.spi = isakmp::isakmp_spi(header(s, isakmp::ExchangeType::Aggressive, 0));
     out->emplace_back(std::move(n));
   }
-  transmit(s, s.phase1_tx, encrypt_message(s, header(s, isakmp::ExchangeType::Aggressive, 0), *out, s.iv), false, now);
+  transmit(s, s.phase1_tx, encrypt_message(s, header(s, isakmp::ExchangeType::Aggressive, 0), *out, s.iv),
+           false, now);
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
   phase1_established(s, now);
 }
@@ -769,7 +831,8 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
     auto opened = open_phase1(s, m);
     if (!opened) {
       phase1_failed(s, EventType::AuthenticationFailed,
-                    "AM3 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)", std::nullopt);
+                    "AM3 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
+                    std::nullopt);
       return;
     }
     in = std::move(opened->payloads);
@@ -777,7 +840,9 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
   } else {
     in = m.payloads;
   }
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 0, 1}, {isakmp::PayloadType::Signature, 0, 1}, {isakmp::PayloadType::Identification, 0, 0}})) {
+  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 0, 1},
+                                                 {isakmp::PayloadType::Signature, 0, 1},
+                                                 {isakmp::PayloadType::Identification, 0, 0}})) {
     phase1_failed(s, EventType::AuthenticationFailed, "AM3: " + *counts, std::nullopt);
     return;
   }
@@ -788,7 +853,8 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
     return;
   }
   if (auto why = verify_peer_auth(s, in, *id)) {
-    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why, std::nullopt);
+    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
+                  std::nullopt);
     return;
   }
   if (m.header.encrypted()) follow_peer_address(s);

@@ -24,8 +24,8 @@ std::uint32_t fresh_message_id(RandomSource& random, const IsakmpSa& s) {
 }
 
 Bytes spi_bytes(std::uint32_t spi) {
-  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16), static_cast<std::uint8_t>(spi >> 8),
-          static_cast<std::uint8_t>(spi)};
+  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
+          static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
 }
 
 // The lifetimes a RESPONDER-LIFETIME notification carries (RFC 2407 §4.6.3.1): SA Life Type /
@@ -64,12 +64,14 @@ void read_responder_lifetime(ByteView data, Seconds& lifetime, std::uint64_t& by
 Bytes lifetime_attributes(Seconds lifetime, std::uint64_t bytes) {
   std::vector<isakmp::Attribute> attrs;
   attrs.push_back(isakmp::Attribute::basic(isakmp::Phase2Attribute::SaLifeType, isakmp::LifeType::Seconds));
-  attrs.push_back(isakmp::integer_attribute(static_cast<std::uint16_t>(isakmp::Phase2Attribute::SaLifeDuration),
-                                            static_cast<std::uint64_t>(lifetime.count())));
+  attrs.push_back(
+      isakmp::integer_attribute(static_cast<std::uint16_t>(isakmp::Phase2Attribute::SaLifeDuration),
+                                static_cast<std::uint64_t>(lifetime.count())));
   if (bytes) {
-    attrs.push_back(isakmp::Attribute::basic(isakmp::Phase2Attribute::SaLifeType, isakmp::LifeType::Kilobytes));
-    attrs.push_back(isakmp::integer_attribute(static_cast<std::uint16_t>(isakmp::Phase2Attribute::SaLifeDuration),
-                                              bytes / 1024));
+    attrs.push_back(
+        isakmp::Attribute::basic(isakmp::Phase2Attribute::SaLifeType, isakmp::LifeType::Kilobytes));
+    attrs.push_back(isakmp::integer_attribute(
+        static_cast<std::uint16_t>(isakmp::Phase2Attribute::SaLifeDuration), bytes / 1024));
   }
   Bytes out;
   for (const auto& a : attrs) {
@@ -93,8 +95,8 @@ isakmp::ProtocolId keymat_protocol(ipsec::IpsecProtocol p) {
 
 }  // namespace
 
-void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name, std::optional<ChildSaId> rekey_of,
-                                   TimePoint now) {
+void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name,
+                                   std::optional<ChildSaId> rekey_of, TimePoint now) {
   const ChildSettings* cs = child_settings(s.connection, child_name);
   if (!cs || !s.established() || !s.suite) return;
   negotiating_.insert({s.connection, child_name});
@@ -117,8 +119,10 @@ void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name, s
   offer.lifetime = cs->lifetime;
   offer.life_kilobytes = cs->life_bytes / 1024;
   qm.offer = phase2_sa(cs->proposals, offer);
-  qm.local_ts = {cs->local_ts.empty() ? ts_from_address(s.local.address) : ts_from_prefix(cs->local_ts.front())};
-  qm.remote_ts = {cs->remote_ts.empty() ? ts_from_address(s.remote.address) : ts_from_prefix(cs->remote_ts.front())};
+  qm.local_ts = {cs->local_ts.empty() ? ts_from_address(s.local.address)
+                                      : ts_from_prefix(cs->local_ts.front())};
+  qm.remote_ts = {cs->remote_ts.empty() ? ts_from_address(s.remote.address)
+                                        : ts_from_prefix(cs->remote_ts.front())};
 
   std::vector<isakmp::Payload> rest;
   rest.emplace_back(qm.offer);
@@ -134,7 +138,8 @@ void Ikev1Engine::start_quick_mode(IsakmpSa& s, const std::string& child_name, s
     rest.emplace_back(isakmp::NatOaPayload{s.local.address, false});
     rest.emplace_back(isakmp::NatOaPayload{s.remote.address, false});
   }
-  const Bytes hash = quick_mode_hash1(s.suite->hash, s.skeyid_a.view(), mid, isakmp::encode_payload_chain(rest).bytes);
+  const Bytes hash =
+      quick_mode_hash1(s.suite->hash, s.skeyid_a.view(), mid, isakmp::encode_payload_chain(rest).bytes);
   std::vector<isakmp::Payload> all;
   all.emplace_back(isakmp::HashPayload{hash});
   for (auto& p : rest) all.push_back(std::move(p));
@@ -165,12 +170,13 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   Bytes iv = phase2_iv(s.suite->hash, s.phase1_last_iv, mid, crypto::cbc_block_size(s.suite->cipher));
   auto opened = s.protection->unprotect(m, iv);
   if (!opened) {
-    malformed(s.connection, s.id, std::string("Quick Mode request does not decrypt: ") +
-                                      protection_error_name(opened.error));
+    malformed(s.connection, s.id,
+              std::string("Quick Mode request does not decrypt: ") + protection_error_name(opened.error));
     return;
   }
   const auto framed = split_hash_payload(m.header.next_payload, opened.value->plaintext);
-  if (!framed || !hash_matches(framed->hash, quick_mode_hash1(s.suite->hash, s.skeyid_a.view(), mid, framed->after_hash))) {
+  if (!framed || !hash_matches(framed->hash,
+                               quick_mode_hash1(s.suite->hash, s.skeyid_a.view(), mid, framed->after_hash))) {
     malformed(s.connection, s.id, "Quick Mode HASH(1) does not verify");
     return;
   }
@@ -178,7 +184,11 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   s.last_received = now;
   shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Responder);
   const auto& in = opened.value->payloads;
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1}, {isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 1}, {isakmp::PayloadType::Identification, 0, 2}})) {
+  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1},
+                                                 {isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                 {isakmp::PayloadType::Nonce, 1, 1},
+                                                 {isakmp::PayloadType::KeyExchange, 0, 1},
+                                                 {isakmp::PayloadType::Identification, 0, 2}})) {
     malformed(s.connection, s.id, "Quick Mode request: " + *counts);
     return;
   }
@@ -188,8 +198,10 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   std::vector<const isakmp::IdPayload*> ids;
   for (const auto& p : in)
     if (const auto* id = std::get_if<isakmp::IdPayload>(&p)) ids.push_back(id);
-  if (!offer || !nonce || nonce->data.size() < 8 || nonce->data.size() > 256 || (ids.size() != 0 && ids.size() != 2)) {
-    malformed(s.connection, s.id, "Quick Mode request without SA, a nonce of 8..256 bytes, or with one client ID");
+  if (!offer || !nonce || nonce->data.size() < 8 || nonce->data.size() > 256 ||
+      (ids.size() != 0 && ids.size() != 2)) {
+    malformed(s.connection, s.id,
+              "Quick Mode request without SA, a nonce of 8..256 bytes, or with one client ID");
     return;
   }
   // The initiator's client is our remote side, the responder's client our local side.
@@ -209,7 +221,8 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     send_informational(s, {n});
   };
   if (!peer_ts || !our_ts) {
-    refuse(EventType::TsUnacceptable, isakmp::NotifyType::InvalidIdInformation, "client IDs of an unsupported type");
+    refuse(EventType::TsUnacceptable, isakmp::NotifyType::InvalidIdInformation,
+           "client IDs of an unsupported type");
     return;
   }
   const ChildSettings* chosen = nullptr;
@@ -218,10 +231,12 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   bool selectors_fit = false;
   for (const auto& cs : conn->children) {
     const std::vector<wire::ikev2::TrafficSelector> allowed_remote =
-        cs.remote_ts.empty() ? std::vector{ts_from_address(s.remote.address)} : ts_from_prefixes(cs.remote_ts);
+        cs.remote_ts.empty() ? std::vector{ts_from_address(s.remote.address)}
+                             : ts_from_prefixes(cs.remote_ts);
     const std::vector<wire::ikev2::TrafficSelector> allowed_local =
         cs.local_ts.empty() ? std::vector{ts_from_address(s.local.address)} : ts_from_prefixes(cs.local_ts);
-    if (!selectors_within({*peer_ts}, allowed_remote) || !selectors_within({*our_ts}, allowed_local)) continue;
+    if (!selectors_within({*peer_ts}, allowed_remote) || !selectors_within({*our_ts}, allowed_local))
+      continue;
     selectors_fit = true;
     auto sel = select_phase2(*offer, cs.proposals, conn->allow_legacy);
     if (!sel.chosen) {
@@ -229,7 +244,8 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
       continue;
     }
     if (is_transport(sel.chosen->mode) != (cs.mode == ipsec::Mode::Transport)) {
-      why = "child " + cs.name + " is configured for " + (cs.mode == ipsec::Mode::Transport ? "transport" : "tunnel") +
+      why = "child " + cs.name + " is configured for " +
+            (cs.mode == ipsec::Mode::Transport ? "transport" : "tunnel") +
             " mode, the peer asks for the other";
       continue;
     }
@@ -258,10 +274,12 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   qm.remote_ts = {*peer_ts};
   if (choice->algorithms.pfs_group) {
     if (!ke) {
-      refuse(EventType::NoProposalChosen, isakmp::NotifyType::InvalidKeyInformation, "PFS chosen but no KE payload");
+      refuse(EventType::NoProposalChosen, isakmp::NotifyType::InvalidKeyInformation,
+             "PFS chosen but no KE payload");
       return;
     }
-    qm.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(*choice->algorithms.pfs_group, shared_.random));
+    qm.ke = std::make_shared<crypto::KeyExchange>(
+        new_key_exchange(*choice->algorithms.pfs_group, shared_.random));
     qm.pfs_secret = qm.ke->compute_shared_secret(ke->data);
     if (!qm.pfs_secret) {
       refuse(EventType::Error, isakmp::NotifyType::InvalidKeyInformation, "invalid KE payload");
@@ -272,16 +290,21 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
   qm.lifetime = chosen->lifetime;
   qm.life_bytes = chosen->life_bytes;
   bool tell_lifetime = false;
-  if (choice->lifetime && *choice->lifetime < qm.lifetime) qm.lifetime = *choice->lifetime;
-  else if (!choice->lifetime || *choice->lifetime > qm.lifetime) tell_lifetime = true;
+  if (choice->lifetime && *choice->lifetime < qm.lifetime)
+    qm.lifetime = *choice->lifetime;
+  else if (!choice->lifetime || *choice->lifetime > qm.lifetime)
+    tell_lifetime = true;
   if (choice->kilobytes && *choice->kilobytes > 0) {
     const std::uint64_t offered = *choice->kilobytes * 1024;
-    if (qm.life_bytes == 0 || offered < qm.life_bytes) qm.life_bytes = offered;
-    else if (offered > qm.life_bytes) tell_lifetime = true;
+    if (qm.life_bytes == 0 || offered < qm.life_bytes)
+      qm.life_bytes = offered;
+    else if (offered > qm.life_bytes)
+      tell_lifetime = true;
   }
   // An existing SA of this child: the peer is rekeying it.
   for (auto& [cid, c] : children_)
-    if (c.connection == s.connection && c.child == chosen->name && c.state == ChildSaState::Installed) qm.rekey_of = cid;
+    if (c.connection == s.connection && c.child == chosen->name && c.state == ChildSaState::Installed)
+      qm.rekey_of = cid;
   qm.choice = std::move(choice);
 
   std::vector<isakmp::Payload> rest;
@@ -306,8 +329,8 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     n.data = lifetime_attributes(qm.lifetime, qm.life_bytes);
     rest.emplace_back(std::move(n));
   }
-  const Bytes hash =
-      quick_mode_hash2(s.suite->hash, s.skeyid_a.view(), mid, qm.nonce_i, isakmp::encode_payload_chain(rest).bytes);
+  const Bytes hash = quick_mode_hash2(s.suite->hash, s.skeyid_a.view(), mid, qm.nonce_i,
+                                      isakmp::encode_payload_chain(rest).bytes);
   std::vector<isakmp::Payload> all;
   all.emplace_back(isakmp::HashPayload{hash});
   for (auto& x : rest) all.push_back(std::move(x));
@@ -332,19 +355,24 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
   const std::uint32_t mid = qm.message_id;
   auto opened = s.protection->unprotect(m, qm.iv);
   if (!opened) {
-    malformed(s.connection, s.id, std::string("QM2 does not decrypt: ") + protection_error_name(opened.error));
+    malformed(s.connection, s.id,
+              std::string("QM2 does not decrypt: ") + protection_error_name(opened.error));
     return;
   }
   const auto framed = split_hash_payload(m.header.next_payload, opened.value->plaintext);
-  if (!framed ||
-      !hash_matches(framed->hash, quick_mode_hash2(s.suite->hash, s.skeyid_a.view(), mid, qm.nonce_i, framed->after_hash))) {
+  if (!framed || !hash_matches(framed->hash, quick_mode_hash2(s.suite->hash, s.skeyid_a.view(), mid,
+                                                              qm.nonce_i, framed->after_hash))) {
     malformed(s.connection, s.id, "Quick Mode HASH(2) does not verify");
     return;
   }
   follow_peer_address(s);
   s.last_received = now;
   const auto& in = opened.value->payloads;
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1}, {isakmp::PayloadType::SecurityAssociation, 1, 1}, {isakmp::PayloadType::Nonce, 1, 1}, {isakmp::PayloadType::KeyExchange, 0, 1}, {isakmp::PayloadType::Identification, 0, 2}})) {
+  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1},
+                                                 {isakmp::PayloadType::SecurityAssociation, 1, 1},
+                                                 {isakmp::PayloadType::Nonce, 1, 1},
+                                                 {isakmp::PayloadType::KeyExchange, 0, 1},
+                                                 {isakmp::PayloadType::Identification, 0, 2}})) {
     malformed(s.connection, s.id, "QM2: " + *counts);
     return;
   }
@@ -357,7 +385,8 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
   }
   auto choice = read_phase2_answer(*answer, qm.offer);
   if (!choice) {
-    quick_mode_failed(s, mid, EventType::NoProposalChosen, "responder answered with a transform we did not offer", now);
+    quick_mode_failed(s, mid, EventType::NoProposalChosen,
+                      "responder answered with a transform we did not offer", now);
     return;
   }
   if (choice->algorithms.pfs_group) {
@@ -388,7 +417,8 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
   if (qm.rekey_of) settle_rekey(s, *qm.rekey_of, fresh.id, true, now);
 }
 
-void Ikev1Engine::settle_rekey(IsakmpSa& s, ChildSaId old_id, ChildSaId fresh_id, bool we_initiated, TimePoint now) {
+void Ikev1Engine::settle_rekey(IsakmpSa& s, ChildSaId old_id, ChildSaId fresh_id, bool we_initiated,
+                               TimePoint now) {
   ChildSa* old = child(old_id);
   ChildSa* fresh = child(fresh_id);
   if (!old || !fresh) return;
@@ -419,16 +449,18 @@ void Ikev1Engine::settle_rekey(IsakmpSa& s, ChildSaId old_id, ChildSaId fresh_id
   }
 }
 
-void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Message& m, ByteView raw, TimePoint now) {
+void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Message& m, ByteView raw,
+                                   TimePoint now) {
   const std::uint32_t mid = qm.message_id;
   auto opened = s.protection->unprotect(m, qm.iv);
   if (!opened) {
-    malformed(s.connection, s.id, std::string("QM3 does not decrypt: ") + protection_error_name(opened.error));
+    malformed(s.connection, s.id,
+              std::string("QM3 does not decrypt: ") + protection_error_name(opened.error));
     return;
   }
   const auto framed = split_hash_payload(m.header.next_payload, opened.value->plaintext);
-  if (!framed ||
-      !hash_matches(framed->hash, quick_mode_hash3(s.suite->hash, s.skeyid_a.view(), mid, qm.nonce_i, qm.nonce_r))) {
+  if (!framed || !hash_matches(framed->hash, quick_mode_hash3(s.suite->hash, s.skeyid_a.view(), mid,
+                                                              qm.nonce_i, qm.nonce_r))) {
     malformed(s.connection, s.id, "Quick Mode HASH(3) does not verify");
     return;
   }
@@ -469,8 +501,8 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
   c.local_ts = qm.local_ts;
   c.remote_ts = qm.remote_ts;
   c.selectors = to_ipsec_selectors(qm.local_ts, qm.remote_ts);
-  c.udp_encapsulated =
-      (s.nat_local || s.nat_remote || is_udp_encapsulated(qm.choice->mode)) && cs->protocol == ipsec::IpsecProtocol::Esp;
+  c.udp_encapsulated = (s.nat_local || s.nat_remote || is_udp_encapsulated(qm.choice->mode)) &&
+                       cs->protocol == ipsec::IpsecProtocol::Esp;
   c.nonce_i = qm.nonce_i;
   c.nonce_r = qm.nonce_r;
   c.created_by_us = qm.initiator;
@@ -489,10 +521,12 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
   const std::optional<ByteView> pfs =
       qm.pfs_secret ? std::optional<ByteView>(qm.pfs_secret->view()) : std::nullopt;
   const std::size_t enc = c.algorithms.encryption_key_length(), integ = c.algorithms.integrity_key_length();
-  const auto i_to_r = derive_phase2_sa_keys(s.suite->hash, s.skeyid_d.view(), pfs, keymat_protocol(c.protocol), spi_r,
-                                            qm.nonce_i, qm.nonce_r, enc, integ);
-  const auto r_to_i = derive_phase2_sa_keys(s.suite->hash, s.skeyid_d.view(), pfs, keymat_protocol(c.protocol), spi_i,
-                                            qm.nonce_i, qm.nonce_r, enc, integ);
+  const auto i_to_r =
+      derive_phase2_sa_keys(s.suite->hash, s.skeyid_d.view(), pfs, keymat_protocol(c.protocol), spi_r,
+                            qm.nonce_i, qm.nonce_r, enc, integ);
+  const auto r_to_i =
+      derive_phase2_sa_keys(s.suite->hash, s.skeyid_d.view(), pfs, keymat_protocol(c.protocol), spi_i,
+                            qm.nonce_i, qm.nonce_r, enc, integ);
   ChildSaKeys keys;
   keys.encryption_i = i_to_r.encryption;
   keys.integrity_i = i_to_r.integrity;
@@ -505,7 +539,8 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
   input.we_initiated_exchange = qm.initiator;
   input.local_address = s.local.address;
   input.remote_address = s.remote.address;
-  if (c.udp_encapsulated) input.udp_encapsulation = ipsec::UdpEncapsulation{isakmp::kNatTraversalPort, s.remote.port};
+  if (c.udp_encapsulated)
+    input.udp_encapsulation = ipsec::UdpEncapsulation{isakmp::kNatTraversalPort, s.remote.port};
   input.life_bytes = qm.life_bytes;
   input.life_packets = cs->life_packets;
   input.replay_window = cs->replay_window;
@@ -513,13 +548,12 @@ ChildSa& Ikev1Engine::install(IsakmpSa& s, QuickMode& qm, bool route_outbound, T
 
   if (shared_.options.retain_keys_for_export) c.retained_for_export = params;
   shared_.actions.emplace_back(install_child_action(c, std::move(params), qm.rekey_of, route_outbound));
-  const std::string detail = c.child + " SPIs " + to_hex(spi_bytes(c.inbound_spi)) + "_i " +
-                             to_hex(spi_bytes(c.outbound_spi)) + "_o, " + c.algorithms.to_string() +
-                             (c.algorithms.pfs_group ? " (Quick Mode PFS)" : "") + ", " +
-                             (c.mode == ipsec::Mode::Transport ? "transport" : "tunnel") +
-                             (c.udp_encapsulated ? " in UDP" : "") + ", lifetime " +
-                             std::to_string(qm.lifetime.count()) + " s" +
-                             (qm.life_bytes ? ", " + std::to_string(qm.life_bytes / 1024) + " KiB" : "");
+  const std::string detail =
+      c.child + " SPIs " + to_hex(spi_bytes(c.inbound_spi)) + "_i " + to_hex(spi_bytes(c.outbound_spi)) +
+      "_o, " + c.algorithms.to_string() + (c.algorithms.pfs_group ? " (Quick Mode PFS)" : "") + ", " +
+      (c.mode == ipsec::Mode::Transport ? "transport" : "tunnel") + (c.udp_encapsulated ? " in UDP" : "") +
+      ", lifetime " + std::to_string(qm.lifetime.count()) + " s" +
+      (qm.life_bytes ? ", " + std::to_string(qm.life_bytes / 1024) + " KiB" : "");
   if (qm.rekey_of) {
     ++shared_.counters.child_sas_rekeyed;
     event(EventType::ChildSaRekeyed, c.connection, s.id, c.id, "Quick Mode rekey: " + detail);

@@ -13,7 +13,7 @@ constexpr std::size_t kNonEspMarker = 4;
 // A peer retransmits a request a handful of times (retransmit_tries); more copies than this are
 // not a lossy path but someone replaying the request, and get no answer.
 constexpr std::uint32_t kMaxDuplicateAnswers = 16;
-}
+}  // namespace
 
 void Engine::Impl::emit(const Endpoint& local, const Endpoint& remote, ByteView message) {
   Bytes payload;
@@ -28,7 +28,8 @@ void Engine::Impl::malformed(const std::string& conn, std::optional<IkeSaId> sa,
   event(EventType::MalformedMessage, conn, sa, std::nullopt, detail);
 }
 
-void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload, TimePoint now) {
+void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload,
+                               TimePoint now) {
   ++counters.datagrams_received;
   ByteView data = payload;
   if (local.port == ikev2::kNatTraversalPort) {
@@ -43,7 +44,8 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
   }
   const auto header = ikev2::parse_header(data);
   if (!header) {
-    malformed("", std::nullopt, "unparsable IKE header from " + remote.to_string() + ": " + header.failure.detail);
+    malformed("", std::nullopt,
+              "unparsable IKE header from " + remote.to_string() + ": " + header.failure.detail);
     return;
   }
   const ikev2::Header& h = *header.value;
@@ -51,7 +53,8 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
   if ((h.version >> 4) != (ikev2::kVersion >> 4)) {
     if (init_request && (h.version >> 4) > (ikev2::kVersion >> 4))
       send_init_error(local, remote, h, ikev2::NotifyType::InvalidMajorVersion, {});
-    malformed("", std::nullopt, "IKE major version " + std::to_string(h.version >> 4) + " from " + remote.to_string());
+    malformed("", std::nullopt,
+              "IKE major version " + std::to_string(h.version >> 4) + " from " + remote.to_string());
     return;
   }
   const auto parsed = ikev2::parse_message(data);
@@ -64,8 +67,8 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
         send_init_error(local, remote, h, ikev2::NotifyType::InvalidSyntax, {});
     }
     malformed("", std::nullopt,
-              "malformed " + std::string(ikev2::exchange_name(h.exchange)) + " from " + remote.to_string() + ": " +
-                  ikev2::parse_error_name(parsed.failure.error) + " " + parsed.failure.detail);
+              "malformed " + std::string(ikev2::exchange_name(h.exchange)) + " from " + remote.to_string() +
+                  ": " + ikev2::parse_error_name(parsed.failure.error) + " " + parsed.failure.detail);
     return;
   }
   const ikev2::Message& m = *parsed.value;
@@ -73,7 +76,8 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
   if (h.exchange == ikev2::ExchangeType::IkeSaInit) {
     if (!h.is_response()) {
       if (h.responder_spi != 0 || h.message_id != 0 || !h.from_initiator() || h.initiator_spi == 0) {
-        malformed("", std::nullopt, "IKE_SA_INIT request with bad SPIs/flags/message ID from " + remote.to_string());
+        malformed("", std::nullopt,
+                  "IKE_SA_INIT request with bad SPIs/flags/message ID from " + remote.to_string());
         return;
       }
       if (IkeSa* half = half_open_for(h.initiator_spi, remote)) {
@@ -154,8 +158,9 @@ Decrypted Engine::Impl::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView raw
   }
   auto inner = ikev2::parse_payload_chain(*first, chain);
   if (!inner) {
-    out.kind = inner.failure.error == ikev2::ParseError::UnsupportedCriticalPayload ? Decrypted::Kind::UnsupportedCritical
-                                                                                     : Decrypted::Kind::BadSyntax;
+    out.kind = inner.failure.error == ikev2::ParseError::UnsupportedCriticalPayload
+                   ? Decrypted::Kind::UnsupportedCritical
+                   : Decrypted::Kind::BadSyntax;
     out.critical_type = inner.failure.critical_payload_type;
     out.detail = std::string(ikev2::parse_error_name(inner.failure.error)) + " " + inner.failure.detail;
     return out;
@@ -175,8 +180,8 @@ std::vector<Bytes> Engine::Impl::protect(IkeSa& sa, const ikev2::Header& header,
   return {sa.sk_out->protect(header, chain, *random)};
 }
 
-void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& payloads,
-                                InFlight task, TimePoint now) {
+void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
+                                const std::vector<ikev2::Payload>& payloads, InFlight task, TimePoint now) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
   h.responder_spi = sa.spi_r;
@@ -210,8 +215,8 @@ void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::u
   counters.exchanges.count(exchange_kind(exchange), ExchangeRole::Responder);
 }
 
-void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote, const ikev2::Header& request,
-                                   ikev2::NotifyType type, Bytes data) {
+void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote,
+                                   const ikev2::Header& request, ikev2::NotifyType type, Bytes data) {
   ikev2::Message m;
   m.header.initiator_spi = request.initiator_spi;
   m.header.responder_spi = 0;
@@ -240,21 +245,22 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
   Decrypted d = decrypt(sa, m, raw);
   const IkeSaId id = sa.id;
   switch (d.kind) {
-    case Decrypted::Kind::FragmentPending:
-      return;
+    case Decrypted::Kind::FragmentPending: return;
     case Decrypted::Kind::Invalid:
-      malformed(sa.connection, id, std::string(ikev2::exchange_name(m.header.exchange)) + " request dropped: " + d.detail);
+      malformed(sa.connection, id,
+                std::string(ikev2::exchange_name(m.header.exchange)) + " request dropped: " + d.detail);
       return;
     case Decrypted::Kind::UnsupportedCritical:
       ++counters.malformed;
-      send_response(sa, m.header.exchange, mid, {notify(ikev2::NotifyType::UnsupportedCriticalPayload, {d.critical_type})});
+      send_response(sa, m.header.exchange, mid,
+                    {notify(ikev2::NotifyType::UnsupportedCriticalPayload, {d.critical_type})});
       return;
     case Decrypted::Kind::BadSyntax:
-      malformed(sa.connection, id, std::string(ikev2::exchange_name(m.header.exchange)) + " request: " + d.detail);
+      malformed(sa.connection, id,
+                std::string(ikev2::exchange_name(m.header.exchange)) + " request: " + d.detail);
       send_response(sa, m.header.exchange, mid, {notify(ikev2::NotifyType::InvalidSyntax)});
       return;
-    case Decrypted::Kind::Complete:
-      break;
+    case Decrypted::Kind::Complete: break;
   }
   // Before IKE_AUTH completes only IKE_AUTH itself is accepted: no state change, no answer.
   if (!sa.authenticated && m.header.exchange != ikev2::ExchangeType::IkeAuth) {
@@ -276,9 +282,7 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     case ikev2::ExchangeType::Informational:
       response = process_informational_request(sa, d.payloads, now);
       break;
-    default:
-      response = {notify(ikev2::NotifyType::InvalidSyntax)};
-      break;
+    default: response = {notify(ikev2::NotifyType::InvalidSyntax)}; break;
   }
   send_response(sa, m.header.exchange, mid, response);
   if (sa.remove_after_response) {
@@ -311,7 +315,8 @@ void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView 
   Decrypted d = decrypt(sa, m, raw);
   if (d.kind == Decrypted::Kind::FragmentPending) return;
   if (d.kind != Decrypted::Kind::Complete) {
-    malformed(sa.connection, sa.id, std::string(ikev2::exchange_name(m.header.exchange)) + " response dropped: " + d.detail);
+    malformed(sa.connection, sa.id,
+              std::string(ikev2::exchange_name(m.header.exchange)) + " response dropped: " + d.detail);
     return;
   }
   sa.last_received = now;
@@ -340,8 +345,8 @@ void Engine::Impl::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
     const bool liveness = std::holds_alternative<DpdInFlight>(o.task);
     report_unanswered(sa, o, liveness);
     const std::string what = std::string(ikev2::exchange_name(o.exchange)) + " request " +
-                             std::to_string(o.message_id) + " to " + sa.remote.to_string() + " unanswered after " +
-                             std::to_string(o.retransmits) + " retransmissions";
+                             std::to_string(o.message_id) + " to " + sa.remote.to_string() +
+                             " unanswered after " + std::to_string(o.retransmits) + " retransmissions";
     remove_ike_sa(id, liveness ? EventType::PeerDead : EventType::RetransmitGaveUp,
                   liveness ? "liveness check failed: " + what + "; SAs removed" : what + "; SAs removed");
     return;

@@ -10,13 +10,13 @@
 namespace cygnet::ike {
 
 enum class RefusalReason : std::uint8_t {
-  HalfOpenGlobalCap,      // no state, no DH work: max_half_open responder SAs already exist
-  HalfOpenPerSourceCap,   // ... or max_half_open_per_source from this address (cookie or not)
-  RequestBeforeAuth,      // INFORMATIONAL / CREATE_CHILD_SA on an IKE SA before IKE_AUTH completed
-  AddressChange,          // an authenticated request from another address without a NAT to explain it
-  RepeatBudget,           // a repeated first message got no more answers (amplification bound)
-  UnverifiedEvicted,      // IKEv1 at the global cap: the oldest Main Mode SA whose peer never
-                          // returned our cookie (no DH done) made room for a new MM1
+  HalfOpenGlobalCap,     // no state, no DH work: max_half_open responder SAs already exist
+  HalfOpenPerSourceCap,  // ... or max_half_open_per_source from this address (cookie or not)
+  RequestBeforeAuth,     // INFORMATIONAL / CREATE_CHILD_SA on an IKE SA before IKE_AUTH completed
+  AddressChange,         // an authenticated request from another address without a NAT to explain it
+  RepeatBudget,          // a repeated first message got no more answers (amplification bound)
+  UnverifiedEvicted,     // IKEv1 at the global cap: the oldest Main Mode SA whose peer never
+                         // returned our cookie (no DH done) made room for a new MM1
 };
 inline constexpr std::size_t kRefusalReasonCount = 6;
 

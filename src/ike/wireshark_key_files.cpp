@@ -27,14 +27,19 @@ std::string hex64(std::uint64_t v) {
   return text;
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-std::string ikev2_line(const IkeSaKeyExport& sa, const std::string& encryption, const std::string& integrity) {
-  return hex64(sa.spi_i) + "," + hex64(sa.spi_r) + "," + hex(sa.sk_ei.view()) + "," + hex(sa.sk_er.view()) + "," +
-         quoted(encryption) + "," + hex(sa.sk_ai.view()) + "," + hex(sa.sk_ar.view()) + "," + quoted(integrity) + "\n";
+std::string quoted(const std::string& s) {
+  return "\"" + s + "\"";
 }
 
-std::string esp_line(const SaKeyExport& sa, const std::string& encryption, const std::string& authentication) {
+std::string ikev2_line(const IkeSaKeyExport& sa, const std::string& encryption,
+                       const std::string& integrity) {
+  return hex64(sa.spi_i) + "," + hex64(sa.spi_r) + "," + hex(sa.sk_ei.view()) + "," + hex(sa.sk_er.view()) +
+         "," + quoted(encryption) + "," + hex(sa.sk_ai.view()) + "," + hex(sa.sk_ar.view()) + "," +
+         quoted(integrity) + "\n";
+}
+
+std::string esp_line(const SaKeyExport& sa, const std::string& encryption,
+                     const std::string& authentication) {
   char spi[11];
   std::snprintf(spi, sizeof spi, "0x%08x", sa.spi);
   const std::string integrity_key = sa.integrity_key.empty() ? "" : "0x" + hex(sa.integrity_key.view());
@@ -53,18 +58,12 @@ const char* gcm_icv_words(std::uint8_t icv) {
 std::optional<std::string> wireshark_ikev2_encryption_name(const IkeAlgorithms& a) {
   const std::string bits = std::to_string(a.key_bits);
   switch (a.encryption) {
-    case EncryptionId::AesCbc:
-      return "AES-CBC-" + bits + " [RFC3602]";
-    case EncryptionId::AesGcm8:
-      return "AES-GCM-" + bits + " with 8 octet ICV [RFC5282]";
-    case EncryptionId::AesGcm12:
-      return "AES-GCM-" + bits + " with 12 octet ICV [RFC5282]";
-    case EncryptionId::AesGcm16:
-      return "AES-GCM-" + bits + " with 16 octet ICV [RFC5282]";
-    case EncryptionId::TripleDes:
-      return "3DES [RFC2451]";
-    default:
-      return std::nullopt;  // ChaCha20-Poly1305: not in Wireshark 4.0's IKEv2 table
+    case EncryptionId::AesCbc: return "AES-CBC-" + bits + " [RFC3602]";
+    case EncryptionId::AesGcm8: return "AES-GCM-" + bits + " with 8 octet ICV [RFC5282]";
+    case EncryptionId::AesGcm12: return "AES-GCM-" + bits + " with 12 octet ICV [RFC5282]";
+    case EncryptionId::AesGcm16: return "AES-GCM-" + bits + " with 16 octet ICV [RFC5282]";
+    case EncryptionId::TripleDes: return "3DES [RFC2451]";
+    default: return std::nullopt;  // ChaCha20-Poly1305: not in Wireshark 4.0's IKEv2 table
   }
 }
 
@@ -81,8 +80,7 @@ std::optional<std::string> wireshark_ikev2_integrity_name(const IkeAlgorithms& a
 
 std::optional<std::string> wireshark_esp_encryption_name(const ipsec::EncryptionTransform& e) {
   switch (e.kind) {
-    case ipsec::EncryptionTransform::Kind::Null:
-      return "NULL";
+    case ipsec::EncryptionTransform::Kind::Null: return "NULL";
     case ipsec::EncryptionTransform::Kind::Cbc:
       if (e.cbc == crypto::CbcAlgorithm::TripleDesCbc) return "TripleDES-CBC [RFC2451]";
       return "AES-CBC [RFC3602]";  // Wireshark takes the key size from the key
@@ -93,7 +91,8 @@ std::optional<std::string> wireshark_esp_encryption_name(const ipsec::Encryption
   return std::nullopt;
 }
 
-std::optional<std::string> wireshark_esp_authentication_name(const std::optional<crypto::IntegrityAlgorithm>& i) {
+std::optional<std::string> wireshark_esp_authentication_name(
+    const std::optional<crypto::IntegrityAlgorithm>& i) {
   if (!i) return "NULL";  // AEAD: the ICV is the cipher's
   switch (*i) {
     case crypto::IntegrityAlgorithm::HmacSha1_96: return "HMAC-SHA-1-96 [RFC2404]";
@@ -123,15 +122,16 @@ WiresharkKeyFiles wireshark_key_files(const KeyExport& keys) {
     const auto encryption = wireshark_ikev2_encryption_name(sa.algorithms);
     const auto integrity = wireshark_ikev2_integrity_name(sa.algorithms);
     if (!encryption || !integrity) {
-      out.skipped.push_back("IKE SA " + sa.connection + " #" + std::to_string(sa.id) + ": Wireshark cannot decrypt " +
-                            sa.algorithms.to_string());
+      out.skipped.push_back("IKE SA " + sa.connection + " #" + std::to_string(sa.id) +
+                            ": Wireshark cannot decrypt " + sa.algorithms.to_string());
       continue;
     }
     out.ikev2_decryption_table += ikev2_line(sa, *encryption, *integrity);
     ++out.ike_sa_lines;
   }
   for (const ChildSaKeyExport& child : keys.child_sas) {
-    const std::string name = "CHILD SA " + child.connection + "/" + child.child + " #" + std::to_string(child.id);
+    const std::string name =
+        "CHILD SA " + child.connection + "/" + child.child + " #" + std::to_string(child.id);
     if (child.inbound.protocol != ipsec::IpsecProtocol::Esp) {
       out.skipped.push_back(name + ": AH has nothing to decrypt");
       continue;

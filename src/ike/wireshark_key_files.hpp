@@ -22,7 +22,7 @@ struct WiresharkKeyFiles {
   WiresharkKeyFiles(const WiresharkKeyFiles&) = delete;
   WiresharkKeyFiles& operator=(const WiresharkKeyFiles&) = delete;
   WiresharkKeyFiles(WiresharkKeyFiles&&) = default;
-  ~WiresharkKeyFiles();  // wipes the key text
+  ~WiresharkKeyFiles();                // wipes the key text
   std::string ikev2_decryption_table;  // whole file, header comment included
   std::string ikev1_decryption_table;
   std::string esp_sa;
@@ -38,6 +38,7 @@ WiresharkKeyFiles wireshark_key_files(const KeyExport& keys);
 std::optional<std::string> wireshark_ikev2_encryption_name(const IkeAlgorithms& a);
 std::optional<std::string> wireshark_ikev2_integrity_name(const IkeAlgorithms& a);
 std::optional<std::string> wireshark_esp_encryption_name(const ipsec::EncryptionTransform& e);
-std::optional<std::string> wireshark_esp_authentication_name(const std::optional<crypto::IntegrityAlgorithm>& i);
+std::optional<std::string> wireshark_esp_authentication_name(
+    const std::optional<crypto::IntegrityAlgorithm>& i);
 
 }  // namespace cygnet::ike

@@ -47,8 +47,8 @@ TEST_P(HostileFlood, CookieReturningHostsAreCappedAndTheLegitimatePeerConnects) 
   ConnectionOptions a;
   ConnectionOptions b;
   b.responder_only = true;  // %any: every flood source matches B's connection
-  Gateways g =
-      add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b), options);
+  Gateways g = add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b),
+                            options);
 
   constexpr std::uint32_t kRealHosts = 5;  // 203.0.113.1..5 receive their replies and return cookies
   const Bytes request = template_request(sim.derive_seed(7));
@@ -67,7 +67,8 @@ TEST_P(HostileFlood, CookieReturningHostsAreCappedAndTheLegitimatePeerConnects) 
     auto again = ikev2::parse_message(original->second);
     again.value->payloads.insert(again.value->payloads.begin(), *cookie);
     ++cookies_returned;
-    sim.network().send(build_udp_packet(udp->destination, udp->source, ikev2::serialize_message(*again.value)), now);
+    sim.network().send(
+        build_udp_packet(udp->destination, udp->source, ikev2::serialize_message(*again.value)), now);
   });
 
   std::mt19937_64 attacker_rng(sim.derive_seed(8));
@@ -76,7 +77,8 @@ TEST_P(HostileFlood, CookieReturningHostsAreCappedAndTheLegitimatePeerConnects) 
   for (std::size_t i = 0; i < kFlood; ++i) {
     Bytes forged = request;
     const std::uint64_t spi = attacker_rng() | 1;
-    for (int k = 0; k < 8; ++k) forged[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(spi >> (56 - 8 * k));
+    for (int k = 0; k < 8; ++k)
+      forged[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(spi >> (56 - 8 * k));
     sent_by_spi[spi] = forged;
     // Every third request from a real host, the rest from spoofed ones.
     const auto host = static_cast<std::uint32_t>(i % 3 == 0 ? 1 + attacker_rng() % kRealHosts

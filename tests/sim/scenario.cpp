@@ -11,8 +11,12 @@ namespace cygnet::sim {
 
 namespace {
 
-wire::IpAddress address(std::string_view text) { return *wire::IpAddress::parse(text); }
-wire::IpPrefix prefix(std::string_view text) { return *wire::IpPrefix::parse(text); }
+wire::IpAddress address(std::string_view text) {
+  return *wire::IpAddress::parse(text);
+}
+wire::IpPrefix prefix(std::string_view text) {
+  return *wire::IpPrefix::parse(text);
+}
 
 crypto::WallClock year_start(int year) {
   // Days from 1970-01-01 to January 1st of `year` (years 2024..2030 are all we need).
@@ -31,7 +35,8 @@ ike::ChildSettings child_settings(const Site& self, const Site& peer, const Conn
   return child;
 }
 
-ike::ConnectionSettings base_connection(const Site& self, const Site& peer, const ConnectionOptions& options) {
+ike::ConnectionSettings base_connection(const Site& self, const Site& peer,
+                                        const ConnectionOptions& options) {
   ike::ConnectionSettings c;
   c.name = std::string(kConnection);
   c.local_addrs = {self.gateway};
@@ -48,8 +53,12 @@ ike::ConnectionSettings base_connection(const Site& self, const Site& peer, cons
 
 }  // namespace
 
-Site site_a() { return Site{address("192.0.2.1"), prefix("198.51.100.0/24"), address("198.51.100.10")}; }
-Site site_b() { return Site{address("192.0.2.2"), prefix("203.0.113.0/24"), address("203.0.113.10")}; }
+Site site_a() {
+  return Site{address("192.0.2.1"), prefix("198.51.100.0/24"), address("198.51.100.10")};
+}
+Site site_b() {
+  return Site{address("192.0.2.2"), prefix("203.0.113.0/24"), address("203.0.113.10")};
+}
 
 wire::ikev2::Proposal proposal(std::string_view text, wire::ikev2::ProtocolId protocol) {
   ike::ProposalParse parsed = ike::parse_proposal(text, protocol, false);
@@ -60,7 +69,8 @@ wire::ikev2::Proposal proposal(std::string_view text, wire::ikev2::ProtocolId pr
 ike::ConnectionSettings psk_connection(const Site& self, const Site& peer, const ConnectionOptions& options) {
   ike::ConnectionSettings c = base_connection(self, peer, options);
   c.local_id = ike::Identity::from_address(self.gateway);
-  c.remote_id = options.responder_only ? *ike::Identity::parse("%any") : ike::Identity::from_address(peer.gateway);
+  c.remote_id =
+      options.responder_only ? *ike::Identity::parse("%any") : ike::Identity::from_address(peer.gateway);
   c.auth = ike::AuthKind::Psk;
   const auto* psk = reinterpret_cast<const std::uint8_t*>(options.psk.data());
   c.psk = crypto::SecureBytes(ByteView(psk, options.psk.size()));
@@ -79,7 +89,8 @@ CertificateAuthority make_ca(crypto::KeyType type, std::string_view name) {
   return ca;
 }
 
-Credentials make_leaf(const CertificateAuthority& ca, crypto::KeyType type, std::string_view fqdn, bool expired) {
+Credentials make_leaf(const CertificateAuthority& ca, crypto::KeyType type, std::string_view fqdn,
+                      bool expired) {
   Credentials leaf;
   auto key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(type));
   crypto::CertificateSpec spec;
@@ -114,8 +125,8 @@ ike::EngineOptions default_engine_options() {
   return o;
 }
 
-Gateways add_gateways(Simulation& sim, ike::ConnectionSettings a_connection, ike::ConnectionSettings b_connection,
-                      const ike::EngineOptions& options) {
+Gateways add_gateways(Simulation& sim, ike::ConnectionSettings a_connection,
+                      ike::ConnectionSettings b_connection, const ike::EngineOptions& options) {
   // B first, so that A's start action finds its peer listening.
   NodeConfig b;
   b.name = "B";
@@ -168,11 +179,14 @@ std::string event_log(const Node& node) {
     out += "  [" + std::string(when) + "] " + node.name() + " " + ike::event_type_name(e.event.type) + " " +
            e.event.connection + ": " + e.event.detail + "\n";
   }
-  for (const std::string& error : node.binding_errors()) out += "  " + node.name() + " binding error: " + error + "\n";
+  for (const std::string& error : node.binding_errors())
+    out += "  " + node.name() + " binding error: " + error + "\n";
   return out;
 }
 
-std::string event_log(const Gateways& g) { return "events:\n" + event_log(*g.a) + event_log(*g.b); }
+std::string event_log(const Gateways& g) {
+  return "events:\n" + event_log(*g.a) + event_log(*g.b);
+}
 
 bool contains_nocase(std::string_view text, std::string_view word) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };

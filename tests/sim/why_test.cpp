@@ -52,8 +52,10 @@ TEST(Why, IkeProposalMismatchResponderNamesTheTransformTypeAndTheFix) {
             "  none of the peer's IKE proposals is acceptable: no common key exchange group\n"
             "  ours:       IKE proposals aes256gcm16-prfsha256-x25519\n"
             "  theirs:     IKE proposals aes256gcm16-prfsha256-ecp384\n"
-            "  nearest:    peer's aes256gcm16-prfsha256-ecp384 and our aes256gcm16-prfsha256-x25519 differ in the key exchange group\n"
-            "  fix:        peer offers key exchange groups ecp384 only; we offer x25519 — add ecp384 to ike_proposals to agree\n");
+            "  nearest:    peer's aes256gcm16-prfsha256-ecp384 and our aes256gcm16-prfsha256-x25519 differ "
+            "in the key exchange group\n"
+            "  fix:        peer offers key exchange groups ecp384 only; we offer x25519 — add ecp384 to "
+            "ike_proposals to agree\n");
 }
 
 TEST(Why, IkeProposalMismatchInitiatorReportsTheNotifyAndItsOffer) {
@@ -73,7 +75,8 @@ TEST(Why, IkeProposalMismatchInitiatorReportsTheNotifyAndItsOffer) {
             "  the responder accepted none of our IKE proposals (NO_PROPOSAL_CHOSEN)\n"
             "  ours:       IKE proposals aes256gcm16-prfsha256-ecp384\n"
             "  theirs:     not shown by the peer\n"
-            "  fix:        the responder accepts none of our ike_proposals; add one of its proposals (its `cygnetctl why` or log names them)\n");
+            "  fix:        the responder accepts none of our ike_proposals; add one of its proposals (its "
+            "`cygnetctl why` or log names them)\n");
 }
 
 TEST(Why, EspProposalMismatchInBothRoles) {
@@ -93,8 +96,10 @@ TEST(Why, EspProposalMismatchInBothRoles) {
             "  child:      net\n"
             "  ours:       ESP proposals aes256gcm16-noesn\n"
             "  theirs:     ESP proposals aes128-sha256-noesn\n"
-            "  nearest:    peer's aes128-sha256-noesn and our aes256gcm16-noesn differ in the encryption algorithm\n"
-            "  fix:        peer offers encryption algorithms aes128 only; we offer aes256gcm16 — add aes128 to esp_proposals to agree\n");
+            "  nearest:    peer's aes128-sha256-noesn and our aes256gcm16-noesn differ in the encryption "
+            "algorithm\n"
+            "  fix:        peer offers encryption algorithms aes128 only; we offer aes256gcm16 — add aes128 "
+            "to esp_proposals to agree\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::Proposal);
   EXPECT_EQ(rendered(ra, sim.now()),
@@ -103,7 +108,8 @@ TEST(Why, EspProposalMismatchInBothRoles) {
             "  child:      net\n"
             "  ours:       ESP proposals aes128-sha256-noesn\n"
             "  theirs:     not shown by the peer\n"
-            "  fix:        the responder accepts none of our esp_proposals; add one of its proposals (its `cygnetctl why` or log names them)\n");
+            "  fix:        the responder accepts none of our esp_proposals; add one of its proposals (its "
+            "`cygnetctl why` or log names them)\n");
 }
 
 TEST(Why, TrafficSelectorMismatchShowsBothSidesAndTheNarrowingThatWouldWork) {
@@ -122,8 +128,10 @@ TEST(Why, TrafficSelectorMismatchShowsBothSidesAndTheNarrowingThatWouldWork) {
             "  child:      net\n"
             "  ours:       traffic selectors local_ts [203.0.113.0/24], remote_ts [192.0.2.128/26]\n"
             "  theirs:     traffic selectors TSi [198.51.100.0/24], TSr [203.0.113.0/24]\n"
-            "  nearest:    TSi 198.51.100.0/24 within our remote_ts: (none); TSr 203.0.113.0/24 within our local_ts: 203.0.113.0/24\n"
-            "  fix:        add 198.51.100.0/24 to remote_ts of child net to agree (or narrow the peer's side to ours)\n");
+            "  nearest:    TSi 198.51.100.0/24 within our remote_ts: (none); TSr 203.0.113.0/24 within our "
+            "local_ts: 203.0.113.0/24\n"
+            "  fix:        add 198.51.100.0/24 to remote_ts of child net to agree (or narrow the peer's side "
+            "to ours)\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::TrafficSelectors);
   EXPECT_EQ(rendered(ra, sim.now()),
@@ -132,7 +140,8 @@ TEST(Why, TrafficSelectorMismatchShowsBothSidesAndTheNarrowingThatWouldWork) {
             "  child:      net\n"
             "  ours:       traffic selectors TSi [198.51.100.0/24], TSr [203.0.113.0/24]\n"
             "  theirs:     not shown by the peer\n"
-            "  fix:        the responder's local_ts/remote_ts cover none of ours; narrow local_ts/remote_ts of child net to its ranges (its `cygnetctl why` names them)\n");
+            "  fix:        the responder's local_ts/remote_ts cover none of ours; narrow local_ts/remote_ts "
+            "of child net to its ranges (its `cygnetctl why` names them)\n");
 }
 
 TEST(Why, IdentityMismatchShowsExpectedAndReceived) {
@@ -150,7 +159,8 @@ TEST(Why, IdentityMismatchShowsExpectedAndReceived) {
             "  peer ID 192.0.2.1 does not match remote_id gw-a.example.com of connection site\n"
             "  ours:       identities remote_id gw-a.example.com\n"
             "  theirs:     identities ID 192.0.2.1\n"
-            "  fix:        set remote_id of site to \"192.0.2.1\" (or the peer's local_id to \"gw-a.example.com\") to agree\n");
+            "  fix:        set remote_id of site to \"192.0.2.1\" (or the peer's local_id to "
+            "\"gw-a.example.com\") to agree\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::Authentication);
   EXPECT_EQ(rendered(ra, sim.now()),
@@ -158,7 +168,8 @@ TEST(Why, IdentityMismatchShowsExpectedAndReceived) {
             "  the responder rejected our authentication (AUTHENTICATION_FAILED)\n"
             "  ours:       authentication auth psk, ID 192.0.2.1\n"
             "  theirs:     not shown by the peer\n"
-            "  fix:        the responder does not accept our PSK or ID: compare psk, auth and remote_id on its side\n");
+            "  fix:        the responder does not accept our PSK or ID: compare psk, auth and remote_id on "
+            "its side\n");
 }
 
 TEST(Why, PskMismatchIsTold) {
@@ -176,14 +187,16 @@ TEST(Why, PskMismatchIsTold) {
             "  PSK mismatch (AUTH payload does not verify)\n"
             "  ours:       authentication auth psk\n"
             "  theirs:     authentication ID 192.0.2.1\n"
-            "  fix:        the pre-shared keys differ (same method, same identities): set the same psk on both sides\n");
+            "  fix:        the pre-shared keys differ (same method, same identities): set the same psk on "
+            "both sides\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(rendered(ra, sim.now()),
             "authentication failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 2 s ago\n"
             "  the responder rejected our authentication (AUTHENTICATION_FAILED)\n"
             "  ours:       authentication auth psk, ID 192.0.2.1\n"
             "  theirs:     not shown by the peer\n"
-            "  fix:        the responder does not accept our PSK or ID: compare psk, auth and remote_id on its side\n");
+            "  fix:        the responder does not accept our PSK or ID: compare psk, auth and remote_id on "
+            "its side\n");
 }
 
 TEST(Why, AuthMethodMismatchIsToldApartFromAPskMismatch) {
@@ -202,8 +215,10 @@ TEST(Why, AuthMethodMismatchIsToldApartFromAPskMismatch) {
             "authentication failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  peer used AUTH method 14, we expect a PSK\n"
             "  ours:       authentication auth psk\n"
-            "  theirs:     authentication ID gw-a.example.com, authenticates with a digital signature (AUTH method 14, RFC 7427)\n"
-            "  fix:        the peer authenticates with a digital signature (AUTH method 14, RFC 7427) but site has auth = psk: use the same auth method on both sides\n");
+            "  theirs:     authentication ID gw-a.example.com, authenticates with a digital signature (AUTH "
+            "method 14, RFC 7427)\n"
+            "  fix:        the peer authenticates with a digital signature (AUTH method 14, RFC 7427) but "
+            "site has auth = psk: use the same auth method on both sides\n");
 }
 
 TEST(Why, UntrustedAndExpiredCertificatesNameTheFailingCheck) {
@@ -217,8 +232,9 @@ TEST(Why, UntrustedAndExpiredCertificatesNameTheFailingCheck) {
                                       : make_leaf(rogue, crypto::KeyType::EcdsaP256, "gw-a.example.com");
     ConnectionOptions a;
     a.start_action = ike::StartAction::Start;
-    Gateways g = add_gateways(sim, cert_connection(site_a(), site_b(), bad_a, good_b.fqdn, ca, a),
-                              cert_connection(site_b(), site_a(), good_b, "gw-a.example.com", ca, ConnectionOptions{}));
+    Gateways g = add_gateways(
+        sim, cert_connection(site_a(), site_b(), bad_a, good_b.fqdn, ca, a),
+        cert_connection(site_b(), site_a(), good_b, "gw-a.example.com", ca, ConnectionOptions{}));
     sim.run_for(3s);
     const ike::FailureReport rb = last_failure(*g.b);
     EXPECT_EQ(rb.kind, FailureClass::Certificate);
@@ -227,13 +243,16 @@ TEST(Why, UntrustedAndExpiredCertificatesNameTheFailingCheck) {
         "  certificate has expired (CN=gw-a.example.com,O=Cygnet Test)\n"
         "  ours:       certificates cacert CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  theirs:     certificates ID gw-a.example.com\n"
-        "  fix:        the peer's certificate is outside its validity period: renew it (or check both clocks)\n";
+        "  fix:        the peer's certificate is outside its validity period: renew it (or check both "
+        "clocks)\n";
     const std::string expected_untrusted =
         "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
-        "  untrusted certificate: unable to get local issuer certificate (CN=gw-a.example.com,O=Cygnet Test)\n"
+        "  untrusted certificate: unable to get local issuer certificate (CN=gw-a.example.com,O=Cygnet "
+        "Test)\n"
         "  ours:       certificates cacert CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  theirs:     certificates ID gw-a.example.com\n"
-        "  fix:        the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give the peer a certificate from ours\n";
+        "  fix:        the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give "
+        "the peer a certificate from ours\n";
     EXPECT_EQ(rendered(rb, sim.now()), expired ? expected_expired : expected_untrusted);
   }
 }
@@ -314,7 +333,9 @@ TEST(Why, Ikev1PhaseOneProposalMismatch) {
   EXPECT_EQ(rb.ike_version, 1);
   EXPECT_EQ(rendered(rb, sim.now()),
             "proposal failure as responder in IKEv1 Main Mode with 192.0.2.1[500], 2 s ago\n"
-            "  none of the peer's phase 1 proposals is acceptable: peer offered [aes256-sha256-prfsha256-modp3072]; we accept [aes128-sha256-prfsha256-ecp256]: no common encryption algorithm, no common key exchange group\n"
+            "  none of the peer's phase 1 proposals is acceptable: peer offered "
+            "[aes256-sha256-prfsha256-modp3072]; we accept [aes128-sha256-prfsha256-ecp256]: no common "
+            "encryption algorithm, no common key exchange group\n"
             "  ours:       IKE proposals aes128-sha256-prfsha256-ecp256\n"
             "  theirs:     not shown by the peer\n");
   const ike::FailureReport ra = last_failure(*g.a);

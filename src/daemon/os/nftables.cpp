@@ -15,7 +15,9 @@ Nftables::Nftables() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
   }
 }
 
-Nftables::~Nftables() { nft_ctx_free(ctx_); }
+Nftables::~Nftables() {
+  nft_ctx_free(ctx_);
+}
 
 NftResult Nftables::run(const std::string& script, bool json_output) {
   nft_ctx_output_set_flags(ctx_, json_output ? NFT_CTX_OUTPUT_JSON : 0);
@@ -26,7 +28,8 @@ NftResult Nftables::run(const std::string& script, bool json_output) {
   const char* error = nft_ctx_get_error_buffer(ctx_);
   if (output != nullptr) result.output = output;
   if (error != nullptr) result.error = error;
-  while (!result.error.empty() && (result.error.back() == '\n' || result.error.back() == ' ')) result.error.pop_back();
+  while (!result.error.empty() && (result.error.back() == '\n' || result.error.back() == ' '))
+    result.error.pop_back();
   return result;
 }
 

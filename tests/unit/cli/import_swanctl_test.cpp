@@ -15,11 +15,13 @@
 namespace cygnet::cli {
 namespace {
 
+using control::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using control::testing::TempDir;
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 constexpr const char* kSwanctl = R"(
 connections {
@@ -57,7 +59,8 @@ TEST(ImportSwanctlCommand, WritesAFileThatCheckAccepts) {
   ASSERT_EQ(run_command(options, out, err), kExitSuccess) << err.str();
   EXPECT_EQ(out.str(), "");
   EXPECT_THAT(err.str(), HasSubstr("1 connection imported"));
-  EXPECT_THAT(err.str(), HasSubstr("not carried over: " + dir.file("conf.d/gw.conf") + ":2:1: connections.gw.mobike"));
+  EXPECT_THAT(err.str(),
+              HasSubstr("not carried over: " + dir.file("conf.d/gw.conf") + ":2:1: connections.gw.mobike"));
   EXPECT_THAT(err.str(), HasSubstr("mobike = yes (strongSwan's default)"));  // listed on stderr
   EXPECT_THAT(err.str(), Not(HasSubstr("cli-test-secret")));
   const auto perms = std::filesystem::status(options.output).permissions();
@@ -81,7 +84,8 @@ TEST(ImportSwanctlCommand, StdoutByDefaultAndExitOneOnParseErrors) {
 
   write(dir.file("conf.d/broken.conf"), "x {\n  y = 1\n");
   std::ostringstream out2, err2;
-  EXPECT_EQ(import_swanctl_file(dir.file("swanctl.conf"), dir.file("never.toml"), out2, err2), kExitCommandFailed);
+  EXPECT_EQ(import_swanctl_file(dir.file("swanctl.conf"), dir.file("never.toml"), out2, err2),
+            kExitCommandFailed);
   EXPECT_THAT(err2.str(), HasSubstr(dir.file("conf.d/broken.conf") + ":1:1: section 'x' is not closed"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("never.toml")));
 

@@ -1,9 +1,8 @@
 // cygnetctl export-keys: the request it sends and the files it writes from the daemon's answer.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -68,7 +67,7 @@ TEST_F(KeyFiles, WritesBothFilesPrivately) {
   EXPECT_EQ(contents(out_dir + "/ikev2_decryption_table"), "# h\nabc\n");
   EXPECT_EQ(contents(out_dir + "/ikev1_decryption_table"), "# h\n");
   for (const char* name : {"/esp_sa", "/ikev2_decryption_table", "/ikev1_decryption_table"}) {
-    struct stat info{};
+    struct stat info {};
     ASSERT_EQ(stat((out_dir + name).c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u) << name;
   }

@@ -12,9 +12,9 @@ TEST(StatsText, RefusalsAreLabelledInWords) {
       "refused_request_before_auth": 1, "refused_address_change": 2, "refused_repeat_budget": 95,
       "refused_unverified_evicted": 4}})");
   const std::string text = render_stats(result);
-  for (const char* line : {"half-open IKE SAs", "refused: half-open cap", "refused: per-source cap",
-                           "refused: before IKE_AUTH", "refused: address change", "refused: repeat budget",
-                           "evicted: unverified MM"})
+  for (const char* line :
+       {"half-open IKE SAs", "refused: half-open cap", "refused: per-source cap", "refused: before IKE_AUTH",
+        "refused: address change", "refused: repeat budget", "evicted: unverified MM"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   EXPECT_EQ(text.find("refused_"), std::string::npos) << text;  // no raw keys
 }

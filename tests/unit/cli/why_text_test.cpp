@@ -59,7 +59,8 @@ TEST(WhyText, MissingTextFallsBackToTheOneLineForm) {
 }
 
 TEST(WhyText, GarbageNeverThrows) {
-  EXPECT_NO_THROW(render_why(json::parse(R"({"connection": 5, "up": "yes", "last_failure": {"text": [1, null]}})")));
+  EXPECT_NO_THROW(
+      render_why(json::parse(R"({"connection": 5, "up": "yes", "last_failure": {"text": [1, null]}})")));
   EXPECT_NO_THROW(render_why(json::array()));
   EXPECT_NO_THROW(last_failure_line(json(nullptr)));
 }
@@ -71,9 +72,11 @@ TEST(WhyText, StatusShowsOneLineUnderAConnectionThatIsDown) {
   json with_failure = status;
   with_failure["connections"][0]["last_failure"] = kFailure;
   const std::string text = render_status(with_failure);
-  EXPECT_NE(text.find("  last failure 12 s ago: proposal (responder, IKE_SA_INIT): none of the peer's IKE proposals "
-                      "is acceptable\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "  last failure 12 s ago: proposal (responder, IKE_SA_INIT): none of the peer's IKE proposals "
+          "is acceptable\n"),
+      std::string::npos)
       << text;
   EXPECT_EQ(render_status(status).find("last failure"), std::string::npos);
 }
@@ -105,7 +108,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int run_why(const std::string& socket, const std::string& name, bool as_json, std::ostream& out, std::ostream& err) {
+int run_why(const std::string& socket, const std::string& name, bool as_json, std::ostream& out,
+            std::ostream& err) {
   Options options;
   options.socket_path = socket;
   options.timeout = 2s;
@@ -119,7 +123,9 @@ TEST(WhyCommand, SendsTheNameAndRendersTheAnswer) {
   control::testing::TempDir dir;
   const std::string socket = dir.file("cygnetd.sock");
   control::testing::FakeDaemon daemon(socket, [](const nlohmann::json& request) {
-    return control::ok_response({{"connection", request["name"]}, {"start_action", "none"}, {"up", false},
+    return control::ok_response({{"connection", request["name"]},
+                                 {"start_action", "none"},
+                                 {"up", false},
                                  {"last_failure", nullptr}});
   });
   std::ostringstream out, err;
@@ -132,9 +138,8 @@ TEST(WhyCommand, SendsTheNameAndRendersTheAnswer) {
 TEST(WhyCommand, UnknownNameExitsOneWithTheDaemonsMessage) {
   control::testing::TempDir dir;
   const std::string socket = dir.file("cygnetd.sock");
-  control::testing::FakeDaemon daemon(socket, [](const nlohmann::json&) {
-    return control::error_response("no connection named \"nope\"");
-  });
+  control::testing::FakeDaemon daemon(
+      socket, [](const nlohmann::json&) { return control::error_response("no connection named \"nope\""); });
   std::ostringstream out, err;
   EXPECT_EQ(run_why(socket, "nope", true, out, err), kExitCommandFailed);
   EXPECT_EQ(err.str(), "cygnetctl: no connection named \"nope\"\n");

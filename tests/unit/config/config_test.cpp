@@ -14,9 +14,9 @@ namespace cygnet::config {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::errors_of;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using testing::errors_of;
 using testing::TempDir;
 using wire::ikev2::TransformType;
 
@@ -53,8 +53,12 @@ lifetime = "1h"
 replay_window = 1024
 )toml";
 
-wire::IpAddress address(std::string_view text) { return wire::IpAddress::parse(text).value(); }
-wire::IpPrefix prefix(std::string_view text) { return wire::IpPrefix::parse(text).value(); }
+wire::IpAddress address(std::string_view text) {
+  return wire::IpAddress::parse(text).value();
+}
+wire::IpPrefix prefix(std::string_view text) {
+  return wire::IpPrefix::parse(text).value();
+}
 
 bool has_transform(const wire::ikev2::Proposal& p, TransformType type, std::uint16_t id,
                    std::optional<std::uint16_t> key_length = std::nullopt) {
@@ -307,8 +311,7 @@ TEST(Config, EveryFileInExamplesLoads) {
 }
 
 TEST(Config, Ikev1ExampleIsAMainModeConnectionWithPfsAndByteLifetime) {
-  const LoadResult result =
-      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
+  const LoadResult result = load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
   ASSERT_TRUE(result.ok()) << result.error_text();
   ASSERT_EQ(result.config->connections.size(), 1u);
   const ike::ConnectionSettings& c = result.config->connections[0];
@@ -318,8 +321,8 @@ TEST(Config, Ikev1ExampleIsAMainModeConnectionWithPfsAndByteLifetime) {
   EXPECT_EQ(ike::proposal_to_string(c.ike_proposals[0]), "aes256-sha256-prfsha256-modp3072");
   ASSERT_EQ(c.children.size(), 1u);
   for (const wire::ikev2::Proposal& p : c.children[0].proposals) {
-    EXPECT_TRUE(has_transform(p, TransformType::KeyExchange,
-                              static_cast<std::uint16_t>(crypto::DhGroup::Modp3072)))
+    EXPECT_TRUE(
+        has_transform(p, TransformType::KeyExchange, static_cast<std::uint16_t>(crypto::DhGroup::Modp3072)))
         << ike::proposal_to_string(p);
   }
   EXPECT_EQ(c.children[0].life_bytes, 4294967296u);
@@ -328,8 +331,7 @@ TEST(Config, Ikev1ExampleIsAMainModeConnectionWithPfsAndByteLifetime) {
 // What the configuration accepts for IKEv1, the IKEv1 engine must accept too: the example, and a
 // connection left to the IKEv1 defaults (IKE and ESP).
 TEST(Config, Ikev1ConnectionsAreAcceptedByTheEngine) {
-  const LoadResult example =
-      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
+  const LoadResult example = load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/ikev1-site.toml");
   ASSERT_TRUE(example.ok()) << example.error_text();
   const LoadResult defaults = parse_config(
       "[connections.gw]\nike_version = 1\nlocal_addrs = [\"192.0.2.1\"]\n"

@@ -7,7 +7,8 @@ namespace cygnet::config {
 namespace {
 
 TEST(HalfOpenCapsConfig, ReadWhenSetAndUnsetOtherwise) {
-  const LoadResult set = parse_config("[daemon]\nmax_half_open = 800\nmax_half_open_per_source = 0\n", "t.toml", {});
+  const LoadResult set =
+      parse_config("[daemon]\nmax_half_open = 800\nmax_half_open_per_source = 0\n", "t.toml", {});
   ASSERT_TRUE(set.ok()) << set.error_text();
   EXPECT_EQ(set.config->daemon.max_half_open, 800u);
   EXPECT_EQ(set.config->daemon.max_half_open_per_source, 0u);

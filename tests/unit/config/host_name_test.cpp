@@ -15,16 +15,16 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 TEST(HostName, AcceptsRfc1123Names) {
-  for (const char* name : {"peer.example", "PEER.Example", "gw-1.site-b.example.org", "localhost", "3com.example",
-                           "a.b.c.d.e", "x1"})
+  for (const char* name : {"peer.example", "PEER.Example", "gw-1.site-b.example.org", "localhost",
+                           "3com.example", "a.b.c.d.e", "x1"})
     EXPECT_TRUE(is_host_name(name)) << name;
   EXPECT_TRUE(is_host_name(std::string(63, 'a') + ".example"));
 }
 
 TEST(HostName, RefusesJunk) {
-  for (const char* name : {"", ".", "peer.example.", ".peer", "a..b", "-peer.example", "peer-.example",
-                           "under_score.example", "peer example", "peer.example:500", "192.0.2.300", "10.1",
-                           "p\xc3\xa9r.example", "%any"})
+  for (const char* name :
+       {"", ".", "peer.example.", ".peer", "a..b", "-peer.example", "peer-.example", "under_score.example",
+        "peer example", "peer.example:500", "192.0.2.300", "10.1", "p\xc3\xa9r.example", "%any"})
     EXPECT_FALSE(is_host_name(name)) << name;
   EXPECT_FALSE(is_host_name(std::string(64, 'a') + ".example"));  // label too long
   std::string long_name;
@@ -33,20 +33,20 @@ TEST(HostName, RefusesJunk) {
 }
 
 const std::string kConnection =
-    "[connections.gw]\n"                    // 1
-    "local_addrs = [\"192.0.2.1\"]\n"       // 2
-    "auth = \"psk\"\n"                      // 3
-    "psk = \"a long random secret\"\n"      // 4
-    "[[connections.gw.children]]\n"         // 5
-    "name = \"net\"\n"                      // 6
-    "local_ts = [\"198.51.100.0/24\"]\n"    // 7
-    "remote_ts = [\"203.0.113.0/24\"]\n";   // 8
+    "[connections.gw]\n"                   // 1
+    "local_addrs = [\"192.0.2.1\"]\n"      // 2
+    "auth = \"psk\"\n"                     // 3
+    "psk = \"a long random secret\"\n"     // 4
+    "[[connections.gw.children]]\n"        // 5
+    "name = \"net\"\n"                     // 6
+    "local_ts = [\"198.51.100.0/24\"]\n"   // 7
+    "remote_ts = [\"203.0.113.0/24\"]\n";  // 8
 
 TEST(RemoteAddrsHostNames, NamesAreKeptLowercaseApartFromAddresses) {
-  const LoadResult result =
-      parse_config("[connections.gw]\nremote_addrs = [\"Peer.Example\", \"backup.example\"]\nstart_action = \"start\"\n" +
-                       kConnection.substr(kConnection.find('\n') + 1),
-                   "t.toml", {});
+  const LoadResult result = parse_config(
+      "[connections.gw]\nremote_addrs = [\"Peer.Example\", \"backup.example\"]\nstart_action = \"start\"\n" +
+          kConnection.substr(kConnection.find('\n') + 1),
+      "t.toml", {});
   ASSERT_TRUE(result.ok()) << result.error_text();
   const auto& c = result.config->connections.at(0);
   EXPECT_THAT(c.remote_hosts, ElementsAre("peer.example", "backup.example"));
@@ -55,9 +55,10 @@ TEST(RemoteAddrsHostNames, NamesAreKeptLowercaseApartFromAddresses) {
 }
 
 TEST(RemoteAddrsHostNames, JunkIsAnErrorAtItsPosition) {
-  EXPECT_THAT(testing::errors_of("[connections.gw]\nremote_addrs = [\"peer_1.example\"]\n" +
-                                 kConnection.substr(kConnection.find('\n') + 1)),
-              ElementsAre(AllOf(StartsWith("t.toml:2:17:"), HasSubstr("neither an IP address nor a host name"))));
+  EXPECT_THAT(
+      testing::errors_of("[connections.gw]\nremote_addrs = [\"peer_1.example\"]\n" +
+                         kConnection.substr(kConnection.find('\n') + 1)),
+      ElementsAre(AllOf(StartsWith("t.toml:2:17:"), HasSubstr("neither an IP address nor a host name"))));
 }
 
 TEST(RemoteAddrsHostNames, MixingNamesAndAddressesIsAnError) {

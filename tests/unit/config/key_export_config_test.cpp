@@ -28,7 +28,8 @@ TEST(KeyExportConfig, TrueTurnsItOn) {
 TEST(KeyExportConfig, TurnedOnIsAWeakChoice) {
   const LoadResult on = parse_config("[daemon]\nallow_key_export = true\n", "t.toml", {});
   ASSERT_TRUE(on.ok()) << on.error_text();
-  EXPECT_THAT(weak_choices(*on.config), ElementsAre(AllOf(StartsWith("warning: [daemon]: "), HasSubstr("allow_key_export"))));
+  EXPECT_THAT(weak_choices(*on.config),
+              ElementsAre(AllOf(StartsWith("warning: [daemon]: "), HasSubstr("allow_key_export"))));
   const LoadResult off = parse_config("[daemon]\nallow_key_export = false\n", "t.toml", {});
   ASSERT_TRUE(off.ok()) << off.error_text();
   EXPECT_TRUE(weak_choices(*off.config).empty());

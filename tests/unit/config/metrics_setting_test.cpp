@@ -1,10 +1,9 @@
 // [daemon] metrics = "ADDRESS:PORT": parsed into a ListenEndpoint, errors at the value's position.
-#include "config/listen_endpoint.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "config/listen_endpoint.hpp"
 
 namespace cygnet::config {
 namespace {

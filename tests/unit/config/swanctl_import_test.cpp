@@ -124,18 +124,23 @@ secrets { ike { secret = 0x616263646566676869306a6b6c6d6e6f70717273 } }
   const ike::ConnectionSettings& c = only_connection(i);
   (void)c;
   // version = 0 and mobike = yes (both defaults) are listed: Cygnet cannot do either.
-  EXPECT_THAT(i.result.unmapped,
-              ElementsAre(HasSubstr("version = 0"), HasSubstr("mobike = yes (strongSwan's default)"),
-                          HasSubstr("c.proposals = default (strongSwan's default): written out without aes128ctr"),
-                          HasSubstr("esp_proposals = default (strongSwan's default): written out without sha1, aesxcbc")));
-  EXPECT_THAT(i.result.toml, HasSubstr("remote_id = \"%any\""));            // strongSwan's default
+  EXPECT_THAT(
+      i.result.unmapped,
+      ElementsAre(
+          HasSubstr("version = 0"), HasSubstr("mobike = yes (strongSwan's default)"),
+          HasSubstr("c.proposals = default (strongSwan's default): written out without aes128ctr"),
+          HasSubstr("esp_proposals = default (strongSwan's default): written out without sha1, aesxcbc")));
+  EXPECT_THAT(i.result.toml, HasSubstr("remote_id = \"%any\""));  // strongSwan's default
   EXPECT_THAT(i.result.toml, HasSubstr("local_id = \"me@example.com\""));
-  EXPECT_THAT(i.result.toml, HasSubstr("psk = \"abcdefghi0jklmnopqrs\""));   // hex secret decoded
+  EXPECT_THAT(i.result.toml, HasSubstr("psk = \"abcdefghi0jklmnopqrs\""));  // hex secret decoded
   // "default" is strongSwan's default proposal list, CBC first, algorithms Cygnet lacks or deems
   // legacy dropped (and listed above).
-  EXPECT_THAT(i.result.toml, HasSubstr("ike_proposals = [\"aes128-aes192-aes256-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512-x25519"));
+  EXPECT_THAT(i.result.toml,
+              HasSubstr("ike_proposals = "
+                        "[\"aes128-aes192-aes256-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512-x25519"));
   EXPECT_THAT(i.result.toml, HasSubstr("\"aes128gcm16-aes192gcm16-aes256gcm16-chacha20poly1305-prfsha256"));
-  EXPECT_THAT(i.result.toml, HasSubstr("esp_proposals = [\"aes128-aes192-aes256-sha256-sha384-sha512\", \"aes128gcm16-aes192gcm16-aes256gcm16\"]"));
+  EXPECT_THAT(i.result.toml, HasSubstr("esp_proposals = [\"aes128-aes192-aes256-sha256-sha384-sha512\", "
+                                       "\"aes128gcm16-aes192gcm16-aes256gcm16\"]"));
   EXPECT_THAT(i.result.toml, Not(HasSubstr("allow_legacy")));
   EXPECT_THAT(i.result.toml, HasSubstr("lifetime = \"1h6m\""));
   EXPECT_THAT(i.result.toml, HasSubstr("local_ts = []"));  // dynamic = our own address
@@ -186,19 +191,21 @@ secrets {
               secret = "should-not-appear-anywhere" }
 }
 )");
-  EXPECT_THAT(i.result.unmapped, AllOf(
-      Contains(HasSubstr("swanctl.conf:8:14: connections.road.remote.auth = eap-mschapv2: connection left out: only psk and pubkey")),
-      Contains(HasSubstr("connections.road.pools = p1: connection left out: virtual IPs")),
-      Contains(HasSubstr("connections.site.rand_time = 5m: Cygnet applies its own jitter")),
-      Contains(HasSubstr("connections.site.if_id_in = 42: XFRM interface IDs")),
-      Contains(HasSubstr("local_ts entry '10.1.0.0/16[tcp/443]'")),
-      Contains(HasSubstr("'aes128ctr-sha256'")),
-      Contains(HasSubstr("updown = /usr/lib/ipsec/_updown iptables: Cygnet runs no updown scripts")),
-      Contains(HasSubstr("dpd_action = restart")),
-      Contains(HasSubstr("connections.site.children.bad.mode = beet: child left out")),
-      Contains(HasSubstr("pools.p1: virtual IP address pools")),
-      Contains(HasSubstr("authorities.ca.crl_uris")),
-      Contains(HasSubstr("secrets.eap-carol: EAP/XAuth"))));
+  EXPECT_THAT(
+      i.result.unmapped,
+      AllOf(Contains(HasSubstr("swanctl.conf:8:14: connections.road.remote.auth = eap-mschapv2: connection "
+                               "left out: only psk and pubkey")),
+            Contains(HasSubstr("connections.road.pools = p1: connection left out: virtual IPs")),
+            Contains(HasSubstr("connections.site.rand_time = 5m: Cygnet applies its own jitter")),
+            Contains(HasSubstr("connections.site.if_id_in = 42: XFRM interface IDs")),
+            Contains(HasSubstr("local_ts entry '10.1.0.0/16[tcp/443]'")),
+            Contains(HasSubstr("'aes128ctr-sha256'")),
+            Contains(HasSubstr("updown = /usr/lib/ipsec/_updown iptables: Cygnet runs no updown scripts")),
+            Contains(HasSubstr("dpd_action = restart")),
+            Contains(HasSubstr("connections.site.children.bad.mode = beet: child left out")),
+            Contains(HasSubstr("pools.p1: virtual IP address pools")),
+            Contains(HasSubstr("authorities.ca.crl_uris")),
+            Contains(HasSubstr("secrets.eap-carol: EAP/XAuth"))));
   // Secrets never show up in the findings.
   for (const std::string& f : i.result.unmapped) EXPECT_THAT(f, Not(HasSubstr("should-not-appear")));
   EXPECT_THAT(i.result.toml, Not(HasSubstr("should-not-appear")));
@@ -249,11 +256,18 @@ TEST(SwanctlImport, CertificatesResolveUnderSwanctlFoldersAndFindTheirKey) {
   crypto::PrivateKey ca_key = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
   crypto::PrivateKey gw_key = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
   crypto::PrivateKey other_key = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
-  crypto::CertificateSpec ca_spec{"Import CA", "Cygnet Test", {}, {}, {}, now - std::chrono::hours(1),
-                                  now + std::chrono::hours(24), true};
+  crypto::CertificateSpec ca_spec{
+      "Import CA", "Cygnet Test", {}, {}, {}, now - std::chrono::hours(1), now + std::chrono::hours(24),
+      true};
   const crypto::Certificate ca = crypto::issue_certificate(ca_spec, ca_key.public_key(), ca_key, nullptr);
-  crypto::CertificateSpec gw_spec{"gw.example.com", "Cygnet Test", {"gw.example.com"}, {}, {}, now - std::chrono::hours(1),
-                                  now + std::chrono::hours(24), false};
+  crypto::CertificateSpec gw_spec{"gw.example.com",
+                                  "Cygnet Test",
+                                  {"gw.example.com"},
+                                  {},
+                                  {},
+                                  now - std::chrono::hours(1),
+                                  now + std::chrono::hours(24),
+                                  false};
   const crypto::Certificate gw = crypto::issue_certificate(gw_spec, gw_key.public_key(), ca_key, &ca);
   dir.write("x509ca/ca.pem", testing::to_pem("CERTIFICATE", ca.der()));
   dir.write("x509/gw.pem", testing::to_pem("CERTIFICATE", gw.der()));
@@ -280,12 +294,16 @@ connections { gw {
   (void)c;
   EXPECT_THAT(i.result.toml, HasSubstr("certificate = \"" + (dir.path() / "x509/gw.pem").string() + "\""));
   EXPECT_THAT(i.result.toml, HasSubstr("private_key = \"" + (dir.path() / "ecdsa/gw.key").string() + "\""));
-  EXPECT_THAT(i.result.toml, HasSubstr("ca_certificates = [\"" + (dir.path() / "x509ca/ca.pem").string() + "\"]"));
+  EXPECT_THAT(i.result.toml,
+              HasSubstr("ca_certificates = [\"" + (dir.path() / "x509ca/ca.pem").string() + "\"]"));
   EXPECT_THAT(i.result.toml, HasSubstr("remote_id = \"C=CH, O=Peer, CN=peer.example.com\""));
 
   // Without the key the connection is left out, and says why.
   std::filesystem::remove(dir.path() / "ecdsa/gw.key");
-  const Imported without_key = import_text("connections { gw { remote_addrs = 192.0.2.2\n local { auth = pubkey\n certs = gw.pem }\n remote { auth = pubkey } } }\n", dir.path());
+  const Imported without_key = import_text(
+      "connections { gw { remote_addrs = 192.0.2.2\n local { auth = pubkey\n certs = gw.pem }\n remote { "
+      "auth = pubkey } } }\n",
+      dir.path());
   EXPECT_EQ(without_key.result.connections, 0u);
   EXPECT_THAT(without_key.result.unmapped, Contains(HasSubstr("no unencrypted PEM private key")));
   EXPECT_TRUE(without_key.config.has_value());
@@ -348,7 +366,8 @@ TEST(SwanctlImport, FindingsWithOddBytesStillGiveALoadableFile) {
   // the comment on top of the output must stay one valid line.
   const Imported i = import_text("weird = \"a\xff\x01\nb = c\"\n");
   EXPECT_TRUE(i.config.has_value()) << i.result.toml;
-  EXPECT_THAT(i.result.toml, HasSubstr("#   swanctl.conf:1:1: weird = a?? b = c: not a swanctl.conf setting"));
+  EXPECT_THAT(i.result.toml,
+              HasSubstr("#   swanctl.conf:1:1: weird = a?? b = c: not a swanctl.conf setting"));
 }
 
 // --- the example configuration of Debian's strongswan-swanctl package -------------------------
@@ -372,8 +391,10 @@ std::string uncommented_template(const std::string& text) {
     std::smatch m;
     if (!std::regex_match(line, m, setting)) continue;
     std::string code = m[2];
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"<conn>", "conn"}, {"<child>", "child"},
-                                   {"<suffix>", ""}, {"<name>", "name"}}) {
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"<conn>", "conn"},
+                                   {"<child>", "child"},
+                                   {"<suffix>", ""},
+                                   {"<name>", "name"}}) {
       for (std::size_t at; (at = code.find(from)) != std::string::npos;) code.replace(at, from.size(), to);
     }
     out += std::string(m[1]) + code + "\n";
@@ -384,16 +405,19 @@ std::string uncommented_template(const std::string& text) {
 const std::filesystem::path kDebianExample = "/etc/swanctl/swanctl.conf";
 
 TEST(SwanctlImportDebianExample, TheInstalledFileImportsAndLoads) {
-  if (!std::filesystem::exists(kDebianExample)) GTEST_SKIP() << kDebianExample << " not installed (strongswan-swanctl)";
+  if (!std::filesystem::exists(kDebianExample))
+    GTEST_SKIP() << kDebianExample << " not installed (strongswan-swanctl)";
   SettingsParse parsed = parse_settings_file(kDebianExample);
   ASSERT_TRUE(parsed.root) << parsed.errors.front().to_string();
-  const SwanctlImport imported = import_swanctl(*parsed.root, kDebianExample.parent_path(), kDebianExample.string());
+  const SwanctlImport imported =
+      import_swanctl(*parsed.root, kDebianExample.parent_path(), kDebianExample.string());
   const LoadResult loaded = parse_config(imported.toml, "out.toml", "/");
   EXPECT_TRUE(loaded.ok()) << loaded.error_text();
 }
 
 TEST(SwanctlImportDebianExample, EverySettingOfTheTemplateAtItsDefault) {
-  if (!std::filesystem::exists(kDebianExample)) GTEST_SKIP() << kDebianExample << " not installed (strongswan-swanctl)";
+  if (!std::filesystem::exists(kDebianExample))
+    GTEST_SKIP() << kDebianExample << " not installed (strongswan-swanctl)";
   const std::string text = uncommented_template(read_file(kDebianExample));
   ASSERT_THAT(text, HasSubstr("connections {"));
   SettingsParse parsed = parse_settings_text(text, "swanctl.conf", "/nonexistent-swanctl");

@@ -46,7 +46,8 @@ TEST(SwanctlParser, SectionsValuesAndComments) {
 }
 
 TEST(SwanctlParser, QuotedStringsWithEscapesAndLineBreaks) {
-  const SettingsSection root = parsed("a = \"x \\\"y\\\" # not a comment\\n\\tz\"\nb = \"two\nlines\" # c\nc = \"joined \\\nhere\"\n");
+  const SettingsSection root =
+      parsed("a = \"x \\\"y\\\" # not a comment\\n\\tz\"\nb = \"two\nlines\" # c\nc = \"joined \\\nhere\"\n");
   EXPECT_EQ(root.find_value("a")->value, "x \"y\" # not a comment\n\tz");
   EXPECT_EQ(root.find_value("b")->value, "two\nlines");
   EXPECT_EQ(root.find_value("c")->value, "joined here");
@@ -69,9 +70,9 @@ TEST(SwanctlParser, IncludesAreRelativeGlobbedAndLandInTheEnclosingSection) {
   dir.write("conf.d/a.conf", "gw-a { version = 1 }\n");
   dir.write("conf.d/skip.txt", "not { parsed\n");
   dir.write("sub/secrets.conf", "ike-1 { secret = s }\n");
-  const std::filesystem::path top = dir.write(
-      "swanctl.conf",
-      "connections {\n  include conf.d/*.conf\n}\nsecrets { include \"sub/secrets.conf\" }\ninclude none/*.conf\n");
+  const std::filesystem::path top = dir.write("swanctl.conf",
+                                              "connections {\n  include conf.d/*.conf\n}\nsecrets { include "
+                                              "\"sub/secrets.conf\" }\ninclude none/*.conf\n");
   SettingsParse p = parse_settings_file(top);
   ASSERT_TRUE(p.root) << p.errors.front().to_string();
   const SettingsSection* connections = p.root->find_section("connections");
@@ -104,7 +105,8 @@ TEST(SwanctlParser, IncludeErrorsCyclesAndDepth) {
   EXPECT_EQ(cycle.errors.front().line, 1u);
 
   // A chain of distinct files deeper than the limit.
-  for (int i = 0; i < 5; ++i) dir.write("d" + std::to_string(i) + ".conf", "include d" + std::to_string(i + 1) + ".conf\n");
+  for (int i = 0; i < 5; ++i)
+    dir.write("d" + std::to_string(i) + ".conf", "include d" + std::to_string(i + 1) + ".conf\n");
   dir.write("d5.conf", "k = v\n");
   SettingsLimits shallow;
   shallow.max_include_depth = 3;

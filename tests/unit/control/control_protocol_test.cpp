@@ -1,12 +1,11 @@
 #include "control/control_protocol.hpp"
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
@@ -20,10 +19,10 @@ namespace {
 using json = nlohmann::json;
 using testing::FakeDaemon;
 using testing::FakeServer;
-using testing::TempDir;
-using testing::UniqueFd;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using testing::TempDir;
+using testing::UniqueFd;
 using namespace std::chrono_literals;
 
 void send_raw(int fd, std::string_view text) {
@@ -196,7 +195,8 @@ TEST(Framing, RejectsALineOverTheLimit) {
 // The daemon reads requests with a much smaller cap (bad-input catalog row 16).
 TEST(Framing, RequestsHaveTheirOwnSmallerLimit) {
   auto pair = testing::socket_pair();
-  const std::string line = "{\"command\": \"status\", \"pad\": \"" + std::string(kMaxRequestBytes, 'a') + "\"}";
+  const std::string line =
+      "{\"command\": \"status\", \"pad\": \"" + std::string(kMaxRequestBytes, 'a') + "\"}";
   std::thread writer([fd = pair.a.get(), &line] { send_raw(fd, line + "\n"); });
   std::string error;
   EXPECT_FALSE(read_message(pair.b.get(), 30s, error, kMaxRequestBytes));
@@ -239,15 +239,14 @@ TEST_F(Call, ReturnsAnErrorAnswerAsIs) {
 
 TEST_F(Call, MissingSocketSaysWhereAndAsksWhetherTheDaemonRuns) {
   EXPECT_FALSE(call(path_, json{{"command", "status"}}, 1s, error_));
-  EXPECT_EQ(error_, "cannot connect to cygnetd at " + path_ +
-                        ": No such file or directory — is cygnetd running?");
+  EXPECT_EQ(error_,
+            "cannot connect to cygnetd at " + path_ + ": No such file or directory — is cygnetd running?");
 }
 
 TEST_F(Call, RefusedConnectionAsksWhetherTheDaemonRuns) {
   const UniqueFd stale = testing::bind_unix(path_, /*listen=*/false);  // a socket nobody serves
   EXPECT_FALSE(call(path_, json{{"command", "status"}}, 1s, error_));
-  EXPECT_EQ(error_, "cannot connect to cygnetd at " + path_ +
-                        ": Connection refused — is cygnetd running?");
+  EXPECT_EQ(error_, "cannot connect to cygnetd at " + path_ + ": Connection refused — is cygnetd running?");
 }
 
 TEST_F(Call, OverlongSocketPathIsExplained) {
@@ -295,9 +294,8 @@ TEST_F(Call, UnusableAnswers) {
 
 TEST(ParseRequest, AcceptsEveryCommand) {
   std::string error;
-  for (const char* line : {R"({"command":"status"})", R"({"command":"stats"})",
-                           R"({"command":"reload"})", R"({"command":"up","name":"site-b"})",
-                           R"({"command":"down","name":"site-b"})"}) {
+  for (const char* line : {R"({"command":"status"})", R"({"command":"stats"})", R"({"command":"reload"})",
+                           R"({"command":"up","name":"site-b"})", R"({"command":"down","name":"site-b"})"}) {
     const auto request = parse_request(line, error);
     ASSERT_TRUE(request) << line << ": " << error;
     EXPECT_EQ(*request, json::parse(line));
@@ -331,8 +329,9 @@ TEST(ParseRequest, ExplainsWhatIsWrong) {
   EXPECT_EQ(error_of(R"(["status"])"), "the request must be a JSON object");
   EXPECT_EQ(error_of(R"({"name":"x"})"), "the request has no \"command\"");
   EXPECT_EQ(error_of(R"({"command":1})"), "\"command\" must be a string");
-  EXPECT_EQ(error_of(R"({"command":"restart"})"),
-            "unknown command 'restart' (expected status, stats, up, down, reload, why, monitor or export-keys)");
+  EXPECT_EQ(
+      error_of(R"({"command":"restart"})"),
+      "unknown command 'restart' (expected status, stats, up, down, reload, why, monitor or export-keys)");
   EXPECT_EQ(error_of(R"({"command":"up"})"),
             "command 'up' needs the connection's \"name\" (a non-empty string)");
   EXPECT_EQ(error_of(R"({"command":"down","name":""})"),

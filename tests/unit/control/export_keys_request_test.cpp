@@ -16,8 +16,9 @@ TEST(ExportKeysRequest, WiresharkFormatIsAccepted) {
 }
 
 TEST(ExportKeysRequest, MissingOrOtherFormatIsRefusedInWords) {
-  for (const json& request : {json{{"command", "export-keys"}}, json{{"command", "export-keys"}, {"format", "pcapng"}},
-                              json{{"command", "export-keys"}, {"format", 1}}}) {
+  for (const json& request :
+       {json{{"command", "export-keys"}}, json{{"command", "export-keys"}, {"format", "pcapng"}},
+        json{{"command", "export-keys"}, {"format", 1}}}) {
     std::string error;
     EXPECT_FALSE(validate_request(request, error)) << request.dump();
     EXPECT_THAT(error, HasSubstr("\"format\": \"wireshark\""));

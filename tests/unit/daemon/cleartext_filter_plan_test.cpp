@@ -11,8 +11,12 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
-wire::IpPrefix prefix(std::string_view t) { return *wire::IpPrefix::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
+wire::IpPrefix prefix(std::string_view t) {
+  return *wire::IpPrefix::parse(t);
+}
 
 ipsec::Selector selector(std::string_view local, std::string_view remote) {
   ipsec::Selector s;
@@ -40,7 +44,8 @@ ike::ConnectionSettings site_to_site() {
 
 std::vector<std::string> matches(const CleartextFilterPlan& plan) {
   std::vector<std::string> out;
-  for (const CleartextDropRule& r : plan.rules) out.push_back(plan.counters.at(r.counter) + ": " + cleartext_match(r.selector));
+  for (const CleartextDropRule& r : plan.rules)
+    out.push_back(plan.counters.at(r.counter) + ": " + cleartext_match(r.selector));
   return out;
 }
 
@@ -61,7 +66,8 @@ TEST(CleartextFilterPlanner, NegotiatedSelectorsAreFilteredAndARekeyKeepsOneRule
   transport.protocol = 17;
   planner.set_selectors("child:1", "site-b", "host", {transport});
   planner.set_selectors("child:2", "site-b", "host", {transport});  // the rekeyed SA, old not yet gone
-  EXPECT_THAT(matches(planner.plan()), ElementsAre("site-b/host: ip saddr 192.0.2.2/32 ip daddr 192.0.2.1/32 meta l4proto 17"));
+  EXPECT_THAT(matches(planner.plan()),
+              ElementsAre("site-b/host: ip saddr 192.0.2.2/32 ip daddr 192.0.2.1/32 meta l4proto 17"));
   planner.remove_selectors("child:1");
   EXPECT_EQ(planner.plan().rules.size(), 1u);
   planner.remove_selectors("child:2");
@@ -92,8 +98,9 @@ TEST(CleartextMatch, ProtocolsAndPortsAreMatchedInboundWay) {
   s.local_ports = {80, 80};
   s.remote_ports = {1024, 65535};
   // Inbound: the peer's side is the source.
-  EXPECT_EQ(cleartext_match(s),
-            "ip saddr 203.0.113.0/24 ip daddr 198.51.100.0/24 meta l4proto 6 th sport 1024-65535 th dport 80");
+  EXPECT_EQ(
+      cleartext_match(s),
+      "ip saddr 203.0.113.0/24 ip daddr 198.51.100.0/24 meta l4proto 6 th sport 1024-65535 th dport 80");
   s.protocol = 1;  // ICMP type/code in the ports: not matched, every type dropped
   s.local_ports = {8, 8};
   EXPECT_EQ(cleartext_match(s), "ip saddr 203.0.113.0/24 ip daddr 198.51.100.0/24 meta l4proto 1");

@@ -4,11 +4,10 @@
 #include "daemon/cleartext_filter.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
 
 namespace cygnet::daemon {
 namespace {
@@ -57,8 +56,8 @@ TEST_F(CleartextFilterInNetns, InstallsTheRulesCountsNothingYetAndRemovesTheTabl
     EXPECT_THAT(list_table(), Not(HasSubstr(" drop\n")));
     filter.planner().set_connection(site());
     filter.apply();
-    EXPECT_THAT(list_table(),
-                HasSubstr("iifname != \"cygnet0\" ip saddr 203.0.113.0/24 ip daddr 198.51.100.0/24 counter name \"drop_0\" drop"));
+    EXPECT_THAT(list_table(), HasSubstr("iifname != \"cygnet0\" ip saddr 203.0.113.0/24 ip daddr "
+                                        "198.51.100.0/24 counter name \"drop_0\" drop"));
     const nlohmann::json stats = filter.stats_json();
     EXPECT_EQ(stats["installed"], true);
     EXPECT_EQ(stats["rules"], 1);

@@ -3,12 +3,11 @@
 // client that never reads its answer while others are still answered.
 #include "daemon/control_clients.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {
@@ -64,7 +63,8 @@ struct Served {
             [this](const json& request, int, const PeerCredentials& peer) -> std::optional<json> {
               ++handled;
               last_peer = peer;
-              if (request.value("name", std::string()) == "big") return json{{"ok", true}, {"blob", big_answer}};
+              if (request.value("name", std::string()) == "big")
+                return json{{"ok", true}, {"blob", big_answer}};
               return json{{"ok", true}, {"command", request.value("command", std::string())}};
             },
             limits) {}
@@ -83,7 +83,8 @@ TEST(ControlClients, ARequestInPiecesIsAnsweredOnceTheLineIsComplete) {
   p.send_text("tus\"}\n");
   spin(s.loop);
   EXPECT_EQ(s.handled, 1);
-  EXPECT_EQ(p.read_available(), R"({"command":"status","ok":true})" "\n");
+  EXPECT_EQ(p.read_available(), R"({"command":"status","ok":true})"
+                                "\n");
   EXPECT_TRUE(p.at_eof());
   EXPECT_EQ(s.clients.size(), 0u);
 }
@@ -158,7 +159,8 @@ TEST(ControlClients, AClientThatNeverReadsDoesNotStopOthersBeingAnswered) {
     ASSERT_TRUE(s.clients.add(other.daemon_end, Clock::now()));
     other.send_text("{\"command\":\"status\"}\n");
     spin(s.loop);
-    EXPECT_EQ(other.read_available(), R"({"command":"status","ok":true})" "\n");
+    EXPECT_EQ(other.read_available(), R"({"command":"status","ok":true})"
+                                      "\n");
   }
   EXPECT_EQ(s.handled, 4);
   s.clients.expire(accepted + s.clients.limits().deadline);

@@ -2,12 +2,11 @@
 // buffer bound is reached (never blocking the publisher), the subscriber cap, and shutdown.
 #include "daemon/event_subscribers.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {
@@ -49,8 +48,10 @@ TEST(EventSubscribers, EveryReaderGetsEachEventAsOneLine) {
   ASSERT_TRUE(subscribers.add(b.daemon_end));
   subscribers.publish({{"type", "ike-sa-established"}, {"n", 1}});
   subscribers.publish({{"type", "reloaded"}, {"peer", "\xff not utf-8"}});
-  const std::string expected = R"({"n":1,"type":"ike-sa-established"})" "\n"
-                               "{\"peer\":\"\xEF\xBF\xBD not utf-8\",\"type\":\"reloaded\"}\n";  // U+FFFD for the bad byte
+  const std::string expected =
+      R"({"n":1,"type":"ike-sa-established"})"
+      "\n"
+      "{\"peer\":\"\xEF\xBF\xBD not utf-8\",\"type\":\"reloaded\"}\n";  // U+FFFD for the bad byte
   EXPECT_EQ(a.read_available(), expected);
   EXPECT_EQ(b.read_available(), expected);
   EXPECT_EQ(subscribers.size(), 2u);

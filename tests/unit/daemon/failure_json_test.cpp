@@ -16,7 +16,8 @@ using nlohmann::json;
 struct Mismatch : ::testing::Test {
   void SetUp() override {
     ike::ConnectionSettings a = psk_connection("site", "192.0.2.1", "192.0.2.2");
-    a.ike_proposals = {*ike::parse_proposal("aes256gcm16-prfsha256-ecp384", ike::ProtocolId::Ike, false).proposal};
+    a.ike_proposals = {
+        *ike::parse_proposal("aes256gcm16-prfsha256-ecp384", ike::ProtocolId::Ike, false).proposal};
     ASSERT_TRUE(net.b.engine->add_connection(psk_connection("site", "192.0.2.2", "192.0.2.1"), net.now));
     ASSERT_TRUE(net.a.engine->add_connection(a, net.now));
     ASSERT_TRUE(net.a.engine->up("site", net.now));
@@ -39,13 +40,16 @@ TEST_F(Mismatch, WhyCarriesTheStructuredReportAndItsWords) {
   EXPECT_EQ(f["age_seconds"], 7);
   EXPECT_EQ(f["theirs"][0], "aes256gcm16-prfsha256-ecp384");
   EXPECT_EQ(f["received_anything"], nullptr);
-  EXPECT_NE(f["fix"].get<std::string>().find("add ecp384 to ike_proposals to agree"), std::string::npos) << f["fix"];
+  EXPECT_NE(f["fix"].get<std::string>().find("add ecp384 to ike_proposals to agree"), std::string::npos)
+      << f["fix"];
   ASSERT_TRUE(f["text"].is_array());
   EXPECT_EQ(f["text"][0], "proposal failure as responder in IKEv2 IKE_SA_INIT with 192.0.2.1[500], 7 s ago");
   EXPECT_EQ((*why)["unattributed_failure"], nullptr);
 }
 
-TEST_F(Mismatch, UnknownNameIsNotAnswered) { EXPECT_FALSE(why_json(*net.b.engine, "nosuch", net.now)); }
+TEST_F(Mismatch, UnknownNameIsNotAnswered) {
+  EXPECT_FALSE(why_json(*net.b.engine, "nosuch", net.now));
+}
 
 TEST_F(Mismatch, StatusGetsALastFailurePerConnection) {
   json status{{"connections", json::array({json{{"name", "site"}}, json{{"name", "other"}}})}};

@@ -1,9 +1,9 @@
 // The metrics endpoint's request parser: complete, incomplete and refused requests.
 #include "daemon/http_request.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace cygnet::daemon {
 namespace {
@@ -25,13 +25,14 @@ TEST(HttpRequest, BareLineFeedsAndHttp10) {
 TEST(HttpRequest, IncompleteUntilTheBlankLine) {
   EXPECT_EQ(parse_http_request("").outcome, HttpRequest::Outcome::Incomplete);
   EXPECT_EQ(parse_http_request("GET /metr").outcome, HttpRequest::Outcome::Incomplete);
-  EXPECT_EQ(parse_http_request("GET /metrics HTTP/1.1\r\nHost: a\r\n").outcome, HttpRequest::Outcome::Incomplete);
+  EXPECT_EQ(parse_http_request("GET /metrics HTTP/1.1\r\nHost: a\r\n").outcome,
+            HttpRequest::Outcome::Incomplete);
 }
 
 TEST(HttpRequest, BadRequestLinesAreRefusedAtOnce) {
-  for (const char* bad : {"\r\n", "GET\r\n", "GET /metrics\r\n", " /metrics HTTP/1.1\r\n", "G(T / HTTP/1.1\r\n",
-                          "GET  HTTP/1.1\r\n", "GET / HTTP/1\r\n", "GET / http/1.1\r\n", "GET /\x01 HTTP/1.1\r\n",
-                          "GET / HTTP/1.1 extra\r\n", "\x16\x03\x01\x02\x01\n"}) {
+  for (const char* bad : {"\r\n", "GET\r\n", "GET /metrics\r\n", " /metrics HTTP/1.1\r\n",
+                          "G(T / HTTP/1.1\r\n", "GET  HTTP/1.1\r\n", "GET / HTTP/1\r\n", "GET / http/1.1\r\n",
+                          "GET /\x01 HTTP/1.1\r\n", "GET / HTTP/1.1 extra\r\n", "\x16\x03\x01\x02\x01\n"}) {
     const HttpRequest r = parse_http_request(bad);
     EXPECT_EQ(r.outcome, HttpRequest::Outcome::Bad) << bad;
     EXPECT_EQ(r.error_status, 400) << bad;

@@ -1,5 +1,7 @@
 #include "daemon/journal_sink.hpp"
 
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -8,9 +10,6 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
 namespace cygnet::daemon {
 namespace {
 
@@ -18,7 +17,8 @@ bool has(const std::vector<std::string>& fields, const std::string& field) {
   return std::find(fields.begin(), fields.end(), field) != fields.end();
 }
 bool has_name(const std::vector<std::string>& fields, const std::string& name) {
-  return std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return f.rfind(name + "=", 0) == 0; });
+  return std::any_of(fields.begin(), fields.end(),
+                     [&](const std::string& f) { return f.rfind(name + "=", 0) == 0; });
 }
 
 TEST(JournalSink, FieldsWithoutContext) {

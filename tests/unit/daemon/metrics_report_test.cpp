@@ -18,7 +18,7 @@ TEST(MetricsReport, PerConnectionRekeysAndFailuresFromEvents) {
   events.count({ike::EventType::IkeSaRekeyed, "site-b", 3, std::nullopt, ""});
   events.count({ike::EventType::AuthenticationFailed, "site-b", std::nullopt, std::nullopt, ""});
   events.count({ike::EventType::MalformedMessage, "", std::nullopt, std::nullopt, ""});  // no connection
-  events.count({ike::EventType::ChildSaEstablished, "other", 4, 7, ""});                  // not counted
+  events.count({ike::EventType::ChildSaEstablished, "other", 4, 7, ""});                 // not counted
   ipsec::DataPlane data_plane;
   ike::DataPlaneBinding binding(data_plane);
   ike::EngineCounters ike;
@@ -28,7 +28,8 @@ TEST(MetricsReport, PerConnectionRekeysAndFailuresFromEvents) {
   const std::string text = metrics_text({status, ike, binding, data_plane, daemon, retired, events, {}, 1});
   EXPECT_TRUE(has_line(text, R"(cygnet_connection_rekeys_total{connection="site-b",sa="child"} 2)")) << text;
   EXPECT_TRUE(has_line(text, R"(cygnet_connection_rekeys_total{connection="site-b",sa="ike"} 1)"));
-  EXPECT_TRUE(has_line(text, R"(cygnet_connection_failures_total{connection="site-b",reason="authentication_failed"} 1)"));
+  EXPECT_TRUE(has_line(
+      text, R"(cygnet_connection_failures_total{connection="site-b",reason="authentication_failed"} 1)"));
   EXPECT_TRUE(has_line(text, R"(cygnet_connection_failures_total{connection="quiet",reason="timeout"} 0)"));
   EXPECT_EQ(text.find("connection=\"other\""), std::string::npos);
   EXPECT_EQ(text.find("connection=\"\""), std::string::npos);
@@ -52,7 +53,8 @@ TEST(MetricsReport, ConnectionTrafficIncludesRemovedChildSas) {
   DaemonCounters daemon;
   ConnectionEventCounts events;
   const std::string text = metrics_text({status, ike, binding, data_plane, daemon, retired, events, {}, 0});
-  EXPECT_TRUE(has_line(text, R"(cygnet_connection_bytes_total{connection="site-b",direction="in"} 2000)")) << text;
+  EXPECT_TRUE(has_line(text, R"(cygnet_connection_bytes_total{connection="site-b",direction="in"} 2000)"))
+      << text;
   EXPECT_TRUE(has_line(text, R"(cygnet_connection_packets_total{connection="site-b",direction="out"} 10)"));
 }
 

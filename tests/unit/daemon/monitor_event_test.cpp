@@ -6,7 +6,9 @@
 namespace cygnet::daemon {
 namespace {
 
-WallTime at(std::int64_t seconds) { return WallTime{} + std::chrono::seconds(seconds); }
+WallTime at(std::int64_t seconds) {
+  return WallTime{} + std::chrono::seconds(seconds);
+}
 
 TEST(MonitorEvent, TimeIsIso8601Utc) {
   EXPECT_EQ(iso8601_utc(at(0)), "1970-01-01T00:00:00Z");
@@ -41,7 +43,8 @@ TEST(MonitorEvent, PeerAndSpisComeFromTheStatusWhenTheSaExists) {
 }
 
 TEST(MonitorEvent, FailuresCarryTheirReasonAndGoneSasHaveNulls) {
-  const ike::Event e{ike::EventType::AuthenticationFailed, "site-b", std::nullopt, std::nullopt, "PSK mismatch"};
+  const ike::Event e{ike::EventType::AuthenticationFailed, "site-b", std::nullopt, std::nullopt,
+                     "PSK mismatch"};
   const nlohmann::json j = monitor_event_json(e, at(0), {});
   EXPECT_EQ(j["reason"], "authentication_failed");
   EXPECT_TRUE(j["ike_sa"].is_null());

@@ -1,16 +1,19 @@
 // The Prometheus text exposition format, byte for byte: escaping, value formatting, histograms.
 #include "daemon/prometheus_text.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {
 
 TEST(PrometheusText, EscapesLabelValuesAndHelp) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\n"
+                               "d"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(escape_label_value("plain site-b/net"), "plain site-b/net");
   // HELP escapes backslash and newline only: a quote stays as it is.
   EXPECT_EQ(escape_help("say \"hi\"\\\n"), "say \"hi\"\\\\\\n");

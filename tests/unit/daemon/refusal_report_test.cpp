@@ -37,7 +37,8 @@ TEST(RefusalReport, PrometheusFamilyByReason) {
   ConnectionEventCounts events;
   const std::vector<ike::ConnectionStatus> status;
   const std::string text = metrics_text({status, ike, binding, data_plane, daemon, retired, events, {}, 0});
-  EXPECT_NE(text.find("\ncygnet_ike_refusals_total{reason=\"half_open_per_source_cap\"} 7\n"), std::string::npos)
+  EXPECT_NE(text.find("\ncygnet_ike_refusals_total{reason=\"half_open_per_source_cap\"} 7\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("\ncygnet_ike_refusals_total{reason=\"repeat_budget\"} 0\n"), std::string::npos);
 }

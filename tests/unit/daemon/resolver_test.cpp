@@ -2,6 +2,7 @@
 #include "daemon/resolver.hpp"
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,8 +11,6 @@
 #include <cstdint>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {
@@ -59,7 +58,8 @@ TEST(Resolver, WorkerThreadBlocksEverySignal) {
     std::ifstream status(std::string("/proc/self/task/") + entry->d_name + "/status");
     std::string line;
     while (std::getline(status, line))
-      if (line.rfind("SigBlk:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) & wanted) == wanted) found = true;
+      if (line.rfind("SigBlk:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) & wanted) == wanted)
+        found = true;
   }
   closedir(dir);
   EXPECT_TRUE(found) << "no other thread blocks SIGHUP, SIGINT and SIGTERM";

@@ -1,12 +1,11 @@
 // send_pending: everything the socket takes, never a wait; a full socket and a gone peer are told apart.
 #include "daemon/send_pending.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {

@@ -1,5 +1,6 @@
 #include "daemon/service_notifier.hpp"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {
@@ -107,8 +106,8 @@ TEST(ServiceNotifier, WithoutNotifySocketEverythingIsANoOp) {
 // The real path: libsystemd's sd_notify to a datagram socket named by NOTIFY_SOCKET, as systemd
 // provides it, with the watchdog interval read from WATCHDOG_USEC/WATCHDOG_PID.
 TEST(ServiceNotifier, FromEnvironmentTalksToTheNotifySocket) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("cygnet-notify-" + std::to_string(getpid()))).string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("cygnet-notify-" + std::to_string(getpid()))).string();
   ::unlink(path.c_str());
   const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);

@@ -4,12 +4,12 @@
 // by mutating the genuine IKE_SA_INIT request of a real initiator engine, so everything except the
 // mutation is valid. Rows that need an authenticated exchange with forged contents (CREATE_CHILD_SA
 // without TSi, Delete floods, TS lists) are not reachable here: the harness cannot reach SK keys.
+#include <gtest/gtest.h>
+#include <openssl/bn.h>
+
 #include <algorithm>
 #include <functional>
 #include <set>
-
-#include <gtest/gtest.h>
-#include <openssl/bn.h>
 
 #include "ike/engine.hpp"
 #include "unit/ike/engine_harness.hpp"
@@ -20,7 +20,9 @@ namespace {
 
 namespace ikev2 = wire::ikev2;
 
-Endpoint ep(std::string_view address) { return {addr(address), 500}; }
+Endpoint ep(std::string_view address) {
+  return {addr(address), 500};
+}
 
 ConnectionSettings site_a(std::string_view ike = "aes256gcm16-prfsha256-x25519") {
   return psk_connection("site", "192.0.2.1", "192.0.2.2", "correct horse battery staple", ike);
@@ -176,7 +178,8 @@ TEST(BadInputCatalog, Row02_IkeSaInitWithoutKeIsInvalidSyntax) {
 TEST(BadInputCatalog, Row02_IkeSaInitWithoutNonceIsInvalidSyntax) {
   BackToBack net;
   const Bytes init = start(net, site_a(), site_b());
-  expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) { remove_all<ikev2::NoncePayload>(m); }));
+  expect_rejected_as_malformed(net,
+                               mutate(init, [](ikev2::Message& m) { remove_all<ikev2::NoncePayload>(m); }));
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) { remove_all<ikev2::SaPayload>(m); }));
   finish(net, init);
   expect_up(net);
@@ -186,14 +189,15 @@ TEST(BadInputCatalog, Row02_IkeSaInitWithTwoSaPayloadsIsInvalidSyntax) {
   BackToBack net;
   const Bytes init = start(net, site_a(), site_b());
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-    m.payloads.insert(m.payloads.begin() + 1, m.payloads.front());  // SA, SA, KE, Ni, ...
-  }));
+                                 m.payloads.insert(m.payloads.begin() + 1,
+                                                   m.payloads.front());  // SA, SA, KE, Ni, ...
+                               }));
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-    m.payloads.push_back(ikev2::Payload(*find<ikev2::KePayload>(m)));
-  }));
+                                 m.payloads.push_back(ikev2::Payload(*find<ikev2::KePayload>(m)));
+                               }));
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-    m.payloads.push_back(ikev2::Payload(*find<ikev2::NoncePayload>(m)));
-  }));
+                                 m.payloads.push_back(ikev2::Payload(*find<ikev2::NoncePayload>(m)));
+                               }));
   finish(net, init);
   expect_up(net);
 }
@@ -242,10 +246,10 @@ TEST(BadInputCatalog, Row04_KeForAnotherGroupGetsInvalidKePayload) {
   BackToBack net;
   const Bytes init = start(net, site_a(), site_b());
   const auto replies = to_b(net, mutate(init, [](ikev2::Message& m) {
-    auto* ke = find<ikev2::KePayload>(m);
-    ke->group = static_cast<std::uint16_t>(ikev2::KeyExchangeId::Ecp256);
-    ke->data.assign(64, 0x42);
-  }));
+                              auto* ke = find<ikev2::KePayload>(m);
+                              ke->group = static_cast<std::uint16_t>(ikev2::KeyExchangeId::Ecp256);
+                              ke->data.assign(64, 0x42);
+                            }));
   expect_error_reply(replies, ikev2::NotifyType::InvalidKePayload);
   auto parsed = ikev2::parse_message(replies.at(0));
   ASSERT_TRUE(parsed);
@@ -263,7 +267,8 @@ TEST(BadInputCatalog, Row04_KeWithWrongLengthIsRejected) {
   const Bytes init = start(net, site_a(), site_b());
   for (std::size_t len : {0, 1, 31, 33, 64}) {
     SCOPED_TRACE(len);
-    expect_rejected_as_malformed(net, mutate(init, [len](ikev2::Message& m) { find<ikev2::KePayload>(m)->data.resize(len, 7); }));
+    expect_rejected_as_malformed(
+        net, mutate(init, [len](ikev2::Message& m) { find<ikev2::KePayload>(m)->data.resize(len, 7); }));
   }
   finish(net, init);
   expect_up(net);
@@ -275,16 +280,16 @@ TEST(BadInputCatalog, Row04_EcpPointNotOnCurveIsRejected) {
   const char* ike = "aes256gcm16-prfsha256-ecp256";
   const Bytes init = start(net, site_a(ike), site_b(ike));
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-    auto* ke = find<ikev2::KePayload>(m);
-    ASSERT_EQ(ke->data.size(), 64u);
-    std::fill(ke->data.begin(), ke->data.end(), 0);
-    ke->data[31] = 1;  // (1, 1) is not on P-256
-    ke->data[63] = 1;
-  }));
+                                 auto* ke = find<ikev2::KePayload>(m);
+                                 ASSERT_EQ(ke->data.size(), 64u);
+                                 std::fill(ke->data.begin(), ke->data.end(), 0);
+                                 ke->data[31] = 1;  // (1, 1) is not on P-256
+                                 ke->data[63] = 1;
+                               }));
   expect_rejected_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-    auto* ke = find<ikev2::KePayload>(m);
-    ke->data[63] ^= 1;  // the genuine point with y changed: off the curve
-  }));
+                                 auto* ke = find<ikev2::KePayload>(m);
+                                 ke->data[63] ^= 1;  // the genuine point with y changed: off the curve
+                               }));
   finish(net, init);
   expect_up(net);
 }
@@ -306,7 +311,8 @@ TEST(BadInputCatalog, Row04_ModpValuesZeroOneAndPMinusOneAreRejected) {
   Bytes one(256, 0);
   one[255] = 1;
   for (const Bytes& value : {zero, one, p_minus_one}) {
-    expect_rejected_as_malformed(net, mutate(init, [&value](ikev2::Message& m) { find<ikev2::KePayload>(m)->data = value; }));
+    expect_rejected_as_malformed(
+        net, mutate(init, [&value](ikev2::Message& m) { find<ikev2::KePayload>(m)->data = value; }));
   }
   finish(net, init);
   expect_up(net);
@@ -332,10 +338,13 @@ TEST(BadInputCatalog, Row05_OnlyTheFullyUnderstoodProposalIsChosen) {
     unknown_type.transforms.push_back({static_cast<ikev2::TransformType>(200), 1, std::nullopt});
     ikev2::Proposal cbc_without_length;
     cbc_without_length.transforms = {
-        {ikev2::TransformType::Encryption, static_cast<std::uint16_t>(ikev2::EncryptionId::AesCbc), std::nullopt},
+        {ikev2::TransformType::Encryption, static_cast<std::uint16_t>(ikev2::EncryptionId::AesCbc),
+         std::nullopt},
         {ikev2::TransformType::Prf, static_cast<std::uint16_t>(ikev2::PrfId::HmacSha2_256), std::nullopt},
-        {ikev2::TransformType::Integrity, static_cast<std::uint16_t>(ikev2::IntegrityId::HmacSha2_256_128), std::nullopt},
-        {ikev2::TransformType::KeyExchange, static_cast<std::uint16_t>(ikev2::KeyExchangeId::Curve25519), std::nullopt}};
+        {ikev2::TransformType::Integrity, static_cast<std::uint16_t>(ikev2::IntegrityId::HmacSha2_256_128),
+         std::nullopt},
+        {ikev2::TransformType::KeyExchange, static_cast<std::uint16_t>(ikev2::KeyExchangeId::Curve25519),
+         std::nullopt}};
     ikev2::Proposal duplicate_type = good;
     duplicate_type.transforms.push_back(duplicate_type.transforms.front());
     duplicate_type.transforms.front().id = 9999;  // two ENCR transforms, the first unknown
@@ -360,10 +369,13 @@ TEST(BadInputCatalog, Row05_OnlyBadProposalsGetNoProposalChosenWithExplanation) 
     auto* sa = find<ikev2::SaPayload>(m);
     ikev2::Proposal cbc_without_length;
     cbc_without_length.transforms = {
-        {ikev2::TransformType::Encryption, static_cast<std::uint16_t>(ikev2::EncryptionId::AesCbc), std::nullopt},
+        {ikev2::TransformType::Encryption, static_cast<std::uint16_t>(ikev2::EncryptionId::AesCbc),
+         std::nullopt},
         {ikev2::TransformType::Prf, static_cast<std::uint16_t>(ikev2::PrfId::HmacSha2_256), std::nullopt},
-        {ikev2::TransformType::Integrity, static_cast<std::uint16_t>(ikev2::IntegrityId::HmacSha2_256_128), std::nullopt},
-        {ikev2::TransformType::KeyExchange, static_cast<std::uint16_t>(ikev2::KeyExchangeId::Curve25519), std::nullopt}};
+        {ikev2::TransformType::Integrity, static_cast<std::uint16_t>(ikev2::IntegrityId::HmacSha2_256_128),
+         std::nullopt},
+        {ikev2::TransformType::KeyExchange, static_cast<std::uint16_t>(ikev2::KeyExchangeId::Curve25519),
+         std::nullopt}};
     sa->proposals = {numbered(ikev2::Proposal{}, 1), numbered(cbc_without_length, 2)};
   });
   const auto replies = to_b(net, bad);
@@ -471,7 +483,7 @@ TEST(BadInputCatalog, Row12_ReplayedIkeSaInitIsAnsweredFromCacheABoundedNumberOf
       ++answers;
     }
   }
-  EXPECT_EQ(net.b.ike_sa_count(), 1u);  // never a second SA
+  EXPECT_EQ(net.b.ike_sa_count(), 1u);                          // never a second SA
   EXPECT_EQ(net.b.engine->counters().duplicate_requests, 99u);  // every copy counted...
   EXPECT_EQ(answers, 1u + 16u);  // ...but only the first answer and 16 cached copies sent
   EXPECT_GT(bytes_out, 0u);
@@ -519,13 +531,15 @@ TEST(BadInputCatalog, Row19_NoncesOf15And257BytesAreRejected) {
   const Bytes init = start(net, site_a(), site_b());
   for (std::size_t len : {0, 15, 257}) {
     SCOPED_TRACE(len);
-    expect_rejected_as_malformed(net, mutate(init, [len](ikev2::Message& m) { find<ikev2::NoncePayload>(m)->data.assign(len, 0x5a); }));
+    expect_rejected_as_malformed(net, mutate(init, [len](ikev2::Message& m) {
+                                   find<ikev2::NoncePayload>(m)->data.assign(len, 0x5a);
+                                 }));
   }
   for (std::size_t len : {16, 256}) {  // the limits themselves are fine
     const auto replies = to_b(net, mutate(init, [len](ikev2::Message& m) {
-      find<ikev2::NoncePayload>(m)->data.assign(len, 0x5a);
-      m.header.initiator_spi += len;
-    }));
+                                find<ikev2::NoncePayload>(m)->data.assign(len, 0x5a);
+                                m.header.initiator_spi += len;
+                              }));
     ASSERT_EQ(replies.size(), 1u);
     auto parsed = ikev2::parse_message(replies[0]);
     ASSERT_TRUE(parsed);

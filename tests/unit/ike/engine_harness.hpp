@@ -3,14 +3,14 @@
 // data plane actions are applied, events are recorded, and virtual time runs the timers.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ike/algorithms.hpp"
 #include "ike/data_plane_binding.hpp"
@@ -27,8 +27,12 @@ inline EngineOptions with_wall_origin(EngineOptions o = {}) {
   return o;
 }
 
-inline wire::IpAddress addr(std::string_view text) { return *wire::IpAddress::parse(text); }
-inline wire::IpPrefix prefix(std::string_view text) { return *wire::IpPrefix::parse(text); }
+inline wire::IpAddress addr(std::string_view text) {
+  return *wire::IpAddress::parse(text);
+}
+inline wire::IpPrefix prefix(std::string_view text) {
+  return *wire::IpPrefix::parse(text);
+}
 
 inline Proposal proposal(std::string_view text, ProtocolId protocol) {
   auto p = parse_proposal(text, protocol, false);
@@ -66,7 +70,9 @@ inline ConnectionSettings psk_connection(std::string name, std::string_view loca
 
 struct Peer {
   Peer(std::string n, std::string_view address, EngineOptions options, std::uint64_t seed)
-      : name(std::move(n)), ip(addr(address)), engine(std::make_unique<Engine>(with_wall_origin(options), seeded_random(seed))) {}
+      : name(std::move(n)),
+        ip(addr(address)),
+        engine(std::make_unique<Engine>(with_wall_origin(options), seeded_random(seed))) {}
   std::string name;
   wire::IpAddress ip;
   std::unique_ptr<Engine> engine;
@@ -85,7 +91,8 @@ struct Peer {
   std::vector<Action> log;  // every action, for inspection
 
   std::size_t count(EventType t) const {
-    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [t](const Event& e) { return e.type == t; }));
+    return static_cast<std::size_t>(
+        std::count_if(events.begin(), events.end(), [t](const Event& e) { return e.type == t; }));
   }
   const Event* find(EventType t) const {
     for (const auto& e : events)

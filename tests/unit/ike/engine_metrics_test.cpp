@@ -17,8 +17,12 @@ void establish(BackToBack& net, ConnectionSettings a, ConnectionSettings b) {
   net.run();
 }
 
-ConnectionSettings site_a() { return psk_connection("site", "192.0.2.1", "192.0.2.2"); }
-ConnectionSettings site_b() { return psk_connection("site", "192.0.2.2", "192.0.2.1"); }
+ConnectionSettings site_a() {
+  return psk_connection("site", "192.0.2.1", "192.0.2.2");
+}
+ConnectionSettings site_b() {
+  return psk_connection("site", "192.0.2.2", "192.0.2.1");
+}
 
 std::size_t bucket_index(double upper_bound) {
   const auto& bounds = LatencyHistogram::kUpperBoundsSeconds;
@@ -30,10 +34,10 @@ std::size_t bucket_index(double upper_bound) {
 
 TEST(LatencyHistogram, BucketsAreUpperBoundsInclusiveAndCumulative) {
   LatencyHistogram h;
-  h.observe(Milliseconds{5});      // exactly on the first bound
-  h.observe(Milliseconds{6});      // next bucket
-  h.observe(Milliseconds{1000});   // exactly 1 s
-  h.observe(Seconds{31});          // beyond the last bound: only +Inf
+  h.observe(Milliseconds{5});     // exactly on the first bound
+  h.observe(Milliseconds{6});     // next bucket
+  h.observe(Milliseconds{1000});  // exactly 1 s
+  h.observe(Seconds{31});         // beyond the last bound: only +Inf
   EXPECT_EQ(h.count, 4u);
   EXPECT_DOUBLE_EQ(h.sum_seconds, 0.005 + 0.006 + 1.0 + 31.0);
   EXPECT_EQ(h.cumulative(bucket_index(0.005)), 1u);
@@ -163,8 +167,8 @@ TEST(EngineMetrics, FloatToPort4500IsAPeerAddressChange) {
 TEST(EngineMetrics, Ikev1CountsMainModeQuickModeAndLatency) {
   BackToBack net;
   auto v1 = [](std::string_view local, std::string_view remote) {
-    ConnectionSettings c = psk_connection("site", local, remote, "correct horse battery staple",
-                                          "aes256-sha256-modp2048");
+    ConnectionSettings c =
+        psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
     c.ike_version = 1;
     return c;
   };

@@ -5,7 +5,9 @@
 namespace cygnet::ike {
 namespace {
 
-wire::IpAddress ip(std::string_view s) { return *wire::IpAddress::parse(s); }
+wire::IpAddress ip(std::string_view s) {
+  return *wire::IpAddress::parse(s);
+}
 
 TEST(HalfOpenTable, CapsGlobalAndPerSource) {
   HalfOpenTable t(4, 2);

@@ -14,7 +14,9 @@ namespace {
 
 namespace ikev2 = wire::ikev2;
 
-Endpoint ep(std::string_view address, std::uint16_t port = 500) { return {addr(address), port}; }
+Endpoint ep(std::string_view address, std::uint16_t port = 500) {
+  return {addr(address), port};
+}
 
 // B answers anyone (no remote_addrs); A is a genuine initiator whose IKE_SA_INIT we capture.
 struct Responder {
@@ -32,7 +34,9 @@ struct Responder {
     EXPECT_TRUE(m);
     m.value->header.initiator_spi = spi;
     if (cookie)
-      m.value->payloads.insert(m.value->payloads.begin(), ikev2::NotifyPayload{ikev2::ProtocolId::None, {}, ikev2::NotifyType::Cookie, *cookie});
+      m.value->payloads.insert(
+          m.value->payloads.begin(),
+          ikev2::NotifyPayload{ikev2::ProtocolId::None, {}, ikev2::NotifyType::Cookie, *cookie});
     net.b.engine->on_datagram(ep("192.0.2.2"), ep(from), ikev2::serialize_message(*m.value), net.now);
     std::vector<Bytes> out;
     for (auto& action : net.b.engine->take_actions())
@@ -139,7 +143,8 @@ TEST(HostilePeer, InformationalBeforeIkeAuthIsRefused) {
     if (auto* k = std::get_if<ikev2::KePayload>(&p)) k->data = ke.public_value();
     if (auto* n = std::get_if<ikev2::NoncePayload>(&p)) n->data = ni;
   }
-  r.net.b.engine->on_datagram(ep("192.0.2.2"), ep("192.0.2.1"), ikev2::serialize_message(*init.value), r.net.now);
+  r.net.b.engine->on_datagram(ep("192.0.2.2"), ep("192.0.2.1"), ikev2::serialize_message(*init.value),
+                              r.net.now);
   Bytes response;
   for (auto& action : r.net.b.engine->take_actions())
     if (auto* d = std::get_if<SendDatagram>(&action)) response = d->payload;
@@ -154,8 +159,8 @@ TEST(HostilePeer, InformationalBeforeIkeAuthIsRefused) {
   const auto secret = ke.compute_shared_secret(ker->data);
   ASSERT_TRUE(secret);
   const std::uint64_t spi_r = resp.value->header.responder_spi;
-  const auto keys = derive_ike_sa_keys(*alg, skeyseed(alg->prf, ni, nr->data, secret->view()).view(), ni, nr->data,
-                                       spi_i, spi_r);
+  const auto keys = derive_ike_sa_keys(*alg, skeyseed(alg->prf, ni, nr->data, secret->view()).view(), ni,
+                                       nr->data, spi_i, spi_r);
   SkProtection ours(*alg, keys.sk_ei.view(), keys.sk_ai.view());
   ikev2::Header h;
   h.initiator_spi = spi_i;
@@ -212,7 +217,7 @@ TEST(HostilePeer, AddressChangeWithoutNatIsRefused) {
   EXPECT_EQ(m.net.b.engine->counters().refusals[RefusalReason::AddressChange], 1u);
   EXPECT_EQ(m.net.b.count(EventType::PeerAddressChanged), m.moves_before);
   EXPECT_EQ(m.b_answered_to().address, addr("192.0.2.1"));  // the answer goes where the SA is
-  EXPECT_EQ(m.net.b.count(EventType::IkeSaDeleted), 1u);     // the request itself is processed
+  EXPECT_EQ(m.net.b.count(EventType::IkeSaDeleted), 1u);    // the request itself is processed
 }
 
 TEST(HostilePeer, AddressChangeBehindNatIsFollowed) {

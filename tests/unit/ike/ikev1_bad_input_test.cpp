@@ -14,7 +14,8 @@ namespace {
 namespace isakmp = wire::isakmp;
 
 ConnectionSettings v1(std::string_view local, std::string_view remote) {
-  ConnectionSettings c = psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
+  ConnectionSettings c =
+      psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
   c.ike_version = 1;
   return c;
 }
@@ -40,7 +41,8 @@ struct Responder {
     engine.take_actions();
   }
   std::vector<Action> feed(ByteView datagram) {
-    engine.on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("192.0.2.1"), 500}, datagram, TimePoint{});
+    engine.on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("192.0.2.1"), 500}, datagram,
+                       TimePoint{});
     return engine.take_actions();
   }
   std::size_t sas() const {
@@ -52,12 +54,15 @@ struct Responder {
 };
 
 std::size_t sends(const std::vector<Action>& actions) {
-  return static_cast<std::size_t>(std::count_if(actions.begin(), actions.end(),
-                                                [](const Action& a) { return std::holds_alternative<SendDatagram>(a); }));
+  return static_cast<std::size_t>(std::count_if(actions.begin(), actions.end(), [](const Action& a) {
+    return std::holds_alternative<SendDatagram>(a);
+  }));
 }
 bool has_event(const std::vector<Action>& actions, EventType t, std::string_view text = "") {
   for (const auto& a : actions)
-    if (const auto* e = std::get_if<Event>(&a); e && e->type == t && e->detail.find(text) != std::string::npos) return true;
+    if (const auto* e = std::get_if<Event>(&a);
+        e && e->type == t && e->detail.find(text) != std::string::npos)
+      return true;
   return false;
 }
 
@@ -113,7 +118,8 @@ TEST(Ikev1BadInput, Row2MissingOrRepeatedPayloadsAreRefusedBeforeAnyHandler) {
 TEST(Ikev1BadInput, Row5OddProposalsGetNoProposalChosenWithAnExplanation) {
   Responder r;
   const Bytes mm1 = first_message();
-  auto out = r.feed(rebuilt(mm1, [](auto& p) { std::get<isakmp::SaPayload>(p[0]).proposals[0].transforms.clear(); }));
+  auto out = r.feed(
+      rebuilt(mm1, [](auto& p) { std::get<isakmp::SaPayload>(p[0]).proposals[0].transforms.clear(); }));
   EXPECT_TRUE(has_event(out, EventType::NoProposalChosen));
   out = r.feed(rebuilt(mm1, [](auto& p) {
     for (auto& t : std::get<isakmp::SaPayload>(p[0]).proposals[0].transforms)
@@ -145,7 +151,8 @@ TEST(Ikev1BadInput, Row14RsaEncryptionAuthenticationIsRefused) {
     auto out = r.feed(rebuilt(first_message(), [method](auto& p) {
       for (auto& t : std::get<isakmp::SaPayload>(p[0]).proposals[0].transforms)
         for (auto& a : t.attributes)
-          if (a.type == static_cast<std::uint16_t>(isakmp::Phase1Attribute::AuthenticationMethod)) a.value = method;
+          if (a.type == static_cast<std::uint16_t>(isakmp::Phase1Attribute::AuthenticationMethod))
+            a.value = method;
     }));
     EXPECT_TRUE(has_event(out, EventType::NoProposalChosen));
   }
@@ -167,7 +174,8 @@ TEST(Ikev1BadInput, Row12RepeatedRequestsGetABoundedNumberOfAnswers) {
 TEST(Ikev1BadInput, Row15AggressiveModeWithoutOptInIsRefused) {
   Engine b(with_wall_origin(), seeded_random(3));
   ASSERT_TRUE(b.add_connection(v1("192.0.2.2", "192.0.2.1"), TimePoint{}));
-  b.on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("192.0.2.1"), 500}, first_message(true), TimePoint{});
+  b.on_datagram(Endpoint{addr("192.0.2.2"), 500}, Endpoint{addr("192.0.2.1"), 500}, first_message(true),
+                TimePoint{});
   const auto out = b.take_actions();
   EXPECT_TRUE(has_event(out, EventType::Error, "Aggressive Mode"));
   EXPECT_TRUE(b.status(TimePoint{})[0].ike_sas.empty());
@@ -213,7 +221,8 @@ TEST(Ikev1BadInput, Row11TamperedQuickModeAndReplayedDeleteChangeNothing) {
   int quick_modes = 0;
   net.drop = [&](const SendDatagram& d, bool from_a) {
     const auto h = isakmp::parse_header(d.payload);
-    if (!from_a || !h || h.value->exchange != isakmp::ExchangeType::QuickMode || ++quick_modes != 1) return false;
+    if (!from_a || !h || h.value->exchange != isakmp::ExchangeType::QuickMode || ++quick_modes != 1)
+      return false;
     Bytes bad = d.payload;
     bad[bad.size() - 20] ^= 0x40;  // inside the encrypted payloads
     net.b.engine->on_datagram(d.remote, d.local, bad, net.now);
@@ -226,7 +235,7 @@ TEST(Ikev1BadInput, Row11TamperedQuickModeAndReplayedDeleteChangeNothing) {
   net.run();
   EXPECT_GE(net.b.engine->counters().malformed, 1u);
   EXPECT_EQ(net.b.data_plane().sad().size(), 0u);  // nothing built from the tampered copy
-  net.advance(Seconds(5));                          // the retransmission succeeds
+  net.advance(Seconds(5));                         // the retransmission succeeds
   EXPECT_TRUE(net.traffic(net.a, "198.51.100.7", "203.0.113.9"));
 
   // A replayed informational (here A's R-U-THERE): its message ID was seen, so it is dropped,
@@ -240,9 +249,11 @@ TEST(Ikev1BadInput, Row11TamperedQuickModeAndReplayedDeleteChangeNothing) {
   net.advance(Seconds(40));  // dpd_delay 30 s: one R-U-THERE, answered
   ASSERT_FALSE(informationals.empty());
   const auto duplicates = net.b.engine->counters().duplicate_requests;
-  net.b.engine->on_datagram(informationals[0].remote, informationals[0].local, informationals[0].payload, net.now);
+  net.b.engine->on_datagram(informationals[0].remote, informationals[0].local, informationals[0].payload,
+                            net.now);
   EXPECT_EQ(net.b.engine->counters().duplicate_requests, duplicates + 1);
-  for (const auto& action : net.b.engine->take_actions()) EXPECT_FALSE(std::holds_alternative<SendDatagram>(action));
+  for (const auto& action : net.b.engine->take_actions())
+    EXPECT_FALSE(std::holds_alternative<SendDatagram>(action));
   EXPECT_EQ(net.b.data_plane().sad().size(), 2u);
 }
 

@@ -11,7 +11,8 @@ namespace cygnet::ike::test {
 namespace {
 
 ConnectionSettings v1(std::string_view local, std::string_view remote, bool aggressive = false) {
-  ConnectionSettings c = psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
+  ConnectionSettings c =
+      psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
   c.ike_version = 1;
   c.aggressive = aggressive;
   return c;
@@ -112,8 +113,9 @@ TEST(Ikev1Hostile, AnswerToABareMainModeRequestIsNoLargerThanIt) {
   Bytes bare = first_message(0xc3);
   auto parsed = wire::isakmp::parse_message(bare);
   ASSERT_TRUE(parsed);
-  std::erase_if(parsed.value->payloads,
-                [](const wire::isakmp::Payload& p) { return std::holds_alternative<wire::isakmp::VendorIdPayload>(p); });
+  std::erase_if(parsed.value->payloads, [](const wire::isakmp::Payload& p) {
+    return std::holds_alternative<wire::isakmp::VendorIdPayload>(p);
+  });
   bare = wire::isakmp::serialize_message(*parsed.value);
   const std::size_t out = r.feed(bare, "203.0.113.11");
   EXPECT_EQ(r.answers, 1u);

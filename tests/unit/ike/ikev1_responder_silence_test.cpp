@@ -18,7 +18,8 @@ namespace isakmp = wire::isakmp;
 constexpr std::size_t kMaxDuplicateAnswers = 16;
 
 ConnectionSettings v1(std::string_view local, std::string_view remote, bool aggressive = false) {
-  ConnectionSettings c = psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
+  ConnectionSettings c =
+      psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
   c.ike_version = 1;
   c.aggressive = aggressive;
   c.children[0].proposals = {proposal("aes256gcm16", ProtocolId::Esp)};
@@ -36,7 +37,8 @@ std::optional<isakmp::Header> header_of(const SendDatagram& d) {
 // Strips the non-ESP marker, as the daemon does before on_datagram.
 Bytes isakmp_bytes(const SendDatagram& d) {
   ByteView p = d.payload;
-  return d.local.port == isakmp::kNatTraversalPort ? Bytes(p.begin() + 4, p.end()) : Bytes(p.begin(), p.end());
+  return d.local.port == isakmp::kNatTraversalPort ? Bytes(p.begin() + 4, p.end())
+                                                   : Bytes(p.begin(), p.end());
 }
 
 enum class Answer { MM2, MM4, MM6, AM2, QM2, RUThereAck };
@@ -111,7 +113,8 @@ Cut lose_everything_from(Answer answer, BackToBack& net, bool wait_out_horizon =
 }
 
 TEST(Ikev1ResponderSilence, NoAnswerIsEverSentAgainByTheTimerAlone) {
-  for (Answer answer : {Answer::MM2, Answer::MM4, Answer::MM6, Answer::AM2, Answer::QM2, Answer::RUThereAck}) {
+  for (Answer answer :
+       {Answer::MM2, Answer::MM4, Answer::MM6, Answer::AM2, Answer::QM2, Answer::RUThereAck}) {
     SCOPED_TRACE(name(answer));
     BackToBack net;
     const Cut cut = lose_everything_from(answer, net);
@@ -252,7 +255,6 @@ TEST(Ikev1PeerAddress, BehindANatAMessageThatFailsItsCheckDoesNotMoveTheSa) {
   EXPECT_EQ(net.b.count(EventType::PeerAddressChanged), 0u);
   EXPECT_FALSE(m.answer);
 }
-
 
 TEST(Ikev1ResponderSilence, ALostQm3LeavesANewPairWorkingWithoutResponderRetransmission) {
   BackToBack net;

@@ -28,7 +28,9 @@ void establish(BackToBack& net, const std::string& ike, const std::string& esp, 
   ASSERT_EQ(net.a.established_children(), 1u);
 }
 
-Bytes bytes(const crypto::SecureBytes& s) { return Bytes(s.view().begin(), s.view().end()); }
+Bytes bytes(const crypto::SecureBytes& s) {
+  return Bytes(s.view().begin(), s.view().end());
+}
 
 TEST(KeyExport, BothSidesExportTheSameIkeAndEspKeys) {
   BackToBack net(retaining(), retaining());

@@ -25,7 +25,8 @@ std::vector<ResolveRemote> resolutions(const Peer& p) {
 std::vector<wire::IpAddress> init_destinations(const BackToBack& net) {
   std::vector<wire::IpAddress> out;
   for (const SendDatagram& d : net.wire_log)
-    if (d.local.address == addr("192.0.2.1") && d.payload.size() > 18 && d.payload[18] == 34) out.push_back(d.remote.address);
+    if (d.local.address == addr("192.0.2.1") && d.payload.size() > 18 && d.payload[18] == 34)
+      out.push_back(d.remote.address);
   return out;
 }
 

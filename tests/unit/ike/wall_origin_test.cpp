@@ -1,7 +1,7 @@
 // The engine reads no clock: its wall-clock origin is a required input.
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "ike/engine.hpp"
 #include "ike/random_source.hpp"

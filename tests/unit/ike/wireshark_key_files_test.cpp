@@ -78,14 +78,16 @@ TEST(WiresharkKeyFiles, Ikev2CbcLineCarriesIntegrityKeys) {
 
 TEST(WiresharkKeyFiles, EspLinesOnePerDirectionOutboundFirst) {
   KeyExport keys;
-  keys.child_sas.push_back(ChildSaKeyExport{7, "site", "net", esp_direction("192.0.2.2", "192.0.2.1", 0xc1a2b3c4, 0x01),
+  keys.child_sas.push_back(ChildSaKeyExport{7, "site", "net",
+                                            esp_direction("192.0.2.2", "192.0.2.1", 0xc1a2b3c4, 0x01),
                                             esp_direction("192.0.2.1", "192.0.2.2", 0x0000d5e6, 0x0a)});
   const WiresharkKeyFiles files = wireshark_key_files(keys);
-  EXPECT_EQ(files.esp_sa, std::string(kHeader) +
-                              "\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x0000d5e6\",\"AES-GCM with 16 octet ICV "
-                              "[RFC4106]\",\"0x0a0b0c\",\"NULL\",\"\"\n"
-                              "\"IPv4\",\"192.0.2.2\",\"192.0.2.1\",\"0xc1a2b3c4\",\"AES-GCM with 16 octet ICV "
-                              "[RFC4106]\",\"0x010203\",\"NULL\",\"\"\n");
+  EXPECT_EQ(files.esp_sa,
+            std::string(kHeader) +
+                "\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x0000d5e6\",\"AES-GCM with 16 octet ICV "
+                "[RFC4106]\",\"0x0a0b0c\",\"NULL\",\"\"\n"
+                "\"IPv4\",\"192.0.2.2\",\"192.0.2.1\",\"0xc1a2b3c4\",\"AES-GCM with 16 octet ICV "
+                "[RFC4106]\",\"0x010203\",\"NULL\",\"\"\n");
   EXPECT_EQ(files.esp_sa_lines, 2u);
 }
 
@@ -97,9 +99,10 @@ TEST(WiresharkKeyFiles, EspCbcIpv6WithHmac) {
   SaKeyExport in = out;
   KeyExport keys;
   keys.child_sas.push_back(ChildSaKeyExport{1, "c", "n", in, out});
-  EXPECT_THAT(wireshark_key_files(keys).esp_sa,
-              HasSubstr("\"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x00000100\",\"AES-CBC [RFC3602]\",\"0x010203\","
-                        "\"HMAC-SHA-512-256 [RFC4868]\",\"0xeeef\"\n"));
+  EXPECT_THAT(
+      wireshark_key_files(keys).esp_sa,
+      HasSubstr("\"IPv6\",\"2001:db8::1\",\"2001:db8::2\",\"0x00000100\",\"AES-CBC [RFC3602]\",\"0x010203\","
+                "\"HMAC-SHA-512-256 [RFC4868]\",\"0xeeef\"\n"));
 }
 
 TEST(WiresharkKeyFiles, WhatWiresharkCannotDecryptIsSkippedAndNamed) {
@@ -116,9 +119,10 @@ TEST(WiresharkKeyFiles, WhatWiresharkCannotDecryptIsSkippedAndNamed) {
   const WiresharkKeyFiles files = wireshark_key_files(keys);
   EXPECT_EQ(files.ikev2_decryption_table, kHeader);
   EXPECT_EQ(files.esp_sa, kHeader);
-  EXPECT_THAT(files.skipped, ElementsAre(HasSubstr("IKE SA site #1: Wireshark cannot decrypt"),
-                                         HasSubstr("CHILD SA site/net #2: Wireshark cannot decrypt chacha20poly1305"),
-                                         HasSubstr("CHILD SA site/ah #3: AH")));
+  EXPECT_THAT(files.skipped,
+              ElementsAre(HasSubstr("IKE SA site #1: Wireshark cannot decrypt"),
+                          HasSubstr("CHILD SA site/net #2: Wireshark cannot decrypt chacha20poly1305"),
+                          HasSubstr("CHILD SA site/ah #3: AH")));
 }
 
 TEST(WiresharkKeyFiles, AlgorithmNamesAreWiresharksOwn) {
@@ -128,12 +132,15 @@ TEST(WiresharkKeyFiles, AlgorithmNamesAreWiresharksOwn) {
   EXPECT_EQ(wireshark_ikev2_encryption_name(a), "AES-GCM-128 with 8 octet ICV [RFC5282]");
   a.integrity = crypto::IntegrityAlgorithm::HmacSha1_96;
   EXPECT_EQ(wireshark_ikev2_integrity_name(a), "HMAC_SHA1_96 [RFC2404]");
-  EXPECT_EQ(wireshark_esp_encryption_name(ipsec::EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm128, 12)),
+  EXPECT_EQ(wireshark_esp_encryption_name(
+                ipsec::EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm128, 12)),
             "AES-GCM with 12 octet ICV [RFC4106]");
-  EXPECT_EQ(wireshark_esp_encryption_name(ipsec::EncryptionTransform::cbc_with(crypto::CbcAlgorithm::TripleDesCbc)),
-            "TripleDES-CBC [RFC2451]");
+  EXPECT_EQ(
+      wireshark_esp_encryption_name(ipsec::EncryptionTransform::cbc_with(crypto::CbcAlgorithm::TripleDesCbc)),
+      "TripleDES-CBC [RFC2451]");
   EXPECT_EQ(wireshark_esp_encryption_name(ipsec::EncryptionTransform::null()), "NULL");
-  EXPECT_EQ(wireshark_esp_authentication_name(crypto::IntegrityAlgorithm::HmacSha256_128), "HMAC-SHA-256-128 [RFC4868]");
+  EXPECT_EQ(wireshark_esp_authentication_name(crypto::IntegrityAlgorithm::HmacSha256_128),
+            "HMAC-SHA-256-128 [RFC4868]");
 }
 
 }  // namespace

@@ -50,6 +50,19 @@ std::string bracketed(const std::vector<std::string>& items) {
   return "[" + out + "]";
 }
 
+// A child the peer asked us for and we refused: the fields both refusal reports share.
+FailureReport child_refusal(const IkeSa& sa, const ChildSettings& child, FailureClass kind,
+                            bool in_ike_auth) {
+  FailureReport r;
+  r.connection = sa.connection;
+  r.role = FailureRole::Responder;
+  r.exchange = in_ike_auth ? "IKE_AUTH" : "CREATE_CHILD_SA";
+  r.kind = kind;
+  r.peer = sa.remote.to_string();
+  r.child = child.name;
+  return r;
+}
+
 }  // namespace
 
 void Engine::Impl::report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
@@ -97,13 +110,7 @@ void Engine::Impl::report_child_selectors_refused(const IkeSa& sa, const ChildSe
                                                   bool in_ike_auth) {
   const auto our_local = local_selectors(child, sa);
   const auto our_remote = remote_selectors(child, sa);
-  FailureReport r;
-  r.connection = sa.connection;
-  r.role = FailureRole::Responder;
-  r.exchange = in_ike_auth ? "IKE_AUTH" : "CREATE_CHILD_SA";
-  r.kind = FailureClass::TrafficSelectors;
-  r.peer = sa.remote.to_string();
-  r.child = child.name;
+  FailureReport r = child_refusal(sa, child, FailureClass::TrafficSelectors, in_ike_auth);
   r.summary = "no child of " + sa.connection + " accepts the peer's traffic selectors";
   r.subject = "traffic selectors";
   r.ours = {"local_ts " + bracketed(selector_strings(our_local)),
@@ -119,13 +126,7 @@ void Engine::Impl::report_child_proposals_refused(const IkeSa& sa, const ChildSe
                                                   const std::vector<ikev2::Proposal>& offered,
                                                   const std::vector<ikev2::Proposal>& ours,
                                                   const std::string& explanation, bool in_ike_auth) {
-  FailureReport r;
-  r.connection = sa.connection;
-  r.role = FailureRole::Responder;
-  r.exchange = in_ike_auth ? "IKE_AUTH" : "CREATE_CHILD_SA";
-  r.kind = FailureClass::Proposal;
-  r.peer = sa.remote.to_string();
-  r.child = child.name;
+  FailureReport r = child_refusal(sa, child, FailureClass::Proposal, in_ike_auth);
   r.summary = std::string("none of the peer's ") + child_proposal_subject(child) +
               " is acceptable: " + reasons_of(explanation);
   r.subject = child_proposal_subject(child);

@@ -30,11 +30,11 @@
 
 #include "crypto/key_exchange.hpp"
 #include "ike/algorithms.hpp"
-#include "ike/authentication.hpp"
+#include "ike/v2/authentication.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
 #include "ike/identity.hpp"
-#include "ike/keys.hpp"
+#include "ike/v2/keys.hpp"
 #include "ipsec/data_plane.hpp"
 
 // --- Heap accounting: live bytes through operator new and OpenSSL's allocator ----------------

@@ -11,7 +11,7 @@
 #include "base/time.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
-#include "ike/keys.hpp"
+#include "ike/v2/keys.hpp"
 #include "wire/ikev2_message.hpp"
 
 namespace cygnet::ike {

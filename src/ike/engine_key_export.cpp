@@ -1,7 +1,7 @@
 // Engine::export_keys: the retained keys of the current SAs, for the operator's opt-in export.
 #include <string>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_export.hpp"
 
 namespace cygnet::ike {

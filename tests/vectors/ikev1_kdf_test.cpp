@@ -27,7 +27,7 @@
 #include <string_view>
 
 #include "crypto/secure_bytes.hpp"
-#include "ike/ikev1_keys.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 #include "vectors/kat_util.hpp"
 
 namespace cygnet {

@@ -2,7 +2,7 @@
 // module; RFC 7296 publishes no AUTH vector), RFC 7427 signatures for every key type with the
 // AlgorithmIdentifiers of RFC 7427 Appendix A / RFC 8420, PKCS#1 v1.5 signatures made by the
 // openssl tool, SHA-1 only with allow_legacy, and clear errors for malformed AUTH data.
-#include "ike/authentication.hpp"
+#include "ike/v2/authentication.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "ike/key_exchange_factory.hpp"
-#include "ike/keys.hpp"
-#include "ike/sk_protection.hpp"
+#include "ike/v2/keys.hpp"
+#include "ike/v2/sk_protection.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/ikev2_message.hpp"
 

@@ -3,8 +3,8 @@
 // alone — never a crash, never an SA built from it.
 #include <gtest/gtest.h>
 
-#include "ike/ikev1_engine.hpp"
-#include "ike/ikev1_proposals.hpp"
+#include "ike/v1/ikev1_engine.hpp"
+#include "ike/v1/ikev1_proposals.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/isakmp_message.hpp"
 

@@ -1,6 +1,6 @@
 // The IKEv1 engine end to end through the public Engine API: two engines back to back
 // (engine_harness.hpp), Main Mode / Aggressive Mode, Quick Mode, rekeys, Delete, DPD.
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 #include <gtest/gtest.h>
 

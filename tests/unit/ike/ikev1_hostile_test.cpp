@@ -3,7 +3,7 @@
 // received, and bounds half-open phase-1 SAs globally and per source before any DH work.
 #include <gtest/gtest.h>
 
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/isakmp_message.hpp"
 

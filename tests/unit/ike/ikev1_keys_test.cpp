@@ -15,7 +15,7 @@
 #include <string>
 
 #include "crypto/hmac.hpp"
-#include "ike/ikev1_keys.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 #include "wire/isakmp_message.hpp"
 
 namespace cygnet::ike::v1 {

@@ -1,6 +1,6 @@
 // IKEv1 proposal translation: strongSwan-syntax proposals → ISAKMP transforms and back, selection
 // with explanations, and Quick Mode client IDs ↔ traffic selectors.
-#include "ike/ikev1_proposals.hpp"
+#include "ike/v1/ikev1_proposals.hpp"
 
 #include <gtest/gtest.h>
 

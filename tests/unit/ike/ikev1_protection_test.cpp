@@ -9,8 +9,8 @@
 #include <string>
 
 #include "crypto/error.hpp"
-#include "ike/ikev1_keys.hpp"
-#include "ike/ikev1_protection.hpp"
+#include "ike/v1/ikev1_keys.hpp"
+#include "ike/v1/ikev1_protection.hpp"
 #include "ike/random_source.hpp"
 #include "wire/isakmp_message.hpp"
 

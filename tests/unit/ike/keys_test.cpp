@@ -10,7 +10,7 @@
 
 #include <stdexcept>
 
-#include "ike/keys.hpp"
+#include "ike/v2/keys.hpp"
 
 namespace cygnet::ike {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "crypto/aead.hpp"
 #include "ike/random_source.hpp"
-#include "ike/sk_protection.hpp"
+#include "ike/v2/sk_protection.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/ikev2_message.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/random_source.hpp"
 
 namespace cygnet::ike {

@@ -1,5 +1,5 @@
 // IKEv1 keying (RFC 2409 §5, §5.5, §5.7, Appendix B) over crypto::Hmac and crypto::digest.
-#include "ike/ikev1_keys.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 
 #include <algorithm>
 #include <array>

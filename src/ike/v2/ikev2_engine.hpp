@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "ike/child_sa.hpp"
-#include "ike/cookies.hpp"
+#include "ike/v2/cookies.hpp"
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
-#include "ike/ike_sa.hpp"
-#include "ike/ikev1_engine.hpp"
+#include "ike/v2/ike_sa.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/ikev2_message.hpp"
 

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <set>
 
-#include "ike/authentication.hpp"
-#include "ike/engine_impl.hpp"
+#include "ike/v2/authentication.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
-#include "ike/nat_detection.hpp"
-#include "ike/peer_authentication.hpp"
+#include "ike/v2/nat_detection.hpp"
+#include "ike/v2/peer_authentication.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
 

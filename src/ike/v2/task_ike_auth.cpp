@@ -1,8 +1,8 @@
 // IKE_AUTH (RFC 7296 §1.2, §2.15): identities, AUTH (PSK or RFC 7427 signatures with certificates),
 // INITIAL_CONTACT, and the first CHILD SA. A CHILD failure leaves the IKE SA up.
-#include "ike/authentication.hpp"
-#include "ike/engine_impl.hpp"
-#include "ike/peer_authentication.hpp"
+#include "ike/v2/authentication.hpp"
+#include "ike/v2/ikev2_engine.hpp"
+#include "ike/v2/peer_authentication.hpp"
 
 namespace cygnet::ike {
 

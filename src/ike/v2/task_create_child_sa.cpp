@@ -2,7 +2,7 @@
 // §2.8) and IKE SA rekeys (§1.3.2, §2.18), as requester and as responder.
 #include <algorithm>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"

@@ -1,8 +1,8 @@
-#include "ike/ikev1_proposals.hpp"
+#include "ike/v1/ikev1_proposals.hpp"
 
 #include <algorithm>
 
-#include "ike/ikev1_keys.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 #include "ike/transform_registry.hpp"
 
 namespace cygnet::ike::v1 {

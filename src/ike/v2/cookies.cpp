@@ -1,4 +1,4 @@
-#include "ike/cookies.hpp"
+#include "ike/v2/cookies.hpp"
 
 #include <array>
 

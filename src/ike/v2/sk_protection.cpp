@@ -4,7 +4,7 @@
 //   octets, salt = those 4 octets, nonce = salt | 8-octet IV, associated data = every octet from
 //   the IKE header up to the IV (IKE header and the SK/SKF payload header), ICV 16 octets.
 //   CBC: IV of one block, ICV = HMAC over the whole message up to the ICV, truncated (§3.14).
-#include "ike/sk_protection.hpp"
+#include "ike/v2/sk_protection.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,7 +2,7 @@
 // what each side offered, and kept per connection for `cygnetctl why`.
 #include <cstdlib>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 

@@ -5,7 +5,7 @@
 // only at an address of its last resolution (before any, at none).
 #include <algorithm>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 namespace {

@@ -3,7 +3,7 @@
 // requester's retransmissions.
 #include <algorithm>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/retransmission.hpp"
 
 namespace cygnet::ike {

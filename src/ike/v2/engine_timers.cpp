@@ -3,7 +3,7 @@
 // on_timer() share the same conditions so a due deadline is always consumed.
 #include <algorithm>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 

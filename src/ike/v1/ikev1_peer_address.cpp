@@ -2,7 +2,7 @@
 // detection (RFC 3947 §4/§5) explains it, and only on a message that decrypted and passed its
 // HASH/signature check: an unauthenticated datagram from elsewhere is answered at the old address
 // and counted (refusal "address_change"), so a spoofed source cannot redirect the SA.
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 namespace cygnet::ike::v1 {
 

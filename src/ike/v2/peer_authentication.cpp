@@ -1,7 +1,7 @@
-#include "ike/peer_authentication.hpp"
+#include "ike/v2/peer_authentication.hpp"
 
 #include "crypto/error.hpp"
-#include "ike/authentication.hpp"
+#include "ike/v2/authentication.hpp"
 
 namespace cygnet::ike {
 

@@ -3,7 +3,7 @@
 // checks of the answer, keys and installation.
 #include <algorithm>
 
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
 

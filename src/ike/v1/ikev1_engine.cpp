@@ -1,5 +1,5 @@
 // The IKEv1 engine's API, datagram routing, transmission bookkeeping, SA tables, timers and status.
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 #include <algorithm>
 

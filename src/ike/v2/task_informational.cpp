@@ -1,6 +1,6 @@
 // INFORMATIONAL (RFC 7296 §1.4, §2.4): Delete of CHILD SAs and of the IKE SA, liveness checks,
 // error notifications, and INITIAL_CONTACT's cleanup of a restarted peer's old SAs.
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 

@@ -1,5 +1,5 @@
 // IKEv1 message encryption (RFC 2408 §3.1, RFC 2409 §5, Appendix B) over crypto::CbcCipher.
-#include "ike/ikev1_protection.hpp"
+#include "ike/v1/ikev1_protection.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -17,8 +17,8 @@
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
 #include "ike/identity.hpp"
-#include "ike/keys.hpp"
-#include "ike/sk_protection.hpp"
+#include "ike/v2/keys.hpp"
+#include "ike/v2/sk_protection.hpp"
 #include "wire/ikev2_message.hpp"
 
 namespace cygnet::ike {

@@ -1,4 +1,4 @@
-#include "ike/nat_detection.hpp"
+#include "ike/v2/nat_detection.hpp"
 
 #include <array>
 

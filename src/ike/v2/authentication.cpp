@@ -1,4 +1,4 @@
-#include "ike/authentication.hpp"
+#include "ike/v2/authentication.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // IKEv2 key derivation (RFC 7296 §2.13, §2.14, §2.17, §2.18) over crypto::Hmac.
-#include "ike/keys.hpp"
+#include "ike/v2/keys.hpp"
 
 #include <array>
 #include <stdexcept>

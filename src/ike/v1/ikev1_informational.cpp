@@ -5,7 +5,7 @@
 // cleartext error notification about our own half-open SA is believed.
 #include <algorithm>
 
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 #include "ike/retransmission.hpp"
 
 namespace cygnet::ike::v1 {

@@ -1,6 +1,6 @@
 // The requester side of every IKE SA: initiating, the per-SA queue (window size 1, §2.3), and
 // turning queued work into the next request.
-#include "ike/engine_impl.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 

@@ -8,7 +8,7 @@
 // old, which the initiator then deletes.
 #include <algorithm>
 
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/retransmission.hpp"
 

@@ -61,7 +61,7 @@ std::optional<std::string> payload_count_violation(const std::vector<isakmp::Pay
   return std::nullopt;
 }
 
-Ikev1Engine::Ikev1Engine(SharedState shared)
+Ikev1Engine::Ikev1Engine(SharedState& shared)
     : shared_(shared),
       half_open_(shared.options.ikev1_max_half_open, shared.options.ikev1_max_half_open_per_source) {}
 Ikev1Engine::~Ikev1Engine() = default;

@@ -1,7 +1,8 @@
 // The IKEv1 engine (RFC 2409 with the ISAKMP framing of RFC 2408 and the IPsec DOI of RFC 2407),
-// sans-I/O like the IKEv2 engine and reached only through it: ike::Engine hands every connection
-// with ike_version = 1 and every datagram whose ISAKMP version is 1.x to this class, which emits
-// the same actions, events, status and counters.
+// sans-I/O like the IKEv2 engine (v2/ikev2_engine.hpp) and, like it, reached only through the
+// version-neutral facade: ike::Engine hands every connection with ike_version = 1 and every
+// datagram whose ISAKMP version is 1.x to this class, which emits the same actions, events, status
+// and counters into the SharedState both engines use (shared_state.hpp).
 //
 //   ikev1_engine.cpp        API, datagram routing, retransmission, timers, SA tables, status
 //   ikev1_phase1.cpp        Main Mode (6 messages) and Aggressive Mode (3): SA, KE, nonces,
@@ -33,22 +34,11 @@
 #include "ike/v1/ikev1_proposals.hpp"
 #include "ike/v1/ikev1_protection.hpp"
 #include "ike/key_export.hpp"
+#include "ike/shared_state.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/isakmp_message.hpp"
 
 namespace cygnet::ike::v1 {
-
-// What the IKEv1 engine shares with the IKEv2 front end: options, randomness, the action queue,
-// the counters and the SA ID allocators (IDs are unique across both versions).
-struct SharedState {
-  const EngineOptions& options;
-  RandomSource& random;
-  std::vector<Action>& actions;
-  EngineCounters& counters;
-  IkeSaId& next_ike_sa_id;
-  ChildSaId& next_child_sa_id;
-  FailureLog& failures;
-};
 
 // Our nonces (phase 1 and Quick Mode; RFC 2409 allows 8..256 bytes).
 inline constexpr std::size_t kNonceLength = 32;
@@ -174,7 +164,8 @@ struct IsakmpSa {
 
 class Ikev1Engine {
  public:
-  explicit Ikev1Engine(SharedState shared);
+  // `shared` is owned by the facade (shared_state.hpp) and outlives this engine.
+  explicit Ikev1Engine(SharedState& shared);
   ~Ikev1Engine();
   Ikev1Engine(const Ikev1Engine&) = delete;
   Ikev1Engine& operator=(const Ikev1Engine&) = delete;
@@ -302,7 +293,7 @@ class Ikev1Engine {
   void send_dpd(IsakmpSa& sa, TimePoint now);
   void handle_initial_contact(IsakmpSa& sa);
 
-  SharedState shared_;
+  SharedState& shared_;
   // The endpoints of the datagram on_datagram is handling (the SA follows them only once the
   // message is authenticated, deep inside the exchange handlers).
   struct Arrival {

@@ -35,7 +35,7 @@ std::string proposals_text(const std::vector<ikev2::Proposal>& ps) {
 
 }  // namespace
 
-ChildNegotiation Engine::Impl::prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth) {
+ChildNegotiation v2::Ikev2Engine::prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth) {
   ChildNegotiation n;
   n.child = c.name;
   do {
@@ -60,7 +60,7 @@ ChildNegotiation Engine::Impl::prepare_child(IkeSa& sa, const ChildSettings& c, 
   return n;
 }
 
-void Engine::Impl::append_child_request(const ChildNegotiation& n, std::vector<ikev2::Payload>& out) {
+void v2::Ikev2Engine::append_child_request(const ChildNegotiation& n, std::vector<ikev2::Payload>& out) {
   if (n.transport) out.emplace_back(notify(ikev2::NotifyType::UseTransportMode));
   out.emplace_back(ikev2::SaPayload{n.proposals});
   if (!n.nonce.empty()) out.emplace_back(ikev2::NoncePayload{n.nonce});
@@ -70,7 +70,7 @@ void Engine::Impl::append_child_request(const ChildNegotiation& n, std::vector<i
   out.emplace_back(ikev2::TsResponderPayload{{n.tsr}});
 }
 
-std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                     ByteView nonce_i, ByteView nonce_r, bool in_ike_auth,
                                                     const ChildSettings* forced,
                                                     std::optional<ChildSaId> replaces,
@@ -214,7 +214,7 @@ std::optional<ChildSaId> Engine::Impl::answer_child(IkeSa& sa, const std::vector
   return new_id;
 }
 
-std::optional<ChildSaId> Engine::Impl::accept_child(IkeSa& sa, const ChildNegotiation& n,
+std::optional<ChildSaId> v2::Ikev2Engine::accept_child(IkeSa& sa, const ChildNegotiation& n,
                                                     const std::vector<ikev2::Payload>& in, ByteView nonce_i,
                                                     ByteView nonce_r, TimePoint now) {
   negotiating.erase({sa.connection, n.child});

@@ -65,7 +65,7 @@ FailureReport child_refusal(const IkeSa& sa, const ChildSettings& child, Failure
 
 }  // namespace
 
-void Engine::Impl::report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
+void v2::Ikev2Engine::report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
                                                 const std::vector<ikev2::Proposal>& offered,
                                                 const Endpoint& remote, const std::string& explanation) {
   // Every connection the peer's addresses matched could have taken the SA: each gets the report.
@@ -87,7 +87,7 @@ void Engine::Impl::report_ike_proposals_refused(const std::vector<const Connecti
   }
 }
 
-void Engine::Impl::report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn,
+void v2::Ikev2Engine::report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn,
                                                          std::string summary) {
   FailureReport r;
   r.connection = conn.name;
@@ -104,7 +104,7 @@ void Engine::Impl::report_ike_proposals_rejected_by_peer(const IkeSa& sa, const 
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
+void v2::Ikev2Engine::report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
                                                   const std::vector<ikev2::TrafficSelector>& tsi,
                                                   const std::vector<ikev2::TrafficSelector>& tsr,
                                                   bool in_ike_auth) {
@@ -122,7 +122,7 @@ void Engine::Impl::report_child_selectors_refused(const IkeSa& sa, const ChildSe
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_child_proposals_refused(const IkeSa& sa, const ChildSettings& child,
+void v2::Ikev2Engine::report_child_proposals_refused(const IkeSa& sa, const ChildSettings& child,
                                                   const std::vector<ikev2::Proposal>& offered,
                                                   const std::vector<ikev2::Proposal>& ours,
                                                   const std::string& explanation, bool in_ike_auth) {
@@ -138,7 +138,7 @@ void Engine::Impl::report_child_proposals_refused(const IkeSa& sa, const ChildSe
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n, bool selectors) {
+void v2::Ikev2Engine::report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n, bool selectors) {
   const ChildSettings* child = child_settings(sa.connection, n.child);
   FailureReport r;
   r.connection = sa.connection;
@@ -166,7 +166,7 @@ void Engine::Impl::report_child_rejected_by_peer(const IkeSa& sa, const ChildNeg
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& connection,
+void v2::Ikev2Engine::report_authentication(const IkeSa& sa, const std::string& connection,
                                          const std::string& peer_id, const std::string& why) {
   FailureReport r;
   r.connection = connection;
@@ -208,7 +208,7 @@ void Engine::Impl::report_authentication(const IkeSa& sa, const std::string& con
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_authentication_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn) {
+void v2::Ikev2Engine::report_authentication_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn) {
   FailureReport r;
   r.connection = conn.name;
   r.role = FailureRole::Initiator;
@@ -226,7 +226,7 @@ void Engine::Impl::report_authentication_rejected_by_peer(const IkeSa& sa, const
   failures.record(std::move(r));
 }
 
-void Engine::Impl::report_unanswered(const IkeSa& sa, const OutstandingRequest& request, bool liveness) {
+void v2::Ikev2Engine::report_unanswered(const IkeSa& sa, const OutstandingRequest& request, bool liveness) {
   FailureReport r;
   r.connection = sa.connection;
   r.role = role_of(sa);
@@ -243,14 +243,6 @@ void Engine::Impl::report_unanswered(const IkeSa& sa, const OutstandingRequest& 
               : heard  ? "no answer from the peer to " + r.exchange + " (it answered before)"
                        : "no answer from the peer at all";
   failures.record(std::move(r));
-}
-
-std::optional<FailureReport> Engine::last_failure(std::string_view connection) const {
-  return impl_->failures.last(connection);
-}
-
-std::optional<FailureReport> Engine::unattributed_failure() const {
-  return impl_->failures.unattributed();
 }
 
 }  // namespace cygnet::ike

@@ -4,7 +4,7 @@
 
 namespace cygnet::ike {
 
-void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names,
+void v2::Ikev2Engine::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names,
                             TimePoint now) {
   if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
     event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
@@ -22,7 +22,7 @@ void Engine::Impl::initiate(const ConnectionSettings& conn, std::vector<std::str
   initiate_to(conn, conn.remote_addrs.front(), std::move(child_names), now);
 }
 
-void Engine::Impl::initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
+void v2::Ikev2Engine::initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
                                std::vector<std::string> child_names, TimePoint now) {
   IkeSa& sa = create_ike_sa(conn, true, now);
   sa.remote = Endpoint{remote, conn.remote_port};
@@ -46,7 +46,7 @@ void Engine::Impl::initiate_to(const ConnectionSettings& conn, const wire::IpAdd
   send_init_request(sa, now);
 }
 
-void Engine::Impl::queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front) {
+void v2::Ikev2Engine::queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front) {
   if (front)
     sa.queue.push_front(std::move(request));
   else
@@ -54,7 +54,7 @@ void Engine::Impl::queue_request(IkeSa& sa, PendingRequest request, TimePoint no
   pump(sa, now);
 }
 
-void Engine::Impl::pump(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::pump(IkeSa& sa, TimePoint now) {
   while (!sa.outstanding && !sa.queue.empty()) {
     // Before authentication only IKE_SA_INIT/IKE_AUTH run; a replaced SA only deletes itself.
     if (!sa.authenticated) return;
@@ -68,7 +68,7 @@ void Engine::Impl::pump(IkeSa& sa, TimePoint now) {
   }
 }
 
-void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint now) {
+void v2::Ikev2Engine::start_request(IkeSa& sa, PendingRequest request, TimePoint now) {
   if (auto* n = std::get_if<PendingNewChild>(&request)) {
     if (child_is_up(sa.connection, n->child) || !child_settings(sa.connection, n->child)) {
       negotiating.erase({sa.connection, n->child});
@@ -108,7 +108,7 @@ void Engine::Impl::start_request(IkeSa& sa, PendingRequest request, TimePoint no
   }
 }
 
-void Engine::Impl::bring_down(const std::string& conn, TimePoint now) {
+void v2::Ikev2Engine::bring_down(const std::string& conn, TimePoint now) {
   std::vector<IkeSaId> ids;
   for (const auto& [id, sa] : ike_sas)
     if (sa->connection == conn) ids.push_back(id);

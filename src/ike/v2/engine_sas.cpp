@@ -8,13 +8,13 @@
 
 namespace cygnet::ike {
 
-const ConnectionSettings* Engine::Impl::connection(std::string_view name) const {
+const ConnectionSettings* v2::Ikev2Engine::connection(std::string_view name) const {
   for (const auto& c : connections)
     if (c.name == name) return &c;
   return nullptr;
 }
 
-const ChildSettings* Engine::Impl::child_settings(std::string_view conn, std::string_view child) const {
+const ChildSettings* v2::Ikev2Engine::child_settings(std::string_view conn, std::string_view child) const {
   const ConnectionSettings* c = connection(conn);
   if (!c) return nullptr;
   for (const auto& ch : c->children)
@@ -22,66 +22,66 @@ const ChildSettings* Engine::Impl::child_settings(std::string_view conn, std::st
   return nullptr;
 }
 
-IkeSa* Engine::Impl::ike_sa(IkeSaId id) {
+IkeSa* v2::Ikev2Engine::ike_sa(IkeSaId id) {
   auto it = ike_sas.find(id);
   return it == ike_sas.end() ? nullptr : it->second.get();
 }
 
-IkeSa* Engine::Impl::ike_sa_by_spi(std::uint64_t our_spi) {
+IkeSa* v2::Ikev2Engine::ike_sa_by_spi(std::uint64_t our_spi) {
   auto it = by_spi.find(our_spi);
   return it == by_spi.end() ? nullptr : ike_sa(it->second);
 }
 
-IkeSa* Engine::Impl::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
+IkeSa* v2::Ikev2Engine::half_open_for(std::uint64_t spi_i, const Endpoint& remote) {
   const auto [begin, end] = responders_by_spi_i.equal_range(spi_i);
   for (auto it = begin; it != end; ++it)
     if (IkeSa* sa = ike_sa(it->second); sa && sa->remote.address == remote.address) return sa;
   return nullptr;
 }
 
-std::vector<ChildSa*> Engine::Impl::children_of(IkeSaId id) {
+std::vector<ChildSa*> v2::Ikev2Engine::children_of(IkeSaId id) {
   std::vector<ChildSa*> out;
   for (auto& [cid, c] : children)
     if (c.ike_sa == id) out.push_back(&c);
   return out;
 }
 
-ChildSa* Engine::Impl::child_by_outbound_spi(IkeSaId ike, std::uint32_t spi) {
+ChildSa* v2::Ikev2Engine::child_by_outbound_spi(IkeSaId ike, std::uint32_t spi) {
   for (auto& [cid, c] : children)
     if (c.ike_sa == ike && c.outbound_spi == spi) return &c;
   return nullptr;
 }
 
-ChildSa* Engine::Impl::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
+ChildSa* v2::Ikev2Engine::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
   for (auto& [cid, c] : children)
     if (c.ike_sa == ike && c.inbound_spi == spi) return &c;
   return nullptr;
 }
 
-std::size_t Engine::Impl::half_open_count() const {
+std::size_t v2::Ikev2Engine::half_open_count() const {
   return half_open.total();
 }
 
-void Engine::Impl::release_half_open(IkeSa& sa) {
+void v2::Ikev2Engine::release_half_open(IkeSa& sa) {
   if (!sa.half_open_source) return;
   half_open.remove(*sa.half_open_source);
   sa.half_open_source.reset();
 }
 
-bool Engine::Impl::child_is_up(std::string_view conn, std::string_view child) const {
+bool v2::Ikev2Engine::child_is_up(std::string_view conn, std::string_view child) const {
   for (const auto& [id, c] : children)
     if (c.connection == conn && c.child == child && c.state == ChildSaState::Installed) return true;
   return false;
 }
 
-std::uint64_t Engine::Impl::fresh_ike_spi() {
+std::uint64_t v2::Ikev2Engine::fresh_ike_spi() {
   for (;;) {
     const std::uint64_t spi = random->next_u64();
     if (spi != 0 && !by_spi.contains(spi)) return spi;
   }
 }
 
-IkeSa& Engine::Impl::create_ike_sa(const ConnectionSettings& conn, bool initiator, TimePoint now) {
+IkeSa& v2::Ikev2Engine::create_ike_sa(const ConnectionSettings& conn, bool initiator, TimePoint now) {
   auto sa = std::make_unique<IkeSa>();
   sa->id = next_ike_sa_id++;
   sa->connection = conn.name;
@@ -96,7 +96,7 @@ IkeSa& Engine::Impl::create_ike_sa(const ConnectionSettings& conn, bool initiato
   return ref;
 }
 
-void Engine::Impl::set_ike_keys(IkeSa& sa, ByteView seed) {
+void v2::Ikev2Engine::set_ike_keys(IkeSa& sa, ByteView seed) {
   const IkeAlgorithms& alg = *sa.algorithms;
   sa.keys = derive_ike_sa_keys(alg, seed, sa.nonce_i, sa.nonce_r, sa.spi_i, sa.spi_r);
   const IkeSaKeys& k = *sa.keys;
@@ -120,7 +120,7 @@ Duration rekey_after(Seconds lifetime, double jitter, RandomSource& random) {
 }
 }  // namespace
 
-void Engine::Impl::schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& conn, TimePoint now) {
+void v2::Ikev2Engine::schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& conn, TimePoint now) {
   sa.rekey_at.reset();
   sa.expire_at.reset();
   sa.rekey_requested = false;
@@ -129,12 +129,12 @@ void Engine::Impl::schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings& co
   sa.expire_at = now + conn.ike_lifetime;
 }
 
-std::optional<TimePoint> Engine::Impl::child_rekey_time(const ChildSettings& c, TimePoint now) {
+std::optional<TimePoint> v2::Ikev2Engine::child_rekey_time(const ChildSettings& c, TimePoint now) {
   if (c.lifetime.count() <= 0) return std::nullopt;
   return now + rekey_after(c.lifetime, options.rekey_jitter, *random);
 }
 
-void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::ike_sa_established(IkeSa& sa, TimePoint now) {
   sa.state = IkeSaState::Established;
   sa.authenticated = true;
   sa.established_at = now;
@@ -150,7 +150,7 @@ void Engine::Impl::ike_sa_established(IkeSa& sa, TimePoint now) {
             (sa.udp_encapsulated() ? ", NAT detected: UDP encapsulation" : ""));
 }
 
-void Engine::Impl::release_establishment_state(IkeSa& sa) {
+void v2::Ikev2Engine::release_establishment_state(IkeSa& sa) {
   // Assigning fresh objects frees the buffers (clear() would keep their capacity).
   sa.init_request = Bytes();
   sa.init_response = Bytes();
@@ -167,7 +167,7 @@ void Engine::Impl::release_establishment_state(IkeSa& sa) {
   }
 }
 
-void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, const std::string& detail) {
+void v2::Ikev2Engine::remove_ike_sa(IkeSaId id, std::optional<EventType> type, const std::string& detail) {
   IkeSa* sa = ike_sa(id);
   if (!sa) return;
   // Negotiations that die with this SA may be retried later (acquire, up).
@@ -194,24 +194,24 @@ void Engine::Impl::remove_ike_sa(IkeSaId id, std::optional<EventType> type, cons
   ike_sas.erase(id);
 }
 
-Identity Engine::Impl::our_identity(const ConnectionSettings& conn, const IkeSa& sa) const {
+Identity v2::Ikev2Engine::our_identity(const ConnectionSettings& conn, const IkeSa& sa) const {
   if (!conn.local_id.data.empty()) return conn.local_id;
   return Identity::from_address(sa.local.address);
 }
 
-std::vector<ikev2::TrafficSelector> Engine::Impl::local_selectors(const ChildSettings& c,
+std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::local_selectors(const ChildSettings& c,
                                                                   const IkeSa& sa) const {
   if (c.local_ts.empty()) return {ts_from_address(sa.local.address)};
   return ts_from_prefixes(c.local_ts);
 }
 
-std::vector<ikev2::TrafficSelector> Engine::Impl::remote_selectors(const ChildSettings& c,
+std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::remote_selectors(const ChildSettings& c,
                                                                    const IkeSa& sa) const {
   if (c.remote_ts.empty()) return {ts_from_address(sa.remote.address)};
   return ts_from_prefixes(c.remote_ts);
 }
 
-ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys,
+ChildSa& v2::Ikev2Engine::install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys,
                                      bool route_outbound, TimePoint now) {
   const ChildSettings& settings = *n.settings;
   ChildSa c;
@@ -257,7 +257,7 @@ ChildSa& Engine::Impl::install_child(IkeSa& sa, const NegotiatedChild& n, const 
   return it->second;
 }
 
-void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string& detail) {
+void v2::Ikev2Engine::remove_child(ChildSaId id, bool emit_event, const std::string& detail) {
   auto it = children.find(id);
   if (it == children.end()) return;
   ChildSa& c = it->second;
@@ -270,7 +270,7 @@ void Engine::Impl::remove_child(ChildSaId id, bool emit_event, const std::string
   children.erase(it);
 }
 
-void Engine::Impl::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
+void v2::Ikev2Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
                          std::optional<ChildSaId> child, std::string detail) {
   failures.note_event(Event{type, conn, sa, child, detail}, 2);
   if (const auto reason = failure_reason_of(type))
@@ -278,7 +278,7 @@ void Engine::Impl::event(EventType type, const std::string& conn, std::optional<
   actions.emplace_back(Event{type, conn, sa, child, std::move(detail)});
 }
 
-void Engine::Impl::peer_address_changed(const IkeSa& sa, const Endpoint& now_at) {
+void v2::Ikev2Engine::peer_address_changed(const IkeSa& sa, const Endpoint& now_at) {
   event(EventType::PeerAddressChanged, sa.connection, sa.id, std::nullopt,
         sa.remote.to_string() + " -> " + now_at.to_string());
 }

@@ -22,7 +22,7 @@ void earliest(std::optional<TimePoint>& acc, std::optional<TimePoint> t) {
 
 }  // namespace
 
-void Engine::Impl::on_timer_sa(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
   const IkeSaId id = sa.id;
   if (sa.half_open_expire && now >= *sa.half_open_expire && !sa.authenticated) {
     remove_ike_sa(id, std::nullopt, "");
@@ -85,25 +85,26 @@ void Engine::Impl::on_timer_sa(IkeSa& sa, TimePoint now) {
   }
 }
 
-void Engine::on_timer(TimePoint now) {
-  impl_->failures.set_now(now);
+void v2::Ikev2Engine::on_timer(TimePoint now) {
   std::vector<IkeSaId> ids;
-  for (const auto& [id, sa] : impl_->ike_sas) ids.push_back(id);
+  for (const auto& [id, sa] : ike_sas) ids.push_back(id);
   for (IkeSaId id : ids)
-    if (IkeSa* sa = impl_->ike_sa(id)) impl_->on_timer_sa(*sa, now);
-  impl_->v1->on_timer(now);
+    if (IkeSa* sa = ike_sa(id)) on_timer_sa(*sa, now);
+}
+
+void v2::Ikev2Engine::retry_failed_resolutions(TimePoint now) {
   std::vector<std::string> retry;  // host names whose resolution failed (engine_resolution.cpp)
-  for (const auto& [name, at] : impl_->resolve_retry_at)
+  for (const auto& [name, at] : resolve_retry_at)
     if (at <= now) retry.push_back(name);
   for (const auto& name : retry) {
-    impl_->resolve_retry_at.erase(name);
+    resolve_retry_at.erase(name);
     up(name, now);
   }
 }
 
-std::optional<TimePoint> Engine::next_deadline() const {
+std::optional<TimePoint> v2::Ikev2Engine::next_deadline() const {
   std::optional<TimePoint> next;
-  for (const auto& [id, sa_ptr] : impl_->ike_sas) {
+  for (const auto& [id, sa_ptr] : ike_sas) {
     const IkeSa& sa = *sa_ptr;
     if (!sa.authenticated) earliest(next, sa.half_open_expire);
     if (sa.outstanding) earliest(next, sa.outstanding->next_retransmit);
@@ -111,9 +112,9 @@ std::optional<TimePoint> Engine::next_deadline() const {
     earliest(next, sa.expire_at);
     if (sa.replaced_by) continue;
     if (!sa.rekey_requested && sa.state == IkeSaState::Established) earliest(next, sa.rekey_at);
-    earliest(next, dpd_deadline(sa, impl_->connection(sa.connection)));
+    earliest(next, dpd_deadline(sa, connection(sa.connection)));
   }
-  for (const auto& [cid, c] : impl_->children) {
+  for (const auto& [cid, c] : children) {
     earliest(next, c.remove_at);
     if (c.state == ChildSaState::Installed) {
       earliest(next, c.expire_at);
@@ -121,8 +122,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
     }
     if (c.state == ChildSaState::Rekeyed && !c.remove_at) earliest(next, c.expire_at);
   }
-  earliest(next, impl_->v1->next_deadline());
-  for (const auto& [name, at] : impl_->resolve_retry_at) earliest(next, std::optional<TimePoint>(at));
+  for (const auto& [name, at] : resolve_retry_at) earliest(next, std::optional<TimePoint>(at));
   return next;
 }
 

@@ -1,8 +1,9 @@
-// The engine's private state and the operations the exchange files share. Each exchange lives in
-// its own file (exchange_ike_sa_init.cpp, exchange_ike_auth.cpp, exchange_create_child_sa.cpp,
-// exchange_informational.cpp): it builds its request, answers the peer's request and processes the
-// response. message_io.cpp routes datagrams and protects/unprotects; engine_sas.cpp owns the SA
-// tables (create, install, remove); engine.cpp is the public API, timers and status.
+// The IKEv2 engine (RFC 7296): its SA tables and the operations the task files share. Reached
+// only through the version-neutral facade (ike/engine.hpp), which owns the SharedState both
+// version engines use. Each exchange concern is a task with its own file (v2/task_*.cpp, listed
+// in v2/tasks.hpp); message_io.cpp routes datagrams, protects/unprotects and dispatches requests
+// and responses to the tasks; engine_sas.cpp owns the SA tables (create, install, remove);
+// ikev2_engine.cpp is what the facade calls (connections, operator commands, status).
 #pragma once
 
 #include <map>
@@ -19,7 +20,8 @@
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
 #include "ike/v2/ike_sa.hpp"
-#include "ike/v1/ikev1_engine.hpp"
+#include "ike/key_export.hpp"
+#include "ike/shared_state.hpp"
 #include "ike/traffic_selectors.hpp"
 #include "wire/ikev2_message.hpp"
 
@@ -51,29 +53,57 @@ struct NegotiatedChild {
   std::optional<ChildSaId> replaces;
 };
 
-struct Engine::Impl {
-  Impl(EngineOptions o, std::shared_ptr<RandomSource> r) : options(std::move(o)), random(std::move(r)) {}
+namespace v2 {
 
-  EngineOptions options;
+struct Ikev2Engine {
+  explicit Ikev2Engine(SharedState& state);
+  Ikev2Engine(const Ikev2Engine&) = delete;
+  Ikev2Engine& operator=(const Ikev2Engine&) = delete;
+
+  // --- what the facade calls for ike_version = 2 connections (ikev2_engine.cpp) ---
+  void add_connection(ConnectionSettings settings);  // checked by the facade already
+  bool has_connection(std::string_view name) const { return connection(name) != nullptr; }
+  bool remove_connection(std::string_view name, TimePoint now);
+  std::vector<std::string> connection_names() const;
+  bool up(std::string_view connection, TimePoint now);
+  bool down(std::string_view connection, TimePoint now);
+  // An IKEv2 message (the non-ESP marker already removed; the facade routed ISAKMP elsewhere).
+  void on_message(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now);
+  void on_acquire(std::string_view connection, std::string_view child, TimePoint now);
+  bool owns_child(ChildSaId id) const { return children.contains(id); }
+  void on_child_sa_soft_limit(ChildSaId id, TimePoint now);
+  void on_child_sa_hard_limit(ChildSaId id, TimePoint now);
+  void on_remote_resolved(std::string_view connection, std::vector<wire::IpAddress> addresses, TimePoint now);
+  void on_remote_resolution_failed(std::string_view connection, std::string_view reason, TimePoint now);
+  void on_timer(TimePoint now);  // every IKE SA's timers (engine_timers.cpp)
+  // start_action = start connections whose host name resolution failed earlier, when due.
+  void retry_failed_resolutions(TimePoint now);
+  std::optional<TimePoint> next_deadline() const;
+  std::vector<ConnectionStatus> status(TimePoint now) const;
+  void export_keys(KeyExport& out) const;  // engine_key_export.cpp
+
+  // The state shared with the IKEv1 engine, owned by the facade (shared_state.hpp). The
+  // references below name its fields so that the exchange code reads `options`, `actions`,
+  // `counters` as before.
+  SharedState& shared;
+  const EngineOptions& options;
   std::shared_ptr<RandomSource> random;
+  std::vector<Action>& actions;
+  EngineCounters& counters;
+  FailureLog& failures;
+  IkeSaId& next_ike_sa_id;
+  ChildSaId& next_child_sa_id;
+  std::set<std::pair<std::string, std::string>>& traps;  // installed trap policies
+
   std::vector<ConnectionSettings> connections;  // in configuration order
   std::map<IkeSaId, std::unique_ptr<IkeSa>> ike_sas;
   std::map<std::uint64_t, IkeSaId> by_spi;  // our SPI → IKE SA
   // Responder SAs by the initiator's SPI: a repeated IKE_SA_INIT finds its SA without a scan.
   std::multimap<std::uint64_t, IkeSaId> responders_by_spi_i;
   std::map<ChildSaId, ChildSa> children;
-  std::set<std::pair<std::string, std::string>> traps;        // installed trap policies
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
-  std::vector<Action> actions;
-  EngineCounters counters;
-  FailureLog failures;  // last failure per connection, both versions (failure_report.hpp)
   CookieJar cookies;
   HalfOpenTable half_open{options.max_half_open, options.max_half_open_per_source};
-  IkeSaId next_ike_sa_id = 1;
-  ChildSaId next_child_sa_id = 1;
-  // Connections with ike_version = 1 and ISAKMP datagrams go here (ikev1_engine.hpp). It shares
-  // the options, randomness, action queue, counters and ID allocators above.
-  std::unique_ptr<v1::Ikev1Engine> v1;
   // Host names (engine_resolution.cpp): initiations waiting for a ResolveRemote answer (the
   // children to bring up), the last addresses each connection resolved to, and retries of
   // start_action = start connections whose resolution failed.
@@ -135,7 +165,6 @@ struct Engine::Impl {
   void retransmit_or_give_up(IkeSa& sa, TimePoint now);
 
   // --- datagrams (message_io.cpp) ---
-  void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload, TimePoint now);
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
   std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header,
                              const std::vector<ikev2::Payload>& payloads);
@@ -232,6 +261,8 @@ struct Engine::Impl {
   // Before sa.remote takes `now_at`: a PeerAddressChanged event "OLD -> NEW".
   void peer_address_changed(const IkeSa& sa, const Endpoint& now_at);
 };
+
+}  // namespace v2
 
 // Helpers shared by the exchange files.
 ikev2::NotifyPayload notify(ikev2::NotifyType type, Bytes data = {});

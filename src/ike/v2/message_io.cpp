@@ -1,6 +1,7 @@
-// Datagrams in and out: the non-ESP marker on port 4500, routing a message to its IKE SA (or to the
-// IKE_SA_INIT responder), duplicate requests answered from the cache, SK/SKF protection, and the
-// requester's retransmissions.
+// IKEv2 messages in and out: routing a message to its IKE SA (or to the IKE_SA_INIT responder),
+// duplicate requests answered from the cache, SK/SKF protection, the non-ESP marker on what we
+// send from port 4500, and the requester's retransmissions. The facade (engine.cpp) strips the
+// marker from what arrives and hands ISAKMP (IKEv1) datagrams to the other engine.
 #include <algorithm>
 
 #include "ike/v2/ikev2_engine.hpp"
@@ -9,13 +10,13 @@
 namespace cygnet::ike {
 
 namespace {
-constexpr std::size_t kNonEspMarker = 4;
+constexpr std::size_t kNonEspMarker = 4;  // RFC 3948 §2.2: zeros where ESP has its SPI
 // A peer retransmits a request a handful of times (retransmit_tries); more copies than this are
 // not a lossy path but someone replaying the request, and get no answer.
 constexpr std::uint32_t kMaxDuplicateAnswers = 16;
 }  // namespace
 
-void Engine::Impl::emit(const Endpoint& local, const Endpoint& remote, ByteView message) {
+void v2::Ikev2Engine::emit(const Endpoint& local, const Endpoint& remote, ByteView message) {
   Bytes payload;
   if (local.port == ikev2::kNatTraversalPort) payload.assign(kNonEspMarker, 0);
   payload.insert(payload.end(), message.begin(), message.end());
@@ -23,25 +24,12 @@ void Engine::Impl::emit(const Endpoint& local, const Endpoint& remote, ByteView 
   ++counters.datagrams_sent;
 }
 
-void Engine::Impl::malformed(const std::string& conn, std::optional<IkeSaId> sa, const std::string& detail) {
+void v2::Ikev2Engine::malformed(const std::string& conn, std::optional<IkeSaId> sa, const std::string& detail) {
   ++counters.malformed;
   event(EventType::MalformedMessage, conn, sa, std::nullopt, detail);
 }
 
-void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView payload,
-                               TimePoint now) {
-  ++counters.datagrams_received;
-  ByteView data = payload;
-  if (local.port == ikev2::kNatTraversalPort) {
-    // Without the 4-byte zero marker it is ESP (or a keepalive): the data plane's business.
-    if (data.size() < kNonEspMarker || data[0] != 0 || data[1] != 0 || data[2] != 0 || data[3] != 0) return;
-    data = data.subspan(kNonEspMarker);
-  }
-  // Major version 1 in the version byte (offset 17, RFC 2408 §3.1): ISAKMP, the IKEv1 engine.
-  if (data.size() >= 18 && (data[17] >> 4) == 1) {
-    v1->on_datagram(local, remote, data, now);
-    return;
-  }
+void v2::Ikev2Engine::on_message(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
   const auto header = ikev2::parse_header(data);
   if (!header) {
     malformed("", std::nullopt,
@@ -117,7 +105,7 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
     handle_request(*sa, m, data, local, remote, now);
 }
 
-Decrypted Engine::Impl::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView raw) {
+Decrypted v2::Ikev2Engine::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView raw) {
   Decrypted out;
   if (m.payloads.empty() || !sa.sk_in) {
     out.detail = "no Encrypted payload";
@@ -170,7 +158,7 @@ Decrypted Engine::Impl::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView raw
   return out;
 }
 
-std::vector<Bytes> Engine::Impl::protect(IkeSa& sa, const ikev2::Header& header,
+std::vector<Bytes> v2::Ikev2Engine::protect(IkeSa& sa, const ikev2::Header& header,
                                          const std::vector<ikev2::Payload>& payloads) {
   const ikev2::EncodedChain chain = ikev2::encode_payload_chain(payloads);
   if (sa.fragmentation) {
@@ -180,7 +168,7 @@ std::vector<Bytes> Engine::Impl::protect(IkeSa& sa, const ikev2::Header& header,
   return {sa.sk_out->protect(header, chain, *random)};
 }
 
-void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
+void v2::Ikev2Engine::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
                                 const std::vector<ikev2::Payload>& payloads, InFlight task, TimePoint now) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
@@ -199,7 +187,7 @@ void Engine::Impl::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
   counters.exchanges.count(exchange_kind(exchange), ExchangeRole::Initiator);
 }
 
-void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
+void v2::Ikev2Engine::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
                                  const std::vector<ikev2::Payload>& payloads) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
@@ -215,7 +203,7 @@ void Engine::Impl::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::u
   counters.exchanges.count(exchange_kind(exchange), ExchangeRole::Responder);
 }
 
-void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote,
+void v2::Ikev2Engine::send_init_error(const Endpoint& local, const Endpoint& remote,
                                    const ikev2::Header& request, ikev2::NotifyType type, Bytes data) {
   ikev2::Message m;
   m.header.initiator_spi = request.initiator_spi;
@@ -227,7 +215,7 @@ void Engine::Impl::send_init_error(const Endpoint& local, const Endpoint& remote
   emit(local, remote, ikev2::serialize_message(m));
 }
 
-void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView raw, const Endpoint& local,
+void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView raw, const Endpoint& local,
                                   const Endpoint& remote, TimePoint now) {
   const std::uint32_t mid = m.header.message_id;
   if (sa.last_response_id && mid == *sa.last_response_id) {
@@ -292,7 +280,7 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
   pump(sa, now);
 }
 
-void Engine::Impl::follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
+void v2::Ikev2Engine::follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
   if (sa.local == local && sa.remote == remote) return;
   // The move to port 4500 for IKE_AUTH (RFC 7296 §2.23, RFC 4555 §3): same addresses, new ports.
   const bool port_float = !sa.authenticated && local.port == ikev2::kNatTraversalPort &&
@@ -308,7 +296,7 @@ void Engine::Impl::follow_peer_address(IkeSa& sa, const Endpoint& local, const E
   sa.remote = remote;
 }
 
-void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
+void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
   if (!sa.outstanding || m.header.message_id != sa.outstanding->message_id ||
       m.header.exchange != sa.outstanding->exchange)
     return;  // not the answer we wait for (late duplicate)
@@ -334,7 +322,7 @@ void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView 
   if (IkeSa* still = ike_sa(id)) pump(*still, now);
 }
 
-void Engine::Impl::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
   OutstandingRequest& o = *sa.outstanding;
   if (o.retransmits >= options.retransmit_tries) {
     const IkeSaId id = sa.id;

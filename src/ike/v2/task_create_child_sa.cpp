@@ -23,7 +23,7 @@ bool rekey_ike_in_flight(const IkeSa& sa) {
 
 }  // namespace
 
-void Engine::Impl::send_create_child_request(IkeSa& sa, const std::string& child_name,
+void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& child_name,
                                              std::optional<ChildSaId> rekey_of, TimePoint now) {
   const ChildSettings* settings = child_settings(sa.connection, child_name);
   if (!settings) return;
@@ -47,7 +47,7 @@ void Engine::Impl::send_create_child_request(IkeSa& sa, const std::string& child
   send_request(sa, ikev2::ExchangeType::CreateChildSa, payloads, CreateChildInFlight{std::move(n)}, now);
 }
 
-void Engine::Impl::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn || !sa.algorithms) return;
   RekeyIkeInFlight task;
@@ -72,7 +72,7 @@ void Engine::Impl::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::CreateChildSa, payloads, std::move(task), now);
 }
 
-std::vector<ikev2::Payload> Engine::Impl::process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                                        TimePoint now) {
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* nonce = ikev2::find_payload<ikev2::NoncePayload>(in);
@@ -107,7 +107,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_create_child_request(IkeSa& sa
   return out;
 }
 
-void Engine::Impl::process_create_child_response(IkeSa& sa, CreateChildInFlight& task,
+void v2::Ikev2Engine::process_create_child_response(IkeSa& sa, CreateChildInFlight& task,
                                                  const std::vector<ikev2::Payload>& in, TimePoint now) {
   const ChildNegotiation& n = task.child;
   ChildSa* old = nullptr;
@@ -160,7 +160,7 @@ void Engine::Impl::process_create_child_response(IkeSa& sa, CreateChildInFlight&
   queue_request(sa, PendingDeleteChildren{{ChildRef{old->id, old->inbound_spi, old->protocol}}}, now, true);
 }
 
-bool Engine::Impl::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
+bool v2::Ikev2Engine::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
                                            TimePoint now) {
   if (old.state != ChildSaState::Rekeyed || !old.replaced_by) return false;
   auto it = children.find(*old.replaced_by);
@@ -192,7 +192,7 @@ bool Engine::Impl::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& our
   return true;
 }
 
-IkeSa& Engine::Impl::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
+IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
                                           const ikev2::Proposal& chosen, ByteView shared_secret, ByteView ni,
                                           ByteView nr, TimePoint now) {
   auto fresh = std::make_unique<IkeSa>();
@@ -244,7 +244,7 @@ IkeSa& Engine::Impl::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::ui
   return sa;
 }
 
-std::vector<ikev2::Payload> Engine::Impl::process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                                     TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
@@ -292,7 +292,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_rekey_ike_request(IkeSa& sa, c
           ikev2::KePayload{static_cast<std::uint16_t>(alg->group), ours.public_value()}};
 }
 
-void Engine::Impl::process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
+void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
                                               TimePoint now) {
   sa.state = IkeSaState::Established;
   auto retry_later = [&](Seconds base) {

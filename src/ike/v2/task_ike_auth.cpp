@@ -12,7 +12,7 @@ crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
 }
 }  // namespace
 
-void Engine::Impl::send_auth_request(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
   sa.local_id = our_identity(*conn, sa);
@@ -47,7 +47,7 @@ void Engine::Impl::send_auth_request(IkeSa& sa, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::IkeAuth, payloads, std::move(task), now);
 }
 
-std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa,
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
                                                                const std::vector<ikev2::Payload>& in,
                                                                TimePoint now) {
   const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
@@ -113,7 +113,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_auth_request(IkeSa& sa,
   return out;
 }
 
-void Engine::Impl::process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
+void v2::Ikev2Engine::process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
                                          TimePoint now) {
   const IkeSaId id = sa.id;
   const ConnectionSettings* conn = connection(sa.connection);

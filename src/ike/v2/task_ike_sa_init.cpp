@@ -53,7 +53,7 @@ bool uses_public_key(const ConnectionSettings& c) {
 
 }  // namespace
 
-void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
+void v2::Ikev2Engine::send_init_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
   if (!sa.ke)
@@ -97,7 +97,7 @@ void Engine::Impl::send_init_request(IkeSa& sa, TimePoint now) {
   sa.outstanding = std::move(request);
 }
 
-void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, const Endpoint& local,
+void v2::Ikev2Engine::process_init_request(const ikev2::Message& m, ByteView raw, const Endpoint& local,
                                         const Endpoint& remote, TimePoint now) {
   const ikev2::Header& h = m.header;
   std::vector<const ConnectionSettings*> candidates;
@@ -270,7 +270,7 @@ void Engine::Impl::process_init_request(const ikev2::Message& m, ByteView raw, c
   emit(sa.local, sa.remote, sa.init_response);
 }
 
-void Engine::Impl::process_init_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
+void v2::Ikev2Engine::process_init_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) {
     remove_ike_sa(sa.id, std::nullopt, "");

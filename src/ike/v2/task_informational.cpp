@@ -4,7 +4,7 @@
 
 namespace cygnet::ike {
 
-std::vector<ikev2::Payload> Engine::Impl::process_informational_request(IkeSa& sa,
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(IkeSa& sa,
                                                                         const std::vector<ikev2::Payload>& in,
                                                                         TimePoint now) {
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
@@ -69,7 +69,7 @@ std::vector<ikev2::Payload> Engine::Impl::process_informational_request(IkeSa& s
   return out;  // empty: a liveness check (or nothing we know) gets an empty answer
 }
 
-void Engine::Impl::process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
+void v2::Ikev2Engine::process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
                                                   TimePoint now) {
   (void)in;
   if (std::holds_alternative<DeleteIkeInFlight>(task) || std::holds_alternative<NotifyInFlight>(task)) {
@@ -90,7 +90,7 @@ void Engine::Impl::process_informational_response(IkeSa& sa, InFlight& task, con
   // DpdInFlight: the answer itself is the proof of life (last_received was updated).
 }
 
-void Engine::Impl::handle_initial_contact(IkeSa& sa) {
+void v2::Ikev2Engine::handle_initial_contact(IkeSa& sa) {
   // The peer restarted: every other IKE SA with the same identity is stale (§2.4). Remove them
   // locally; the peer no longer knows their keys, so no Delete is sent.
   if (!sa.remote_id) return;

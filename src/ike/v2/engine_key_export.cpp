@@ -1,4 +1,4 @@
-// Engine::export_keys: the retained keys of the current SAs, for the operator's opt-in export.
+// The retained keys of the current IKEv2 SAs, for the operator's opt-in export (Engine::export_keys).
 #include <string>
 
 #include "ike/v2/ikev2_engine.hpp"
@@ -35,9 +35,8 @@ void append_child_key_export(const ChildSa& c, KeyExport& out) {
                                            sa_key_export(c.retained_for_export->outbound)});
 }
 
-KeyExport Engine::export_keys() const {
-  KeyExport out;
-  for (const auto& [id, sa] : impl_->ike_sas) {
+void v2::Ikev2Engine::export_keys(KeyExport& out) const {
+  for (const auto& [id, sa] : ike_sas) {
     if (!sa->keys || !sa->algorithms || sa->keys->sk_ei.empty()) {
       if (sa->keys)
         out.unavailable.push_back("IKE SA " + sa->connection + " #" + std::to_string(id) +
@@ -48,9 +47,7 @@ KeyExport Engine::export_keys() const {
     out.ike_sas.push_back(IkeSaKeyExport{id, sa->connection, sa->spi_i, sa->spi_r, *sa->algorithms, k.sk_ei,
                                          k.sk_er, k.sk_ai, k.sk_ar});
   }
-  for (const auto& [id, child] : impl_->children) append_child_key_export(child, out);
-  if (impl_->v1) impl_->v1->export_keys(out);
-  return out;
+  for (const auto& [id, child] : children) append_child_key_export(child, out);
 }
 
 }  // namespace cygnet::ike

@@ -1,5 +1,5 @@
-// The requester side of every IKE SA: initiating, the per-SA queue (window size 1, §2.3), and
-// turning queued work into the next request.
+// The requester side of every IKE SA: initiating, and the per-SA queue of tasks (window size 1,
+// §2.3) from which pump() starts the next one (dispatch.cpp: start_request).
 #include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
@@ -41,16 +41,16 @@ void v2::Ikev2Engine::initiate_to(const ConnectionSettings& conn, const wire::Ip
     if (i == 0)
       sa.first_child = child_names[i];
     else
-      sa.queue.push_back(PendingNewChild{child_names[i]});
+      sa.queue.push_back(ChildCreateTask{child_names[i]});
   }
   send_init_request(sa, now);
 }
 
-void v2::Ikev2Engine::queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front) {
+void v2::Ikev2Engine::queue_request(IkeSa& sa, Task task, TimePoint now, bool front) {
   if (front)
-    sa.queue.push_front(std::move(request));
+    sa.queue.push_front(std::move(task));
   else
-    sa.queue.push_back(std::move(request));
+    sa.queue.push_back(std::move(task));
   pump(sa, now);
 }
 
@@ -58,53 +58,13 @@ void v2::Ikev2Engine::pump(IkeSa& sa, TimePoint now) {
   while (!sa.outstanding && !sa.queue.empty()) {
     // Before authentication only IKE_SA_INIT/IKE_AUTH run; a replaced SA only deletes itself.
     if (!sa.authenticated) return;
-    if (sa.replaced_by && !std::holds_alternative<PendingDeleteIke>(sa.queue.front())) {
+    if (sa.replaced_by && !std::holds_alternative<DeleteIkeTask>(sa.queue.front())) {
       sa.queue.pop_front();
       continue;
     }
-    PendingRequest request = std::move(sa.queue.front());
+    Task task = std::move(sa.queue.front());
     sa.queue.pop_front();
-    start_request(sa, std::move(request), now);
-  }
-}
-
-void v2::Ikev2Engine::start_request(IkeSa& sa, PendingRequest request, TimePoint now) {
-  if (auto* n = std::get_if<PendingNewChild>(&request)) {
-    if (child_is_up(sa.connection, n->child) || !child_settings(sa.connection, n->child)) {
-      negotiating.erase({sa.connection, n->child});
-      return;
-    }
-    send_create_child_request(sa, n->child, std::nullopt, now);
-  } else if (auto* r = std::get_if<PendingRekeyChild>(&request)) {
-    auto it = children.find(r->id);
-    if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id)
-      return;
-    send_create_child_request(sa, it->second.child, r->id, now);
-  } else if (std::holds_alternative<PendingRekeyIke>(request)) {
-    if (sa.replaced_by || sa.state != IkeSaState::Established) return;
-    send_rekey_ike_request(sa, now);
-  } else if (auto* d = std::get_if<PendingDeleteChildren>(&request)) {
-    std::vector<ikev2::Payload> payloads;
-    ikev2::DeletePayload esp{ikev2::ProtocolId::Esp, 4, {}};
-    ikev2::DeletePayload ah{ikev2::ProtocolId::Ah, 4, {}};
-    for (const ChildRef& ref : d->children) {
-      auto it = children.find(ref.id);
-      if (it != children.end() && it->second.state == ChildSaState::Installed)
-        it->second.state = ChildSaState::Deleting;
-      // §1.4.1: a Delete names the SPI we receive on.
-      (ref.protocol == ipsec::IpsecProtocol::Ah ? ah : esp).spis.push_back(u32_bytes(ref.inbound_spi));
-    }
-    if (!esp.spis.empty()) payloads.emplace_back(std::move(esp));
-    if (!ah.spis.empty()) payloads.emplace_back(std::move(ah));
-    if (payloads.empty()) return;
-    send_request(sa, ikev2::ExchangeType::Informational, payloads, DeleteChildrenInFlight{d->children}, now);
-  } else if (std::holds_alternative<PendingDeleteIke>(request)) {
-    sa.state = IkeSaState::Deleting;
-    send_request(sa, ikev2::ExchangeType::Informational,
-                 {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}}, DeleteIkeInFlight{}, now);
-  } else if (std::holds_alternative<PendingDpd>(request)) {
-    sa.dpd_queued = false;
-    send_request(sa, ikev2::ExchangeType::Informational, {}, DpdInFlight{}, now);
+    start_request(sa, std::move(task), now);
   }
 }
 
@@ -128,7 +88,7 @@ void v2::Ikev2Engine::bring_down(const std::string& conn, TimePoint now) {
     // An unanswered request is abandoned: the Delete takes its place (its answer would not matter).
     if (sa->outstanding) sa->outstanding.reset();
     sa->state = IkeSaState::Deleting;
-    start_request(*sa, PendingDeleteIke{}, now);
+    start_request(*sa, DeleteIkeTask{}, now);
   }
   for (auto it = negotiating.begin(); it != negotiating.end();)
     it = it->first == conn ? negotiating.erase(it) : std::next(it);

@@ -174,11 +174,12 @@ void v2::Ikev2Engine::remove_ike_sa(IkeSaId id, std::optional<EventType> type, c
   auto forget = [this, sa](const std::string& child) { negotiating.erase({sa->connection, child}); };
   if (sa->first_child) forget(*sa->first_child);
   for (const auto& p : sa->queue)
-    if (const auto* n = std::get_if<PendingNewChild>(&p)) forget(n->child);
+    if (const auto* n = std::get_if<ChildCreateTask>(&p)) forget(n->child);
   if (sa->outstanding) {
-    if (const auto* a = std::get_if<AuthInFlight>(&sa->outstanding->task); a && a->child)
+    if (const auto* a = std::get_if<IkeAuthTask>(&sa->outstanding->task); a && a->child)
       forget(a->child->child);
-    if (const auto* c = std::get_if<CreateChildInFlight>(&sa->outstanding->task)) forget(c->child.child);
+    if (const auto* c = std::get_if<ChildCreateTask>(&sa->outstanding->task)) forget(c->sent.child);
+    if (const auto* r = std::get_if<ChildRekeyTask>(&sa->outstanding->task)) forget(r->sent.child);
   }
   std::vector<ChildSaId> ids;
   for (ChildSa* c : children_of(id)) ids.push_back(c->id);

@@ -43,11 +43,11 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
   if (sa.replaced_by) return;
   if (sa.rekey_at && !sa.rekey_requested && now >= *sa.rekey_at && sa.state == IkeSaState::Established) {
     sa.rekey_requested = true;
-    queue_request(sa, PendingRekeyIke{}, now);
+    queue_request(sa, IkeRekeyTask{}, now);
   }
   if (auto dpd = dpd_deadline(sa, connection(sa.connection)); dpd && now >= *dpd) {
     sa.dpd_queued = true;
-    queue_request(sa, PendingDpd{}, now);
+    queue_request(sa, LivenessTask{}, now);
   }
   std::vector<ChildSaId> ids;
   for (ChildSa* c : children_of(id)) ids.push_back(c->id);
@@ -63,7 +63,7 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
       // Hard lifetime without a successful rekey: stop using it and tell the peer.
       const ChildRef ref{c.id, c.inbound_spi, c.protocol};
       remove_child(cid, true, "lifetime expired before a rekey succeeded");
-      queue_request(sa, PendingDeleteChildren{{ref}}, now);
+      queue_request(sa, DeleteChildrenTask{{ref}}, now);
       continue;
     }
     if (c.state == ChildSaState::Rekeyed && c.expire_at && now >= *c.expire_at && !c.remove_at) {
@@ -80,7 +80,7 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
     }
     if (c.state == ChildSaState::Installed && c.rekey_at && !c.rekey_requested && now >= *c.rekey_at) {
       c.rekey_requested = true;
-      queue_request(sa, PendingRekeyChild{cid}, now);
+      queue_request(sa, ChildRekeyTask{cid}, now);
     }
   }
 }

@@ -1,6 +1,6 @@
 // One IKE SA as the engine tracks it: SPIs and role, endpoints and NAT state, negotiated
 // algorithms and keys with the SK protection for each direction, the requester side (window size
-// 1: one outstanding request, the rest queued) and the responder side (expected message ID and the
+// 1: one outstanding request, the other tasks queued, v2/tasks.hpp) and the responder side (expected message ID and the
 // cached last response), timers.
 #pragma once
 
@@ -19,65 +19,10 @@
 #include "ike/identity.hpp"
 #include "ike/v2/keys.hpp"
 #include "ike/v2/sk_protection.hpp"
+#include "ike/v2/tasks.hpp"
 #include "wire/ikev2_message.hpp"
 
 namespace cygnet::ike {
-
-// --- Work queued on an IKE SA until the window is free ---
-struct PendingNewChild {
-  std::string child;
-};
-struct PendingRekeyChild {
-  ChildSaId id = 0;
-};
-struct PendingRekeyIke {};
-// A CHILD SA to delete, remembered by SPI too: it may already be gone locally (hard expiry).
-struct ChildRef {
-  ChildSaId id = 0;
-  std::uint32_t inbound_spi = 0;
-  ipsec::IpsecProtocol protocol = ipsec::IpsecProtocol::Esp;
-};
-struct PendingDeleteChildren {
-  std::vector<ChildRef> children;
-};
-struct PendingDeleteIke {};
-struct PendingDpd {};
-using PendingRequest = std::variant<PendingNewChild, PendingRekeyChild, PendingRekeyIke,
-                                    PendingDeleteChildren, PendingDeleteIke, PendingDpd>;
-
-// --- What an outstanding request must remember to process its response ---
-struct ChildNegotiation {
-  std::string child;
-  std::uint32_t inbound_spi = 0;
-  Bytes nonce;                              // ours (CREATE_CHILD_SA only; IKE_AUTH uses the IKE SA's nonces)
-  std::shared_ptr<crypto::KeyExchange> ke;  // PFS
-  std::vector<wire::ikev2::TrafficSelector> tsi;
-  std::vector<wire::ikev2::TrafficSelector> tsr;
-  std::vector<wire::ikev2::Proposal> proposals;
-  std::optional<ChildSaId> rekey_of;
-  bool transport = false;
-};
-struct InitInFlight {};
-struct AuthInFlight {
-  std::optional<ChildNegotiation> child;
-};
-struct CreateChildInFlight {
-  ChildNegotiation child;
-};
-struct RekeyIkeInFlight {
-  std::uint64_t new_spi = 0;
-  Bytes nonce;
-  std::shared_ptr<crypto::KeyExchange> ke;
-  std::vector<wire::ikev2::Proposal> proposals;
-};
-struct DeleteChildrenInFlight {
-  std::vector<ChildRef> children;
-};
-struct DeleteIkeInFlight {};
-struct DpdInFlight {};
-struct NotifyInFlight {};  // e.g. AUTHENTICATION_FAILED after rejecting the responder's AUTH
-using InFlight = std::variant<InitInFlight, AuthInFlight, CreateChildInFlight, RekeyIkeInFlight,
-                              DeleteChildrenInFlight, DeleteIkeInFlight, DpdInFlight, NotifyInFlight>;
 
 struct OutstandingRequest {
   std::uint32_t message_id = 0;
@@ -85,7 +30,7 @@ struct OutstandingRequest {
   std::vector<Bytes> datagrams;  // as sent (non-ESP marker included), for retransmission
   unsigned retransmits = 0;
   TimePoint next_retransmit{};
-  InFlight task;
+  Task task;  // the task that sent it, with what it must remember to process the response
 };
 
 struct IkeSa {
@@ -126,7 +71,7 @@ struct IkeSa {
   // Requester side.
   std::uint32_t next_message_id = 0;
   std::optional<OutstandingRequest> outstanding;
-  std::list<PendingRequest> queue;  // not a deque: an empty deque already allocates ~600 bytes
+  std::list<Task> queue;  // waiting for the window; not a deque: an empty deque already allocates ~600 bytes
   // Responder side.
   std::uint32_t expected_message_id = 0;
   std::optional<std::uint32_t> last_response_id;
@@ -151,6 +96,11 @@ struct IkeSa {
   bool dpd_queued = false;
   std::optional<IkeSaId> replaced_by;  // rekeyed: the old SA only waits for its Delete exchange
 
+  // Whether the outstanding request was sent by a task of type T (tasks.hpp).
+  template <class T>
+  bool outstanding_is() const {
+    return outstanding && std::holds_alternative<T>(outstanding->task);
+  }
   std::uint64_t our_spi() const { return initiator ? spi_i : spi_r; }
   std::uint64_t peer_spi() const { return initiator ? spi_r : spi_i; }
   bool udp_encapsulated() const { return nat_local || nat_remote; }

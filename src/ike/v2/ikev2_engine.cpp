@@ -49,7 +49,7 @@ bool v2::Ikev2Engine::up(std::string_view name, TimePoint now) {
     if (!sa->initiator && !sa->authenticated) continue;
     for (const auto& c : wanted) {
       negotiating.insert({conn->name, c});
-      queue_request(*sa, PendingNewChild{c}, now);
+      queue_request(*sa, ChildCreateTask{c}, now);
     }
     return true;
   }
@@ -73,7 +73,7 @@ void v2::Ikev2Engine::on_acquire(std::string_view connection_name, std::string_v
     if (sa->connection != conn->name || sa->replaced_by || sa->state == IkeSaState::Deleting) continue;
     if (!sa->initiator && !sa->authenticated) continue;
     negotiating.insert({conn->name, c});
-    queue_request(*sa, PendingNewChild{c}, now);
+    queue_request(*sa, ChildCreateTask{c}, now);
     return;
   }
   initiate(*conn, {c}, now);
@@ -85,7 +85,7 @@ void v2::Ikev2Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
   IkeSa* sa = ike_sa(it->second.ike_sa);
   if (!sa) return;
   it->second.rekey_requested = true;
-  queue_request(*sa, PendingRekeyChild{id}, now);
+  queue_request(*sa, ChildRekeyTask{id}, now);
 }
 
 void v2::Ikev2Engine::on_child_sa_hard_limit(ChildSaId id, TimePoint now) {
@@ -100,7 +100,7 @@ void v2::Ikev2Engine::on_child_sa_hard_limit(ChildSaId id, TimePoint now) {
   IkeSa* sa = ike_sa(c.ike_sa);
   const bool tell_peer = c.state == ChildSaState::Installed;
   remove_child(id, true, "byte/packet limit reached");
-  if (sa && tell_peer) queue_request(*sa, PendingDeleteChildren{{ref}}, now);
+  if (sa && tell_peer) queue_request(*sa, DeleteChildrenTask{{ref}}, now);
 }
 
 std::vector<ConnectionStatus> v2::Ikev2Engine::status(TimePoint now) const {

@@ -147,7 +147,7 @@ struct Ikev2Engine {
   std::vector<ikev2::TrafficSelector> remote_selectors(const ChildSettings& c, const IkeSa& sa) const;
   std::optional<TimePoint> child_rekey_time(const ChildSettings& c, TimePoint now);
 
-  // --- operator and requests (engine.cpp / engine_requests.cpp) ---
+  // --- operator and requests (ikev2_engine.cpp / engine_requests.cpp) ---
   void initiate(const ConnectionSettings& conn, std::vector<std::string> children, TimePoint now);
   void initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
                    std::vector<std::string> children, TimePoint now);
@@ -157,9 +157,8 @@ struct Ikev2Engine {
   // Whether `a` may be this connection's peer: remote_addrs, or the last resolution of remote_hosts.
   bool remote_allowed(const ConnectionSettings& c, const wire::IpAddress& a) const;
   void forget_resolution(std::string_view connection);
-  void queue_request(IkeSa& sa, PendingRequest request, TimePoint now, bool front = false);
+  void queue_request(IkeSa& sa, Task task, TimePoint now, bool front = false);
   void pump(IkeSa& sa, TimePoint now);
-  void start_request(IkeSa& sa, PendingRequest request, TimePoint now);
   void bring_down(const std::string& connection, TimePoint now);
   void on_timer_sa(IkeSa& sa, TimePoint now);
   void retransmit_or_give_up(IkeSa& sa, TimePoint now);
@@ -169,7 +168,7 @@ struct Ikev2Engine {
   std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header,
                              const std::vector<ikev2::Payload>& payloads);
   void send_request(IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& payloads,
-                    InFlight task, TimePoint now);
+                    Task task, TimePoint now);
   void send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
                      const std::vector<ikev2::Payload>& payloads);
   // A one-shot unencrypted answer to an IKE_SA_INIT request (errors, COOKIE): no state kept.
@@ -184,17 +183,45 @@ struct Ikev2Engine {
   void follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote);
   void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
 
-  // --- IKE_SA_INIT (exchange_ike_sa_init.cpp) ---
+  // --- the task tables (dispatch.cpp, see tasks.hpp) ---
+  // The task's start(): its request goes out, or the task is dropped.
+  void start_request(IkeSa& sa, Task task, TimePoint now);
+  // The outstanding request's decrypted response, to the task that sent it.
+  void finish_request(IkeSa& sa, Task& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  // The peer's decrypted request (a known exchange type, authenticated or IKE_AUTH) → our answer.
+  // nullopt: no answer at all (an IKE_AUTH request the SA must not take).
+  std::optional<std::vector<ikev2::Payload>> answer_request(IkeSa& sa, ikev2::ExchangeType exchange,
+                                                            const std::vector<ikev2::Payload>& in, TimePoint now);
+
+  // --- each task: start() sends its request, on_response() processes the answer ---
+  void start(IkeSa& sa, IkeSaInitTask task, TimePoint now);
+  void start(IkeSa& sa, IkeAuthTask task, TimePoint now);
+  void start(IkeSa& sa, ChildCreateTask task, TimePoint now);
+  void start(IkeSa& sa, ChildRekeyTask task, TimePoint now);
+  void start(IkeSa& sa, IkeRekeyTask task, TimePoint now);
+  void start(IkeSa& sa, DeleteChildrenTask task, TimePoint now);
+  void start(IkeSa& sa, DeleteIkeTask task, TimePoint now);
+  void start(IkeSa& sa, LivenessTask task, TimePoint now);
+  void on_response(IkeSa& sa, IkeSaInitTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, ChildCreateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, ChildRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, IkeRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, DeleteChildrenTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, DeleteIkeTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, LivenessTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+
+  // --- IKE_SA_INIT (task_ike_sa_init.cpp) ---
   void send_init_request(IkeSa& sa, TimePoint now);
   void process_init_request(const ikev2::Message& m, ByteView raw, const Endpoint& local,
                             const Endpoint& remote, TimePoint now);
   void process_init_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now);
 
-  // --- IKE_AUTH (exchange_ike_auth.cpp) ---
+  // --- IKE_AUTH (task_ike_auth.cpp) ---
   void send_auth_request(IkeSa& sa, TimePoint now);
   std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                    TimePoint now);
-  void process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
+  void process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                              TimePoint now);
 
   // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
@@ -210,30 +237,45 @@ struct Ikev2Engine {
   std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n,
                                         const std::vector<ikev2::Payload>& in, ByteView nonce_i,
                                         ByteView nonce_r, TimePoint now);
+  // --- CREATE_CHILD_SA for a new CHILD SA (task_child_create.cpp) ---
+  // Sends the request of a new child, or of a rekey of `rekey_of` (then a ChildRekeyTask).
   void send_create_child_request(IkeSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
                                  TimePoint now);
-  void send_rekey_ike_request(IkeSa& sa, TimePoint now);
+  // Responder: every CREATE_CHILD_SA request enters here and goes to the task it concerns (new
+  // CHILD SA, CHILD rekey, IKE rekey).
   std::vector<ikev2::Payload> process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                            TimePoint now);
-  void process_create_child_response(IkeSa& sa, CreateChildInFlight& task,
-                                     const std::vector<ikev2::Payload>& in, TimePoint now);
-  std::vector<ikev2::Payload> process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                        TimePoint now);
-  void process_rekey_ike_response(IkeSa& sa, RekeyIkeInFlight& task, const std::vector<ikev2::Payload>& in,
-                                  TimePoint now);
+  // Responder: our answer to a request for a CHILD SA (new, or replacing `replaces`).
+  std::vector<ikev2::Payload> answer_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                   ByteView nonce_i, const ChildSettings* forced,
+                                                   std::optional<ChildSaId> replaces, TimePoint now);
+  // Initiator: the response to a new child's or a rekey's request.
+  void process_create_child_response(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
+                                     TimePoint now);
+
+  // --- CHILD SA rekey (task_child_rekey.cpp) ---
+  // Responder: a request with REKEY_SA naming the CHILD SA to replace.
+  std::vector<ikev2::Payload> process_child_rekey_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                          const ikev2::NotifyPayload& rekey, ByteView nonce_i,
+                                                          TimePoint now);
   // Simultaneous CHILD rekey (§2.8.1): true when `old` was also rekeyed by the peer; the redundant
   // pair is then retired.
   bool resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
                                TimePoint now);
+
+  // --- IKE SA rekey (task_ike_rekey.cpp) ---
+  void send_rekey_ike_request(IkeSa& sa, TimePoint now);
+  std::vector<ikev2::Payload> process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                        TimePoint now);
+  void process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, const std::vector<ikev2::Payload>& in,
+                                  TimePoint now);
   IkeSa& adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
                               const ikev2::Proposal& chosen, ByteView shared_secret, ByteView ni, ByteView nr,
                               TimePoint now);
 
-  // --- INFORMATIONAL (exchange_informational.cpp) ---
+  // --- INFORMATIONAL requests: Delete, notifies, liveness (task_delete.cpp) ---
   std::vector<ikev2::Payload> process_informational_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                             TimePoint now);
-  void process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
-                                      TimePoint now);
   void handle_initial_contact(IkeSa& sa);
 
   // --- failure reports for `cygnetctl why` (engine_failures.cpp); each before its event ---
@@ -276,5 +318,8 @@ bool nonce_length_ok(std::size_t n);  // 16..256 (§3.9)
 const ikev2::NotifyPayload* first_error_notify(const std::vector<ikev2::Payload>& payloads);
 bool address_allowed(const std::vector<wire::IpAddress>& allowed, const wire::IpAddress& a);
 ExchangeKind exchange_kind(ikev2::ExchangeType exchange);
+// Whether a task handles this exchange type: false for values from the wire no enumerator names,
+// which are refused before any dispatch (dispatch.cpp).
+bool known_exchange(ikev2::ExchangeType exchange);
 
 }  // namespace cygnet::ike

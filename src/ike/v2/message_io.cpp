@@ -169,7 +169,7 @@ std::vector<Bytes> v2::Ikev2Engine::protect(IkeSa& sa, const ikev2::Header& head
 }
 
 void v2::Ikev2Engine::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
-                                const std::vector<ikev2::Payload>& payloads, InFlight task, TimePoint now) {
+                                const std::vector<ikev2::Payload>& payloads, Task task, TimePoint now) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
   h.responder_spi = sa.spi_r;
@@ -258,21 +258,13 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
   sa.last_received = now;
   follow_peer_address(sa, local, remote);
 
-  std::vector<ikev2::Payload> response;
-  switch (m.header.exchange) {
-    case ikev2::ExchangeType::IkeAuth:
-      if (sa.initiator || sa.authenticated) return;  // IKE_AUTH goes to the responder, once
-      response = process_auth_request(sa, d.payloads, now);
-      break;
-    case ikev2::ExchangeType::CreateChildSa:
-      response = process_create_child_request(sa, d.payloads, now);
-      break;
-    case ikev2::ExchangeType::Informational:
-      response = process_informational_request(sa, d.payloads, now);
-      break;
-    default: response = {notify(ikev2::NotifyType::InvalidSyntax)}; break;
-  }
-  send_response(sa, m.header.exchange, mid, response);
+  std::optional<std::vector<ikev2::Payload>> response;
+  if (known_exchange(m.header.exchange))
+    response = answer_request(sa, m.header.exchange, d.payloads, now);  // dispatch.cpp
+  else  // an exchange type no task knows (a value from the wire no enumerator names)
+    response = std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
+  if (!response) return;  // not to be answered at all
+  send_response(sa, m.header.exchange, mid, *response);
   if (sa.remove_after_response) {
     remove_ike_sa(id, std::nullopt, "");
     return;
@@ -311,14 +303,7 @@ void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteVi
   OutstandingRequest request = std::move(*sa.outstanding);
   sa.outstanding.reset();
   const IkeSaId id = sa.id;
-  if (auto* auth = std::get_if<AuthInFlight>(&request.task))
-    process_auth_response(sa, *auth, d.payloads, now);
-  else if (auto* child = std::get_if<CreateChildInFlight>(&request.task))
-    process_create_child_response(sa, *child, d.payloads, now);
-  else if (auto* rekey = std::get_if<RekeyIkeInFlight>(&request.task))
-    process_rekey_ike_response(sa, *rekey, d.payloads, now);
-  else
-    process_informational_response(sa, request.task, d.payloads, now);
+  finish_request(sa, request.task, d.payloads, now);
   if (IkeSa* still = ike_sa(id)) pump(*still, now);
 }
 
@@ -326,11 +311,11 @@ void v2::Ikev2Engine::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
   OutstandingRequest& o = *sa.outstanding;
   if (o.retransmits >= options.retransmit_tries) {
     const IkeSaId id = sa.id;
-    if (std::holds_alternative<DeleteIkeInFlight>(o.task) || std::holds_alternative<NotifyInFlight>(o.task)) {
+    if (std::holds_alternative<DeleteIkeTask>(o.task)) {
       remove_ike_sa(id, std::nullopt, "");  // we were deleting it anyway
       return;
     }
-    const bool liveness = std::holds_alternative<DpdInFlight>(o.task);
+    const bool liveness = std::holds_alternative<LivenessTask>(o.task);
     report_unanswered(sa, o, liveness);
     const std::string what = std::string(ikev2::exchange_name(o.exchange)) + " request " +
                              std::to_string(o.message_id) + " to " + sa.remote.to_string() +

@@ -12,6 +12,16 @@ crypto::WallClock wall_time(const EngineOptions& o, TimePoint now) {
 }
 }  // namespace
 
+// Started by process_init_response once the IKE SA has keys; never queued.
+void v2::Ikev2Engine::start(IkeSa& sa, IkeAuthTask /*task: built by send_auth_request*/, TimePoint now) {
+  send_auth_request(sa, now);
+}
+
+void v2::Ikev2Engine::on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
+                                  TimePoint now) {
+  process_auth_response(sa, task, in, now);
+}
+
 void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
@@ -36,7 +46,7 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   payloads.emplace_back(std::move(*auth));
-  AuthInFlight task;
+  IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
       ChildNegotiation n = prepare_child(sa, *child, true);
@@ -113,7 +123,7 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
   return out;
 }
 
-void v2::Ikev2Engine::process_auth_response(IkeSa& sa, AuthInFlight& task, const std::vector<ikev2::Payload>& in,
+void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                                          TimePoint now) {
   const IkeSaId id = sa.id;
   const ConnectionSettings* conn = connection(sa.connection);

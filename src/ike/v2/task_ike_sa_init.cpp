@@ -53,6 +53,14 @@ bool uses_public_key(const ConnectionSettings& c) {
 
 }  // namespace
 
+// Sent by initiate_to when the SA is created; never queued.
+void v2::Ikev2Engine::start(IkeSa& sa, IkeSaInitTask /*task*/, TimePoint now) { send_init_request(sa, now); }
+
+// Never called: the IKE_SA_INIT response is unencrypted and goes from on_message straight to
+// process_init_response (handle_response only takes encrypted responses of an SA with keys).
+void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, IkeSaInitTask& /*task*/, const std::vector<ikev2::Payload>& /*in*/,
+                                  TimePoint /*now*/) {}
+
 void v2::Ikev2Engine::send_init_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) return;
@@ -93,7 +101,7 @@ void v2::Ikev2Engine::send_init_request(IkeSa& sa, TimePoint now) {
   request.exchange = ikev2::ExchangeType::IkeSaInit;
   request.datagrams = {sa.init_request};
   request.next_retransmit = now + retransmit_delay(options, 0);
-  request.task = InitInFlight{};
+  request.task = IkeSaInitTask{};
   sa.outstanding = std::move(request);
 }
 
@@ -385,7 +393,7 @@ void v2::Ikev2Engine::process_init_response(IkeSa& sa, const ikev2::Message& m, 
       peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
     if (sa.remote.port == ikev2::kIkePort) sa.remote.port = ikev2::kNatTraversalPort;
   }
-  send_auth_request(sa, now);
+  start(sa, IkeAuthTask{}, now);  // task_ike_auth.cpp
 }
 
 }  // namespace cygnet::ike

@@ -1,8 +1,33 @@
-// INFORMATIONAL (RFC 7296 §1.4, §2.4): Delete of CHILD SAs and of the IKE SA, liveness checks,
-// error notifications, and INITIAL_CONTACT's cleanup of a restarted peer's old SAs.
+// The Delete tasks (RFC 7296 §1.4.1): INFORMATIONAL with Delete payloads for CHILD SAs or for the
+// IKE SA, as requester and as responder. Every INFORMATIONAL request is answered here: Deletes,
+// the initiator's AUTHENTICATION_FAILED (§2.21.2), and an empty request (a liveness check, see
+// task_liveness.cpp) which gets an empty answer. INITIAL_CONTACT's cleanup of a restarted peer's
+// old SAs (§2.4) is here too.
 #include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
+
+void v2::Ikev2Engine::start(IkeSa& sa, DeleteChildrenTask task, TimePoint now) {
+  std::vector<ikev2::Payload> payloads;
+  ikev2::DeletePayload esp{ikev2::ProtocolId::Esp, 4, {}};
+  ikev2::DeletePayload ah{ikev2::ProtocolId::Ah, 4, {}};
+  for (const ChildRef& ref : task.children) {
+    auto it = children.find(ref.id);
+    if (it != children.end() && it->second.state == ChildSaState::Installed) it->second.state = ChildSaState::Deleting;
+    // §1.4.1: a Delete names the SPI we receive on.
+    (ref.protocol == ipsec::IpsecProtocol::Ah ? ah : esp).spis.push_back(u32_bytes(ref.inbound_spi));
+  }
+  if (!esp.spis.empty()) payloads.emplace_back(std::move(esp));
+  if (!ah.spis.empty()) payloads.emplace_back(std::move(ah));
+  if (payloads.empty()) return;
+  send_request(sa, ikev2::ExchangeType::Informational, payloads, std::move(task), now);
+}
+
+void v2::Ikev2Engine::start(IkeSa& sa, DeleteIkeTask task, TimePoint now) {
+  sa.state = IkeSaState::Deleting;
+  send_request(sa, ikev2::ExchangeType::Informational, {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}}, task,
+               now);
+}
 
 std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(IkeSa& sa,
                                                                         const std::vector<ikev2::Payload>& in,
@@ -69,25 +94,21 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(IkeSa
   return out;  // empty: a liveness check (or nothing we know) gets an empty answer
 }
 
-void v2::Ikev2Engine::process_informational_response(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
-                                                  TimePoint now) {
-  (void)in;
-  if (std::holds_alternative<DeleteIkeInFlight>(task) || std::holds_alternative<NotifyInFlight>(task)) {
-    remove_ike_sa(sa.id, std::nullopt, "");
-    return;
+void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, DeleteChildrenTask& task, const std::vector<ikev2::Payload>& /*in*/,
+                                  TimePoint now) {
+  for (const ChildRef& ref : task.children) {
+    auto it = children.find(ref.id);
+    if (it == children.end()) continue;
+    if (it->second.state == ChildSaState::Rekeyed)
+      it->second.remove_at = now + options.old_sa_grace;  // packets in flight may still use it
+    else
+      remove_child(ref.id, true, "deleted");
   }
-  if (auto* del = std::get_if<DeleteChildrenInFlight>(&task)) {
-    for (const ChildRef& ref : del->children) {
-      auto it = children.find(ref.id);
-      if (it == children.end()) continue;
-      if (it->second.state == ChildSaState::Rekeyed)
-        it->second.remove_at = now + options.old_sa_grace;  // packets in flight may still use it
-      else
-        remove_child(ref.id, true, "deleted");
-    }
-    return;
-  }
-  // DpdInFlight: the answer itself is the proof of life (last_received was updated).
+}
+
+void v2::Ikev2Engine::on_response(IkeSa& sa, DeleteIkeTask& /*task*/, const std::vector<ikev2::Payload>& /*in*/,
+                                  TimePoint /*now*/) {
+  remove_ike_sa(sa.id, std::nullopt, "");
 }
 
 void v2::Ikev2Engine::handle_initial_contact(IkeSa& sa) {

@@ -30,10 +30,10 @@
 
 #include "crypto/key_exchange.hpp"
 #include "ike/algorithms.hpp"
-#include "ike/v2/authentication.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
 #include "ike/identity.hpp"
+#include "ike/v2/authentication.hpp"
 #include "ike/v2/keys.hpp"
 #include "ipsec/data_plane.hpp"
 

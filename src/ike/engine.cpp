@@ -71,7 +71,8 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
     impl_->error(settings.name, "connection refused: " + *why);
     return false;
   }
-  if (impl_->ikev2_engine.has_connection(settings.name) || impl_->ikev1_engine.has_connection(settings.name)) {
+  if (impl_->ikev2_engine.has_connection(settings.name) ||
+      impl_->ikev1_engine.has_connection(settings.name)) {
     impl_->error(settings.name, "connection already exists");
     return false;
   }
@@ -98,8 +99,8 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
                                                  ? ts_from_prefix(wire::IpPrefix{wire::IpAddress(), 0})
                                                  : ts_from_address(conn.remote_addrs.front())}
               : ts_from_prefixes(child.remote_ts);
-      impl_->shared.actions.emplace_back(InstallTrapPolicy{conn.name, child.name, to_ipsec_selectors(local, remote),
-                                                    child.protocol, child.mode});
+      impl_->shared.actions.emplace_back(InstallTrapPolicy{
+          conn.name, child.name, to_ipsec_selectors(local, remote), child.protocol, child.mode});
       impl_->shared.traps.insert({conn.name, child.name});
     }
   } else if (conn.start_action == StartAction::Start) {
@@ -107,7 +108,8 @@ bool Engine::add_connection(ConnectionSettings settings, TimePoint now) {
   }
   // A peer named by host names is accepted only at a resolved address: resolve once now, so that a
   // responder-only (or trap) connection knows its peer before it ever initiates.
-  if (conn.ike_version == 2 && !conn.remote_hosts.empty() && !impl_->ikev2_engine.resolving.contains(conn.name))
+  if (conn.ike_version == 2 && !conn.remote_hosts.empty() &&
+      !impl_->ikev2_engine.resolving.contains(conn.name))
     impl_->ikev2_engine.request_resolution(conn, {});
   return true;
 }
@@ -189,7 +191,8 @@ void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::I
   impl_->ikev2_engine.on_remote_resolved(connection, std::move(addresses), now);
 }
 
-void Engine::on_remote_resolution_failed(std::string_view connection, std::string_view reason, TimePoint now) {
+void Engine::on_remote_resolution_failed(std::string_view connection, std::string_view reason,
+                                         TimePoint now) {
   impl_->ikev2_engine.on_remote_resolution_failed(connection, reason, now);
 }
 
@@ -214,7 +217,8 @@ std::vector<Action> Engine::take_actions() {
 }
 
 const EngineCounters& Engine::counters() const {
-  impl_->shared.counters.half_open_ike_sas = impl_->ikev2_engine.half_open_count() + impl_->ikev1_engine.half_open_count();
+  impl_->shared.counters.half_open_ike_sas =
+      impl_->ikev2_engine.half_open_count() + impl_->ikev1_engine.half_open_count();
   return impl_->shared.counters;
 }
 
@@ -228,7 +232,9 @@ std::optional<FailureReport> Engine::last_failure(std::string_view connection) c
   return impl_->shared.failures.last(connection);
 }
 
-std::optional<FailureReport> Engine::unattributed_failure() const { return impl_->shared.failures.unattributed(); }
+std::optional<FailureReport> Engine::unattributed_failure() const {
+  return impl_->shared.failures.unattributed();
+}
 
 KeyExport Engine::export_keys() const {
   KeyExport out;

@@ -30,12 +30,12 @@
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
-#include "ike/v1/ikev1_keys.hpp"
-#include "ike/v1/ikev1_proposals.hpp"
-#include "ike/v1/ikev1_protection.hpp"
 #include "ike/key_export.hpp"
 #include "ike/shared_state.hpp"
 #include "ike/traffic_selectors.hpp"
+#include "ike/v1/ikev1_keys.hpp"
+#include "ike/v1/ikev1_proposals.hpp"
+#include "ike/v1/ikev1_protection.hpp"
 #include "wire/isakmp_message.hpp"
 
 namespace cygnet::ike::v1 {

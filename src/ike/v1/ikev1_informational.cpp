@@ -5,8 +5,8 @@
 // cleartext error notification about our own half-open SA is believed.
 #include <algorithm>
 
-#include "ike/v1/ikev1_engine.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 namespace cygnet::ike::v1 {
 

@@ -13,8 +13,8 @@
 #include "crypto/digest.hpp"
 #include "crypto/x509.hpp"
 #include "ike/identity.hpp"
-#include "ike/v1/ikev1_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 namespace cygnet::ike::v1 {
 

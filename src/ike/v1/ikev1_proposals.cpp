@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "ike/v1/ikev1_keys.hpp"
 #include "ike/transform_registry.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 
 namespace cygnet::ike::v1 {
 

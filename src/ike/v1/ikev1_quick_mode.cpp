@@ -8,9 +8,9 @@
 // old, which the initiator then deletes.
 #include <algorithm>
 
-#include "ike/v1/ikev1_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 namespace cygnet::ike::v1 {
 

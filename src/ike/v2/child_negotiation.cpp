@@ -3,9 +3,9 @@
 // checks of the answer, keys and installation.
 #include <algorithm>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 
@@ -71,10 +71,10 @@ void v2::Ikev2Engine::append_child_request(const ChildNegotiation& n, std::vecto
 }
 
 std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                    ByteView nonce_i, ByteView nonce_r, bool in_ike_auth,
-                                                    const ChildSettings* forced,
-                                                    std::optional<ChildSaId> replaces,
-                                                    std::vector<ikev2::Payload>& out, TimePoint now) {
+                                                       ByteView nonce_i, ByteView nonce_r, bool in_ike_auth,
+                                                       const ChildSettings* forced,
+                                                       std::optional<ChildSaId> replaces,
+                                                       std::vector<ikev2::Payload>& out, TimePoint now) {
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* tsi = ikev2::find_payload<ikev2::TsInitiatorPayload>(in);
   const auto* tsr = ikev2::find_payload<ikev2::TsResponderPayload>(in);
@@ -215,8 +215,8 @@ std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vec
 }
 
 std::optional<ChildSaId> v2::Ikev2Engine::accept_child(IkeSa& sa, const ChildNegotiation& n,
-                                                    const std::vector<ikev2::Payload>& in, ByteView nonce_i,
-                                                    ByteView nonce_r, TimePoint now) {
+                                                       const std::vector<ikev2::Payload>& in,
+                                                       ByteView nonce_i, ByteView nonce_r, TimePoint now) {
   negotiating.erase({sa.connection, n.child});
   const ChildSettings* settings = child_settings(sa.connection, n.child);
   const ConnectionSettings* conn = connection(sa.connection);

@@ -20,13 +20,13 @@ void v2::Ikev2Engine::start_request(IkeSa& sa, Task task, TimePoint now) {
   std::visit([&](auto& t) { start(sa, std::move(t), now); }, task);
 }
 
-void v2::Ikev2Engine::finish_request(IkeSa& sa, Task& task, const std::vector<ikev2::Payload>& in, TimePoint now) {
+void v2::Ikev2Engine::finish_request(IkeSa& sa, Task& task, const std::vector<ikev2::Payload>& in,
+                                     TimePoint now) {
   std::visit([&](auto& t) { on_response(sa, t, in, now); }, task);
 }
 
-std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(IkeSa& sa, ikev2::ExchangeType exchange,
-                                                                           const std::vector<ikev2::Payload>& in,
-                                                                           TimePoint now) {
+std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(
+    IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& in, TimePoint now) {
   // payload rules are checked here, before any task sees the message
   switch (exchange) {
     case ikev2::ExchangeType::IkeSaInit:
@@ -35,7 +35,7 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(IkeSa
       return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
     case ikev2::ExchangeType::IkeAuth:
       if (sa.initiator || sa.authenticated) return std::nullopt;  // IKE_AUTH goes to the responder, once
-      return process_auth_request(sa, in, now);  // task_ike_auth.cpp
+      return process_auth_request(sa, in, now);                   // task_ike_auth.cpp
     case ikev2::ExchangeType::CreateChildSa:
       return process_create_child_request(sa, in, now);  // task_child_create.cpp → its task
     case ikev2::ExchangeType::Informational:

@@ -66,8 +66,8 @@ FailureReport child_refusal(const IkeSa& sa, const ChildSettings& child, Failure
 }  // namespace
 
 void v2::Ikev2Engine::report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,
-                                                const std::vector<ikev2::Proposal>& offered,
-                                                const Endpoint& remote, const std::string& explanation) {
+                                                   const std::vector<ikev2::Proposal>& offered,
+                                                   const Endpoint& remote, const std::string& explanation) {
   // Every connection the peer's addresses matched could have taken the SA: each gets the report.
   for (const ConnectionSettings* c : candidates) {
     FailureReport r;
@@ -88,7 +88,7 @@ void v2::Ikev2Engine::report_ike_proposals_refused(const std::vector<const Conne
 }
 
 void v2::Ikev2Engine::report_ike_proposals_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn,
-                                                         std::string summary) {
+                                                            std::string summary) {
   FailureReport r;
   r.connection = conn.name;
   r.role = FailureRole::Initiator;
@@ -105,9 +105,9 @@ void v2::Ikev2Engine::report_ike_proposals_rejected_by_peer(const IkeSa& sa, con
 }
 
 void v2::Ikev2Engine::report_child_selectors_refused(const IkeSa& sa, const ChildSettings& child,
-                                                  const std::vector<ikev2::TrafficSelector>& tsi,
-                                                  const std::vector<ikev2::TrafficSelector>& tsr,
-                                                  bool in_ike_auth) {
+                                                     const std::vector<ikev2::TrafficSelector>& tsi,
+                                                     const std::vector<ikev2::TrafficSelector>& tsr,
+                                                     bool in_ike_auth) {
   const auto our_local = local_selectors(child, sa);
   const auto our_remote = remote_selectors(child, sa);
   FailureReport r = child_refusal(sa, child, FailureClass::TrafficSelectors, in_ike_auth);
@@ -123,9 +123,9 @@ void v2::Ikev2Engine::report_child_selectors_refused(const IkeSa& sa, const Chil
 }
 
 void v2::Ikev2Engine::report_child_proposals_refused(const IkeSa& sa, const ChildSettings& child,
-                                                  const std::vector<ikev2::Proposal>& offered,
-                                                  const std::vector<ikev2::Proposal>& ours,
-                                                  const std::string& explanation, bool in_ike_auth) {
+                                                     const std::vector<ikev2::Proposal>& offered,
+                                                     const std::vector<ikev2::Proposal>& ours,
+                                                     const std::string& explanation, bool in_ike_auth) {
   FailureReport r = child_refusal(sa, child, FailureClass::Proposal, in_ike_auth);
   r.summary = std::string("none of the peer's ") + child_proposal_subject(child) +
               " is acceptable: " + reasons_of(explanation);
@@ -138,7 +138,8 @@ void v2::Ikev2Engine::report_child_proposals_refused(const IkeSa& sa, const Chil
   failures.record(std::move(r));
 }
 
-void v2::Ikev2Engine::report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n, bool selectors) {
+void v2::Ikev2Engine::report_child_rejected_by_peer(const IkeSa& sa, const ChildNegotiation& n,
+                                                    bool selectors) {
   const ChildSettings* child = child_settings(sa.connection, n.child);
   FailureReport r;
   r.connection = sa.connection;
@@ -167,7 +168,7 @@ void v2::Ikev2Engine::report_child_rejected_by_peer(const IkeSa& sa, const Child
 }
 
 void v2::Ikev2Engine::report_authentication(const IkeSa& sa, const std::string& connection,
-                                         const std::string& peer_id, const std::string& why) {
+                                            const std::string& peer_id, const std::string& why) {
   FailureReport r;
   r.connection = connection;
   r.role = role_of(sa);
@@ -208,7 +209,8 @@ void v2::Ikev2Engine::report_authentication(const IkeSa& sa, const std::string& 
   failures.record(std::move(r));
 }
 
-void v2::Ikev2Engine::report_authentication_rejected_by_peer(const IkeSa& sa, const ConnectionSettings& conn) {
+void v2::Ikev2Engine::report_authentication_rejected_by_peer(const IkeSa& sa,
+                                                             const ConnectionSettings& conn) {
   FailureReport r;
   r.connection = conn.name;
   r.role = FailureRole::Initiator;

@@ -1,8 +1,8 @@
 // The retained keys of the current IKEv2 SAs, for the operator's opt-in export (Engine::export_keys).
 #include <string>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_export.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 namespace {

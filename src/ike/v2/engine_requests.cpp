@@ -5,7 +5,7 @@
 namespace cygnet::ike {
 
 void v2::Ikev2Engine::initiate(const ConnectionSettings& conn, std::vector<std::string> child_names,
-                            TimePoint now) {
+                               TimePoint now) {
   if (conn.ike_proposals.empty() || !first_group(conn.ike_proposals)) {
     event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: no usable IKE proposal");
     return;
@@ -23,7 +23,7 @@ void v2::Ikev2Engine::initiate(const ConnectionSettings& conn, std::vector<std::
 }
 
 void v2::Ikev2Engine::initiate_to(const ConnectionSettings& conn, const wire::IpAddress& remote,
-                               std::vector<std::string> child_names, TimePoint now) {
+                                  std::vector<std::string> child_names, TimePoint now) {
   IkeSa& sa = create_ike_sa(conn, true, now);
   sa.remote = Endpoint{remote, conn.remote_port};
   wire::IpAddress local;

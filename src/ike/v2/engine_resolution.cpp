@@ -18,7 +18,8 @@ std::string joined(const std::vector<std::string>& items) {
 
 }  // namespace
 
-void v2::Ikev2Engine::request_resolution(const ConnectionSettings& conn, std::vector<std::string> child_names) {
+void v2::Ikev2Engine::request_resolution(const ConnectionSettings& conn,
+                                         std::vector<std::string> child_names) {
   auto [pending, fresh] = resolving.try_emplace(conn.name);
   for (auto& child : child_names) {
     if (std::find(pending->second.begin(), pending->second.end(), child) != pending->second.end()) continue;
@@ -30,7 +31,7 @@ void v2::Ikev2Engine::request_resolution(const ConnectionSettings& conn, std::ve
 }
 
 void v2::Ikev2Engine::resolution_failed(const ConnectionSettings& conn, const std::string& detail,
-                                     TimePoint now) {
+                                        TimePoint now) {
   event(EventType::Error, conn.name, std::nullopt, std::nullopt, "cannot initiate: " + detail);
   if (conn.start_action == StartAction::Start) resolve_retry_at[conn.name] = now + options.resolve_retry;
 }
@@ -70,8 +71,8 @@ void v2::Ikev2Engine::on_remote_resolved(std::string_view name, std::vector<wire
                        [&a](const wire::IpAddress& local) { return local.family() == a.family(); });
   });
   if (usable == addresses.end()) {
-    resolution_failed(
-        *conn, joined(conn->remote_hosts) + " resolved to no address of local_addrs' family", now);
+    resolution_failed(*conn, joined(conn->remote_hosts) + " resolved to no address of local_addrs' family",
+                      now);
     return;
   }
   // Children that came up meanwhile (the peer initiated) need nothing more.
@@ -89,8 +90,8 @@ void v2::Ikev2Engine::on_remote_resolution_failed(std::string_view name, std::st
   if (pending == resolving.end() || !conn) return;
   for (const auto& child : pending->second) negotiating.erase({conn->name, child});
   resolving.erase(pending);
-  resolution_failed(
-      *conn, "resolving " + joined(conn->remote_hosts) + " failed: " + std::string(reason), now);
+  resolution_failed(*conn, "resolving " + joined(conn->remote_hosts) + " failed: " + std::string(reason),
+                    now);
 }
 
 }  // namespace cygnet::ike

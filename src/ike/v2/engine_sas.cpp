@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/random_source.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 
@@ -201,19 +201,19 @@ Identity v2::Ikev2Engine::our_identity(const ConnectionSettings& conn, const Ike
 }
 
 std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::local_selectors(const ChildSettings& c,
-                                                                  const IkeSa& sa) const {
+                                                                     const IkeSa& sa) const {
   if (c.local_ts.empty()) return {ts_from_address(sa.local.address)};
   return ts_from_prefixes(c.local_ts);
 }
 
 std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::remote_selectors(const ChildSettings& c,
-                                                                   const IkeSa& sa) const {
+                                                                      const IkeSa& sa) const {
   if (c.remote_ts.empty()) return {ts_from_address(sa.remote.address)};
   return ts_from_prefixes(c.remote_ts);
 }
 
 ChildSa& v2::Ikev2Engine::install_child(IkeSa& sa, const NegotiatedChild& n, const ChildSaKeys& keys,
-                                     bool route_outbound, TimePoint now) {
+                                        bool route_outbound, TimePoint now) {
   const ChildSettings& settings = *n.settings;
   ChildSa c;
   c.id = next_child_sa_id++;
@@ -272,7 +272,7 @@ void v2::Ikev2Engine::remove_child(ChildSaId id, bool emit_event, const std::str
 }
 
 void v2::Ikev2Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> sa,
-                         std::optional<ChildSaId> child, std::string detail) {
+                            std::optional<ChildSaId> child, std::string detail) {
   failures.note_event(Event{type, conn, sa, child, detail}, 2);
   if (const auto reason = failure_reason_of(type))
     ++counters.failures.by_reason[static_cast<std::size_t>(*reason)];

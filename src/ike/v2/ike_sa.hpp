@@ -1,7 +1,7 @@
 // One IKE SA as the engine tracks it: SPIs and role, endpoints and NAT state, negotiated
 // algorithms and keys with the SK protection for each direction, the requester side (window size
-// 1: one outstanding request, the other tasks queued, v2/tasks.hpp) and the responder side (expected message ID and the
-// cached last response), timers.
+// 1: one outstanding request, the other tasks queued, v2/tasks.hpp) and the responder side (expected message
+// ID and the cached last response), timers.
 #pragma once
 
 #include <cstdint>

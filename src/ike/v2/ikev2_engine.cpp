@@ -18,7 +18,9 @@ v2::Ikev2Engine::Ikev2Engine(SharedState& state)
       next_child_sa_id(state.next_child_sa_id),
       traps(state.traps) {}
 
-void v2::Ikev2Engine::add_connection(ConnectionSettings settings) { connections.push_back(std::move(settings)); }
+void v2::Ikev2Engine::add_connection(ConnectionSettings settings) {
+  connections.push_back(std::move(settings));
+}
 
 bool v2::Ikev2Engine::remove_connection(std::string_view name, TimePoint now) {
   const ConnectionSettings* conn = connection(name);
@@ -43,7 +45,8 @@ bool v2::Ikev2Engine::up(std::string_view name, TimePoint now) {
   if (!conn) return false;
   std::vector<std::string> wanted;
   for (const auto& c : conn->children)
-    if (!child_is_up(conn->name, c.name) && !negotiating.contains({conn->name, c.name})) wanted.push_back(c.name);
+    if (!child_is_up(conn->name, c.name) && !negotiating.contains({conn->name, c.name}))
+      wanted.push_back(c.name);
   for (auto& [id, sa] : ike_sas) {
     if (sa->connection != conn->name || sa->replaced_by || sa->state == IkeSaState::Deleting) continue;
     if (!sa->initiator && !sa->authenticated) continue;
@@ -81,7 +84,8 @@ void v2::Ikev2Engine::on_acquire(std::string_view connection_name, std::string_v
 
 void v2::Ikev2Engine::on_child_sa_soft_limit(ChildSaId id, TimePoint now) {
   auto it = children.find(id);
-  if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.rekey_requested) return;
+  if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.rekey_requested)
+    return;
   IkeSa* sa = ike_sa(it->second.ike_sa);
   if (!sa) return;
   it->second.rekey_requested = true;

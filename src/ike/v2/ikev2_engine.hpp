@@ -15,14 +15,14 @@
 #include <vector>
 
 #include "ike/child_sa.hpp"
-#include "ike/v2/cookies.hpp"
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
-#include "ike/v2/ike_sa.hpp"
 #include "ike/key_export.hpp"
 #include "ike/shared_state.hpp"
 #include "ike/traffic_selectors.hpp"
+#include "ike/v2/cookies.hpp"
+#include "ike/v2/ike_sa.hpp"
 #include "wire/ikev2_message.hpp"
 
 namespace cygnet::ike {
@@ -191,7 +191,8 @@ struct Ikev2Engine {
   // The peer's decrypted request (a known exchange type, authenticated or IKE_AUTH) → our answer.
   // nullopt: no answer at all (an IKE_AUTH request the SA must not take).
   std::optional<std::vector<ikev2::Payload>> answer_request(IkeSa& sa, ikev2::ExchangeType exchange,
-                                                            const std::vector<ikev2::Payload>& in, TimePoint now);
+                                                            const std::vector<ikev2::Payload>& in,
+                                                            TimePoint now);
 
   // --- each task: start() sends its request, on_response() processes the answer ---
   void start(IkeSa& sa, IkeSaInitTask task, TimePoint now);
@@ -250,8 +251,8 @@ struct Ikev2Engine {
                                                    ByteView nonce_i, const ChildSettings* forced,
                                                    std::optional<ChildSaId> replaces, TimePoint now);
   // Initiator: the response to a new child's or a rekey's request.
-  void process_create_child_response(IkeSa& sa, const ChildNegotiation& n, const std::vector<ikev2::Payload>& in,
-                                     TimePoint now);
+  void process_create_child_response(IkeSa& sa, const ChildNegotiation& n,
+                                     const std::vector<ikev2::Payload>& in, TimePoint now);
 
   // --- CHILD SA rekey (task_child_rekey.cpp) ---
   // Responder: a request with REKEY_SA naming the CHILD SA to replace.

@@ -4,8 +4,8 @@
 // marker from what arrives and hands ISAKMP (IKEv1) datagrams to the other engine.
 #include <algorithm>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 
@@ -24,12 +24,14 @@ void v2::Ikev2Engine::emit(const Endpoint& local, const Endpoint& remote, ByteVi
   ++counters.datagrams_sent;
 }
 
-void v2::Ikev2Engine::malformed(const std::string& conn, std::optional<IkeSaId> sa, const std::string& detail) {
+void v2::Ikev2Engine::malformed(const std::string& conn, std::optional<IkeSaId> sa,
+                                const std::string& detail) {
   ++counters.malformed;
   event(EventType::MalformedMessage, conn, sa, std::nullopt, detail);
 }
 
-void v2::Ikev2Engine::on_message(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
+void v2::Ikev2Engine::on_message(const Endpoint& local, const Endpoint& remote, ByteView data,
+                                 TimePoint now) {
   const auto header = ikev2::parse_header(data);
   if (!header) {
     malformed("", std::nullopt,
@@ -159,7 +161,7 @@ Decrypted v2::Ikev2Engine::decrypt(IkeSa& sa, const ikev2::Message& m, ByteView 
 }
 
 std::vector<Bytes> v2::Ikev2Engine::protect(IkeSa& sa, const ikev2::Header& header,
-                                         const std::vector<ikev2::Payload>& payloads) {
+                                            const std::vector<ikev2::Payload>& payloads) {
   const ikev2::EncodedChain chain = ikev2::encode_payload_chain(payloads);
   if (sa.fragmentation) {
     const std::size_t marker = sa.local.port == ikev2::kNatTraversalPort ? kNonEspMarker : 0;
@@ -169,7 +171,7 @@ std::vector<Bytes> v2::Ikev2Engine::protect(IkeSa& sa, const ikev2::Header& head
 }
 
 void v2::Ikev2Engine::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
-                                const std::vector<ikev2::Payload>& payloads, Task task, TimePoint now) {
+                                   const std::vector<ikev2::Payload>& payloads, Task task, TimePoint now) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
   h.responder_spi = sa.spi_r;
@@ -188,7 +190,7 @@ void v2::Ikev2Engine::send_request(IkeSa& sa, ikev2::ExchangeType exchange,
 }
 
 void v2::Ikev2Engine::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std::uint32_t message_id,
-                                 const std::vector<ikev2::Payload>& payloads) {
+                                    const std::vector<ikev2::Payload>& payloads) {
   ikev2::Header h;
   h.initiator_spi = sa.spi_i;
   h.responder_spi = sa.spi_r;
@@ -204,7 +206,7 @@ void v2::Ikev2Engine::send_response(IkeSa& sa, ikev2::ExchangeType exchange, std
 }
 
 void v2::Ikev2Engine::send_init_error(const Endpoint& local, const Endpoint& remote,
-                                   const ikev2::Header& request, ikev2::NotifyType type, Bytes data) {
+                                      const ikev2::Header& request, ikev2::NotifyType type, Bytes data) {
   ikev2::Message m;
   m.header.initiator_spi = request.initiator_spi;
   m.header.responder_spi = 0;
@@ -216,7 +218,7 @@ void v2::Ikev2Engine::send_init_error(const Endpoint& local, const Endpoint& rem
 }
 
 void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView raw, const Endpoint& local,
-                                  const Endpoint& remote, TimePoint now) {
+                                     const Endpoint& remote, TimePoint now) {
   const std::uint32_t mid = m.header.message_id;
   if (sa.last_response_id && mid == *sa.last_response_id) {
     // Retransmitted request: resend the cached response (every fragment), never process twice. A

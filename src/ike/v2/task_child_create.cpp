@@ -5,8 +5,8 @@
 // hands it to the task it concerns.
 #include <algorithm>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/random_source.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 
@@ -34,7 +34,7 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, ChildCreateTask& task, const std::v
 }
 
 void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& child_name,
-                                             std::optional<ChildSaId> rekey_of, TimePoint now) {
+                                                std::optional<ChildSaId> rekey_of, TimePoint now) {
   const ChildSettings* settings = child_settings(sa.connection, child_name);
   if (!settings) return;
   ChildNegotiation n = prepare_child(sa, *settings, false);
@@ -54,19 +54,21 @@ void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& ch
     payloads.emplace_back(std::move(rekey));
   }
   append_child_request(n, payloads);
-  Task sent = rekey_of ? Task{ChildRekeyTask{*rekey_of, std::move(n)}} : Task{ChildCreateTask{child_name, std::move(n)}};
+  Task sent = rekey_of ? Task{ChildRekeyTask{*rekey_of, std::move(n)}}
+                       : Task{ChildCreateTask{child_name, std::move(n)}};
   send_request(sa, ikev2::ExchangeType::CreateChildSa, payloads, std::move(sent), now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                                       TimePoint now) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_create_child_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now) {
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* nonce = ikev2::find_payload<ikev2::NoncePayload>(in);
   if (!sa_payload || !nonce || !nonce_length_ok(nonce->data.size()) || sa_payload->proposals.empty()) {
     malformed(sa.connection, sa.id, "CREATE_CHILD_SA request without SA or a valid nonce");
     return {notify(ikev2::NotifyType::InvalidSyntax)};
   }
-  if (sa_payload->proposals.front().protocol == ikev2::ProtocolId::Ike) return process_rekey_ike_request(sa, in, now);
+  if (sa_payload->proposals.front().protocol == ikev2::ProtocolId::Ike)
+    return process_rekey_ike_request(sa, in, now);
   // While the IKE SA itself is being rekeyed, new CHILD SAs would land on the wrong SA (§2.25).
   if (sa.outstanding_is<IkeRekeyTask>() || sa.replaced_by || sa.state == IkeSaState::Deleting)
     return {notify(ikev2::NotifyType::TemporaryFailure)};
@@ -76,9 +78,9 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_create_child_request(IkeSa&
   return answer_child_request(sa, in, nonce->data, nullptr, std::nullopt, now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::answer_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                                  ByteView nonce_i, const ChildSettings* forced,
-                                                                  std::optional<ChildSaId> replaces, TimePoint now) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::answer_child_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, ByteView nonce_i, const ChildSettings* forced,
+    std::optional<ChildSaId> replaces, TimePoint now) {
   Bytes nonce_r(kNonceLength);
   random->fill(nonce_r);
   std::vector<ikev2::Payload> out;
@@ -105,7 +107,8 @@ void v2::Ikev2Engine::process_create_child_response(IkeSa& sa, const ChildNegoti
       negotiating.erase({sa.connection, n.child});
       // Already rekeyed or being deleted by the peer: nothing left to do for this SA.
       if (old->state != ChildSaState::Installed) return;
-      event(EventType::Error, sa.connection, sa.id, old->id, "peer does not know CHILD SA " + old->child + " any more");
+      event(EventType::Error, sa.connection, sa.id, old->id,
+            "peer does not know CHILD SA " + old->child + " any more");
       remove_child(old->id, true, "unknown to the peer");
       return;
     }
@@ -114,7 +117,8 @@ void v2::Ikev2Engine::process_create_child_response(IkeSa& sa, const ChildNegoti
   if (!first_error_notify(in) && (!nonce || !nonce_length_ok(nonce->data.size()))) {
     negotiating.erase({sa.connection, n.child});
     ++counters.malformed;
-    event(EventType::MalformedMessage, sa.connection, sa.id, std::nullopt, "CREATE_CHILD_SA response without a valid nonce");
+    event(EventType::MalformedMessage, sa.connection, sa.id, std::nullopt,
+          "CREATE_CHILD_SA response without a valid nonce");
     if (old) old->rekey_requested = false;
     return;
   }
@@ -132,8 +136,9 @@ void v2::Ikev2Engine::process_create_child_response(IkeSa& sa, const ChildNegoti
   old->replaced_by = fresh.id;
   ++counters.child_sas_rekeyed;
   event(EventType::ChildSaRekeyed, sa.connection, sa.id, fresh.id,
-        fresh.child + " rekeyed: SPIs " + to_hex(u32_bytes(old->inbound_spi)) + "_i " + to_hex(u32_bytes(old->outbound_spi)) +
-            "_o → " + to_hex(u32_bytes(fresh.inbound_spi)) + "_i " + to_hex(u32_bytes(fresh.outbound_spi)) + "_o");
+        fresh.child + " rekeyed: SPIs " + to_hex(u32_bytes(old->inbound_spi)) + "_i " +
+            to_hex(u32_bytes(old->outbound_spi)) + "_o → " + to_hex(u32_bytes(fresh.inbound_spi)) + "_i " +
+            to_hex(u32_bytes(fresh.outbound_spi)) + "_o");
   // Make-before-break: the new pair already carries our traffic; now retire the old one.
   queue_request(sa, DeleteChildrenTask{{ChildRef{old->id, old->inbound_spi, old->protocol}}}, now, true);
 }

@@ -10,7 +10,8 @@ namespace cygnet::ike {
 
 void v2::Ikev2Engine::start(IkeSa& sa, ChildRekeyTask task, TimePoint now) {
   auto it = children.find(task.id);
-  if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id) return;
+  if (it == children.end() || it->second.state != ChildSaState::Installed || it->second.ike_sa != sa.id)
+    return;
   send_create_child_request(sa, it->second.child, task.id, now);
 }
 
@@ -19,10 +20,9 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, ChildRekeyTask& task, const std::ve
   process_create_child_response(sa, task.sent, in, now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_child_rekey_request(IkeSa& sa,
-                                                                         const std::vector<ikev2::Payload>& in,
-                                                                         const ikev2::NotifyPayload& rekey,
-                                                                         ByteView nonce_i, TimePoint now) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_child_rekey_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, const ikev2::NotifyPayload& rekey, ByteView nonce_i,
+    TimePoint now) {
   const auto spi = read_u32(rekey.spi);
   ChildSa* old = spi ? child_by_outbound_spi(sa.id, *spi) : nullptr;
   if (!old || old->state != ChildSaState::Installed) {
@@ -36,8 +36,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_child_rekey_request(IkeSa& 
   return answer_child_request(sa, in, nonce_i, forced, old->id, now);
 }
 
-bool v2::Ikev2Engine::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
-                                           TimePoint now) {
+bool v2::Ikev2Engine::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni,
+                                              ByteView our_nr, TimePoint now) {
   if (old.state != ChildSaState::Rekeyed || !old.replaced_by) return false;
   auto it = children.find(*old.replaced_by);
   if (it == children.end() || it->second.created_by_us) return false;

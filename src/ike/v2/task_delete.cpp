@@ -13,7 +13,8 @@ void v2::Ikev2Engine::start(IkeSa& sa, DeleteChildrenTask task, TimePoint now) {
   ikev2::DeletePayload ah{ikev2::ProtocolId::Ah, 4, {}};
   for (const ChildRef& ref : task.children) {
     auto it = children.find(ref.id);
-    if (it != children.end() && it->second.state == ChildSaState::Installed) it->second.state = ChildSaState::Deleting;
+    if (it != children.end() && it->second.state == ChildSaState::Installed)
+      it->second.state = ChildSaState::Deleting;
     // §1.4.1: a Delete names the SPI we receive on.
     (ref.protocol == ipsec::IpsecProtocol::Ah ? ah : esp).spis.push_back(u32_bytes(ref.inbound_spi));
   }
@@ -25,13 +26,12 @@ void v2::Ikev2Engine::start(IkeSa& sa, DeleteChildrenTask task, TimePoint now) {
 
 void v2::Ikev2Engine::start(IkeSa& sa, DeleteIkeTask task, TimePoint now) {
   sa.state = IkeSaState::Deleting;
-  send_request(sa, ikev2::ExchangeType::Informational, {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}}, task,
-               now);
+  send_request(sa, ikev2::ExchangeType::Informational, {ikev2::DeletePayload{ikev2::ProtocolId::Ike, 0, {}}},
+               task, now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(IkeSa& sa,
-                                                                        const std::vector<ikev2::Payload>& in,
-                                                                        TimePoint now) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now) {
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
     // The initiator rejected our AUTH (§2.21.2).
     ++counters.authentication_failures;
@@ -94,8 +94,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(IkeSa
   return out;  // empty: a liveness check (or nothing we know) gets an empty answer
 }
 
-void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, DeleteChildrenTask& task, const std::vector<ikev2::Payload>& /*in*/,
-                                  TimePoint now) {
+void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, DeleteChildrenTask& task,
+                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint now) {
   for (const ChildRef& ref : task.children) {
     auto it = children.find(ref.id);
     if (it == children.end()) continue;
@@ -106,8 +106,8 @@ void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, DeleteChildrenTask& task, const
   }
 }
 
-void v2::Ikev2Engine::on_response(IkeSa& sa, DeleteIkeTask& /*task*/, const std::vector<ikev2::Payload>& /*in*/,
-                                  TimePoint /*now*/) {
+void v2::Ikev2Engine::on_response(IkeSa& sa, DeleteIkeTask& /*task*/,
+                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint /*now*/) {
   remove_ike_sa(sa.id, std::nullopt, "");
 }
 

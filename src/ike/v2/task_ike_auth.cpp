@@ -58,8 +58,8 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
 }
 
 std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
-                                                               const std::vector<ikev2::Payload>& in,
-                                                               TimePoint now) {
+                                                                  const std::vector<ikev2::Payload>& in,
+                                                                  TimePoint now) {
   const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
   const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
   const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
@@ -123,8 +123,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
   return out;
 }
 
-void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
-                                         TimePoint now) {
+void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
+                                            const std::vector<ikev2::Payload>& in, TimePoint now) {
   const IkeSaId id = sa.id;
   const ConnectionSettings* conn = connection(sa.connection);
   if (!conn) {

@@ -2,10 +2,10 @@
 // SPI, nonce and KE. The rekey's initiator becomes the new SA's original initiator; the CHILD SAs
 // and queued tasks move to the new SA, and the old one is deleted. Simultaneous rekeys are refused
 // with TEMPORARY_FAILURE and retried after a random delay.
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 
@@ -13,7 +13,8 @@ namespace {
 constexpr std::size_t kNonceLength = 32;
 }  // namespace
 
-void v2::Ikev2Engine::start(IkeSa& sa, IkeRekeyTask /*task: filled by send_rekey_ike_request*/, TimePoint now) {
+void v2::Ikev2Engine::start(IkeSa& sa, IkeRekeyTask /*task: filled by send_rekey_ike_request*/,
+                            TimePoint now) {
   if (sa.replaced_by || sa.state != IkeSaState::Established) return;
   send_rekey_ike_request(sa, now);
 }
@@ -31,8 +32,9 @@ void v2::Ikev2Engine::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
   task.nonce.resize(kNonceLength);
   random->fill(task.nonce);
   // Offer the current group first: the responder already accepted it.
-  const crypto::DhGroup group =
-      proposals_allow_group(conn->ike_proposals, sa.algorithms->group) ? sa.algorithms->group : *first_group(conn->ike_proposals);
+  const crypto::DhGroup group = proposals_allow_group(conn->ike_proposals, sa.algorithms->group)
+                                    ? sa.algorithms->group
+                                    : *first_group(conn->ike_proposals);
   task.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(group, *random));
   task.proposals = conn->ike_proposals;
   std::uint8_t number = 1;
@@ -48,14 +50,17 @@ void v2::Ikev2Engine::send_rekey_ike_request(IkeSa& sa, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::CreateChildSa, payloads, std::move(task), now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                                    TimePoint now) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa,
+                                                                       const std::vector<ikev2::Payload>& in,
+                                                                       TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* nonce = ikev2::find_payload<ikev2::NoncePayload>(in);
   const auto* ke = ikev2::find_payload<ikev2::KePayload>(in);
-  if (!conn || sa.replaced_by || sa.state == IkeSaState::Deleting) return {notify(ikev2::NotifyType::TemporaryFailure)};
-  if (sa.outstanding_is<IkeRekeyTask>() || sa.outstanding_is<ChildCreateTask>() || sa.outstanding_is<ChildRekeyTask>()) {
+  if (!conn || sa.replaced_by || sa.state == IkeSaState::Deleting)
+    return {notify(ikev2::NotifyType::TemporaryFailure)};
+  if (sa.outstanding_is<IkeRekeyTask>() || sa.outstanding_is<ChildCreateTask>() ||
+      sa.outstanding_is<ChildRekeyTask>()) {
     // Both ends rekeying at once: refuse; each retries after a random delay.
     return {notify(ikev2::NotifyType::TemporaryFailure)};
   }
@@ -68,7 +73,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa
   if (selection.chosen) alg = ike_algorithms(*selection.chosen);
   if (!alg) {
     ++counters.no_proposal_chosen;
-    event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt, "IKE SA rekey: " + selection.explanation);
+    event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt,
+          "IKE SA rekey: " + selection.explanation);
     return {notify(ikev2::NotifyType::NoProposalChosen)};
   }
   const auto peer_spi = read_u64(selection.chosen->spi);
@@ -87,8 +93,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa
   Bytes nonce_r(kNonceLength);
   random->fill(nonce_r);
   const std::uint64_t our_spi = fresh_ike_spi();
-  IkeSa& fresh = adopt_rekeyed_ike_sa(sa, false, *peer_spi, our_spi, *selection.chosen, secret->view(), nonce->data,
-                                      nonce_r, now);
+  IkeSa& fresh = adopt_rekeyed_ike_sa(sa, false, *peer_spi, our_spi, *selection.chosen, secret->view(),
+                                      nonce->data, nonce_r, now);
   (void)fresh;
   ikev2::Proposal answer = *selection.chosen;
   answer.spi = u64_bytes(our_spi);
@@ -96,8 +102,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_rekey_ike_request(IkeSa& sa
           ikev2::KePayload{static_cast<std::uint16_t>(alg->group), ours.public_value()}};
 }
 
-void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, const std::vector<ikev2::Payload>& in,
-                                              TimePoint now) {
+void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task,
+                                                 const std::vector<ikev2::Payload>& in, TimePoint now) {
   sa.state = IkeSaState::Established;
   auto retry_later = [&](Seconds base) {
     sa.rekey_requested = false;
@@ -106,7 +112,8 @@ void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, 
   if (const auto* error = first_error_notify(in)) {
     if (error->type == ikev2::NotifyType::NoProposalChosen) {
       ++counters.no_proposal_chosen;
-      event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt, "peer refused our IKE SA rekey proposals");
+      event(EventType::NoProposalChosen, sa.connection, sa.id, std::nullopt,
+            "peer refused our IKE SA rekey proposals");
     } else if (error->type != ikev2::NotifyType::TemporaryFailure) {
       event(EventType::Error, sa.connection, sa.id, std::nullopt,
             std::string("IKE SA rekey failed: peer answered ") + ikev2::notify_name(error->type));
@@ -117,7 +124,8 @@ void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, 
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(in);
   const auto* nonce = ikev2::find_payload<ikev2::NoncePayload>(in);
   const auto* ke = ikev2::find_payload<ikev2::KePayload>(in);
-  if (!sa_payload || !nonce || !ke || sa_payload->proposals.size() != 1 || !nonce_length_ok(nonce->data.size())) {
+  if (!sa_payload || !nonce || !ke || sa_payload->proposals.size() != 1 ||
+      !nonce_length_ok(nonce->data.size())) {
     malformed(sa.connection, sa.id, "IKE SA rekey response without SA, KE or a valid nonce");
     retry_later(Seconds{30});
     return;
@@ -127,7 +135,8 @@ void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, 
   const auto peer_spi = read_u64(chosen.spi);
   if (!alg || !peer_spi || *peer_spi == 0 || !answer_matches_offer(chosen, task.proposals) ||
       ke->group != static_cast<std::uint16_t>(task.ke->group()) || alg->group != task.ke->group()) {
-    event(EventType::Error, sa.connection, sa.id, std::nullopt, "IKE SA rekey response does not match our offer");
+    event(EventType::Error, sa.connection, sa.id, std::nullopt,
+          "IKE SA rekey response does not match our offer");
     retry_later(Seconds{30});
     return;
   }
@@ -143,9 +152,10 @@ void v2::Ikev2Engine::process_rekey_ike_response(IkeSa& sa, IkeRekeyTask& task, 
   pump(fresh, now);
 }
 
-IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
-                                          const ikev2::Proposal& chosen, ByteView shared_secret, ByteView ni,
-                                          ByteView nr, TimePoint now) {
+IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i,
+                                             std::uint64_t spi_r, const ikev2::Proposal& chosen,
+                                             ByteView shared_secret, ByteView ni, ByteView nr,
+                                             TimePoint now) {
   auto fresh = std::make_unique<IkeSa>();
   IkeSa& sa = *fresh;
   sa.id = next_ike_sa_id++;
@@ -191,7 +201,8 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   ++counters.ike_sas_rekeyed;
   event(EventType::IkeSaRekeyed, sa.connection, sa.id, std::nullopt,
         "IKE SA " + to_hex(u64_bytes(old.spi_i)) + "_i " + to_hex(u64_bytes(old.spi_r)) + "_r → " +
-            to_hex(u64_bytes(sa.spi_i)) + "_i " + to_hex(u64_bytes(sa.spi_r)) + "_r, " + sa.algorithms->to_string());
+            to_hex(u64_bytes(sa.spi_i)) + "_i " + to_hex(u64_bytes(sa.spi_r)) + "_r, " +
+            sa.algorithms->to_string());
   return sa;
 }
 

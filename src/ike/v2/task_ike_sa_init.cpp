@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <set>
 
-#include "ike/v2/authentication.hpp"
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/key_exchange_factory.hpp"
-#include "ike/v2/nat_detection.hpp"
-#include "ike/v2/peer_authentication.hpp"
 #include "ike/random_source.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v2/authentication.hpp"
+#include "ike/v2/ikev2_engine.hpp"
+#include "ike/v2/nat_detection.hpp"
+#include "ike/v2/peer_authentication.hpp"
 
 namespace cygnet::ike {
 
@@ -54,12 +54,14 @@ bool uses_public_key(const ConnectionSettings& c) {
 }  // namespace
 
 // Sent by initiate_to when the SA is created; never queued.
-void v2::Ikev2Engine::start(IkeSa& sa, IkeSaInitTask /*task*/, TimePoint now) { send_init_request(sa, now); }
+void v2::Ikev2Engine::start(IkeSa& sa, IkeSaInitTask /*task*/, TimePoint now) {
+  send_init_request(sa, now);
+}
 
 // Never called: the IKE_SA_INIT response is unencrypted and goes from on_message straight to
 // process_init_response (handle_response only takes encrypted responses of an SA with keys).
-void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, IkeSaInitTask& /*task*/, const std::vector<ikev2::Payload>& /*in*/,
-                                  TimePoint /*now*/) {}
+void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, IkeSaInitTask& /*task*/,
+                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint /*now*/) {}
 
 void v2::Ikev2Engine::send_init_request(IkeSa& sa, TimePoint now) {
   const ConnectionSettings* conn = connection(sa.connection);
@@ -106,7 +108,7 @@ void v2::Ikev2Engine::send_init_request(IkeSa& sa, TimePoint now) {
 }
 
 void v2::Ikev2Engine::process_init_request(const ikev2::Message& m, ByteView raw, const Endpoint& local,
-                                        const Endpoint& remote, TimePoint now) {
+                                           const Endpoint& remote, TimePoint now) {
   const ikev2::Header& h = m.header;
   std::vector<const ConnectionSettings*> candidates;
   for (const auto& c : connections)

@@ -12,7 +12,7 @@ void v2::Ikev2Engine::start(IkeSa& sa, LivenessTask task, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::Informational, {}, task, now);
 }
 
-void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, LivenessTask& /*task*/, const std::vector<ikev2::Payload>& /*in*/,
-                                  TimePoint /*now*/) {}
+void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, LivenessTask& /*task*/,
+                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint /*now*/) {}
 
 }  // namespace cygnet::ike

@@ -9,13 +9,14 @@
 //   sai = b'\x33'*48; idii = bytes.fromhex('01000000c0000201'); idir = bytes.fromhex('01000000c6336401')
 //   mid = struct.pack('>I', 0x7a3b2c1d); ni = b'\x44'*16; nr = b'\x55'*16; after = b'\x66'*40
 //   prf(h, k, *parts) = hmac.new(k, b''.join(parts), h).digest()
+#include "ike/v1/ikev1_keys.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 
 #include "crypto/hmac.hpp"
-#include "ike/v1/ikev1_keys.hpp"
 #include "wire/isakmp_message.hpp"
 
 namespace cygnet::ike::v1 {

@@ -1,6 +1,8 @@
 // IKEv1 message protection: round trips for every phase-1 cipher, IV chaining through phase 1 and
 // into Quick Mode / Informational exchanges (RFC 2409 Appendix B), tolerance of any padding, and
 // malformed ciphertexts refused by name without crashing.
+#include "ike/v1/ikev1_protection.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,9 +11,8 @@
 #include <string>
 
 #include "crypto/error.hpp"
-#include "ike/v1/ikev1_keys.hpp"
-#include "ike/v1/ikev1_protection.hpp"
 #include "ike/random_source.hpp"
+#include "ike/v1/ikev1_keys.hpp"
 #include "wire/isakmp_message.hpp"
 
 namespace cygnet::ike::v1 {

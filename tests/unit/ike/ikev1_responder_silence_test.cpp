@@ -4,8 +4,8 @@
 // only on an authenticated message and only when NAT detection showed a NAT in front of the peer.
 #include <gtest/gtest.h>
 
-#include "ike/v1/ikev1_engine.hpp"
 #include "ike/retransmission.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/isakmp_message.hpp"
 

@@ -6,11 +6,11 @@
 // reproduce; the HMAC-SHA256 case (SKEYSEED, DKM, SKEYSEED(Rekey)) is the NIST sample that NSS's
 // gtests/common/testvectors/ike-sha256-vectors.h carries. DKM is 132 octets (1056 bits) in both.
 // Each value was also re-checked with Python's hmac module while writing this test.
+#include "ike/v2/keys.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
-
-#include "ike/v2/keys.hpp"
 
 namespace cygnet::ike {
 namespace {

@@ -1,6 +1,8 @@
 // SK (RFC 7296 §3.14) and SKF (RFC 7383) protection: round trips for every IKE cipher suite, any
 // changed bit is caught, malformed bodies are refused without crashing, and fragmentation respects
 // the datagram limit and reassembles in any order.
+#include "ike/v2/sk_protection.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 
 #include "crypto/aead.hpp"
 #include "ike/random_source.hpp"
-#include "ike/v2/sk_protection.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/ikev2_message.hpp"
 

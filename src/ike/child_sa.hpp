@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "crypto/secure_bytes.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
-#include "ike/v2/keys.hpp"
 #include "wire/ikev2_message.hpp"
 
 namespace cygnet::ike {
@@ -20,6 +20,13 @@ enum class ChildSaState : std::uint8_t {
   Installed,  // carrying traffic
   Rekeyed,    // replaced by a newer CHILD SA; waiting for the Delete exchange or the grace period
   Deleting,   // our Delete is outstanding
+};
+
+// The keys of one CHILD SA pair, whichever version derived them (IKEv2: v2/keys.hpp, RFC 7296
+// §2.17; IKEv1: v1/ikev1_keys.hpp, RFC 2409 §5.5).
+struct ChildSaKeys {
+  crypto::SecureBytes encryption_i, integrity_i;  // protects traffic initiator → responder
+  crypto::SecureBytes encryption_r, integrity_r;  // responder → initiator
 };
 
 struct ChildSaParameters {

@@ -9,6 +9,7 @@
 #include "crypto/hmac.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/algorithms.hpp"
+#include "ike/child_sa.hpp"
 
 namespace cygnet::ike {
 
@@ -30,12 +31,9 @@ struct IkeSaKeys {
 IkeSaKeys derive_ike_sa_keys(const IkeAlgorithms& alg, ByteView skeyseed, ByteView ni, ByteView nr,
                              std::uint64_t spi_i, std::uint64_t spi_r);
 
-// CHILD SA keys (§2.17): KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), taken in the order
-// encryption key, integrity key for initiator→responder, then the same for responder→initiator.
-struct ChildSaKeys {
-  crypto::SecureBytes encryption_i, integrity_i;  // protects traffic initiator → responder
-  crypto::SecureBytes encryption_r, integrity_r;  // responder → initiator
-};
+// CHILD SA keys (§2.17, ChildSaKeys in child_sa.hpp): KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr),
+// taken in the order encryption key, integrity key for initiator→responder, then the same for
+// responder→initiator.
 ChildSaKeys derive_child_sa_keys(crypto::HashAlgorithm prf, ByteView sk_d, const ChildAlgorithms& alg,
                                  std::optional<ByteView> pfs_shared_secret, ByteView ni, ByteView nr);
 

@@ -112,6 +112,8 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   return true;
 }
 
+bool Engine::has_ike_sas() const { return !impl_->ike_sas.empty() || impl_->v1->has_sas(); }
+
 std::vector<std::string> Engine::connection_names() const {
   std::vector<std::string> out;
   for (const auto& c : impl_->connections) out.push_back(c.name);

@@ -150,6 +150,9 @@ struct IkeSa {
   bool rekey_requested = false;
   bool dpd_queued = false;
   std::optional<IkeSaId> replaced_by;  // rekeyed: the old SA only waits for its Delete exchange
+  // bring_down() asked for this SA to go: only its Delete is queued, and it goes once the exchange
+  // outstanding at that moment has ended (close_after_outstanding, engine_requests.cpp).
+  bool closing = false;
 
   std::uint64_t our_spi() const { return initiator ? spi_i : spi_r; }
   std::uint64_t peer_spi() const { return initiator ? spi_r : spi_i; }

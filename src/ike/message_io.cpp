@@ -323,7 +323,9 @@ void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView 
   OutstandingRequest request = std::move(*sa.outstanding);
   sa.outstanding.reset();
   const IkeSaId id = sa.id;
-  if (auto* auth = std::get_if<AuthInFlight>(&request.task))
+  if (sa.closing && !std::holds_alternative<DeleteIkeInFlight>(request.task))
+    end_exchange_before_delete(sa, request.task, d.payloads, now);  // its Delete follows (pump)
+  else if (auto* auth = std::get_if<AuthInFlight>(&request.task))
     process_auth_response(sa, *auth, d.payloads, now);
   else if (auto* child = std::get_if<CreateChildInFlight>(&request.task))
     process_create_child_response(sa, *child, d.payloads, now);
@@ -338,7 +340,8 @@ void Engine::Impl::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
   OutstandingRequest& o = *sa.outstanding;
   if (o.retransmits >= options.retransmit_tries) {
     const IkeSaId id = sa.id;
-    if (std::holds_alternative<DeleteIkeInFlight>(o.task) || std::holds_alternative<NotifyInFlight>(o.task)) {
+    if (std::holds_alternative<DeleteIkeInFlight>(o.task) || std::holds_alternative<NotifyInFlight>(o.task) ||
+        sa.closing) {
       remove_ike_sa(id, std::nullopt, "");  // we were deleting it anyway
       return;
     }

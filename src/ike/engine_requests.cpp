@@ -149,8 +149,8 @@ void Engine::Impl::close_after_outstanding(IkeSa& sa, TimePoint now) {
 }
 
 // The response to the request that was outstanding when the SA began closing.
-void Engine::Impl::end_exchange_before_delete(IkeSa& sa, InFlight& task, const std::vector<ikev2::Payload>& in,
-                                              TimePoint now) {
+void Engine::Impl::end_exchange_before_delete(IkeSa& sa, InFlight& task,
+                                              const std::vector<ikev2::Payload>& in, TimePoint now) {
   if (auto* rekey = std::get_if<RekeyIkeInFlight>(&task)) {
     // The peer has made the new IKE SA already: take it over (its keys) and delete it too, next
     // to the old one; the Delete of the old one alone would leave the new one up at the peer.

@@ -189,7 +189,8 @@ bool Engine::Impl::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& our
     } else {
       // The peer's Delete of the old SA came first: its SA is in place; move back to it.
       actions.emplace_back(ActivateChildSa{theirs.id});
-      queue_request(sa, PendingDeleteChildren{{ChildRef{ours.id, ours.inbound_spi, ours.protocol}}}, now, true);
+      const ChildRef redundant{ours.id, ours.inbound_spi, ours.protocol};
+      queue_request(sa, PendingDeleteChildren{{redundant}}, now, true);
     }
   } else {
     theirs.state = ChildSaState::Rekeyed;  // the peer deletes it

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,8 +49,14 @@ struct ShutdownCase {
 };
 
 std::string case_name(const ShutdownCase& c) {
-  const char* what = c.what == Outstanding::IkeRekey ? "ike_rekey" : c.what == Outstanding::ChildRekey ? "child_rekey" : "liveness";
+  const char* what = c.what == Outstanding::IkeRekey     ? "ike_rekey"
+                     : c.what == Outstanding::ChildRekey ? "child_rekey"
+                                                         : "liveness";
   return std::string(what) + (c.first_copy_lost ? "_first_copy_lost" : "_delivered");
+}
+
+void PrintTo(const ShutdownCase& c, std::ostream* os) {
+  *os << case_name(c);
 }
 
 class ShutdownWithRequestOutstanding : public ::testing::TestWithParam<ShutdownCase> {};
@@ -72,21 +79,26 @@ TEST_P(ShutdownWithRequestOutstanding, DeleteReachesThePeer) {
   b.dpd_delay = 0s;
   ike::EngineOptions options = default_engine_options();
   options.rekey_jitter = 0.0;
-  Gateways g = add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b), options);
+  Gateways g = add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b),
+                            options);
   ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 10s)) << event_log(g);
 
   // Wait until A sends the request (its first copy lost on the way if asked), then shut A down.
-  const Exchange exchange = p.what == Outstanding::Liveness ? Exchange::Informational : Exchange::CreateChildSa;
+  const Exchange exchange =
+      p.what == Outstanding::Liveness ? Exchange::Informational : Exchange::CreateChildSa;
   const std::size_t before = capture.count_from(site_a().gateway, exchange, false);
-  if (p.first_copy_lost) sim.network().set_link(site_a().gateway, site_b().gateway, LinkConditions{1.0, 0.0, 100ms, 0ms});
-  ASSERT_TRUE(sim.run_for([&] { return capture.count_from(site_a().gateway, exchange, false) > before; }, 2min))
+  if (p.first_copy_lost)
+    sim.network().set_link(site_a().gateway, site_b().gateway, LinkConditions{1.0, 0.0, 100ms, 0ms});
+  ASSERT_TRUE(
+      sim.run_for([&] { return capture.count_from(site_a().gateway, exchange, false) > before; }, 2min))
       << event_log(g);
   sim.network().set_link(site_a().gateway, site_b().gateway, slow);
   const std::size_t b_ike_sas = g.b->ike_sas(kConnection, sim.now()).size();
   shut_down(*g.a, sim.now());
 
   sim.run_for(kShutdownGrace);
-  EXPECT_FALSE(g.a->engine().has_ike_sas()) << "A's Deletes were not all answered within the grace\n" << event_log(g);
+  EXPECT_FALSE(g.a->engine().has_ike_sas()) << "A's Deletes were not all answered within the grace\n"
+                                            << event_log(g);
   EXPECT_TRUE(g.b->ike_sas(kConnection, sim.now()).empty())
       << "B still holds an IKE SA after A's shutdown (it had " << b_ike_sas << ")\n"
       << event_log(g);
@@ -97,14 +109,13 @@ TEST_P(ShutdownWithRequestOutstanding, DeleteReachesThePeer) {
   for (const Node* node : {g.a, g.b}) EXPECT_TRUE(node->binding_errors().empty()) << event_log(*node);
 }
 
-INSTANTIATE_TEST_SUITE_P(Requests, ShutdownWithRequestOutstanding,
-                         ::testing::Values(ShutdownCase{Outstanding::IkeRekey, false},
-                                           ShutdownCase{Outstanding::IkeRekey, true},
-                                           ShutdownCase{Outstanding::ChildRekey, false},
-                                           ShutdownCase{Outstanding::ChildRekey, true},
-                                           ShutdownCase{Outstanding::Liveness, false},
-                                           ShutdownCase{Outstanding::Liveness, true}),
-                         [](const ::testing::TestParamInfo<ShutdownCase>& case_info) { return case_name(case_info.param); });
+INSTANTIATE_TEST_SUITE_P(
+    Requests, ShutdownWithRequestOutstanding,
+    ::testing::Values(ShutdownCase{Outstanding::IkeRekey, false}, ShutdownCase{Outstanding::IkeRekey, true},
+                      ShutdownCase{Outstanding::ChildRekey, false},
+                      ShutdownCase{Outstanding::ChildRekey, true}, ShutdownCase{Outstanding::Liveness, false},
+                      ShutdownCase{Outstanding::Liveness, true}),
+    [](const ::testing::TestParamInfo<ShutdownCase>& case_info) { return case_name(case_info.param); });
 
 // --- 2. a burst of CHILD rekeys from both ends --------------------------------------------------
 
@@ -149,7 +160,8 @@ TEST_P(ChildRekeyBurst, BothEndsAgreeOnTheCurrentChildSa) {
   b.child_lifetime = 24h;
   ike::EngineOptions options = default_engine_options();
   options.rekey_jitter = 0.0;
-  Gateways g = add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b), options);
+  Gateways g = add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b),
+                            options);
   ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 10s)) << event_log(g);
   const TimePoint up = sim.now();
   FlowPair flows = add_traffic(sim, g, 20ms, up);
@@ -190,8 +202,8 @@ TEST_P(ChildRekeyBurst, BothEndsAgreeOnTheCurrentChildSa) {
     EXPECT_EQ(node->counters().hard_limits, 0u);
     EXPECT_EQ(node->counters().inbound_drops[ipsec::DropReason::UnknownSpi], 0u) << event_log(g);
     EXPECT_TRUE(node->binding_errors().empty()) << event_log(*node);
-    for (ike::EventType bad : {ike::EventType::PeerDead, ike::EventType::RetransmitGaveUp, ike::EventType::Error,
-                               ike::EventType::MalformedMessage})
+    for (ike::EventType bad : {ike::EventType::PeerDead, ike::EventType::RetransmitGaveUp,
+                               ike::EventType::Error, ike::EventType::MalformedMessage})
       EXPECT_EQ(node->count_events(bad), 0u) << ike::event_type_name(bad) << "\n" << event_log(*node);
   }
   // Both ends really rekeyed: 14 requests each at least.

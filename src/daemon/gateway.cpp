@@ -108,11 +108,11 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
       return;
     }
     log(Subsystem::Daemon).info("{}: deleting SAs and exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    shutdown(now);
     subscribers_.close_all(
         monitor_notice_json("daemon-stopping", "cygnetd is exiting", std::chrono::system_clock::now()),
         Milliseconds{1000});
     stop_by_ = now + kShutdownGrace;
-    shutdown(now);
     stop_when_deletes_done(now);
   });
 

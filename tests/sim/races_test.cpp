@@ -117,6 +117,34 @@ INSTANTIATE_TEST_SUITE_P(
                       ShutdownCase{Outstanding::Liveness, true}),
     [](const ::testing::TestParamInfo<ShutdownCase>& case_info) { return case_name(case_info.param); });
 
+// IKEv1 has no request window: its Deletes are one-shot Informationals. After a phase-1 rekey
+// (the IPsec SA outlives the ISAKMP SA that made it), shutting down must still name every IPsec
+// SA and every ISAKMP SA in a Delete the peer accepts: the peer ends with nothing.
+TEST(ShutdownAfterIkev1Phase1Rekey, PeerEndsWithNoSa) {
+  Simulation sim(1221);
+  ConnectionOptions a;
+  a.ike_version = 1;
+  a.ike_proposal = "aes256-sha256-modp2048";
+  a.start_action = ike::StartAction::Start;
+  a.ike_lifetime = 10min;  // phase 1 rekeyed at 8–9 min
+  a.child_lifetime = 1h;
+  ConnectionOptions b = a;
+  b.start_action = ike::StartAction::None;
+  Gateways g =
+      add_gateways(sim, psk_connection(site_a(), site_b(), a), psk_connection(site_b(), site_a(), b));
+  ASSERT_TRUE(sim.run_for([&] { return child_up_on_both(g); }, 30s)) << event_log(g);
+  ASSERT_TRUE(sim.run_for([&] { return g.a->count_events(ike::EventType::IkeSaRekeyed) > 0; }, 10min))
+      << event_log(g);
+  sim.run_for(1s);
+  ASSERT_EQ(g.b->data_plane().sad().size(), 2u) << event_log(g);
+  shut_down(*g.a, sim.now());
+  sim.run_for(kShutdownGrace);
+  EXPECT_FALSE(g.a->engine().has_ike_sas());
+  EXPECT_TRUE(g.b->ike_sas(kConnection, sim.now()).empty()) << event_log(g);
+  EXPECT_EQ(g.b->data_plane().sad().size(), 0u) << event_log(g);
+  EXPECT_GE(g.b->count_events(ike::EventType::ChildSaDeleted), 1u) << event_log(g);
+}
+
 // --- 2. a burst of CHILD rekeys from both ends --------------------------------------------------
 
 // The SPI pairs a node holds for the connection, as (inbound, outbound).

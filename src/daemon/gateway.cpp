@@ -25,6 +25,12 @@ namespace {
 constexpr std::uint16_t kIkePort = 500;
 constexpr std::uint16_t kNatTraversalPort = 4500;
 constexpr Seconds kHousekeepingInterval{1};
+// SIGTERM: how long the loop keeps running for the peers to answer our Deletes (and for an
+// exchange outstanding at that moment to end first, RFC 7296 §2.3). Retransmissions come after
+// 1 s and then 1.8 s more, so 3 s still gets a Delete through when one message of the
+// outstanding exchange or of the Delete was lost, while stopping stays far below systemd's stop
+// timeout and the few seconds operators and test harnesses wait.
+constexpr Seconds kShutdownGrace{3};
 
 bool is_failure(ike::EventType t) {
   switch (t) {
@@ -97,12 +103,17 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
       }
       return;
     }
+    if (stop_by_) {  // a second signal: exit now
+      loop_.stop();
+      return;
+    }
     log(Subsystem::Daemon).info("{}: deleting SAs and exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
     shutdown(now);
     subscribers_.close_all(
         monitor_notice_json("daemon-stopping", "cygnetd is exiting", std::chrono::system_clock::now()),
         Milliseconds{1000});
-    loop_.stop();
+    stop_by_ = now + kShutdownGrace;
+    stop_when_deletes_done(now);
   });
 
   const TimePoint now = Clock::now();
@@ -131,6 +142,7 @@ int Gateway::run() {
               const TimePoint now = Clock::now();
               engine_->on_timer(now);
               drain(now);
+              stop_when_deletes_done(now);
               if (now >= next_housekeeping_) housekeeping(now);
               control_clients_.expire(now);
               // The watchdog keep-alive comes from here, so a stuck loop stops it.
@@ -285,6 +297,16 @@ void Gateway::shutdown(TimePoint now) {
   reconcile_routes();
 }
 
+void Gateway::stop_when_deletes_done(TimePoint now) {
+  if (!stop_by_) return;
+  if (engine_->has_ike_sas() && now < *stop_by_) return;
+  if (engine_->has_ike_sas())
+    log(Subsystem::Ike).warn("exiting with Delete exchanges unanswered after {} s", kShutdownGrace.count());
+  else
+    log(Subsystem::Ike).info("every IKE SA deleted");
+  loop_.stop();
+}
+
 // ---- engine actions ----------------------------------------------------------------------------
 
 void Gateway::drain(TimePoint now) {
@@ -427,6 +449,7 @@ std::optional<TimePoint> Gateway::next_deadline() const {
   if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
   if (auto watchdog = notifier_.next_deadline(); watchdog && *watchdog < *deadline) deadline = watchdog;
   if (auto control = control_clients_.next_deadline(); control && *control < *deadline) deadline = control;
+  if (stop_by_ && *stop_by_ < *deadline) deadline = stop_by_;
   return deadline;
 }
 

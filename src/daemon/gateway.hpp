@@ -72,6 +72,8 @@ class Gateway {
   void add_connection(const ike::ConnectionSettings& settings, TimePoint now);
   void remove_connection(const std::string& name, TimePoint now);
   void shutdown(TimePoint now);
+  // After shutdown(): ends the loop once every Delete exchange is over, or at stop_by_.
+  void stop_when_deletes_done(TimePoint now);
 
   // --- engine actions (gateway.cpp)
   void drain(TimePoint now);
@@ -137,6 +139,7 @@ class Gateway {
   Resolver resolver_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
+  std::optional<TimePoint> stop_by_;  // SIGTERM/SIGINT: the latest moment the loop ends
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
   RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 

@@ -171,7 +171,10 @@ void Gateway::on_udp_readable(IkeSocket& socket) {
     engine_->on_datagram(endpoint_of(d->local), endpoint_of(d->remote), payload, now);
     engine_touched = true;
   }
-  if (engine_touched) drain(now);
+  if (engine_touched) {
+    drain(now);
+    stop_when_deletes_done(now);  // shutting down: the last Delete answered ends the loop
+  }
 }
 
 void Gateway::on_raw_readable(RawIpSocket& socket) {

@@ -61,6 +61,8 @@ struct ChildSa {
   bool rekey_requested = false;        // a rekey is queued or in progress (once per SA)
   std::optional<ChildSaId> replaced_by;
   bool activation_pending = false;  // installed with route_outbound = false
+  // Lost a simultaneous rekey (§2.8.1): Delete it once `replaced_by` carries our traffic.
+  bool delete_when_replacement_active = false;
   // A copy of the installed pair, kept only with EngineOptions::retain_keys_for_export (key_export.hpp).
   std::optional<ChildSaParameters> retained_for_export;
 };

@@ -129,6 +129,8 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   return impl_->ikev2_engine.remove_connection(name, now);
 }
 
+bool Engine::has_ike_sas() const { return !impl_->ike_sas.empty() || impl_->v1->has_sas(); }
+
 std::vector<std::string> Engine::connection_names() const {
   std::vector<std::string> out = impl_->ikev2_engine.connection_names();
   for (auto& c : impl_->ikev1_engine.connection_names()) out.push_back(std::move(c));

@@ -273,6 +273,9 @@ class Engine {
   std::vector<Action> take_actions();
 
   std::vector<ConnectionStatus> status(TimePoint now) const;
+  // Whether any IKE SA (either version) is left, e.g. one whose Delete exchange is still under way
+  // after remove_connection(): the daemon's shutdown waits (bounded) until there is none.
+  bool has_ike_sas() const;
   const EngineCounters& counters() const;
   // The last negotiation failure of a connection, kept after it comes up (failure_report.hpp);
   // unattributed_failure(): the last one no connection matched.

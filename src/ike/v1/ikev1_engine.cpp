@@ -153,19 +153,26 @@ void Ikev1Engine::initiate(const ConnectionSettings& conn, std::vector<std::stri
 
 void Ikev1Engine::bring_down(const std::string& name, TimePoint now) {
   (void)now;
+  // IKEv1 has no request window: each Delete is a one-shot Informational. Every IPsec SA of the
+  // connection is named in one, sent under its own ISAKMP SA while that one is usable, otherwise
+  // under the connection's current one: IPsec SAs outlive the ISAKMP SA that made them (RFC
+  // 2409), e.g. across a phase-1 rekey, and the peer must hear of them all.
+  IsakmpSa* current = established_sa_for(name);
+  std::map<IkeSaId, std::vector<ChildSa*>> deletes;
+  for (auto& [cid, c] : children_) {
+    if (c.connection != name) continue;
+    IsakmpSa* own = sa(c.ike_sa);
+    IsakmpSa* via = own && own->established() && !own->deleting ? own : current;
+    if (via) deletes[via->id].push_back(&c);
+  }
+  for (auto& [id, mine] : deletes) send_delete_children(*sa(id), mine);
   std::vector<IkeSaId> ids;
   for (auto& [id, sa] : sas_)
     if (sa->connection == name) ids.push_back(id);
   for (IkeSaId id : ids) {
     IsakmpSa* s = sa(id);
     if (!s) continue;
-    if (s->established() && !s->deleting) {
-      std::vector<ChildSa*> mine;
-      for (auto& [cid, c] : children_)
-        if (c.ike_sa == id) mine.push_back(&c);
-      if (!mine.empty()) send_delete_children(*s, mine);
-      send_delete_isakmp(*s);
-    }
+    if (s->established() && !s->deleting) send_delete_isakmp(*s);
     remove_sa(id, EventType::IkeSaDeleted, "deleted by operator", true);
   }
   // Children whose ISAKMP SA is already gone (they outlive it in IKEv1).

@@ -186,6 +186,7 @@ class Ikev1Engine {
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
+  bool has_sas() const { return !sas_.empty(); }
   std::size_t half_open_count() const;  // responder ISAKMP SAs whose phase 1 has not completed
   // The retained keys of its ISAKMP SAs and IPsec SAs (Quick Mode) into `out`.
   void export_keys(KeyExport& out) const;

@@ -75,23 +75,62 @@ void v2::Ikev2Engine::bring_down(const std::string& conn, TimePoint now) {
   for (IkeSaId id : ids) {
     IkeSa* sa = ike_sa(id);
     if (!sa) continue;
-    if (!sa->authenticated || sa->replaced_by) {
-      remove_ike_sa(id, sa->authenticated ? std::nullopt : std::optional(EventType::IkeSaDeleted),
-                    "closed by the operator before it was established");
+    if (!sa->authenticated) {
+      remove_ike_sa(id, EventType::IkeSaDeleted, "closed by the operator before it was established");
       continue;
     }
-    std::vector<ChildSaId> kids;
-    for (ChildSa* c : children_of(id)) kids.push_back(c->id);
-    for (ChildSaId c : kids) remove_child(c, true, "closed by the operator");
-    event(EventType::IkeSaDeleted, conn, id, std::nullopt, "closed by the operator");
-    sa->queue.clear();
-    // An unanswered request is abandoned: the Delete takes its place (its answer would not matter).
-    if (sa->outstanding) sa->outstanding.reset();
-    sa->state = IkeSaState::Deleting;
-    start_request(*sa, DeleteIkeTask{}, now);
+    if (!sa->replaced_by) {  // the old SA of an IKE rekey has no children and was reported already
+      std::vector<ChildSaId> kids;
+      for (ChildSa* c : children_of(id)) kids.push_back(c->id);
+      for (ChildSaId c : kids) remove_child(c, true, "closed by the operator");
+      event(EventType::IkeSaDeleted, conn, id, std::nullopt, "closed by the operator");
+    }
+    // Every IKE SA the peer may still hold is deleted there, the old one of an IKE rekey too
+    // (its own Delete may still be queued, or the peer owes us one: both ends deleting is fine).
+    close_after_outstanding(*sa, now);
   }
   for (auto it = negotiating.begin(); it != negotiating.end();)
     it = it->first == conn ? negotiating.erase(it) : std::next(it);
+}
+
+// Window size 1 (RFC 7296 §2.3): a request still outstanding is not abandoned, because the peer
+// may already have acted on it (made the new IKE SA of a rekey, say); a Delete sent past it with
+// the next message ID would be dropped by a peer that never got it, and read as the normal end of
+// the rekey by one that did, leaving the new SA up there. So only the Delete stays queued, and
+// pump() sends it once that exchange has ended (end_exchange_before_delete) or was given up.
+void v2::Ikev2Engine::close_after_outstanding(IkeSa& sa, TimePoint now) {
+  if (sa.closing) return;
+  sa.closing = true;
+  sa.state = IkeSaState::Deleting;
+  sa.queue.clear();
+  if (sa.outstanding && std::holds_alternative<DeleteIkeTask>(sa.outstanding->task)) return;
+  sa.queue.push_back(DeleteIkeTask{});
+  pump(sa, now);
+}
+
+// The response to the request that was outstanding when the SA began closing.
+void v2::Ikev2Engine::end_exchange_before_delete(IkeSa& sa, Task& task, const std::vector<ikev2::Payload>& in,
+                                                 TimePoint now) {
+  if (auto* rekey = std::get_if<IkeRekeyTask>(&task)) {
+    // The peer has made the new IKE SA already: take it over (its keys) and delete it too, next
+    // to the old one; the Delete of the old one alone would leave the new one up at the peer.
+    on_response(sa, *rekey, in, now);
+    sa.state = IkeSaState::Deleting;
+    if (sa.replaced_by)
+      if (IkeSa* fresh = ike_sa(*sa.replaced_by)) close_after_outstanding(*fresh, now);
+    return;
+  }
+  // A new or rekeyed CHILD SA is not installed: it would go at once. The peer's half goes with
+  // the IKE SA's Delete.
+  if (const auto* create = std::get_if<ChildCreateTask>(&task)) {
+    negotiating.erase({sa.connection, create->sent.child});
+    return;
+  }
+  if (const auto* rekey_child = std::get_if<ChildRekeyTask>(&task)) {
+    negotiating.erase({sa.connection, rekey_child->sent.child});
+    return;
+  }
+  finish_request(sa, task, in, now);  // Delete of CHILD SAs, liveness check
 }
 
 }  // namespace cygnet::ike

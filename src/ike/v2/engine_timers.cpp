@@ -74,6 +74,7 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
           n->second.activation_pending = false;
           actions.emplace_back(ActivateChildSa{n->second.id});
         }
+        retire_redundant_children(sa, *c.replaced_by, now);
       }
       remove_child(cid, false, "");
       continue;

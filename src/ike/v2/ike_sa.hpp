@@ -95,6 +95,9 @@ struct IkeSa {
   bool rekey_requested = false;
   bool dpd_queued = false;
   std::optional<IkeSaId> replaced_by;  // rekeyed: the old SA only waits for its Delete exchange
+  // bring_down() asked for this SA to go: only its Delete is queued, and it goes once the exchange
+  // outstanding at that moment has ended (close_after_outstanding, engine_requests.cpp).
+  bool closing = false;
 
   // Whether the outstanding request was sent by a task of type T (tasks.hpp).
   template <class T>

@@ -159,6 +159,10 @@ struct Ikev2Engine {
   void forget_resolution(std::string_view connection);
   void queue_request(IkeSa& sa, Task task, TimePoint now, bool front = false);
   void pump(IkeSa& sa, TimePoint now);
+  // Shutdown and `down` while a request is outstanding (engine_requests.cpp).
+  void close_after_outstanding(IkeSa& sa, TimePoint now);
+  void end_exchange_before_delete(IkeSa& sa, Task& task, const std::vector<ikev2::Payload>& in,
+                                  TimePoint now);
   void bring_down(const std::string& connection, TimePoint now);
   void on_timer_sa(IkeSa& sa, TimePoint now);
   void retransmit_or_give_up(IkeSa& sa, TimePoint now);
@@ -261,6 +265,8 @@ struct Ikev2Engine {
                                                           TimePoint now);
   // Simultaneous CHILD rekey (§2.8.1): true when `old` was also rekeyed by the peer; the redundant
   // pair is then retired.
+  // §2.8.1 loser: once the winner's SA `winner` carries our traffic, Delete our redundant one(s).
+  void retire_redundant_children(IkeSa& sa, ChildSaId winner, TimePoint now);
   bool resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& ours, ByteView our_ni, ByteView our_nr,
                                TimePoint now);
 

@@ -305,7 +305,10 @@ void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteVi
   OutstandingRequest request = std::move(*sa.outstanding);
   sa.outstanding.reset();
   const IkeSaId id = sa.id;
-  finish_request(sa, request.task, d.payloads, now);
+  if (sa.closing && !std::holds_alternative<DeleteIkeTask>(request.task))
+    end_exchange_before_delete(sa, request.task, d.payloads, now);  // its Delete follows (pump)
+  else
+    finish_request(sa, request.task, d.payloads, now);
   if (IkeSa* still = ike_sa(id)) pump(*still, now);
 }
 
@@ -313,7 +316,7 @@ void v2::Ikev2Engine::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
   OutstandingRequest& o = *sa.outstanding;
   if (o.retransmits >= options.retransmit_tries) {
     const IkeSaId id = sa.id;
-    if (std::holds_alternative<DeleteIkeTask>(o.task)) {
+    if (std::holds_alternative<DeleteIkeTask>(o.task) || sa.closing) {
       remove_ike_sa(id, std::nullopt, "");  // we were deleting it anyway
       return;
     }

@@ -52,13 +52,22 @@ bool v2::Ikev2Engine::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& 
   const bool ours_redundant =
       std::lexicographical_compare(our_low.begin(), our_low.end(), their_low.begin(), their_low.end());
   if (ours_redundant) {
-    if (theirs.activation_pending) {
-      theirs.activation_pending = false;
-      actions.emplace_back(ActivateChildSa{theirs.id});
-    }
     ours.state = ChildSaState::Rekeyed;
     ours.replaced_by = theirs.id;
-    queue_request(sa, DeleteChildrenTask{{ChildRef{ours.id, ours.inbound_spi, ours.protocol}}}, now, true);
+    if (theirs.activation_pending) {
+      // The peer installs its SA only when our answer to its request arrives, which may still be
+      // on the way (responses and ESP overtake each other): sending on it now could hit an SPI
+      // the peer does not know yet. Its Delete of the old SA is the proof that it has it
+      // (task_delete.cpp); until then we keep sending on ours, which the peer installed when it
+      // answered us, and do not delete ours either — a Delete arriving before the peer has seen
+      // the collision would remove ours there at once, under packets in flight.
+      ours.delete_when_replacement_active = true;
+    } else {
+      // The peer's Delete of the old SA came first: its SA is in place; move back to it.
+      actions.emplace_back(ActivateChildSa{theirs.id});
+      const ChildRef redundant{ours.id, ours.inbound_spi, ours.protocol};
+      queue_request(sa, DeleteChildrenTask{{redundant}}, now, true);
+    }
   } else {
     theirs.state = ChildSaState::Rekeyed;  // the peer deletes it
     theirs.replaced_by = ours.id;
@@ -66,6 +75,16 @@ bool v2::Ikev2Engine::resolve_rekey_collision(IkeSa& sa, ChildSa& old, ChildSa& 
     queue_request(sa, DeleteChildrenTask{{ChildRef{old.id, old.inbound_spi, old.protocol}}}, now, true);
   }
   return true;
+}
+
+void v2::Ikev2Engine::retire_redundant_children(IkeSa& sa, ChildSaId winner, TimePoint now) {
+  std::vector<ChildRef> redundant;
+  for (ChildSa* c : children_of(sa.id))
+    if (c->delete_when_replacement_active && c->replaced_by == winner) {
+      c->delete_when_replacement_active = false;
+      redundant.push_back(ChildRef{c->id, c->inbound_spi, c->protocol});
+    }
+  if (!redundant.empty()) queue_request(sa, DeleteChildrenTask{std::move(redundant)}, now);
 }
 
 }  // namespace cygnet::ike

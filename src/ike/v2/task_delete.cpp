@@ -79,6 +79,7 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
               it->second.activation_pending = false;
               actions.emplace_back(ActivateChildSa{it->second.id});
             }
+            retire_redundant_children(sa, *child->replaced_by, now);
           }
           child->remove_at = now + options.old_sa_grace;
           break;

@@ -688,6 +688,10 @@ ss_sa_ids() {
   local node=$1 name=${2:-peer} child=${3:-net}
   ss_sas_json "$node" | it_json "' '.join(str(max([int(x) for x in v] or [0])) for v in ([sa['uniqueid'] for sa in d if sa['name'] == '$name' and sa.get('state') == 'ESTABLISHED'], [c['uniqueid'] for sa in d if sa['name'] == '$name' for c in sa['child-sas'] if c.get('name') == '$child' and c.get('state') == 'INSTALLED']))"
 }
+# True when NODE's highest IKE and CHILD unique ids are both above IDS0 ("IKE CHILD", as printed
+# by ss_sa_ids): both were replaced. ss_child_id_grew: the CHILD one only.
+ss_ids_grew() { local now; now=$(ss_sa_ids "$1") || return 1; [ "${now% *}" -gt "${2% *}" ] && [ "${now#* }" -gt "${2#* }" ]; }
+ss_child_id_grew() { local now; now=$(ss_sa_ids "$1") || return 1; [ "${now#* }" -gt "${2#* }" ]; }
 ss_wait_sa() {
   local node=$1 timeout=${2:-15} name=${3:-peer} child=${4:-net}
   it_wait_for "$timeout" "strongSwan SA $name/$child in $node" ss_has_sa "$node" "$name" "$child"

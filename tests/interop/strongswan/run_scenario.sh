@@ -277,16 +277,18 @@ run_cs() {
       ids0=$(ss_sa_ids r)
       it_step "7 s transfer across the rekeys (strongSwan IKE/CHILD unique ids before: $ids0)"
       check "iperf3 TCP l -> r across CHILD and IKE rekeys" tr_iperf l r -t 7
+      # Rekeys go on after the transfer; in the middle of one an end has its old SA REKEYING and
+      # the new one not yet up, so each state is judged once it has settled (bounded polls).
+      check "strongSwan's IKE and CHILD SAs were replaced (unique ids $ids0 -> larger)" \
+        it_wait_for 10 "strongSwan's unique ids to grow past $ids0" ss_ids_grew r "$ids0"
       ids1=$(ss_sa_ids r)
       local crk irk
       crk=$(cyg_stat l ike child_sas_rekeyed) irk=$(cyg_stat l ike ike_sas_rekeyed)
       it_log "Cygnet: child_sas_rekeyed=$crk ike_sas_rekeyed=$irk; strongSwan unique ids: $ids0 -> $ids1"
       check "Cygnet counted a CHILD rekey" ge "$crk" 1
       check "Cygnet counted an IKE rekey" ge "$irk" 1
-      check "strongSwan's IKE SA was replaced (unique id ${ids0% *} -> ${ids1% *})" ge "${ids1% *}" $((${ids0% *} + 1))
-      check "strongSwan's CHILD SA was replaced (unique id ${ids0#* } -> ${ids1#* })" ge "${ids1#* }" $((${ids0#* } + 1))
-      check "Cygnet still has the SA" cyg_has_sa l
-      check "strongSwan still has the SA" ss_has_sa r
+      check "Cygnet still has the SA (settled)" cyg_wait_sa l 10
+      check "strongSwan still has the SA (settled)" ss_wait_sa r 10
       check "ping l -> r after the rekeys" tr_ping l r 3 0.2
       check "iperf3 TCP r -> l after the rekeys" tr_iperf l r -t 1 -R
       ;;
@@ -711,23 +713,25 @@ v1_rekey_traffic() {
   [ -n "$cygnode" ] && spi0=$(cyg_spis "$cygnode")
   it_step "12 s transfer across Quick Mode rekeys (strongSwan $ssnode IKE/CHILD unique ids before: $ids0${cygnode:+; Cygnet inbound SPIs: $spi0})"
   check "iperf3 TCP l -> r for 12 s across CHILD rekeys" tr_iperf l r -t 12
+  # Judged once settled (bounded polls): in the middle of a rekey the CHILD SA is REKEYING.
+  check "strongSwan's ($ssnode) CHILD SA was replaced (unique id ${ids0#* } -> larger)" \
+    it_wait_for 10 "strongSwan's CHILD unique id to grow" ss_child_id_grew "$ssnode" "$ids0"
   ids1=$(ss_sa_ids "$ssnode")
   it_log "strongSwan $ssnode unique ids (IKE CHILD): $ids0 -> $ids1; installed CHILD SAs now: $(ss_child_count "$ssnode")"
-  check "strongSwan's ($ssnode) CHILD SA was replaced (unique id ${ids0#* } -> ${ids1#* })" ge "${ids1#* }" $((${ids0#* } + 1))
   check "strongSwan ($ssnode) kept its ISAKMP SA (unique id ${ids0% *} -> ${ids1% *})" eq "${ids1% *}" "${ids0% *}"
   if [ -n "$cygnode" ]; then
     spi1=$(cyg_spis "$cygnode")
     crk=$(cyg_stat "$cygnode" ike child_sas_rekeyed)
     it_log "Cygnet: child_sas_rekeyed=$crk, inbound SPIs $spi0 -> $spi1"
     check "Cygnet's CHILD SA was rekeyed (child_sas_rekeyed=$crk, a new inbound SPI: $spi0 -> $spi1)" eval 'ge "$crk" 1 || new_word "$spi0" "$spi1"'
-    check "Cygnet still has the SA" cyg_has_sa "$cygnode"
+    check "Cygnet still has the SA (settled)" cyg_wait_sa "$cygnode" 10
     # strongSwan keeps a rekeyed IKEv1 CHILD SA until its hard lifetime and then sends a Delete, so
     # both ends may hold several; but Cygnet must hold none that strongSwan no longer has.
     it_log "CHILD SAs: Cygnet $(cyg_child_count "$cygnode") (inbound SPIs $(cyg_spis "$cygnode")), strongSwan $(ss_child_count_all "$ssnode") (outbound SPIs $(ss_out_spis "$ssnode"))"
     check "every CHILD SA Cygnet holds is one strongSwan still has (deleted ones removed)" \
       it_wait_for 5 "Cygnet to drop the CHILD SAs strongSwan deleted" cyg_spis_within_ss "$cygnode" "$ssnode"
   fi
-  check "strongSwan ($ssnode) still has the SA" ss_has_sa "$ssnode"
+  check "strongSwan ($ssnode) still has the SA (settled)" ss_wait_sa "$ssnode" 10
   check "ping l -> r after the rekeys" tr_ping l r 3 0.2
   check "iperf3 TCP r -> l after the rekeys" tr_iperf l r -t 1 -R
 }

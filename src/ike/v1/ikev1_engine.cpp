@@ -536,6 +536,9 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
     std::optional<Arrival>& arrival;
     ~ArrivalReset() { arrival.reset(); }
   } arrival_reset{arrival_};
+  // payload rules are checked here, before any task sees the message
+  // (an encrypted message's payloads can be read only once on_phase1 / on_quick_mode /
+  // on_informational has decrypted it: its rules are checked right after that decryption)
   if (phase1) {
     on_phase1(s, m, data, local, remote, now);
   } else if (h.exchange == isakmp::ExchangeType::QuickMode) {

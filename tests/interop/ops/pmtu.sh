@@ -73,6 +73,9 @@ cyg_ctl l stats | grep -q "ICMP too big accepted" || it_fail "stats text lacks t
 it_step "mss_clamp = true: the SYN that reaches r carries an MSS that fits"
 cyg_stop l || it_fail "l did not stop cleanly"
 cyg_stop r || it_fail "r did not stop cleanly"
+# Forget the path MTUs the kernels' TCP learned above, so the SYN leaves l with its full MSS.
+ip -n "${IT_NS[l]}" route flush cache
+ip -n "${IT_NS[r]}" route flush cache
 start_both "mss_clamp = true"
 tun_r=$(cyg_status r | it_json "d['daemon']['tun']")
 capture=$IT_TMP/syn.txt

@@ -142,7 +142,6 @@ TEST(PathMtuTable, LinkMtuThenLearnedLowerValuesWithFloorsAndAgeing) {
 
 // ------------------------------------------------------------------ the data plane's decisions
 
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
 
 struct Gateway : ::testing::Test {
   DataPlane a;   // 192.0.2.1 (or 2001:db8::1), protects 192.0.2.77 / 2001:db8:a::77
@@ -347,11 +346,18 @@ TEST_F(Gateway, IcmpQuotingOurSaLowersThePathMtuForeignSpiIsIgnored) {
   // A forged tiny MTU stops at the floor.
   EXPECT_TRUE(a.on_icmp_too_big(router_icmp(ours, 200), kNow));
   EXPECT_EQ(a.path_mtu().current(ip("198.51.100.1"), kNow), 576u);
-  // Pre-RFC 1191 router (MTU field 0): the plateau below the quoted length.
+}
+
+TEST_F(Gateway, IcmpWithoutAnMtuUsesTheRfc1191Plateau) {
+  install();
   a.path_mtu().set_link_mtu(ip("198.51.100.1"), 1500);
-  DataPlane fresh;
-  EXPECT_FALSE(fresh.on_icmp_too_big(router_icmp(ours, 0), kNow));  // fresh has no SAs at all
-  EXPECT_EQ(wire::mtu_plateau_below(static_cast<std::uint32_t>(ours.size())), 1006u);
+  OutboundOutcome o = a.process_outbound(tcp_packet(wire::IpFamily::V4, 1400), out, kNow);
+  ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+  Bytes ours(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(o.result.length));
+  ASSERT_EQ(ours.size(), 1496u);  // 1440 inner + 20 + 8 + 8 + 2 + 2 padding + 16
+  // A pre-RFC 1191 router sends MTU 0: the plateau below the quoted total length is taken.
+  EXPECT_TRUE(a.on_icmp_too_big(router_icmp(ours, 0), kNow));
+  EXPECT_EQ(a.path_mtu().current(ip("198.51.100.1"), kNow), 1492u);
 }
 
 TEST_F(Gateway, UdpEncapsulatedIcmpNeedsPortsAndSpi) {

@@ -124,8 +124,15 @@ void Gateway::on_icmp_readable(RawIpSocket& socket) {
       return;
     }
     if (!n) return;
-    ++counters_.icmp_too_big_received;
     const ByteView packet(in_buffer_.data(), *n);
+    // Our own Too Big to a sender on this host comes back through loopback (it quotes the inner
+    // packet, not ESP/AH/UDP): not news from the outer path, so not counted.
+    const auto quoted = wire::parse_icmp_too_big(packet);
+    if (quoted && quoted->quoted_protocol != wire::ip_protocol::kEsp &&
+        quoted->quoted_protocol != wire::ip_protocol::kAh && quoted->quoted_protocol != wire::ip_protocol::kUdp) {
+      continue;
+    }
+    ++counters_.icmp_too_big_received;
     if (data_plane_.on_icmp_too_big(packet, now)) {
       const auto message = wire::parse_icmp_too_big(packet);
       const auto mtu = data_plane_.path_mtu().current(message->quoted_destination, now);

@@ -60,10 +60,8 @@ constexpr Label kDaemonCounters[] = {
 };
 
 constexpr Label kPathMtuCounters[] = {
-    {"icmp_too_big_sent", "ICMP too big sent"},
-    {"fragmented_packets", "outer packets fragmented"},
-    {"mss_clamped", "TCP MSS clamped"},
-    {"icmp_accepted", "ICMP too big accepted"},
+    {"icmp_too_big_sent", "ICMP too big sent"}, {"fragmented_packets", "outer packets fragmented"},
+    {"mss_clamped", "TCP MSS clamped"},         {"icmp_accepted", "ICMP too big accepted"},
     {"icmp_ignored", "ICMP too big ignored"},
 };
 

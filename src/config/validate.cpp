@@ -917,9 +917,10 @@ class Validator {
                  mss != nullptr && mss->get() >= kMinMssClamp && mss->get() <= kMaxMssClamp) {
         child.mss_clamp = static_cast<std::uint16_t>(mss->get());
       } else {
-        error(*clamp, "'mss_clamp' must be true, false or an MSS between " + std::to_string(kMinMssClamp) +
-                          " and " + std::to_string(kMaxMssClamp) + ", not " +
-                          (mss != nullptr ? std::to_string(mss->get()) : std::string(describe_type(clamp->type()))));
+        error(*clamp,
+              "'mss_clamp' must be true, false or an MSS between " + std::to_string(kMinMssClamp) + " and " +
+                  std::to_string(kMaxMssClamp) + ", not " +
+                  (mss != nullptr ? std::to_string(mss->get()) : std::string(describe_type(clamp->type()))));
       }
     }
     if (!named) return std::nullopt;

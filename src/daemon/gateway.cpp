@@ -200,14 +200,15 @@ void Gateway::open_sockets() {
     }
     // Path MTU: ICMP Fragmentation Needed / Packet Too Big about our outer packets.
     try {
-      const std::uint8_t icmp = family == wire::IpFamily::V4 ? wire::ip_protocol::kIcmp : wire::ip_protocol::kIcmpv6;
+      const std::uint8_t icmp =
+          family == wire::IpFamily::V4 ? wire::ip_protocol::kIcmp : wire::ip_protocol::kIcmpv6;
       auto socket = std::make_unique<RawIpSocket>(RawIpSocket::open(family, icmp, options_.fwmark));
       socket->accept_only_too_big();
       icmp_sockets_.push_back(std::move(socket));
     } catch (const std::system_error& e) {
       log(Subsystem::Net)
-          .warn("no ICMP socket for IPv{}: {} (path MTU from the route only)", family == wire::IpFamily::V4 ? 4 : 6,
-                e.what());
+          .warn("no ICMP socket for IPv{}: {} (path MTU from the route only)",
+                family == wire::IpFamily::V4 ? 4 : 6, e.what());
     }
   }
 }

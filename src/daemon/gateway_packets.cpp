@@ -97,10 +97,12 @@ void Gateway::send_protected(const ipsec::OutboundOutcome& o) {
 }
 
 void Gateway::send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family) {
-  const std::size_t sent = wire::fragment_ip_packet(ip_packet, mtu, next_fragment_id_++, fragment_buffer_,
-                                                    [&](ByteView fragment) { return send_raw(fragment, family); });
+  const std::size_t sent =
+      wire::fragment_ip_packet(ip_packet, mtu, next_fragment_id_++, fragment_buffer_,
+                               [&](ByteView fragment) { return send_raw(fragment, family); });
   counters_.outer_fragments_sent += sent;
-  if (sent == 0) log(Subsystem::Net).debug("could not fragment a {}-byte packet to {}", ip_packet.size(), mtu);
+  if (sent == 0)
+    log(Subsystem::Net).debug("could not fragment a {}-byte packet to {}", ip_packet.size(), mtu);
 }
 
 void Gateway::learn_link_mtu(const wire::IpAddress& peer) {
@@ -110,7 +112,8 @@ void Gateway::learn_link_mtu(const wire::IpAddress& peer) {
   const auto before = data_plane_.path_mtu().current(peer, now);
   data_plane_.path_mtu().set_link_mtu(peer, *mtu);
   const auto after = data_plane_.path_mtu().current(peer, now);
-  if (before != after) log(Subsystem::DataPlane).info("path MTU toward {}: {} (route)", peer.to_string(), *after);
+  if (before != after)
+    log(Subsystem::DataPlane).info("path MTU toward {}: {} (route)", peer.to_string(), *after);
 }
 
 void Gateway::on_icmp_readable(RawIpSocket& socket) {
@@ -129,7 +132,8 @@ void Gateway::on_icmp_readable(RawIpSocket& socket) {
     // packet, not ESP/AH/UDP): not news from the outer path, so not counted.
     const auto quoted = wire::parse_icmp_too_big(packet);
     if (quoted && quoted->quoted_protocol != wire::ip_protocol::kEsp &&
-        quoted->quoted_protocol != wire::ip_protocol::kAh && quoted->quoted_protocol != wire::ip_protocol::kUdp) {
+        quoted->quoted_protocol != wire::ip_protocol::kAh &&
+        quoted->quoted_protocol != wire::ip_protocol::kUdp) {
       continue;
     }
     ++counters_.icmp_too_big_received;
@@ -137,7 +141,8 @@ void Gateway::on_icmp_readable(RawIpSocket& socket) {
       const auto message = wire::parse_icmp_too_big(packet);
       const auto mtu = data_plane_.path_mtu().current(message->quoted_destination, now);
       log(Subsystem::DataPlane)
-          .info("path MTU toward {}: {} (ICMP from {})", message->quoted_destination.to_string(), mtu.value_or(0),
+          .info("path MTU toward {}: {} (ICMP from {})", message->quoted_destination.to_string(),
+                mtu.value_or(0),
                 wire::parse_ip_packet(packet) ? wire::parse_ip_packet(packet)->source.to_string() : "?");
     }
   }

@@ -48,8 +48,8 @@ void selector_sides(const std::vector<ipsec::Selector>& selectors, json& local, 
 }
 
 // The path MTU toward a CHILD SA's peer and the inner MTU it leaves (null while unknown).
-void add_path_mtu(json& cs, ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& dp,
-                  const std::vector<ipsec::Selector>& selectors, TimePoint now) {
+void add_path_mtu(json& cs, ike::ChildSaId id, const ike::DataPlaneBinding& binding,
+                  const ipsec::DataPlane& dp, const std::vector<ipsec::Selector>& selectors, TimePoint now) {
   cs["path_mtu"] = nullptr;
   cs["inner_mtu"] = nullptr;
   auto handles = binding.handles_of(id);

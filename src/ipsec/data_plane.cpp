@@ -17,7 +17,9 @@ bool is_tcp_syn(ByteView ip_packet, const wire::IpPacketInfo& info) {
          info.header_length + 14 <= info.total_length && (ip_packet[info.header_length + 13] & 0x02) != 0;
 }
 
-bool ipv4_dont_fragment(ByteView ip_packet) { return (ip_packet[6] & 0x40) != 0; }
+bool ipv4_dont_fragment(ByteView ip_packet) {
+  return (ip_packet[6] & 0x40) != 0;
+}
 
 }  // namespace
 
@@ -66,7 +68,8 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   }
   o.sa = policy->outbound_sa;
   if (sa->params().mss_clamp && is_tcp_syn(ip_packet, *info)) {
-    clamp_buffer_.assign(ip_packet.begin(), ip_packet.begin() + static_cast<std::ptrdiff_t>(info->total_length));
+    clamp_buffer_.assign(ip_packet.begin(),
+                         ip_packet.begin() + static_cast<std::ptrdiff_t>(info->total_length));
     clamp_mss(*sa, clamp_buffer_, info->family, now);
     ip_packet = clamp_buffer_;
   }
@@ -96,8 +99,9 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   return o;
 }
 
-std::optional<OutboundOutcome> DataPlane::handle_too_big(SecurityAssociation& sa, const wire::IpPacketInfo& info,
-                                                         ByteView ip_packet, MutableByteView out, TimePoint now) {
+std::optional<OutboundOutcome> DataPlane::handle_too_big(SecurityAssociation& sa,
+                                                         const wire::IpPacketInfo& info, ByteView ip_packet,
+                                                         MutableByteView out, TimePoint now) {
   const std::size_t pmtu = *path_mtu_.current(sa.params().remote_address, now);
   const std::size_t fit = inner_mtu(sa, pmtu, info.family);
   // IPv4 without DF may be fragmented: the outer packet is (its DF is clear too). An IPv6 sender
@@ -116,7 +120,8 @@ std::optional<OutboundOutcome> DataPlane::handle_too_big(SecurityAssociation& sa
   const wire::IpAddress source =
       sa.params().local_address.family() == info.family ? sa.params().local_address : info.destination;
   const std::size_t mtu = info.family == wire::IpFamily::V4 ? std::max(fit, kIpv4MinimumMtu) : fit;
-  const std::size_t length = wire::build_icmp_too_big(out, source, ip_packet, static_cast<std::uint32_t>(mtu));
+  const std::size_t length =
+      wire::build_icmp_too_big(out, source, ip_packet, static_cast<std::uint32_t>(mtu));
   if (length == 0) return o;
   counters_.path_mtu.too_big_sent++;
   o.kind = OutboundOutcome::Kind::TooBig;
@@ -155,7 +160,8 @@ bool DataPlane::on_icmp_too_big(ByteView ip_packet, TimePoint now) {
     } else if (message->quoted_protocol == wire::ip_protocol::kAh && q.size() >= 8) {
       protocol = IpsecProtocol::Ah;
       spi = wire::load_be32(q.data() + 4);
-    } else if (message->quoted_protocol == wire::ip_protocol::kUdp && q.size() >= wire::kUdpHeaderLength + 4) {
+    } else if (message->quoted_protocol == wire::ip_protocol::kUdp &&
+               q.size() >= wire::kUdpHeaderLength + 4) {
       // ESP in UDP: only when the router quoted past the 8 bytes RFC 792 requires (most do).
       protocol = IpsecProtocol::Esp;
       ports = std::pair{wire::load_be16(q.data()), wire::load_be16(q.data() + 2)};
@@ -166,11 +172,14 @@ bool DataPlane::on_icmp_too_big(ByteView ip_packet, TimePoint now) {
   if (protocol && spi != 0) {
     sad_.for_each([&](SaHandle, const SecurityAssociation& sa) {
       const SaParameters& p = sa.params();
-      if (ours != nullptr || p.direction != Direction::Outbound || p.spi != spi || p.protocol != *protocol) return;
-      if (p.local_address != message->quoted_source || p.remote_address != message->quoted_destination) return;
+      if (ours != nullptr || p.direction != Direction::Outbound || p.spi != spi || p.protocol != *protocol)
+        return;
+      if (p.local_address != message->quoted_source || p.remote_address != message->quoted_destination)
+        return;
       const bool encapsulated = p.udp_encapsulation.has_value();
       if (encapsulated != ports.has_value()) return;
-      if (ports && (ports->first != p.udp_encapsulation->local_port || ports->second != p.udp_encapsulation->remote_port)) {
+      if (ports && (ports->first != p.udp_encapsulation->local_port ||
+                    ports->second != p.udp_encapsulation->remote_port)) {
         return;
       }
       ours = &sa;
@@ -181,7 +190,8 @@ bool DataPlane::on_icmp_too_big(ByteView ip_packet, TimePoint now) {
     return false;
   }
   std::uint32_t mtu = message->mtu;
-  if (message->family == wire::IpFamily::V4 && mtu == 0) mtu = wire::mtu_plateau_below(message->quoted_total_length);
+  if (message->family == wire::IpFamily::V4 && mtu == 0)
+    mtu = wire::mtu_plateau_below(message->quoted_total_length);
   if (!path_mtu_.learn(ours->params().remote_address, mtu, now)) {
     counters_.path_mtu.icmp_ignored++;
     return false;

@@ -73,8 +73,8 @@ std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::I
   const std::size_t udp = sa.params().udp_encapsulation ? wire::kUdpHeaderLength : 0;
   const std::size_t payload = tunnel ? inner.total_length : inner.total_length - inner.header_length;
   const std::size_t pad = (0 - (payload + wire::kEspTrailerLength)) & (geo.alignment - 1);
-  return outer_header + udp + wire::kEspHeaderLength + geo.iv_length + payload + pad + wire::kEspTrailerLength +
-         geo.icv_length;
+  return outer_header + udp + wire::kEspHeaderLength + geo.iv_length + payload + pad +
+         wire::kEspTrailerLength + geo.icv_length;
 }
 
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {

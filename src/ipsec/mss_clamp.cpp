@@ -16,7 +16,8 @@ constexpr std::uint8_t kOptionMss = 2;
 constexpr std::size_t kTcpMinHeader = 20;
 
 // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), one 16-bit word changed from m to m'.
-std::uint16_t checksum_after_word_change(std::uint16_t checksum, std::uint16_t old_word, std::uint16_t new_word) {
+std::uint16_t checksum_after_word_change(std::uint16_t checksum, std::uint16_t old_word,
+                                         std::uint16_t new_word) {
   std::uint32_t sum = static_cast<std::uint16_t>(~checksum);
   sum += static_cast<std::uint16_t>(~old_word);
   sum += new_word;
@@ -63,7 +64,8 @@ bool clamp_tcp_mss(MutableByteView ip_packet, std::uint16_t max_mss) {
         const std::uint16_t old_a = wire::load_be16(tcp + first);
         const std::uint16_t old_b = wire::load_be16(tcp + first + 2);
         wire::store_be16(tcp + i + 2, max_mss);
-        std::uint16_t c = checksum_after_word_change(wire::load_be16(tcp + 16), old_a, wire::load_be16(tcp + first));
+        std::uint16_t c =
+            checksum_after_word_change(wire::load_be16(tcp + 16), old_a, wire::load_be16(tcp + first));
         c = checksum_after_word_change(c, old_b, wire::load_be16(tcp + first + 2));
         wire::store_be16(tcp + 16, c);
       }

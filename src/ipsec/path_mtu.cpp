@@ -37,13 +37,15 @@ std::optional<std::uint32_t> PathMtuTable::current(const wire::IpAddress& peer, 
 }
 
 std::size_t encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner) {
-  return sa.protocol() == IpsecProtocol::Esp ? esp_encapsulated_length(sa, inner) : ah_encapsulated_length(sa, inner);
+  return sa.protocol() == IpsecProtocol::Esp ? esp_encapsulated_length(sa, inner)
+                                             : ah_encapsulated_length(sa, inner);
 }
 
 std::size_t inner_mtu(const SecurityAssociation& sa, std::size_t path_mtu, wire::IpFamily inner_family) {
   wire::IpPacketInfo probe;
   probe.family = inner_family;
-  probe.header_length = inner_family == wire::IpFamily::V4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength;
+  probe.header_length =
+      inner_family == wire::IpFamily::V4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength;
   auto fits = [&](std::size_t length) {
     probe.total_length = length;
     return encapsulated_length(sa, probe) <= path_mtu;

@@ -100,7 +100,8 @@ std::size_t build_icmp_too_big(MutableByteView out, const IpAddress& source, Byt
     message[1] = 0;
     store_be16(message + 2, 0);
     store_be32(message + 4, mtu);
-    store_be16(message + 2, icmpv6_checksum(source, info->source, ByteView(message, icmp::kHeaderLength + quote)));
+    store_be16(message + 2,
+               icmpv6_checksum(source, info->source, ByteView(message, icmp::kHeaderLength + quote)));
     Ipv6HeaderFields h;
     h.source = source;
     h.destination = info->source;

@@ -1,7 +1,6 @@
 #include "wire/ip_fragment.hpp"
 
 #include <algorithm>
-
 #include <cstring>
 
 #include "wire/byte_reader.hpp"
@@ -20,7 +19,7 @@ std::size_t fragment_ipv4(ByteView packet, std::size_t mtu, MutableByteView scra
   const std::size_t total = load_be16(packet.data() + 2);
   if (total > packet.size() || total < kIpv4MinHeaderLength) return 0;
   if ((load_be16(packet.data() + 6) & ~std::uint16_t{0x8000}) != 0) return 0;  // DF, MF or an offset
-  const std::size_t step = (mtu - kIpv4MinHeaderLength) & ~std::size_t{7};  // offsets count 8 bytes
+  const std::size_t step = (mtu - kIpv4MinHeaderLength) & ~std::size_t{7};     // offsets count 8 bytes
   if (mtu <= kIpv4MinHeaderLength || step == 0 || scratch.size() < mtu) return 0;
   std::size_t count = 0;
   for (std::size_t offset = 0; kIpv4MinHeaderLength + offset < total; offset += step) {
@@ -39,8 +38,8 @@ std::size_t fragment_ipv4(ByteView packet, std::size_t mtu, MutableByteView scra
   return count;
 }
 
-std::size_t fragment_ipv6(ByteView packet, std::size_t mtu, std::uint32_t identification, MutableByteView scratch,
-                          const std::function<bool(ByteView)>& emit) {
+std::size_t fragment_ipv6(ByteView packet, std::size_t mtu, std::uint32_t identification,
+                          MutableByteView scratch, const std::function<bool(ByteView)>& emit) {
   if (packet.size() < kIpv6HeaderLength) return 0;
   const std::uint8_t next = packet[6];
   if (next == ip_protocol::kHopByHop || next == ip_protocol::kRouting || next == ip_protocol::kFragment ||

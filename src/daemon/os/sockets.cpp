@@ -404,7 +404,7 @@ void RawIpSocket::accept_only_too_big() {
   if (family_ == IpFamily::V4) {
     // struct icmp_filter of <linux/icmp.h> (not included: it clashes with glibc's netinet
     // headers): one 32-bit mask, a set bit blocks that ICMP type.
-    constexpr int kIcmpFilter = 1;          // ICMP_FILTER
+    constexpr int kIcmpFilter = 1;            // ICMP_FILTER
     constexpr unsigned kDestUnreachable = 3;  // ICMP_DEST_UNREACH
     const std::uint32_t filter = ~(1u << kDestUnreachable);
     if (setsockopt(receive_fd_, SOL_RAW, kIcmpFilter, &filter, sizeof filter) != 0)
@@ -422,7 +422,8 @@ std::optional<std::uint32_t> route_mtu_toward(const IpAddress& peer, std::uint32
   const int af = address_family(peer.family());
   UniqueFd fd(::socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return std::nullopt;
-  if (fwmark != 0 && setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) != 0) return std::nullopt;
+  if (fwmark != 0 && setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) != 0)
+    return std::nullopt;
   sockaddr_storage address{};
   socklen_t length = 0;
   if (peer.is_v4()) {

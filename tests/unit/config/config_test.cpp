@@ -385,9 +385,11 @@ namespace {
 // in 536..65495; anything else is an error at the value's position.
 TEST(Config, MssClampAcceptsBooleansAndANumberInRange) {
   auto child_clamp = [](const std::string& value) {
-    const std::string text = "[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
-                             "auth = \"psk\"\npsk = \"a long random secret\"\n[[connections.gw.children]]\nname = \"net\"\n"
-                             "mss_clamp = " + value + "\n";
+    const std::string text =
+        "[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
+        "auth = \"psk\"\npsk = \"a long random secret\"\n[[connections.gw.children]]\nname = \"net\"\n"
+        "mss_clamp = " +
+        value + "\n";
     return parse_config(text, "t.toml", {});
   };
   auto clamp_of = [](const LoadResult& r) { return r.config->connections.at(0).children.at(0).mss_clamp; };
@@ -403,7 +405,9 @@ TEST(Config, MssClampAcceptsBooleansAndANumberInRange) {
   for (const char* bad : {"535", "65496", "\"yes\""}) {
     LoadResult r = child_clamp(bad);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_THAT(r.errors.at(0).to_string(), ::testing::StartsWith("t.toml:8:13: 'mss_clamp' must be true, false or an MSS between 536 and 65495"));
+    EXPECT_THAT(r.errors.at(0).to_string(),
+                ::testing::StartsWith(
+                    "t.toml:8:13: 'mss_clamp' must be true, false or an MSS between 536 and 65495"));
   }
 }
 

@@ -1,10 +1,11 @@
 // TCP MSS clamping: only SYN and SYN-ACK are rewritten, only downwards, at even and odd option
 // offsets, and the checksum after the RFC 1624 update equals a full recomputation. Through the
 // data plane: a SYN leaving through an SA with mss_clamp, and one arriving through it.
+#include "ipsec/mss_clamp.hpp"
+
 #include <gtest/gtest.h>
 
 #include "ipsec/data_plane.hpp"
-#include "ipsec/mss_clamp.hpp"
 #include "test_packets.hpp"
 
 namespace cygnet::ipsec {
@@ -36,7 +37,9 @@ Bytes tcp_with_options(wire::IpFamily family, std::uint8_t flags, Bytes options)
   return family == wire::IpFamily::V4 ? test::ipv4_packet(src, dst, 6, s) : test::ipv6_packet(src, dst, 6, s);
 }
 
-std::size_t l4_offset(ByteView p) { return (p[0] >> 4) == 4 ? 20 : 40; }
+std::size_t l4_offset(ByteView p) {
+  return (p[0] >> 4) == 4 ? 20 : 40;
+}
 
 // The TCP checksum verifies over the pseudo-header and the segment.
 bool tcp_checksum_ok(ByteView p) {
@@ -45,7 +48,9 @@ bool tcp_checksum_ok(ByteView p) {
   return inet_checksum({test::pseudo_header(info->source, info->destination, 6, seg.size()), seg}) == 0;
 }
 
-Bytes mss_option(std::uint16_t mss) { return {2, 4, static_cast<std::uint8_t>(mss >> 8), static_cast<std::uint8_t>(mss)}; }
+Bytes mss_option(std::uint16_t mss) {
+  return {2, 4, static_cast<std::uint8_t>(mss >> 8), static_cast<std::uint8_t>(mss)};
+}
 
 TEST(MssClamp, SynAndSynAckAreLoweredWithAValidChecksum) {
   for (auto family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
@@ -88,11 +93,14 @@ TEST(MssClamp, LeavesEverythingElseAlone) {
   EXPECT_EQ(mss_for_mtu(1226, true), 1166);
 }
 
-AddressRange any(wire::IpFamily f) { return AddressRange::any(f); }
+AddressRange any(wire::IpFamily f) {
+  return AddressRange::any(f);
+}
 
 TEST(MssClamp, DataPlaneClampsSynsThroughTheSaInBothDirections) {
   const TimePoint now = TimePoint{} + Seconds(10);
-  for (std::optional<std::uint16_t> clamp : {std::optional<std::uint16_t>{0}, std::optional<std::uint16_t>{1000}}) {
+  for (std::optional<std::uint16_t> clamp :
+       {std::optional<std::uint16_t>{0}, std::optional<std::uint16_t>{1000}}) {
     DataPlane a;
     DataPlane b;
     test::SaOptions options;

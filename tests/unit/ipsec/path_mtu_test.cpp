@@ -3,6 +3,8 @@
 // plane's decisions: ICMP Too Big for a DF / IPv6 inner packet (parsed back field by field),
 // outer fragmentation when DF is clear, and ICMP from the outer path believed only when it
 // quotes one of our outbound SAs.
+#include "ipsec/path_mtu.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,7 +13,6 @@
 #include "ipsec/ah.hpp"
 #include "ipsec/data_plane.hpp"
 #include "ipsec/esp.hpp"
-#include "ipsec/path_mtu.hpp"
 #include "test_packets.hpp"
 #include "wire/icmp_too_big.hpp"
 #include "wire/ip_fragment.hpp"
@@ -76,19 +77,20 @@ TEST_P(InnerMtuTest, LargestFittingPacketIsExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     SuitesModesFamilies, InnerMtuTest,
-    ::testing::Values(InnerMtuCase{"aes128gcm16", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
-                      InnerMtuCase{"aes256gcm16", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, true},
-                      InnerMtuCase{"aes256gcm8", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V4, false},
-                      InnerMtuCase{"chacha20poly1305", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, true},
-                      InnerMtuCase{"aes128-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V6, false},
-                      InnerMtuCase{"aes256-sha512", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, false},
-                      InnerMtuCase{"3des-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, true},
-                      InnerMtuCase{"null-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
-                      InnerMtuCase{"aes128gcm16", false, Mode::Transport, wire::IpFamily::V4, wire::IpFamily::V4, false},
-                      InnerMtuCase{"aes128-sha256", false, Mode::Transport, wire::IpFamily::V6, wire::IpFamily::V6, true},
-                      InnerMtuCase{"sha256", true, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
-                      InnerMtuCase{"sha1", true, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, false},
-                      InnerMtuCase{"sha512", true, Mode::Transport, wire::IpFamily::V4, wire::IpFamily::V4, false}));
+    ::testing::Values(
+        InnerMtuCase{"aes128gcm16", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
+        InnerMtuCase{"aes256gcm16", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, true},
+        InnerMtuCase{"aes256gcm8", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V4, false},
+        InnerMtuCase{"chacha20poly1305", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, true},
+        InnerMtuCase{"aes128-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V6, false},
+        InnerMtuCase{"aes256-sha512", false, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, false},
+        InnerMtuCase{"3des-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, true},
+        InnerMtuCase{"null-sha256", false, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
+        InnerMtuCase{"aes128gcm16", false, Mode::Transport, wire::IpFamily::V4, wire::IpFamily::V4, false},
+        InnerMtuCase{"aes128-sha256", false, Mode::Transport, wire::IpFamily::V6, wire::IpFamily::V6, true},
+        InnerMtuCase{"sha256", true, Mode::Tunnel, wire::IpFamily::V4, wire::IpFamily::V4, false},
+        InnerMtuCase{"sha1", true, Mode::Tunnel, wire::IpFamily::V6, wire::IpFamily::V6, false},
+        InnerMtuCase{"sha512", true, Mode::Transport, wire::IpFamily::V4, wire::IpFamily::V4, false}));
 
 // Worked by hand from RFC 4303/4106/3602/3948 sizes, so a formula error cannot hide in both the
 // code and the test above.
@@ -142,9 +144,8 @@ TEST(PathMtuTable, LinkMtuThenLearnedLowerValuesWithFloorsAndAgeing) {
 
 // ------------------------------------------------------------------ the data plane's decisions
 
-
 struct Gateway : ::testing::Test {
-  DataPlane a;   // 192.0.2.1 (or 2001:db8::1), protects 192.0.2.77 / 2001:db8:a::77
+  DataPlane a;  // 192.0.2.1 (or 2001:db8::1), protects 192.0.2.77 / 2001:db8:a::77
   DataPlane b;
   test::SaPair pair;
   SaHandle out_handle = 0;
@@ -210,8 +211,8 @@ TEST_F(Gateway, Ipv4WithDfTooBigGetsIcmpFragmentationNeeded) {
   auto info = wire::parse_ip_packet(icmp);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->protocol, wire::ip_protocol::kIcmp);
-  EXPECT_EQ(info->source, ip("192.0.2.1"));       // the gateway's own (outer) address
-  EXPECT_EQ(info->destination, test::v4_host_a());  // back to the sender
+  EXPECT_EQ(info->source, ip("192.0.2.1"));            // the gateway's own (outer) address
+  EXPECT_EQ(info->destination, test::v4_host_a());     // back to the sender
   EXPECT_EQ(inet_checksum({icmp.subspan(0, 20)}), 0);  // header checksum verifies
   const ByteView m = icmp.subspan(20);
   EXPECT_EQ(m[0], 3);
@@ -311,7 +312,8 @@ TEST_F(Gateway, DfClearIsSentAsTwoValidFragmentsThatReassembleAndDecrypt) {
 // An ICMP Fragmentation Needed as a router would send it about `outer` (an ESP packet of ours).
 Bytes router_icmp(ByteView outer, std::uint16_t mtu, std::size_t quote = 28) {
   Bytes m = {3, 4, 0, 0, 0, 0, static_cast<std::uint8_t>(mtu >> 8), static_cast<std::uint8_t>(mtu)};
-  m.insert(m.end(), outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(std::min(quote, outer.size())));
+  m.insert(m.end(), outer.begin(),
+           outer.begin() + static_cast<std::ptrdiff_t>(std::min(quote, outer.size())));
   test::set16(m, 2, inet_checksum({m}));
   test::Ipv4Extras x;
   x.dont_fragment = false;

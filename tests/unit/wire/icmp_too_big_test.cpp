@@ -2,19 +2,22 @@
 // verify), what routers send us is read only when it is the right type and holds a quoted header,
 // and no error is ever built about an ICMP error, a non-first fragment or a multicast source.
 // Plus outer fragmentation of IPv6 packets (IPv4 is covered with the data plane).
+#include "wire/icmp_too_big.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "wire/byte_reader.hpp"
-#include "wire/icmp_too_big.hpp"
 #include "wire/ip_fragment.hpp"
 #include "wire/ip_packet.hpp"
 
 namespace cygnet::wire {
 namespace {
 
-IpAddress addr(const char* t) { return *IpAddress::parse(t); }
+IpAddress addr(const char* t) {
+  return *IpAddress::parse(t);
+}
 
 Bytes packet(const char* src, const char* dst, std::uint8_t protocol, std::size_t payload, bool df = true) {
   const IpAddress s = addr(src);

@@ -34,7 +34,7 @@ struct DaemonCounters {
   std::uint64_t queue_overflow_drops = 0;
   std::uint64_t queue_expired_drops = 0;
   std::uint64_t nat_keepalives_sent = 0;
-  std::uint64_t outer_fragments_sent = 0;  // IP fragments of outer packets larger than the path MTU
+  std::uint64_t outer_fragments_sent = 0;   // IP fragments of outer packets larger than the path MTU
   std::uint64_t icmp_too_big_received = 0;  // ICMP Too Big read on the outer side (before checking)
   std::uint64_t control_requests = 0;
   std::uint64_t reloads = 0;

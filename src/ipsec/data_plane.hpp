@@ -29,11 +29,11 @@ struct OutboundOutcome {
   };
   Kind kind = Kind::Dropped;
   DropReason drop = DropReason::PolicyDiscard;
-  PacketResult result;           // Protected, TooBig
+  PacketResult result;  // Protected, TooBig
   // Protected: non-zero when the packet is larger than the path MTU and the inner packet allowed
   // fragmentation: send it as IP fragments of at most this many bytes (wire/ip_fragment.hpp).
   std::size_t fragment_to = 0;
-  std::optional<SaHandle> sa;    // Protected, TooBig (and Dropped when an SA was involved)
+  std::optional<SaHandle> sa;  // Protected, TooBig (and Dropped when an SA was involved)
   std::optional<PolicyId> policy;
 };
 
@@ -93,11 +93,13 @@ class DataPlane {
   bool on_icmp_too_big(ByteView ip_packet, TimePoint now);
   // The inner MTU of an SA now: the largest inner packet of `family` that fits its peer's path
   // MTU (nullopt while that path MTU is unknown).
-  std::optional<std::size_t> inner_mtu_of(const SecurityAssociation& sa, wire::IpFamily family, TimePoint now) const;
+  std::optional<std::size_t> inner_mtu_of(const SecurityAssociation& sa, wire::IpFamily family,
+                                          TimePoint now) const;
 
  private:
   // Applies the SA's MSS clamp to a TCP SYN in place; counts a rewrite.
-  void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family, TimePoint now);
+  void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
+                 TimePoint now);
   // Outbound, larger than the path MTU: the ICMP answer, or the fragmentation mark.
   std::optional<OutboundOutcome> handle_too_big(SecurityAssociation& sa, const wire::IpPacketInfo& info,
                                                 ByteView ip_packet, MutableByteView out, TimePoint now);

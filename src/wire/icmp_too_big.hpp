@@ -40,12 +40,12 @@ std::size_t build_icmp_too_big(MutableByteView out, const IpAddress& source, Byt
 // packet it quotes (ours, if genuine).
 struct ReceivedTooBig {
   IpFamily family = IpFamily::V4;
-  std::uint32_t mtu = 0;                 // 0 from a pre-RFC 1191 IPv4 router (no MTU field)
-  IpAddress quoted_source;               // should be our outer address
-  IpAddress quoted_destination;          // should be the peer
-  std::uint8_t quoted_protocol = 0;      // 50, 51 or 17 (ESP in UDP)
+  std::uint32_t mtu = 0;                  // 0 from a pre-RFC 1191 IPv4 router (no MTU field)
+  IpAddress quoted_source;                // should be our outer address
+  IpAddress quoted_destination;           // should be the peer
+  std::uint8_t quoted_protocol = 0;       // 50, 51 or 17 (ESP in UDP)
   std::uint16_t quoted_total_length = 0;  // IPv4 only: the packet size that did not fit
-  ByteView quoted_payload;               // what follows the quoted IP header (may be cut short)
+  ByteView quoted_payload;                // what follows the quoted IP header (may be cut short)
 };
 
 // Parses a complete IP packet carrying an ICMPv4 Fragmentation Needed or ICMPv6 Packet Too Big

@@ -53,8 +53,16 @@ constexpr Label kDaemonCounters[] = {
     {"queue_overflow_drops", "queue overflow drops"},
     {"queue_expired_drops", "queue expired drops"},
     {"nat_keepalives_sent", "NAT keepalives sent"},
+    {"outer_fragments_sent", "outer fragments sent"},
+    {"icmp_too_big_received", "ICMP too big received"},
     {"control_requests", "control requests"},
     {"reloads", "reloads"},
+};
+
+constexpr Label kPathMtuCounters[] = {
+    {"icmp_too_big_sent", "ICMP too big sent"}, {"fragmented_packets", "outer packets fragmented"},
+    {"mss_clamped", "TCP MSS clamped"},         {"icmp_accepted", "ICMP too big accepted"},
+    {"icmp_ignored", "ICMP too big ignored"},
 };
 
 constexpr std::size_t kLabelWidth = 28;
@@ -115,6 +123,12 @@ void data_plane_section(std::ostringstream& out, const json& data_plane) {
   counter_line(out, "outbound (protected)", packets_and_bytes(member(data_plane, "outbound")));
   counter_line(out, "inbound (decapsulated)", packets_and_bytes(member(data_plane, "inbound")));
   counter_line(out, "bypassed", packets_and_bytes(member(data_plane, "bypassed")));
+  const json& path_mtu = member(data_plane, "path_mtu");
+  for (const Label& l : kPathMtuCounters) {
+    if (path_mtu.is_object() && path_mtu.contains(l.key)) {
+      counter_line(out, l.text, std::to_string(count_at(path_mtu, l.key)));
+    }
+  }
   const auto drops = nonzero_drops(member(data_plane, "drops"));
   if (drops.empty()) {
     counter_line(out, "drops", "no drops");

@@ -66,6 +66,11 @@ void render_child_sa(std::ostringstream& out, const json& child) {
   out << labelled(kIndent, "selectors", selectors(child));
   out << labelled(kIndent, "in", traffic(child, "inbound", "inbound_spi"));
   out << labelled(kIndent, "out", traffic(child, "outbound", "outbound_spi"));
+  if (const auto path = integer_at(child, "path_mtu")) {
+    const auto inner = integer_at(child, "inner_mtu");
+    out << labelled(kIndent, "path MTU",
+                    std::to_string(*path) + " (inner MTU " + (inner ? std::to_string(*inner) : "?") + ")");
+  }
 }
 
 // "192.0.2.2[500], id gw-b.example"; the ID is unknown until IKE_AUTH.

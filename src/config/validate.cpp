@@ -38,9 +38,12 @@ constexpr std::array<std::string_view, 20> kConnectionKeys{
     "auth",          "psk",          "psk_file",     "certificate",  "private_key",   "ca_certificates",
     "ike_proposals", "start_action", "dpd_delay",    "ike_lifetime", "encapsulation", "allow_legacy",
     "aggressive",    "children"};
-constexpr std::array<std::string_view, 11> kChildKeys{
-    "name",         "mode",     "protocol",   "local_ts",     "remote_ts",    "esp_proposals",
-    "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window"};
+constexpr std::array<std::string_view, 12> kChildKeys{
+    "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
+    "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
+// An MSS from the IPv4 minimum of RFC 879 to the largest that fits an IPv4 packet (65535 - 40).
+constexpr std::int64_t kMinMssClamp = 536;
+constexpr std::int64_t kMaxMssClamp = 65495;
 
 template <typename E>
 struct Choice {
@@ -905,6 +908,19 @@ class Validator {
                                                std::to_string(*window));
       } else {
         child.replay_window = static_cast<std::uint32_t>(*window);
+      }
+    }
+    if (const toml::node* clamp = table.get("mss_clamp")) {
+      if (const auto* flag = clamp->as_boolean()) {
+        if (flag->get()) child.mss_clamp = 0;  // derived from the inner MTU
+      } else if (const auto* mss = clamp->as_integer();
+                 mss != nullptr && mss->get() >= kMinMssClamp && mss->get() <= kMaxMssClamp) {
+        child.mss_clamp = static_cast<std::uint16_t>(mss->get());
+      } else {
+        error(*clamp,
+              "'mss_clamp' must be true, false or an MSS between " + std::to_string(kMinMssClamp) + " and " +
+                  std::to_string(kMaxMssClamp) + ", not " +
+                  (mss != nullptr ? std::to_string(mss->get()) : std::string(describe_type(clamp->type()))));
       }
     }
     if (!named) return std::nullopt;

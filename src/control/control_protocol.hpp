@@ -31,7 +31,9 @@
 //         "local_ts": ["198.51.100.0/24"], "remote_ts": ["203.0.113.0/24"],
 //         "age_seconds": 12, "rekey_in_seconds": 3000 (or null),
 //         "inbound":  {"packets": 10, "bytes": 840},
-//         "outbound": {"packets": 10, "bytes": 840}
+//         "outbound": {"packets": 10, "bytes": 840},
+//         "path_mtu": 1280 (or null: unknown), "inner_mtu": 1226 (or null): the outer path MTU
+//           toward the peer (route MTU, lowered by ICMP) and the largest inner packet that fits it
 //       }]
 //     }],
 //     "last_failure": null | {   (the connection's last negotiation failure, kept after it comes up)
@@ -66,10 +68,13 @@
 //           "refused_repeat_budget": 0, "refused_unverified_evicted": 0},
 //           (refusals: ike/refusal_counters.hpp)
 //   "data_plane": {"outbound": {"packets": 0, "bytes": 0}, "inbound": {...}, "bypassed": {...},
-//                  "drops": {"unknown_spi": 0, "replay": 0, ... every drop reason, snake_case}},
+//                  "drops": {"unknown_spi": 0, "replay": 0, ... every drop reason, snake_case},
+//                  "path_mtu": {"icmp_too_big_sent": 0, "fragmented_packets": 0, "mss_clamped": 0,
+//                               "icmp_accepted": 0, "icmp_ignored": 0}},
 //   "daemon": {"tun_packets_read": 0, "tun_packets_written": 0, "network_packets_received": 0,
 //              "network_packets_sent": 0, "send_errors": 0, "acquires": 0,
 //              "queued_while_negotiating": 0, "queue_overflow_drops": 0, "nat_keepalives_sent": 0,
+//              "outer_fragments_sent": 0, "icmp_too_big_received": 0,
 //              "control_requests": 0, "reloads": 0},
 //   "sas": [{"connection": "site-b", "child": "net", "id": 2,
 //            "inbound_spi": "c1a2b3c4", "outbound_spi": "d5e6f708",

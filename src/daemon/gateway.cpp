@@ -22,6 +22,18 @@ namespace cygnet::daemon {
 
 namespace {
 
+// The configured MSS clamp of a connection's child (nullopt: off or unknown).
+std::optional<std::uint16_t> mss_clamp_of(const std::vector<ike::ConnectionSettings>& connections,
+                                          const std::string& connection, const std::string& child) {
+  for (const ike::ConnectionSettings& c : connections) {
+    if (c.name != connection) continue;
+    for (const ike::ChildSettings& ch : c.children) {
+      if (ch.name == child) return ch.mss_clamp;
+    }
+  }
+  return std::nullopt;
+}
+
 constexpr std::uint16_t kIkePort = 500;
 constexpr std::uint16_t kNatTraversalPort = 4500;
 constexpr Seconds kHousekeepingInterval{1};
@@ -90,6 +102,10 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   for (auto& r : raw_sockets_) {
     RawIpSocket* socket = r.get();
     loop_.watch(socket->receive_fd(), [this, socket] { on_raw_readable(*socket); });
+  }
+  for (auto& r : icmp_sockets_) {
+    RawIpSocket* socket = r.get();
+    loop_.watch(socket->receive_fd(), [this, socket] { on_icmp_readable(*socket); });
   }
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
@@ -193,6 +209,18 @@ void Gateway::open_sockets() {
             .warn("no raw {} socket for IPv{}: {} (only UDP-encapsulated ESP there)",
                   protocol == 50 ? "ESP" : "AH", family == wire::IpFamily::V4 ? 4 : 6, e.what());
       }
+    }
+    // Path MTU: ICMP Fragmentation Needed / Packet Too Big about our outer packets.
+    try {
+      const std::uint8_t icmp =
+          family == wire::IpFamily::V4 ? wire::ip_protocol::kIcmp : wire::ip_protocol::kIcmpv6;
+      auto socket = std::make_unique<RawIpSocket>(RawIpSocket::open(family, icmp, options_.fwmark));
+      socket->accept_only_too_big();
+      icmp_sockets_.push_back(std::move(socket));
+    } catch (const std::system_error& e) {
+      log(Subsystem::Net)
+          .warn("no ICMP socket for IPv{}: {} (path MTU from the route only)",
+                family == wire::IpFamily::V4 ? 4 : 6, e.what());
     }
   }
 }
@@ -339,10 +367,22 @@ void Gateway::drain(TimePoint now) {
   if (routes_changed) reconcile_routes();
 }
 
-void Gateway::apply_data_plane_action(const ike::Action& action, TimePoint now) {
-  if (const auto* retiring = std::get_if<ike::RemoveChildSa>(&action)) {
+void Gateway::apply_data_plane_action(const ike::Action& engine_action, TimePoint now) {
+  if (const auto* retiring = std::get_if<ike::RemoveChildSa>(&engine_action)) {
     retired_traffic_.retire(retiring->connection, traffic_of(retiring->id, binding_, data_plane_));
   }
+  // A child's MSS clamp is a data plane setting the engine does not negotiate: added here.
+  std::optional<ike::Action> with_clamp;
+  if (const auto* install = std::get_if<ike::InstallChildSa>(&engine_action)) {
+    if (const auto clamp = mss_clamp_of(config_.connections, install->connection, install->child)) {
+      with_clamp = engine_action;
+      auto& adjusted = std::get<ike::InstallChildSa>(*with_clamp);
+      adjusted.inbound.mss_clamp = clamp;
+      adjusted.outbound.mss_clamp = clamp;
+    }
+    learn_link_mtu(install->outbound.remote_address);
+  }
+  const ike::Action& action = with_clamp ? *with_clamp : engine_action;
   if (auto error = binding_.apply(action)) {
     log(Subsystem::DataPlane).error("could not apply an engine action: {}", *error);
     return;

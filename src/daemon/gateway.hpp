@@ -88,6 +88,12 @@ class Gateway {
   void on_tun_readable();
   void on_udp_readable(IkeSocket& socket);
   void on_raw_readable(RawIpSocket& socket);
+  // ICMP Fragmentation Needed / Packet Too Big on the outer side → DataPlane::on_icmp_too_big.
+  void on_icmp_readable(RawIpSocket& socket);
+  // The route MTU toward an SA's peer becomes its initial path MTU (path_mtu.hpp).
+  void learn_link_mtu(const wire::IpAddress& peer);
+  // An outer packet larger than the path MTU whose inner packet allowed it: sent as fragments.
+  void send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family);
   void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
   void deliver_inbound(ByteView ip_packet, TimePoint now);
   void send_protected(const ipsec::OutboundOutcome& outcome);
@@ -125,6 +131,7 @@ class Gateway {
   std::optional<TunDevice> tun_;
   std::vector<std::unique_ptr<IkeSocket>> ike_sockets_;
   std::vector<std::unique_ptr<RawIpSocket>> raw_sockets_;
+  std::vector<std::unique_ptr<RawIpSocket>> icmp_sockets_;  // receive only, filtered to Too Big
   int control_fd_ = -1;
   std::vector<RuleSpec> installed_rules_;
   std::vector<RouteSpec> installed_routes_;
@@ -149,6 +156,8 @@ class Gateway {
   static constexpr std::size_t kBufferSize = 65536 + kHeadroom;
   Bytes in_buffer_ = Bytes(kBufferSize);
   Bytes out_buffer_ = Bytes(kBufferSize + ipsec::kMaxEncapsulationOverhead);
+  Bytes fragment_buffer_ = Bytes(kBufferSize);
+  std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};

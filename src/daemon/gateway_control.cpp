@@ -40,7 +40,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   log(Subsystem::Control).debug("request: {}", command);
   if (command == "status") {
     DaemonInfo info{static_cast<long>(getpid()), std::chrono::duration_cast<Seconds>(now - started_).count(),
-                    options_.config_path, tun_ ? tun_->name() : std::string()};
+                    options_.config_path, tun_ ? tun_->name() : std::string(), now};
     json result = status_json(engine_->status(now), config_.connections, binding_, data_plane_, info);
     add_last_failures(result, *engine_, now);
     return control::ok_response(std::move(result));

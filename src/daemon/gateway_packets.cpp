@@ -6,6 +6,8 @@
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "wire/byte_reader.hpp"
+#include "wire/icmp_too_big.hpp"
+#include "wire/ip_fragment.hpp"
 #include "wire/ip_packet.hpp"
 #include "wire/udp_encap.hpp"
 
@@ -61,6 +63,14 @@ void Gateway::send_cleartext_packet(ByteView ip_packet, TimePoint now) {
       drain(now);
       break;
     }
+    case ipsec::OutboundOutcome::Kind::TooBig: {
+      // Locally generated, like a router's ICMP: out of the marked raw socket, routed to the
+      // sender by the main table (written into the TUN device instead, a source that is one of
+      // our own addresses would be dropped as a martian).
+      const ByteView icmp(out_buffer_.data(), o.result.length);
+      send_raw(icmp, icmp[0] >> 4 == 4 ? wire::IpFamily::V4 : wire::IpFamily::V6);
+      break;
+    }
     case ipsec::OutboundOutcome::Kind::Dropped:
       log(Subsystem::DataPlane).trace("outbound packet dropped: {}", ipsec::drop_reason_name(o.drop));
       report_lifetime(o.sa, o.result.lifetime_event, now);
@@ -77,8 +87,64 @@ void Gateway::send_protected(const ipsec::OutboundOutcome& o) {
     send_udp(ike::Endpoint{p.local_address, p.udp_encapsulation->local_port},
              ike::Endpoint{p.remote_address, p.udp_encapsulation->remote_port},
              packet.subspan(o.result.protocol_offset));
-  } else {
-    send_raw(packet, p.local_address.family());
+  } else if (o.fragment_to != 0) {
+    send_fragmented(packet, o.fragment_to, p.local_address.family());
+  } else if (!send_raw(packet, p.local_address.family()) && errno == EMSGSIZE) {
+    // The route's MTU went down since the SA was installed: take the new one from now on.
+    learn_link_mtu(p.remote_address);
+  }
+  // ESP in UDP larger than the path goes out whole: the UDP socket lets the kernel fragment it.
+}
+
+void Gateway::send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family) {
+  const std::size_t sent =
+      wire::fragment_ip_packet(ip_packet, mtu, next_fragment_id_++, fragment_buffer_,
+                               [&](ByteView fragment) { return send_raw(fragment, family); });
+  counters_.outer_fragments_sent += sent;
+  if (sent == 0)
+    log(Subsystem::Net).debug("could not fragment a {}-byte packet to {}", ip_packet.size(), mtu);
+}
+
+void Gateway::learn_link_mtu(const wire::IpAddress& peer) {
+  const std::optional<std::uint32_t> mtu = route_mtu_toward(peer, options_.fwmark);
+  if (!mtu) return;
+  const TimePoint now = Clock::now();
+  const auto before = data_plane_.path_mtu().current(peer, now);
+  data_plane_.path_mtu().set_link_mtu(peer, *mtu);
+  const auto after = data_plane_.path_mtu().current(peer, now);
+  if (before != after)
+    log(Subsystem::DataPlane).info("path MTU toward {}: {} (route)", peer.to_string(), *after);
+}
+
+void Gateway::on_icmp_readable(RawIpSocket& socket) {
+  const TimePoint now = Clock::now();
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<std::size_t> n;
+    try {
+      n = socket.receive(in_buffer_);
+    } catch (const std::system_error& e) {
+      log(Subsystem::Net).debug("ICMP receive: {}", e.what());
+      return;
+    }
+    if (!n) return;
+    const ByteView packet(in_buffer_.data(), *n);
+    // Our own Too Big to a sender on this host comes back through loopback (it quotes the inner
+    // packet, not ESP/AH/UDP): not news from the outer path, so not counted.
+    const auto quoted = wire::parse_icmp_too_big(packet);
+    if (quoted && quoted->quoted_protocol != wire::ip_protocol::kEsp &&
+        quoted->quoted_protocol != wire::ip_protocol::kAh &&
+        quoted->quoted_protocol != wire::ip_protocol::kUdp) {
+      continue;
+    }
+    ++counters_.icmp_too_big_received;
+    if (data_plane_.on_icmp_too_big(packet, now)) {
+      const auto message = wire::parse_icmp_too_big(packet);
+      const auto mtu = data_plane_.path_mtu().current(message->quoted_destination, now);
+      log(Subsystem::DataPlane)
+          .info("path MTU toward {}: {} (ICMP from {})", message->quoted_destination.to_string(),
+                mtu.value_or(0),
+                wire::parse_ip_packet(packet) ? wire::parse_ip_packet(packet)->source.to_string() : "?");
+    }
   }
 }
 
@@ -91,8 +157,10 @@ bool Gateway::send_raw(ByteView ip_packet, wire::IpFamily family) {
     }
     break;
   }
+  const int error = errno;
   ++counters_.send_errors;
-  log(Subsystem::Net).debug("raw send of {} bytes: {}", ip_packet.size(), std::strerror(errno));
+  log(Subsystem::Net).debug("raw send of {} bytes: {}", ip_packet.size(), std::strerror(error));
+  errno = error;  // the caller may act on it (EMSGSIZE)
   return false;
 }
 

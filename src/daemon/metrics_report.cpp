@@ -183,6 +183,20 @@ void data_plane(PrometheusText& out, const MetricsSources& s) {
   out.sample("cygnet_queue_drops_total", {{"reason", "expired"}}, s.daemon.queue_expired_drops);
   out.family("cygnet_send_errors_total", "counter", "Packets the operating system refused to send");
   out.sample("cygnet_send_errors_total", {}, s.daemon.send_errors);
+  out.family("cygnet_path_mtu_icmp_sent_total", "counter",
+             "ICMP Fragmentation Needed / Packet Too Big sent to inner senders whose packet did not fit");
+  out.sample("cygnet_path_mtu_icmp_sent_total", {}, g.path_mtu.too_big_sent);
+  out.family("cygnet_path_mtu_icmp_received_total", "counter",
+             "ICMP Too Big received on the outer path, by result (accepted lowered a path MTU)");
+  out.sample("cygnet_path_mtu_icmp_received_total", {{"result", "accepted"}}, g.path_mtu.icmp_accepted);
+  out.sample("cygnet_path_mtu_icmp_received_total", {{"result", "ignored"}}, g.path_mtu.icmp_ignored);
+  out.family("cygnet_outer_fragmented_packets_total", "counter",
+             "Outer packets larger than the path MTU sent as fragments (inner DF clear)");
+  out.sample("cygnet_outer_fragmented_packets_total", {}, g.path_mtu.fragmented_packets);
+  out.family("cygnet_outer_fragments_total", "counter", "IP fragments sent for those packets");
+  out.sample("cygnet_outer_fragments_total", {}, s.daemon.outer_fragments_sent);
+  out.family("cygnet_mss_clamped_total", "counter", "TCP SYN / SYN-ACK whose MSS option was lowered");
+  out.sample("cygnet_mss_clamped_total", {}, g.path_mtu.mss_clamped);
 }
 
 void per_connection_events(PrometheusText& out, const MetricsSources& s) {

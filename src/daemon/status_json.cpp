@@ -47,6 +47,22 @@ void selector_sides(const std::vector<ipsec::Selector>& selectors, json& local, 
   }
 }
 
+// The path MTU toward a CHILD SA's peer and the inner MTU it leaves (null while unknown).
+void add_path_mtu(json& cs, ike::ChildSaId id, const ike::DataPlaneBinding& binding,
+                  const ipsec::DataPlane& dp, const std::vector<ipsec::Selector>& selectors, TimePoint now) {
+  cs["path_mtu"] = nullptr;
+  cs["inner_mtu"] = nullptr;
+  auto handles = binding.handles_of(id);
+  const ipsec::SecurityAssociation* out = handles ? dp.sad().find(handles->outbound) : nullptr;
+  if (out == nullptr) return;
+  const auto path = dp.path_mtu().current(out->params().remote_address, now);
+  if (!path) return;
+  cs["path_mtu"] = *path;
+  const wire::IpFamily inner_family =
+      selectors.empty() ? out->params().local_address.family() : selectors.front().local.family();
+  cs["inner_mtu"] = dp.inner_mtu_of(*out, inner_family, now).value_or(0);
+}
+
 }  // namespace
 
 SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& dp) {
@@ -151,6 +167,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
         const SaTraffic t = traffic_of(child.id, binding, data_plane);
         cs["inbound"] = traffic_json(t.inbound);
         cs["outbound"] = traffic_json(t.outbound);
+        add_path_mtu(cs, child.id, binding, data_plane, child.selectors, daemon.now);
         child_sas.push_back(std::move(cs));
       }
       s["child_sas"] = std::move(child_sas);
@@ -193,7 +210,13 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
   out["data_plane"] = {{"outbound", traffic_json(g.outbound)},
                        {"inbound", traffic_json(g.inbound)},
                        {"bypassed", traffic_json(g.bypassed)},
-                       {"drops", drops}};
+                       {"drops", drops},
+                       {"path_mtu",
+                        {{"icmp_too_big_sent", g.path_mtu.too_big_sent},
+                         {"fragmented_packets", g.path_mtu.fragmented_packets},
+                         {"mss_clamped", g.path_mtu.mss_clamped},
+                         {"icmp_accepted", g.path_mtu.icmp_accepted},
+                         {"icmp_ignored", g.path_mtu.icmp_ignored}}}};
   out["daemon"] = {{"tun_packets_read", daemon.tun_packets_read},
                    {"tun_packets_written", daemon.tun_packets_written},
                    {"network_packets_received", daemon.network_packets_received},
@@ -204,6 +227,8 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"queue_overflow_drops", daemon.queue_overflow_drops},
                    {"queue_expired_drops", daemon.queue_expired_drops},
                    {"nat_keepalives_sent", daemon.nat_keepalives_sent},
+                   {"outer_fragments_sent", daemon.outer_fragments_sent},
+                   {"icmp_too_big_received", daemon.icmp_too_big_received},
                    {"control_requests", daemon.control_requests},
                    {"reloads", daemon.reloads}};
   json sas = json::array();

@@ -19,6 +19,7 @@ struct DaemonInfo {
   std::int64_t uptime_seconds = 0;
   std::string config_path;
   std::string tun;
+  TimePoint now{};  // for path MTUs, whose learned values age
 };
 
 // Counted by the daemon's I/O edge (the cores count the rest).
@@ -33,6 +34,8 @@ struct DaemonCounters {
   std::uint64_t queue_overflow_drops = 0;
   std::uint64_t queue_expired_drops = 0;
   std::uint64_t nat_keepalives_sent = 0;
+  std::uint64_t outer_fragments_sent = 0;   // IP fragments of outer packets larger than the path MTU
+  std::uint64_t icmp_too_big_received = 0;  // ICMP Too Big read on the outer side (before checking)
   std::uint64_t control_requests = 0;
   std::uint64_t reloads = 0;
 };

@@ -39,6 +39,9 @@ struct ChildSettings {
   std::uint64_t life_bytes = 0;  // hard limits; 0 = none; soft (rekey) at 90 %
   std::uint64_t life_packets = 0;
   std::uint32_t replay_window = ipsec::kDefaultReplayWindow;
+  // TCP MSS clamping through this child's SAs (applied by the data plane, not negotiated):
+  // nullopt = off, 0 = derived from the inner MTU, otherwise that MSS.
+  std::optional<std::uint16_t> mss_clamp;
 };
 
 struct ConnectionSettings {

@@ -120,6 +120,14 @@ std::size_t ah_length_for(std::size_t icv, IpFamily family) {
 
 }  // namespace
 
+std::size_t ah_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner) {
+  const bool tunnel = sa.mode() == Mode::Tunnel;
+  const IpFamily outer_family = tunnel ? sa.params().local_address.family() : inner.family;
+  const std::size_t header = tunnel ? outer_ip_header_length(sa) : inner.header_length;
+  const std::size_t payload = tunnel ? inner.total_length : inner.total_length - inner.header_length;
+  return header + ah_length_for(sa.icv_length(), outer_family) + payload;
+}
+
 PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
@@ -151,7 +159,7 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   const ByteView moved_payload(p + header + ah_length, payload.size());
   if (tunnel) {
     write_outer_header(sa, ds_field, MutableByteView(p, header), total, wire::ip_protocol::kAh,
-                       static_cast<std::uint16_t>(seq));
+                       static_cast<std::uint16_t>(seq), inner_dont_fragment(ip_packet, inner.family));
   } else {
     std::memmove(p, ip_packet.data(), header);
     p[inner.next_header_offset] = wire::ip_protocol::kAh;

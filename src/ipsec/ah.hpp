@@ -7,11 +7,15 @@
 #include "base/time.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
+#include "wire/ip_packet.hpp"
 
 namespace cygnet::ipsec {
 
 PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
                             TimePoint now);
+
+// The size ah_encapsulate would give this inner packet, for path MTU decisions.
+std::size_t ah_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner);
 
 // ip_packet: the received packet; its AH header starts at ah_offset (after the IP header and any
 // extension headers that precede AH).

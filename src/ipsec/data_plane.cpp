@@ -1,9 +1,27 @@
 #include "ipsec/data_plane.hpp"
 
+#include "ipsec/mss_clamp.hpp"
 #include "wire/byte_reader.hpp"
+#include "wire/icmp_too_big.hpp"
 #include "wire/udp_encap.hpp"
 
 namespace cygnet::ipsec {
+
+namespace {
+
+constexpr std::size_t kAssumedPathMtu = 1500;  // for a derived MSS clamp while no path MTU is known
+constexpr std::size_t kIpv4MinimumMtu = 68;    // RFC 791: every IPv4 host accepts this
+
+bool is_tcp_syn(ByteView ip_packet, const wire::IpPacketInfo& info) {
+  return info.protocol == wire::ip_protocol::kTcp && !info.is_fragment &&
+         info.header_length + 14 <= info.total_length && (ip_packet[info.header_length + 13] & 0x02) != 0;
+}
+
+bool ipv4_dont_fragment(ByteView ip_packet) {
+  return (ip_packet[6] & 0x40) != 0;
+}
+
+}  // namespace
 
 OutboundOutcome DataPlane::drop_outbound(DropReason reason, std::optional<PolicyId> policy) {
   counters_.drops.count(reason);
@@ -49,6 +67,23 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
     return o;
   }
   o.sa = policy->outbound_sa;
+  if (sa->params().mss_clamp && is_tcp_syn(ip_packet, *info)) {
+    clamp_buffer_.assign(ip_packet.begin(),
+                         ip_packet.begin() + static_cast<std::ptrdiff_t>(info->total_length));
+    clamp_mss(*sa, clamp_buffer_, info->family, now);
+    ip_packet = clamp_buffer_;
+  }
+  if (!path_mtu_.empty()) {
+    const auto pmtu = path_mtu_.current(sa->params().remote_address, now);
+    if (pmtu && encapsulated_length(*sa, *info) > *pmtu) {
+      if (auto answered = handle_too_big(*sa, *info, ip_packet, out, now)) {
+        answered->policy = policy->id;
+        answered->sa = policy->outbound_sa;
+        return *answered;
+      }
+      o.fragment_to = *pmtu;
+    }
+  }
   o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, out, now)
                                                   : ah_encapsulate(*sa, ip_packet, out, now);
   if (!o.result.ok) {
@@ -59,8 +94,110 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   }
   counters_.outbound.packets++;
   counters_.outbound.bytes += info->total_length;
+  if (o.fragment_to != 0) counters_.path_mtu.fragmented_packets++;
   o.kind = OutboundOutcome::Kind::Protected;
   return o;
+}
+
+std::optional<OutboundOutcome> DataPlane::handle_too_big(SecurityAssociation& sa,
+                                                         const wire::IpPacketInfo& info, ByteView ip_packet,
+                                                         MutableByteView out, TimePoint now) {
+  const std::size_t pmtu = *path_mtu_.current(sa.params().remote_address, now);
+  const std::size_t fit = inner_mtu(sa, pmtu, info.family);
+  // IPv4 without DF may be fragmented: the outer packet is (its DF is clear too). An IPv6 sender
+  // never goes below 1280 (RFC 8200 §5), so below that the outer packet is fragmented instead.
+  if (info.family == wire::IpFamily::V4 ? !ipv4_dont_fragment(ip_packet) : fit < kIpv6MinimumPathMtu) {
+    return std::nullopt;
+  }
+  OutboundOutcome o;
+  sa.drops().count(DropReason::TooBig);
+  counters_.drops.count(DropReason::TooBig);
+  o.kind = OutboundOutcome::Kind::Dropped;
+  o.drop = DropReason::TooBig;
+  if (!wire::may_answer_with_icmp_error(ip_packet)) return o;
+  // From the gateway's own outer address, as a router on the path would answer (and as Linux
+  // XFRM does); an inner packet of the other family gets its own destination as the source.
+  const wire::IpAddress source =
+      sa.params().local_address.family() == info.family ? sa.params().local_address : info.destination;
+  const std::size_t mtu = info.family == wire::IpFamily::V4 ? std::max(fit, kIpv4MinimumMtu) : fit;
+  const std::size_t length =
+      wire::build_icmp_too_big(out, source, ip_packet, static_cast<std::uint32_t>(mtu));
+  if (length == 0) return o;
+  counters_.path_mtu.too_big_sent++;
+  o.kind = OutboundOutcome::Kind::TooBig;
+  o.result.ok = true;
+  o.result.length = length;
+  return o;
+}
+
+void DataPlane::clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
+                          TimePoint now) {
+  std::uint16_t mss = *sa.params().mss_clamp;
+  if (mss == 0) {
+    const std::size_t mtu = inner_mtu_of(sa, family, now).value_or(inner_mtu(sa, kAssumedPathMtu, family));
+    mss = mss_for_mtu(mtu, family == wire::IpFamily::V6);
+  }
+  if (mss != 0 && clamp_tcp_mss(ip_packet, mss)) counters_.path_mtu.mss_clamped++;
+}
+
+std::optional<std::size_t> DataPlane::inner_mtu_of(const SecurityAssociation& sa, wire::IpFamily family,
+                                                   TimePoint now) const {
+  const auto pmtu = path_mtu_.current(sa.params().remote_address, now);
+  if (!pmtu) return std::nullopt;
+  return inner_mtu(sa, *pmtu, family);
+}
+
+bool DataPlane::on_icmp_too_big(ByteView ip_packet, TimePoint now) {
+  const auto message = wire::parse_icmp_too_big(ip_packet);
+  std::optional<IpsecProtocol> protocol;
+  std::uint32_t spi = 0;
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> ports;
+  if (message) {
+    const ByteView q = message->quoted_payload;
+    if (message->quoted_protocol == wire::ip_protocol::kEsp && q.size() >= 4) {
+      protocol = IpsecProtocol::Esp;
+      spi = wire::load_be32(q.data());
+    } else if (message->quoted_protocol == wire::ip_protocol::kAh && q.size() >= 8) {
+      protocol = IpsecProtocol::Ah;
+      spi = wire::load_be32(q.data() + 4);
+    } else if (message->quoted_protocol == wire::ip_protocol::kUdp &&
+               q.size() >= wire::kUdpHeaderLength + 4) {
+      // ESP in UDP: only when the router quoted past the 8 bytes RFC 792 requires (most do).
+      protocol = IpsecProtocol::Esp;
+      ports = std::pair{wire::load_be16(q.data()), wire::load_be16(q.data() + 2)};
+      spi = wire::load_be32(q.data() + wire::kUdpHeaderLength);  // 0 = the non-ESP marker: IKE
+    }
+  }
+  const SecurityAssociation* ours = nullptr;
+  if (protocol && spi != 0) {
+    sad_.for_each([&](SaHandle, const SecurityAssociation& sa) {
+      const SaParameters& p = sa.params();
+      if (ours != nullptr || p.direction != Direction::Outbound || p.spi != spi || p.protocol != *protocol)
+        return;
+      if (p.local_address != message->quoted_source || p.remote_address != message->quoted_destination)
+        return;
+      const bool encapsulated = p.udp_encapsulation.has_value();
+      if (encapsulated != ports.has_value()) return;
+      if (ports && (ports->first != p.udp_encapsulation->local_port ||
+                    ports->second != p.udp_encapsulation->remote_port)) {
+        return;
+      }
+      ours = &sa;
+    });
+  }
+  if (ours == nullptr) {
+    counters_.path_mtu.icmp_ignored++;
+    return false;
+  }
+  std::uint32_t mtu = message->mtu;
+  if (message->family == wire::IpFamily::V4 && mtu == 0)
+    mtu = wire::mtu_plateau_below(message->quoted_total_length);
+  if (!path_mtu_.learn(ours->params().remote_address, mtu, now)) {
+    counters_.path_mtu.icmp_ignored++;
+    return false;
+  }
+  counters_.path_mtu.icmp_accepted++;
+  return true;
 }
 
 InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView out, TimePoint now) {
@@ -122,6 +259,9 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
     d.result = o.result;
     d.result.ok = false;
     return d;
+  }
+  if (sa.params().mss_clamp && is_tcp_syn(ByteView(out.data(), o.result.length), *inner)) {
+    clamp_mss(sa, MutableByteView(out.data(), o.result.length), inner->family, now);
   }
   counters_.inbound.packets++;
   counters_.inbound.bytes += o.result.length;

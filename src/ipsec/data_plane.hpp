@@ -10,6 +10,7 @@
 #include "base/time.hpp"
 #include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
+#include "ipsec/path_mtu.hpp"
 #include "ipsec/sad.hpp"
 #include "ipsec/spd.hpp"
 
@@ -21,11 +22,18 @@ struct OutboundOutcome {
     Bypass,     // send ip_packet unchanged
     Dropped,    // counted under `drop`
     Acquire,    // PROTECT policy without a usable SA: negotiate, then retry (the packet may be queued)
+    // The packet does not fit the path MTU and may not be fragmented: out holds the ICMP
+    // Fragmentation Needed / Packet Too Big (result.length bytes) to send back to its source,
+    // the packet itself is dropped (counted as too_big).
+    TooBig,
   };
   Kind kind = Kind::Dropped;
   DropReason drop = DropReason::PolicyDiscard;
-  PacketResult result;           // Protected
-  std::optional<SaHandle> sa;    // Protected (and Dropped when an SA was involved)
+  PacketResult result;  // Protected, TooBig
+  // Protected: non-zero when the packet is larger than the path MTU and the inner packet allowed
+  // fragmentation: send it as IP fragments of at most this many bytes (wire/ip_fragment.hpp).
+  std::size_t fragment_to = 0;
+  std::optional<SaHandle> sa;  // Protected, TooBig (and Dropped when an SA was involved)
   std::optional<PolicyId> policy;
 };
 
@@ -41,11 +49,21 @@ struct InboundOutcome {
   std::optional<SaHandle> sa;
 };
 
+// What path MTU handling did, for stats and metrics.
+struct PathMtuCounters {
+  std::uint64_t too_big_sent = 0;        // ICMP / ICMPv6 Too Big built for inner senders
+  std::uint64_t fragmented_packets = 0;  // outer packets handed out for fragmentation
+  std::uint64_t mss_clamped = 0;         // SYN / SYN-ACK MSS options lowered
+  std::uint64_t icmp_accepted = 0;       // received Too Big messages that lowered a path MTU
+  std::uint64_t icmp_ignored = 0;        // received ones not about our SAs, at a floor, or not lower
+};
+
 struct GlobalCounters {
   TrafficCounters outbound;   // packets protected
   TrafficCounters inbound;    // packets decapsulated and accepted
   TrafficCounters bypassed;
   DropCounters drops;
+  PathMtuCounters path_mtu;
 };
 
 class DataPlane {
@@ -65,12 +83,34 @@ class DataPlane {
   // selectors of the SA they arrived on (RFC 4301 §5.2).
   InboundOutcome process_inbound(ByteView ip_packet, MutableByteView out, TimePoint now);
 
+  // Path MTU per peer: the daemon sets each peer's link MTU; ICMP lowers it (below).
+  PathMtuTable& path_mtu() { return path_mtu_; }
+  const PathMtuTable& path_mtu() const { return path_mtu_; }
+  // A received IP packet carrying ICMP Fragmentation Needed or ICMPv6 Packet Too Big. Believed only
+  // when it quotes an outer packet of one of our outbound SAs: source and destination the SA's
+  // endpoints and its SPI (ESP, AH, or ESP in UDP with the ports of the SA), RFC 4301 §6.1.2.
+  // Returns whether the peer's path MTU went down (counted as accepted, else as ignored).
+  bool on_icmp_too_big(ByteView ip_packet, TimePoint now);
+  // The inner MTU of an SA now: the largest inner packet of `family` that fits its peer's path
+  // MTU (nullopt while that path MTU is unknown).
+  std::optional<std::size_t> inner_mtu_of(const SecurityAssociation& sa, wire::IpFamily family,
+                                          TimePoint now) const;
+
  private:
+  // Applies the SA's MSS clamp to a TCP SYN in place; counts a rewrite.
+  void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
+                 TimePoint now);
+  // Outbound, larger than the path MTU: the ICMP answer, or the fragmentation mark.
+  std::optional<OutboundOutcome> handle_too_big(SecurityAssociation& sa, const wire::IpPacketInfo& info,
+                                                ByteView ip_packet, MutableByteView out, TimePoint now);
+
   OutboundOutcome drop_outbound(DropReason reason, std::optional<PolicyId> policy);
   InboundOutcome drop_inbound(DropReason reason, std::optional<SaHandle> sa);
   Sad sad_;
   Spd spd_;
+  PathMtuTable path_mtu_;
   GlobalCounters counters_;
+  Bytes clamp_buffer_;  // a SYN copied here to be clamped (the caller's packet is read-only)
 };
 
 }  // namespace cygnet::ipsec

@@ -17,6 +17,7 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::NoSa: return "no_sa";
     case DropReason::DummyPacket: return "dummy_packet";
     case DropReason::BufferTooSmall: return "buffer_too_small";
+    case DropReason::TooBig: return "too_big";
     case DropReason::kCount: break;
   }
   return "unknown";

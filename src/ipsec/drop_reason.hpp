@@ -20,6 +20,7 @@ enum class DropReason : std::uint8_t {
   NoSa,                // PROTECT policy without an SA yet (the acquire case)
   DummyPacket,         // ESP next header 59: traffic-flow-confidentiality filler, dropped silently
   BufferTooSmall,      // caller's output buffer cannot hold the result
+  TooBig,              // inner packet no longer fits the path MTU; the sender got ICMP Too Big
   kCount,
 };
 

@@ -66,6 +66,17 @@ void build_aead_nonce(std::uint8_t* nonce, ByteView salt, const std::uint8_t* iv
 
 }  // namespace
 
+std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner) {
+  const EspGeometry geo = geometry_of(sa);
+  const bool tunnel = sa.mode() == Mode::Tunnel;
+  const std::size_t outer_header = tunnel ? outer_ip_header_length(sa) : inner.header_length;
+  const std::size_t udp = sa.params().udp_encapsulation ? wire::kUdpHeaderLength : 0;
+  const std::size_t payload = tunnel ? inner.total_length : inner.total_length - inner.header_length;
+  const std::size_t pad = (0 - (payload + wire::kEspTrailerLength)) & (geo.alignment - 1);
+  return outer_header + udp + wire::kEspHeaderLength + geo.iv_length + payload + pad +
+         wire::kEspTrailerLength + geo.icv_length;
+}
+
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
@@ -155,7 +166,7 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
   if (tunnel) {
     write_outer_header(sa, inner_ds_field(ip_packet, inner.family), MutableByteView(p, outer_header), total,
                        udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp,
-                       static_cast<std::uint16_t>(seq));
+                       static_cast<std::uint16_t>(seq), inner_dont_fragment(ip_packet, inner.family));
   } else {
     std::memmove(p, ip_packet.data(), outer_header);
     p[inner.next_header_offset] = udp != 0 ? wire::ip_protocol::kUdp : wire::ip_protocol::kEsp;

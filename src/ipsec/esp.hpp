@@ -5,6 +5,7 @@
 #include "base/time.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
+#include "wire/ip_packet.hpp"
 
 namespace cygnet::ipsec {
 
@@ -13,6 +14,10 @@ namespace cygnet::ipsec {
 // UDP header sits before ESP. Counts into the SA; never allocates.
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
                              TimePoint now);
+
+// The size esp_encapsulate would give this inner packet (outer header, UDP, ESP header, IV,
+// padding, trailer and ICV included), for path MTU decisions.
+std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner);
 
 // Checks and removes ESP from a received IP packet whose ESP header starts at esp_offset (after the
 // outer IP header, or after the UDP header for ESP-in-UDP). out receives the inner packet (tunnel)

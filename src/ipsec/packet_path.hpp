@@ -27,9 +27,18 @@ inline std::uint8_t inner_ds_field(ByteView inner_packet, wire::IpFamily family)
   return static_cast<std::uint8_t>(((inner_packet[0] & 0x0f) << 4) | (inner_packet[1] >> 4));
 }
 
+// Whether the outer IPv4 header gets DF: copied from an IPv4 inner packet (RFC 4301 §8.1, the
+// "copy" choice, as Linux XFRM does), so a router too small for it answers with ICMP and path MTU
+// discovery works end to end; clear for IPv6 inner packets (routers may still fragment the outer
+// packet, the safe choice when ICMP from the outer path is filtered).
+inline bool inner_dont_fragment(ByteView inner_packet, wire::IpFamily family) {
+  return family == wire::IpFamily::V4 && (inner_packet[6] & 0x40) != 0;
+}
+
 // Writes the tunnel-mode outer header (from the SA's endpoints) for a packet of `total` bytes.
 inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_field, MutableByteView out,
-                               std::size_t total, std::uint8_t protocol, std::uint16_t identification) {
+                               std::size_t total, std::uint8_t protocol, std::uint16_t identification,
+                               bool dont_fragment) {
   const SaParameters& p = sa.params();
   if (p.local_address.is_v4()) {
     wire::Ipv4HeaderFields h;
@@ -41,6 +50,7 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
     // Never 0: a raw socket sending our header (the daemon's IPPROTO_RAW path) replaces a zero ID
     // with its own, which would break AH's ICV (it covers the ID) once every 65536 packets.
     h.identification = identification == 0 ? std::uint16_t{0x8000} : identification;
+    h.dont_fragment = dont_fragment;
     wire::write_ipv4_header(out, h);
   } else {
     wire::Ipv6HeaderFields h;

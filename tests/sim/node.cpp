@@ -174,6 +174,7 @@ OutboundVerdict Node::send_cleartext(ByteView ip_packet, TimePoint now) {
       }
       break;
     }
+    case ipsec::OutboundOutcome::Kind::TooBig:  // the simulator sets no path MTU; counted if it did
     case ipsec::OutboundOutcome::Kind::Dropped:
       counters_.outbound_drops.count(o.drop);
       trace(now, std::string("outbound drop ") + ipsec::drop_reason_name(o.drop));

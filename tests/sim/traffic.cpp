@@ -74,6 +74,7 @@ void TrafficGenerator::tick(TimePoint now) {
       switch (v.kind) {
         case ipsec::OutboundOutcome::Kind::Protected: ++s.counters.protected_out; break;
         case ipsec::OutboundOutcome::Kind::Acquire: ++s.counters.acquires; break;
+        case ipsec::OutboundOutcome::Kind::TooBig:
         case ipsec::OutboundOutcome::Kind::Dropped: s.counters.outbound_drops.count(v.drop); break;
         case ipsec::OutboundOutcome::Kind::Bypass: break;
       }

@@ -1,5 +1,6 @@
 #include "daemon/os/sockets.hpp"
 
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -397,6 +398,54 @@ bool RawIpSocket::send(ByteView ip_packet) {
     if (n < 0 && errno == EINTR) continue;
     return n >= 0 && static_cast<std::size_t>(n) == ip_packet.size();
   }
+}
+
+void RawIpSocket::accept_only_too_big() {
+  if (family_ == IpFamily::V4) {
+    // struct icmp_filter of <linux/icmp.h> (not included: it clashes with glibc's netinet
+    // headers): one 32-bit mask, a set bit blocks that ICMP type.
+    constexpr int kIcmpFilter = 1;            // ICMP_FILTER
+    constexpr unsigned kDestUnreachable = 3;  // ICMP_DEST_UNREACH
+    const std::uint32_t filter = ~(1u << kDestUnreachable);
+    if (setsockopt(receive_fd_, SOL_RAW, kIcmpFilter, &filter, sizeof filter) != 0)
+      throw_socket_error(errno, "ICMP socket: setting ICMP_FILTER");
+  } else {
+    icmp6_filter filter{};
+    ICMP6_FILTER_SETBLOCKALL(&filter);
+    ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &filter);
+    if (setsockopt(receive_fd_, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter) != 0)
+      throw_socket_error(errno, "ICMPv6 socket: setting ICMP6_FILTER");
+  }
+}
+
+std::optional<std::uint32_t> route_mtu_toward(const IpAddress& peer, std::uint32_t fwmark) {
+  const int af = address_family(peer.family());
+  UniqueFd fd(::socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return std::nullopt;
+  if (fwmark != 0 && setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) != 0)
+    return std::nullopt;
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (peer.is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&address);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(4500);
+    std::memcpy(&sin->sin_addr, peer.bytes().data(), 4);
+    length = sizeof(sockaddr_in);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&address);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(4500);
+    std::memcpy(&sin6->sin6_addr, peer.bytes().data(), 16);
+    length = sizeof(sockaddr_in6);
+  }
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) return std::nullopt;
+  int mtu = 0;
+  socklen_t size = sizeof mtu;
+  const int level = peer.is_v4() ? IPPROTO_IP : IPPROTO_IPV6;
+  const int name = peer.is_v4() ? IP_MTU : IPV6_MTU;
+  if (getsockopt(fd.get(), level, name, &mtu, &size) != 0 || mtu <= 0) return std::nullopt;
+  return static_cast<std::uint32_t>(mtu);
 }
 
 }  // namespace cygnet::daemon

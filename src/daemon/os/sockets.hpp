@@ -97,6 +97,11 @@ class RawIpSocket {
   // Packets receive() dropped because they did not fit the caller's buffer.
   std::uint64_t truncated_drops() const { return truncated_drops_; }
 
+  // For a socket opened for ICMP (1) or ICMPv6 (58): let the kernel pass only Destination
+  // Unreachable (IPv4: ICMP_FILTER) or Packet Too Big (IPv6: ICMP6_FILTER), so the daemon never
+  // wakes for echo traffic or neighbour discovery. Throws std::system_error on failure.
+  void accept_only_too_big();
+
  private:
   RawIpSocket(int receive_fd, int send_fd, wire::IpFamily family, std::uint8_t protocol)
       : receive_fd_(receive_fd), send_fd_(send_fd), family_(family), protocol_(protocol) {}
@@ -106,5 +111,10 @@ class RawIpSocket {
   std::uint8_t protocol_ = 0;
   std::uint64_t truncated_drops_ = 0;
 };
+
+// The MTU of the route toward `peer` as the kernel sees it for a socket with `fwmark` (the main
+// table, as our ESP packets take): IP_MTU / IPV6_MTU of a connected UDP socket, which includes a
+// path MTU the kernel itself learned. nullopt when there is no route or the query fails.
+std::optional<std::uint32_t> route_mtu_toward(const wire::IpAddress& peer, std::uint32_t fwmark);
 
 }  // namespace cygnet::daemon

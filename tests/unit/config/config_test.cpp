@@ -377,3 +377,39 @@ TEST(Config, ExampleFilesDescribeTheTwoEndsOfOneTunnel) {
 
 }  // namespace
 }  // namespace cygnet::config
+
+namespace cygnet::config {
+namespace {
+
+// mss_clamp: false (off, the default), true (derived from the inner MTU, stored as 0) or an MSS
+// in 536..65495; anything else is an error at the value's position.
+TEST(Config, MssClampAcceptsBooleansAndANumberInRange) {
+  auto child_clamp = [](const std::string& value) {
+    const std::string text =
+        "[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
+        "auth = \"psk\"\npsk = \"a long random secret\"\n[[connections.gw.children]]\nname = \"net\"\n"
+        "mss_clamp = " +
+        value + "\n";
+    return parse_config(text, "t.toml", {});
+  };
+  auto clamp_of = [](const LoadResult& r) { return r.config->connections.at(0).children.at(0).mss_clamp; };
+  LoadResult on = child_clamp("true");
+  ASSERT_TRUE(on.ok()) << on.error_text();
+  EXPECT_EQ(clamp_of(on), std::optional<std::uint16_t>(0));
+  LoadResult off = child_clamp("false");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(clamp_of(off));
+  LoadResult number = child_clamp("1360");
+  ASSERT_TRUE(number.ok());
+  EXPECT_EQ(clamp_of(number), std::optional<std::uint16_t>(1360));
+  for (const char* bad : {"535", "65496", "\"yes\""}) {
+    LoadResult r = child_clamp(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.errors.at(0).to_string(),
+                ::testing::StartsWith(
+                    "t.toml:8:13: 'mss_clamp' must be true, false or an MSS between 536 and 65495"));
+  }
+}
+
+}  // namespace
+}  // namespace cygnet::config

@@ -88,7 +88,9 @@ void PolicyIndex::insert(const Selector& selector, Rank rank, const Policy* poli
   Candidates& candidates = shape->pairs[pair_of(selector, *shape)];
   candidates.reserve(candidates.size() + 1);  // what may throw happens before anything changes
   shape->ranks.insert(rank);
-  insert_candidate(candidates, Candidate{rank, policy});
+  const bool addresses_decide =
+      selector.protocol == 0 && selector.local_ports.is_any() && selector.remote_ports.is_any();
+  insert_candidate(candidates, Candidate{rank, policy, addresses_decide});
   if (rank < shape->first_rank) {
     shape->first_rank = rank;
     sort_shapes();

@@ -66,6 +66,9 @@ class PolicyIndex {
   struct Candidate {
     Rank rank;
     const Policy* policy;
+    // Any protocol and any ports on a prefix-shaped selector: being in the address pair's bucket
+    // already proves the match, so the lookup need not read the policy's selector.
+    bool addresses_decide = false;
   };
   using Candidates = std::vector<Candidate>;  // ascending rank
   // 128 address bits (IPv4 uses the first 32, the rest zero) in network byte order in memory.
@@ -122,7 +125,7 @@ const Policy* PolicyIndex::first_match(const wire::IpAddress& local, const wire:
   auto consider = [&](const Candidates& candidates) {
     for (const Candidate& c : candidates) {
       if (c.rank >= best_rank) return;
-      if (is_match(*c.policy)) {
+      if (c.addresses_decide || is_match(*c.policy)) {
         best_rank = c.rank;
         best = c.policy;
         return;
@@ -138,7 +141,7 @@ const Policy* PolicyIndex::first_match(const wire::IpAddress& local, const wire:
         AddressPair{masked(local_words, shape.local_mask), masked(remote_words, shape.remote_mask)});
     if (found != shape.pairs.end()) consider(found->second);
   }
-  consider(unindexed_);
+  consider(unindexed_);  // addresses_decide is never set here: ranges are checked in full
   return best;
 }
 

@@ -19,8 +19,11 @@ IpAddress addr(const std::string& text) {
   return IpAddress::parse(text).value_or(IpAddress{});
 }
 
+// UDP only, so that the index has to ask the caller about every candidate (see
+// AnyProtocolAndPortsNeedNoSelectorCheck for the other case).
 Selector between(const std::string& local, const std::string& remote) {
   Selector s;
+  s.protocol = wire::ip_protocol::kUdp;
   s.local = AddressRange::from_prefix(wire::IpPrefix::parse(local).value_or(wire::IpPrefix{}));
   s.remote = AddressRange::from_prefix(wire::IpPrefix::parse(remote).value_or(wire::IpPrefix{}));
   return s;
@@ -139,6 +142,35 @@ TEST(PolicyIndex, RangesThatAreNotPrefixesAreScannedInRankOrder) {
   f.erase(range, 1);
   EXPECT_EQ(f.index.unindexed_count(), 0u);
   EXPECT_EQ(f.candidates("198.51.100.1", "203.0.113.1"), (Ids{2}));
+}
+
+TEST(PolicyIndex, AnyProtocolAndPortsNeedNoSelectorCheck) {
+  Fixture f;
+  Selector any_traffic = between("198.51.100.0/24", "203.0.113.0/24");
+  any_traffic.protocol = 0;
+  f.insert(any_traffic, 7);
+  // The address pair alone decides: the caller is not asked, and the answer is the policy.
+  std::vector<PolicyId> asked;
+  const Policy* hit = f.index.first_match(addr("198.51.100.1"), addr("203.0.113.1"), [&](const Policy& p) {
+    asked.push_back(p.id);
+    return false;
+  });
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->id, 7u);
+  EXPECT_TRUE(asked.empty());
+  EXPECT_EQ(f.candidates("198.51.100.1", "203.0.114.1"), (Ids{}));
+  // With a port, the caller's check is needed again.
+  Selector web = any_traffic;
+  web.remote_ports = PortRange{443, 443};
+  f.insert(web, 3);
+  EXPECT_EQ(f.first("198.51.100.1", "203.0.113.1"), 3u);
+  const Policy* refused = f.index.first_match(addr("198.51.100.1"), addr("203.0.113.1"), [&](const Policy& p) {
+    asked.push_back(p.id);
+    return false;
+  });
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->id, 7u);
+  EXPECT_EQ(asked, (Ids{3}));
 }
 
 }  // namespace

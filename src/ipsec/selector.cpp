@@ -55,19 +55,22 @@ bool AddressRange::contains(const wire::IpAddress& a) const {
   return less_or_equal(first.bytes(), a.bytes()) && less_or_equal(a.bytes(), last.bytes());
 }
 
-std::string AddressRange::to_string() const {
-  if (first.family() == last.family()) {
-    const ByteView f = first.bytes();
-    const ByteView l = last.bytes();
-    const std::size_t bits = first.bit_length();
-    std::size_t common = 0;
-    while (common < bits && bit_at(f, common) == bit_at(l, common)) ++common;
-    bool is_prefix = true;
-    for (std::size_t i = common; i < bits && is_prefix; ++i) {
-      is_prefix = !bit_at(f, i) && bit_at(l, i);
-    }
-    if (is_prefix) return first.to_string() + "/" + std::to_string(common);
+std::optional<std::size_t> AddressRange::prefix_length() const {
+  if (first.family() != last.family()) return std::nullopt;
+  const ByteView f = first.bytes();
+  const ByteView l = last.bytes();
+  const std::size_t bits = first.bit_length();
+  std::size_t common = 0;
+  while (common < bits && bit_at(f, common) == bit_at(l, common)) ++common;
+  // After the common bits, first must continue with zeros only and last with ones only.
+  for (std::size_t i = common; i < bits; ++i) {
+    if (bit_at(f, i) || !bit_at(l, i)) return std::nullopt;
   }
+  return common;
+}
+
+std::string AddressRange::to_string() const {
+  if (const auto length = prefix_length()) return first.to_string() + "/" + std::to_string(*length);
   return first.to_string() + "-" + last.to_string();
 }
 
@@ -93,7 +96,8 @@ bool Selector::matches_outbound(const wire::IpPacketInfo& packet) const {
 bool Selector::matches_inbound(const wire::IpPacketInfo& packet) const {
   // ICMP type/code are not ports: RFC 4301 §4.4.1.1 packs the type into the "local port" and the
   // code into the "remote port" selector whichever way the message travels.
-  const bool icmp = packet.protocol == wire::ip_protocol::kIcmp || packet.protocol == wire::ip_protocol::kIcmpv6;
+  const bool icmp =
+      packet.protocol == wire::ip_protocol::kIcmp || packet.protocol == wire::ip_protocol::kIcmpv6;
   return local.contains(packet.destination) && remote.contains(packet.source) &&
          (protocol == 0 || protocol == packet.protocol) &&
          (icmp ? ports_match(*this, packet, packet.source_port, packet.destination_port)

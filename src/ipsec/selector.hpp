@@ -1,6 +1,7 @@
 // Traffic selectors (RFC 4301 §4.4.1.1): which packets a policy or an SA covers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ struct AddressRange {
   static AddressRange from_prefix(const wire::IpPrefix& prefix);
   static AddressRange any(wire::IpFamily family);
   bool contains(const wire::IpAddress& a) const;  // false across families
+  // The prefix length when the range is exactly one prefix (first = network, last = broadcast of
+  // the same family), else nullopt: ranges such as 192.0.2.5-192.0.2.9 are not prefixes.
+  std::optional<std::size_t> prefix_length() const;
   wire::IpFamily family() const { return first.family(); }
   std::string to_string() const;  // "198.51.100.0/24" when it is a prefix, else "a-b"
   friend bool operator==(const AddressRange&, const AddressRange&) = default;

@@ -15,53 +15,57 @@ const char* policy_action_name(PolicyAction a) {
 
 PolicyId Spd::add(Policy policy) {
   policy.id = next_id_++;
-  // After every policy of lower or equal priority: equal priorities keep insertion order.
-  auto at = std::upper_bound(policies_.begin(), policies_.end(), policy.priority,
-                             [](std::uint32_t priority, const Policy& p) { return priority < p.priority; });
   const PolicyId id = policy.id;
-  policies_.insert(at, std::move(policy));
+  const PolicyIndex::Rank rank = rank_of(policy);
+  const auto [at, inserted] = policies_.emplace(rank, std::move(policy));
+  try {
+    ranks_.emplace(id, rank);
+    index_.insert(at->second.selector, rank, &at->second);
+  } catch (...) {
+    ranks_.erase(id);  // list, ranks and index stay in step
+    policies_.erase(at);
+    throw;
+  }
   return id;
 }
 
 bool Spd::remove(PolicyId id) {
-  auto it = std::find_if(policies_.begin(), policies_.end(),
-                         [id](const Policy& p) { return p.id == id; });
-  if (it == policies_.end()) return false;
-  policies_.erase(it);
+  const auto rank = ranks_.find(id);
+  if (rank == ranks_.end()) return false;
+  const auto at = policies_.find(rank->second);
+  index_.erase(at->second.selector, rank->second);
+  policies_.erase(at);
+  ranks_.erase(rank);
   return true;
 }
 
-Policy* Spd::find(PolicyId id) {
-  auto it = std::find_if(policies_.begin(), policies_.end(),
-                         [id](const Policy& p) { return p.id == id; });
-  return it == policies_.end() ? nullptr : &*it;
+Policy* Spd::find_mutable(PolicyId id) {
+  const auto rank = ranks_.find(id);
+  return rank == ranks_.end() ? nullptr : &policies_.find(rank->second)->second;
 }
 
 const Policy* Spd::find(PolicyId id) const {
-  auto it = std::find_if(policies_.begin(), policies_.end(),
-                         [id](const Policy& p) { return p.id == id; });
-  return it == policies_.end() ? nullptr : &*it;
+  const auto rank = ranks_.find(id);
+  return rank == ranks_.end() ? nullptr : &policies_.find(rank->second)->second;
 }
 
 bool Spd::bind_sa(PolicyId id, std::optional<SaHandle> sa) {
-  Policy* p = find(id);
+  Policy* p = find_mutable(id);
   if (p == nullptr || p->action != PolicyAction::Protect) return false;
   p->outbound_sa = sa;  // replaces any previous SA in one step (make-before-break)
   return true;
 }
 
 const Policy* Spd::lookup_outbound(const wire::IpPacketInfo& packet) const {
-  for (const Policy& p : policies_) {
-    if (p.selector.matches_outbound(packet)) return &p;
-  }
-  return nullptr;
+  return index_.first_match(packet.source, packet.destination, [&](const Policy& candidate) {
+    return candidate.selector.matches_outbound(packet);
+  });
 }
 
 const Policy* Spd::lookup_inbound(const wire::IpPacketInfo& packet) const {
-  for (const Policy& p : policies_) {
-    if (p.selector.matches_inbound(packet)) return &p;
-  }
-  return nullptr;
+  return index_.first_match(packet.destination, packet.source, [&](const Policy& candidate) {
+    return candidate.selector.matches_inbound(packet);
+  });
 }
 
 }  // namespace cygnet::ipsec

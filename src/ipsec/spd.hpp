@@ -1,13 +1,21 @@
 // Security Policy Database (RFC 4301 §4.4.1): an ordered list of policies; the first whose
 // selector matches decides PROTECT, BYPASS or DISCARD. A PROTECT policy without an outbound SA is
 // the "no SA yet" signal that IKE turns into a negotiation (acquire).
+//
+// The ordered list is the truth (policies()); a PolicyIndex mirrors the selectors so that the
+// per-packet lookups cost the same with 10,000 tunnels as with one (policy_index.hpp explains how).
+// Selectors therefore only change through remove() + add(); bind_sa() changes the SA in place.
+// A Policy stays at the same address from add() to remove().
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <ranges>
 #include <string>
-#include <vector>
+#include <unordered_map>
 
+#include "ipsec/policy_index.hpp"
 #include "ipsec/sad.hpp"
 #include "ipsec/selector.hpp"
 
@@ -19,8 +27,8 @@ const char* policy_action_name(PolicyAction a);
 using PolicyId = std::uint32_t;
 
 struct Policy {
-  PolicyId id = 0;           // assigned by the SPD
-  std::uint32_t priority = 0; // lower first; equal priorities keep insertion order
+  PolicyId id = 0;             // assigned by the SPD
+  std::uint32_t priority = 0;  // lower first; equal priorities keep insertion order
   Selector selector;
   PolicyAction action = PolicyAction::Protect;
   // PROTECT only: how to protect (used to request an SA) and the SA currently in use.
@@ -32,10 +40,15 @@ struct Policy {
 
 class Spd {
  public:
+  Spd() = default;
+  Spd(const Spd&) = delete;  // the index points into this SPD's own nodes
+  Spd& operator=(const Spd&) = delete;
+  Spd(Spd&&) = default;  // map nodes move with the map
+  Spd& operator=(Spd&&) = default;
+
   PolicyId add(Policy policy);  // returns the id; keeps the list ordered by priority
   bool remove(PolicyId id);
-  Policy* find(PolicyId id);
-  const Policy* find(PolicyId id) const;
+  const Policy* find(PolicyId id) const;  // read-only: the index relies on selectors not changing
   // Installs (or replaces, make-before-break) the outbound SA of a PROTECT policy.
   bool bind_sa(PolicyId id, std::optional<SaHandle> sa);
 
@@ -45,11 +58,19 @@ class Spd {
   // it if that policy is PROTECT, since protected traffic must arrive protected.
   const Policy* lookup_inbound(const wire::IpPacketInfo& packet) const;
 
-  const std::vector<Policy>& policies() const { return policies_; }
+  // Every policy in SPD order (a view: empty(), size(), front(), iteration).
+  auto policies() const { return std::views::values(policies_); }
 
  private:
+  Policy* find_mutable(PolicyId id);
+
+  // SPD order: priority, then insertion (ids only grow, so the id breaks ties).
+  static PolicyIndex::Rank rank_of(const Policy& p) { return (PolicyIndex::Rank{p.priority} << 32) | p.id; }
+
   PolicyId next_id_ = 1;
-  std::vector<Policy> policies_;
+  std::map<PolicyIndex::Rank, Policy> policies_;  // nodes never move: the index points into them
+  std::unordered_map<PolicyId, PolicyIndex::Rank> ranks_;
+  PolicyIndex index_;
 };
 
 }  // namespace cygnet::ipsec

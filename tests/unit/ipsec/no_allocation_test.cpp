@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <new>
 #include <optional>
 #include <sstream>
@@ -35,6 +36,7 @@
 #include "base/time.hpp"
 #include "crypto/hmac.hpp"
 #include "crypto/secure_bytes.hpp"
+#include "ipsec/data_plane.hpp"
 #include "ipsec/esp.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
@@ -389,6 +391,53 @@ INSTANTIATE_TEST_SUITE_P(
                                          Suite::Aes128Sha1),
                        ::testing::Values(Mode::Tunnel, Mode::Transport)),
     test_name);
+
+// The whole outbound path of the data plane (parse, SPD index lookup, SAD, ESP) with 1000
+// tunnels, traffic spread over all of them: the policy lookup allocates nothing either.
+TEST(NoAllocation, OutboundThroughAThousandPoliciesAllocatesNothing) {
+  ASSERT_TRUE(g_openssl_hook_installed) << kHookFailure;
+  constexpr std::uint32_t kTunnels = 1000;
+  // Tunnel t: host 198.51.100.(t % 200) <-> host 203.0.113.(t / 200), behind a default bypass.
+  auto local_host = [](std::uint32_t t) { return 0xc6336400u + t % 200; };
+  auto remote_host = [](std::uint32_t t) { return 0xcb007100u + t / 200; };
+  DataPlane dp;
+  Policy rest;
+  rest.selector.local = AddressRange::any(wire::IpFamily::V4);
+  rest.selector.remote = AddressRange::any(wire::IpFamily::V4);
+  rest.action = PolicyAction::Bypass;
+  rest.priority = 1000;
+  dp.spd().add(rest);
+  for (std::uint32_t t = 0; t < kTunnels; ++t) {
+    Policy p;
+    p.selector.local = AddressRange::from_prefix(wire::IpPrefix{wire::IpAddress::v4(local_host(t)), 32});
+    p.selector.remote = AddressRange::from_prefix(wire::IpPrefix{wire::IpAddress::v4(remote_host(t)), 32});
+    p.priority = 90;
+    const PolicyId id = dp.spd().add(p);
+    SaParameters params = parameters(Suite::Aes256Gcm16, Mode::Tunnel, Direction::Outbound);
+    params.spi = 0x10000 + t;
+    ASSERT_TRUE(dp.spd().bind_sa(id, dp.sad().add(std::make_unique<SecurityAssociation>(params, TimePoint{}))));
+  }
+  Bytes packet = udp_packet(333, 0x5a);
+  Bytes out(packet.size() + kMaxEncapsulationOverhead);
+  const TimePoint now = TimePoint{} + Seconds{5};
+  auto send = [&](std::uint32_t t) {
+    wire::store_be32(packet.data() + 12, local_host(t));
+    wire::store_be32(packet.data() + 16, remote_host(t));
+    const OutboundOutcome o = dp.process_outbound(packet, out, now);
+    return o.kind == OutboundOutcome::Kind::Protected && o.sa.has_value();
+  };
+  std::size_t failures = 0;
+  for (std::uint32_t t = 0; t < kTunnels; ++t) failures += send(t) ? 0 : 1;  // warm-up: every SA once
+  AllocationCounts counts;
+  {
+    CountingScope scope;
+    for (std::uint32_t i = 0; i < kMeasuredPackets; ++i) failures += send(i * 7 % kTunnels) ? 0 : 1;
+    counts = scope.counts();
+  }
+  ASSERT_EQ(failures, 0u) << "packets were not protected";
+  EXPECT_EQ(counts.cxx, 0u) << "operator new called on the outbound path";
+  EXPECT_EQ(counts.openssl, 0u) << "OpenSSL allocated on the outbound path";
+}
 
 }  // namespace
 }  // namespace cygnet::ipsec

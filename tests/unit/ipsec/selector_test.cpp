@@ -161,6 +161,20 @@ TEST(AddressRange, ToString) {
   EXPECT_EQ(range("192.0.2.20", "192.0.2.10").to_string(), "192.0.2.20-192.0.2.10");
 }
 
+TEST(AddressRange, PrefixLength) {
+  EXPECT_EQ(prefix("198.51.100.0/24").prefix_length(), 24u);
+  EXPECT_EQ(prefix("203.0.113.7/32").prefix_length(), 32u);
+  EXPECT_EQ(AddressRange::any(IpFamily::V4).prefix_length(), 0u);
+  EXPECT_EQ(AddressRange::any(IpFamily::V6).prefix_length(), 0u);
+  EXPECT_EQ(prefix("2001:db8::a/127").prefix_length(), 127u);
+  EXPECT_EQ(prefix("2001:db8::/128").prefix_length(), 128u);
+  EXPECT_EQ(range("192.0.2.10", "192.0.2.20").prefix_length(), std::nullopt);
+  EXPECT_EQ(range("192.0.2.0", "192.0.2.254").prefix_length(), std::nullopt);
+  EXPECT_EQ(range("192.0.2.128", "192.0.3.127").prefix_length(), std::nullopt);
+  EXPECT_EQ(range("192.0.2.20", "192.0.2.10").prefix_length(), std::nullopt);    // empty
+  EXPECT_EQ(range("192.0.2.0", "2001:db8::ffff").prefix_length(), std::nullopt);  // mixed families
+}
+
 // ---------------------------------------------------------------- PortRange
 
 TEST(PortRange, AnyAndContains) {

@@ -35,6 +35,9 @@ struct IsakmpSaKeyExport {
   std::string connection;
   std::uint64_t cookie_i = 0;
   crypto::SecureBytes encryption_key;
+  // SKEYID_a, which authenticates Quick Mode and Informational messages (HASH(1)/(2)/(3)). Not for
+  // Wireshark (it needs none): the session fuzzer re-authenticates the messages it rewrites.
+  crypto::SecureBytes skeyid_a;
 };
 
 // One direction of a CHILD SA, as the data plane got it.

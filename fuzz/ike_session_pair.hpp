@@ -14,7 +14,7 @@
 #include "engine_pair.hpp"
 #include "ike/engine.hpp"
 #include "ike/key_export.hpp"
-#include "ike/sk_protection.hpp"
+#include "ike/v2/sk_protection.hpp"
 #include "ike_responder_setup.hpp"
 #include "wire/ikev2_message.hpp"
 

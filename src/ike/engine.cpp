@@ -129,7 +129,9 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   return impl_->ikev2_engine.remove_connection(name, now);
 }
 
-bool Engine::has_ike_sas() const { return !impl_->ike_sas.empty() || impl_->v1->has_sas(); }
+bool Engine::has_ike_sas() const {
+  return !impl_->ikev2_engine.ike_sas.empty() || impl_->ikev1_engine.has_sas();
+}
 
 std::vector<std::string> Engine::connection_names() const {
   std::vector<std::string> out = impl_->ikev2_engine.connection_names();

@@ -35,6 +35,9 @@ struct IsakmpSaKeyExport {
   std::string connection;
   std::uint64_t cookie_i = 0;
   crypto::SecureBytes encryption_key;
+  // SKEYID_a (RFC 2409 §5), which keys the Quick Mode and Informational HASHes: not needed to
+  // decrypt, but lets a test build authenticated messages under the SA (tests/support/ike_forge).
+  crypto::SecureBytes skeyid_a;
 };
 
 // One direction of a CHILD SA, as the data plane got it.

@@ -99,13 +99,47 @@ struct Ikev1Forger::State {
   std::uint64_t cookie_i;
   std::uint64_t cookie_r;
   Bytes last_phase1_block;
+  crypto::SecureBytes skeyid_a;
 };
 
 Ikev1Forger::Ikev1Forger(crypto::CbcAlgorithm cipher, crypto::HashAlgorithm hash, ByteView encryption_key,
-                         std::uint64_t cookie_i, std::uint64_t cookie_r, ByteView last_phase1_block)
-    : state_(std::make_unique<State>(State{v1::Phase1Protection(cipher, encryption_key), hash, cookie_i,
-                                           cookie_r,
-                                           Bytes(last_phase1_block.begin(), last_phase1_block.end())})) {}
+                         std::uint64_t cookie_i, std::uint64_t cookie_r, ByteView last_phase1_block,
+                         ByteView skeyid_a)
+    : state_(std::make_unique<State>(
+          State{v1::Phase1Protection(cipher, encryption_key), hash, cookie_i, cookie_r,
+                Bytes(last_phase1_block.begin(), last_phase1_block.end()), crypto::SecureBytes(skeyid_a)})) {}
+
+namespace {
+// HASH payload (generic header + hash) followed by the chain it covers.
+wire::isakmp::EncodedChain hashed(ByteView hash, const wire::isakmp::EncodedChain& after_hash) {
+  const std::size_t length = 4 + hash.size();
+  wire::isakmp::EncodedChain c;
+  c.first = wire::isakmp::PayloadType::Hash;
+  c.bytes = {static_cast<std::uint8_t>(after_hash.first), 0, static_cast<std::uint8_t>(length >> 8),
+             static_cast<std::uint8_t>(length)};
+  c.bytes.insert(c.bytes.end(), hash.begin(), hash.end());
+  c.bytes.insert(c.bytes.end(), after_hash.bytes.begin(), after_hash.bytes.end());
+  return c;
+}
+}  // namespace
+
+Bytes Ikev1Forger::informational(std::uint32_t message_id, const wire::isakmp::EncodedChain& after_hash) {
+  const Bytes h = v1::informational_hash(state_->hash, state_->skeyid_a.view(), message_id, after_hash.bytes);
+  return message(wire::isakmp::ExchangeType::Informational, message_id, hashed(h, after_hash));
+}
+
+Bytes Ikev1Forger::quick_mode1(std::uint32_t message_id, const wire::isakmp::EncodedChain& after_hash) {
+  const Bytes h = v1::quick_mode_hash1(state_->hash, state_->skeyid_a.view(), message_id, after_hash.bytes);
+  return message(wire::isakmp::ExchangeType::QuickMode, message_id, hashed(h, after_hash));
+}
+
+std::optional<std::vector<wire::isakmp::Payload>> Ikev1Forger::open_payloads(ByteView datagram, ByteView iv) {
+  auto parsed = wire::isakmp::parse_message(datagram);
+  if (!parsed || !parsed.value->header.encrypted()) return std::nullopt;
+  auto opened = state_->protection.unprotect(*parsed.value, iv);
+  if (!opened) return std::nullopt;
+  return std::move(opened.value->payloads);
+}
 Ikev1Forger::~Ikev1Forger() = default;
 
 Bytes Ikev1Forger::message(wire::isakmp::ExchangeType exchange, std::uint32_t message_id,

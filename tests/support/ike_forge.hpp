@@ -75,13 +75,21 @@ std::optional<IkeSaKeyExport> ikev2_keys(const Engine& engine);
 class Ikev1Forger {
  public:
   // `last_phase1_block`: the last ciphertext block of the last phase-1 message (see below).
+  // `skeyid_a` (from the export) is needed only for the correctly hashed messages below.
   Ikev1Forger(crypto::CbcAlgorithm cipher, crypto::HashAlgorithm hash, ByteView encryption_key,
-              std::uint64_t cookie_i, std::uint64_t cookie_r, ByteView last_phase1_block);
+              std::uint64_t cookie_i, std::uint64_t cookie_r, ByteView last_phase1_block,
+              ByteView skeyid_a = {});
   ~Ikev1Forger();
 
   // The first message of a new Informational or Quick Mode exchange with this message ID.
   Bytes message(wire::isakmp::ExchangeType exchange, std::uint32_t message_id,
                 const wire::isakmp::EncodedChain& chain);
+  // Authenticated first messages: HASH(1) over `after_hash` (RFC 2409 §5.7 Informational, §5.5 QM1)
+  // is computed and prepended. `after_hash` may hold anything, including raw malformed payloads.
+  Bytes informational(std::uint32_t message_id, const wire::isakmp::EncodedChain& after_hash);
+  Bytes quick_mode1(std::uint32_t message_id, const wire::isakmp::EncodedChain& after_hash);
+  // The decrypted, parsed payloads of an encrypted message under `iv`.
+  std::optional<std::vector<wire::isakmp::Payload>> open_payloads(ByteView datagram, ByteView iv);
   // The IV of a new exchange's first message: hash(last phase-1 CBC block | M-ID) (Appendix B).
   Bytes exchange_iv(std::uint32_t message_id) const;
   // The decrypted plaintext chain (padding included) of an encrypted message under `iv`.

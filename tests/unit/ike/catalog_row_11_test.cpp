@@ -7,76 +7,12 @@
 // still completes the exchange.
 #include <gtest/gtest.h>
 
-#include "support/ike_forge.hpp"
-#include "unit/ike/engine_harness.hpp"
+#include "unit/ike/forged_v1_pair.hpp"
 
 namespace cygnet::ike::test {
 namespace {
 
 namespace isakmp = wire::isakmp;
-
-ConnectionSettings v1(std::string_view local, std::string_view remote, bool passive) {
-  ConnectionSettings c =
-      psk_connection("site", local, remote, "correct horse battery staple", "aes256-sha256-modp2048");
-  c.ike_version = 1;
-  if (passive) c.dpd_delay = Seconds{0};
-  return c;
-}
-
-Bytes be32(std::uint32_t v) {
-  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-}
-
-struct V1Pair {
-  BackToBack net;
-  std::optional<forge::Ikev1Forger> forger;
-  std::uint64_t cookie_i = 0, cookie_r = 0;
-
-  V1Pair() : net(keep(), keep()) {
-    EXPECT_TRUE(net.b.engine->add_connection(v1("192.0.2.2", "192.0.2.1", true), net.now));
-    auto a = v1("192.0.2.1", "192.0.2.2", false);
-    a.start_action = StartAction::Start;
-    EXPECT_TRUE(net.a.engine->add_connection(a, net.now));
-    net.run();
-    const auto status = net.a.engine->status(net.now);
-    const auto keys = net.a.engine->export_keys();
-    const auto last = forge::last_phase1_block(net.wire_log, 16);
-    if (status.empty() || status[0].ike_sas.empty() || keys.isakmp_sas.size() != 1 || !last) {
-      ADD_FAILURE() << "no ISAKMP SA to forge under";
-      return;
-    }
-    cookie_i = status[0].ike_sas[0].initiator_spi;
-    cookie_r = status[0].ike_sas[0].responder_spi;
-    forger.emplace(crypto::CbcAlgorithm::AesCbc256, crypto::HashAlgorithm::Sha256,
-                   keys.isakmp_sas[0].encryption_key.view(), cookie_i, cookie_r, *last);
-  }
-  static EngineOptions keep() {
-    EngineOptions o;
-    o.retain_keys_for_export = true;
-    return o;
-  }
-  ChildSaStatus child(Peer& p) const { return p.engine->status(net.now).at(0).ike_sas.at(0).children.at(0); }
-
-  // A datagram to `to` from the other peer; `to`'s actions, applied and logged.
-  std::vector<Action> deliver(Peer& to, ByteView datagram) {
-    Peer& from = net.other(to);
-    to.engine->on_datagram({to.ip, 500}, {from.ip, 500}, datagram, net.now);
-    auto actions = to.engine->take_actions();
-    for (const auto& a : actions) {
-      to.log.push_back(a);
-      if (const auto* e = std::get_if<Event>(&a)) to.events.push_back(*e);
-      if (auto error = to.binding().apply(a)) ADD_FAILURE() << *error;
-    }
-    return actions;
-  }
-};
-
-template <typename T>
-std::size_t count_of(const std::vector<Action>& actions) {
-  return static_cast<std::size_t>(std::count_if(
-      actions.begin(), actions.end(), [](const Action& a) { return std::holds_alternative<T>(a); }));
-}
 
 const Event* last_event(const Peer& p, EventType t) {
   for (auto it = p.events.rbegin(); it != p.events.rend(); ++it)
@@ -129,7 +65,7 @@ TEST(CatalogRow11, InformationalDeleteWithMissingOrWrongHashDeletesNothing) {
   V1Pair pair;
   ASSERT_TRUE(pair.forger);
   const ChildSaStatus b_child = pair.child(pair.net.b);
-  const Bytes esp_delete = delete_body(3, 4, {be32(b_child.outbound_spi), be32(b_child.inbound_spi)});
+  const Bytes esp_delete = delete_body(3, 4, {v1_be32(b_child.outbound_spi), v1_be32(b_child.inbound_spi)});
   Bytes cookies(16);
   for (int i = 0; i < 8; ++i) {
     cookies[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(pair.cookie_i >> (56 - 8 * i));
@@ -173,6 +109,22 @@ TEST(CatalogRow11, InformationalDeleteWithMissingOrWrongHashDeletesNothing) {
   pair.net.run();
   EXPECT_EQ(pair.net.b.count(EventType::ChildSaRekeyed), 1u);
   EXPECT_TRUE(pair.net.traffic(pair.net.a, "198.51.100.7", "203.0.113.9"));
+}
+
+// The control for the test above: the same Delete under a correct HASH(1) does delete, so the
+// refusals there were the HASH's doing and nothing else's.
+TEST(CatalogRow11, InformationalDeleteWithTheRightHashDeletes) {
+  V1Pair pair;
+  ASSERT_TRUE(pair.forger);
+  const ChildSaStatus b_child = pair.child(pair.net.b);
+  const auto actions = pair.deliver(
+      pair.net.b,
+      pair.forger->informational(
+          0x10203040,
+          chain_of({{isakmp::PayloadType::Delete, delete_body(3, 4, {v1_be32(b_child.outbound_spi)})}})));
+  EXPECT_EQ(count_of<RemoveChildSa>(actions), 1u);
+  EXPECT_EQ(pair.net.b.established_children(), 0u);
+  EXPECT_EQ(pair.net.b.ike_sa_count(), 1u);
 }
 
 // Quick Mode: a rekey's QM1, QM2 and QM3 are each held back, re-sent with HASH(1)/(2)/(3) wrong or

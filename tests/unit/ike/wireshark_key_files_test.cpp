@@ -55,7 +55,7 @@ TEST(WiresharkKeyFiles, Ikev2AeadLine) {
 
 TEST(WiresharkKeyFiles, Ikev1LineIsCookieAndKey) {
   KeyExport keys;
-  keys.isakmp_sas.push_back(IsakmpSaKeyExport{4, "old", 0xfedcba9876543210ULL, filled(3, 0x01)});
+  keys.isakmp_sas.push_back(IsakmpSaKeyExport{4, "old", 0xfedcba9876543210ULL, filled(3, 0x01), {}});
   const WiresharkKeyFiles files = wireshark_key_files(keys);
   EXPECT_EQ(files.ikev1_decryption_table, std::string(kHeader) + "fedcba9876543210,010203\n");
   EXPECT_EQ(files.isakmp_sa_lines, 1u);

@@ -141,43 +141,54 @@ struct Negotiation {
   }
 };
 
-// The key bytes of an export, copied into static storage by the probe.
-std::size_t watch_all(const ike::KeyExport& k) {
-  std::size_t n = 0;
-  auto add = [&n](const crypto::SecureBytes& s) {
-    if (s.size() >= 16) {
-      probe::watch(s.view());
-      ++n;
-    }
+// Every key (16 bytes or more) of an export, in a fixed order.
+std::vector<const crypto::SecureBytes*> keys_of(const ike::KeyExport& k) {
+  std::vector<const crypto::SecureBytes*> out;
+  auto add = [&out](const crypto::SecureBytes& s) {
+    if (s.size() >= 16) out.push_back(&s);
   };
   for (const auto& s : k.ike_sas) {
     add(s.sk_ei), add(s.sk_er), add(s.sk_ai), add(s.sk_ar);
   }
-  for (const auto& s : k.isakmp_sas) add(s.encryption_key);
+  for (const auto& s : k.isakmp_sas) add(s.encryption_key), add(s.skeyid_a);
   for (const auto& c : k.child_sas) {
     add(c.inbound.encryption_key), add(c.inbound.integrity_key);
     add(c.outbound.encryption_key), add(c.outbound.integrity_key);
   }
-  return n;
+  return out;
 }
 
 void negotiation_wipes_every_key(int version) {
-  std::vector<Bytes> first_keys;
+  std::vector<Bytes> first_keys;  // freed only after the probe is disarmed
+  probe::clear();
   {
     Negotiation first(version);
-    probe::clear();
-    const std::size_t watched = watch_all(first.net->a.engine->export_keys());
-    ASSERT_GE(watched, version == 1 ? 5u : 4u);
+    const auto exported = first.net->a.engine->export_keys();
+    for (const auto* key : keys_of(exported)) {
+      probe::watch(key->view());
+      first_keys.emplace_back(key->view().begin(), key->view().begin() + 16);
+    }
+    ASSERT_GE(first_keys.size(), version == 1 ? 6u : 4u);
   }
   // Same seeds, same inputs: the same keys; now watched from the first allocation to the last free.
   probe::arm();
+  bool same_keys = true;
   {
     Negotiation second(version);
+    {
+      const auto exported = second.net->a.engine->export_keys();
+      const auto keys = keys_of(exported);
+      same_keys = keys.size() == first_keys.size();
+      for (std::size_t i = 0; same_keys && i < keys.size(); ++i)
+        same_keys = std::equal(first_keys[i].begin(), first_keys[i].end(), keys[i]->view().begin());
+    }
     second.net.reset();  // engines, data planes and bindings all destroyed while armed
   }
   const auto f = probe::findings();
   probe::disarm();
   probe::clear();
+  ASSERT_TRUE(same_keys)
+      << "the second negotiation did not derive the watched keys: the probe watched nothing";
   EXPECT_GE(f.blocks_scanned, 1000u);
   EXPECT_EQ(f.blocks_with_secret, 0u) << f.first;
 }

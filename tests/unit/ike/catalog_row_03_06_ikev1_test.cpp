@@ -194,6 +194,7 @@ Bytes concat(std::initializer_list<Bytes> parts) {
 // A's genuine QM1 (from a rekey it starts), opened: its SA and Nonce payloads, reused under new IDs.
 struct Qm1Parts {
   isakmp::EncodedChain sa_and_nonce;
+  std::vector<isakmp::Payload> sa_and_nonce_payloads;
   Bytes idci, idcr;  // the genuine ID bodies
 };
 
@@ -224,6 +225,7 @@ std::optional<Qm1Parts> genuine_qm1(V1Pair& pair) {
   }
   if (ids.size() != 2 || kept.size() != 2) return std::nullopt;
   parts.sa_and_nonce = isakmp::encode_payload_chain(kept);
+  parts.sa_and_nonce_payloads = kept;
   for (int i = 0; i < 2; ++i) {
     const auto one = isakmp::encode_payload_chain({isakmp::Payload(*ids[static_cast<std::size_t>(i)])});
     (i == 0 ? parts.idci : parts.idcr) = Bytes(one.bytes.begin() + 4, one.bytes.end());
@@ -310,6 +312,40 @@ TEST(CatalogRow06Ikev1, HostileQuickModeIdsInstallNothing) {
     if (const auto* d = std::get_if<SendDatagram>(&a))
       qm2 += isakmp::parse_header(d->payload).value->exchange == isakmp::ExchangeType::QuickMode;
   EXPECT_EQ(qm2, 1u);
+}
+
+// Row 19 for IKEv1 (RFC 4303 §2.1): an ESP SPI of 0 or in the reserved 1..255 in the QM1 proposal
+// makes it unusable: no QM2, nothing installed. SPI 256, the first valid value, gets a QM2.
+TEST(CatalogRow19Ikev1, QuickModeProposalWithZeroOrReservedSpiIsRefused) {
+  V1Pair pair;
+  ASSERT_TRUE(pair.forger);
+  const auto parts = genuine_qm1(pair);
+  ASSERT_TRUE(parts);
+  auto qm1_with_spi = [&](std::uint32_t spi) {
+    auto payloads = parts->sa_and_nonce_payloads;
+    for (auto& p : payloads)
+      if (auto* sa = std::get_if<isakmp::SaPayload>(&p))
+        for (auto& proposal : sa->proposals) proposal.spi = v1_be32(spi);
+    Qm1Parts edited = *parts;
+    edited.sa_and_nonce = isakmp::encode_payload_chain(payloads);
+    return qm1_chain(edited, parts->idci, parts->idcr);
+  };
+  auto qm2_count = [](const std::vector<Action>& actions) {
+    std::size_t n = 0;
+    for (const auto& a : actions)
+      if (const auto* d = std::get_if<SendDatagram>(&a))
+        n += isakmp::parse_header(d->payload).value->exchange == isakmp::ExchangeType::QuickMode;
+    return n;
+  };
+  std::uint32_t mid = 0x71000000;
+  for (std::uint32_t spi : {0u, 1u, 255u}) {
+    SCOPED_TRACE(spi);
+    const auto actions = pair.deliver(pair.net.b, pair.forger->quick_mode1(mid++, qm1_with_spi(spi)));
+    EXPECT_EQ(count_of<InstallChildSa>(actions), 0u);
+    EXPECT_EQ(qm2_count(actions), 0u);
+  }
+  const auto ok = pair.deliver(pair.net.b, pair.forger->quick_mode1(mid++, qm1_with_spi(256)));
+  EXPECT_EQ(qm2_count(ok), 1u);
 }
 
 }  // namespace

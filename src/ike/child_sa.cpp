@@ -94,6 +94,11 @@ InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params, 
   return install;
 }
 
+bool same_protocol(wire::ikev2::ProtocolId named, ipsec::IpsecProtocol child) {
+  return (named == wire::ikev2::ProtocolId::Esp && child == ipsec::IpsecProtocol::Esp) ||
+         (named == wire::ikev2::ProtocolId::Ah && child == ipsec::IpsecProtocol::Ah);
+}
+
 std::uint32_t random_child_spi(RandomSource& random) {
   for (;;) {
     const std::uint32_t spi = random.next_u32();

@@ -88,6 +88,10 @@ ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now);
 InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params,
                                     std::optional<ChildSaId> replaces, bool route_outbound);
 
+// Whether an IKEv2 protocol ID (Delete, REKEY_SA) names SAs of this CHILD SA's protocol: ESP ↔ ESP,
+// AH ↔ AH; IKE, none and unknown values name no CHILD SA.
+bool same_protocol(wire::ikev2::ProtocolId named, ipsec::IpsecProtocol child);
+
 // A fresh inbound SPI: random, never below 256 (RFC 4303 reserves 1–255), never 0.
 std::uint32_t random_child_spi(RandomSource& random);
 

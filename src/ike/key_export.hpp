@@ -35,8 +35,9 @@ struct IsakmpSaKeyExport {
   std::string connection;
   std::uint64_t cookie_i = 0;
   crypto::SecureBytes encryption_key;
-  // SKEYID_a, which authenticates Quick Mode and Informational messages (HASH(1)/(2)/(3)). Not for
-  // Wireshark (it needs none): the session fuzzer re-authenticates the messages it rewrites.
+  // SKEYID_a (RFC 2409 §5), which keys the Quick Mode and Informational HASHes: not needed to
+  // decrypt (Wireshark needs none), but lets tests (tests/support/ike_forge) and the session fuzzer
+  // build authenticated messages under the SA.
   crypto::SecureBytes skeyid_a;
 };
 

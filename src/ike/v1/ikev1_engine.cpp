@@ -826,8 +826,8 @@ namespace cygnet::ike::v1 {
 void Ikev1Engine::export_keys(KeyExport& out) const {
   for (const auto& [id, sa] : sas_) {
     if (!sa->exported_encryption_key.empty()) {
-      out.isakmp_sas.push_back(
-          IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key, sa->skeyid_a});
+      out.isakmp_sas.push_back(IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key,
+                                                    sa->exported_skeyid_a});
     } else if (sa->protection) {
       out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) +
                                 ": keys not retained");

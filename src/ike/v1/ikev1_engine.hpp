@@ -131,6 +131,7 @@ struct IsakmpSa {
   crypto::SecureBytes skeyid, skeyid_d, skeyid_a;
   std::optional<Phase1Protection> protection;
   crypto::SecureBytes exported_encryption_key;  // only with EngineOptions::retain_keys_for_export
+  crypto::SecureBytes exported_skeyid_a;        // likewise
   Bytes iv;                                     // the phase-1 CBC chain
   Bytes phase1_last_iv;  // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
   Identity local_id;

@@ -173,7 +173,10 @@ bool Ikev1Engine::derive_keys(IsakmpSa& s, ByteView peer_public) {
   Phase1Keys keys =
       derive_phase1_keys(prf, s.suite->cipher, std::move(skeyid), shared->view(), s.cky_i, s.cky_r);
   s.protection.emplace(s.suite->cipher, keys.encryption_key.view());
-  if (shared_.options.retain_keys_for_export) s.exported_encryption_key = keys.encryption_key;
+  if (shared_.options.retain_keys_for_export) {
+    s.exported_encryption_key = keys.encryption_key;
+    s.exported_skeyid_a = keys.skeyid_a;
+  }
   s.iv = phase1_iv(prf, s.gxi, s.gxr, crypto::cbc_block_size(s.suite->cipher));
   s.skeyid = std::move(keys.skeyid);
   s.skeyid_d = std::move(keys.skeyid_d);

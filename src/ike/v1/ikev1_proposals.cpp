@@ -382,10 +382,14 @@ std::optional<ReadPhase2> read_phase2_transform(isakmp::ProtocolId protocol, con
   return r;
 }
 
+// The peer's AH/ESP SPI; nullopt unless 4 bytes and at least 256 (RFC 4303 §2.1: 0 never goes on
+// the wire, 1..255 are reserved — bad-input catalog row 19).
 std::optional<std::uint32_t> spi_of(const isakmp::Proposal& p) {
   if (p.spi.size() != 4) return std::nullopt;
-  return (std::uint32_t{p.spi[0]} << 24) | (std::uint32_t{p.spi[1]} << 16) | (std::uint32_t{p.spi[2]} << 8) |
-         std::uint32_t{p.spi[3]};
+  const std::uint32_t spi = (std::uint32_t{p.spi[0]} << 24) | (std::uint32_t{p.spi[1]} << 16) |
+                            (std::uint32_t{p.spi[2]} << 8) | std::uint32_t{p.spi[3]};
+  if (spi < 256) return std::nullopt;
+  return spi;
 }
 
 }  // namespace

@@ -225,6 +225,13 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
            "client IDs of an unsupported type");
     return;
   }
+  // Two IDs naming different transport protocols select no packet at all: refused, never installed
+  // as an SA whose two selector halves disagree (bad-input catalog row 6).
+  if (peer_ts->ip_protocol != 0 && our_ts->ip_protocol != 0 && peer_ts->ip_protocol != our_ts->ip_protocol) {
+    refuse(EventType::TsUnacceptable, isakmp::NotifyType::InvalidIdInformation,
+           "client IDs name different protocols");
+    return;
+  }
   const ChildSettings* chosen = nullptr;
   std::optional<Phase2Choice> choice;
   std::string why;

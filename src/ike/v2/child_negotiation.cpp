@@ -137,7 +137,9 @@ std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vec
     return std::nullopt;
   }
   const auto peer_spi = read_u32(selection.chosen->spi);
-  if (!peer_spi || *peer_spi == 0) {
+  // RFC 4303 §2.1: SPI 0 never goes on the wire and 1..255 are reserved; an SPI the peer already
+  // uses for another of its CHILD SAs would make its Deletes and REKEY_SAs ambiguous (catalog row 19).
+  if (!peer_spi || *peer_spi < 256 || child_by_outbound_spi(sa.id, *peer_spi)) {
     ++counters.malformed;
     out.emplace_back(notify(ikev2::NotifyType::InvalidSyntax));
     return std::nullopt;
@@ -250,7 +252,7 @@ std::optional<ChildSaId> v2::Ikev2Engine::accept_child(IkeSa& sa, const ChildNeg
   const ikev2::Proposal& chosen = sa_payload->proposals.front();
   auto alg = child_algorithms(chosen);
   const auto peer_spi = read_u32(chosen.spi);
-  if (!alg || !answer_matches_offer(chosen, n.proposals) || !peer_spi || *peer_spi == 0)
+  if (!alg || !answer_matches_offer(chosen, n.proposals) || !peer_spi || *peer_spi < 256)
     return fail(EventType::NoProposalChosen,
                 "responder chose something we did not offer: " + proposal_to_string(chosen));
   if (!selectors_within(tsi->selectors, n.tsi) || !selectors_within(tsr->selectors, n.tsr))

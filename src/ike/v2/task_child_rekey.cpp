@@ -25,6 +25,9 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_child_rekey_request(
     TimePoint now) {
   const auto spi = read_u32(rekey.spi);
   ChildSa* old = spi ? child_by_outbound_spi(sa.id, *spi) : nullptr;
+  // REKEY_SA's protocol says which kind of SA the SPI names (§3.10): an unknown protocol, or AH
+  // for an ESP SA, names none of ours (Libreswan CVE-2023-38710; catalog row 3).
+  if (old && !same_protocol(rekey.protocol, old->protocol)) old = nullptr;
   if (!old || old->state != ChildSaState::Installed) {
     ikev2::NotifyPayload not_found = notify(ikev2::NotifyType::ChildSaNotFound);
     not_found.protocol = rekey.protocol;

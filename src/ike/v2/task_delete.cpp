@@ -64,7 +64,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
     for (const Bytes& raw_spi : del->spis) {
       const auto spi = read_u32(raw_spi);
       ChildSa* child = spi ? child_by_outbound_spi(sa.id, *spi) : nullptr;
-      if (!child) continue;
+      // An SPI names an SA of one protocol: an AH Delete never removes an ESP SA (catalog row 3).
+      if (!child || !same_protocol(del->protocol, child->protocol)) continue;
       switch (child->state) {
         case ChildSaState::Deleting:
           // Both ends deleted it at once: it is gone on both sides, nothing to answer (§1.4.1).

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ike/engine_impl.hpp"
+#include "ike/ikev2_payload_rules.hpp"
 #include "ike/retransmission.hpp"
 
 namespace cygnet::ike {
@@ -74,6 +75,11 @@ void Engine::Impl::on_datagram(const Endpoint& local, const Endpoint& remote, By
   const ikev2::Message& m = *parsed.value;
 
   if (h.exchange == ikev2::ExchangeType::IkeSaInit) {
+    // Payload rules before any handler; nothing is authenticated yet, so no answer (catalog row 2).
+    if (auto violation = check_ikev2_payloads(m, m.payloads)) {
+      malformed("", std::nullopt, violation->detail + " from " + remote.to_string() + "; dropped");
+      return;
+    }
     if (!h.is_response()) {
       if (h.responder_spi != 0 || h.message_id != 0 || !h.from_initiator() || h.initiator_spi == 0) {
         malformed("", std::nullopt,
@@ -267,13 +273,15 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     counters.refusals.count(RefusalReason::RequestBeforeAuth);
     return;
   }
+  // IKE_AUTH goes to the responder, once.
+  if (m.header.exchange == ikev2::ExchangeType::IkeAuth && (sa.initiator || sa.authenticated)) return;
+  if (refuse_by_payload_rules(sa, m, d.payloads)) return;
   sa.last_received = now;
   follow_peer_address(sa, local, remote);
 
   std::vector<ikev2::Payload> response;
   switch (m.header.exchange) {
     case ikev2::ExchangeType::IkeAuth:
-      if (sa.initiator || sa.authenticated) return;  // IKE_AUTH goes to the responder, once
       response = process_auth_request(sa, d.payloads, now);
       break;
     case ikev2::ExchangeType::CreateChildSa:
@@ -290,6 +298,19 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
     return;
   }
   pump(sa, now);
+}
+
+bool Engine::Impl::refuse_by_payload_rules(IkeSa& sa, const ikev2::Message& m,
+                                           const std::vector<ikev2::Payload>& payloads) {
+  auto violation = check_ikev2_payloads(m, payloads);
+  if (!violation) return false;
+  // An SK-protected request: answer INVALID_SYNTAX (RFC 7296 §2.21.4), count it, change nothing else.
+  // A failed IKE_AUTH leaves no IKE SA behind (§2.21.2); an established one is untouched.
+  const IkeSaId id = sa.id;
+  malformed(sa.connection, id, violation->detail);
+  send_response(sa, m.header.exchange, m.header.message_id, {notify(ikev2::NotifyType::InvalidSyntax)});
+  if (!sa.authenticated) remove_ike_sa(id, std::nullopt, "");
+  return true;
 }
 
 void Engine::Impl::follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
@@ -317,6 +338,17 @@ void Engine::Impl::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView 
   if (d.kind != Decrypted::Kind::Complete) {
     malformed(sa.connection, sa.id,
               std::string(ikev2::exchange_name(m.header.exchange)) + " response dropped: " + d.detail);
+    return;
+  }
+  if (auto violation = check_ikev2_payloads(m, d.payloads)) {
+    // A response cannot be answered. Before IKE_AUTH completes the IKE SA fails; after, the response
+    // is dropped and the request retransmitted (no state moves on a response that breaks the rules).
+    if (!sa.authenticated) {
+      ++counters.malformed;
+      remove_ike_sa(sa.id, EventType::MalformedMessage, violation->detail);
+    } else {
+      malformed(sa.connection, sa.id, violation->detail + "; dropped");
+    }
     return;
   }
   sa.last_received = now;

@@ -2,8 +2,8 @@
 // exactly the hostile input of its row to a responder engine and asserts the documented behaviour
 // (dropped or answered per RFC 7296, counted, no state created or lost, no crash). Inputs are built
 // by mutating the genuine IKE_SA_INIT request of a real initiator engine, so everything except the
-// mutation is valid. Rows that need an authenticated exchange with forged contents (CREATE_CHILD_SA
-// without TSi, Delete floods, TS lists) are not reachable here: the harness cannot reach SK keys.
+// mutation is valid. Rows that need an authenticated exchange with forged contents are tested where
+// the SK keys are read with retain_keys_for_export (row 2: ikev2_payload_rules_engine_test.cpp).
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 

@@ -4,7 +4,8 @@
 // EngineOptions::retain_keys_for_export), only their payload chain is wrong. Asserted: the answer on
 // the wire (an SK response carrying only N(INVALID_SYNTAX)), the malformed counter and an event
 // naming the payload, and that nothing else moved (IKE and CHILD SAs intact, nothing installed or
-// removed, traffic still flows). IKE_SA_INIT (before authentication: a silent drop) is in
+// removed, traffic still flows). A response is never answered: one that breaks its row before
+// IKE_AUTH completes fails the IKE SA. IKE_SA_INIT (before authentication: a silent drop) is in
 // bad_input_test.cpp.
 #include <gtest/gtest.h>
 
@@ -285,6 +286,65 @@ TEST(PayloadRulesIkev2, Row02_IkeAuthWithTwoIdiIsInvalidSyntax) {
   EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 0u);
   EXPECT_EQ(net.b.ike_sa_count(), 0u);
   EXPECT_EQ(net.b.established_children(), 0u);
+}
+
+// A response cannot be answered. Before IKE_AUTH completes, an IKE_AUTH response that breaks its row
+// fails the IKE SA (nothing installed); the genuine response under the responder's keys is rewritten
+// with its AUTH twice.
+TEST(PayloadRulesIkev2, Row02_IkeAuthResponseWithTwoAuthFailsTheIkeSaWithNothingInstalled) {
+  BackToBack net(retaining(), retaining());
+  EXPECT_TRUE(net.b.engine->add_connection(psk_connection("site", "192.0.2.2", "192.0.2.1"), net.now));
+  auto a = psk_connection("site", "192.0.2.1", "192.0.2.2");
+  a.start_action = StartAction::Start;
+  std::optional<SendDatagram> answer;  // B's IKE_AUTH response, held back
+  net.drop = [&answer](const SendDatagram& d, bool from_a) {
+    const std::size_t at = d.local.port == ikev2::kNatTraversalPort ? kNonEspMarker : 0;
+    if (from_a || d.payload.size() < at + 28) return false;
+    if (d.payload[at + 18] != static_cast<std::uint8_t>(ikev2::ExchangeType::IkeAuth)) return false;
+    answer = d;
+    return true;
+  };
+  EXPECT_TRUE(net.a.engine->add_connection(a, net.now));
+  net.run();
+  ASSERT_TRUE(answer);
+  const std::size_t at = answer->local.port == ikev2::kNatTraversalPort ? kNonEspMarker : 0;
+  const Bytes genuine(answer->payload.begin() + static_cast<std::ptrdiff_t>(at), answer->payload.end());
+  const KeyExport keys = net.a.engine->export_keys();
+  ASSERT_EQ(keys.ike_sas.size(), 1u);
+  const IkeSaKeyExport& k = keys.ike_sas[0];
+  SkProtection as_b(k.algorithms, k.sk_er.view(), k.sk_ar.view());
+  auto parsed = ikev2::parse_message(genuine);
+  ASSERT_TRUE(parsed);
+  const auto* sk = std::get_if<ikev2::EncryptedPayload>(&parsed.value->payloads.back());
+  ASSERT_NE(sk, nullptr);
+  auto plain = as_b.unprotect(genuine, *sk);
+  ASSERT_TRUE(plain);
+  auto chain = ikev2::parse_payload_chain(sk->first_inner, *plain);
+  ASSERT_TRUE(chain);
+  std::vector<ikev2::Payload> payloads = *chain.value;
+  const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(payloads);
+  ASSERT_NE(auth, nullptr);
+  payloads.push_back(ikev2::Payload(*auth));
+  auto random = seeded_random(6);
+  Bytes forged(answer->payload.begin(), answer->payload.begin() + static_cast<std::ptrdiff_t>(at));
+  const Bytes body = as_b.protect(parsed.value->header, ikev2::encode_payload_chain(payloads), *random);
+  forged.insert(forged.end(), body.begin(), body.end());
+
+  const auto malformed_before = net.a.engine->counters().malformed;
+  net.a.engine->on_datagram(answer->remote, answer->local, forged, net.now);
+  bool named = false;
+  for (auto& action : net.a.engine->take_actions()) {
+    EXPECT_FALSE(std::holds_alternative<InstallChildSa>(action));
+    EXPECT_FALSE(std::holds_alternative<SendDatagram>(action));  // a response is never answered
+    if (const auto* e = std::get_if<Event>(&action))
+      named |= e->type == EventType::MalformedMessage &&
+               e->detail.find("IKE_AUTH response: 2 AUTH payloads (at most 1)") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(net.a.engine->counters().malformed, malformed_before + 1);
+  EXPECT_EQ(net.a.ike_sa_count(), 0u);
+  EXPECT_EQ(net.a.established_children(), 0u);
+  EXPECT_EQ(net.a.data_plane().sad().size(), 0u);
 }
 
 }  // namespace

@@ -370,7 +370,8 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   // within a round trip, a spoofed source never does.
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   // Payload rules before anything else; before authentication a refusal gets no answer.
-  if (auto violation = check_ikev1_payloads(aggressive ? Ikev1Message::AM1 : Ikev1Message::MM1, false, m.payloads)) {
+  if (auto violation =
+          check_ikev1_payloads(aggressive ? Ikev1Message::AM1 : Ikev1Message::MM1, false, m.payloads)) {
     malformed("", std::nullopt, violation->detail + " from " + remote.to_string());
     return;
   }

@@ -281,9 +281,7 @@ void Engine::Impl::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView r
 
   std::vector<ikev2::Payload> response;
   switch (m.header.exchange) {
-    case ikev2::ExchangeType::IkeAuth:
-      response = process_auth_request(sa, d.payloads, now);
-      break;
+    case ikev2::ExchangeType::IkeAuth: response = process_auth_request(sa, d.payloads, now); break;
     case ikev2::ExchangeType::CreateChildSa:
       response = process_create_child_request(sa, d.payloads, now);
       break;

@@ -189,7 +189,7 @@ TEST(BadInputCatalog, Row02_IkeSaInitWithoutNonceOrSaIsDroppedSilently) {
   BackToBack net;
   const Bytes init = start(net, site_a(), site_b());
   expect_dropped_as_malformed(net,
-                               mutate(init, [](ikev2::Message& m) { remove_all<ikev2::NoncePayload>(m); }));
+                              mutate(init, [](ikev2::Message& m) { remove_all<ikev2::NoncePayload>(m); }));
   expect_dropped_as_malformed(net, mutate(init, [](ikev2::Message& m) { remove_all<ikev2::SaPayload>(m); }));
   finish(net, init);
   expect_up(net);
@@ -199,15 +199,15 @@ TEST(BadInputCatalog, Row02_IkeSaInitWithTwoSaKeOrNoncePayloadsIsDroppedSilently
   BackToBack net;
   const Bytes init = start(net, site_a(), site_b());
   expect_dropped_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-                                 m.payloads.insert(m.payloads.begin() + 1,
-                                                   m.payloads.front());  // SA, SA, KE, Ni, ...
-                               }));
+                                m.payloads.insert(m.payloads.begin() + 1,
+                                                  m.payloads.front());  // SA, SA, KE, Ni, ...
+                              }));
   expect_dropped_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-                                 m.payloads.push_back(ikev2::Payload(*find<ikev2::KePayload>(m)));
-                               }));
+                                m.payloads.push_back(ikev2::Payload(*find<ikev2::KePayload>(m)));
+                              }));
   expect_dropped_as_malformed(net, mutate(init, [](ikev2::Message& m) {
-                                 m.payloads.push_back(ikev2::Payload(*find<ikev2::NoncePayload>(m)));
-                               }));
+                                m.payloads.push_back(ikev2::Payload(*find<ikev2::NoncePayload>(m)));
+                              }));
   finish(net, init);
   expect_up(net);
 }

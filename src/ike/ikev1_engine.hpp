@@ -30,7 +30,7 @@
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
 #include "ike/ikev1_keys.hpp"
-#include "ike/ikev1_payload_rules.hpp"
+#include "ike/v1/ikev1_payload_rules.hpp"
 #include "ike/ikev1_proposals.hpp"
 #include "ike/ikev1_protection.hpp"
 #include "ike/key_export.hpp"

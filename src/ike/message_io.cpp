@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "ike/engine_impl.hpp"
-#include "ike/ikev2_payload_rules.hpp"
+#include "ike/v2/ikev2_payload_rules.hpp"
 #include "ike/retransmission.hpp"
 
 namespace cygnet::ike {

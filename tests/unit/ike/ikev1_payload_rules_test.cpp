@@ -3,7 +3,7 @@
 // many, and a payload its message never carries — naming the payload. Then the cases RFC 2409 and
 // the Libreswan CVEs spell out: HASH first, client IDs both or none (CVE-2023-38711), KE and
 // nonce in Aggressive Mode (CVE-2023-30570), encryption per message.
-#include "ike/ikev1_payload_rules.hpp"
+#include "ike/v1/ikev1_payload_rules.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // shape, accepts that message and every allowed optional payload, and refuses a missing required
 // payload, one too many of a payload allowed once, and a payload its exchange never carries — naming
 // the payload. Then the cases the RFC spells out (RFC 7296 §1.2–1.4, §2.21.2, §3.14).
-#include "ike/ikev2_payload_rules.hpp"
+#include "ike/v2/ikev2_payload_rules.hpp"
 
 #include <gtest/gtest.h>
 

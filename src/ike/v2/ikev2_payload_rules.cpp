@@ -1,6 +1,6 @@
 // The IKEv2 payload table and its checker. Each row transcribes the message syntax of RFC 7296
 // §1.2–1.4 ("HDR, SK {IDi, [CERT,] ...}"): [X] is 0..1, X* any number, X alone exactly once.
-#include "ike/ikev2_payload_rules.hpp"
+#include "ike/v2/ikev2_payload_rules.hpp"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // [X] is 0..1, X* any number, X alone exactly once; NAT-D (RFC 3947 §3.2, also under the draft
 // number) appears in MM3/MM4 and AM2/AM3 when NAT traversal is negotiated, NAT-OA (§5.1) in
 // QM1/QM2. CR may accompany any phase-1 message after the SA exchange (RFC 2408 §3.10).
-#include "ike/ikev1_payload_rules.hpp"
+#include "ike/v1/ikev1_payload_rules.hpp"
 
 #include <algorithm>
 #include <string>

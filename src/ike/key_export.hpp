@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "crypto/block_cipher.hpp"
+#include "crypto/hmac.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
@@ -35,10 +37,15 @@ struct IsakmpSaKeyExport {
   std::string connection;
   std::uint64_t cookie_i = 0;
   crypto::SecureBytes encryption_key;
-  // SKEYID_a (RFC 2409 §5), which keys the Quick Mode and Informational HASHes: not needed to
-  // decrypt (Wireshark needs none), but lets tests (tests/support/ike_forge) and the session fuzzer
-  // build authenticated messages under the SA.
-  crypto::SecureBytes skeyid_a;
+  // Beyond what Wireshark needs, for acting as the peer under this SA (tests in
+  // tests/support/ike_forge and the session fuzzer forge authenticated Quick Mode and informational
+  // messages): the responder cookie, the phase-1 cipher and PRF, SKEYID_a (RFC 2409 §5, the key of
+  // HASH(1..3)) and the phase-1 IV chain's final block.
+  std::uint64_t cookie_r = 0;
+  crypto::CbcAlgorithm cipher = crypto::CbcAlgorithm::AesCbc256;
+  crypto::HashAlgorithm prf = crypto::HashAlgorithm::Sha256;
+  crypto::SecureBytes skeyid_a{};
+  Bytes phase1_last_iv{};
 };
 
 // One direction of a CHILD SA, as the data plane got it.

@@ -47,20 +47,6 @@ std::optional<std::string> unusable_connection(const ConnectionSettings& s) {
   return std::nullopt;
 }
 
-std::optional<std::string> payload_count_violation(const std::vector<isakmp::Payload>& in,
-                                                   std::initializer_list<PayloadCount> rules) {
-  for (const auto& rule : rules) {
-    unsigned n = 0;
-    for (const auto& p : in)
-      if (isakmp::payload_type(p) == rule.type) ++n;
-    if (n < rule.min || n > rule.max)
-      return std::to_string(n) + " " + isakmp::payload_name(rule.type) + " payload(s) (expected " +
-             std::to_string(rule.min) +
-             (rule.max != rule.min ? ".." + std::to_string(rule.max) : std::string()) + ")";
-  }
-  return std::nullopt;
-}
-
 Ikev1Engine::Ikev1Engine(SharedState& shared)
     : shared_(shared),
       half_open_(shared.options.ikev1_max_half_open, shared.options.ikev1_max_half_open_per_source) {}
@@ -490,6 +476,21 @@ void Ikev1Engine::malformed(const std::string& conn, std::optional<IkeSaId> s, c
   event(EventType::MalformedMessage, conn, s, std::nullopt, detail);
 }
 
+bool Ikev1Engine::refuse_by_payload_rules(IsakmpSa& s, Ikev1Message which, bool encrypted,
+                                          const std::vector<isakmp::Payload>& payloads) {
+  auto violation = check_ikev1_payloads(which, encrypted, payloads);
+  if (!violation) return false;
+  malformed(s.connection, s.id, violation->detail + " from " + s.remote.to_string());
+  if (s.established()) {
+    isakmp::NotificationPayload n;
+    n.protocol = isakmp::ProtocolId::Isakmp;
+    n.type = isakmp::NotifyType::PayloadMalformed;
+    n.spi = isakmp::isakmp_spi(header(s, isakmp::ExchangeType::Informational, 0));
+    send_informational(s, {n});
+  }
+  return true;
+}
+
 void Ikev1Engine::event(EventType type, const std::string& conn, std::optional<IkeSaId> s,
                         std::optional<ChildSaId> c, std::string detail) {
   shared_.failures.note_event(Event{type, conn, s, c, detail}, 1);
@@ -536,9 +537,9 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
     std::optional<Arrival>& arrival;
     ~ArrivalReset() { arrival.reset(); }
   } arrival_reset{arrival_};
-  // payload rules are checked here, before any task sees the message
-  // (an encrypted message's payloads can be read only once on_phase1 / on_quick_mode /
-  // on_informational has decrypted it: its rules are checked right after that decryption)
+  // The payload rules (ikev1_payload_rules.hpp) are checked by each handler below before it acts:
+  // an encrypted message's payloads can be read only once on_phase1 / on_quick_mode /
+  // on_informational has decrypted it (and, in Quick Mode and Informational, verified its HASH).
   if (phase1) {
     on_phase1(s, m, data, local, remote, now);
   } else if (h.exchange == isakmp::ExchangeType::QuickMode) {
@@ -826,8 +827,15 @@ namespace cygnet::ike::v1 {
 void Ikev1Engine::export_keys(KeyExport& out) const {
   for (const auto& [id, sa] : sas_) {
     if (!sa->exported_encryption_key.empty()) {
-      out.isakmp_sas.push_back(IsakmpSaKeyExport{id, sa->connection, sa->cky_i, sa->exported_encryption_key,
-                                                    sa->exported_skeyid_a});
+      IsakmpSaKeyExport e{id, sa->connection, sa->cky_i, sa->exported_encryption_key};
+      e.cookie_r = sa->cky_r;
+      if (sa->suite) {
+        e.cipher = sa->suite->cipher;
+        e.prf = sa->suite->hash;
+      }
+      e.skeyid_a = sa->exported_skeyid_a;  // only with retain_keys_for_export
+      e.phase1_last_iv = sa->phase1_last_iv;
+      out.isakmp_sas.push_back(std::move(e));
     } else if (sa->protection) {
       out.unavailable.push_back("IKEv1 ISAKMP SA " + sa->connection + " #" + std::to_string(id) +
                                 ": keys not retained");

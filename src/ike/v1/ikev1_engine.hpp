@@ -30,6 +30,7 @@
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
 #include "ike/half_open_table.hpp"
+#include "ike/v1/ikev1_payload_rules.hpp"
 #include "ike/key_export.hpp"
 #include "ike/shared_state.hpp"
 #include "ike/traffic_selectors.hpp"
@@ -48,17 +49,6 @@ inline constexpr std::size_t kNonceLength = 32;
 inline constexpr unsigned kMaxUnverifiedRepeatAnswers = 5;
 // Informational message IDs remembered per SA (replay guard).
 inline constexpr std::size_t kMaxSeenMessageIds = 256;
-
-// How often a payload type may appear in one message (bad-input catalog row 2: a missing or
-// repeated SA, KE, nonce, ID, HASH or SIG is refused before any handler looks inside).
-struct PayloadCount {
-  isakmp::PayloadType type;
-  unsigned min = 1;
-  unsigned max = 1;
-};
-// nullopt when the counts hold, else e.g. "2 KE payloads (at most 1)".
-std::optional<std::string> payload_count_violation(const std::vector<isakmp::Payload>& in,
-                                                   std::initializer_list<PayloadCount> rules);
 
 // Why an ike_version = 1 connection cannot be used, or nullopt.
 std::optional<std::string> unusable_connection(const ConnectionSettings& s);
@@ -236,6 +226,12 @@ class Ikev1Engine {
   Bytes encrypt_message(IsakmpSa& sa, const isakmp::Header& header,
                         const std::vector<isakmp::Payload>& payloads, Bytes& iv);
   void malformed(const std::string& connection, std::optional<IkeSaId> sa, const std::string& detail);
+  // Checks a message's (decrypted) payloads against the payload table (ikev1_payload_rules.hpp)
+  // before any handler reads them (bad-input catalog row 2). True when refused: counted as
+  // malformed, named in the event, answered PAYLOAD-MALFORMED only under an established ISAKMP
+  // SA (silently dropped before authentication), nothing else changed.
+  bool refuse_by_payload_rules(IsakmpSa& sa, Ikev1Message which, bool encrypted,
+                               const std::vector<isakmp::Payload>& payloads);
   void event(EventType type, const std::string& connection, std::optional<IkeSaId> sa,
              std::optional<ChildSaId> child, std::string detail);
   isakmp::Header header(const IsakmpSa& sa, isakmp::ExchangeType exchange, std::uint32_t message_id) const;

@@ -104,6 +104,7 @@ void Ikev1Engine::handle_initial_contact(IsakmpSa& s) {
 void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePoint now) {
   shared_.counters.exchanges.count(ExchangeKind::InformationalV1, ExchangeRole::Responder);
   if (!m.header.encrypted()) {
+    if (refuse_by_payload_rules(s, Ikev1Message::Informational, false, m.payloads)) return;
     // Only a refusal of our own half-open phase 1 is believed without protection.
     const auto* n = isakmp::find_payload<isakmp::NotificationPayload>(m.payloads);
     if (s.established() || !s.initiator || !n || !isakmp::is_error_notify(n->type)) {
@@ -140,6 +141,7 @@ void Ikev1Engine::on_informational(IsakmpSa& s, const isakmp::Message& m, TimePo
     malformed(s.connection, s.id, "informational HASH does not verify");
     return;
   }
+  if (refuse_by_payload_rules(s, Ikev1Message::Informational, true, opened.value->payloads)) return;
   follow_peer_address(s);
   if (s.seen_message_ids.size() >= kMaxSeenMessageIds) s.seen_message_ids.erase(s.seen_message_ids.begin());
   s.seen_message_ids.insert(mid);

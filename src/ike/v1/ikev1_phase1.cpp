@@ -372,6 +372,12 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   // Main Mode may instead push out the oldest SA still waiting for MM3: a real initiator answers
   // within a round trip, a spoofed source never does.
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
+  // Payload rules before anything else; before authentication a refusal gets no answer.
+  if (auto violation =
+          check_ikev1_payloads(aggressive ? Ikev1Message::AM1 : Ikev1Message::MM1, false, m.payloads)) {
+    malformed("", std::nullopt, violation->detail + " from " + remote.to_string());
+    return;
+  }
   switch (half_open_.admits(remote.address)) {
     case HalfOpenVerdict::GlobalCap:
       if (!aggressive && evict_oldest_unverified()) break;
@@ -388,27 +394,9 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
     malformed("", std::nullopt, "phase-1 request without an SA payload from " + remote.to_string());
     return;
   }
-  const auto counts =
-      aggressive ? payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                        {isakmp::PayloadType::KeyExchange, 1, 1},
-                                                        {isakmp::PayloadType::Nonce, 1, 1},
-                                                        {isakmp::PayloadType::Identification, 1, 1}})
-                 : payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                        {isakmp::PayloadType::KeyExchange, 0, 0},
-                                                        {isakmp::PayloadType::Nonce, 0, 0},
-                                                        {isakmp::PayloadType::Identification, 0, 0}});
-  if (counts) {
-    malformed("", std::nullopt,
-              std::string(aggressive ? "AM1" : "MM1") + " from " + remote.to_string() + ": " + *counts);
-    return;
-  }
   const auto* peer_id = isakmp::find_payload<isakmp::IdPayload>(m.payloads);
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(m.payloads);
   const auto* nonce = isakmp::find_payload<isakmp::NoncePayload>(m.payloads);
-  if (aggressive && (!peer_id || !ke || !nonce)) {
-    malformed("", std::nullopt, "Aggressive Mode request without KE, nonce or ID from " + remote.to_string());
-    return;
-  }
   std::string why;
   const ConnectionSettings* chosen = nullptr;
   Phase1Selection selection;
@@ -533,6 +521,23 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
 
 // --- the rest of phase 1 ---
 
+namespace {
+// The message a phase-1 SA waits for in this step (for the payload table), or nullopt once done.
+std::optional<Ikev1Message> expected_phase1_message(Phase1Step step) {
+  switch (step) {
+    case Phase1Step::MainSentSa: return Ikev1Message::MM2;
+    case Phase1Step::MainAnsweredSa: return Ikev1Message::MM3;
+    case Phase1Step::MainSentKe: return Ikev1Message::MM4;
+    case Phase1Step::MainAnsweredKe: return Ikev1Message::MM5;
+    case Phase1Step::MainSentAuth: return Ikev1Message::MM6;
+    case Phase1Step::AggressiveSentSa: return Ikev1Message::AM2;
+    case Phase1Step::AggressiveAnsweredSa: return Ikev1Message::AM3;
+    case Phase1Step::Established: return std::nullopt;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw, const Endpoint& local,
                             const Endpoint& remote, TimePoint now) {
   IsakmpSa& s = *sp;
@@ -543,46 +548,17 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
     malformed(s.connection, s.id, "phase-1 message of the wrong exchange type from " + remote.to_string());
     return;
   }
+  // Payload rules before any handler. MM5, MM6 and AM3 are checked by their handlers once opened.
+  if (const auto which = expected_phase1_message(s.step);
+      which && *which != Ikev1Message::MM5 && *which != Ikev1Message::MM6 && *which != Ikev1Message::AM3 &&
+      refuse_by_payload_rules(s, *which, m.header.encrypted(), m.payloads))
+    return;
   if (s.initiator && (s.step == Phase1Step::MainSentSa || s.step == Phase1Step::AggressiveSentSa)) {
     if (m.header.responder_cookie == 0) {
       malformed(s.connection, s.id, "phase-1 answer without a responder cookie");
       return;
     }
     s.cky_r = m.header.responder_cookie;
-  }
-  if (!m.header.encrypted()) {
-    std::optional<std::string> counts;
-    switch (s.step) {
-      case Phase1Step::MainSentSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                      {isakmp::PayloadType::KeyExchange, 0, 0}});
-        break;
-      case Phase1Step::MainSentKe:
-      case Phase1Step::MainAnsweredSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 0, 0},
-                                                      {isakmp::PayloadType::KeyExchange, 1, 1},
-                                                      {isakmp::PayloadType::Nonce, 1, 1},
-                                                      {isakmp::PayloadType::Identification, 0, 0}});
-        break;
-      case Phase1Step::AggressiveSentSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                      {isakmp::PayloadType::KeyExchange, 1, 1},
-                                                      {isakmp::PayloadType::Nonce, 1, 1},
-                                                      {isakmp::PayloadType::Identification, 1, 1},
-                                                      {isakmp::PayloadType::Hash, 0, 1},
-                                                      {isakmp::PayloadType::Signature, 0, 1}});
-        break;
-      case Phase1Step::AggressiveAnsweredSa:
-        counts = payload_count_violation(m.payloads, {{isakmp::PayloadType::Hash, 0, 1},
-                                                      {isakmp::PayloadType::Signature, 0, 1},
-                                                      {isakmp::PayloadType::Identification, 0, 0}});
-        break;
-      default: break;
-    }
-    if (counts) {
-      malformed(s.connection, s.id, "phase-1 message from " + remote.to_string() + ": " + *counts);
-      return;
-    }
   }
   // Unauthenticated phase-1 messages never move the SA; encrypted ones do after their check.
   if (!m.header.encrypted() && (s.local != local || s.remote != remote))
@@ -712,12 +688,7 @@ void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView ra
     return;
   }
   const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1},
-                                                               {isakmp::PayloadType::Hash, 0, 1},
-                                                               {isakmp::PayloadType::Signature, 0, 1}})) {
-    phase1_failed(s, EventType::AuthenticationFailed, "MM5: " + *counts, std::nullopt);
-    return;
-  }
+  if (refuse_by_payload_rules(s, Ikev1Message::MM5, true, opened->payloads)) return;
   if (!id) {
     phase1_failed(s, EventType::AuthenticationFailed, "MM5 without an ID payload", std::nullopt);
     return;
@@ -751,12 +722,7 @@ void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, T
     return;
   }
   const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (auto counts = payload_count_violation(opened->payloads, {{isakmp::PayloadType::Identification, 1, 1},
-                                                               {isakmp::PayloadType::Hash, 0, 1},
-                                                               {isakmp::PayloadType::Signature, 0, 1}})) {
-    phase1_failed(s, EventType::AuthenticationFailed, "MM6: " + *counts, std::nullopt);
-    return;
-  }
+  if (refuse_by_payload_rules(s, Ikev1Message::MM6, true, opened->payloads)) return;
   if (!id) {
     phase1_failed(s, EventType::AuthenticationFailed, "MM6 without an ID payload", std::nullopt);
     return;
@@ -843,12 +809,7 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
   } else {
     in = m.payloads;
   }
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 0, 1},
-                                                 {isakmp::PayloadType::Signature, 0, 1},
-                                                 {isakmp::PayloadType::Identification, 0, 0}})) {
-    phase1_failed(s, EventType::AuthenticationFailed, "AM3: " + *counts, std::nullopt);
-    return;
-  }
+  if (refuse_by_payload_rules(s, Ikev1Message::AM3, m.header.encrypted(), in)) return;
   check_nat_d(s, in);
   const isakmp::IdPayload* id = s.peer_id ? &*s.peer_id : nullptr;
   if (!id) {

@@ -180,18 +180,11 @@ void Ikev1Engine::quick_mode_request(IsakmpSa& s, const isakmp::Message& m, Byte
     malformed(s.connection, s.id, "Quick Mode HASH(1) does not verify");
     return;
   }
+  if (refuse_by_payload_rules(s, Ikev1Message::QM1, true, opened.value->payloads)) return;
   follow_peer_address(s);
   s.last_received = now;
   shared_.counters.exchanges.count(ExchangeKind::QuickMode, ExchangeRole::Responder);
   const auto& in = opened.value->payloads;
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1},
-                                                 {isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                 {isakmp::PayloadType::Nonce, 1, 1},
-                                                 {isakmp::PayloadType::KeyExchange, 0, 1},
-                                                 {isakmp::PayloadType::Identification, 0, 2}})) {
-    malformed(s.connection, s.id, "Quick Mode request: " + *counts);
-    return;
-  }
   const auto* offer = isakmp::find_payload<isakmp::SaPayload>(in);
   const auto* nonce = isakmp::find_payload<isakmp::NoncePayload>(in);
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(in);
@@ -372,17 +365,10 @@ void Ikev1Engine::quick_mode_response(IsakmpSa& s, QuickMode& qm, const isakmp::
     malformed(s.connection, s.id, "Quick Mode HASH(2) does not verify");
     return;
   }
+  if (refuse_by_payload_rules(s, Ikev1Message::QM2, true, opened.value->payloads)) return;
   follow_peer_address(s);
   s.last_received = now;
   const auto& in = opened.value->payloads;
-  if (auto counts = payload_count_violation(in, {{isakmp::PayloadType::Hash, 1, 1},
-                                                 {isakmp::PayloadType::SecurityAssociation, 1, 1},
-                                                 {isakmp::PayloadType::Nonce, 1, 1},
-                                                 {isakmp::PayloadType::KeyExchange, 0, 1},
-                                                 {isakmp::PayloadType::Identification, 0, 2}})) {
-    malformed(s.connection, s.id, "QM2: " + *counts);
-    return;
-  }
   const auto* answer = isakmp::find_payload<isakmp::SaPayload>(in);
   const auto* nonce = isakmp::find_payload<isakmp::NoncePayload>(in);
   const auto* ke = isakmp::find_payload<isakmp::KePayload>(in);
@@ -471,6 +457,7 @@ void Ikev1Engine::quick_mode_final(IsakmpSa& s, QuickMode& qm, const isakmp::Mes
     malformed(s.connection, s.id, "Quick Mode HASH(3) does not verify");
     return;
   }
+  if (refuse_by_payload_rules(s, Ikev1Message::QM3, true, opened.value->payloads)) return;
   follow_peer_address(s);
   s.last_received = now;
   qm.done = true;

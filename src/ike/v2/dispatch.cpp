@@ -27,7 +27,7 @@ void v2::Ikev2Engine::finish_request(IkeSa& sa, Task& task, const std::vector<ik
 
 std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(
     IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& in, TimePoint now) {
-  // payload rules are checked here, before any task sees the message
+  // The payload rules (ikev2_payload_rules.hpp) were checked by handle_request before this.
   // (requests; the same check belongs at the top of finish_request for responses, and in
   // on_message before process_init_request / process_init_response for unencrypted IKE_SA_INIT)
   switch (exchange) {

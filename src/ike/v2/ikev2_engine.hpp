@@ -182,6 +182,10 @@ struct Ikev2Engine {
   void handle_request(IkeSa& sa, const ikev2::Message& message, ByteView raw, const Endpoint& local,
                       const Endpoint& remote, TimePoint now);
   void handle_response(IkeSa& sa, const ikev2::Message& message, ByteView raw, TimePoint now);
+  // Checks a decrypted request against the payload table (ikev2_payload_rules.hpp); true when it
+  // was refused (answered INVALID_SYNTAX, counted) and must not reach a handler.
+  bool refuse_by_payload_rules(IkeSa& sa, const ikev2::Message& m,
+                               const std::vector<ikev2::Payload>& payloads);
   // An authenticated request came from local/remote: take them as the SA's addresses only where
   // RFC 7296 §2.23 allows (the float to port 4500, or a NAT detected in front of the peer).
   void follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote);

@@ -4,6 +4,7 @@
 // marker from what arrives and hands ISAKMP (IKEv1) datagrams to the other engine.
 #include <algorithm>
 
+#include "ike/v2/ikev2_payload_rules.hpp"
 #include "ike/retransmission.hpp"
 #include "ike/v2/ikev2_engine.hpp"
 
@@ -64,6 +65,11 @@ void v2::Ikev2Engine::on_message(const Endpoint& local, const Endpoint& remote, 
   const ikev2::Message& m = *parsed.value;
 
   if (h.exchange == ikev2::ExchangeType::IkeSaInit) {
+    // Payload rules before any handler; nothing is authenticated yet, so no answer (catalog row 2).
+    if (auto violation = check_ikev2_payloads(m, m.payloads)) {
+      malformed("", std::nullopt, violation->detail + " from " + remote.to_string() + "; dropped");
+      return;
+    }
     if (!h.is_response()) {
       if (h.responder_spi != 0 || h.message_id != 0 || !h.from_initiator() || h.initiator_spi == 0) {
         malformed("", std::nullopt,
@@ -257,6 +263,9 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
     counters.refusals.count(RefusalReason::RequestBeforeAuth);
     return;
   }
+  // IKE_AUTH goes to the responder, once.
+  if (m.header.exchange == ikev2::ExchangeType::IkeAuth && (sa.initiator || sa.authenticated)) return;
+  if (refuse_by_payload_rules(sa, m, d.payloads)) return;
   sa.last_received = now;
   follow_peer_address(sa, local, remote);
 
@@ -272,6 +281,19 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
     return;
   }
   pump(sa, now);
+}
+
+bool v2::Ikev2Engine::refuse_by_payload_rules(IkeSa& sa, const ikev2::Message& m,
+                                                const std::vector<ikev2::Payload>& payloads) {
+  auto violation = check_ikev2_payloads(m, payloads);
+  if (!violation) return false;
+  // An SK-protected request: answer INVALID_SYNTAX (RFC 7296 §2.21.4), count it, change nothing else.
+  // A failed IKE_AUTH leaves no IKE SA behind (§2.21.2); an established one is untouched.
+  const IkeSaId id = sa.id;
+  malformed(sa.connection, id, violation->detail);
+  send_response(sa, m.header.exchange, m.header.message_id, {notify(ikev2::NotifyType::InvalidSyntax)});
+  if (!sa.authenticated) remove_ike_sa(id, std::nullopt, "");
+  return true;
 }
 
 void v2::Ikev2Engine::follow_peer_address(IkeSa& sa, const Endpoint& local, const Endpoint& remote) {
@@ -299,6 +321,17 @@ void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteVi
   if (d.kind != Decrypted::Kind::Complete) {
     malformed(sa.connection, sa.id,
               std::string(ikev2::exchange_name(m.header.exchange)) + " response dropped: " + d.detail);
+    return;
+  }
+  if (auto violation = check_ikev2_payloads(m, d.payloads)) {
+    // A response cannot be answered. Before IKE_AUTH completes the IKE SA fails; after, the response
+    // is dropped and the request retransmitted (no state moves on a response that breaks the rules).
+    if (!sa.authenticated) {
+      ++counters.malformed;
+      remove_ike_sa(sa.id, EventType::MalformedMessage, violation->detail);
+    } else {
+      malformed(sa.connection, sa.id, violation->detail + "; dropped");
+    }
     return;
   }
   sa.last_received = now;

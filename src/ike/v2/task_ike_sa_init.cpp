@@ -129,18 +129,10 @@ void v2::Ikev2Engine::process_init_request(const ikev2::Message& m, ByteView raw
   const auto* sa_payload = ikev2::find_payload<ikev2::SaPayload>(m.payloads);
   const auto* ke = ikev2::find_payload<ikev2::KePayload>(m.payloads);
   const auto* nonce = ikev2::find_payload<ikev2::NoncePayload>(m.payloads);
-  // Each of SA, KE and Nonce exactly once (RFC 7296 §1.2): a second copy is not silently ignored.
-  const auto copies = [&m](ikev2::PayloadType t) {
-    return std::count_if(m.payloads.begin(), m.payloads.end(),
-                         [t](const ikev2::Payload& p) { return ikev2::payload_type(p) == t; });
-  };
-  const bool repeated = copies(ikev2::PayloadType::SecurityAssociation) > 1 ||
-                        copies(ikev2::PayloadType::KeyExchange) > 1 || copies(ikev2::PayloadType::Nonce) > 1;
-  if (!sa_payload || !ke || !nonce || repeated || !nonce_length_ok(nonce->data.size()) ||
-      sa_payload->proposals.empty()) {
+  // Each of SA, KE and Nonce exactly once was checked by the payload table (ikev2_payload_rules.hpp).
+  if (!sa_payload || !ke || !nonce || !nonce_length_ok(nonce->data.size()) || sa_payload->proposals.empty()) {
     malformed(candidates.front()->name, std::nullopt,
-              "IKE_SA_INIT from " + remote.to_string() +
-                  (repeated ? " repeats SA, KE or Nonce" : " lacks SA, KE or a 16..256-byte nonce"));
+              "IKE_SA_INIT from " + remote.to_string() + " lacks a 16..256-byte nonce or a proposal");
     send_init_error(local, remote, h, ikev2::NotifyType::InvalidSyntax, {});
     return;
   }

@@ -11,7 +11,7 @@
 
 #include "ike/key_export.hpp"
 #include "ike/random_source.hpp"
-#include "ike/sk_protection.hpp"
+#include "ike/v2/sk_protection.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/ikev2_message.hpp"
 

@@ -40,6 +40,12 @@ class Certificate {
   WallClock not_before() const;
   WallClock not_after() const;
   bool is_ca() const;
+  bool is_self_signed() const;
+  bool issued_by(const Certificate& issuer) const;  // names, key identifiers and signature agree  // issuer = subject and its own key verifies it: a root
+  std::string issuer_string() const;  // RFC 4514, like subject_string()
+  std::string serial_hex() const;     // upper-case hex, as `openssl x509 -serial` prints it
+  std::vector<std::string> crl_uris() const;   // CRL distribution points (URI full names)
+  std::vector<std::string> ocsp_uris() const;  // authorityInfoAccess OCSP responders
   // SHA-1 of the DER SubjectPublicKeyInfo: what IKEv2 CERTREQ carries for a CA (RFC 7296 §3.7).
   Bytes spki_sha1() const;
 
@@ -53,11 +59,25 @@ class Certificate {
 
 struct ValidationResult {
   bool ok = false;
-  std::string error;  // OpenSSL's verify error in words, e.g. "certificate has expired"
+  // In words, naming the certificate that failed and what would have passed, e.g.
+  // "certificate has expired: CN=gw.example.com,O=Example (valid until 2025-01-01 00:00:00 UTC)"
+  // or "no path to a configured CA: peer sent CN=a (issuer CN=b); configured CAs: CN=root".
+  std::string error;
+  std::string check;        // the check that failed: "validity", "issuer", "basicConstraints", ...
+  std::string certificate;  // subject of the certificate that failed it
+  std::vector<Certificate> chain;  // when ok: end entity first, trust anchor last
 };
 
-// Trusted CAs; validates end-entity + intermediates (chain, signatures, validity at `at`, CA
-// basic constraints). Revocation is not checked (no CRL/OCSP fetching in a sans-I/O core).
+// The longest chain accepted between the end entity and the trust anchor (bad-input catalog row 9,
+// "overlong chains"): more intermediates than this are refused before signatures are checked.
+constexpr std::size_t kMaxIntermediates = 8;
+
+// Validates an end entity against configured CAs at a time the caller passes (no clock reads):
+// chain, signatures, validity, CA basic constraints, chain length. Only the configured CAs that
+// are self-signed roots are trust anchors; a configured CA that is itself issued by another CA, and
+// every intermediate the peer sends, is only a link that must lead to such a root (no
+// PARTIAL_CHAIN: an intermediate never ends the path on its own). Revocation is checked separately
+// (crypto/revocation.hpp), as its data comes from outside.
 class CertificateValidator {
  public:
   explicit CertificateValidator(std::vector<Certificate> trusted_cas);
@@ -80,6 +100,12 @@ struct CertificateSpec {
   WallClock not_before;
   WallClock not_after;
   bool is_ca = false;
+  // keyUsage as `openssl x509` extension text ("critical,digitalSignature"); empty = the default
+  // for the role (CA: keyCertSign, cRLSign, digitalSignature; leaf: digitalSignature); "none" = omitted.
+  std::string key_usage;
+  std::string extended_key_usage;  // e.g. "serverAuth,1.3.6.1.5.5.7.3.17"; empty = omitted
+  std::vector<std::string> crl_uris;   // CRL distribution points
+  std::vector<std::string> ocsp_uris;  // authorityInfoAccess OCSP responders
 };
 Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subject_key,
                               const PrivateKey& issuer_key,

@@ -25,7 +25,6 @@ namespace {
 
 template <auto Free>
 using Deleter = detail::OpenSslDeleter<Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<&BN_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<&X509_STORE_free>>;
@@ -74,17 +73,6 @@ std::vector<std::string> string_names(X509* x509, int type) {
   }
   ERR_clear_error();  // a certificate without subjectAltName is not an error
   return out;
-}
-
-// The issuer's key as an EVP_PKEY, through its PKCS#8 encoding (signature.cpp owns the
-// PrivateKey internals). The PEM text is wiped once parsed.
-PkeyPtr issuer_pkey(const PrivateKey& key) {
-  std::string pem = key.to_pem();
-  BioPtr bio = memory_bio(pem);
-  PkeyPtr pkey(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
-  OPENSSL_cleanse(pem.data(), pem.size());
-  if (!pkey) throw CryptoError("issue_certificate: issuer key unreadable");
-  return pkey;
 }
 
 PkeyPtr subject_pkey(const PublicKey& key) {
@@ -165,6 +153,17 @@ WallClock to_wall_clock(const ASN1_TIME* time) {
 
 std::time_t to_time_t(WallClock t) {
   return std::chrono::system_clock::to_time_t(t);
+}
+
+// The key as an EVP_PKEY, through its PKCS#8 encoding (signature.cpp owns the
+// PrivateKey internals). The PEM text is wiped once parsed.
+PkeyPtr private_pkey(const PrivateKey& key) {
+  std::string pem = key.to_pem();
+  BioPtr bio = memory_bio(pem);
+  PkeyPtr pkey(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  if (!pkey) throw CryptoError("private key unreadable");
+  return pkey;
 }
 
 std::string utc_text(WallClock t) {
@@ -539,7 +538,7 @@ Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subj
   add_entry("CN", spec.common_name);
 
   X509* issuer_cert = issuer != nullptr ? issuer->impl()->x509.get() : cert.get();
-  PkeyPtr signing_key = issuer_pkey(issuer_key);
+  PkeyPtr signing_key = private_pkey(issuer_key);
   PkeyPtr public_key = subject_pkey(subject_key);
   if (issuer != nullptr && X509_check_private_key(issuer_cert, signing_key.get()) != 1)
     throw CryptoError("issue_certificate: issuer key does not match the issuer certificate");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "ike/engine_impl.hpp"
+#include "ike/peer_certificate.hpp"
 
 namespace cygnet::ike {
 

@@ -254,10 +254,13 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
 
 void Ikev1Engine::phase1_failed(IsakmpSa& s, EventType type, const std::string& detail,
                                 std::optional<isakmp::NotifyType> tell) {
-  if (auto kind = failure_class_of(type, detail))
-    shared_.failures.record(basic_failure_report(
+  if (auto kind = failure_class_of(type, detail)) {
+    FailureReport report = basic_failure_report(
         s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder, 1,
-        s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail, s.remote.to_string()));
+        s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail, s.remote.to_string());
+    if (*kind == FailureClass::Certificate) report.fix = certificate_failure_fix(detail);
+    shared_.failures.record(std::move(report));
+  }
   if (type == EventType::AuthenticationFailed) ++shared_.counters.authentication_failures;
   if (type == EventType::NoProposalChosen) ++shared_.counters.no_proposal_chosen;
   if (tell) {

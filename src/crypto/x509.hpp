@@ -102,10 +102,10 @@ struct CertificateSpec {
   bool is_ca = false;
   // keyUsage as `openssl x509` extension text ("critical,digitalSignature"); empty = the default
   // for the role (CA: keyCertSign, cRLSign, digitalSignature; leaf: digitalSignature); "none" = omitted.
-  std::string key_usage;
-  std::string extended_key_usage;  // e.g. "serverAuth,1.3.6.1.5.5.7.3.17"; empty = omitted
-  std::vector<std::string> crl_uris;   // CRL distribution points
-  std::vector<std::string> ocsp_uris;  // authorityInfoAccess OCSP responders
+  std::string key_usage = {};
+  std::string extended_key_usage = {};  // e.g. "serverAuth,1.3.6.1.5.5.7.3.17"; empty = omitted
+  std::vector<std::string> crl_uris = {};   // CRL distribution points
+  std::vector<std::string> ocsp_uris = {};  // authorityInfoAccess OCSP responders
 };
 Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subject_key,
                               const PrivateKey& issuer_key,

@@ -24,7 +24,8 @@ std::string purpose_name(const ASN1_OBJECT* purpose) {
 }
 
 bool purpose_allows_ike(int nid) {
-  return nid == NID_server_auth || nid == NID_client_auth || nid == NID_ipsec_IKE || nid == NID_anyExtendedKeyUsage;
+  return nid == NID_server_auth || nid == NID_client_auth || nid == NID_ipsec_IKE ||
+         nid == NID_anyExtendedKeyUsage;
 }
 
 }  // namespace
@@ -48,7 +49,8 @@ std::optional<std::string> check_ike_key_usage(const Certificate& certificate) {
     if (purpose_allows_ike(OBJ_obj2nid(purpose))) return std::nullopt;
     present += (present.empty() ? "" : ", ") + purpose_name(purpose);
   }
-  return "extendedKeyUsage of certificate " + certificate.subject_string() + " is " + (present.empty() ? "empty" : present) +
+  return "extendedKeyUsage of certificate " + certificate.subject_string() + " is " +
+         (present.empty() ? "empty" : present) +
          ": IKE accepts serverAuth, clientAuth, ipsecIKE (1.3.6.1.5.5.7.3.17) or anyExtendedKeyUsage";
 }
 

@@ -58,8 +58,8 @@ OcspRequestPtr ocsp_request(const Certificate& certificate, const Certificate& i
   OcspCertIdPtr id = cert_id(certificate, issuer);
   if (!req || OCSP_request_add0_id(req.get(), id.get()) == nullptr) throw CryptoError("ocsp: request failed");
   static_cast<void>(id.release());  // owned by the request now
-  if (!nonce.empty() &&
-      OCSP_request_add1_nonce(req.get(), const_cast<unsigned char*>(nonce.data()), static_cast<int>(nonce.size())) != 1)
+  if (!nonce.empty() && OCSP_request_add1_nonce(req.get(), const_cast<unsigned char*>(nonce.data()),
+                                                static_cast<int>(nonce.size())) != 1)
     throw CryptoError("ocsp: nonce failed");
   return req;
 }
@@ -137,8 +137,8 @@ std::optional<WallClock> Crl::next_update() const {
   return to_wall_clock(next);
 }
 
-RevocationVerdict check_crl(const Certificate& certificate, const Certificate& issuer, const Crl& crl, WallClock at,
-                            std::string_view source) {
+RevocationVerdict check_crl(const Certificate& certificate, const Certificate& issuer, const Crl& crl,
+                            WallClock at, std::string_view source) {
   const std::string subject = certificate.subject_string();
   const std::string from = "CRL from " + std::string(source);
   X509_CRL* x = crl.impl()->crl.get();
@@ -178,11 +178,13 @@ Bytes make_ocsp_request(const Certificate& certificate, const Certificate& issue
   return out;
 }
 
-RevocationVerdict check_ocsp_response(ByteView response, const Certificate& certificate, const Certificate& issuer,
-                                      ByteView nonce, WallClock at, std::string_view source) {
+RevocationVerdict check_ocsp_response(ByteView response, const Certificate& certificate,
+                                      const Certificate& issuer, ByteView nonce, WallClock at,
+                                      std::string_view source) {
   const std::string subject = certificate.subject_string();
   const std::string from = "OCSP response from " + std::string(source);
-  if (response.empty() || response.size() > kMaxRevocationDataSize) return unknown(from + " is empty or too large");
+  if (response.empty() || response.size() > kMaxRevocationDataSize)
+    return unknown(from + " is empty or too large");
   const unsigned char* p = response.data();
   OcspResponsePtr parsed(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(response.size())));
   if (!parsed) {
@@ -226,7 +228,8 @@ RevocationVerdict check_ocsp_response(ByteView response, const Certificate& cert
   ASN1_GENERALIZEDTIME* revoked = nullptr;
   ASN1_GENERALIZEDTIME* this_update = nullptr;
   ASN1_GENERALIZEDTIME* next_update = nullptr;
-  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked, &this_update, &next_update) != 1) {
+  if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked, &this_update, &next_update) !=
+      1) {
     ERR_clear_error();
     return unknown(from + " does not answer for " + subject);
   }
@@ -278,8 +281,10 @@ Crl issue_crl(const CrlSpec& spec, const Certificate& issuer, const PrivateKey& 
   return Crl(std::move(impl));
 }
 
-Bytes issue_ocsp_response(const OcspResponseSpec& spec, const Certificate& certificate, const Certificate& issuer) {
-  if (spec.signer == nullptr || spec.signer_key == nullptr) throw CryptoError("issue_ocsp_response: no signer");
+Bytes issue_ocsp_response(const OcspResponseSpec& spec, const Certificate& certificate,
+                          const Certificate& issuer) {
+  if (spec.signer == nullptr || spec.signer_key == nullptr)
+    throw CryptoError("issue_ocsp_response: no signer");
   OcspBasicPtr basic(OCSP_BASICRESP_new());
   OcspCertIdPtr id = cert_id(certificate, issuer);
   const int status = spec.status == RevocationStatus::Good      ? V_OCSP_CERTSTATUS_GOOD
@@ -288,10 +293,9 @@ Bytes issue_ocsp_response(const OcspResponseSpec& spec, const Certificate& certi
   Asn1TimePtr this_update = asn1_time(spec.this_update);
   Asn1TimePtr next_update = spec.next_update ? asn1_time(*spec.next_update) : nullptr;
   Asn1TimePtr revoked_at = asn1_time(spec.revoked_at);
-  if (!basic ||
-      OCSP_basic_add1_status(basic.get(), id.get(), status, OCSP_REVOKED_STATUS_KEYCOMPROMISE,
-                             status == V_OCSP_CERTSTATUS_REVOKED ? revoked_at.get() : nullptr, this_update.get(),
-                             next_update.get()) == nullptr)
+  if (!basic || OCSP_basic_add1_status(basic.get(), id.get(), status, OCSP_REVOKED_STATUS_KEYCOMPROMISE,
+                                       status == V_OCSP_CERTSTATUS_REVOKED ? revoked_at.get() : nullptr,
+                                       this_update.get(), next_update.get()) == nullptr)
     throw CryptoError("issue_ocsp_response: status failed");
   if (spec.nonce && OCSP_basic_add1_nonce(basic.get(), const_cast<unsigned char*>(spec.nonce->data()),
                                           static_cast<int>(spec.nonce->size())) != 1)

@@ -59,8 +59,8 @@ class Crl {
 // `certificate` against `crl` from `source` (a URI, for the words): the CRL must be issued by
 // `issuer` (name and signature), current at `at` (thisUpdate ≤ at < nextUpdate; an expired CRL
 // proves nothing: Unknown), and then the serial decides Revoked or Good.
-RevocationVerdict check_crl(const Certificate& certificate, const Certificate& issuer, const Crl& crl, WallClock at,
-                            std::string_view source);
+RevocationVerdict check_crl(const Certificate& certificate, const Certificate& issuer, const Crl& crl,
+                            WallClock at, std::string_view source);
 
 // An OCSP request (DER) for `certificate` issued by `issuer`, with `nonce` (RFC 6960 §4.4.1;
 // 16 random bytes is usual).
@@ -70,8 +70,9 @@ Bytes make_ocsp_request(const Certificate& certificate, const Certificate& issue
 // certificate `issuer` issued for OCSPSigning (RFC 6960 §4.2.2.2), answering for `certificate`,
 // current at `at`, and echoing `nonce` if it carries one (a response with another nonce is a
 // replay: Unknown). Bounded: at most kMaxRevocationDataSize bytes are looked at.
-RevocationVerdict check_ocsp_response(ByteView response, const Certificate& certificate, const Certificate& issuer,
-                                      ByteView nonce, WallClock at, std::string_view source);
+RevocationVerdict check_ocsp_response(ByteView response, const Certificate& certificate,
+                                      const Certificate& issuer, ByteView nonce, WallClock at,
+                                      std::string_view source);
 
 constexpr std::size_t kMaxRevocationDataSize = 4 * 1024 * 1024;
 
@@ -92,11 +93,12 @@ struct OcspResponseSpec {
   RevocationStatus status = RevocationStatus::Good;
   WallClock this_update;
   std::optional<WallClock> next_update;
-  WallClock revoked_at;           // when status is Revoked
-  std::optional<Bytes> nonce;     // echoed in the response when set
+  WallClock revoked_at;                 // when status is Revoked
+  std::optional<Bytes> nonce;           // echoed in the response when set
   const Certificate* signer = nullptr;  // the issuer, or a delegated responder certificate
   const PrivateKey* signer_key = nullptr;
 };
-Bytes issue_ocsp_response(const OcspResponseSpec& spec, const Certificate& certificate, const Certificate& issuer);
+Bytes issue_ocsp_response(const OcspResponseSpec& spec, const Certificate& certificate,
+                          const Certificate& issuer);
 
 }  // namespace cygnet::crypto

@@ -15,8 +15,8 @@
 #include <ctime>
 
 #include "crypto/digest.hpp"
-#include "crypto/openssl_deleter.hpp"
 #include "crypto/error.hpp"
+#include "crypto/openssl_deleter.hpp"
 #include "crypto/random.hpp"
 #include "crypto/x509_internal.hpp"
 
@@ -170,7 +170,8 @@ std::string utc_text(WallClock t) {
   const std::time_t seconds = to_time_t(t);
   std::tm tm{};
   char text[32] = {};
-  if (gmtime_r(&seconds, &tm) == nullptr || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+  if (gmtime_r(&seconds, &tm) == nullptr ||
+      std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
     return "?";
   return text;
 }
@@ -389,7 +390,8 @@ std::string list_subjects(const std::vector<Certificate>& certs) {
 // What the peer sent, for "no path" messages: each certificate with its issuer.
 std::string describe_sent(const Certificate& end_entity, const std::vector<Certificate>& intermediates) {
   std::string out = end_entity.subject_string() + " (issuer " + end_entity.issuer_string() + ")";
-  for (const Certificate& c : intermediates) out += ", " + c.subject_string() + " (issuer " + c.issuer_string() + ")";
+  for (const Certificate& c : intermediates)
+    out += ", " + c.subject_string() + " (issuer " + c.issuer_string() + ")";
   return out;
 }
 
@@ -437,9 +439,7 @@ void explain(ValidationResult& result, int error, const Certificate& failed, con
       result.check = "signature";
       result.error = "certificate signature does not verify: " + result.certificate;
       return;
-    default:
-      result.check = "chain";
-      result.error = openssl_words + ": " + result.certificate;
+    default: result.check = "chain"; result.error = openssl_words + ": " + result.certificate;
   }
 }
 
@@ -502,8 +502,8 @@ ValidationResult CertificateValidator::validate(const Certificate& end_entity,
       impl->x509.reset(current);
       failed.emplace(std::move(impl));
     }
-    explain(result, X509_STORE_CTX_get_error(ctx.get()), failed ? *failed : end_entity, end_entity, intermediates,
-            roots);
+    explain(result, X509_STORE_CTX_get_error(ctx.get()), failed ? *failed : end_entity, end_entity,
+            intermediates, roots);
   }
   ERR_clear_error();
   return result;
@@ -552,9 +552,9 @@ Certificate issue_certificate(const CertificateSpec& spec, const PublicKey& subj
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer_cert, cert.get(), nullptr, nullptr, 0);
   add_extension(cert.get(), &ctx, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-  const std::string key_usage =
-      !spec.key_usage.empty() ? spec.key_usage
-                              : spec.is_ca ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature";
+  const std::string key_usage = !spec.key_usage.empty() ? spec.key_usage
+                                : spec.is_ca            ? "critical,keyCertSign,cRLSign,digitalSignature"
+                                                        : "critical,digitalSignature";
   if (key_usage != "none") add_extension(cert.get(), &ctx, NID_key_usage, key_usage.c_str());
   if (!spec.extended_key_usage.empty())
     add_extension(cert.get(), &ctx, NID_ext_key_usage, spec.extended_key_usage.c_str());

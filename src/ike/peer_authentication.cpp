@@ -54,14 +54,16 @@ std::optional<ikev2::CertReqPayload> our_certificate_request(const ConnectionSet
 }
 
 std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Identity& peer_id,
-                                       const std::vector<ikev2::Payload>& payloads, const ikev2::AuthPayload& auth,
-                                       crypto::HashAlgorithm prf, ByteView octets, crypto::WallClock at) {
+                                       const std::vector<ikev2::Payload>& payloads,
+                                       const ikev2::AuthPayload& auth, crypto::HashAlgorithm prf,
+                                       ByteView octets, crypto::WallClock at) {
   if (!conn.remote_id.matches(peer_id))
     return "peer ID " + peer_id.to_string() + " does not match remote_id " + conn.remote_id.to_string();
   if (conn.auth == AuthKind::Psk) {
     if (auth.method != ikev2::AuthMethod::SharedKeyMic)
       return "peer used AUTH method " + std::to_string(static_cast<int>(auth.method)) + ", we expect a PSK";
-    if (!verify_psk_auth(prf, conn.psk.view(), octets, auth.data)) return "PSK mismatch (AUTH payload does not verify)";
+    if (!verify_psk_auth(prf, conn.psk.view(), octets, auth.data))
+      return "PSK mismatch (AUTH payload does not verify)";
     return std::nullopt;
   }
   if (auth.method != ikev2::AuthMethod::DigitalSignature)

@@ -25,13 +25,13 @@ std::variant<AcceptedPeerCertificate, std::string> check_peer_certificates(
   }
   const crypto::Certificate end_entity = sent.front();
   const std::vector<crypto::Certificate> intermediates(sent.begin() + 1, sent.end());
-  const crypto::ValidationResult valid = crypto::CertificateValidator(conn.ca_certificates).validate(
-      end_entity, intermediates, at);
+  const crypto::ValidationResult valid =
+      crypto::CertificateValidator(conn.ca_certificates).validate(end_entity, intermediates, at);
   if (!valid.ok) return valid.check == "validity" ? valid.error : "untrusted certificate: " + valid.error;
   if (auto why = crypto::check_ike_key_usage(end_entity)) return *why;
   if (!certificate_matches_identity(end_entity, peer_id))
-    return "certificate " + end_entity.subject_string() + " does not entitle the peer to ID " + peer_id.to_string() +
-           " (the ID must be the certificate's subject or one of its subjectAltNames)";
+    return "certificate " + end_entity.subject_string() + " does not entitle the peer to ID " +
+           peer_id.to_string() + " (the ID must be the certificate's subject or one of its subjectAltNames)";
   try {
     crypto::PublicKey key = end_entity.public_key();
     return AcceptedPeerCertificate{end_entity, valid.chain, std::move(key)};
@@ -47,19 +47,22 @@ std::string certificate_failure_fix(std::string_view why) {
   if (has("lacks digitalSignature"))
     return "reissue the peer's certificate with keyUsage digitalSignature (or without keyUsage)";
   if (has("extendedKeyUsage"))
-    return "reissue the peer's certificate with extendedKeyUsage serverAuth, clientAuth or ipsecIKE (or without "
+    return "reissue the peer's certificate with extendedKeyUsage serverAuth, clientAuth or ipsecIKE (or "
+           "without "
            "extendedKeyUsage)";
   if (has("chain too long"))
     return "shorten the peer's chain to at most " + std::to_string(crypto::kMaxIntermediates) +
            " intermediate CAs, or have it send only the ones that lead to our CA";
   if (has("not a CA"))
-    return "the peer's chain passes through a certificate that is not a CA: reissue it from a real CA certificate";
+    return "the peer's chain passes through a certificate that is not a CA: reissue it from a real CA "
+           "certificate";
   if (has("does not parse"))
     return "the peer sends a certificate that is not valid DER X.509: check its certificate file";
-  if (has("key type"))
-    return "give the peer an RSA, ECDSA (P-256/384/521) or Ed25519 key";
-  return "the peer's certificate does not chain to our cacerts: add its root CA to ca_certificates (an intermediate "
-         "CA alone is not a trust anchor), have the peer send its intermediates, or give the peer a certificate "
+  if (has("key type")) return "give the peer an RSA, ECDSA (P-256/384/521) or Ed25519 key";
+  return "the peer's certificate does not chain to our cacerts: add its root CA to ca_certificates (an "
+         "intermediate "
+         "CA alone is not a trust anchor), have the peer send its intermediates, or give the peer a "
+         "certificate "
          "from ours";
 }
 

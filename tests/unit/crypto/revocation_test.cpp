@@ -37,7 +37,8 @@ class Revocation : public ::testing::Test {
   Certificate ca = issue_certificate(spec("Revocation CA", true), ca_key.public_key(), ca_key, nullptr);
   PrivateKey leaf_key = PrivateKey::generate(KeyType::EcdsaP256);
   Certificate leaf = issue_certificate(spec("gw.example.com", false), leaf_key.public_key(), ca_key, &ca);
-  Certificate other_leaf = issue_certificate(spec("other.example.com", false), leaf_key.public_key(), ca_key, &ca);
+  Certificate other_leaf =
+      issue_certificate(spec("other.example.com", false), leaf_key.public_key(), ca_key, &ca);
 
   Crl crl(std::vector<CrlSpec::Entry> revoked, WallClock this_update = date(2026, 6, 1),
           std::optional<WallClock> next_update = date(2026, 7, 1)) {
@@ -64,8 +65,9 @@ TEST_F(Revocation, CrlListsTheRevokedSerialOnly) {
   const Crl list = crl({{leaf, date(2026, 5, 2) + 3h}});
   const RevocationVerdict revoked = check_crl(leaf, ca, list, kNow, kCrlUri);
   EXPECT_EQ(revoked.status, RevocationStatus::Revoked);
-  EXPECT_EQ(revoked.detail, "CN=gw.example.com,O=Cygnet Test revoked at 2026-05-02 03:00:00 UTC per CRL from " +
-                                std::string(kCrlUri));
+  EXPECT_EQ(revoked.detail,
+            "CN=gw.example.com,O=Cygnet Test revoked at 2026-05-02 03:00:00 UTC per CRL from " +
+                std::string(kCrlUri));
   ASSERT_TRUE(revoked.next_update.has_value());
   EXPECT_EQ(*revoked.next_update, date(2026, 7, 1));
   const RevocationVerdict good = check_crl(other_leaf, ca, list, kNow, kCrlUri);
@@ -103,7 +105,8 @@ TEST_F(Revocation, ExpiredOrFutureCrlIsUnknown) {
 TEST_F(Revocation, CrlOfAnotherIssuerOrForgedIsUnknown) {
   // Same name, other key: the signature does not verify.
   PrivateKey forger_key = PrivateKey::generate(KeyType::EcdsaP256);
-  Certificate forger = issue_certificate(spec("Revocation CA", true), forger_key.public_key(), forger_key, nullptr);
+  Certificate forger =
+      issue_certificate(spec("Revocation CA", true), forger_key.public_key(), forger_key, nullptr);
   CrlSpec s;
   s.this_update = date(2026, 6, 1);
   s.next_update = date(2026, 7, 1);
@@ -124,17 +127,17 @@ TEST_F(Revocation, OcspGoodRevokedUnknownWithNonce) {
   random_bytes(nonce);
   const Bytes request = make_ocsp_request(leaf, ca, nonce);
   EXPECT_GT(request.size(), 40u);
-  const RevocationVerdict good =
-      check_ocsp_response(issue_ocsp_response(ocsp(RevocationStatus::Good, nonce), leaf, ca), leaf, ca, nonce, kNow,
-                          kOcspUri);
+  const RevocationVerdict good = check_ocsp_response(
+      issue_ocsp_response(ocsp(RevocationStatus::Good, nonce), leaf, ca), leaf, ca, nonce, kNow, kOcspUri);
   EXPECT_EQ(good.status, RevocationStatus::Good) << good.detail;
   ASSERT_TRUE(good.next_update.has_value());
   EXPECT_EQ(*good.next_update, kNow + 24h);
   const RevocationVerdict revoked = check_ocsp_response(
       issue_ocsp_response(ocsp(RevocationStatus::Revoked, nonce), leaf, ca), leaf, ca, nonce, kNow, kOcspUri);
   EXPECT_EQ(revoked.status, RevocationStatus::Revoked);
-  EXPECT_EQ(revoked.detail, "CN=gw.example.com,O=Cygnet Test revoked at 2026-05-01 00:00:00 UTC per OCSP response from " +
-                                std::string(kOcspUri));
+  EXPECT_EQ(revoked.detail,
+            "CN=gw.example.com,O=Cygnet Test revoked at 2026-05-01 00:00:00 UTC per OCSP response from " +
+                std::string(kOcspUri));
   const RevocationVerdict unknown = check_ocsp_response(
       issue_ocsp_response(ocsp(RevocationStatus::Unknown, nonce), leaf, ca), leaf, ca, nonce, kNow, kOcspUri);
   EXPECT_EQ(unknown.status, RevocationStatus::Unknown);
@@ -181,7 +184,8 @@ TEST_F(Revocation, OcspSignerMustBeTheIssuerOrItsAuthorizedResponder) {
       check_ocsp_response(issue_ocsp_response(delegated, leaf, ca), leaf, ca, nonce, kNow, kOcspUri);
   EXPECT_EQ(ok.status, RevocationStatus::Good) << ok.detail;
   // The same without OCSPSigning (any certificate of the CA): refused.
-  Certificate plain = issue_certificate(spec("Not A Responder", false), responder_key.public_key(), ca_key, &ca);
+  Certificate plain =
+      issue_certificate(spec("Not A Responder", false), responder_key.public_key(), ca_key, &ca);
   OcspResponseSpec unauthorized = delegated;
   unauthorized.signer = &plain;
   const RevocationVerdict bad =
@@ -189,11 +193,13 @@ TEST_F(Revocation, OcspSignerMustBeTheIssuerOrItsAuthorizedResponder) {
   EXPECT_EQ(bad.status, RevocationStatus::Unknown);
   EXPECT_NE(bad.detail.find("not signed by"), std::string::npos) << bad.detail;
   // Self-made responder outside the CA: refused.
-  Certificate stranger = issue_certificate(responder_spec, responder_key.public_key(), responder_key, nullptr);
+  Certificate stranger =
+      issue_certificate(responder_spec, responder_key.public_key(), responder_key, nullptr);
   OcspResponseSpec foreign = delegated;
   foreign.signer = &stranger;
-  EXPECT_EQ(check_ocsp_response(issue_ocsp_response(foreign, leaf, ca), leaf, ca, nonce, kNow, kOcspUri).status,
-            RevocationStatus::Unknown);
+  EXPECT_EQ(
+      check_ocsp_response(issue_ocsp_response(foreign, leaf, ca), leaf, ca, nonce, kNow, kOcspUri).status,
+      RevocationStatus::Unknown);
 }
 
 TEST_F(Revocation, GarbageOcspResponsesAreUnknownNeverACrash) {

@@ -190,7 +190,8 @@ TEST_F(EcdsaChain, IntermediatesFromThePeerAreNeverAnchors) {
   // end a path.
   Issued rogue_root = make_ca(KeyType::EcdsaP256, "Rogue Root");
   Issued leaf = make_signed(KeyType::EcdsaP256, leaf_spec("rogue.example.com"), rogue_root);
-  ValidationResult result = CertificateValidator({ca_->cert}).validate(leaf.cert, {rogue_root.cert}, kDuringValidity);
+  ValidationResult result =
+      CertificateValidator({ca_->cert}).validate(leaf.cert, {rogue_root.cert}, kDuringValidity);
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.check, "issuer");
   // The words name what the peer sent and what we trust.
@@ -204,7 +205,8 @@ TEST_F(EcdsaChain, ChainLengthIsCapped) {
   // Root -> 9 intermediates -> leaf: one more than kMaxIntermediates.
   std::vector<Issued> cas;
   for (std::size_t i = 0; i <= kMaxIntermediates; ++i)
-    cas.push_back(make_signed(KeyType::EcdsaP256, ca_spec("Level " + std::to_string(i)), i == 0 ? *ca_ : cas.back()));
+    cas.push_back(
+        make_signed(KeyType::EcdsaP256, ca_spec("Level " + std::to_string(i)), i == 0 ? *ca_ : cas.back()));
   Issued leaf = make_signed(KeyType::EcdsaP256, leaf_spec("deep.example.com"), cas.back());
   std::vector<Certificate> sent;
   for (auto it = cas.rbegin(); it != cas.rend(); ++it) sent.push_back(it->cert);
@@ -213,7 +215,8 @@ TEST_F(EcdsaChain, ChainLengthIsCapped) {
   EXPECT_EQ(too_long.check, "chain length");
   EXPECT_NE(too_long.error.find("too long"), std::string::npos) << too_long.error;
   // Exactly kMaxIntermediates passes.
-  Issued shallow_leaf = make_signed(KeyType::EcdsaP256, leaf_spec("ok.example.com"), cas[kMaxIntermediates - 1]);
+  Issued shallow_leaf =
+      make_signed(KeyType::EcdsaP256, leaf_spec("ok.example.com"), cas[kMaxIntermediates - 1]);
   std::vector<Certificate> eight;
   for (std::size_t i = kMaxIntermediates; i-- > 0;) eight.push_back(cas[i].cert);
   ValidationResult ok = CertificateValidator({ca_->cert}).validate(shallow_leaf.cert, eight, kDuringValidity);
@@ -227,7 +230,8 @@ TEST_F(EcdsaChain, ErrorsNameTheFailingCertificateAndTheCheck) {
   ValidationResult expired = CertificateValidator({ca_->cert}).validate(short_leaf.cert, {}, kDuringValidity);
   EXPECT_EQ(expired.check, "validity");
   EXPECT_EQ(expired.certificate, short_leaf.cert.subject_string());
-  EXPECT_NE(expired.error.find("certificate has expired: CN=short.example.com"), std::string::npos) << expired.error;
+  EXPECT_NE(expired.error.find("certificate has expired: CN=short.example.com"), std::string::npos)
+      << expired.error;
   EXPECT_NE(expired.error.find("valid until 2026-01-01 00:00:00 UTC"), std::string::npos) << expired.error;
   ValidationResult early = CertificateValidator({ca_->cert}).validate(leaf_->cert, {}, kNotBefore - 1s);
   EXPECT_NE(early.error.find("valid from 2024-01-01 00:00:00 UTC"), std::string::npos) << early.error;

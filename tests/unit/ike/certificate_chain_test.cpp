@@ -34,16 +34,18 @@ crypto::CertificateSpec spec(std::string cn, bool is_ca) {
 
 Issued issue(const crypto::CertificateSpec& s, const Issued* issuer) {
   auto key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
-  crypto::Certificate cert = issuer ? crypto::issue_certificate(s, key->public_key(), *issuer->key, &issuer->certificate)
-                                    : crypto::issue_certificate(s, key->public_key(), *key, nullptr);
+  crypto::Certificate cert =
+      issuer ? crypto::issue_certificate(s, key->public_key(), *issuer->key, &issuer->certificate)
+             : crypto::issue_certificate(s, key->public_key(), *key, nullptr);
   return {key, cert};
 }
 
-ConnectionSettings connection(int version, std::string_view local, std::string_view remote, std::string_view self,
-                              std::string_view peer, const Issued& own, std::vector<crypto::Certificate> chain,
-                              const crypto::Certificate& trusted) {
-  ConnectionSettings c = version == 1 ? psk_connection("site", local, remote, "unused", "aes256-sha256-modp2048")
-                                      : psk_connection("site", local, remote);
+ConnectionSettings connection(int version, std::string_view local, std::string_view remote,
+                              std::string_view self, std::string_view peer, const Issued& own,
+                              std::vector<crypto::Certificate> chain, const crypto::Certificate& trusted) {
+  ConnectionSettings c = version == 1
+                             ? psk_connection("site", local, remote, "unused", "aes256-sha256-modp2048")
+                             : psk_connection("site", local, remote);
   c.ike_version = version;
   c.auth = AuthKind::PublicKey;
   c.psk = {};
@@ -67,7 +69,8 @@ class CertificateChains : public ::testing::TestWithParam<int> {
            std::string_view a_id = "a.example") {
     auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", a_id, "b.example", a_leaf, std::move(a_chain),
                         root.certificate);
-    auto b = connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, {}, root.certificate);
+    auto b =
+        connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, {}, root.certificate);
     ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
     a.start_action = StartAction::Start;
     ASSERT_TRUE(net.a.engine->add_connection(std::move(a), net.now));
@@ -87,8 +90,10 @@ class CertificateChains : public ::testing::TestWithParam<int> {
     const auto failure = net.b.engine->last_failure("site");
     ASSERT_TRUE(failure.has_value());
     EXPECT_NE(failure->summary.find(words), std::string::npos) << failure->summary;
-    if (failure->kind == FailureClass::Certificate) EXPECT_FALSE(failure->fix.empty());
-    else EXPECT_EQ(failure->kind, FailureClass::Identity);
+    if (failure->kind == FailureClass::Certificate)
+      EXPECT_FALSE(failure->fix.empty());
+    else
+      EXPECT_EQ(failure->kind, FailureClass::Identity);
   }
 };
 

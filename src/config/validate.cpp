@@ -648,8 +648,18 @@ class Validator {
     if (const auto path = string_at(table, "certificate")) {
       const toml::node& node = *table.get("certificate");
       if (const auto pem = pem_file(node, "certificate", *path)) {
-        c.certificate = crypto::Certificate::from_pem(as_text(*pem));
-        if (!c.certificate) error(node, "'certificate': " + in_quotes(*path) + " holds no PEM certificate");
+        // Leaf first, then the intermediates we send along (one CERT payload each).
+        std::vector<crypto::Certificate> chain = crypto::Certificate::all_from_pem(as_text(*pem));
+        if (chain.empty()) {
+          error(node, "'certificate': " + in_quotes(*path) + " holds no PEM certificate");
+        } else if (chain.size() - 1 > crypto::kMaxIntermediates) {
+          error(node, "'certificate': " + in_quotes(*path) + " holds " + std::to_string(chain.size() - 1) +
+                          " intermediate certificates after the leaf; peers accept at most " +
+                          std::to_string(crypto::kMaxIntermediates));
+        } else {
+          c.certificate = chain.front();
+          c.certificate_chain.assign(chain.begin() + 1, chain.end());
+        }
       }
     }
     if (const auto path = string_at(table, "private_key")) {

@@ -94,7 +94,19 @@ void connection_findings(Findings& findings, const ike::ConnectionSettings& c) {
         findings.warning(where, "'" + ca.subject_string() +
                                     "' in ca_certificates is not a CA certificate (basic "
                                     "constraints CA:FALSE); chains through it will not validate");
+      } else if (!ca.is_self_signed()) {
+        findings.warning(where, "'" + ca.subject_string() +
+                                    "' in ca_certificates is an intermediate CA (issued by '" +
+                                    ca.issuer_string() +
+                                    "'): only self-signed root CAs are trust anchors, so add its root "
+                                    "as well; it still serves as a link in the peer's chain");
       }
+    }
+    for (const crypto::Certificate& link : c.certificate_chain) {
+      if (!link.is_ca())
+        findings.warning(where, "'" + link.subject_string() +
+                                    "' after the leaf in 'certificate' is not a CA certificate: peers will "
+                                    "refuse a chain through it");
     }
   }
   if (c.allow_legacy) {

@@ -59,6 +59,7 @@ struct ConnectionSettings {
   crypto::SecureBytes psk;
   std::shared_ptr<const crypto::PrivateKey> private_key;  // pubkey auth
   std::optional<crypto::Certificate> certificate;         // ours, sent in CERT
+  std::vector<crypto::Certificate> certificate_chain;     // our intermediates, after it in `certificate`
   std::vector<crypto::Certificate> ca_certificates;       // trust anchors for the peer's
   std::vector<wire::ikev2::Proposal> ike_proposals;       // protocol Ike
   StartAction start_action = StartAction::None;

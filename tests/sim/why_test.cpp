@@ -240,19 +240,21 @@ TEST(Why, UntrustedAndExpiredCertificatesNameTheFailingCheck) {
     EXPECT_EQ(rb.kind, FailureClass::Certificate);
     const std::string expected_expired =
         "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
-        "  certificate has expired (CN=gw-a.example.com,O=Cygnet Test)\n"
+        "  certificate has expired: CN=gw-a.example.com,O=Cygnet Test (valid until 2025-01-01 00:00:00 UTC)\n"
         "  ours:       certificates cacert CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  theirs:     certificates ID gw-a.example.com\n"
         "  fix:        the peer's certificate is outside its validity period: renew it (or check both "
         "clocks)\n";
     const std::string expected_untrusted =
         "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
-        "  untrusted certificate: unable to get local issuer certificate (CN=gw-a.example.com,O=Cygnet "
-        "Test)\n"
+        "  untrusted certificate: no path to a configured CA (unable to get local issuer certificate at "
+        "CN=gw-a.example.com,O=Cygnet Test): peer sent CN=gw-a.example.com,O=Cygnet Test (issuer "
+        "CN=Someone Else's CA,O=Cygnet Test); configured root CAs: CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  ours:       certificates cacert CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  theirs:     certificates ID gw-a.example.com\n"
-        "  fix:        the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give "
-        "the peer a certificate from ours\n";
+        "  fix:        the peer's certificate does not chain to our cacerts: add its root CA to "
+        "ca_certificates (an intermediate CA alone is not a trust anchor), have the peer send its "
+        "intermediates, or give the peer a certificate from ours\n";
     EXPECT_EQ(rendered(rb, sim.now()), expired ? expected_expired : expected_untrusted);
   }
 }

@@ -15,6 +15,7 @@
 #include "ike/identity.hpp"
 #include "ike/key_exchange_factory.hpp"
 #include "ike/v1/ikev1_engine.hpp"
+#include "ike/peer_certificate.hpp"
 
 namespace cygnet::ike::v1 {
 
@@ -202,8 +203,9 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa&
     return out;
   }
   if (!conn->private_key) return std::nullopt;
-  if (conn->certificate)
-    out.emplace_back(isakmp::CertPayload{isakmp::CertEncoding::X509Signature, conn->certificate->der()});
+  // Our chain, leaf first (IKEv1 CERTREQ names CAs by DN; we send every intermediate regardless).
+  for (const crypto::Certificate& cert : certificates_to_send(*conn, {}))
+    out.emplace_back(isakmp::CertPayload{isakmp::CertEncoding::X509Signature, cert.der()});
   try {
     const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
     out.emplace_back(isakmp::SignaturePayload{conn->private_key->sign(
@@ -238,33 +240,12 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
   }
   const auto* sig = isakmp::find_payload<isakmp::SignaturePayload>(in);
   if (!sig) return std::string("no SIG payload");
-  std::optional<crypto::Certificate> end_entity;
-  std::vector<crypto::Certificate> intermediates;
-  for (const auto* c : all_of<isakmp::CertPayload>(in)) {
-    if (c->encoding != isakmp::CertEncoding::X509Signature) continue;
-    auto parsed = crypto::Certificate::from_der(c->data);
-    if (!parsed) return std::string("peer sent a certificate that does not parse");
-    if (!end_entity)
-      end_entity = std::move(parsed);
-    else if (intermediates.size() < 8)
-      intermediates.push_back(std::move(*parsed));
-    else
-      return std::string("peer sent more than 8 intermediate certificates");
-  }
-  if (!end_entity) return std::string("peer sent no certificate");
-  const crypto::CertificateValidator validator(conn->ca_certificates);
-  const auto valid =
-      validator.validate(*end_entity, intermediates, wall_time(shared_.options, s.last_received));
-  if (!valid.ok) return "untrusted certificate: " + valid.error + " (" + end_entity->subject_string() + ")";
-  if (!certificate_matches_identity(*end_entity, *identity))
-    return "certificate " + end_entity->subject_string() + " does not entitle the peer to ID " +
-           identity->to_string();
-  std::optional<crypto::PublicKey> key;
-  try {
-    key = end_entity->public_key();
-  } catch (const std::exception&) {
-    return "certificate " + end_entity->subject_string() + " carries a key type Cygnet does not support";
-  }
+  std::vector<ByteView> ders;
+  for (const auto* c : all_of<isakmp::CertPayload>(in))
+    if (c->encoding == isakmp::CertEncoding::X509Signature) ders.emplace_back(c->data);
+  auto checked = check_peer_certificates(*conn, ders, *identity, wall_time(shared_.options, s.last_received));
+  if (auto* why = std::get_if<std::string>(&checked)) return std::move(*why);
+  const crypto::PublicKey* key = &std::get<AcceptedPeerCertificate>(checked).key;
   const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
   if (!key->verify(
           rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
@@ -276,10 +257,13 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
 
 void Ikev1Engine::phase1_failed(IsakmpSa& s, EventType type, const std::string& detail,
                                 std::optional<isakmp::NotifyType> tell) {
-  if (auto kind = failure_class_of(type, detail))
-    shared_.failures.record(basic_failure_report(
+  if (auto kind = failure_class_of(type, detail)) {
+    FailureReport report = basic_failure_report(
         s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder, 1,
-        s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail, s.remote.to_string()));
+        s.aggressive ? "Aggressive Mode" : "Main Mode", *kind, detail, s.remote.to_string());
+    if (*kind == FailureClass::Certificate) report.fix = certificate_failure_fix(detail);
+    shared_.failures.record(std::move(report));
+  }
   if (type == EventType::AuthenticationFailed) ++shared_.counters.authentication_failures;
   if (type == EventType::NoProposalChosen) ++shared_.counters.no_proposal_chosen;
   if (tell) {

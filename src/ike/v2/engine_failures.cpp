@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "ike/v2/ikev2_engine.hpp"
+#include "ike/peer_certificate.hpp"
 
 namespace cygnet::ike {
 
@@ -200,11 +201,7 @@ void v2::Ikev2Engine::report_authentication(const IkeSa& sa, const std::string& 
     if (conn)
       for (const auto& ca : conn->ca_certificates) r.ours.push_back("cacert " + ca.subject_string());
     r.theirs = {"ID " + peer_id};
-    r.fix = why.find("expired") != std::string::npos || why.find("not yet valid") != std::string::npos
-                ? "the peer's certificate is outside its validity period: renew it (or check both clocks)"
-                : "the peer's certificate does not chain to our cacerts: add its CA to cacerts, or give the "
-                  "peer a "
-                  "certificate from ours";
+    r.fix = certificate_failure_fix(why);
   }
   failures.record(std::move(r));
 }

@@ -2,6 +2,7 @@
 
 #include "crypto/error.hpp"
 #include "ike/v2/authentication.hpp"
+#include "ike/peer_certificate.hpp"
 
 namespace cygnet::ike {
 
@@ -24,10 +25,21 @@ std::optional<ikev2::AuthPayload> make_auth_payload(const ConnectionSettings& co
   return auth;
 }
 
-std::vector<ikev2::Payload> our_certificate_payloads(const ConnectionSettings& conn) {
+std::vector<ikev2::Payload> our_certificate_payloads(const ConnectionSettings& conn,
+                                                     const std::vector<ikev2::Payload>& peer_payloads) {
+  // CERTREQ for X.509 carries concatenated 20-byte SHA-1 hashes of CA public keys (RFC 7296 §3.7).
+  std::vector<Bytes> requested;
+  constexpr std::size_t kHashSize = 20;
+  for (const auto& p : peer_payloads) {
+    const auto* req = std::get_if<ikev2::CertReqPayload>(&p);
+    if (!req || req->encoding != ikev2::CertEncoding::X509Signature) continue;
+    for (std::size_t i = 0; i + kHashSize <= req->data.size() && requested.size() < 64; i += kHashSize)
+      requested.emplace_back(req->data.begin() + static_cast<std::ptrdiff_t>(i),
+                             req->data.begin() + static_cast<std::ptrdiff_t>(i + kHashSize));
+  }
   std::vector<ikev2::Payload> out;
-  if (conn.auth == AuthKind::PublicKey && conn.certificate)
-    out.emplace_back(ikev2::CertPayload{ikev2::CertEncoding::X509Signature, conn.certificate->der()});
+  for (const crypto::Certificate& cert : certificates_to_send(conn, requested))
+    out.emplace_back(ikev2::CertPayload{ikev2::CertEncoding::X509Signature, cert.der()});
   return out;
 }
 
@@ -41,54 +53,30 @@ std::optional<ikev2::CertReqPayload> our_certificate_request(const ConnectionSet
   return req;
 }
 
-// Chains longer than this are refused before any signature is checked (bad-input catalog row 9).
-constexpr std::size_t kMaxIntermediates = 8;
-
 std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Identity& peer_id,
-                                       const std::vector<ikev2::Payload>& payloads, const ikev2::AuthPayload& auth,
-                                       crypto::HashAlgorithm prf, ByteView octets, crypto::WallClock at) {
+                                       const std::vector<ikev2::Payload>& payloads,
+                                       const ikev2::AuthPayload& auth, crypto::HashAlgorithm prf,
+                                       ByteView octets, crypto::WallClock at) {
   if (!conn.remote_id.matches(peer_id))
     return "peer ID " + peer_id.to_string() + " does not match remote_id " + conn.remote_id.to_string();
   if (conn.auth == AuthKind::Psk) {
     if (auth.method != ikev2::AuthMethod::SharedKeyMic)
       return "peer used AUTH method " + std::to_string(static_cast<int>(auth.method)) + ", we expect a PSK";
-    if (!verify_psk_auth(prf, conn.psk.view(), octets, auth.data)) return "PSK mismatch (AUTH payload does not verify)";
+    if (!verify_psk_auth(prf, conn.psk.view(), octets, auth.data))
+      return "PSK mismatch (AUTH payload does not verify)";
     return std::nullopt;
   }
   if (auth.method != ikev2::AuthMethod::DigitalSignature)
     return "peer used AUTH method " + std::to_string(static_cast<int>(auth.method)) +
            ", we expect a digital signature (RFC 7427)";
-  std::optional<crypto::Certificate> end_entity;
-  std::vector<crypto::Certificate> intermediates;
+  std::vector<ByteView> ders;
   for (const auto& p : payloads) {
     const auto* cert = std::get_if<ikev2::CertPayload>(&p);
-    if (!cert || cert->encoding != ikev2::CertEncoding::X509Signature) continue;
-    auto parsed = crypto::Certificate::from_der(cert->data);
-    if (!parsed) return std::string("peer sent a certificate that does not parse");
-    if (!end_entity) {
-      end_entity = std::move(parsed);
-    } else if (intermediates.size() < kMaxIntermediates) {
-      intermediates.push_back(std::move(*parsed));
-    } else {
-      return "peer sent more than " + std::to_string(kMaxIntermediates) + " intermediate certificates";
-    }
+    if (cert && cert->encoding == ikev2::CertEncoding::X509Signature) ders.emplace_back(cert->data);
   }
-  if (!end_entity) return std::string("peer sent no certificate");
-  const crypto::CertificateValidator validator(conn.ca_certificates);
-  const crypto::ValidationResult valid = validator.validate(*end_entity, intermediates, at);
-  if (!valid.ok) {
-    if (valid.error.find("expired") != std::string::npos || valid.error.find("not yet valid") != std::string::npos)
-      return valid.error + " (" + end_entity->subject_string() + ")";
-    return "untrusted certificate: " + valid.error + " (" + end_entity->subject_string() + ")";
-  }
-  if (!certificate_matches_identity(*end_entity, peer_id))
-    return "certificate " + end_entity->subject_string() + " does not entitle the peer to ID " + peer_id.to_string();
-  std::optional<crypto::PublicKey> key;
-  try {
-    key = end_entity->public_key();
-  } catch (const crypto::CryptoError&) {  // e.g. an Ed448 or P-224 key a CA signed
-    return "certificate " + end_entity->subject_string() + " carries a key type Cygnet does not support";
-  }
+  auto checked = check_peer_certificates(conn, ders, peer_id, at);
+  if (auto* why = std::get_if<std::string>(&checked)) return std::move(*why);
+  const crypto::PublicKey* key = &std::get<AcceptedPeerCertificate>(checked).key;
   const SignatureCheck check = verify_signature_auth(*key, auth.data, octets, conn.allow_legacy);
   if (!check.ok) return "AUTH signature of " + peer_id.to_string() + " does not verify: " + check.error;
   return std::nullopt;

@@ -16,12 +16,14 @@ namespace cygnet::ike {
 
 // Our AUTH payload over `octets` (PSK or RFC 7427 signature). nullopt when the connection lacks
 // the PSK or private key it needs.
-std::optional<wire::ikev2::AuthPayload> make_auth_payload(const ConnectionSettings& conn, crypto::HashAlgorithm prf,
-                                                          const std::vector<wire::ikev2::SignatureHash>& peer_hashes,
-                                                          ByteView octets);
+std::optional<wire::ikev2::AuthPayload> make_auth_payload(
+    const ConnectionSettings& conn, crypto::HashAlgorithm prf,
+    const std::vector<wire::ikev2::SignatureHash>& peer_hashes, ByteView octets);
 
-// Certificate payloads we send: our end-entity certificate.
-std::vector<wire::ikev2::Payload> our_certificate_payloads(const ConnectionSettings& conn);
+// Certificate payloads we send: our end-entity certificate, then our intermediates unless the
+// peer's CERTREQ payloads (`peer_payloads`) ask only for CAs our chain does not lead to.
+std::vector<wire::ikev2::Payload> our_certificate_payloads(
+    const ConnectionSettings& conn, const std::vector<wire::ikev2::Payload>& peer_payloads = {});
 // CERTREQ for our trust anchors (SHA-1 of each CA's SubjectPublicKeyInfo).
 std::optional<wire::ikev2::CertReqPayload> our_certificate_request(const ConnectionSettings& conn);
 

@@ -115,7 +115,7 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
 
   std::vector<ikev2::Payload> out;
   out.emplace_back(ikev2::IdResponderPayload{our_id});
-  for (auto& c : our_certificate_payloads(*conn)) out.push_back(std::move(c));
+  for (auto& c : our_certificate_payloads(*conn, in)) out.push_back(std::move(c));
   out.emplace_back(std::move(*our_auth));
   if (ikev2::find_payload<ikev2::SaPayload>(in))
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);

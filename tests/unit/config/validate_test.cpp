@@ -629,6 +629,31 @@ TEST_F(CertificateFiles, LoadsCertificateKeyAndCasRelativeToBaseDir) {
   EXPECT_EQ(c.local_id.data, gateway_->subject_der());
 }
 
+TEST_F(CertificateFiles, CertificateFileMayHoldOurChainLeafFirst) {
+  std::string chain = testing::to_pem("CERTIFICATE", gateway_->der()) + testing::to_pem("CERTIFICATE", ca_->der());
+  dir_.write("certs/chain.pem", chain);
+  const Config config = loads(connection("certificate = \"certs/chain.pem\"\n"
+                                         "private_key = \"private/gw-a.key\"\n"
+                                         "ca_certificates = [\"certs/ca.pem\"]\n"),
+                              dir_.path());
+  ASSERT_EQ(config.connections.size(), 1u);
+  const ike::ConnectionSettings& c = config.connections[0];
+  ASSERT_TRUE(c.certificate.has_value());
+  EXPECT_EQ(c.certificate->der(), gateway_->der());
+  ASSERT_EQ(c.certificate_chain.size(), 1u);
+  EXPECT_EQ(c.certificate_chain[0].der(), ca_->der());
+  // More intermediates than a peer accepts is an error where the file is named.
+  std::string overlong = testing::to_pem("CERTIFICATE", gateway_->der());
+  for (int i = 0; i < 9; ++i) overlong += testing::to_pem("CERTIFICATE", ca_->der());
+  dir_.write("certs/overlong.pem", overlong);
+  EXPECT_THAT(errors_of(connection("certificate = \"certs/overlong.pem\"\n"
+                                   "private_key = \"private/gw-a.key\"\n"
+                                   "ca_certificates = [\"certs/ca.pem\"]\n"),
+                        dir_.path()),
+              ElementsAre(AllOf(StartsWith("t.toml:5:15: 'certificate'"),
+                                HasSubstr("holds 9 intermediate certificates after the leaf; peers accept at most 8"))));
+}
+
 TEST_F(CertificateFiles, LocalIdMustBeCoveredByTheCertificate) {
   const std::string files = "certificate = \"certs/gw-a.pem\"\nprivate_key = \"private/gw-a.key\"\n"
                             "ca_certificates = [\"certs/ca.pem\"]\n";

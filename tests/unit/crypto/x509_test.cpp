@@ -172,8 +172,98 @@ TEST_F(EcdsaChain, ChainThroughAnIntermediate) {
   Issued other_ca = make_ca(KeyType::EcdsaP256, "Other CA");
   EXPECT_FALSE(
       CertificateValidator({other_ca.cert}).validate(leaf.cert, {intermediate.cert}, kDuringValidity).ok);
-  // A configured intermediate is itself a trust anchor.
-  EXPECT_TRUE(CertificateValidator({intermediate.cert}).validate(leaf.cert, {}, kDuringValidity).ok);
+  // A configured intermediate is not a trust anchor on its own: the path must end at a root.
+  ValidationResult only_intermediate =
+      CertificateValidator({intermediate.cert}).validate(leaf.cert, {}, kDuringValidity);
+  EXPECT_FALSE(only_intermediate.ok);
+  EXPECT_EQ(only_intermediate.check, "issuer");
+  // ... but it is a link: configured next to its root, the peer need not send it.
+  ValidationResult configured_link =
+      CertificateValidator({intermediate.cert, ca_->cert}).validate(leaf.cert, {}, kDuringValidity);
+  EXPECT_TRUE(configured_link.ok) << configured_link.error;
+  ASSERT_EQ(configured_link.chain.size(), 3u);
+  EXPECT_EQ(configured_link.chain.back().der(), ca_->cert.der());
+}
+
+TEST_F(EcdsaChain, IntermediatesFromThePeerAreNeverAnchors) {
+  // A peer that sends a self-signed "CA" as its intermediate gains nothing: only configured roots
+  // end a path.
+  Issued rogue_root = make_ca(KeyType::EcdsaP256, "Rogue Root");
+  Issued leaf = make_signed(KeyType::EcdsaP256, leaf_spec("rogue.example.com"), rogue_root);
+  ValidationResult result =
+      CertificateValidator({ca_->cert}).validate(leaf.cert, {rogue_root.cert}, kDuringValidity);
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.check, "issuer");
+  // The words name what the peer sent and what we trust.
+  EXPECT_NE(result.error.find("no path to a configured CA"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("CN=rogue.example.com"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("CN=Rogue Root"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("CN=Cygnet Test Root CA"), std::string::npos) << result.error;
+}
+
+TEST_F(EcdsaChain, ChainLengthIsCapped) {
+  // Root -> 9 intermediates -> leaf: one more than kMaxIntermediates.
+  std::vector<Issued> cas;
+  for (std::size_t i = 0; i <= kMaxIntermediates; ++i)
+    cas.push_back(
+        make_signed(KeyType::EcdsaP256, ca_spec("Level " + std::to_string(i)), i == 0 ? *ca_ : cas.back()));
+  Issued leaf = make_signed(KeyType::EcdsaP256, leaf_spec("deep.example.com"), cas.back());
+  std::vector<Certificate> sent;
+  for (auto it = cas.rbegin(); it != cas.rend(); ++it) sent.push_back(it->cert);
+  ValidationResult too_long = CertificateValidator({ca_->cert}).validate(leaf.cert, sent, kDuringValidity);
+  EXPECT_FALSE(too_long.ok);
+  EXPECT_EQ(too_long.check, "chain length");
+  EXPECT_NE(too_long.error.find("too long"), std::string::npos) << too_long.error;
+  // Exactly kMaxIntermediates passes.
+  Issued shallow_leaf =
+      make_signed(KeyType::EcdsaP256, leaf_spec("ok.example.com"), cas[kMaxIntermediates - 1]);
+  std::vector<Certificate> eight;
+  for (std::size_t i = kMaxIntermediates; i-- > 0;) eight.push_back(cas[i].cert);
+  ValidationResult ok = CertificateValidator({ca_->cert}).validate(shallow_leaf.cert, eight, kDuringValidity);
+  EXPECT_TRUE(ok.ok) << ok.error;
+}
+
+TEST_F(EcdsaChain, ErrorsNameTheFailingCertificateAndTheCheck) {
+  CertificateSpec short_spec = leaf_spec("short.example.com");
+  short_spec.not_after = date(2026, 1, 1);
+  Issued short_leaf = make_signed(KeyType::EcdsaP256, short_spec, *ca_);
+  ValidationResult expired = CertificateValidator({ca_->cert}).validate(short_leaf.cert, {}, kDuringValidity);
+  EXPECT_EQ(expired.check, "validity");
+  EXPECT_EQ(expired.certificate, short_leaf.cert.subject_string());
+  EXPECT_NE(expired.error.find("certificate has expired: CN=short.example.com"), std::string::npos)
+      << expired.error;
+  EXPECT_NE(expired.error.find("valid until 2026-01-01 00:00:00 UTC"), std::string::npos) << expired.error;
+  ValidationResult early = CertificateValidator({ca_->cert}).validate(leaf_->cert, {}, kNotBefore - 1s);
+  EXPECT_NE(early.error.find("valid from 2024-01-01 00:00:00 UTC"), std::string::npos) << early.error;
+  Issued below_leaf = make_signed(KeyType::EcdsaP256, leaf_spec("evil.example.com"), *leaf_);
+  ValidationResult not_ca =
+      CertificateValidator({ca_->cert}).validate(below_leaf.cert, {leaf_->cert}, kDuringValidity);
+  EXPECT_EQ(not_ca.check, "basicConstraints");
+  EXPECT_EQ(not_ca.certificate, leaf_->cert.subject_string());
+  EXPECT_NE(not_ca.error.find("not a CA"), std::string::npos) << not_ca.error;
+}
+
+TEST_F(EcdsaChain, IssuerRelations) {
+  EXPECT_TRUE(ca_->cert.is_self_signed());
+  EXPECT_FALSE(leaf_->cert.is_self_signed());
+  EXPECT_TRUE(leaf_->cert.issued_by(ca_->cert));
+  EXPECT_FALSE(ca_->cert.issued_by(leaf_->cert));
+  Issued other_ca = make_ca(KeyType::EcdsaP256, "Cygnet Test Root CA");  // same name, other key
+  EXPECT_FALSE(leaf_->cert.issued_by(other_ca.cert));
+  EXPECT_EQ(leaf_->cert.issuer_string(), ca_->cert.subject_string());
+  EXPECT_FALSE(leaf_->cert.serial_hex().empty());
+}
+
+TEST(CertificateUris, DistributionPointsAndOcspRespondersRoundTrip) {
+  Issued ca = make_ca(KeyType::EcdsaP256, "URI CA");
+  CertificateSpec spec = leaf_spec("uri.example.com");
+  spec.crl_uris = {"http://192.0.2.10/ca.crl", "http://198.51.100.10/ca.crl"};
+  spec.ocsp_uris = {"http://192.0.2.11:8080"};
+  Issued leaf = make_signed(KeyType::EcdsaP256, spec, ca);
+  EXPECT_EQ(leaf.cert.crl_uris(), spec.crl_uris);
+  EXPECT_EQ(leaf.cert.ocsp_uris(), spec.ocsp_uris);
+  EXPECT_TRUE(ca.cert.crl_uris().empty());
+  EXPECT_TRUE(ca.cert.ocsp_uris().empty());
 }
 
 TEST(RsaChain, CaAndLeafValidate) {

@@ -199,7 +199,8 @@ void bm_outbound_indexed(benchmark::State& state, std::uint32_t tunnels, std::si
   std::optional<ipsec::SaHandle> sa;
   for (std::uint32_t t = 0; t < tunnels; ++t) {
     const ipsec::PolicyId id = dp.spd().add(tunnel_policy(t));
-    if (!sa || !shared_sa) sa = dp.sad().add(std::make_unique<ipsec::SecurityAssociation>(outbound_sa(t), TimePoint{}));
+    if (!sa || !shared_sa)
+      sa = dp.sad().add(std::make_unique<ipsec::SecurityAssociation>(outbound_sa(t), TimePoint{}));
     dp.spd().bind_sa(id, sa);
   }
   const std::vector<Flow> flows = traffic(tunnels);
@@ -265,10 +266,12 @@ void register_all() {
   for (const std::size_t bytes : kSizes) {
     for (const std::uint32_t n : kTunnelCounts) {
       const std::string suffix = "/" + std::to_string(n) + "/" + std::to_string(bytes);
-      benchmark::RegisterBenchmark(("BM_Outbound/indexed" + suffix).c_str(),
-                                   [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, false); });
-      benchmark::RegisterBenchmark(("BM_Outbound/indexed-one-sa" + suffix).c_str(),
-                                   [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, true); });
+      benchmark::RegisterBenchmark(("BM_Outbound/indexed" + suffix).c_str(), [n, bytes](benchmark::State& s) {
+        bm_outbound_indexed(s, n, bytes, false);
+      });
+      benchmark::RegisterBenchmark(
+          ("BM_Outbound/indexed-one-sa" + suffix).c_str(),
+          [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, true); });
       benchmark::RegisterBenchmark(("BM_Outbound/linear" + suffix).c_str(),
                                    [n, bytes](benchmark::State& s) { bm_outbound_linear(s, n, bytes); });
     }

@@ -19,7 +19,9 @@ namespace {
 constexpr int kBatch = 64;
 constexpr std::uint8_t kNatKeepalive = 0xff;  // RFC 3948 §2.3
 
-ike::Endpoint endpoint_of(const UdpEndpoint& e) { return ike::Endpoint{e.address, e.port}; }
+ike::Endpoint endpoint_of(const UdpEndpoint& e) {
+  return ike::Endpoint{e.address, e.port};
+}
 
 }  // namespace
 
@@ -207,7 +209,8 @@ void Gateway::on_udp_readable(IkeSocket& socket) {
       if (kind == wire::Udp4500Payload::Esp) {
         // Rebuild the IP and UDP headers the socket stripped: the data plane takes whole packets.
         const bool v4 = d->local.address.is_v4();
-        const std::size_t header = (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
+        const std::size_t header =
+            (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
         std::uint8_t* start = space.data() - header;
         const std::size_t total = header + d->length;
         MutableByteView ip(start, total);
@@ -298,8 +301,8 @@ void Gateway::release_queued(const std::string& connection, const std::string& c
   std::vector<Bytes> packets = acquire_queue_.release({connection, child}, now);
   counters_.queue_expired_drops = acquire_queue_.expired_drops();
   if (packets.empty()) return;
-  log(Subsystem::DataPlane).info("{}/{}: sending {} packet(s) held during the negotiation", connection, child,
-                                 packets.size());
+  log(Subsystem::DataPlane)
+      .info("{}/{}: sending {} packet(s) held during the negotiation", connection, child, packets.size());
   for (const Bytes& packet : packets) send_cleartext_packet(packet, now);
 }
 

@@ -79,8 +79,8 @@ ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now) {
   return ch;
 }
 
-InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params, std::optional<ChildSaId> replaces,
-                                    bool route_outbound) {
+InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params,
+                                    std::optional<ChildSaId> replaces, bool route_outbound) {
   InstallChildSa install;
   install.id = c.id;
   install.ike_sa = c.ike_sa;

@@ -40,21 +40,23 @@ bool ipv4_option_immutable(std::uint8_t type) {
     case 148:  // router alert
     case 149:  // sender directed multi-destination delivery
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
 bool zero_ipv4_mutable(MutableByteView h) {
-  h[1] = 0;               // type of service (DSCP/ECN)
-  h[6] = h[7] = 0;        // flags + fragment offset
-  h[8] = 0;               // TTL
-  h[10] = h[11] = 0;      // header checksum
+  h[1] = 0;           // type of service (DSCP/ECN)
+  h[6] = h[7] = 0;    // flags + fragment offset
+  h[8] = 0;           // TTL
+  h[10] = h[11] = 0;  // header checksum
   std::size_t i = wire::kIpv4MinHeaderLength;
   while (i < h.size()) {
     std::uint8_t type = h[i];
     if (type == 0) break;  // end of list: the rest is zero padding
-    if (type == 1) { ++i; continue; }
+    if (type == 1) {
+      ++i;
+      continue;
+    }
     if (i + 1 >= h.size()) return false;
     std::size_t length = h[i + 1];
     if (length < 2 || i + length > h.size()) return false;
@@ -70,7 +72,10 @@ bool zero_ipv6_option_data(MutableByteView options) {
   std::size_t i = 0;
   while (i < options.size()) {
     std::uint8_t type = options[i];
-    if (type == 0) { ++i; continue; }  // Pad1
+    if (type == 0) {
+      ++i;
+      continue;
+    }  // Pad1
     if (i + 1 >= options.size()) return false;
     std::size_t length = options[i + 1];
     if (i + 2 + length > options.size()) return false;
@@ -81,10 +86,10 @@ bool zero_ipv6_option_data(MutableByteView options) {
 }
 
 bool zero_ipv6_mutable(MutableByteView h) {
-  h[0] &= 0xf0;           // traffic class (high nibble part) ...
-  h[1] = 0;               // ... traffic class (low nibble part) and flow label
-  h[2] = h[3] = 0;        // flow label
-  h[7] = 0;               // hop limit
+  h[0] &= 0xf0;     // traffic class (high nibble part) ...
+  h[1] = 0;         // ... traffic class (low nibble part) and flow label
+  h[2] = h[3] = 0;  // flow label
+  h[7] = 0;         // hop limit
   std::uint8_t next = h[6];
   std::size_t offset = wire::kIpv6HeaderLength;
   while (offset < h.size()) {
@@ -104,7 +109,8 @@ bool zero_ipv6_mutable(MutableByteView h) {
 }
 
 // Stack copy of the header with mutable fields zeroed; returns false if the header is malformed.
-bool zeroed_header_copy(ByteView header, IpFamily family, std::array<std::uint8_t, kMaxHeaderBeforeAh>& scratch) {
+bool zeroed_header_copy(ByteView header, IpFamily family,
+                        std::array<std::uint8_t, kMaxHeaderBeforeAh>& scratch) {
   if (header.size() > scratch.size()) return false;
   std::memcpy(scratch.data(), header.data(), header.size());
   MutableByteView h(scratch.data(), header.size());
@@ -145,7 +151,8 @@ PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutable
   const ByteView payload = ip_packet.subspan(payload_from, inner.total_length - payload_from);
   const std::size_t total = header + ah_length + payload.size();
   if (total > out.size()) return drop(sa, DropReason::BufferTooSmall);
-  if (header > kMaxHeaderBeforeAh || !fits_ip_length(outer_family, total)) return drop(sa, DropReason::Malformed);
+  if (header > kMaxHeaderBeforeAh || !fits_ip_length(outer_family, total))
+    return drop(sa, DropReason::Malformed);
 
   PacketResult refused;
   const auto seq_opt = take_sequence(sa, refused);
@@ -217,16 +224,17 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
   if (needed > out.size()) return drop(sa, DropReason::BufferTooSmall);
 
   std::array<std::uint8_t, kMaxHeaderBeforeAh> scratch;
-  if (!zeroed_header_copy(ip_packet.first(ah_offset), outer->family, scratch)) return drop(sa, DropReason::Malformed);
+  if (!zeroed_header_copy(ip_packet.first(ah_offset), outer->family, scratch))
+    return drop(sa, DropReason::Malformed);
   std::array<std::uint8_t, 4> seq_high;
   wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
   const bool esn = sa.params().extended_sequence_numbers;
   // The ICV field counts as zero; the ICV padding after it is covered as sent (RFC 4302 §3.3.3.2.1).
   const ByteView icv_padding(ah + wire::kAhFixedLength + icv, ah_length - wire::kAhFixedLength - icv);
-  if (!sa.integrity()->verify({ByteView(scratch.data(), ah_offset), ByteView(ah, wire::kAhFixedLength),
-                               ByteView(kZeros.data(), icv), icv_padding, payload,
-                               esn ? ByteView(seq_high) : ByteView()},
-                              ByteView(ah + wire::kAhFixedLength, icv))) {
+  if (!sa.integrity()->verify(
+          {ByteView(scratch.data(), ah_offset), ByteView(ah, wire::kAhFixedLength),
+           ByteView(kZeros.data(), icv), icv_padding, payload, esn ? ByteView(seq_high) : ByteView()},
+          ByteView(ah + wire::kAhFixedLength, icv))) {
     return drop(sa, DropReason::IcvFailure);
   }
   sa.replay_window().accept(seq);

@@ -11,8 +11,7 @@
 
 namespace cygnet::ipsec {
 
-PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
-                            TimePoint now);
+PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now);
 
 // The size ah_encapsulate would give this inner packet, for path MTU decisions.
 std::size_t ah_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner);

@@ -50,15 +50,13 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   OutboundOutcome o;
   o.policy = policy->id;
   switch (policy->action) {
-    case PolicyAction::Discard:
-      return drop_outbound(DropReason::PolicyDiscard, policy->id);
+    case PolicyAction::Discard: return drop_outbound(DropReason::PolicyDiscard, policy->id);
     case PolicyAction::Bypass:
       counters_.bypassed.packets++;
       counters_.bypassed.bytes += info->total_length;
       o.kind = OutboundOutcome::Kind::Bypass;
       return o;
-    case PolicyAction::Protect:
-      break;
+    case PolicyAction::Protect: break;
   }
   SecurityAssociation* sa = policy->outbound_sa ? sad_.find(*policy->outbound_sa) : nullptr;
   if (sa == nullptr || !sa->usable()) {
@@ -207,14 +205,12 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
   IpsecProtocol protocol = IpsecProtocol::Esp;
   std::size_t offset = info->header_length;
   switch (info->protocol) {
-    case wire::ip_protocol::kEsp:
-      break;
-    case wire::ip_protocol::kAh:
-      protocol = IpsecProtocol::Ah;
-      break;
+    case wire::ip_protocol::kEsp: break;
+    case wire::ip_protocol::kAh: protocol = IpsecProtocol::Ah; break;
     case wire::ip_protocol::kUdp: {
       const std::size_t udp_end = info->header_length + wire::kUdpHeaderLength;
-      if (info->destination_port == wire::kNatTraversalPort && !info->is_fragment && udp_end <= info->total_length &&
+      if (info->destination_port == wire::kNatTraversalPort && !info->is_fragment &&
+          udp_end <= info->total_length &&
           wire::classify_udp4500_payload(ip_packet.subspan(udp_end, info->total_length - udp_end)) ==
               wire::Udp4500Payload::Esp) {
         offset = udp_end;
@@ -232,13 +228,15 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
         return o;
       }
       // Traffic a PROTECT policy covers must arrive protected; DISCARD and unmatched are dropped.
-      return drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect ? DropReason::PolicyMismatch
-                                                                                        : DropReason::PolicyDiscard,
+      return drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect
+                              ? DropReason::PolicyMismatch
+                              : DropReason::PolicyDiscard,
                           std::nullopt);
     }
   }
   if (offset + 8 > info->total_length) return drop_inbound(DropReason::Malformed, std::nullopt);
-  const std::uint32_t spi = wire::load_be32(ip_packet.data() + offset + (protocol == IpsecProtocol::Ah ? 4 : 0));
+  const std::uint32_t spi =
+      wire::load_be32(ip_packet.data() + offset + (protocol == IpsecProtocol::Ah ? 4 : 0));
   auto handle = sad_.find_inbound_handle(spi, info->destination, protocol);
   if (!handle) return drop_inbound(DropReason::UnknownSpi, std::nullopt);
   SecurityAssociation& sa = *sad_.find(*handle);

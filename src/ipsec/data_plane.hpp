@@ -59,8 +59,8 @@ struct PathMtuCounters {
 };
 
 struct GlobalCounters {
-  TrafficCounters outbound;   // packets protected
-  TrafficCounters inbound;    // packets decapsulated and accepted
+  TrafficCounters outbound;  // packets protected
+  TrafficCounters inbound;   // packets decapsulated and accepted
   TrafficCounters bypassed;
   DropCounters drops;
   PathMtuCounters path_mtu;

@@ -7,20 +7,20 @@
 namespace cygnet::ipsec {
 
 enum class DropReason : std::uint8_t {
-  UnknownSpi,          // no inbound SA for (SPI, destination, protocol)
-  Replay,              // sequence number already seen inside the window
-  TooOld,              // sequence number left of the window
-  IcvFailure,          // integrity check failed (forged, corrupted or wrong key)
-  BadPadding,          // pad length beyond the payload or padding bytes not 1, 2, 3, ...
-  Malformed,           // truncated, bad lengths, block misalignment, bad inner packet
-  PolicyMismatch,      // decapsulated packet outside the SA's selectors, or no policy allowed it
-  SequenceExhausted,   // sender would need to wrap the sequence number
-  Expired,             // SA past its hard lifetime
-  PolicyDiscard,       // outbound packet matched a DISCARD policy
-  NoSa,                // PROTECT policy without an SA yet (the acquire case)
-  DummyPacket,         // ESP next header 59: traffic-flow-confidentiality filler, dropped silently
-  BufferTooSmall,      // caller's output buffer cannot hold the result
-  TooBig,              // inner packet no longer fits the path MTU; the sender got ICMP Too Big
+  UnknownSpi,         // no inbound SA for (SPI, destination, protocol)
+  Replay,             // sequence number already seen inside the window
+  TooOld,             // sequence number left of the window
+  IcvFailure,         // integrity check failed (forged, corrupted or wrong key)
+  BadPadding,         // pad length beyond the payload or padding bytes not 1, 2, 3, ...
+  Malformed,          // truncated, bad lengths, block misalignment, bad inner packet
+  PolicyMismatch,     // decapsulated packet outside the SA's selectors, or no policy allowed it
+  SequenceExhausted,  // sender would need to wrap the sequence number
+  Expired,            // SA past its hard lifetime
+  PolicyDiscard,      // outbound packet matched a DISCARD policy
+  NoSa,               // PROTECT policy without an SA yet (the acquire case)
+  DummyPacket,        // ESP next header 59: traffic-flow-confidentiality filler, dropped silently
+  BufferTooSmall,     // caller's output buffer cannot hold the result
+  TooBig,             // inner packet no longer fits the path MTU; the sender got ICMP Too Big
   kCount,
 };
 

@@ -41,8 +41,7 @@ EspGeometry geometry_of(const SecurityAssociation& sa) {
       std::size_t block = crypto::cbc_block_size(enc.cbc);
       return {block, block, sa.icv_length()};
     }
-    case EncryptionTransform::Kind::Null:
-      return {0, 4, sa.icv_length()};
+    case EncryptionTransform::Kind::Null: return {0, 4, sa.icv_length()};
   }
   return {0, 4, 0};
 }
@@ -77,7 +76,8 @@ std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::I
          wire::kEspTrailerLength + geo.icv_length;
 }
 
-PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
+                             TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   auto parsed = wire::parse_ip_packet(ip_packet);
@@ -118,8 +118,9 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
   std::uint8_t* trailer = plain + payload.size();
   for (std::size_t i = 0; i < pad; ++i) trailer[i] = static_cast<std::uint8_t>(i + 1);
   trailer[pad] = static_cast<std::uint8_t>(pad);
-  trailer[pad + 1] = tunnel ? (inner.family == IpFamily::V4 ? wire::ip_protocol::kIpv4 : wire::ip_protocol::kIpv6)
-                            : inner.protocol;
+  trailer[pad + 1] =
+      tunnel ? (inner.family == IpFamily::V4 ? wire::ip_protocol::kIpv4 : wire::ip_protocol::kIpv6)
+             : inner.protocol;
 
   wire::store_be32(p + esp_offset, sa.spi());
   wire::store_be32(p + esp_offset + 4, static_cast<std::uint32_t>(seq));
@@ -231,14 +232,14 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
       if (sa.integrity() != nullptr) {
         std::array<std::uint8_t, 4> seq_high;
         wire::store_be32(seq_high.data(), static_cast<std::uint32_t>(seq >> 32));
-        if (!sa.integrity()->verify({ByteView(esp, esp_length - geo.icv_length),
-                                     esn ? ByteView(seq_high) : ByteView()},
-                                    icv)) {
+        if (!sa.integrity()->verify(
+                {ByteView(esp, esp_length - geo.icv_length), esn ? ByteView(seq_high) : ByteView()}, icv)) {
           return drop(sa, DropReason::IcvFailure);
         }
       }
       if (sa.cbc() != nullptr) {
-        if (!sa.cbc()->decrypt(ByteView(iv, geo.iv_length), ciphertext, plain)) return drop(sa, DropReason::Malformed);
+        if (!sa.cbc()->decrypt(ByteView(iv, geo.iv_length), ciphertext, plain))
+          return drop(sa, DropReason::Malformed);
       } else {
         std::memcpy(plain.data(), ciphertext.data(), cipher_length);
       }
@@ -250,10 +251,12 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
 
   const std::uint8_t pad_length = plain[cipher_length - 2];
   const std::uint8_t next_header = plain[cipher_length - 1];
-  if (std::size_t{pad_length} + wire::kEspTrailerLength > cipher_length) return drop(sa, DropReason::BadPadding);
+  if (std::size_t{pad_length} + wire::kEspTrailerLength > cipher_length)
+    return drop(sa, DropReason::BadPadding);
   const std::size_t payload_length = cipher_length - wire::kEspTrailerLength - pad_length;
   for (std::size_t i = 0; i < pad_length; ++i) {
-    if (plain[payload_length + i] != static_cast<std::uint8_t>(i + 1)) return drop(sa, DropReason::BadPadding);
+    if (plain[payload_length + i] != static_cast<std::uint8_t>(i + 1))
+      return drop(sa, DropReason::BadPadding);
   }
   if (next_header == wire::ip_protocol::kNoNextHeader) return drop(sa, DropReason::DummyPacket);
 

@@ -12,8 +12,7 @@ namespace cygnet::ipsec {
 // Protects one IP packet with an outbound ESP SA. out receives the complete outer IP packet
 // (tunnel: new outer header; transport: the original header, rewritten); with UDP encapsulation a
 // UDP header sits before ESP. Counts into the SA; never allocates.
-PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
-                             TimePoint now);
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now);
 
 // The size esp_encapsulate would give this inner packet (outer header, UDP, ESP header, IV,
 // padding, trailer and ICV included), for path MTU decisions.

@@ -66,7 +66,8 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
 // --- steps every ESP/AH encapsulation and decapsulation shares ---
 
 // Counts a drop on the SA and returns it as the packet's result.
-inline PacketResult drop(SecurityAssociation& sa, DropReason reason, LifetimeEvent event = LifetimeEvent::None) {
+inline PacketResult drop(SecurityAssociation& sa, DropReason reason,
+                         LifetimeEvent event = LifetimeEvent::None) {
   sa.drops().count(reason);
   PacketResult r = PacketResult::dropped(reason);
   r.lifetime_event = event;
@@ -75,7 +76,8 @@ inline PacketResult drop(SecurityAssociation& sa, DropReason reason, LifetimeEve
 
 // First step of every packet: time-based lifetime check. Returns the drop if the SA is past its
 // hard lifetime; otherwise stores any time event (Rekey) to report with the packet.
-inline std::optional<PacketResult> refuse_if_expired(SecurityAssociation& sa, TimePoint now, LifetimeEvent& time_event) {
+inline std::optional<PacketResult> refuse_if_expired(SecurityAssociation& sa, TimePoint now,
+                                                     LifetimeEvent& time_event) {
   time_event = sa.lifetime().on_time(now);
   if (sa.lifetime().expired()) return drop(sa, DropReason::Expired, time_event);
   return std::nullopt;

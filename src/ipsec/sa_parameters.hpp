@@ -60,8 +60,8 @@ struct SaParameters {
   wire::IpAddress remote_address;
   std::optional<UdpEncapsulation> udp_encapsulation;  // RFC 3948, ESP only
 
-  EncryptionTransform encryption;              // ESP only; ignored for AH
-  crypto::SecureBytes encryption_key;          // includes the AEAD salt at the end
+  EncryptionTransform encryption;                       // ESP only; ignored for AH
+  crypto::SecureBytes encryption_key;                   // includes the AEAD salt at the end
   std::optional<crypto::IntegrityAlgorithm> integrity;  // required for AH and for non-AEAD ESP
   crypto::SecureBytes integrity_key;
   // RFC 4303 permits confidentiality-only ESP, RFC 8221 advises against it: refused unless set
@@ -78,7 +78,7 @@ struct SaParameters {
   // TCP MSS clamping of SYNs through this SA (both directions): nullopt = off, 0 = derived from
   // the inner MTU (mss_clamp.hpp), otherwise that MSS.
   std::optional<std::uint16_t> mss_clamp;
-  std::string name;   // for status and events, e.g. "site-b/net"
+  std::string name;  // for status and events, e.g. "site-b/net"
 };
 
 }  // namespace cygnet::ipsec

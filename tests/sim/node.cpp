@@ -55,10 +55,13 @@ std::string action_name(const ike::Action& action) {
       [](const auto& a) -> std::string {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, ike::InstallChildSa>) return "InstallChildSa " + std::to_string(a.id);
-        if constexpr (std::is_same_v<T, ike::ActivateChildSa>) return "ActivateChildSa " + std::to_string(a.id);
+        if constexpr (std::is_same_v<T, ike::ActivateChildSa>)
+          return "ActivateChildSa " + std::to_string(a.id);
         if constexpr (std::is_same_v<T, ike::RemoveChildSa>) return "RemoveChildSa " + std::to_string(a.id);
-        if constexpr (std::is_same_v<T, ike::InstallTrapPolicy>) return "InstallTrapPolicy " + a.connection + "/" + a.child;
-        if constexpr (std::is_same_v<T, ike::RemoveTrapPolicy>) return "RemoveTrapPolicy " + a.connection + "/" + a.child;
+        if constexpr (std::is_same_v<T, ike::InstallTrapPolicy>)
+          return "InstallTrapPolicy " + a.connection + "/" + a.child;
+        if constexpr (std::is_same_v<T, ike::RemoveTrapPolicy>)
+          return "RemoveTrapPolicy " + a.connection + "/" + a.child;
         if constexpr (std::is_same_v<T, ike::SendDatagram>) return "SendDatagram";
         return "Event";
       },
@@ -219,8 +222,8 @@ void Node::drain(TimePoint now) {
         }
         network_.send(build_udp_packet(send->local, send->remote, send->payload), now);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
-        trace(now, std::string("event ") + ike::event_type_name(event->type) + " [" + event->connection + "] " +
-                       event->detail);
+        trace(now, std::string("event ") + ike::event_type_name(event->type) + " [" + event->connection +
+                       "] " + event->detail);
         events_.push_back(RecordedEvent{now, *event});
       } else {
         trace(now, action_name(action));
@@ -234,8 +237,8 @@ void Node::drain(TimePoint now) {
 }
 
 std::size_t Node::count_events(ike::EventType type) const {
-  return static_cast<std::size_t>(
-      std::count_if(events_.begin(), events_.end(), [&](const RecordedEvent& e) { return e.event.type == type; }));
+  return static_cast<std::size_t>(std::count_if(
+      events_.begin(), events_.end(), [&](const RecordedEvent& e) { return e.event.type == type; }));
 }
 
 std::vector<RecordedEvent> Node::events_of(ike::EventType type) const {

@@ -16,8 +16,8 @@ void put_u32(Bytes& out, std::size_t at, std::uint32_t v) {
 }
 
 std::uint32_t get_u32(ByteView in, std::size_t at) {
-  return (std::uint32_t{in[at]} << 24) | (std::uint32_t{in[at + 1]} << 16) | (std::uint32_t{in[at + 2]} << 8) |
-         in[at + 3];
+  return (std::uint32_t{in[at]} << 24) | (std::uint32_t{in[at + 1]} << 16) |
+         (std::uint32_t{in[at + 2]} << 8) | in[at + 3];
 }
 
 // Marks simulator traffic so a stray packet is never mistaken for it.
@@ -89,7 +89,7 @@ void TrafficGenerator::on_delivered(ByteView packet) {
   const std::uint32_t sequence = get_u32(udp->payload, 8);
   if (index >= flows_.size()) return;
   State& s = flows_[index];
-  if (sequence >= s.seen.size()) return;  // not a packet this generator sent
+  if (sequence >= s.seen.size()) return;            // not a packet this generator sent
   const bool counted = sequence >= s.counted_from;  // sent after the last reset_counters
   if (s.seen[sequence]) {
     if (counted) ++s.counters.duplicates;

@@ -1,8 +1,8 @@
 #include "support/ike_forge.hpp"
 
+#include "ike/random_source.hpp"
 #include "ike/v1/ikev1_keys.hpp"
 #include "ike/v1/ikev1_protection.hpp"
-#include "ike/random_source.hpp"
 #include "ike/v2/sk_protection.hpp"
 
 namespace cygnet::ike::forge {

@@ -36,7 +36,9 @@ namespace {
 using crypto::HashAlgorithm;
 using kat::hex;
 
-std::string hex_of(const crypto::SecureBytes& b) { return to_hex(b.view()); }
+std::string hex_of(const crypto::SecureBytes& b) {
+  return to_hex(b.view());
+}
 
 std::uint64_t cookie(std::string_view h) {
   std::uint64_t v = 0;
@@ -56,15 +58,11 @@ struct CavsIkev1Case {
 };
 
 const CavsIkev1Case kCases[] = {
-    {"Sha1", HashAlgorithm::Sha1,
-     "69a62284195f1680", "80c94ba25c8abda5",
-     "8ba4cbc73c0187301dc19a975823854dbd641c597f637f8d053a83b9514673eb",
-     "8c3bcd3a69831d7f", "d2d9a7ff4fbe95a7",
-     "707197817fb2d90cf54d1842606bdea59b9f4823",
-     "384be709a8a5e63c3ed160cfe3921c4b37d5b32d",
-     "48b327575abe3adba0f279849e289022a13e2b47",
-     "a4a415c8e0c38c0da847c356cc61c24df8025560",
-     "03a6f25a83c8c2a3", "9d958a6618f77e7f", "c0",
+    {"Sha1", HashAlgorithm::Sha1, "69a62284195f1680", "80c94ba25c8abda5",
+     "8ba4cbc73c0187301dc19a975823854dbd641c597f637f8d053a83b9514673eb", "8c3bcd3a69831d7f",
+     "d2d9a7ff4fbe95a7", "707197817fb2d90cf54d1842606bdea59b9f4823",
+     "384be709a8a5e63c3ed160cfe3921c4b37d5b32d", "48b327575abe3adba0f279849e289022a13e2b47",
+     "a4a415c8e0c38c0da847c356cc61c24df8025560", "03a6f25a83c8c2a3", "9d958a6618f77e7f", "c0",
      "ab3be41bc62f2ef0c41a3076d58768be77fadd2e"},
     {"Sha256", HashAlgorithm::Sha256,
      // 256-octet nonces in this case.
@@ -80,18 +78,15 @@ const CavsIkev1Case kCases[] = {
      "d37b4c346134fd6784cd99913feedf3d29d89a0a02a5a750f02f5738109dcc670bb27701fb59f78e83b76860c3fec079"
      "a1fc8c937ddb58ae7500422b7e49ce63759c65b6bc439381d56bcc159edede894b073841036ebfa050a5b3e7c876a3f1"
      "8def26b1768a263ac66c9d83b680eb5e",
-     "a1ff3dc6cf9b4c04709943cb4ca1f1789bcf360b03f1d027de3ae8ee039e9155",
-     "6c6beb72631ddc3d", "b84e24b22cffbd14",
-     "750c5c94b9c2ec20b68033e024dadf0fa87e8b48c6561b21c72478451a06583d",
+     "a1ff3dc6cf9b4c04709943cb4ca1f1789bcf360b03f1d027de3ae8ee039e9155", "6c6beb72631ddc3d",
+     "b84e24b22cffbd14", "750c5c94b9c2ec20b68033e024dadf0fa87e8b48c6561b21c72478451a06583d",
      "a4f7ca7de913814813e3312099e7c943bd293483f387532330237f1b20957310",
      "1d4b705746c43b0a6fcbb8db33983c0f24ff6f8b6543e3779fed227c6067f004",
-     "03e6f16cd9ce9f64b5cdc5b34cca7163483ba5389a30afebef3d14640b0a815e",
-     "ead9ced494868f41", "f1aff4f425a94f18", "a0",
-     "558a99b299773d267cf7c8ef073bf3b7af362c206c75a538403c5ef884d4cace"},
-    {"Sha384", HashAlgorithm::Sha384,
-     "cec89d845add83ef", "cebd43ab71d17db9",
-     "1724dbd893523764bfef8c6fa927856fccfb77ae254358cce29c2769a32915c1",
-     "1c8aba986a00af0f", "b049d9672f73c920",
+     "03e6f16cd9ce9f64b5cdc5b34cca7163483ba5389a30afebef3d14640b0a815e", "ead9ced494868f41",
+     "f1aff4f425a94f18", "a0", "558a99b299773d267cf7c8ef073bf3b7af362c206c75a538403c5ef884d4cace"},
+    {"Sha384", HashAlgorithm::Sha384, "cec89d845add83ef", "cebd43ab71d17db9",
+     "1724dbd893523764bfef8c6fa927856fccfb77ae254358cce29c2769a32915c1", "1c8aba986a00af0f",
+     "b049d9672f73c920",
      "6e4514610bf82d0ab7bf0260096f6146a153c712071abb633ced813c572156c783e36874a65a64690ca701d40d56ea18",
      "b083234e9ed7745911f93eb31faa66fcf88906266830eb17ef166d295cb1f86a3543b8b8efa5df918533df537e9c809c",
      "938295a374aceb4147a8024c9a007dd313403fd8fd7070dbd0cfbe1ccd308dbfbb7b9e9c64049e4df44ff551016cb7b5",
@@ -118,7 +113,8 @@ TEST_P(Ikev1CavsKdf, SkeyidDae) {
 
 TEST_P(Ikev1CavsKdf, PreSharedKeySkeyid) {
   const CavsIkev1Case& c = GetParam();
-  EXPECT_EQ(hex_of(ike::v1::skeyid_pre_shared_key(c.prf, hex(c.psk), hex(c.psk_ni), hex(c.psk_nr))), c.psk_skeyid);
+  EXPECT_EQ(hex_of(ike::v1::skeyid_pre_shared_key(c.prf, hex(c.psk), hex(c.psk_ni), hex(c.psk_nr))),
+            c.psk_skeyid);
 }
 
 TEST_P(Ikev1CavsKdf, Phase1KeysChainTheSameValues) {

@@ -24,7 +24,7 @@ struct UdpEndpoint {
 
 struct ReceivedDatagram {
   std::size_t length = 0;
-  UdpEndpoint local;   // the address it was sent to (IP_PKTINFO / IPV6_PKTINFO) and our port
+  UdpEndpoint local;  // the address it was sent to (IP_PKTINFO / IPV6_PKTINFO) and our port
   UdpEndpoint remote;
 };
 

@@ -22,7 +22,8 @@ void compute_or_throw(crypto::Hmac& hmac, std::initializer_list<ByteView> parts,
   if (!hmac.compute(parts, out)) throw crypto::CryptoError("IKEv1 PRF computation failed");
 }
 
-crypto::SecureBytes prf_secure(crypto::HashAlgorithm alg, ByteView key, std::initializer_list<ByteView> parts) {
+crypto::SecureBytes prf_secure(crypto::HashAlgorithm alg, ByteView key,
+                               std::initializer_list<ByteView> parts) {
   crypto::Hmac hmac(alg, key);
   crypto::SecureBytes out(crypto::hash_length(alg));
   compute_or_throw(hmac, parts, out.mutable_view());
@@ -54,7 +55,8 @@ std::size_t blocks_for(std::size_t length, std::size_t block) {
   return blocks;
 }
 
-Bytes truncated_digest(crypto::HashAlgorithm hash, std::initializer_list<ByteView> parts, std::size_t block_size) {
+Bytes truncated_digest(crypto::HashAlgorithm hash, std::initializer_list<ByteView> parts,
+                       std::size_t block_size) {
   Bytes out = crypto::digest(hash, parts);
   if (block_size == 0 || block_size > out.size()) {
     throw std::invalid_argument("IKEv1 IV: block size larger than the hash output");
@@ -69,17 +71,12 @@ Bytes truncated_digest(crypto::HashAlgorithm hash, std::initializer_list<ByteVie
 
 std::optional<crypto::HashAlgorithm> phase1_hash(isakmp::Phase1Hash hash) {
   switch (hash) {
-    case isakmp::Phase1Hash::Sha:
-      return crypto::HashAlgorithm::Sha1;
-    case isakmp::Phase1Hash::Sha2_256:
-      return crypto::HashAlgorithm::Sha256;
-    case isakmp::Phase1Hash::Sha2_384:
-      return crypto::HashAlgorithm::Sha384;
-    case isakmp::Phase1Hash::Sha2_512:
-      return crypto::HashAlgorithm::Sha512;
+    case isakmp::Phase1Hash::Sha: return crypto::HashAlgorithm::Sha1;
+    case isakmp::Phase1Hash::Sha2_256: return crypto::HashAlgorithm::Sha256;
+    case isakmp::Phase1Hash::Sha2_384: return crypto::HashAlgorithm::Sha384;
+    case isakmp::Phase1Hash::Sha2_512: return crypto::HashAlgorithm::Sha512;
     case isakmp::Phase1Hash::Md5:
-    case isakmp::Phase1Hash::Tiger:
-      return std::nullopt;
+    case isakmp::Phase1Hash::Tiger: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -89,14 +86,10 @@ std::optional<crypto::CbcAlgorithm> phase1_cipher(isakmp::Phase1Encryption encry
   if (encryption == isakmp::Phase1Encryption::AesCbc) {
     if (!key_length_bits) return std::nullopt;
     switch (*key_length_bits) {
-      case 128:
-        return crypto::CbcAlgorithm::AesCbc128;
-      case 192:
-        return crypto::CbcAlgorithm::AesCbc192;
-      case 256:
-        return crypto::CbcAlgorithm::AesCbc256;
-      default:
-        return std::nullopt;
+      case 128: return crypto::CbcAlgorithm::AesCbc128;
+      case 192: return crypto::CbcAlgorithm::AesCbc192;
+      case 256: return crypto::CbcAlgorithm::AesCbc256;
+      default: return std::nullopt;
     }
   }
   if (encryption == isakmp::Phase1Encryption::TripleDesCbc) {
@@ -120,21 +113,23 @@ crypto::SecureBytes skeyid_signature(crypto::HashAlgorithm prf, ByteView ni_b, B
   return prf_secure(prf, nonces, {gxy});
 }
 
-SkeyidDerivatives derive_skeyid_dae(crypto::HashAlgorithm prf, ByteView skeyid, ByteView gxy, std::uint64_t cky_i,
-                                    std::uint64_t cky_r) {
+SkeyidDerivatives derive_skeyid_dae(crypto::HashAlgorithm prf, ByteView skeyid, ByteView gxy,
+                                    std::uint64_t cky_i, std::uint64_t cky_r) {
   const auto ci = cookie_bytes(cky_i);
   const auto cr = cookie_bytes(cky_r);
   static constexpr std::uint8_t kZero = 0, kOne = 1, kTwo = 2;
   crypto::Hmac hmac(prf, skeyid);
   const std::size_t length = crypto::hash_length(prf);
-  SkeyidDerivatives out{crypto::SecureBytes(length), crypto::SecureBytes(length), crypto::SecureBytes(length)};
+  SkeyidDerivatives out{crypto::SecureBytes(length), crypto::SecureBytes(length),
+                        crypto::SecureBytes(length)};
   compute_or_throw(hmac, {gxy, ci, cr, ByteView(&kZero, 1)}, out.d.mutable_view());
   compute_or_throw(hmac, {out.d.view(), gxy, ci, cr, ByteView(&kOne, 1)}, out.a.mutable_view());
   compute_or_throw(hmac, {out.a.view(), gxy, ci, cr, ByteView(&kTwo, 1)}, out.e.mutable_view());
   return out;
 }
 
-crypto::SecureBytes phase1_encryption_key(crypto::HashAlgorithm prf, ByteView skeyid_e, std::size_t key_length) {
+crypto::SecureBytes phase1_encryption_key(crypto::HashAlgorithm prf, ByteView skeyid_e,
+                                          std::size_t key_length) {
   if (skeyid_e.size() >= key_length) return crypto::SecureBytes(skeyid_e.first(key_length));
   const std::size_t block = crypto::hash_length(prf);
   const std::size_t blocks = blocks_for(key_length, block);
@@ -148,8 +143,9 @@ crypto::SecureBytes phase1_encryption_key(crypto::HashAlgorithm prf, ByteView sk
   return stream.slice(0, key_length);
 }
 
-Phase1Keys derive_phase1_keys(crypto::HashAlgorithm prf, crypto::CbcAlgorithm cipher, crypto::SecureBytes skeyid,
-                              ByteView gxy, std::uint64_t cky_i, std::uint64_t cky_r) {
+Phase1Keys derive_phase1_keys(crypto::HashAlgorithm prf, crypto::CbcAlgorithm cipher,
+                              crypto::SecureBytes skeyid, ByteView gxy, std::uint64_t cky_i,
+                              std::uint64_t cky_r) {
   SkeyidDerivatives dae = derive_skeyid_dae(prf, skeyid.view(), gxy, cky_i, cky_r);
   Phase1Keys keys;
   keys.encryption_key = phase1_encryption_key(prf, dae.e.view(), crypto::cbc_key_length(cipher));
@@ -190,7 +186,8 @@ Bytes phase2_iv(crypto::HashAlgorithm hash, ByteView last_phase1_block, std::uin
 
 // --- Quick Mode / Informational hashes ---
 
-Bytes quick_mode_hash1(crypto::HashAlgorithm prf, ByteView skeyid_a, std::uint32_t message_id, ByteView after_hash) {
+Bytes quick_mode_hash1(crypto::HashAlgorithm prf, ByteView skeyid_a, std::uint32_t message_id,
+                       ByteView after_hash) {
   const auto mid = message_id_bytes(message_id);
   return prf_public(prf, skeyid_a, {mid, after_hash});
 }
@@ -267,10 +264,10 @@ crypto::SecureBytes quick_mode_keymat(crypto::HashAlgorithm prf, ByteView skeyid
 
 Phase2SaKeys derive_phase2_sa_keys(crypto::HashAlgorithm prf, ByteView skeyid_d,
                                    std::optional<ByteView> pfs_shared_secret, isakmp::ProtocolId protocol,
-                                   std::uint32_t spi, ByteView ni_b, ByteView nr_b, std::size_t encryption_length,
-                                   std::size_t integrity_length) {
-  const crypto::SecureBytes keymat = quick_mode_keymat(prf, skeyid_d, pfs_shared_secret, protocol, spi, ni_b, nr_b,
-                                                       encryption_length + integrity_length);
+                                   std::uint32_t spi, ByteView ni_b, ByteView nr_b,
+                                   std::size_t encryption_length, std::size_t integrity_length) {
+  const crypto::SecureBytes keymat = quick_mode_keymat(prf, skeyid_d, pfs_shared_secret, protocol, spi, ni_b,
+                                                       nr_b, encryption_length + integrity_length);
   return Phase2SaKeys{keymat.slice(0, encryption_length), keymat.slice(encryption_length, integrity_length)};
 }
 

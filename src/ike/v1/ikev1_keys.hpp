@@ -54,15 +54,17 @@ SkeyidDerivatives derive_skeyid_dae(crypto::HashAlgorithm prf, ByteView skeyid, 
 // Appendix B: the cipher key from SKEYID_e. When SKEYID_e is at least key_length long, its first
 // key_length octets; otherwise K = K1 | K2 | K3 ... with K1 = prf(SKEYID_e, 0) (one zero octet) and
 // Kn = prf(SKEYID_e, Kn-1), truncated to key_length. Throws std::length_error beyond 255 blocks.
-crypto::SecureBytes phase1_encryption_key(crypto::HashAlgorithm prf, ByteView skeyid_e, std::size_t key_length);
+crypto::SecureBytes phase1_encryption_key(crypto::HashAlgorithm prf, ByteView skeyid_e,
+                                          std::size_t key_length);
 
 // Everything phase 1 needs once g^xy is known.
 struct Phase1Keys {
   crypto::SecureBytes skeyid, skeyid_d, skeyid_a, skeyid_e;
   crypto::SecureBytes encryption_key;  // cbc_key_length(cipher) octets (Appendix B)
 };
-Phase1Keys derive_phase1_keys(crypto::HashAlgorithm prf, crypto::CbcAlgorithm cipher, crypto::SecureBytes skeyid,
-                              ByteView gxy, std::uint64_t cky_i, std::uint64_t cky_r);
+Phase1Keys derive_phase1_keys(crypto::HashAlgorithm prf, crypto::CbcAlgorithm cipher,
+                              crypto::SecureBytes skeyid, ByteView gxy, std::uint64_t cky_i,
+                              std::uint64_t cky_r);
 
 // --- phase-1 authentication hashes (§5) ---
 
@@ -94,7 +96,8 @@ Bytes phase2_iv(crypto::HashAlgorithm hash, ByteView last_phase1_block, std::uin
 // finds it in a decrypted plaintext).
 
 // HASH(1) = prf(SKEYID_a, M-ID | SA | Ni [ | KE ] [ | IDci | IDcr ])
-Bytes quick_mode_hash1(crypto::HashAlgorithm prf, ByteView skeyid_a, std::uint32_t message_id, ByteView after_hash);
+Bytes quick_mode_hash1(crypto::HashAlgorithm prf, ByteView skeyid_a, std::uint32_t message_id,
+                       ByteView after_hash);
 // HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [ | KE ] [ | IDci | IDcr ]) — Ni_b: the initiator's
 // Quick Mode nonce body.
 Bytes quick_mode_hash2(crypto::HashAlgorithm prf, ByteView skeyid_a, std::uint32_t message_id, ByteView ni_b,
@@ -128,8 +131,9 @@ std::optional<HashedChain> split_hash_payload(wire::isakmp::PayloadType first, B
 // its protocol (ESP 3, AH 2), Ni_b/Nr_b the Quick Mode nonce bodies, g(qm)^xy the Quick Mode
 // Diffie-Hellman shared secret when PFS was negotiated. Throws std::length_error beyond 255 blocks.
 crypto::SecureBytes quick_mode_keymat(crypto::HashAlgorithm prf, ByteView skeyid_d,
-                                      std::optional<ByteView> pfs_shared_secret, wire::isakmp::ProtocolId protocol,
-                                      std::uint32_t spi, ByteView ni_b, ByteView nr_b, std::size_t length);
+                                      std::optional<ByteView> pfs_shared_secret,
+                                      wire::isakmp::ProtocolId protocol, std::uint32_t spi, ByteView ni_b,
+                                      ByteView nr_b, std::size_t length);
 
 // The keys of one SA out of its KEYMAT: encryption key first, then the integrity key (the order
 // every IKEv1 implementation uses for ESP with authentication; AH: encryption_length 0).
@@ -137,8 +141,9 @@ struct Phase2SaKeys {
   crypto::SecureBytes encryption, integrity;
 };
 Phase2SaKeys derive_phase2_sa_keys(crypto::HashAlgorithm prf, ByteView skeyid_d,
-                                   std::optional<ByteView> pfs_shared_secret, wire::isakmp::ProtocolId protocol,
-                                   std::uint32_t spi, ByteView ni_b, ByteView nr_b, std::size_t encryption_length,
+                                   std::optional<ByteView> pfs_shared_secret,
+                                   wire::isakmp::ProtocolId protocol, std::uint32_t spi, ByteView ni_b,
+                                   ByteView nr_b, std::size_t encryption_length,
                                    std::size_t integrity_length);
 
 }  // namespace cygnet::ike::v1

@@ -14,8 +14,8 @@
 #include "crypto/x509.hpp"
 #include "ike/identity.hpp"
 #include "ike/key_exchange_factory.hpp"
-#include "ike/v1/ikev1_engine.hpp"
 #include "ike/peer_certificate.hpp"
+#include "ike/v1/ikev1_engine.hpp"
 
 namespace cygnet::ike::v1 {
 

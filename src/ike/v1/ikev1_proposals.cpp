@@ -35,7 +35,8 @@ struct HashMap {
   crypto::HashAlgorithm hash;
 };
 constexpr HashMap kHashes[] = {
-    {isakmp::Phase1Hash::Sha, ikev2::PrfId::HmacSha1, ikev2::IntegrityId::HmacSha1_96, crypto::HashAlgorithm::Sha1},
+    {isakmp::Phase1Hash::Sha, ikev2::PrfId::HmacSha1, ikev2::IntegrityId::HmacSha1_96,
+     crypto::HashAlgorithm::Sha1},
     {isakmp::Phase1Hash::Sha2_256, ikev2::PrfId::HmacSha2_256, ikev2::IntegrityId::HmacSha2_256_128,
      crypto::HashAlgorithm::Sha256},
     {isakmp::Phase1Hash::Sha2_384, ikev2::PrfId::HmacSha2_384, ikev2::IntegrityId::HmacSha2_384_192,
@@ -62,10 +63,14 @@ struct IntegrityMap {
 };
 constexpr IntegrityMap kIntegrity[] = {
     {isakmp::Phase2AuthAlgorithm::HmacSha, isakmp::AhTransformId::Sha, ikev2::IntegrityId::HmacSha1_96},
-    {isakmp::Phase2AuthAlgorithm::HmacSha2_256, isakmp::AhTransformId::Sha2_256, ikev2::IntegrityId::HmacSha2_256_128},
-    {isakmp::Phase2AuthAlgorithm::HmacSha2_384, isakmp::AhTransformId::Sha2_384, ikev2::IntegrityId::HmacSha2_384_192},
-    {isakmp::Phase2AuthAlgorithm::HmacSha2_512, isakmp::AhTransformId::Sha2_512, ikev2::IntegrityId::HmacSha2_512_256},
-    {isakmp::Phase2AuthAlgorithm::AesXcbcMac, isakmp::AhTransformId::AesXcbcMac, ikev2::IntegrityId::AesXcbc96},
+    {isakmp::Phase2AuthAlgorithm::HmacSha2_256, isakmp::AhTransformId::Sha2_256,
+     ikev2::IntegrityId::HmacSha2_256_128},
+    {isakmp::Phase2AuthAlgorithm::HmacSha2_384, isakmp::AhTransformId::Sha2_384,
+     ikev2::IntegrityId::HmacSha2_384_192},
+    {isakmp::Phase2AuthAlgorithm::HmacSha2_512, isakmp::AhTransformId::Sha2_512,
+     ikev2::IntegrityId::HmacSha2_512_256},
+    {isakmp::Phase2AuthAlgorithm::AesXcbcMac, isakmp::AhTransformId::AesXcbcMac,
+     ikev2::IntegrityId::AesXcbc96},
 };
 const IntegrityMap* integrity_by_v2(std::uint16_t id) {
   for (const auto& m : kIntegrity)
@@ -107,7 +112,8 @@ std::optional<Seconds> life_seconds(const std::vector<Attribute>& attrs, std::ui
   std::optional<Seconds> seconds;
   for (const auto& a : attrs) {
     if (a.type == type_attr) {
-      type = a.integer() ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*a.integer())) : std::nullopt;
+      type =
+          a.integer() ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*a.integer())) : std::nullopt;
     } else if (a.type == duration_attr && type) {
       const auto v = a.integer();
       if (!v) continue;
@@ -120,7 +126,9 @@ std::optional<Seconds> life_seconds(const std::vector<Attribute>& attrs, std::ui
   return seconds;
 }
 
-const Attribute* find_attr(const isakmp::Transform& t, std::uint16_t type) { return t.find(type); }
+const Attribute* find_attr(const isakmp::Transform& t, std::uint16_t type) {
+  return t.find(type);
+}
 std::optional<std::uint64_t> attr_value(const isakmp::Transform& t, std::uint16_t type) {
   const Attribute* a = find_attr(t, type);
   return a ? a->integer() : std::nullopt;
@@ -142,7 +150,8 @@ std::vector<Proposal> phase1_expressible(const std::vector<Proposal>& ike_propos
     Proposal q;
     q.protocol = ikev2::ProtocolId::Ike;
     for (const auto& e : of_type(p, TransformType::Encryption))
-      if (e.id == u16(ikev2::EncryptionId::AesCbc) || e.id == u16(ikev2::EncryptionId::TripleDes)) q.transforms.push_back(e);
+      if (e.id == u16(ikev2::EncryptionId::AesCbc) || e.id == u16(ikev2::EncryptionId::TripleDes))
+        q.transforms.push_back(e);
     const std::size_t encryptions = q.transforms.size();
     for (const auto& prf : of_type(p, TransformType::Prf)) {
       const HashMap* h = hash_by_prf(prf.id);
@@ -171,10 +180,11 @@ std::vector<isakmp::Transform> phase1_transforms(const std::vector<Proposal>& ik
           t.number = static_cast<std::uint8_t>(out.size() + 1);
           t.id = isakmp::kTransformKeyIke;
           const bool aes = e.id == u16(ikev2::EncryptionId::AesCbc);
-          t.attributes.push_back(Attribute::basic(Phase1Attribute::EncryptionAlgorithm,
-                                                  aes ? isakmp::Phase1Encryption::AesCbc
-                                                      : isakmp::Phase1Encryption::TripleDesCbc));
-          if (aes) t.attributes.push_back(Attribute::basic(Phase1Attribute::KeyLength, e.key_length.value_or(128)));
+          t.attributes.push_back(Attribute::basic(
+              Phase1Attribute::EncryptionAlgorithm,
+              aes ? isakmp::Phase1Encryption::AesCbc : isakmp::Phase1Encryption::TripleDesCbc));
+          if (aes)
+            t.attributes.push_back(Attribute::basic(Phase1Attribute::KeyLength, e.key_length.value_or(128)));
           t.attributes.push_back(Attribute::basic(Phase1Attribute::HashAlgorithm, hash_by_prf(prf.id)->v1));
           t.attributes.push_back(Attribute::basic(Phase1Attribute::AuthenticationMethod, auth));
           t.attributes.push_back(Attribute::basic(Phase1Attribute::GroupDescription, g.id));
@@ -210,9 +220,9 @@ std::optional<Phase1Suite> read_phase1_transform(const isakmp::Transform& t) {
   if (!enc || !hash || !auth || !group) return std::nullopt;
   if (find_attr(t, u16(Phase1Attribute::Prf))) return std::nullopt;  // no PRF is defined
   s.encryption = static_cast<isakmp::Phase1Encryption>(*enc);
-  const auto cipher = phase1_cipher(s.encryption, key_length ? std::optional<std::uint16_t>(
-                                                                   static_cast<std::uint16_t>(*key_length))
-                                                             : std::nullopt);
+  const auto cipher = phase1_cipher(
+      s.encryption,
+      key_length ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*key_length)) : std::nullopt);
   if (!cipher) return std::nullopt;
   s.cipher = *cipher;
   s.key_bits = s.encryption == isakmp::Phase1Encryption::AesCbc ? static_cast<std::uint16_t>(*key_length) : 0;
@@ -224,7 +234,8 @@ std::optional<Phase1Suite> read_phase1_transform(const isakmp::Transform& t) {
   const auto g = crypto::dh_group_from_id(static_cast<std::uint16_t>(*group));
   if (!g) return std::nullopt;
   s.group = *g;
-  s.lifetime = life_seconds(t.attributes, u16(Phase1Attribute::LifeType), u16(Phase1Attribute::LifeDuration), nullptr);
+  s.lifetime =
+      life_seconds(t.attributes, u16(Phase1Attribute::LifeType), u16(Phase1Attribute::LifeDuration), nullptr);
   return s;
 }
 
@@ -269,10 +280,11 @@ Phase1Selection select_phase1(const isakmp::SaPayload& offered, const std::vecto
   }
   const Selection sel = select_proposal(peer, phase1_expressible(ours), allow_legacy);
   if (!sel.chosen) {
-    out.explanation = peer.empty() ? (wrong_auth ? std::string("peer offered authentication method ") + auth_seen +
-                                                       ", we use " + phase1_auth_method_name(auth)
-                                                 : std::string("peer offered no phase-1 transform Cygnet implements"))
-                                   : sel.explanation;
+    out.explanation = peer.empty()
+                          ? (wrong_auth ? std::string("peer offered authentication method ") + auth_seen +
+                                              ", we use " + phase1_auth_method_name(auth)
+                                        : std::string("peer offered no phase-1 transform Cygnet implements"))
+                          : sel.explanation;
     return out;
   }
   const std::size_t index = sel.chosen->number - 1u;
@@ -359,9 +371,9 @@ std::optional<ReadPhase2> read_phase2_transform(isakmp::ProtocolId protocol, con
   if (protocol == isakmp::ProtocolId::Esp) {
     r.v2.protocol = ikev2::ProtocolId::Esp;
     if (!esp_id_expressible(t.id)) return std::nullopt;
-    r.v2.transforms.push_back({TransformType::Encryption, t.id,
-                               key_length ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*key_length))
-                                          : std::nullopt});
+    r.v2.transforms.push_back(
+        {TransformType::Encryption, t.id,
+         key_length ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*key_length)) : std::nullopt});
     if (auth) {
       const IntegrityMap* m = integrity_by_auth(static_cast<std::uint16_t>(*auth));
       if (!m) return std::nullopt;
@@ -375,10 +387,12 @@ std::optional<ReadPhase2> read_phase2_transform(isakmp::ProtocolId protocol, con
   } else {
     return std::nullopt;
   }
-  if (group) r.v2.transforms.push_back({TransformType::KeyExchange, static_cast<std::uint16_t>(*group), std::nullopt});
-  r.v2.transforms.push_back({TransformType::Esn, static_cast<std::uint16_t>(esn && *esn == 1 ? 1 : 0), std::nullopt});
-  r.lifetime = life_seconds(t.attributes, u16(Phase2Attribute::SaLifeType), u16(Phase2Attribute::SaLifeDuration),
-                            &r.kilobytes);
+  if (group)
+    r.v2.transforms.push_back({TransformType::KeyExchange, static_cast<std::uint16_t>(*group), std::nullopt});
+  r.v2.transforms.push_back(
+      {TransformType::Esn, static_cast<std::uint16_t>(esn && *esn == 1 ? 1 : 0), std::nullopt});
+  r.lifetime = life_seconds(t.attributes, u16(Phase2Attribute::SaLifeType),
+                            u16(Phase2Attribute::SaLifeDuration), &r.kilobytes);
   return r;
 }
 
@@ -394,13 +408,16 @@ std::optional<std::uint32_t> spi_of(const isakmp::Proposal& p) {
 
 }  // namespace
 
-bool phase2_expressible(const std::vector<Proposal>& child_proposals) { return !phase2_ours(child_proposals).empty(); }
+bool phase2_expressible(const std::vector<Proposal>& child_proposals) {
+  return !phase2_ours(child_proposals).empty();
+}
 
 isakmp::SaPayload phase2_sa(const std::vector<Proposal>& child_proposals, const Phase2Offer& offer) {
   isakmp::SaPayload sa;
   isakmp::Proposal prop;
   prop.number = 1;
-  prop.protocol = offer.protocol == ipsec::IpsecProtocol::Ah ? isakmp::ProtocolId::Ah : isakmp::ProtocolId::Esp;
+  prop.protocol =
+      offer.protocol == ipsec::IpsecProtocol::Ah ? isakmp::ProtocolId::Ah : isakmp::ProtocolId::Esp;
   prop.spi = {static_cast<std::uint8_t>(offer.spi >> 24), static_cast<std::uint8_t>(offer.spi >> 16),
               static_cast<std::uint8_t>(offer.spi >> 8), static_cast<std::uint8_t>(offer.spi)};
   for (const auto& p : phase2_ours(child_proposals)) {
@@ -418,17 +435,22 @@ isakmp::SaPayload phase2_sa(const std::vector<Proposal>& child_proposals, const 
             const IntegrityMap* im = i.id ? integrity_by_v2(i.id) : nullptr;
             t.id = ah ? static_cast<std::uint8_t>(im->ah) : static_cast<std::uint8_t>(e.id);
             t.attributes.push_back(Attribute::basic(Phase2Attribute::SaLifeType, isakmp::LifeType::Seconds));
-            t.attributes.push_back(isakmp::integer_attribute(u16(Phase2Attribute::SaLifeDuration),
-                                                             static_cast<std::uint64_t>(offer.lifetime.count())));
+            t.attributes.push_back(isakmp::integer_attribute(
+                u16(Phase2Attribute::SaLifeDuration), static_cast<std::uint64_t>(offer.lifetime.count())));
             if (offer.life_kilobytes) {
-              t.attributes.push_back(Attribute::basic(Phase2Attribute::SaLifeType, isakmp::LifeType::Kilobytes));
-              t.attributes.push_back(isakmp::integer_attribute(u16(Phase2Attribute::SaLifeDuration), offer.life_kilobytes));
+              t.attributes.push_back(
+                  Attribute::basic(Phase2Attribute::SaLifeType, isakmp::LifeType::Kilobytes));
+              t.attributes.push_back(
+                  isakmp::integer_attribute(u16(Phase2Attribute::SaLifeDuration), offer.life_kilobytes));
             }
             if (g.id) t.attributes.push_back(Attribute::basic(Phase2Attribute::GroupDescription, g.id));
             t.attributes.push_back(Attribute::basic(Phase2Attribute::EncapsulationMode, offer.mode));
-            if (im) t.attributes.push_back(Attribute::basic(Phase2Attribute::AuthenticationAlgorithm, im->v1));
-            if (!ah && e.key_length) t.attributes.push_back(Attribute::basic(Phase2Attribute::KeyLength, *e.key_length));
-            if (n.id == 1) t.attributes.push_back(Attribute::basic(Phase2Attribute::ExtendedSequenceNumber, 1));
+            if (im)
+              t.attributes.push_back(Attribute::basic(Phase2Attribute::AuthenticationAlgorithm, im->v1));
+            if (!ah && e.key_length)
+              t.attributes.push_back(Attribute::basic(Phase2Attribute::KeyLength, *e.key_length));
+            if (n.id == 1)
+              t.attributes.push_back(Attribute::basic(Phase2Attribute::ExtendedSequenceNumber, 1));
             prop.transforms.push_back(std::move(t));
           }
   }
@@ -436,7 +458,8 @@ isakmp::SaPayload phase2_sa(const std::vector<Proposal>& child_proposals, const 
   return sa;
 }
 
-Phase2Selection select_phase2(const isakmp::SaPayload& offered, const std::vector<Proposal>& ours, bool allow_legacy) {
+Phase2Selection select_phase2(const isakmp::SaPayload& offered, const std::vector<Proposal>& ours,
+                              bool allow_legacy) {
   Phase2Selection out;
   std::vector<Proposal> peer;
   std::vector<std::pair<const isakmp::Proposal*, const isakmp::Transform*>> origin;
@@ -480,7 +503,8 @@ Phase2Selection select_phase2(const isakmp::SaPayload& offered, const std::vecto
   return out;
 }
 
-std::optional<Phase2Choice> read_phase2_answer(const isakmp::SaPayload& answer, const isakmp::SaPayload& offered) {
+std::optional<Phase2Choice> read_phase2_answer(const isakmp::SaPayload& answer,
+                                               const isakmp::SaPayload& offered) {
   if (answer.proposals.size() != 1 || answer.proposals[0].transforms.size() != 1 || offered.proposals.empty())
     return std::nullopt;
   const isakmp::Proposal& p = answer.proposals[0];
@@ -523,7 +547,8 @@ bool is_udp_encapsulated(isakmp::EncapsulationMode m) {
 }
 
 bool is_transport(isakmp::EncapsulationMode m) {
-  return m == isakmp::EncapsulationMode::Transport || m == isakmp::EncapsulationMode::UdpEncapsulatedTransport ||
+  return m == isakmp::EncapsulationMode::Transport ||
+         m == isakmp::EncapsulationMode::UdpEncapsulatedTransport ||
          m == isakmp::EncapsulationMode::UdpEncapsulatedTransportDraft;
 }
 

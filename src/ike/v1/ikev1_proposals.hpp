@@ -88,8 +88,8 @@ struct Phase2Choice {
   std::uint32_t peer_spi = 0;
   ChildAlgorithms algorithms;
   isakmp::EncapsulationMode mode = isakmp::EncapsulationMode::Tunnel;
-  std::optional<Seconds> lifetime;          // offered Life Duration (seconds)
-  std::optional<std::uint64_t> kilobytes;   // offered Life Duration (kilobytes)
+  std::optional<Seconds> lifetime;         // offered Life Duration (seconds)
+  std::optional<std::uint64_t> kilobytes;  // offered Life Duration (kilobytes)
 };
 struct Phase2Selection {
   std::optional<Phase2Choice> chosen;
@@ -100,7 +100,8 @@ struct Phase2Selection {
 Phase2Selection select_phase2(const isakmp::SaPayload& offered, const std::vector<Proposal>& ours,
                               bool allow_legacy);
 // Initiator: the responder's answer (one proposal, one transform) must be one we offered.
-std::optional<Phase2Choice> read_phase2_answer(const isakmp::SaPayload& answer, const isakmp::SaPayload& offered);
+std::optional<Phase2Choice> read_phase2_answer(const isakmp::SaPayload& answer,
+                                               const isakmp::SaPayload& offered);
 
 // The encapsulation mode for a child: tunnel/transport, UDP-encapsulated (RFC 3947 values) when
 // a NAT was detected.

@@ -13,20 +13,13 @@ namespace isakmp = wire::isakmp;
 
 const char* protection_error_name(ProtectionError e) {
   switch (e) {
-    case ProtectionError::BadIv:
-      return "bad IV length";
-    case ProtectionError::NotEncrypted:
-      return "message not encrypted";
-    case ProtectionError::Empty:
-      return "empty encrypted body";
-    case ProtectionError::ShorterThanBlock:
-      return "encrypted body shorter than one cipher block";
-    case ProtectionError::NotBlockAligned:
-      return "encrypted body not a multiple of the cipher block size";
-    case ProtectionError::CipherFailure:
-      return "cipher failure";
-    case ProtectionError::MalformedPlaintext:
-      return "decrypted payload chain malformed";
+    case ProtectionError::BadIv: return "bad IV length";
+    case ProtectionError::NotEncrypted: return "message not encrypted";
+    case ProtectionError::Empty: return "empty encrypted body";
+    case ProtectionError::ShorterThanBlock: return "encrypted body shorter than one cipher block";
+    case ProtectionError::NotBlockAligned: return "encrypted body not a multiple of the cipher block size";
+    case ProtectionError::CipherFailure: return "cipher failure";
+    case ProtectionError::MalformedPlaintext: return "decrypted payload chain malformed";
   }
   return "unknown protection error";
 }
@@ -42,8 +35,12 @@ Phase1Protection::~Phase1Protection() = default;
 Phase1Protection::Phase1Protection(Phase1Protection&&) noexcept = default;
 Phase1Protection& Phase1Protection::operator=(Phase1Protection&&) noexcept = default;
 
-crypto::CbcAlgorithm Phase1Protection::cipher() const { return state_->cipher.algorithm(); }
-std::size_t Phase1Protection::block_size() const { return state_->cipher.block_size(); }
+crypto::CbcAlgorithm Phase1Protection::cipher() const {
+  return state_->cipher.algorithm();
+}
+std::size_t Phase1Protection::block_size() const {
+  return state_->cipher.block_size();
+}
 
 Phase1Protection::Sealed Phase1Protection::encrypt(ByteView iv, ByteView plaintext) {
   const std::size_t block = block_size();
@@ -85,8 +82,8 @@ ProtectionResult<Phase1Protection::Opened> Phase1Protection::decrypt(ByteView iv
   return result;
 }
 
-Phase1Protection::Protected Phase1Protection::protect(const isakmp::Header& header, const isakmp::EncodedChain& chain,
-                                                      ByteView iv) {
+Phase1Protection::Protected Phase1Protection::protect(const isakmp::Header& header,
+                                                      const isakmp::EncodedChain& chain, ByteView iv) {
   Sealed sealed = encrypt(iv, chain.bytes);
   if (sealed.ciphertext.size() > std::numeric_limits<std::uint32_t>::max() - isakmp::kHeaderLength) {
     throw std::length_error("IKEv1 message longer than the ISAKMP length field");
@@ -114,8 +111,8 @@ ProtectionResult<Phase1Protection::Unprotected> Phase1Protection::unprotect(cons
     result.error = opened.error;
     return result;
   }
-  isakmp::ParseResult<std::vector<isakmp::Payload>> chain =
-      isakmp::parse_payload_chain(message.header.next_payload, opened.value->plaintext, isakmp::Padding::Allow);
+  isakmp::ParseResult<std::vector<isakmp::Payload>> chain = isakmp::parse_payload_chain(
+      message.header.next_payload, opened.value->plaintext, isakmp::Padding::Allow);
   if (!chain) {
     result.error = ProtectionError::MalformedPlaintext;
     result.parse_failure = std::move(chain.failure);

@@ -41,7 +41,7 @@ template <typename T>
 struct ProtectionResult {
   std::optional<T> value;
   ProtectionError error = ProtectionError::CipherFailure;  // meaningful when !value
-  wire::isakmp::ParseFailure parse_failure;                 // with MalformedPlaintext
+  wire::isakmp::ParseFailure parse_failure;                // with MalformedPlaintext
   explicit operator bool() const { return value.has_value(); }
 };
 

@@ -44,10 +44,12 @@ Bytes psk_auth_data(HashAlgorithm prf, ByteView psk, ByteView octets) {
   const ByteView pad(reinterpret_cast<const std::uint8_t*>(kKeyPad.data()), kKeyPad.size());
   crypto::SecureBytes key(crypto::hash_length(prf));  // derived from the PSK: a secret as well
   crypto::Hmac pad_mac(prf, psk);
-  if (!pad_mac.compute({pad}, key.mutable_view())) throw crypto::CryptoError("IKE AUTH: prf(PSK, key pad) failed");
+  if (!pad_mac.compute({pad}, key.mutable_view()))
+    throw crypto::CryptoError("IKE AUTH: prf(PSK, key pad) failed");
   crypto::Hmac auth_mac(prf, key.view());
   Bytes auth(auth_mac.output_length());
-  if (!auth_mac.compute({octets}, auth)) throw crypto::CryptoError("IKE AUTH: prf over the signed octets failed");
+  if (!auth_mac.compute({octets}, auth))
+    throw crypto::CryptoError("IKE AUTH: prf over the signed octets failed");
   return auth;
 }
 
@@ -80,9 +82,12 @@ constexpr std::uint8_t kRsaPssSha512[] = {
     0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0xa1, 0x1c,
     0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09,
     0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x40};
-constexpr std::uint8_t kEcdsaSha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
-constexpr std::uint8_t kEcdsaSha384[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
-constexpr std::uint8_t kEcdsaSha512[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04};
+constexpr std::uint8_t kEcdsaSha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                         0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+constexpr std::uint8_t kEcdsaSha384[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                         0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
+constexpr std::uint8_t kEcdsaSha512[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                         0x48, 0xce, 0x3d, 0x04, 0x03, 0x04};
 constexpr std::uint8_t kEd25519[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
 
 // OID contents (without tag and length) recognised on receipt.
@@ -107,7 +112,9 @@ constexpr std::uint8_t kTagNull = 0x05;
 constexpr std::uint8_t kTagOid = 0x06;
 constexpr std::uint8_t kTagSequence = 0x30;
 
-bool same(ByteView a, ByteView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+bool same(ByteView a, ByteView b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
 
 ByteView signing_algorithm_identifier(KeyType key, HashAlgorithm hash) {
   switch (key) {
@@ -252,7 +259,9 @@ struct AlgorithmOrError {
   std::string error;
 };
 
-AlgorithmOrError fail(std::string error) { return AlgorithmOrError{std::nullopt, std::move(error)}; }
+AlgorithmOrError fail(std::string error) {
+  return AlgorithmOrError{std::nullopt, std::move(error)};
+}
 AlgorithmOrError found(SignatureScheme scheme, HashAlgorithm hash, std::string name) {
   return AlgorithmOrError{SignatureAlgorithm{scheme, hash, std::move(name)}, {}};
 }
@@ -282,8 +291,7 @@ AlgorithmOrError parse_pss_parameters(const std::optional<Element>& parameters) 
         }
         case 0xa1: {  // maskGenAlgorithm: MGF1 with a hash AlgorithmIdentifier as parameters
           const std::optional<AlgorithmIdentifier> mgf = parse_algorithm_identifier(field->value);
-          if (!mgf || !same(mgf->oid, kOidMgf1) || !mgf->parameters ||
-              mgf->parameters->tag != kTagSequence)
+          if (!mgf || !same(mgf->oid, kOidMgf1) || !mgf->parameters || mgf->parameters->tag != kTagSequence)
             return fail("RSASSA-PSS with a mask generation function other than MGF1");
           const std::optional<HashAlgorithm> h = parse_hash_algorithm(mgf->parameters->whole);
           if (!h) return fail("RSASSA-PSS MGF1 with an unknown hash algorithm");
@@ -362,8 +370,9 @@ bool scheme_fits(SignatureScheme scheme, KeyType key) {
 Bytes signature_auth_data(const crypto::PrivateKey& key, HashAlgorithm hash, ByteView octets) {
   const ByteView algorithm = signing_algorithm_identifier(key.type(), hash);
   if (algorithm.empty())
-    throw crypto::CryptoError(std::string("IKE AUTH: no signature with ") + crypto::hash_name(hash) + " for a " +
-                              crypto::key_type_name(key.type()) + " key (SHA-1 is never used to sign)");
+    throw crypto::CryptoError(std::string("IKE AUTH: no signature with ") + crypto::hash_name(hash) +
+                              " for a " + crypto::key_type_name(key.type()) +
+                              " key (SHA-1 is never used to sign)");
   const Bytes signature = key.sign(signing_scheme(key.type()), hash, octets);
   Bytes out;
   out.reserve(1 + algorithm.size() + signature.size());
@@ -392,7 +401,8 @@ SignatureCheck verify_signature_auth(const crypto::PublicKey& key, ByteView auth
     return check;
   }
   const SignatureAlgorithm& algorithm = *parsed.algorithm;
-  if (algorithm.hash == HashAlgorithm::Sha1 && algorithm.scheme != SignatureScheme::Ed25519 && !allow_legacy) {
+  if (algorithm.hash == HashAlgorithm::Sha1 && algorithm.scheme != SignatureScheme::Ed25519 &&
+      !allow_legacy) {
     check.error = algorithm.name + " refused: SHA-1 signatures need allow_legacy";
     return check;
   }
@@ -431,9 +441,12 @@ HashAlgorithm choose_signature_hash(const std::vector<SignatureHash>& peer, KeyT
   if (key_type == KeyType::Ed25519 || peer.empty()) return HashAlgorithm::Sha256;
   // ECDSA: the hash matching the curve's strength first (RFC 5656 §6.2.1 pairing); then SHA-256,
   // SHA-384, SHA-512 in that order, as the peer supports them.
-  std::vector<HashAlgorithm> preference = {HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512};
-  if (key_type == KeyType::EcdsaP384) preference = {HashAlgorithm::Sha384, HashAlgorithm::Sha512, HashAlgorithm::Sha256};
-  if (key_type == KeyType::EcdsaP521) preference = {HashAlgorithm::Sha512, HashAlgorithm::Sha384, HashAlgorithm::Sha256};
+  std::vector<HashAlgorithm> preference = {HashAlgorithm::Sha256, HashAlgorithm::Sha384,
+                                           HashAlgorithm::Sha512};
+  if (key_type == KeyType::EcdsaP384)
+    preference = {HashAlgorithm::Sha384, HashAlgorithm::Sha512, HashAlgorithm::Sha256};
+  if (key_type == KeyType::EcdsaP521)
+    preference = {HashAlgorithm::Sha512, HashAlgorithm::Sha384, HashAlgorithm::Sha256};
   for (HashAlgorithm wanted : preference) {
     if (std::find(peer.begin(), peer.end(), announced(wanted)) != peer.end()) return wanted;
   }

@@ -16,12 +16,13 @@ namespace cygnet::ike {
 // InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI, where MACedIDForI =
 // prf(SK_pi, RestOfInitIDPayload) (RestOfIDPayload = ID type, 3 reserved bytes, ID data).
 // The responder's is RealMessage2 | NonceIData | prf(SK_pr, RestOfRespIDPayload).
-Bytes signed_octets(ByteView real_message, ByteView peer_nonce, crypto::HashAlgorithm prf,
-                    ByteView sk_p, const wire::ikev2::IdPayload& id);
+Bytes signed_octets(ByteView real_message, ByteView peer_nonce, crypto::HashAlgorithm prf, ByteView sk_p,
+                    const wire::ikev2::IdPayload& id);
 
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>).
 Bytes psk_auth_data(crypto::HashAlgorithm prf, ByteView psk, ByteView octets);
-bool verify_psk_auth(crypto::HashAlgorithm prf, ByteView psk, ByteView octets, ByteView auth_data);  // constant time
+bool verify_psk_auth(crypto::HashAlgorithm prf, ByteView psk, ByteView octets,
+                     ByteView auth_data);  // constant time
 
 // RFC 7427 §3: AUTH data = 1-byte length of the AlgorithmIdentifier | AlgorithmIdentifier DER |
 // signature. RSA keys sign with RSASSA-PSS (RFC 8247), ECDSA with ecdsa-with-SHA*, Ed25519 plain.

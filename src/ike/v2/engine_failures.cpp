@@ -2,8 +2,8 @@
 // what each side offered, and kept per connection for `cygnetctl why`.
 #include <cstdlib>
 
-#include "ike/v2/ikev2_engine.hpp"
 #include "ike/peer_certificate.hpp"
+#include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
 

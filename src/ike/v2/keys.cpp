@@ -65,7 +65,8 @@ crypto::SecureBytes prf(crypto::HashAlgorithm prf_alg, ByteView key, std::initia
   return out;
 }
 
-crypto::SecureBytes skeyseed(crypto::HashAlgorithm prf_alg, ByteView ni, ByteView nr, ByteView shared_secret) {
+crypto::SecureBytes skeyseed(crypto::HashAlgorithm prf_alg, ByteView ni, ByteView nr,
+                             ByteView shared_secret) {
   // The nonces are the key; HMAC hashes a key longer than its block, as RFC 2104 says.
   Bytes nonces(ni.begin(), ni.end());
   nonces.insert(nonces.end(), nr.begin(), nr.end());
@@ -111,7 +112,8 @@ ChildSaKeys derive_child_sa_keys(crypto::HashAlgorithm prf_alg, ByteView sk_d, c
   const std::size_t secret_length = pfs_shared_secret ? pfs_shared_secret->size() : 0;
   crypto::SecureBytes seed(secret_length + ni.size() + nr.size());
   std::uint8_t* p = seed.mutable_view().data();
-  if (pfs_shared_secret && secret_length > 0) p = std::copy(pfs_shared_secret->begin(), pfs_shared_secret->end(), p);
+  if (pfs_shared_secret && secret_length > 0)
+    p = std::copy(pfs_shared_secret->begin(), pfs_shared_secret->end(), p);
   p = std::copy(ni.begin(), ni.end(), p);
   std::copy(nr.begin(), nr.end(), p);
 

@@ -21,8 +21,8 @@ crypto::SecureBytes prf(crypto::HashAlgorithm prf, ByteView key, std::initialize
 // SKEYSEED = prf(Ni | Nr, g^ir) (§2.14).
 crypto::SecureBytes skeyseed(crypto::HashAlgorithm prf, ByteView ni, ByteView nr, ByteView shared_secret);
 // Rekeyed IKE SA: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) (§2.18), with the OLD prf.
-crypto::SecureBytes rekey_skeyseed(crypto::HashAlgorithm old_prf, ByteView old_sk_d,
-                                   ByteView shared_secret, ByteView ni, ByteView nr);
+crypto::SecureBytes rekey_skeyseed(crypto::HashAlgorithm old_prf, ByteView old_sk_d, ByteView shared_secret,
+                                   ByteView ni, ByteView nr);
 
 struct IkeSaKeys {
   crypto::SecureBytes sk_d, sk_ai, sk_ar, sk_ei, sk_er, sk_pi, sk_pr;

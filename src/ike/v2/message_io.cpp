@@ -4,9 +4,9 @@
 // marker from what arrives and hands ISAKMP (IKEv1) datagrams to the other engine.
 #include <algorithm>
 
-#include "ike/v2/ikev2_payload_rules.hpp"
 #include "ike/retransmission.hpp"
 #include "ike/v2/ikev2_engine.hpp"
+#include "ike/v2/ikev2_payload_rules.hpp"
 
 namespace cygnet::ike {
 
@@ -284,7 +284,7 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
 }
 
 bool v2::Ikev2Engine::refuse_by_payload_rules(IkeSa& sa, const ikev2::Message& m,
-                                                const std::vector<ikev2::Payload>& payloads) {
+                                              const std::vector<ikev2::Payload>& payloads) {
   auto violation = check_ikev2_payloads(m, payloads);
   if (!violation) return false;
   // An SK-protected request: answer INVALID_SYNTAX (RFC 7296 §2.21.4), count it, change nothing else.

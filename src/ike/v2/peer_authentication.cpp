@@ -1,8 +1,8 @@
 #include "ike/v2/peer_authentication.hpp"
 
 #include "crypto/error.hpp"
-#include "ike/v2/authentication.hpp"
 #include "ike/peer_certificate.hpp"
+#include "ike/v2/authentication.hpp"
 
 namespace cygnet::ike {
 

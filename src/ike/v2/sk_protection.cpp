@@ -95,7 +95,8 @@ struct SkProtection::State {
   std::size_t padded(std::size_t chain) const { return (chain + 1 + block - 1) / block * block; }
 
   // Writes IV | ciphertext | ICV at out[prefix..], authenticating out[0..prefix) as the header part.
-  void seal(Contexts& ctx, MutableByteView message, std::size_t prefix, ByteView chain, RandomSource& random) const {
+  void seal(Contexts& ctx, MutableByteView message, std::size_t prefix, ByteView chain,
+            RandomSource& random) const {
     MutableByteView iv = message.subspan(prefix, iv_length);
     const std::size_t ct_length = padded(chain.size());
     MutableByteView ct = message.subspan(prefix + iv_length, ct_length);
@@ -128,7 +129,8 @@ std::optional<Bytes> SkProtection::State::open(ByteView datagram, ByteView body)
   // The body must be the datagram's tail: what precedes it is the authenticated header part.
   if (datagram.size() < body.size() + wire::ikev2::kHeaderLength + kSkHeaderLength) return std::nullopt;
   const std::size_t prefix = datagram.size() - body.size();
-  if (!std::equal(body.begin(), body.end(), datagram.begin() + static_cast<std::ptrdiff_t>(prefix))) return std::nullopt;
+  if (!std::equal(body.begin(), body.end(), datagram.begin() + static_cast<std::ptrdiff_t>(prefix)))
+    return std::nullopt;
   if (body.size() < iv_length + icv_length + block) return std::nullopt;
   const std::size_t ct_length = body.size() - iv_length - icv_length;
   if (ct_length % block != 0) return std::nullopt;
@@ -142,7 +144,8 @@ std::optional<Bytes> SkProtection::State::open(ByteView datagram, ByteView body)
     std::array<std::uint8_t, crypto::kAeadNonceLength> nonce{};
     std::copy(salt.begin(), salt.end(), nonce.begin());
     std::copy(iv.begin(), iv.end(), nonce.begin() + kSaltLength);
-    if (!ctx.aead->open(nonce, datagram.first(prefix), ct, icv, plaintext.mutable_view())) return std::nullopt;
+    if (!ctx.aead->open(nonce, datagram.first(prefix), ct, icv, plaintext.mutable_view()))
+      return std::nullopt;
   } else {
     // Verify before decrypting (§3.14: the checksum covers everything up to itself).
     if (!ctx.hmac->verify({datagram.first(datagram.size() - icv_length)}, icv)) return std::nullopt;
@@ -212,8 +215,9 @@ Bytes SkProtection::protect(const wire::ikev2::Header& header, const wire::ikev2
 }
 
 std::vector<Bytes> SkProtection::protect_fragmented(const wire::ikev2::Header& header,
-                                                    const wire::ikev2::EncodedChain& inner, std::size_t max_datagram,
-                                                    RandomSource& random, bool force_fragments) {
+                                                    const wire::ikev2::EncodedChain& inner,
+                                                    std::size_t max_datagram, RandomSource& random,
+                                                    bool force_fragments) {
   const std::size_t chain_size = inner.bytes.size();
   if (!force_fragments &&
       wire::ikev2::kHeaderLength + kSkHeaderLength + state_->body_length(chain_size) <= max_datagram)
@@ -221,8 +225,10 @@ std::vector<Bytes> SkProtection::protect_fragmented(const wire::ikev2::Header& h
 
   // The largest chain piece whose fragment still fits: ciphertext rounded down to whole blocks,
   // minus the Pad Length octet.
-  const std::size_t fixed = wire::ikev2::kHeaderLength + kSkfHeaderLength + state_->iv_length + state_->icv_length;
-  if (max_datagram <= fixed + state_->block) throw std::invalid_argument("max_datagram too small for an SKF fragment");
+  const std::size_t fixed =
+      wire::ikev2::kHeaderLength + kSkfHeaderLength + state_->iv_length + state_->icv_length;
+  if (max_datagram <= fixed + state_->block)
+    throw std::invalid_argument("max_datagram too small for an SKF fragment");
   const std::size_t ct_room = std::min(max_datagram, fixed + kMaxPayloadLength) - fixed;
   const std::size_t piece = ct_room / state_->block * state_->block - 1;
   const std::size_t count = std::max<std::size_t>(1, (chain_size + piece - 1) / piece);
@@ -300,7 +306,8 @@ std::optional<FragmentReassembler::Complete> FragmentReassembler::add(
   Complete complete;
   complete.first_inner = pending.first_inner;
   complete.chain.reserve(pending.bytes);
-  for (auto& piece : pending.pieces) complete.chain.insert(complete.chain.end(), piece.second.begin(), piece.second.end());
+  for (auto& piece : pending.pieces)
+    complete.chain.insert(complete.chain.end(), piece.second.begin(), piece.second.end());
   pending_.erase(it);
   return complete;
 }

@@ -41,9 +41,8 @@ class SkProtection {
   // most max_datagram bytes. Returns one message when it already fits (as SKF 1/1 only if
   // force_fragments, else as a plain SK message).
   std::vector<Bytes> protect_fragmented(const wire::ikev2::Header& header,
-                                        const wire::ikev2::EncodedChain& inner,
-                                        std::size_t max_datagram, RandomSource& random,
-                                        bool force_fragments = false);
+                                        const wire::ikev2::EncodedChain& inner, std::size_t max_datagram,
+                                        RandomSource& random, bool force_fragments = false);
 
   // Decrypts the SK payload of a parsed message; `datagram` is the message as received (the SK
   // payload is its last payload). Returns the inner chain's plaintext bytes (parse them with

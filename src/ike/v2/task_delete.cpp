@@ -53,7 +53,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
       for (ChildSaId id : ids) remove_child(id, true, "IKE SA deleted by the peer");
       // The old SA of an IKE rekey goes quietly: its successor carries on.
       if (!sa.replaced_by)
-        event(EventType::IkeSaDeleted, sa.connection, sa.id, std::nullopt, "deleted by peer " + sa.remote.to_string());
+        event(EventType::IkeSaDeleted, sa.connection, sa.id, std::nullopt,
+              "deleted by peer " + sa.remote.to_string());
       sa.remove_after_response = true;
       return {};
     }

@@ -15,10 +15,10 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::ElementsAre;
+using testing::errors_of;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-using testing::errors_of;
 using testing::TempDir;
 
 // A valid PSK connection (lines 1-5); the tests append the line under test as line 6.
@@ -33,8 +33,12 @@ const std::string kChildHead = kHead +
                                "[[connections.gw.children]]\n"  // 6
                                "name = \"net\"\n";              // 7
 
-std::vector<std::string> connection_errors(const std::string& line) { return errors_of(kHead + line); }
-std::vector<std::string> child_errors(const std::string& lines) { return errors_of(kChildHead + lines); }
+std::vector<std::string> connection_errors(const std::string& line) {
+  return errors_of(kHead + line);
+}
+std::vector<std::string> child_errors(const std::string& lines) {
+  return errors_of(kChildHead + lines);
+}
 
 Config loads(const std::string& text, const std::filesystem::path& base_dir = {}) {
   const LoadResult result = parse_config(text, "t.toml", base_dir);
@@ -195,14 +199,12 @@ TEST(Validate, Durations) {
   const Config config = loads(kHead + "dpd_delay = 0\nike_lifetime = \"1d\"\n");
   EXPECT_EQ(config.connections[0].dpd_delay, Seconds{0});
   EXPECT_EQ(config.connections[0].ike_lifetime, Seconds{86400});
-  EXPECT_EQ(loads(kChildHead + "lifetime = 1800\n").connections[0].children[0].lifetime,
-            Seconds{1800});
+  EXPECT_EQ(loads(kChildHead + "lifetime = 1800\n").connections[0].children[0].lifetime, Seconds{1800});
   EXPECT_THAT(connection_errors("ike_lifetime = \"0s\"\n"),
               ElementsAre("t.toml:6:16: 'ike_lifetime' must be longer than zero"));
   EXPECT_THAT(connection_errors("dpd_delay = -30\n"),
               ElementsAre("t.toml:6:13: 'dpd_delay': a duration cannot be negative"));
-  EXPECT_THAT(child_errors("lifetime = \"1 hour\"\n"),
-              ElementsAre(StartsWith("t.toml:8:12: 'lifetime': ")));
+  EXPECT_THAT(child_errors("lifetime = \"1 hour\"\n"), ElementsAre(StartsWith("t.toml:8:12: 'lifetime': ")));
   EXPECT_THAT(child_errors("lifetime = \"5x\"\n"),
               ElementsAre("t.toml:8:12: 'lifetime': unknown unit 'x' in '5x' (use s, m, h or d)"));
 }
@@ -214,8 +216,7 @@ TEST(Validate, ChildCountsAndReplayWindow) {
   EXPECT_EQ(child.life_bytes, 1000000000u);
   EXPECT_EQ(child.life_packets, 5000000u);
   EXPECT_EQ(child.replay_window, 0u);
-  EXPECT_EQ(loads(kChildHead + "replay_window = 65536\n").connections[0].children[0].replay_window,
-            65536u);
+  EXPECT_EQ(loads(kChildHead + "replay_window = 65536\n").connections[0].children[0].replay_window, 65536u);
   EXPECT_THAT(child_errors("replay_window = 65537\n"),
               ElementsAre("t.toml:8:17: 'replay_window' must be between 0 (anti-replay off) and "
                           "65536, not 65537"));
@@ -318,8 +319,7 @@ TEST(Validate, TrafficSelectorFamiliesMustMatch) {
               ElementsAre(StartsWith("t.toml:8:32: 'remote_ts' '2001:db8::/32' of child 'net' of "
                                      "connection 'gw' is IPv6 but local_addrs (the local side "
                                      "when local_ts is empty) has no IPv6 entry")));
-  EXPECT_THAT(child_errors("remote_ts = [\"203.0.113.0/24\"]\n"),
-              ElementsAre("<loaded without errors>"));
+  EXPECT_THAT(child_errors("remote_ts = [\"203.0.113.0/24\"]\n"), ElementsAre("<loaded without errors>"));
 }
 
 // ---- proposals ----
@@ -330,9 +330,9 @@ TEST(Validate, ProposalErrorsCarryTheParsersExplanation) {
               ElementsAre(AllOf(StartsWith("t.toml:6:50: 'ike_proposals': "
                                            "'aes257-sha256-x25519': "),
                                 HasSubstr("aes257"))));
-  EXPECT_THAT(child_errors("esp_proposals = [\"aes256-md5\"]\n"),
-              ElementsAre(AllOf(StartsWith("t.toml:8:18: 'esp_proposals': 'aes256-md5': "),
-                                HasSubstr("md5"))));
+  EXPECT_THAT(
+      child_errors("esp_proposals = [\"aes256-md5\"]\n"),
+      ElementsAre(AllOf(StartsWith("t.toml:8:18: 'esp_proposals': 'aes256-md5': "), HasSubstr("md5"))));
   EXPECT_THAT(connection_errors("ike_proposals = []\n"),
               ElementsAre("t.toml:6:17: 'ike_proposals' is empty; leave it out to use the "
                           "defaults"));
@@ -340,10 +340,8 @@ TEST(Validate, ProposalErrorsCarryTheParsersExplanation) {
 
 TEST(Validate, LegacyProposalsNeedAllowLegacy) {
   EXPECT_THAT(connection_errors("ike_proposals = [\"aes128-sha1-modp2048\"]\n"),
-              ElementsAre(AllOf(StartsWith("t.toml:6:18: 'ike_proposals': "),
-                                HasSubstr("allow_legacy"))));
-  const Config config =
-      loads(kHead + "allow_legacy = true\nike_proposals = [\"aes128-sha1-modp2048\"]\n");
+              ElementsAre(AllOf(StartsWith("t.toml:6:18: 'ike_proposals': "), HasSubstr("allow_legacy"))));
+  const Config config = loads(kHead + "allow_legacy = true\nike_proposals = [\"aes128-sha1-modp2048\"]\n");
   EXPECT_TRUE(config.connections[0].allow_legacy);
   EXPECT_EQ(config.connections[0].ike_proposals.size(), 1u);
 }
@@ -390,12 +388,10 @@ std::vector<std::string> proposal_texts(const std::vector<wire::ikev2::Proposal>
   return out;
 }
 
-bool uses_encryption(const std::vector<wire::ikev2::Proposal>& proposals,
-                     wire::ikev2::EncryptionId id) {
+bool uses_encryption(const std::vector<wire::ikev2::Proposal>& proposals, wire::ikev2::EncryptionId id) {
   for (const wire::ikev2::Proposal& p : proposals) {
     for (const wire::ikev2::Transform& t : p.transforms) {
-      if (t.type == wire::ikev2::TransformType::Encryption &&
-          t.id == static_cast<std::uint16_t>(id)) {
+      if (t.type == wire::ikev2::TransformType::Encryption && t.id == static_cast<std::uint16_t>(id)) {
         return true;
       }
     }
@@ -488,8 +484,7 @@ TEST(Validate, Ikev1ChildrenHaveOneSubnetPerSide) {
 // ---- identities ----
 
 TEST(Validate, Identities) {
-  const Config config =
-      loads(kHead + "local_id = \"gw-a.example.com\"\nremote_id = \"admin@example.com\"\n");
+  const Config config = loads(kHead + "local_id = \"gw-a.example.com\"\nremote_id = \"admin@example.com\"\n");
   EXPECT_EQ(config.connections[0].local_id.type, wire::ikev2::IdType::Fqdn);
   EXPECT_EQ(config.connections[0].remote_id.type, wire::ikev2::IdType::Rfc822Address);
   EXPECT_TRUE(loads(kHead + "remote_id = \"%any\"\n").connections[0].remote_id.any);
@@ -548,8 +543,7 @@ TEST(Validate, PskFileIsResolvedAgainstBaseDirAndLosesOneTrailingNewline) {
               ElementsAre(AllOf(StartsWith("t.toml:4:12: 'psk_file': cannot open '"),
                                 HasSubstr("absent.psk': No such file or directory"))));
   EXPECT_THAT(errors_of(head + "psk_file = \".\"\n", dir.path()),
-              ElementsAre(AllOf(StartsWith("t.toml:4:12: 'psk_file': '"),
-                                HasSubstr("is a directory"))));
+              ElementsAre(AllOf(StartsWith("t.toml:4:12: 'psk_file': '"), HasSubstr("is a directory"))));
 }
 
 TEST(Validate, KeysOfTheOtherAuthMethodAreRefused) {
@@ -573,8 +567,7 @@ class CertificateFiles : public ::testing::Test {
     ca_spec.not_before = now - std::chrono::hours(1);
     ca_spec.not_after = now + std::chrono::hours(24 * 365);
     ca_spec.is_ca = true;
-    const crypto::Certificate ca =
-        crypto::issue_certificate(ca_spec, ca_key_.public_key(), ca_key_, nullptr);
+    const crypto::Certificate ca = crypto::issue_certificate(ca_spec, ca_key_.public_key(), ca_key_, nullptr);
 
     crypto::CertificateSpec gw_spec;
     gw_spec.common_name = "gw-a.example.com";
@@ -586,8 +579,8 @@ class CertificateFiles : public ::testing::Test {
     ca_ = ca;
 
     dir_.write("certs/ca.pem", testing::to_pem("CERTIFICATE", ca.der()));
-    dir_.write("certs/bundle.pem", testing::to_pem("CERTIFICATE", ca.der()) +
-                                       testing::to_pem("CERTIFICATE", gateway_->der()));
+    dir_.write("certs/bundle.pem",
+               testing::to_pem("CERTIFICATE", ca.der()) + testing::to_pem("CERTIFICATE", gateway_->der()));
     dir_.write("certs/gw-a.pem", testing::to_pem("CERTIFICATE", gateway_->der()));
     dir_.write("private/gw-a.key", gw_key_.to_pem());
     dir_.write("private/other.key", other_key_.to_pem());
@@ -595,11 +588,11 @@ class CertificateFiles : public ::testing::Test {
   }
 
   std::string connection(const std::string& extra_lines) const {
-    return "[connections.gw]\n"                       // 1
-           "local_addrs = [\"192.0.2.1\"]\n"          // 2
-           "remote_addrs = [\"192.0.2.2\"]\n"         // 3
-           "auth = \"pubkey\"\n"                      // 4
-           + extra_lines;                             // 5...
+    return "[connections.gw]\n"                // 1
+           "local_addrs = [\"192.0.2.1\"]\n"   // 2
+           "remote_addrs = [\"192.0.2.2\"]\n"  // 3
+           "auth = \"pubkey\"\n"               // 4
+           + extra_lines;                      // 5...
   }
 
   crypto::PrivateKey ca_key_ = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
@@ -630,7 +623,8 @@ TEST_F(CertificateFiles, LoadsCertificateKeyAndCasRelativeToBaseDir) {
 }
 
 TEST_F(CertificateFiles, CertificateFileMayHoldOurChainLeafFirst) {
-  std::string chain = testing::to_pem("CERTIFICATE", gateway_->der()) + testing::to_pem("CERTIFICATE", ca_->der());
+  std::string chain =
+      testing::to_pem("CERTIFICATE", gateway_->der()) + testing::to_pem("CERTIFICATE", ca_->der());
   dir_.write("certs/chain.pem", chain);
   const Config config = loads(connection("certificate = \"certs/chain.pem\"\n"
                                          "private_key = \"private/gw-a.key\"\n"
@@ -650,13 +644,15 @@ TEST_F(CertificateFiles, CertificateFileMayHoldOurChainLeafFirst) {
                                    "private_key = \"private/gw-a.key\"\n"
                                    "ca_certificates = [\"certs/ca.pem\"]\n"),
                         dir_.path()),
-              ElementsAre(AllOf(StartsWith("t.toml:5:15: 'certificate'"),
-                                HasSubstr("holds 9 intermediate certificates after the leaf; peers accept at most 8"))));
+              ElementsAre(AllOf(
+                  StartsWith("t.toml:5:15: 'certificate'"),
+                  HasSubstr("holds 9 intermediate certificates after the leaf; peers accept at most 8"))));
 }
 
 TEST_F(CertificateFiles, LocalIdMustBeCoveredByTheCertificate) {
-  const std::string files = "certificate = \"certs/gw-a.pem\"\nprivate_key = \"private/gw-a.key\"\n"
-                            "ca_certificates = [\"certs/ca.pem\"]\n";
+  const std::string files =
+      "certificate = \"certs/gw-a.pem\"\nprivate_key = \"private/gw-a.key\"\n"
+      "ca_certificates = [\"certs/ca.pem\"]\n";
   EXPECT_EQ(loads(connection(files + "local_id = \"gw-a.example.com\"\n"), dir_.path())
                 .connections.at(0)
                 .local_id.type,
@@ -691,7 +687,7 @@ TEST_F(CertificateFiles, UnreadableFilesAreReportedAtTheirKey) {
   EXPECT_THAT(errors_of(connection("certificate = \"certs/gw-a.pem\"\n"
                                    "private_key = \"private/gw-a.key\"\n"
                                    "ca_certificates = []\n"),
-                      dir_.path()),
+                        dir_.path()),
               ElementsAre("t.toml:7:19: 'ca_certificates' is empty: no peer could be trusted"));
 }
 
@@ -705,9 +701,10 @@ TEST_F(CertificateFiles, Ikev1RefusesEd25519KeysButTakesEcdsa) {
   dir_.write("certs/gw-ed.pem", testing::to_pem("CERTIFICATE", ed.der()));
   dir_.write("private/gw-ed.key", ed_key.to_pem());
 
-  const std::string ed_files = "certificate = \"certs/gw-ed.pem\"\n"
-                               "private_key = \"private/gw-ed.key\"\n"
-                               "ca_certificates = [\"certs/ca.pem\"]\n";
+  const std::string ed_files =
+      "certificate = \"certs/gw-ed.pem\"\n"
+      "private_key = \"private/gw-ed.key\"\n"
+      "ca_certificates = [\"certs/ca.pem\"]\n";
   EXPECT_THAT(errors_of(connection("ike_version = 1\n" + ed_files), dir_.path()),
               ElementsAre("t.toml:7:15: 'private_key': 'private/gw-ed.key' is an Ed25519 key, "
                           "which IKEv1 cannot use: IKEv1 defines RSA and ECDSA signatures only "

@@ -7,8 +7,8 @@
 
 #include "crypto/x509.hpp"
 #include "ike/failure_report.hpp"
-#include "ike/v2/peer_authentication.hpp"
 #include "ike/peer_certificate.hpp"
+#include "ike/v2/peer_authentication.hpp"
 #include "unit/ike/engine_harness.hpp"
 
 namespace cygnet::ike::test {

@@ -14,7 +14,8 @@ namespace isakmp = wire::isakmp;
 
 ConnectionSettings v1_connection(std::string_view local, std::string_view remote,
                                  std::string_view psk = "correct horse battery staple",
-                                 std::string_view esp = "aes256gcm16", std::string_view ike = "aes256-sha256-modp2048") {
+                                 std::string_view esp = "aes256gcm16",
+                                 std::string_view ike = "aes256-sha256-modp2048") {
   ConnectionSettings c = psk_connection("site", local, remote, psk, ike);
   c.ike_version = 1;
   c.children[0].proposals = {proposal(esp, ProtocolId::Esp)};
@@ -29,7 +30,8 @@ void establish(BackToBack& net, ConnectionSettings a, ConnectionSettings b) {
 }
 
 bool tunnel_works(BackToBack& net) {
-  return net.traffic(net.a, "198.51.100.7", "203.0.113.9") && net.traffic(net.b, "203.0.113.9", "198.51.100.7");
+  return net.traffic(net.a, "198.51.100.7", "203.0.113.9") &&
+         net.traffic(net.b, "203.0.113.9", "198.51.100.7");
 }
 
 std::size_t exchanges_of(const BackToBack& net, isakmp::ExchangeType type) {
@@ -226,8 +228,9 @@ TEST(Ikev1Engine, TransportModeAndAh) {
       c->children[0].protocol = protocol;
       c->children[0].local_ts.clear();
       c->children[0].remote_ts.clear();
-      c->children[0].proposals = {proposal(protocol == ipsec::IpsecProtocol::Ah ? "sha256" : "aes128-sha256",
-                                           protocol == ipsec::IpsecProtocol::Ah ? ProtocolId::Ah : ProtocolId::Esp)};
+      c->children[0].proposals = {
+          proposal(protocol == ipsec::IpsecProtocol::Ah ? "sha256" : "aes128-sha256",
+                   protocol == ipsec::IpsecProtocol::Ah ? ProtocolId::Ah : ProtocolId::Esp)};
     }
     establish(net, a, b);
     EXPECT_TRUE(net.traffic(net.a, "192.0.2.1", "192.0.2.2"));

@@ -26,8 +26,12 @@ using crypto::CbcAlgorithm;
 using crypto::HashAlgorithm;
 namespace isakmp = wire::isakmp;
 
-std::string hex_of(const crypto::SecureBytes& b) { return to_hex(b.view()); }
-Bytes fill(std::uint8_t value, std::size_t n) { return Bytes(n, value); }
+std::string hex_of(const crypto::SecureBytes& b) {
+  return to_hex(b.view());
+}
+Bytes fill(std::uint8_t value, std::size_t n) {
+  return Bytes(n, value);
+}
 Bytes range_bytes(std::uint8_t first, std::size_t n) {
   Bytes out(n);
   for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(first + i);
@@ -92,7 +96,8 @@ TEST(Ikev1AppendixB, ExpansionOnlyWhenSkeyidEIsShorter) {
   ASSERT_TRUE(hmac.compute({ByteView(&zero, 1)}, k1));
   ASSERT_TRUE(hmac.compute({ByteView(k1)}, k2));
   ASSERT_TRUE(hmac.compute({ByteView(k2)}, k3));
-  EXPECT_EQ(hex_of(phase1_encryption_key(HashAlgorithm::Sha1, e20, 60)), to_hex(k1) + to_hex(k2) + to_hex(k3));
+  EXPECT_EQ(hex_of(phase1_encryption_key(HashAlgorithm::Sha1, e20, 60)),
+            to_hex(k1) + to_hex(k2) + to_hex(k3));
   EXPECT_EQ(phase1_encryption_key(HashAlgorithm::Sha1, e20, 41).size(), 41u);
   EXPECT_EQ(phase1_encryption_key(HashAlgorithm::Sha1, e20, 0).size(), 0u);
   EXPECT_THROW(phase1_encryption_key(HashAlgorithm::Sha1, e20, 256 * 20), std::length_error);
@@ -100,20 +105,25 @@ TEST(Ikev1AppendixB, ExpansionOnlyWhenSkeyidEIsShorter) {
 
 TEST(Ikev1AppendixB, Phase1KeyLengthsForEveryCipherAndPrf) {
   const Bytes gxy = fill(0x5a, 256);
-  for (HashAlgorithm prf : {HashAlgorithm::Sha1, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512}) {
-    for (CbcAlgorithm cipher :
-         {CbcAlgorithm::AesCbc128, CbcAlgorithm::AesCbc192, CbcAlgorithm::AesCbc256, CbcAlgorithm::TripleDesCbc}) {
-      const crypto::SecureBytes skeyid = skeyid_pre_shared_key(prf, from_hex("736563726574"), fill(1, 16), fill(2, 16));
+  for (HashAlgorithm prf :
+       {HashAlgorithm::Sha1, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512}) {
+    for (CbcAlgorithm cipher : {CbcAlgorithm::AesCbc128, CbcAlgorithm::AesCbc192, CbcAlgorithm::AesCbc256,
+                                CbcAlgorithm::TripleDesCbc}) {
+      const crypto::SecureBytes skeyid =
+          skeyid_pre_shared_key(prf, from_hex("736563726574"), fill(1, 16), fill(2, 16));
       const Phase1Keys k = derive_phase1_keys(prf, cipher, skeyid, gxy, kCkyI, kCkyR);
       const std::size_t key_length = crypto::cbc_key_length(cipher);
-      ASSERT_EQ(k.encryption_key.size(), key_length) << crypto::hash_name(prf) << " " << crypto::cbc_name(cipher);
+      ASSERT_EQ(k.encryption_key.size(), key_length)
+          << crypto::hash_name(prf) << " " << crypto::cbc_name(cipher);
       EXPECT_EQ(k.skeyid_e.size(), crypto::hash_length(prf));
-      const bool expanded = crypto::hash_length(prf) < key_length;  // only SHA-1 with 3DES / AES-192 / AES-256
+      const bool expanded =
+          crypto::hash_length(prf) < key_length;  // only SHA-1 with 3DES / AES-192 / AES-256
       EXPECT_EQ(expanded, prf == HashAlgorithm::Sha1 && key_length > 20);
       if (!expanded) {
         EXPECT_EQ(hex_of(k.encryption_key), hex_of(k.skeyid_e).substr(0, 2 * key_length));
       } else {
-        EXPECT_EQ(hex_of(k.encryption_key), hex_of(phase1_encryption_key(prf, k.skeyid_e.view(), key_length)));
+        EXPECT_EQ(hex_of(k.encryption_key),
+                  hex_of(phase1_encryption_key(prf, k.skeyid_e.view(), key_length)));
         EXPECT_NE(hex_of(k.encryption_key).substr(0, 40), hex_of(k.skeyid_e));
       }
       EXPECT_NE(hex_of(k.skeyid_d), hex_of(k.skeyid_a));
@@ -131,7 +141,9 @@ TEST(Ikev1Skeyid, CookiesAndConstantsMatter) {
   // SKEYID_d = prf(SKEYID, g^xy | CKY-I | CKY-R | 0), checked against a direct HMAC.
   crypto::Hmac hmac(HashAlgorithm::Sha1, skeyid);
   Bytes expected(20);
-  const Bytes tail = from_hex("01020304050607081112131415161718" "00");
+  const Bytes tail = from_hex(
+      "01020304050607081112131415161718"
+      "00");
   ASSERT_TRUE(hmac.compute({ByteView(gxy), ByteView(tail)}, expected));
   EXPECT_EQ(hex_of(a.d), to_hex(expected));
 }
@@ -153,10 +165,12 @@ TEST(Ikev1AuthHash, HashIAndHashRMatchPython) {
 
 TEST(Ikev1AuthHash, HashRIsTheMirrorOfHashI) {
   const Inputs in;
-  for (HashAlgorithm h : {HashAlgorithm::Sha1, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512}) {
+  for (HashAlgorithm h :
+       {HashAlgorithm::Sha1, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512}) {
     EXPECT_EQ(hash_r(h, in.skeyid, in.gxi, in.gxr, kCkyI, kCkyR, in.sai, in.idir),
               hash_i(h, in.skeyid, in.gxr, in.gxi, kCkyR, kCkyI, in.sai, in.idir));
-    EXPECT_EQ(hash_i(h, in.skeyid, in.gxi, in.gxr, kCkyI, kCkyR, in.sai, in.idii).size(), crypto::hash_length(h));
+    EXPECT_EQ(hash_i(h, in.skeyid, in.gxi, in.gxr, kCkyI, kCkyR, in.sai, in.idii).size(),
+              crypto::hash_length(h));
   }
 }
 
@@ -187,7 +201,8 @@ TEST(Ikev1Iv, Phase2IvHashesLastBlockAndMessageId) {
   EXPECT_EQ(to_hex(phase2_iv(HashAlgorithm::Sha256, last, kMid, 16)), "f5c55dd9b1c6343654ad9459ceb5a18d");
   EXPECT_EQ(to_hex(phase2_iv(HashAlgorithm::Sha1, ByteView(last).first(8), kMid, 8)), "ea0482ef208c8c24");
   // Every exchange gets its own IV.
-  EXPECT_NE(phase2_iv(HashAlgorithm::Sha256, last, kMid, 16), phase2_iv(HashAlgorithm::Sha256, last, kMid + 1, 16));
+  EXPECT_NE(phase2_iv(HashAlgorithm::Sha256, last, kMid, 16),
+            phase2_iv(HashAlgorithm::Sha256, last, kMid + 1, 16));
 }
 
 // --- Quick Mode / Informational hashes ---
@@ -196,7 +211,8 @@ TEST(Ikev1QuickModeHash, MatchesPython) {
   const Inputs in;
   const Bytes& k = in.skeyid;  // stands in for SKEYID_a
   // Python: prf(h, k, mid, after); prf(h, k, mid, ni, after); prf(h, k, b'\0', mid, ni, nr)
-  EXPECT_EQ(to_hex(quick_mode_hash1(HashAlgorithm::Sha1, k, kMid, in.after)), "192bceeb4b0497d6737ff6200b37a280b42e2d81");
+  EXPECT_EQ(to_hex(quick_mode_hash1(HashAlgorithm::Sha1, k, kMid, in.after)),
+            "192bceeb4b0497d6737ff6200b37a280b42e2d81");
   EXPECT_EQ(to_hex(quick_mode_hash2(HashAlgorithm::Sha1, k, kMid, in.ni, in.after)),
             "25aabe0d8c219ce25425e415e6290d1375a929aa");
   EXPECT_EQ(to_hex(quick_mode_hash3(HashAlgorithm::Sha1, k, kMid, in.ni, in.nr)),
@@ -238,7 +254,8 @@ TEST(Ikev1QuickModeHash, SplitHashPayloadFramesTheChain) {
   EXPECT_EQ(split->after_hash.size(), chain.bytes.size() - 24);
 
   // The HASH(1) over the split equals the HASH(1) over the payloads encoded without the HASH.
-  const isakmp::EncodedChain rest = isakmp::encode_payload_chain(std::vector<isakmp::Payload>(payloads.begin() + 1, payloads.end()));
+  const isakmp::EncodedChain rest =
+      isakmp::encode_payload_chain(std::vector<isakmp::Payload>(payloads.begin() + 1, payloads.end()));
   const Bytes k = range_bytes(0, 20);
   EXPECT_EQ(quick_mode_hash1(HashAlgorithm::Sha1, k, kMid, split->after_hash),
             quick_mode_hash1(HashAlgorithm::Sha1, k, kMid, rest.bytes));
@@ -251,13 +268,18 @@ TEST(Ikev1QuickModeHash, SplitHashPayloadFramesTheChain) {
 }
 
 TEST(Ikev1QuickModeHash, SplitHashPayloadRefusesBadFraming) {
-  const Bytes hash_only = from_hex("00000008" "aabbccdd");
-  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Nonce, hash_only));       // HASH must come first
-  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, {}));               // no bytes
+  const Bytes hash_only = from_hex(
+      "00000008"
+      "aabbccdd");
+  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Nonce, hash_only));          // HASH must come first
+  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, {}));                  // no bytes
   EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("000000")));  // short header
-  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("00000003" "00")));  // length < 4
-  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("0000000c" "aabbccdd")));  // past the end
-  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("0a000008" "aabbccdd")));  // never ends
+  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("00000003"
+                                                                      "00")));  // length < 4
+  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("0000000c"
+                                                                      "aabbccdd")));  // past the end
+  EXPECT_FALSE(split_hash_payload(isakmp::PayloadType::Hash, from_hex("0a000008"
+                                                                      "aabbccdd")));  // never ends
   EXPECT_TRUE(split_hash_payload(isakmp::PayloadType::Hash, hash_only));
 }
 
@@ -276,9 +298,10 @@ TEST(Ikev1Keymat, MatchesPythonWithAndWithoutPfs) {
                                      0xc0ffee01U, in.ni, in.nr, 64)),
             "efd69325bfa995d61cdfba9eef7744c02a256ccdd5a0a19ca899175f29ae9eba8d99cc6daf5f39768ffb010c616a3418"
             "2141a0d9b76f1fe9bcb84837adfce147");
-  EXPECT_EQ(hex_of(quick_mode_keymat(HashAlgorithm::Sha256, fill(0x99, 32), std::nullopt, isakmp::ProtocolId::Esp,
-                                     0xc0ffee01U, in.ni, in.nr, 48)),
-            "7800d44637c165b2d1fcb1febecc836e13344de148c01c398a0b80ba0e70c1e6235782435a9590ff715db8e0074db538");
+  EXPECT_EQ(
+      hex_of(quick_mode_keymat(HashAlgorithm::Sha256, fill(0x99, 32), std::nullopt, isakmp::ProtocolId::Esp,
+                               0xc0ffee01U, in.ni, in.nr, 48)),
+      "7800d44637c165b2d1fcb1febecc836e13344de148c01c398a0b80ba0e70c1e6235782435a9590ff715db8e0074db538");
 }
 
 TEST(Ikev1Keymat, PrefixStableAndBoundToSpiAndProtocol) {
@@ -287,24 +310,26 @@ TEST(Ikev1Keymat, PrefixStableAndBoundToSpiAndProtocol) {
   const std::string full = hex_of(
       quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni, in.nr, 100));
   EXPECT_EQ(full.size(), 200u);
-  EXPECT_EQ(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni, in.nr,
-                                     33)),
+  EXPECT_EQ(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni,
+                                     in.nr, 33)),
             full.substr(0, 66));
-  EXPECT_NE(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 2, in.ni, in.nr,
-                                     100)),
+  EXPECT_NE(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 2, in.ni,
+                                     in.nr, 100)),
             full);
-  EXPECT_NE(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Ah, 1, in.ni, in.nr,
-                                     100)),
+  EXPECT_NE(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Ah, 1, in.ni,
+                                     in.nr, 100)),
             full);
   // An empty PFS secret is not "no PFS" in value terms, but it hashes the same bytes.
-  EXPECT_EQ(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, ByteView{}, isakmp::ProtocolId::Esp, 1, in.ni, in.nr,
-                                     100)),
+  EXPECT_EQ(hex_of(quick_mode_keymat(HashAlgorithm::Sha1, d, ByteView{}, isakmp::ProtocolId::Esp, 1, in.ni,
+                                     in.nr, 100)),
             full);
-  EXPECT_EQ(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni, in.nr, 0).size(),
-            0u);
-  EXPECT_THROW(
-      quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni, in.nr, 256 * 20),
-      std::length_error);
+  EXPECT_EQ(
+      quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni, in.nr, 0)
+          .size(),
+      0u);
+  EXPECT_THROW(quick_mode_keymat(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Esp, 1, in.ni,
+                                 in.nr, 256 * 20),
+               std::length_error);
 }
 
 TEST(Ikev1Keymat, SaKeysSplitEncryptionThenIntegrity) {
@@ -317,8 +342,8 @@ TEST(Ikev1Keymat, SaKeysSplitEncryptionThenIntegrity) {
   EXPECT_EQ(hex_of(k.encryption), "efd69325bfa995d61cdfba9eef7744c02a256ccdd5a0a19ca899175f29ae9eba");
   EXPECT_EQ(hex_of(k.integrity), "8d99cc6daf5f39768ffb010c616a34182141a0d9b76f1fe9bcb84837adfce147");
   // AH: integrity only.
-  const Phase2SaKeys ah = derive_phase2_sa_keys(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Ah, 7, in.ni,
-                                                in.nr, 0, 20);
+  const Phase2SaKeys ah = derive_phase2_sa_keys(HashAlgorithm::Sha1, d, std::nullopt, isakmp::ProtocolId::Ah,
+                                                7, in.ni, in.nr, 0, 20);
   EXPECT_TRUE(ah.encryption.empty());
   EXPECT_EQ(ah.integrity.size(), 20u);
 }

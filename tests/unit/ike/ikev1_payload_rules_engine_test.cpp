@@ -7,9 +7,9 @@
 // wire, the malformed counter and an event naming the payload, and that nothing moved.
 #include <gtest/gtest.h>
 
+#include "ike/key_export.hpp"
 #include "ike/v1/ikev1_keys.hpp"
 #include "ike/v1/ikev1_protection.hpp"
-#include "ike/key_export.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "wire/isakmp_message.hpp"
 

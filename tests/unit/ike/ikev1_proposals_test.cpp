@@ -10,9 +10,9 @@
 namespace cygnet::ike::v1 {
 namespace {
 
-using test::proposal;
 using isakmp::Phase1Attribute;
 using isakmp::Phase2Attribute;
+using test::proposal;
 
 std::optional<std::uint64_t> attr(const isakmp::Transform& t, auto type) {
   const auto* a = t.find(static_cast<std::uint16_t>(type));
@@ -49,7 +49,9 @@ TEST(Ikev1Proposals, OneTransformPerCombinationAndAeadSkipped) {
 
 TEST(Ikev1Proposals, ResponderPicksItsPreferenceAndExplainsMismatch) {
   isakmp::SaPayload offer;
-  offer.proposals.push_back({1, isakmp::ProtocolId::Isakmp, {},
+  offer.proposals.push_back({1,
+                             isakmp::ProtocolId::Isakmp,
+                             {},
                              phase1_transforms({proposal("aes128-sha256-modp2048", ProtocolId::Ike),
                                                 proposal("aes256-sha384-ecp384", ProtocolId::Ike)},
                                                isakmp::Phase1AuthMethod::PreSharedKey, Seconds(3600))});
@@ -99,7 +101,8 @@ TEST(Ikev1Proposals, QuickModeOfferWithPfsAndLifetimes) {
   // Two Life Type/Duration pairs: seconds, then kilobytes.
   int kilobytes = 0;
   for (std::size_t i = 0; i + 1 < t.attributes.size(); ++i)
-    if (t.attributes[i].type == 1 && t.attributes[i].integer() == 2u && t.attributes[i + 1].integer() == 4096u)
+    if (t.attributes[i].type == 1 && t.attributes[i].integer() == 2u &&
+        t.attributes[i + 1].integer() == 4096u)
       ++kilobytes;
   EXPECT_EQ(kilobytes, 1);
 

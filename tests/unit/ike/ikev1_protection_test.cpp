@@ -22,8 +22,8 @@ using crypto::CbcAlgorithm;
 using crypto::HashAlgorithm;
 namespace isakmp = wire::isakmp;
 
-constexpr CbcAlgorithm kCiphers[] = {CbcAlgorithm::AesCbc128, CbcAlgorithm::AesCbc192, CbcAlgorithm::AesCbc256,
-                                     CbcAlgorithm::TripleDesCbc};
+constexpr CbcAlgorithm kCiphers[] = {CbcAlgorithm::AesCbc128, CbcAlgorithm::AesCbc192,
+                                     CbcAlgorithm::AesCbc256, CbcAlgorithm::TripleDesCbc};
 
 Bytes random_bytes(std::size_t n, std::uint64_t seed) {
   Bytes out(n);
@@ -104,7 +104,8 @@ TEST(Ikev1Protection, RoundTripEveryCipherAndLength) {
 
       ASSERT_EQ((out.datagram.size() - isakmp::kHeaderLength) % block, 0u);
       EXPECT_LT(out.datagram.size() - isakmp::kHeaderLength - chain.bytes.size(), block);  // minimal padding
-      EXPECT_EQ(Bytes(out.datagram.end() - static_cast<std::ptrdiff_t>(block), out.datagram.end()), out.next_iv);
+      EXPECT_EQ(Bytes(out.datagram.end() - static_cast<std::ptrdiff_t>(block), out.datagram.end()),
+                out.next_iv);
 
       const auto got = receive(receiver, out.datagram, iv);
       ASSERT_TRUE(got) << crypto::cbc_name(cipher) << " extra=" << extra << ": "
@@ -147,9 +148,10 @@ TEST(Ikev1Protection, IvChainsThroughPhase1IntoQuickModeAndInformational) {
   const HashAlgorithm hash = HashAlgorithm::Sha256;
   const CbcAlgorithm cipher = CbcAlgorithm::AesCbc128;
   const Bytes gxi = random_bytes(256, 7), gxr = random_bytes(256, 8), gxy = random_bytes(256, 9);
-  const crypto::SecureBytes skeyid = skeyid_pre_shared_key(hash, from_hex("736563726574"), random_bytes(32, 10),
-                                                           random_bytes(32, 11));
-  const Phase1Keys keys = derive_phase1_keys(hash, cipher, skeyid, gxy, 0x0102030405060708ULL, 0x1112131415161718ULL);
+  const crypto::SecureBytes skeyid =
+      skeyid_pre_shared_key(hash, from_hex("736563726574"), random_bytes(32, 10), random_bytes(32, 11));
+  const Phase1Keys keys =
+      derive_phase1_keys(hash, cipher, skeyid, gxy, 0x0102030405060708ULL, 0x1112131415161718ULL);
   Phase1Protection initiator(cipher, keys.encryption_key.view());
   Phase1Protection responder(cipher, keys.encryption_key.view());
   const std::size_t block = initiator.block_size();
@@ -225,12 +227,12 @@ TEST(Ikev1Protection, ToleratesAnyPadding) {
     const std::size_t to_align = (block - chain.bytes.size() % block) % block;
 
     std::vector<Bytes> paddings;
-    paddings.push_back(Bytes(to_align, 0));                        // zeros (what we send)
-    paddings.push_back(random_bytes(to_align + block, 4));        // random bytes and an extra block
-    Bytes with_count(to_align + block, 0);                         // RFC 2409 style: last byte counts
+    paddings.push_back(Bytes(to_align, 0));                 // zeros (what we send)
+    paddings.push_back(random_bytes(to_align + block, 4));  // random bytes and an extra block
+    Bytes with_count(to_align + block, 0);                  // RFC 2409 style: last byte counts
     with_count.back() = static_cast<std::uint8_t>(with_count.size() - 1);
     paddings.push_back(with_count);
-    paddings.push_back(Bytes(to_align + 4 * block, 0xff));        // lots of padding
+    paddings.push_back(Bytes(to_align + 4 * block, 0xff));  // lots of padding
 
     for (const Bytes& padding : paddings) {
       Bytes plaintext = chain.bytes;
@@ -283,9 +285,9 @@ TEST(Ikev1Protection, MalformedCiphertextIsRefusedByName) {
     m.encrypted_body.resize(body);
     const auto got = aes.unprotect(m, iv16);
     ASSERT_FALSE(got) << body;
-    EXPECT_EQ(got.error, body == 0    ? ProtectionError::Empty
-                         : body < 16  ? ProtectionError::ShorterThanBlock
-                                      : ProtectionError::NotBlockAligned)
+    EXPECT_EQ(got.error, body == 0   ? ProtectionError::Empty
+                         : body < 16 ? ProtectionError::ShorterThanBlock
+                                     : ProtectionError::NotBlockAligned)
         << body;
   }
 

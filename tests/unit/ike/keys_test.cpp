@@ -17,8 +17,12 @@ namespace {
 
 using crypto::HashAlgorithm;
 
-Bytes hex(std::string_view s) { return from_hex(s); }
-std::string hex_of(const crypto::SecureBytes& b) { return to_hex(b.view()); }
+Bytes hex(std::string_view s) {
+  return from_hex(s);
+}
+std::string hex_of(const crypto::SecureBytes& b) {
+  return to_hex(b.view());
+}
 
 struct CavsCase {
   HashAlgorithm prf;
@@ -100,8 +104,9 @@ TEST_P(CavsIkev2Kdf, RekeySkeyseedUsesOldSkD) {
   EXPECT_EQ(hex_of(rekey_skeyseed(c.prf, sk_d, hex(c.gir_new), hex(c.ni), hex(c.nr))), c.skeyseed_rekey);
 }
 
-INSTANTIATE_TEST_SUITE_P(Nist, CavsIkev2Kdf, ::testing::Values(kSha1, kSha256),
-                         [](const auto& test_info) { return test_info.param.prf == HashAlgorithm::Sha1 ? "Sha1" : "Sha256"; });
+INSTANTIATE_TEST_SUITE_P(Nist, CavsIkev2Kdf, ::testing::Values(kSha1, kSha256), [](const auto& test_info) {
+  return test_info.param.prf == HashAlgorithm::Sha1 ? "Sha1" : "Sha256";
+});
 
 TEST(DeriveIkeSaKeys, SlicesDkmInRfcOrder) {
   // AES-128-CBC + HMAC-SHA1-96 + PRF-HMAC-SHA1 consumes exactly the 132 CAVS DKM octets:
@@ -179,8 +184,8 @@ TEST(DeriveChildSaKeys, WithPfsIsDkmChildSaDh) {
   const ByteView sk_d(dkm.data(), 20);
   const Bytes gir_new = hex(kSha1.gir_new);
   const std::string expected(kSha1.dkm_child_dh);
-  const ChildSaKeys k = derive_child_sa_keys(HashAlgorithm::Sha1, sk_d, esp_cbc128_sha256(), ByteView(gir_new),
-                                             hex(kSha1.ni), hex(kSha1.nr));
+  const ChildSaKeys k = derive_child_sa_keys(HashAlgorithm::Sha1, sk_d, esp_cbc128_sha256(),
+                                             ByteView(gir_new), hex(kSha1.ni), hex(kSha1.nr));
   EXPECT_EQ(hex_of(k.encryption_i), expected.substr(0, 32));
   EXPECT_EQ(hex_of(k.integrity_i), expected.substr(32, 64));
   EXPECT_EQ(hex_of(k.encryption_r), expected.substr(96, 32));

@@ -83,9 +83,13 @@ void* openssl_realloc(void* ptr, std::size_t size, const char* /*file*/, int /*l
 }
 
 // Out of line so the compiler does not pair an inlined free() with a new-expression and warn.
-[[gnu::noinline]] void release(void* ptr) noexcept { std::free(ptr); }
+[[gnu::noinline]] void release(void* ptr) noexcept {
+  std::free(ptr);
+}
 
-void openssl_free(void* ptr, const char* /*file*/, int /*line*/) { std::free(ptr); }
+void openssl_free(void* ptr, const char* /*file*/, int /*line*/) {
+  std::free(ptr);
+}
 
 // Priority 101: the first user constructor to run (0-100 are reserved for the implementation).
 __attribute__((constructor(101))) void install_openssl_allocation_hook() {
@@ -103,8 +107,12 @@ void* operator new[](std::size_t size) {
   if (void* p = cxx_allocate(size)) return p;
   throw std::bad_alloc();
 }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return cxx_allocate(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return cxx_allocate(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return cxx_allocate(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return cxx_allocate(size);
+}
 void* operator new(std::size_t size, std::align_val_t alignment) {
   if (void* p = cxx_allocate_aligned(size, alignment)) return p;
   throw std::bad_alloc();
@@ -119,18 +127,42 @@ void* operator new(std::size_t size, std::align_val_t alignment, const std::noth
 void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
   return cxx_allocate_aligned(size, alignment);
 }
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t) noexcept { release(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
+void operator delete(void* p) noexcept {
+  release(p);
+}
+void operator delete[](void* p) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  release(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  release(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  release(p);
+}
 
 namespace cygnet::ipsec {
 namespace {
@@ -166,10 +198,10 @@ enum class Suite {
   Aes128Gcm16,
   Aes256Gcm16,
   ChaCha20Poly1305,
-  Aes128Sha256,   // AES-128-CBC + HMAC-SHA256-128
-  Aes256Sha384,   // AES-256-CBC + HMAC-SHA384-192
-  Aes256Sha512,   // AES-256-CBC + HMAC-SHA512-256
-  Aes128Sha1,     // AES-128-CBC + HMAC-SHA1-96
+  Aes128Sha256,  // AES-128-CBC + HMAC-SHA256-128
+  Aes256Sha384,  // AES-256-CBC + HMAC-SHA384-192
+  Aes256Sha512,  // AES-256-CBC + HMAC-SHA512-256
+  Aes128Sha1,    // AES-128-CBC + HMAC-SHA1-96
 };
 
 const char* suite_name(Suite s) {
@@ -191,7 +223,9 @@ Bytes key_pattern(std::size_t n, std::uint8_t seed) {
   return b;
 }
 
-wire::IpAddress address(const char* text) { return *wire::IpAddress::parse(text); }
+wire::IpAddress address(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
 
 SaParameters parameters(Suite suite, Mode mode, Direction direction) {
   SaParameters p;
@@ -207,8 +241,12 @@ SaParameters parameters(Suite suite, Mode mode, Direction direction) {
   p.remote_address = address(out ? b : a);
   std::optional<crypto::IntegrityAlgorithm> integrity;
   switch (suite) {
-    case Suite::Aes128Gcm16: p.encryption = EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm128); break;
-    case Suite::Aes256Gcm16: p.encryption = EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm256); break;
+    case Suite::Aes128Gcm16:
+      p.encryption = EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm128);
+      break;
+    case Suite::Aes256Gcm16:
+      p.encryption = EncryptionTransform::aead_with(crypto::AeadAlgorithm::AesGcm256);
+      break;
     case Suite::ChaCha20Poly1305:
       p.encryption = EncryptionTransform::aead_with(crypto::AeadAlgorithm::ChaCha20Poly1305);
       break;
@@ -260,7 +298,7 @@ constexpr std::size_t kMeasuredPackets = 1000;
 
 struct RunResult {
   AllocationCounts counts;
-  std::size_t failures = 0;      // packets dropped or not round-tripped intact
+  std::size_t failures = 0;  // packets dropped or not round-tripped intact
   std::size_t round_trips = 0;
 };
 
@@ -348,11 +386,11 @@ TEST_P(AeadNoAllocation, SteadyStateEncapAndDecapAllocateNothing) {
   EXPECT_EQ(r.counts.openssl, 0u) << case_name(suite, mode) << ": OpenSSL allocated on the packet path";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Suites, AeadNoAllocation,
-    ::testing::Combine(::testing::Values(Suite::Aes128Gcm16, Suite::Aes256Gcm16, Suite::ChaCha20Poly1305),
-                       ::testing::Values(Mode::Tunnel, Mode::Transport)),
-    test_name);
+INSTANTIATE_TEST_SUITE_P(Suites, AeadNoAllocation,
+                         ::testing::Combine(::testing::Values(Suite::Aes128Gcm16, Suite::Aes256Gcm16,
+                                                              Suite::ChaCha20Poly1305),
+                                            ::testing::Values(Mode::Tunnel, Mode::Transport)),
+                         test_name);
 
 class CbcHmacNoAllocation : public ::testing::TestWithParam<std::tuple<Suite, Mode>> {};
 
@@ -379,18 +417,17 @@ TEST_P(CbcHmacNoAllocation, SteadyStateEncapAndDecapAllocateNothingInCygnet) {
   text << per_packet;
   RecordProperty("openssl_allocations_per_round_trip", text.str());
   std::cout << "[ INFO     ] " << case_name(suite, mode) << ": " << r.counts.openssl
-            << " OpenSSL allocations over " << kMeasuredPackets << " encap+decap round trips ("
-            << per_packet << " per round trip, " << OpenSSL_version(OPENSSL_VERSION) << ")\n";
+            << " OpenSSL allocations over " << kMeasuredPackets << " encap+decap round trips (" << per_packet
+            << " per round trip, " << OpenSSL_version(OPENSSL_VERSION) << ")\n";
   EXPECT_LE(r.counts.openssl, kOpensslHmacAllocationsPerRoundTrip * kMeasuredPackets)
       << case_name(suite, mode) << ": OpenSSL allocates more than its known HMAC context copies";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Suites, CbcHmacNoAllocation,
-    ::testing::Combine(::testing::Values(Suite::Aes128Sha256, Suite::Aes256Sha384, Suite::Aes256Sha512,
-                                         Suite::Aes128Sha1),
-                       ::testing::Values(Mode::Tunnel, Mode::Transport)),
-    test_name);
+INSTANTIATE_TEST_SUITE_P(Suites, CbcHmacNoAllocation,
+                         ::testing::Combine(::testing::Values(Suite::Aes128Sha256, Suite::Aes256Sha384,
+                                                              Suite::Aes256Sha512, Suite::Aes128Sha1),
+                                            ::testing::Values(Mode::Tunnel, Mode::Transport)),
+                         test_name);
 
 // The whole outbound path of the data plane (parse, SPD index lookup, SAD, ESP) with 1000
 // tunnels, traffic spread over all of them: the policy lookup allocates nothing either.
@@ -415,7 +452,8 @@ TEST(NoAllocation, OutboundThroughAThousandPoliciesAllocatesNothing) {
     const PolicyId id = dp.spd().add(p);
     SaParameters params = parameters(Suite::Aes256Gcm16, Mode::Tunnel, Direction::Outbound);
     params.spi = 0x10000 + t;
-    ASSERT_TRUE(dp.spd().bind_sa(id, dp.sad().add(std::make_unique<SecurityAssociation>(params, TimePoint{}))));
+    ASSERT_TRUE(
+        dp.spd().bind_sa(id, dp.sad().add(std::make_unique<SecurityAssociation>(params, TimePoint{}))));
   }
   Bytes packet = udp_packet(333, 0x5a);
   Bytes out(packet.size() + kMaxEncapsulationOverhead);

@@ -164,10 +164,11 @@ TEST(PolicyIndex, AnyProtocolAndPortsNeedNoSelectorCheck) {
   web.remote_ports = PortRange{443, 443};
   f.insert(web, 3);
   EXPECT_EQ(f.first("198.51.100.1", "203.0.113.1"), 3u);
-  const Policy* refused = f.index.first_match(addr("198.51.100.1"), addr("203.0.113.1"), [&](const Policy& p) {
-    asked.push_back(p.id);
-    return false;
-  });
+  const Policy* refused =
+      f.index.first_match(addr("198.51.100.1"), addr("203.0.113.1"), [&](const Policy& p) {
+        asked.push_back(p.id);
+        return false;
+      });
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->id, 7u);
   EXPECT_EQ(asked, (Ids{3}));

@@ -171,7 +171,7 @@ TEST(AddressRange, PrefixLength) {
   EXPECT_EQ(range("192.0.2.10", "192.0.2.20").prefix_length(), std::nullopt);
   EXPECT_EQ(range("192.0.2.0", "192.0.2.254").prefix_length(), std::nullopt);
   EXPECT_EQ(range("192.0.2.128", "192.0.3.127").prefix_length(), std::nullopt);
-  EXPECT_EQ(range("192.0.2.20", "192.0.2.10").prefix_length(), std::nullopt);    // empty
+  EXPECT_EQ(range("192.0.2.20", "192.0.2.10").prefix_length(), std::nullopt);     // empty
   EXPECT_EQ(range("192.0.2.0", "2001:db8::ffff").prefix_length(), std::nullopt);  // mixed families
 }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "crypto/secure_bytes.hpp"
-#include "ike/v1/ikev1_protection.hpp"
 #include "ike/key_export.hpp"
 #include "ike/random_source.hpp"
+#include "ike/v1/ikev1_protection.hpp"
 #include "ike/v2/sk_protection.hpp"
 #include "unit/ike/engine_harness.hpp"
 #include "unit/wipe/freed_memory_probe.hpp"

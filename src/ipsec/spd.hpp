@@ -8,10 +8,10 @@
 // A Policy stays at the same address from add() to remove().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <unordered_map>
 
@@ -20,6 +20,40 @@
 #include "ipsec/selector.hpp"
 
 namespace cygnet::ipsec {
+
+// The policies of an SPD in SPD order, read-only: iteration, empty(), size(), front(). Written out
+// rather than std::views::values because clang 14 cannot instantiate libstdc++ 12's range views
+// over a std::map (the sanitizer build uses clang).
+template <typename Map>
+class PolicyView {
+ public:
+  class iterator {
+   public:
+    using difference_type = std::ptrdiff_t;
+    using value_type = typename Map::mapped_type;
+    explicit iterator(typename Map::const_iterator it) : it_(it) {}
+    const value_type& operator*() const { return it_->second; }
+    const value_type* operator->() const { return &it_->second; }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator==(const iterator& other) const { return it_ == other.it_; }
+
+   private:
+    typename Map::const_iterator it_;
+  };
+
+  explicit PolicyView(const Map& map) : map_(&map) {}
+  iterator begin() const { return iterator(map_->begin()); }
+  iterator end() const { return iterator(map_->end()); }
+  bool empty() const { return map_->empty(); }
+  std::size_t size() const { return map_->size(); }
+  const typename Map::mapped_type& front() const { return map_->begin()->second; }
+
+ private:
+  const Map* map_;
+};
 
 enum class PolicyAction : std::uint8_t { Protect, Bypass, Discard };
 const char* policy_action_name(PolicyAction a);
@@ -59,7 +93,7 @@ class Spd {
   const Policy* lookup_inbound(const wire::IpPacketInfo& packet) const;
 
   // Every policy in SPD order (a view: empty(), size(), front(), iteration).
-  auto policies() const { return std::views::values(policies_); }
+  PolicyView<std::map<PolicyIndex::Rank, Policy>> policies() const { return PolicyView(policies_); }
 
  private:
   Policy* find_mutable(PolicyId id);

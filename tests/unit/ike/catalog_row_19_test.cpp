@@ -95,7 +95,8 @@ TEST(CatalogRow19, OurChildSpisAreRandomNonReservedAndUnique) {
   ASSERT_TRUE(pair.forger);
   std::set<std::uint32_t> ours;
   std::vector<std::uint32_t> in_order;
-  for (const auto& c : pair.net.a.engine->status(pair.net.now)[0].ike_sas[0].children) {
+  const auto status = pair.net.a.engine->status(pair.net.now);  // kept alive: the loop reads into it
+  for (const auto& c : status[0].ike_sas[0].children) {
     ours.insert(c.inbound_spi);
     in_order.push_back(c.inbound_spi);
   }

@@ -5,23 +5,7 @@
 
 namespace cygnet::ipsec {
 
-std::size_t PolicyIndex::AddressPairHash::operator()(const AddressPair& pair) const {
-  // Multiply-xorshift rounds (the finaliser of MurmurHash3): every input bit reaches every output
-  // bit, so networks differing only in a few bits still spread over the buckets.
-  auto mix = [](std::uint64_t h, std::uint64_t word) {
-    h ^= word;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
-  };
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL;
-  h = mix(h, pair.local[0]);
-  h = mix(h, pair.local[1]);
-  h = mix(h, pair.remote[0]);
-  h = mix(h, pair.remote[1]);
-  return static_cast<std::size_t>(h);
-}
-
-PolicyIndex::AddressWords PolicyIndex::prefix_mask(std::size_t length) {
+AddressWords PolicyIndex::prefix_mask(std::size_t length) {
   std::array<std::uint8_t, 16> bytes{};
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     const std::size_t covered = length >= (i + 1) * 8 ? 8 : (length > i * 8 ? length - i * 8 : 0);
@@ -41,7 +25,7 @@ std::vector<PolicyIndex::Shape>::iterator PolicyIndex::find_shape(const Selector
   });
 }
 
-PolicyIndex::AddressPair PolicyIndex::pair_of(const Selector& selector, const Shape& shape) {
+AddressPair PolicyIndex::pair_of(const Selector& selector, const Shape& shape) {
   // A prefix range's first address is its network address.
   return AddressPair{masked(words_of(selector.local.first), shape.local_mask),
                      masked(words_of(selector.remote.first), shape.remote_mask)};
@@ -85,12 +69,15 @@ void PolicyIndex::insert(const Selector& selector, Rank rank, const Policy* poli
     shapes_.push_back(std::move(created));  // sorted last (first_rank kNoRank) until it holds a policy
     shape = std::prev(shapes_.end());
   }
-  Candidates& candidates = shape->pairs[pair_of(selector, *shape)];
-  candidates.reserve(candidates.size() + 1);  // what may throw happens before anything changes
-  shape->ranks.insert(rank);
   const bool addresses_decide =
       selector.protocol == 0 && selector.local_ports.is_any() && selector.remote_ports.is_any();
-  insert_candidate(candidates, Candidate{rank, policy, addresses_decide});
+  shape->pairs.insert(pair_of(selector, *shape), Candidate{rank, policy, addresses_decide});
+  try {
+    shape->ranks.insert(rank);
+  } catch (...) {
+    shape->pairs.erase(pair_of(selector, *shape), rank);  // index and ranks stay in step
+    throw;
+  }
   if (rank < shape->first_rank) {
     shape->first_rank = rank;
     sort_shapes();
@@ -106,9 +93,7 @@ void PolicyIndex::erase(const Selector& selector, Rank rank) {
   }
   auto shape = find_shape(selector, *local_length, *remote_length);
   if (shape == shapes_.end()) return;
-  auto found = shape->pairs.find(pair_of(selector, *shape));
-  if (found == shape->pairs.end() || !erase_candidate(found->second, rank)) return;
-  if (found->second.empty()) shape->pairs.erase(found);
+  if (!shape->pairs.erase(pair_of(selector, *shape), rank)) return;
   shape->ranks.erase(rank);
   if (shape->ranks.empty()) {
     shapes_.erase(shape);

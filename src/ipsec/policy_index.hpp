@@ -5,7 +5,8 @@
 // Structure (a "tuple space search", the idea behind Open vSwitch's classifier and the by-prefix
 // policy hash tables of Linux XFRM): a policy whose local and remote address ranges are both
 // prefixes has a *shape*, (local family, local prefix length, remote family, remote prefix
-// length). Each shape has one hash table from the pair (local network, remote network) to the
+// length). Each shape has one flat hash table (address_pair_table.hpp: open addressing, one cache
+// line per probe, no allocation on lookup) from the pair (local network, remote network) to the
 // positions, ascending, of the policies with exactly those two prefixes; protocol and ports are
 // left to the caller's full selector check of each candidate. A lookup masks the packet's
 // addresses with each shape's prefix lengths and probes that shape's table once. The cost grows
@@ -32,9 +33,9 @@
 #include <cstring>
 #include <limits>
 #include <set>
-#include <unordered_map>
 #include <vector>
 
+#include "ipsec/address_pair_table.hpp"
 #include "ipsec/selector.hpp"
 #include "wire/ip_address.hpp"
 
@@ -63,24 +64,8 @@ class PolicyIndex {
 
  private:
   static constexpr Rank kNoRank = std::numeric_limits<Rank>::max();
-  struct Candidate {
-    Rank rank;
-    const Policy* policy;
-    // Any protocol and any ports on a prefix-shaped selector: being in the address pair's bucket
-    // already proves the match, so the lookup need not read the policy's selector.
-    bool addresses_decide = false;
-  };
+  using Candidate = PolicyCandidate;
   using Candidates = std::vector<Candidate>;  // ascending rank
-  // 128 address bits (IPv4 uses the first 32, the rest zero) in network byte order in memory.
-  using AddressWords = std::array<std::uint64_t, 2>;
-  struct AddressPair {
-    AddressWords local;
-    AddressWords remote;
-    friend bool operator==(const AddressPair&, const AddressPair&) = default;
-  };
-  struct AddressPairHash {
-    std::size_t operator()(const AddressPair& pair) const;
-  };
   struct Shape {
     wire::IpFamily local_family = wire::IpFamily::V4;
     wire::IpFamily remote_family = wire::IpFamily::V4;
@@ -90,15 +75,18 @@ class PolicyIndex {
     AddressWords remote_mask{};
     Rank first_rank = kNoRank;  // = *ranks.begin(), kept here for the lookup
     std::set<Rank> ranks;       // of every policy in `pairs`
-    std::unordered_map<AddressPair, Candidates, AddressPairHash> pairs;
+    AddressPairTable pairs;
   };
 
   static AddressWords words_of(const wire::IpAddress& address) {
-    std::array<std::uint8_t, 16> bytes{};
+    // Constant-length copies (no memcpy call on the per-packet path); IPv4 fills the first 4 bytes.
+    AddressWords words{};
     const ByteView view = address.bytes();
-    std::memcpy(bytes.data(), view.data(), view.size());
-    AddressWords words;
-    std::memcpy(words.data(), bytes.data(), bytes.size());
+    if (address.is_v4()) {
+      std::memcpy(words.data(), view.data(), 4);
+    } else {
+      std::memcpy(words.data(), view.data(), 16);
+    }
     return words;
   }
   static AddressWords masked(const AddressWords& words, const AddressWords& mask) {
@@ -122,26 +110,33 @@ const Policy* PolicyIndex::first_match(const wire::IpAddress& local, const wire:
                                        IsMatch&& is_match) const {
   Rank best_rank = kNoRank;
   const Policy* best = nullptr;
-  auto consider = [&](const Candidates& candidates) {
-    for (const Candidate& c : candidates) {
-      if (c.rank >= best_rank) return;
+  // Candidates ascend by rank: the first that matches is the best of its list, and a rank not
+  // below the best so far ends the list.
+  auto consider = [&](const Candidate* candidates, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const Candidate& c = candidates[i];
+      if (c.rank >= best_rank) return true;
       if (c.addresses_decide || is_match(*c.policy)) {
         best_rank = c.rank;
         best = c.policy;
-        return;
+        return true;
       }
     }
+    return false;
   };
   const AddressWords local_words = words_of(local);
   const AddressWords remote_words = words_of(remote);
+  AddressPairTable::Bucket bucket;
   for (const Shape& shape : shapes_) {
     if (shape.first_rank >= best_rank) break;  // this and every later shape only hold later policies
     if (shape.local_family != local.family() || shape.remote_family != remote.family()) continue;
-    const auto found = shape.pairs.find(
-        AddressPair{masked(local_words, shape.local_mask), masked(remote_words, shape.remote_mask)});
-    if (found != shape.pairs.end()) consider(found->second);
+    const AddressPair pair{masked(local_words, shape.local_mask), masked(remote_words, shape.remote_mask)};
+    if (shape.pairs.find(pair, hash_of(pair), bucket) && !consider(&bucket.first, 1)) {
+      consider(bucket.more, bucket.more_count);
+    }
   }
-  consider(unindexed_);  // addresses_decide is never set here: ranges are checked in full
+  consider(unindexed_.data(),
+           unindexed_.size());  // addresses_decide is never set here: ranges are checked in full
   return best;
 }
 

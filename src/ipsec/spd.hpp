@@ -60,15 +60,17 @@ const char* policy_action_name(PolicyAction a);
 
 using PolicyId = std::uint32_t;
 
+// The fields a packet reads (id, action, outbound SA) come first, so that they share the first
+// cache line of the policy; the selector is only read when the index cannot decide on addresses.
 struct Policy {
   PolicyId id = 0;             // assigned by the SPD
   std::uint32_t priority = 0;  // lower first; equal priorities keep insertion order
-  Selector selector;
   PolicyAction action = PolicyAction::Protect;
   // PROTECT only: how to protect (used to request an SA) and the SA currently in use.
   IpsecProtocol protocol = IpsecProtocol::Esp;
   Mode mode = Mode::Tunnel;
   std::optional<SaHandle> outbound_sa;
+  Selector selector;
   std::string name;  // e.g. "site-b/net"
 };
 

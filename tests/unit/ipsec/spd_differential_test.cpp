@@ -290,5 +290,68 @@ TEST(SpdIndex, TenThousandTunnelsEachFindTheirOwnPolicy) {
   EXPECT_EQ(id_of(spd.lookup_outbound(p)), rest_id);
 }
 
+// Many tunnels coming and going (rekeys, peers that flap): the index's flat tables fill with
+// tombstones, reuse them and rehash, while every lookup still agrees with the linear scan. Each
+// tunnel's /24 pair sometimes carries a second, port-limited policy of an earlier priority, so
+// pairs with several candidates are removed and re-added too.
+TEST(SpdDifferential, TunnelChurnAgreesWithLinearScan) {
+  std::mt19937 rng(1313);
+  auto below = [&](std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng); };
+  constexpr std::uint32_t kTunnelPool = 1000;
+  auto tunnel_policy = [](std::uint32_t tunnel, bool web_only) {
+    Policy p;
+    p.selector.local =
+        AddressRange::from_prefix(wire::IpPrefix{IpAddress::v4(0x0a000000 + (tunnel << 8)), 24});
+    p.selector.remote =
+        AddressRange::from_prefix(wire::IpPrefix{IpAddress::v4(0x0a800000 + (tunnel << 8)), 24});
+    p.priority = web_only ? 80 : 90;
+    if (web_only) {
+      p.selector.protocol = ip_protocol::kTcp;
+      p.selector.remote_ports = PortRange{443, 443};
+      p.action = PolicyAction::Bypass;
+    }
+    return p;
+  };
+  Spd spd;
+  ReferenceSpd reference;
+  std::vector<std::vector<PolicyId>> installed(kTunnelPool);
+  std::size_t removals = 0;
+  std::size_t matched = 0;
+  for (std::size_t step = 0; step < 8000; ++step) {
+    const std::uint32_t tunnel = below(kTunnelPool);
+    auto& ids = installed[tunnel];
+    if (!ids.empty() && below(100) < 45) {
+      const std::size_t which = below(static_cast<std::uint32_t>(ids.size()));
+      ASSERT_TRUE(spd.remove(ids[which]));
+      reference.remove(ids[which]);
+      ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(which));
+      ++removals;
+    } else {
+      const Policy p = tunnel_policy(tunnel, below(100) < 20);
+      const PolicyId id = spd.add(p);
+      reference.add(id, p);
+      ids.push_back(id);
+    }
+    for (int i = 0; i < 2; ++i) {
+      const std::uint32_t t = i == 0 ? tunnel : below(kTunnelPool);
+      IpPacketInfo packet;
+      packet.source = IpAddress::v4(0x0a000000 + (t << 8) + 1 + below(254));
+      packet.destination = IpAddress::v4(0x0a800000 + (t << 8) + 1 + below(254));
+      packet.protocol = below(2) == 0 ? ip_protocol::kTcp : ip_protocol::kUdp;
+      packet.source_port = 40000;
+      packet.destination_port = below(2) == 0 ? 443 : 80;
+      const auto expected = reference.lookup(packet, true);
+      if (expected) ++matched;
+      ASSERT_EQ(id_of(spd.lookup_outbound(packet)), expected) << "tunnel " << t << " at step " << step;
+      std::swap(packet.source, packet.destination);
+      std::swap(packet.source_port, packet.destination_port);
+      ASSERT_EQ(id_of(spd.lookup_inbound(packet)), reference.lookup(packet, false))
+          << "tunnel " << t << " at step " << step;
+    }
+  }
+  EXPECT_GT(removals, 2000u);
+  EXPECT_GT(matched, 4000u);
+}
+
 }  // namespace
 }  // namespace cygnet::ipsec

@@ -11,14 +11,14 @@ namespace {
 // the narrowed policy carries its traffic and the wider trap still catches the rest (an acquire).
 constexpr std::uint32_t kChildPolicyPriority = 90;
 constexpr std::uint32_t kTrapPolicyPriority = 100;
-}
+}  // namespace
 
 namespace {
 
 // Adds PROTECT policies for the selectors not yet covered by `ids`.
-void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids, const std::vector<ipsec::Selector>& selectors,
-                     ipsec::IpsecProtocol protocol, ipsec::Mode mode, const std::string& name,
-                     std::uint32_t priority) {
+void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids,
+                     const std::vector<ipsec::Selector>& selectors, ipsec::IpsecProtocol protocol,
+                     ipsec::Mode mode, const std::string& name, std::uint32_t priority) {
   for (const auto& sel : selectors) {
     const bool present = std::any_of(ids.begin(), ids.end(), [&](ipsec::PolicyId id) {
       const ipsec::Policy* p = spd.find(id);
@@ -41,11 +41,11 @@ bool carries(const std::vector<ipsec::Selector>& selectors, const ipsec::Selecto
 }
 
 // Points the policies among `ids` whose selector the CHILD SA carries at its outbound SA.
-void bind_policies(ipsec::Spd& spd, const std::vector<ipsec::PolicyId>& ids,
+void bind_policies(ipsec::DataPlane& data_plane, const std::vector<ipsec::PolicyId>& ids,
                    const std::vector<ipsec::Selector>& selectors, ipsec::SaHandle outbound) {
   for (ipsec::PolicyId id : ids) {
-    const ipsec::Policy* policy = spd.find(id);
-    if (policy && carries(selectors, policy->selector)) spd.bind_sa(id, outbound);
+    const ipsec::Policy* policy = data_plane.spd().find(id);
+    if (policy && carries(selectors, policy->selector)) data_plane.bind_outbound_sa(id, outbound);
   }
 }
 
@@ -56,7 +56,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   ipsec::Spd& spd = data_plane_.spd();
 
   if (const auto* install = std::get_if<InstallChildSa>(&action)) {
-    if (children_.contains(install->id)) return "CHILD SA " + std::to_string(install->id) + " is already installed";
+    if (children_.contains(install->id))
+      return "CHILD SA " + std::to_string(install->id) + " is already installed";
     InstalledChild installed;
     installed.connection = install->connection;
     installed.child = install->child;
@@ -79,7 +80,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     ensure_policies(spd, ids, install->selectors, install->outbound.protocol, install->outbound.mode,
                     install->connection + "/" + install->child, kChildPolicyPriority);
     installed.selectors = install->selectors;
-    if (install->route_outbound) bind_policies(spd, ids, installed.selectors, installed.handles.outbound);
+    if (install->route_outbound)
+      bind_policies(data_plane_, ids, installed.selectors, installed.handles.outbound);
     children_[install->id] = std::move(installed);
     return std::nullopt;
   }
@@ -88,7 +90,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     auto it = children_.find(activate->id);
     if (it == children_.end()) return "no installed CHILD SA " + std::to_string(activate->id);
     auto p = policies_.find({it->second.connection, it->second.child});
-    if (p != policies_.end()) bind_policies(spd, p->second, it->second.selectors, it->second.handles.outbound);
+    if (p != policies_.end())
+      bind_policies(data_plane_, p->second, it->second.selectors, it->second.handles.outbound);
     return std::nullopt;
   }
 
@@ -115,7 +118,7 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
             successor = c->second.handles.outbound;
             break;
           }
-        if (policy->outbound_sa == gone.handles.outbound) spd.bind_sa(id, successor);
+        if (policy->outbound_sa == gone.handles.outbound) data_plane_.bind_outbound_sa(id, successor);
         const bool carried = std::any_of(children_.begin(), children_.end(), [&](const auto& kv) {
           return kv.second.connection == gone.connection && kv.second.child == gone.child &&
                  carries(kv.second.selectors, selector);
@@ -140,8 +143,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   if (const auto* trap = std::get_if<InstallTrapPolicy>(&action)) {
     const auto key = std::make_pair(trap->connection, trap->child);
     auto& ids = policies_[key];
-    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode, trap->connection + "/" + trap->child,
-                    kTrapPolicyPriority);
+    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode,
+                    trap->connection + "/" + trap->child, kTrapPolicyPriority);
     traps_.insert(key);
     return std::nullopt;
   }
@@ -162,7 +165,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   return std::nullopt;  // datagrams and events are not the data plane's business
 }
 
-std::optional<std::pair<std::string, std::string>> DataPlaneBinding::acquire_target(ipsec::PolicyId policy) const {
+std::optional<std::pair<std::string, std::string>> DataPlaneBinding::acquire_target(
+    ipsec::PolicyId policy) const {
   for (const auto& [key, ids] : policies_)
     if (std::find(ids.begin(), ids.end(), policy) != ids.end()) return key;
   return std::nullopt;

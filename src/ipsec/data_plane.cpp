@@ -41,6 +41,10 @@ InboundOutcome DataPlane::drop_inbound(DropReason reason, std::optional<SaHandle
   return o;
 }
 
+bool DataPlane::bind_outbound_sa(PolicyId policy, std::optional<SaHandle> sa) {
+  return spd_.bind_sa(policy, sa, sa ? sad_.entry(*sa) : nullptr);
+}
+
 OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView out, TimePoint now) {
   auto info = wire::parse_ip_packet(ip_packet);
   if (!info) return drop_outbound(DropReason::Malformed, std::nullopt);
@@ -58,7 +62,9 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
       return o;
     case PolicyAction::Protect: break;
   }
-  SecurityAssociation* sa = policy->outbound_sa ? sad_.find(*policy->outbound_sa) : nullptr;
+  SecurityAssociation* sa = policy->outbound_sa_entry ? policy->outbound_sa_entry->sa.get()
+                            : policy->outbound_sa     ? sad_.find(*policy->outbound_sa)
+                                                      : nullptr;
   if (sa == nullptr || !sa->usable()) {
     // "No SA yet" (or the SA just died): the caller starts or awaits a negotiation.
     o.kind = OutboundOutcome::Kind::Acquire;

@@ -74,6 +74,10 @@ class DataPlane {
   const Spd& spd() const { return spd_; }
   const GlobalCounters& counters() const { return counters_; }
 
+  // Spd::bind_sa with the SAD's entry of `sa` (when the SAD has it), so that packets reach the SA
+  // without a SAD lookup. False if the policy is absent or not PROTECT.
+  bool bind_outbound_sa(PolicyId policy, std::optional<SaHandle> sa);
+
   // A cleartext packet leaving this host. No matching policy means DISCARD (RFC 4301 §4.4.1:
   // the SPD must be complete; an unmatched packet is dropped).
   OutboundOutcome process_outbound(ByteView ip_packet, MutableByteView out, TimePoint now);

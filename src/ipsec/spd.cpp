@@ -15,6 +15,7 @@ const char* policy_action_name(PolicyAction a) {
 
 PolicyId Spd::add(Policy policy) {
   policy.id = next_id_++;
+  policy.outbound_sa_entry = nullptr;  // only bind_sa() vouches that an entry belongs to the handle
   const PolicyId id = policy.id;
   const PolicyIndex::Rank rank = rank_of(policy);
   const auto [at, inserted] = policies_.emplace(rank, std::move(policy));
@@ -49,10 +50,11 @@ const Policy* Spd::find(PolicyId id) const {
   return rank == ranks_.end() ? nullptr : &policies_.find(rank->second)->second;
 }
 
-bool Spd::bind_sa(PolicyId id, std::optional<SaHandle> sa) {
+bool Spd::bind_sa(PolicyId id, std::optional<SaHandle> sa, std::shared_ptr<const SaEntry> entry) {
   Policy* p = find_mutable(id);
   if (p == nullptr || p->action != PolicyAction::Protect) return false;
   p->outbound_sa = sa;  // replaces any previous SA in one step (make-before-break)
+  p->outbound_sa_entry = sa ? std::move(entry) : nullptr;
   return true;
 }
 

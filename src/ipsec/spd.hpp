@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -70,6 +71,9 @@ struct Policy {
   IpsecProtocol protocol = IpsecProtocol::Esp;
   Mode mode = Mode::Tunnel;
   std::optional<SaHandle> outbound_sa;
+  // The SAD's entry of outbound_sa when the binder had it (DataPlane::bind_outbound_sa): a packet
+  // reaches the SA through it without a SAD lookup. Spd::add drops any entry it is given.
+  std::shared_ptr<const SaEntry> outbound_sa_entry;
   Selector selector;
   std::string name;  // e.g. "site-b/net"
 };
@@ -85,8 +89,9 @@ class Spd {
   PolicyId add(Policy policy);  // returns the id; keeps the list ordered by priority
   bool remove(PolicyId id);
   const Policy* find(PolicyId id) const;  // read-only: the index relies on selectors not changing
-  // Installs (or replaces, make-before-break) the outbound SA of a PROTECT policy.
-  bool bind_sa(PolicyId id, std::optional<SaHandle> sa);
+  // Installs (or replaces, make-before-break) the outbound SA of a PROTECT policy. `entry`, if
+  // given, must be the SAD's entry of `sa` (see Policy::outbound_sa_entry).
+  bool bind_sa(PolicyId id, std::optional<SaHandle> sa, std::shared_ptr<const SaEntry> entry = nullptr);
 
   // First policy matching an outbound packet, or nullptr (the caller's default: discard).
   const Policy* lookup_outbound(const wire::IpPacketInfo& packet) const;

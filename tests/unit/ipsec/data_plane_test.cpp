@@ -1,10 +1,12 @@
 // DataPlane: SPD decisions, acquire, SAD lookup, ESP-in-UDP dispatch, inbound selector check and
 // global counters, end to end through two data planes standing for two gateways.
+#include "ipsec/data_plane.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
-#include "ipsec/data_plane.hpp"
+#include "wire/byte_reader.hpp"
 #include "wire/udp_encap.hpp"
 
 namespace cygnet::ipsec {
@@ -12,10 +14,15 @@ namespace {
 
 const TimePoint kNow = TimePoint{} + Seconds(100);
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
+AddressRange range(const char* prefix) {
+  return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix));
+}
 
-Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport, std::size_t payload) {
+Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport,
+                 std::size_t payload) {
   Bytes p(20 + 8 + payload, 0x61);
   wire::Ipv4HeaderFields h;
   h.source = addr(src);
@@ -23,7 +30,8 @@ Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uin
   h.protocol = wire::ip_protocol::kUdp;
   h.total_length = static_cast<std::uint16_t>(p.size());
   wire::write_ipv4_header(p, h);
-  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport, static_cast<std::uint16_t>(8 + payload));
+  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport,
+                         static_cast<std::uint16_t>(8 + payload));
   return p;
 }
 
@@ -80,10 +88,12 @@ struct TwoGateways : ::testing::Test {
   }
 
   void install(bool udp) {
-    auto handle = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
+    auto handle =
+        a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
     ASSERT_TRUE(handle);
     ASSERT_TRUE(a.spd().bind_sa(a_protect, *handle));
-    ASSERT_TRUE(b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
+    ASSERT_TRUE(
+        b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
   }
 };
 
@@ -107,6 +117,61 @@ TEST_F(TwoGateways, ProtectedPacketCrossesAndIsCounted) {
   EXPECT_EQ(a.counters().outbound.packets, 1u);
   EXPECT_EQ(b.counters().inbound.packets, 1u);
   EXPECT_EQ(b.counters().inbound.bytes, pkt.size());
+}
+
+// bind_outbound_sa keeps the SAD's entry with the policy, so packets skip the SAD lookup; the
+// entry must follow the SA's life: removed SA -> acquire (never a dangling SA), rebinding -> the
+// new SA. (Run under ASan, a stale pointer here would be a heap-use-after-free.)
+TEST_F(TwoGateways, PolicyHoldsItsOutboundSaEntryAndSeesTheSaGo) {
+  const auto first =
+      a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x2001, false), kNow));
+  const auto second =
+      a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x2002, false), kNow));
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(a.bind_outbound_sa(a_protect, first));
+  ASSERT_NE(a.spd().find(a_protect)->outbound_sa_entry, nullptr);
+  Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, 40);
+  OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+  ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+  EXPECT_EQ(o.sa, first);
+  EXPECT_EQ(wire::load_be32(out.data() + 20), 0x2001u);  // the SPI of the bound SA
+
+  // Make-before-break: the successor takes over, the old SA goes.
+  ASSERT_TRUE(a.bind_outbound_sa(a_protect, second));
+  ASSERT_TRUE(a.sad().remove(*first));
+  o = a.process_outbound(pkt, out, kNow);
+  ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+  EXPECT_EQ(o.sa, second);
+  EXPECT_EQ(wire::load_be32(out.data() + 20), 0x2002u);
+
+  // The SA disappears while the policy still holds its entry: no SA, so acquire.
+  ASSERT_TRUE(a.sad().remove(*second));
+  o = a.process_outbound(pkt, out, kNow);
+  EXPECT_EQ(o.kind, OutboundOutcome::Kind::Acquire);
+  EXPECT_EQ(o.policy, a_protect);
+
+  // A handle the SAD does not have binds without an entry and also means acquire.
+  ASSERT_TRUE(a.bind_outbound_sa(a_protect, SaHandle{999}));
+  EXPECT_EQ(a.spd().find(a_protect)->outbound_sa_entry, nullptr);
+  EXPECT_EQ(a.process_outbound(pkt, out, kNow).kind, OutboundOutcome::Kind::Acquire);
+  // Unbinding clears both.
+  ASSERT_TRUE(a.bind_outbound_sa(a_protect, std::nullopt));
+  EXPECT_FALSE(a.spd().find(a_protect)->outbound_sa);
+}
+
+// Only bind_sa vouches that an entry belongs to the policy's handle: one given to add() is dropped.
+TEST_F(TwoGateways, AddedPolicyCannotSmuggleInAnSaEntry) {
+  const auto handle =
+      a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x3001, false), kNow));
+  ASSERT_TRUE(handle);
+  Policy p = *a.spd().find(a_protect);
+  p.outbound_sa = SaHandle{12345};
+  p.outbound_sa_entry = a.sad().entry(*handle);
+  p.priority = 1;
+  const PolicyId id = a.spd().add(p);
+  EXPECT_EQ(a.spd().find(id)->outbound_sa_entry, nullptr);
+  Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, 40);
+  EXPECT_EQ(a.process_outbound(pkt, out, kNow).kind, OutboundOutcome::Kind::Acquire);  // 12345 is no SA
 }
 
 TEST_F(TwoGateways, EspInUdp4500IsRecognisedAndDecapsulated) {

@@ -1,20 +1,29 @@
 // Policy lookup cost against the number of tunnels (issue 13): the indexed SPD (src/ipsec/spd.*)
 // next to the linear first-match scan it replaced (kept here, only for the comparison).
 //
-//   BM_Lookup/<impl>/<tunnels>        one outbound SPD lookup (IpPacketInfo already parsed)
+//   BM_Lookup/<impl>/<tunnels>             one outbound SPD lookup (IpPacketInfo already parsed)
 //   BM_Outbound/<impl>/<tunnels>/<bytes>   the whole outbound path of one <bytes>-byte inner
-//                                     IPv4/UDP packet: parse, policy lookup, SA, ESP encapsulation
-//                                     (aes256gcm16, tunnel mode)
+//                                          IPv4/UDP packet: parse, policy lookup, SA, ESP
+//                                          encapsulation (aes256gcm16, tunnel mode)
 //
-// impl: "indexed" (Spd, and DataPlane::process_outbound itself for BM_Outbound), "indexed-one-sa"
-// (the same, but every policy bound to one SA: separates the policy lookup's share from the cache
-// misses of 10,000 SAs' cipher state) or "linear" (the old ordered-vector scan, with the same
-// parse/SA/encapsulation steps around it). tunnels: 1, 100,
-// 1000, 10000; tunnel i protects 10.(i/256).(i%256).0/24 <-> 10.(128+i/256).(i%256).0/24 with its
-// own PROTECT policy and outbound SA, policies added in tunnel order (the linear scan finds tunnel
-// i after i failed matches). Traffic is spread over all tunnels: a fixed ring of 16384 packets
-// (the same ring length for every tunnel count) whose tunnel and host addresses are drawn at random.
-// These addresses never leave the process.
+// impl:
+//   indexed         Spd (and DataPlane::process_outbound itself for BM_Outbound), traffic spread
+//                   at random over all tunnels: a stream of independent packets, so the CPU
+//                   overlaps one packet's cache misses with the next one's work.
+//   indexed-one-active  the same SPD, but all traffic on one tunnel (its hosts still random): the
+//                   access pattern of the 1-tunnel case, so what differs from 1 tunnel is the cost
+//                   of the structure's size itself, not of the cache footprint of many tunnels.
+//   indexed-chained (lookup only) each packet is chosen by the previous lookup's result, so
+//                   lookups cannot overlap: the latency of one lookup whose tunnel is not in the
+//                   L1/L2 cache (with 10,000 tunnels spread at random), the cold-cache number.
+//   indexed-one-sa  (outbound only) random traffic, every policy bound to one SA: separates the
+//                   policy lookup's share from the cache misses of 10,000 SAs' cipher state.
+//   linear          the old ordered-vector scan, with the same parse/SA/encapsulation steps.
+// tunnels: 1, 100, 1000, 10000; tunnel i protects 10.(i/256).(i%256).0/24 <->
+// 10.(128+i/256).(i%256).0/24 with its own PROTECT policy and outbound SA, policies added in
+// tunnel order (the linear scan finds tunnel i after i failed matches). Traffic is a fixed ring of
+// 16384 packets (the same ring length for every tunnel count) whose tunnel and host addresses are
+// drawn at random. These addresses never leave the process.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -108,12 +117,16 @@ struct Flow {
   std::uint32_t destination;
 };
 
-// kRing flows spread at random over `tunnels` (fixed seed: every run sends the same traffic).
-std::vector<Flow> traffic(std::uint32_t tunnels) {
+enum class Spread { AllTunnels, OneActive };
+
+// kRing flows spread at random over `tunnels`, or all on the middle tunnel with random hosts
+// (fixed seed: every run sends the same traffic).
+std::vector<Flow> traffic(std::uint32_t tunnels, Spread spread = Spread::AllTunnels) {
   std::mt19937 rng(1307);
   std::vector<Flow> flows(kRing);
   for (Flow& f : flows) {
-    const std::uint32_t tunnel = std::uniform_int_distribution<std::uint32_t>(0, tunnels - 1)(rng);
+    const std::uint32_t drawn = std::uniform_int_distribution<std::uint32_t>(0, tunnels - 1)(rng);
+    const std::uint32_t tunnel = spread == Spread::AllTunnels ? drawn : tunnels / 2;
     f.source = local_network(tunnel) + 1 + rng() % 254;
     f.destination = remote_network(tunnel) + 1 + rng() % 254;
   }
@@ -154,11 +167,11 @@ void set_addresses(Bytes& packet, const Flow& f) {
 
 // ----------------------------------------------------------------------------------- lookups
 
-void bm_lookup_indexed(benchmark::State& state, std::uint32_t tunnels) {
+void bm_lookup_indexed(benchmark::State& state, std::uint32_t tunnels, Spread spread) {
   ipsec::Spd spd;
   for (std::uint32_t t = 0; t < tunnels; ++t) spd.add(tunnel_policy(t));
   std::vector<wire::IpPacketInfo> infos;
-  for (const Flow& f : traffic(tunnels)) infos.push_back(info_of(f));
+  for (const Flow& f : traffic(tunnels, spread)) infos.push_back(info_of(f));
   std::size_t next = 0;
   for (auto _ : state) {
     const ipsec::Policy* p = spd.lookup_outbound(infos[next]);
@@ -168,6 +181,27 @@ void bm_lookup_indexed(benchmark::State& state, std::uint32_t tunnels) {
     }
     benchmark::DoNotOptimize(p);
     next = (next + 1) % kRing;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// The next packet depends on this lookup's result (through a zero the compiler cannot see), so
+// one lookup's cache misses cannot overlap with the next one's: latency, not throughput.
+void bm_lookup_chained(benchmark::State& state, std::uint32_t tunnels) {
+  ipsec::Spd spd;
+  for (std::uint32_t t = 0; t < tunnels; ++t) spd.add(tunnel_policy(t));
+  std::vector<wire::IpPacketInfo> infos;
+  for (const Flow& f : traffic(tunnels)) infos.push_back(info_of(f));
+  std::size_t zero = 0;
+  benchmark::DoNotOptimize(zero);
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const ipsec::Policy* p = spd.lookup_outbound(infos[next]);
+    if (p == nullptr) {
+      state.SkipWithError("a packet matched no policy");
+      break;
+    }
+    next = (next + 1 + (reinterpret_cast<std::uintptr_t>(p) & zero)) % kRing;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
@@ -194,16 +228,17 @@ void bm_lookup_linear(benchmark::State& state, std::uint32_t tunnels) {
 
 // shared_sa: every policy uses tunnel 0's SA, so the SA's cipher state stays in the cache and
 // only the policy lookup still varies with the number of tunnels (the "policy share" of the path).
-void bm_outbound_indexed(benchmark::State& state, std::uint32_t tunnels, std::size_t bytes, bool shared_sa) {
+void bm_outbound_indexed(benchmark::State& state, std::uint32_t tunnels, std::size_t bytes, bool shared_sa,
+                         Spread spread) {
   ipsec::DataPlane dp;
   std::optional<ipsec::SaHandle> sa;
   for (std::uint32_t t = 0; t < tunnels; ++t) {
     const ipsec::PolicyId id = dp.spd().add(tunnel_policy(t));
     if (!sa || !shared_sa)
       sa = dp.sad().add(std::make_unique<ipsec::SecurityAssociation>(outbound_sa(t), TimePoint{}));
-    dp.spd().bind_sa(id, sa);
+    dp.bind_outbound_sa(id, sa);
   }
-  const std::vector<Flow> flows = traffic(tunnels);
+  const std::vector<Flow> flows = traffic(tunnels, spread);
   Bytes packet = inner_packet(bytes);
   Bytes out(bytes + ipsec::kMaxEncapsulationOverhead);
   std::size_t next = 0;
@@ -258,8 +293,13 @@ void bm_outbound_linear(benchmark::State& state, std::uint32_t tunnels, std::siz
 void register_all() {
   for (const std::uint32_t n : kTunnelCounts) {
     const std::string suffix = "/" + std::to_string(n);
-    benchmark::RegisterBenchmark(("BM_Lookup/indexed" + suffix).c_str(),
-                                 [n](benchmark::State& s) { bm_lookup_indexed(s, n); });
+    benchmark::RegisterBenchmark(("BM_Lookup/indexed" + suffix).c_str(), [n](benchmark::State& s) {
+      bm_lookup_indexed(s, n, Spread::AllTunnels);
+    });
+    benchmark::RegisterBenchmark(("BM_Lookup/indexed-one-active" + suffix).c_str(),
+                                 [n](benchmark::State& s) { bm_lookup_indexed(s, n, Spread::OneActive); });
+    benchmark::RegisterBenchmark(("BM_Lookup/indexed-chained" + suffix).c_str(),
+                                 [n](benchmark::State& s) { bm_lookup_chained(s, n); });
     benchmark::RegisterBenchmark(("BM_Lookup/linear" + suffix).c_str(),
                                  [n](benchmark::State& s) { bm_lookup_linear(s, n); });
   }
@@ -267,11 +307,16 @@ void register_all() {
     for (const std::uint32_t n : kTunnelCounts) {
       const std::string suffix = "/" + std::to_string(n) + "/" + std::to_string(bytes);
       benchmark::RegisterBenchmark(("BM_Outbound/indexed" + suffix).c_str(), [n, bytes](benchmark::State& s) {
-        bm_outbound_indexed(s, n, bytes, false);
+        bm_outbound_indexed(s, n, bytes, false, Spread::AllTunnels);
       });
-      benchmark::RegisterBenchmark(
-          ("BM_Outbound/indexed-one-sa" + suffix).c_str(),
-          [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, true); });
+      benchmark::RegisterBenchmark(("BM_Outbound/indexed-one-active" + suffix).c_str(),
+                                   [n, bytes](benchmark::State& s) {
+                                     bm_outbound_indexed(s, n, bytes, false, Spread::OneActive);
+                                   });
+      benchmark::RegisterBenchmark(("BM_Outbound/indexed-one-sa" + suffix).c_str(),
+                                   [n, bytes](benchmark::State& s) {
+                                     bm_outbound_indexed(s, n, bytes, true, Spread::AllTunnels);
+                                   });
       benchmark::RegisterBenchmark(("BM_Outbound/linear" + suffix).c_str(),
                                    [n, bytes](benchmark::State& s) { bm_outbound_linear(s, n, bytes); });
     }

@@ -61,6 +61,9 @@ TEST(DataPlaneBinding, InstallAddsBothSasAndAProtectPolicy) {
   const auto handles = b.handles_of(1);
   ASSERT_TRUE(handles);
   EXPECT_EQ(only_policy(dp).outbound_sa, handles->outbound);
+  // Bound with the SAD's entry: packets reach the SA without a SAD lookup.
+  ASSERT_NE(only_policy(dp).outbound_sa_entry, nullptr);
+  EXPECT_EQ(only_policy(dp).outbound_sa_entry->sa.get(), dp.sad().find(handles->outbound));
   EXPECT_EQ(only_policy(dp).name, "site/net");
   EXPECT_EQ(b.child_of(handles->inbound), ChildSaId{1});
   EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);
@@ -84,6 +87,8 @@ TEST(DataPlaneBinding, RekeyRebindsOnlyOnActivateAndSurvivesRemovalOfTheOld) {
   ASSERT_FALSE(b.apply(RemoveChildSa{1, "site", "net"}));
   EXPECT_EQ(dp.sad().size(), 2u);
   EXPECT_EQ(only_policy(dp).outbound_sa, b.handles_of(2)->outbound);
+  ASSERT_NE(only_policy(dp).outbound_sa_entry, nullptr);
+  EXPECT_EQ(only_policy(dp).outbound_sa_entry->sa.get(), dp.sad().find(b.handles_of(2)->outbound));
   EXPECT_EQ(send(dp), ipsec::OutboundOutcome::Kind::Protected);
 }
 

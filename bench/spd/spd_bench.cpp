@@ -293,9 +293,8 @@ void bm_outbound_linear(benchmark::State& state, std::uint32_t tunnels, std::siz
 void register_all() {
   for (const std::uint32_t n : kTunnelCounts) {
     const std::string suffix = "/" + std::to_string(n);
-    benchmark::RegisterBenchmark(("BM_Lookup/indexed" + suffix).c_str(), [n](benchmark::State& s) {
-      bm_lookup_indexed(s, n, Spread::AllTunnels);
-    });
+    benchmark::RegisterBenchmark(("BM_Lookup/indexed" + suffix).c_str(),
+                                 [n](benchmark::State& s) { bm_lookup_indexed(s, n, Spread::AllTunnels); });
     benchmark::RegisterBenchmark(("BM_Lookup/indexed-one-active" + suffix).c_str(),
                                  [n](benchmark::State& s) { bm_lookup_indexed(s, n, Spread::OneActive); });
     benchmark::RegisterBenchmark(("BM_Lookup/indexed-chained" + suffix).c_str(),
@@ -309,14 +308,12 @@ void register_all() {
       benchmark::RegisterBenchmark(("BM_Outbound/indexed" + suffix).c_str(), [n, bytes](benchmark::State& s) {
         bm_outbound_indexed(s, n, bytes, false, Spread::AllTunnels);
       });
-      benchmark::RegisterBenchmark(("BM_Outbound/indexed-one-active" + suffix).c_str(),
-                                   [n, bytes](benchmark::State& s) {
-                                     bm_outbound_indexed(s, n, bytes, false, Spread::OneActive);
-                                   });
-      benchmark::RegisterBenchmark(("BM_Outbound/indexed-one-sa" + suffix).c_str(),
-                                   [n, bytes](benchmark::State& s) {
-                                     bm_outbound_indexed(s, n, bytes, true, Spread::AllTunnels);
-                                   });
+      benchmark::RegisterBenchmark(
+          ("BM_Outbound/indexed-one-active" + suffix).c_str(),
+          [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, false, Spread::OneActive); });
+      benchmark::RegisterBenchmark(
+          ("BM_Outbound/indexed-one-sa" + suffix).c_str(),
+          [n, bytes](benchmark::State& s) { bm_outbound_indexed(s, n, bytes, true, Spread::AllTunnels); });
       benchmark::RegisterBenchmark(("BM_Outbound/linear" + suffix).c_str(),
                                    [n, bytes](benchmark::State& s) { bm_outbound_linear(s, n, bytes); });
     }

@@ -12,6 +12,7 @@
 #include "crypto/x509.hpp"
 #include "support/rsa_forgery.hpp"
 #include "unit/ike/held_negotiation.hpp"
+#include "unit/ike/test_certificates.hpp"
 
 namespace cygnet::ike::test {
 namespace {
@@ -19,18 +20,6 @@ namespace {
 namespace forgery = cygnet::test::rsa_forgery;
 namespace ikev2 = wire::ikev2;
 namespace isakmp = wire::isakmp;
-using std::chrono::hours;
-
-crypto::CertificateSpec leaf_spec(std::string cn, bool is_ca = false) {
-  const auto now = std::chrono::system_clock::now();
-  crypto::CertificateSpec s;
-  s.common_name = cn;
-  if (!is_ca) s.dns_names = {cn};
-  s.is_ca = is_ca;
-  s.not_before = now - hours(1);
-  s.not_after = now + hours(24);
-  return s;
-}
 
 // Root CA, A's leaf (RSA, e = 3) and B's leaf (RSA, e = 65537: IKEv1 needs both ends on RSA
 // signatures), made once: RSA key generation is slow.
@@ -51,36 +40,28 @@ struct Pki {
   static Pki make() {
     auto root_key =
         std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
-    crypto::Certificate root = crypto::issue_certificate(leaf_spec("Row8 Root CA", true),
+    crypto::Certificate root = crypto::issue_certificate(certificate_spec("Row8 Root CA", true),
                                                          root_key->public_key(), *root_key, nullptr);
     forgery::Pkey a_evp = forgery::rsa_key(2048, 3);
     auto a_key = std::make_shared<crypto::PrivateKey>(
         *crypto::PrivateKey::from_pem(forgery::private_pem(a_evp.get())));
-    crypto::Certificate a_cert =
-        crypto::issue_certificate(leaf_spec("a.example"), a_key->public_key(), *root_key, &root);
+    crypto::Certificate a_cert = crypto::issue_certificate(certificate_spec("a.example", false),
+                                                           a_key->public_key(), *root_key, &root);
     auto b_key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::Rsa));
-    crypto::Certificate b_cert =
-        crypto::issue_certificate(leaf_spec("b.example"), b_key->public_key(), *root_key, &root);
+    crypto::Certificate b_cert = crypto::issue_certificate(certificate_spec("b.example", false),
+                                                           b_key->public_key(), *root_key, &root);
     return Pki{root_key, root, std::move(a_evp), a_key, a_cert, b_key, b_cert};
   }
 };
 
 ConnectionSettings pubkey_connection(int version, bool initiator) {
   const Pki& pki = Pki::get();
-  const std::string_view local = initiator ? "192.0.2.1" : "192.0.2.2";
-  const std::string_view remote = initiator ? "192.0.2.2" : "192.0.2.1";
-  ConnectionSettings c = version == 1
-                             ? psk_connection("site", local, remote, "unused", "aes256-sha256-modp2048")
-                             : psk_connection("site", local, remote);
-  c.ike_version = version;
-  c.auth = AuthKind::PublicKey;
-  c.psk = {};
-  c.private_key = initiator ? pki.a_key : pki.b_key;
-  c.certificate = initiator ? pki.a_cert : pki.b_cert;
-  c.ca_certificates = {pki.root};
-  c.local_id = *Identity::parse(initiator ? "a.example" : "b.example");
-  c.remote_id = *Identity::parse(initiator ? "b.example" : "%any");
-  return c;
+  const IssuedCertificate a{pki.a_key, pki.a_cert};
+  const IssuedCertificate b{pki.b_key, pki.b_cert};
+  return initiator ? certificate_connection(version, "192.0.2.1", "192.0.2.2", "a.example", "b.example", a,
+                                            {}, {pki.root})
+                   : certificate_connection(version, "192.0.2.2", "192.0.2.1", "b.example", "%any", b, {},
+                                            {pki.root});
 }
 
 // A negotiation with A's IKE_AUTH / MM5 held (held_negotiation.hpp), and what must hold after B

@@ -8,30 +8,15 @@
 #include "crypto/x509.hpp"
 #include "ike/peer_certificate.hpp"
 #include "unit/ike/held_negotiation.hpp"
+#include "unit/ike/test_certificates.hpp"
 
 namespace cygnet::ike::test {
 namespace {
 
-using std::chrono::hours;
-
-struct Issued {
-  std::shared_ptr<crypto::PrivateKey> key;
-  crypto::Certificate certificate;
-};
+using Issued = IssuedCertificate;
 
 Issued issue(const std::string& cn, bool is_ca, const Issued* issuer) {
-  const auto now = std::chrono::system_clock::now();
-  crypto::CertificateSpec s;
-  s.common_name = cn;
-  if (!is_ca) s.dns_names = {cn};
-  s.is_ca = is_ca;
-  s.not_before = now - hours(1);
-  s.not_after = now + hours(24);
-  auto key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
-  crypto::Certificate cert =
-      issuer ? crypto::issue_certificate(s, key->public_key(), *issuer->key, &issuer->certificate)
-             : crypto::issue_certificate(s, key->public_key(), *key, nullptr);
-  return {key, cert};
+  return test::issue(certificate_spec(cn, is_ca), issuer);
 }
 
 class CertificateRequestsHonoured : public ::testing::TestWithParam<int> {
@@ -44,21 +29,10 @@ class CertificateRequestsHonoured : public ::testing::TestWithParam<int> {
 
   ConnectionSettings connection(bool initiator, const Issued& own, std::vector<crypto::Certificate> chain,
                                 std::vector<crypto::Certificate> trusted) const {
-    const std::string_view local = initiator ? "192.0.2.1" : "192.0.2.2";
-    const std::string_view remote = initiator ? "192.0.2.2" : "192.0.2.1";
-    ConnectionSettings c = GetParam() == 1
-                               ? psk_connection("site", local, remote, "unused", "aes256-sha256-modp2048")
-                               : psk_connection("site", local, remote);
-    c.ike_version = GetParam();
-    c.auth = AuthKind::PublicKey;
-    c.psk = {};
-    c.private_key = own.key;
-    c.certificate = own.certificate;
-    c.certificate_chain = std::move(chain);
-    c.ca_certificates = std::move(trusted);
-    c.local_id = *Identity::parse(initiator ? "a.example" : "b.example");
-    c.remote_id = *Identity::parse(initiator ? "b.example" : "%any");
-    return c;
+    return initiator ? certificate_connection(GetParam(), "192.0.2.1", "192.0.2.2", "a.example", "b.example",
+                                              own, std::move(chain), std::move(trusted))
+                     : certificate_connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", own,
+                                              std::move(chain), std::move(trusted));
   }
 
   // The DER certificates in A's IKE_AUTH request (IKEv2) or MM5 (IKEv1) when B trusts `b_trusts`

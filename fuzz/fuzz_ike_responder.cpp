@@ -15,24 +15,6 @@
 
 using namespace cygnet;
 
-namespace {
-
-std::vector<ByteView> datagrams(ByteView rest, bool several) {
-  std::vector<ByteView> out;
-  if (!several) {
-    out.push_back(rest);
-    return out;
-  }
-  while (rest.size() >= 2 && out.size() < 16) {
-    const std::size_t length = std::min<std::size_t>((std::size_t{rest[0]} << 8) | rest[1], rest.size() - 2);
-    out.push_back(rest.subspan(2, length));
-    rest = rest.subspan(2 + length);
-  }
-  return out;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::uint16_t port = (data[0] & 1) != 0 ? 4500 : 500;
@@ -45,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const ike::Endpoint local{fuzz::responder_address(), port};
   const ike::Endpoint remote{fuzz::initiator_address(), port};
-  for (ByteView datagram : datagrams(ByteView(data + 1, size - 1), several)) {
+  for (ByteView datagram : fuzz::split_datagrams(ByteView(data + 1, size - 1), several)) {
     engine.on_datagram(local, remote, datagram, now);
     (void)engine.take_actions();
     now += std::chrono::milliseconds(100);

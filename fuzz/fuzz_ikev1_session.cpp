@@ -12,68 +12,33 @@
 // Seeds: CYGNET_FUZZ_WRITE_SEEDS=DIR ./fuzz_ikev1_session writes every scenario's original
 // cleartext to DIR and exits; fuzz/corpus/ikev1_session/ holds that output.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <string>
 
 #include "ikev1_session_pair.hpp"
-#include "session_input.hpp"
+#include "session_fuzzer.hpp"
 
 using namespace cygnet;
 
 namespace {
 
-void write_seeds(const char* dir) {
-  for (std::size_t i = 0; i < fuzz::kIkev1Scenarios.size(); ++i) {
-    for (bool ecp : {false, true}) {
-      fuzz::Ikev1Interception x;
-      x.scenario = &fuzz::kIkev1Scenarios[i];
-      x.replace = false;
-      fuzz::Ikev1SessionPair pair(ecp, x);
-      if (!pair.run()) {
-        std::fprintf(stderr, "scenario %s%s: no message intercepted\n", x.scenario->name,
-                     ecp ? " (ecp)" : "");
-        continue;
-      }
-      const Bytes seed = fuzz::session_input(i, ecp, x.recorded_first, x.recorded_chain);
-      const std::string path = std::string(dir) + "/" + x.scenario->name + (ecp ? "_ecp" : "");
-      std::ofstream(path, std::ios::binary)
-          .write(reinterpret_cast<const char*>(seed.data()), static_cast<std::streamsize>(seed.size()));
-    }
-  }
-}
+struct Target {
+  using Pair = fuzz::Ikev1SessionPair;
+  using Interception = fuzz::Ikev1Interception;
+  static const auto& scenarios() { return fuzz::kIkev1Scenarios; }
+  static constexpr const char* kOtherSuite = "ecp";
+};
+using Fuzzer = fuzz::SessionFuzzer<Target>;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* dir = std::getenv("CYGNET_FUZZ_WRITE_SEEDS")) {
-    write_seeds(dir);
-    std::exit(0);
-  }
-  return 0;
+  return Fuzzer::initialize();
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto input = fuzz::parse_session_input(data, size, fuzz::kIkev1Scenarios.size());
-  if (!input) return 0;
-  fuzz::Ikev1Interception x;
-  x.scenario = &fuzz::kIkev1Scenarios[input->scenario];
-  x.first = input->first;
-  x.chain = input->chain;
-  fuzz::Ikev1SessionPair pair(input->other_suite, x);
-  (void)pair.run();
-  return 0;
+  return Fuzzer::test_one_input(data, size);
 }
 
 extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
                                                unsigned int seed) {
-  return fuzz::mutate_session_input(data, size, max_size, seed, fuzz::kIkev1Scenarios.size());
-}
-
-extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
-                                                 const std::uint8_t* data2, std::size_t size2,
-                                                 std::uint8_t* out, std::size_t max_out_size,
-                                                 unsigned int seed) {
-  return fuzz::cross_over_session_inputs(data1, size1, data2, size2, out, max_out_size, seed);
+  return Fuzzer::mutate(data, size, max_size, seed);
 }

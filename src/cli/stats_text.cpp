@@ -40,6 +40,7 @@ constexpr Label kIkeCounters[] = {
     {"refused_address_change", "refused: address change"},
     {"refused_repeat_budget", "refused: repeat budget"},
     {"refused_unverified_evicted", "evicted: unverified MM"},
+    {"refused_unknown_exchange", "refused: unknown exchange"},
 };
 
 constexpr Label kDaemonCounters[] = {

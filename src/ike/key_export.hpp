@@ -27,6 +27,9 @@ struct IkeSaKeyExport {
   IkeAlgorithms algorithms;
   crypto::SecureBytes sk_ei, sk_er;  // for AEADs including the 4-byte salt
   crypto::SecureBytes sk_ai, sk_ar;  // empty for AEADs
+  // SK_pi/SK_pr (the AUTH payloads' keys), only until IKE_AUTH completes: for tests that forge an
+  // IKE_AUTH (tests/support/ike_forge); not part of what the operator's export writes.
+  crypto::SecureBytes sk_pi{}, sk_pr{};
 };
 
 // An IKEv1 ISAKMP SA (phase 1): the initiator cookie and the phase-1 encryption key (RFC 2409

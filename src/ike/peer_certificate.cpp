@@ -1,6 +1,7 @@
 #include "ike/peer_certificate.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "crypto/certificate_checks.hpp"
 #include "crypto/error.hpp"
@@ -66,24 +67,45 @@ std::string certificate_failure_fix(std::string_view why) {
          "from ours";
 }
 
-std::vector<crypto::Certificate> certificates_to_send(const ConnectionSettings& conn,
-                                                      const std::vector<Bytes>& requested_ca_key_hashes) {
+namespace {
+
+// The leaf, then our intermediates when the peer asked for nothing (`asked_for_any` false) or
+// `requested` names a CA our chain leads to: one of our intermediates, or a configured CA that
+// issued the last of them.
+std::vector<crypto::Certificate> our_chain_for(
+    const ConnectionSettings& conn, bool asked_for_any,
+    const std::function<bool(const crypto::Certificate&)>& requested) {
   std::vector<crypto::Certificate> out;
   if (conn.auth != AuthKind::PublicKey || !conn.certificate) return out;
   out.push_back(*conn.certificate);
   if (conn.certificate_chain.empty()) return out;
-  const auto requested = [&](const crypto::Certificate& ca) {
-    const Bytes hash = ca.spki_sha1();
-    return std::find(requested_ca_key_hashes.begin(), requested_ca_key_hashes.end(), hash) !=
-           requested_ca_key_hashes.end();
-  };
-  // The CAs our chain leads to: each of our intermediates, and a configured CA that issued the last.
-  bool wanted = requested_ca_key_hashes.empty();
+  bool wanted = !asked_for_any;
   for (const crypto::Certificate& link : conn.certificate_chain) wanted = wanted || requested(link);
   for (const crypto::Certificate& ca : conn.ca_certificates)
     wanted = wanted || (requested(ca) && conn.certificate_chain.back().issued_by(ca));
   if (wanted) out.insert(out.end(), conn.certificate_chain.begin(), conn.certificate_chain.end());
   return out;
+}
+
+}  // namespace
+
+std::vector<crypto::Certificate> certificates_to_send(const ConnectionSettings& conn,
+                                                      const std::vector<Bytes>& requested_ca_key_hashes) {
+  return our_chain_for(conn, !requested_ca_key_hashes.empty(), [&](const crypto::Certificate& ca) {
+    return std::find(requested_ca_key_hashes.begin(), requested_ca_key_hashes.end(), ca.spki_sha1()) !=
+           requested_ca_key_hashes.end();
+  });
+}
+
+std::vector<crypto::Certificate> certificates_to_send_by_name(const ConnectionSettings& conn,
+                                                              const std::vector<Bytes>& requested_ca_names) {
+  // An empty name asks for any CA (RFC 2408 §3.10): like no request at all.
+  const bool any_name = std::any_of(requested_ca_names.begin(), requested_ca_names.end(),
+                                    [](const Bytes& name) { return name.empty(); });
+  return our_chain_for(conn, !requested_ca_names.empty() && !any_name, [&](const crypto::Certificate& ca) {
+    return std::find(requested_ca_names.begin(), requested_ca_names.end(), ca.subject_der()) !=
+           requested_ca_names.end();
+  });
 }
 
 }  // namespace cygnet::ike

@@ -37,5 +37,9 @@ std::string certificate_failure_fix(std::string_view why);
 // the SHA-1 of their SubjectPublicKeyInfo); the leaf always goes.
 std::vector<crypto::Certificate> certificates_to_send(const ConnectionSettings& conn,
                                                       const std::vector<Bytes>& requested_ca_key_hashes);
+// The same for IKEv1, whose CERT_REQUEST names a CA by its DER subject name (RFC 2408 §3.10); an
+// empty name asks for any CA.
+std::vector<crypto::Certificate> certificates_to_send_by_name(const ConnectionSettings& conn,
+                                                              const std::vector<Bytes>& requested_ca_names);
 
 }  // namespace cygnet::ike

@@ -10,6 +10,7 @@ const char* refusal_reason_name(RefusalReason r) {
     case RefusalReason::AddressChange: return "address_change";
     case RefusalReason::RepeatBudget: return "repeat_budget";
     case RefusalReason::UnverifiedEvicted: return "unverified_evicted";
+    case RefusalReason::UnknownExchange: return "unknown_exchange";
   }
   return "unknown";
 }

@@ -17,8 +17,10 @@ enum class RefusalReason : std::uint8_t {
   RepeatBudget,          // a repeated first message got no more answers (amplification bound)
   UnverifiedEvicted,     // IKEv1 at the global cap: the oldest Main Mode SA whose peer never
                          // returned our cookie (no DH done) made room for a new MM1
+  UnknownExchange,       // an IKEv2 exchange type no task knows: dropped unless it arrives as a
+                         // request inside an established IKE SA (then answered INVALID_SYNTAX)
 };
-inline constexpr std::size_t kRefusalReasonCount = 6;
+inline constexpr std::size_t kRefusalReasonCount = 7;
 
 // "half_open_global_cap", ...: stats keys and metrics labels.
 const char* refusal_reason_name(RefusalReason r);

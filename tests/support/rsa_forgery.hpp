@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -52,6 +53,16 @@ inline Pkey rsa_key(unsigned bits, unsigned long e) {
 inline std::string public_pem(EVP_PKEY* key) {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PUBKEY(bio, key);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return pem;
+}
+
+inline std::string private_pem(EVP_PKEY* key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio, &data);
   std::string pem(data, static_cast<std::size_t>(n));
@@ -99,6 +110,20 @@ inline Bytes sha256_digest_info(ByteView h) {
   Bytes out{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
             0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
   out.insert(out.end(), h.begin(), h.end());
+  return out;
+}
+
+// DigestInfo for SHA-1: 30 21 30 09 06 05 <sha1 OID> 05 00 04 14 H (IKEv2 AUTH method 1 signs this).
+inline Bytes sha1_digest_info(ByteView h) {
+  Bytes out{0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
+  out.insert(out.end(), h.begin(), h.end());
+  return out;
+}
+
+inline Bytes sha1(ByteView data) {
+  Bytes out(20);
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha1(), nullptr);
   return out;
 }
 
@@ -173,6 +198,51 @@ inline Bytes pss_sign(EVP_PKEY* key, ByteView data, int salt_length) {
   }
   EVP_MD_CTX_free(md);
   if (!ok) throw std::runtime_error("PSS signing failed");
+  return out;
+}
+
+// --- RFC 7427 AUTH data (method 14): 1-byte length, AlgorithmIdentifier, signature ---
+
+// RFC 7427 Appendix A.1.2: sha256WithRSAEncryption, NULL parameters.
+inline const Bytes kSha256WithRsa{0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                  0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+
+// RFC 7427 Appendix A.4.3 (RSASSA-PSS, SHA-256, MGF1-SHA-256) with `salt` as the saltLength INTEGER's
+// content octets (A.4.3 itself: {0x20}).
+inline Bytes pss_identifier(const Bytes& salt) {
+  const Bytes hash{0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
+                   0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
+  const Bytes mgf{0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08,
+                  0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
+  Bytes params = hash;
+  params.insert(params.end(), mgf.begin(), mgf.end());
+  params.insert(params.end(), {0xa2, static_cast<std::uint8_t>(2 + salt.size()), 0x02,
+                               static_cast<std::uint8_t>(salt.size())});
+  params.insert(params.end(), salt.begin(), salt.end());
+  // rsassa-pss OID (1.2.840.113549.1.1.10), then the parameters SEQUENCE.
+  Bytes body{0x06,
+             0x09,
+             0x2a,
+             0x86,
+             0x48,
+             0x86,
+             0xf7,
+             0x0d,
+             0x01,
+             0x01,
+             0x0a,
+             0x30,
+             static_cast<std::uint8_t>(params.size())};
+  body.insert(body.end(), params.begin(), params.end());
+  Bytes out{0x30, static_cast<std::uint8_t>(body.size())};
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+inline Bytes auth_data(const Bytes& identifier, const Bytes& signature) {
+  Bytes out{static_cast<std::uint8_t>(identifier.size())};
+  out.insert(out.end(), identifier.begin(), identifier.end());
+  out.insert(out.end(), signature.begin(), signature.end());
   return out;
 }
 

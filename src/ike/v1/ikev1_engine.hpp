@@ -126,7 +126,8 @@ struct IsakmpSa {
   Bytes phase1_last_iv;  // the chain's value when phase 1 completed: seeds Quick Mode/Informational IVs
   Identity local_id;
   std::optional<Identity> remote_id;
-  std::optional<isakmp::IdPayload> peer_id;  // Aggressive Mode responder: IDii from AM1 (HASH_I input)
+  std::optional<isakmp::IdPayload> peer_id;    // Aggressive Mode responder: IDii from AM1 (HASH_I input)
+  std::vector<Bytes> peer_requested_ca_names;  // the peer's CERT_REQUEST payloads: DER names, "" = any CA
   bool send_initial_contact = false;
   std::vector<std::string> pending_children;  // Quick Modes to start once established
 
@@ -250,6 +251,10 @@ class Ikev1Engine {
   void main_mode_4(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void main_mode_5(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
   void main_mode_6(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
+  // MM5 and MM6 alike: decrypt, payload rules, the peer's ID and its HASH or SIG; then the peer's
+  // address is followed and the CBC chain moves on. nullopt when the SA failed (already reported).
+  std::optional<std::vector<isakmp::Payload>> open_main_mode_auth(IsakmpSa& sa, const isakmp::Message& m,
+                                                                  Ikev1Message which);
   void aggressive_2(IsakmpSa& sa, const std::vector<isakmp::Payload>& in, ByteView raw, TimePoint now);
   void aggressive_3(IsakmpSa& sa, const isakmp::Message& m, ByteView raw, TimePoint now);
   std::vector<isakmp::Payload> vendor_ids() const;
@@ -260,6 +265,8 @@ class Ikev1Engine {
   bool derive_keys(IsakmpSa& sa, ByteView peer_public);
   // Our ID, [CERT], HASH or SIG (and [N(INITIAL-CONTACT)]) for MM5/MM6/AM2/AM3.
   std::optional<std::vector<isakmp::Payload>> auth_payloads(IsakmpSa& sa, bool with_id);
+  // Keeps the CAs the peer's CERT_REQUEST payloads name: auth_payloads sends our intermediates by them.
+  void note_certificate_requests(IsakmpSa& sa, const std::vector<isakmp::Payload>& in);
   // Verifies the peer's HASH or SIG (and certificate); nullopt when authentic, else why not.
   std::optional<std::string> verify_peer_auth(IsakmpSa& sa, const std::vector<isakmp::Payload>& in,
                                               const isakmp::IdPayload& peer_id);

@@ -203,8 +203,8 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa&
     return out;
   }
   if (!conn->private_key) return std::nullopt;
-  // Our chain, leaf first (IKEv1 CERTREQ names CAs by DN; we send every intermediate regardless).
-  for (const crypto::Certificate& cert : certificates_to_send(*conn, {}))
+  // Our chain, leaf first; the intermediates as the peer's CERT_REQUEST payloads ask.
+  for (const crypto::Certificate& cert : certificates_to_send_by_name(*conn, s.peer_requested_ca_names))
     out.emplace_back(isakmp::CertPayload{isakmp::CertEncoding::X509Signature, cert.der()});
   try {
     const bool rsa = s.suite->auth == isakmp::Phase1AuthMethod::RsaSignatures;
@@ -215,6 +215,14 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::auth_payloads(IsakmpSa&
     return std::nullopt;
   }
   return out;
+}
+
+void Ikev1Engine::note_certificate_requests(IsakmpSa& s, const std::vector<isakmp::Payload>& in) {
+  constexpr std::size_t kMaxRequestedCas = 64;  // a bound on what a peer can make us keep
+  for (const auto* request : all_of<isakmp::CertRequestPayload>(in))
+    if (request->type == isakmp::CertEncoding::X509Signature &&
+        s.peer_requested_ca_names.size() < kMaxRequestedCas)
+      s.peer_requested_ca_names.push_back(request->authority);
 }
 
 std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std::vector<isakmp::Payload>& in,
@@ -474,6 +482,7 @@ void Ikev1Engine::respond_phase1_first(const isakmp::Message& m, ByteView raw, c
   s.nonce_i = nonce->data;
   s.nonce_r = random_bytes(kNonceLength);
   s.peer_id = *peer_id;
+  note_certificate_requests(s, m.payloads);
   s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(s.suite->group, shared_.random));
   if (!derive_keys(s, ke->data)) {
     phase1_failed(s, EventType::Error, "invalid KE payload from " + remote.to_string(),
@@ -606,6 +615,7 @@ void Ikev1Engine::main_mode_3(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   s.nonce_i = nonce->data;
   s.nonce_r = random_bytes(kNonceLength);
   check_nat_d(s, in);
+  note_certificate_requests(s, in);
   s.ke = std::make_shared<crypto::KeyExchange>(new_key_exchange(s.suite->group, shared_.random));
   if (!derive_keys(s, ke->data)) {
     phase1_failed(s, EventType::Error, "invalid KE payload (MM3) from " + s.remote.to_string(),
@@ -635,6 +645,7 @@ void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   }
   s.nonce_r = nonce->data;
   check_nat_d(s, in);
+  note_certificate_requests(s, in);
   if (!derive_keys(s, ke->data)) {
     phase1_failed(s, EventType::Error, "invalid KE payload (MM4) from " + s.remote.to_string(), std::nullopt);
     return;
@@ -662,30 +673,39 @@ void Ikev1Engine::main_mode_4(IsakmpSa& s, const std::vector<isakmp::Payload>& i
   s.phase1_tx.answered.assign(raw.begin(), raw.end());
 }
 
-void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView raw, TimePoint now) {
+std::optional<std::vector<isakmp::Payload>> Ikev1Engine::open_main_mode_auth(IsakmpSa& s,
+                                                                             const isakmp::Message& m,
+                                                                             Ikev1Message which) {
+  const std::string name = ikev1_message_name(which);
   auto opened = open_phase1(s, m);
   if (!opened) {
     // The key comes from the PSK: a peer with another PSK produces exactly this.
     phase1_failed(s, EventType::AuthenticationFailed,
-                  "MM5 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
+                  name + " from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
                   std::nullopt);
-    return;
+    return std::nullopt;
   }
   const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (refuse_by_payload_rules(s, Ikev1Message::MM5, true, opened->payloads)) return;
+  if (refuse_by_payload_rules(s, which, true, opened->payloads)) return std::nullopt;
   if (!id) {
-    phase1_failed(s, EventType::AuthenticationFailed, "MM5 without an ID payload", std::nullopt);
-    return;
+    phase1_failed(s, EventType::AuthenticationFailed, name + " without an ID payload", std::nullopt);
+    return std::nullopt;
   }
   if (auto why = verify_peer_auth(s, opened->payloads, *id)) {
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
                   std::nullopt);
-    return;
+    return std::nullopt;
   }
   follow_peer_address(s);
   s.iv = std::move(opened->next_iv);
-  const bool initial_contact =
-      isakmp::find_notification(opened->payloads, isakmp::NotifyType::InitialContact) != nullptr;
+  return std::move(opened->payloads);
+}
+
+void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView raw, TimePoint now) {
+  const auto in = open_main_mode_auth(s, m, Ikev1Message::MM5);
+  if (!in) return;
+  note_certificate_requests(s, *in);
+  const bool initial_contact = isakmp::find_notification(*in, isakmp::NotifyType::InitialContact) != nullptr;
   auto out = auth_payloads(s, true);
   if (!out) {
     phase1_failed(s, EventType::Error, "cannot build our authentication payloads", std::nullopt);
@@ -698,26 +718,7 @@ void Ikev1Engine::main_mode_5(IsakmpSa& s, const isakmp::Message& m, ByteView ra
 }
 
 void Ikev1Engine::main_mode_6(IsakmpSa& s, const isakmp::Message& m, ByteView, TimePoint now) {
-  auto opened = open_phase1(s, m);
-  if (!opened) {
-    phase1_failed(s, EventType::AuthenticationFailed,
-                  "MM6 from " + s.remote.to_string() + " does not decrypt (pre-shared key mismatch?)",
-                  std::nullopt);
-    return;
-  }
-  const auto* id = isakmp::find_payload<isakmp::IdPayload>(opened->payloads);
-  if (refuse_by_payload_rules(s, Ikev1Message::MM6, true, opened->payloads)) return;
-  if (!id) {
-    phase1_failed(s, EventType::AuthenticationFailed, "MM6 without an ID payload", std::nullopt);
-    return;
-  }
-  if (auto why = verify_peer_auth(s, opened->payloads, *id)) {
-    phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
-                  std::nullopt);
-    return;
-  }
-  follow_peer_address(s);
-  s.iv = std::move(opened->next_iv);
+  if (!open_main_mode_auth(s, m, Ikev1Message::MM6)) return;
   s.phase1_tx.waiting = false;
   s.phase1_tx.retransmit_at.reset();
   phase1_established(s, now);
@@ -742,6 +743,7 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   read_vendor_ids(s, in);
   s.nonce_r = nonce->data;
+  note_certificate_requests(s, in);
   if (!derive_keys(s, ke->data)) {
     phase1_failed(s, EventType::Error, "invalid KE payload (AM2) from " + s.remote.to_string(), std::nullopt);
     return;

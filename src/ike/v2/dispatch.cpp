@@ -43,7 +43,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(
     case ikev2::ExchangeType::Informational:
       return process_informational_request(sa, in, now);  // task_delete.cpp (liveness: empty)
   }
-  return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};  // see known_exchange
+  // Unreachable: handle_request answers an exchange type no enumerator names before dispatch.
+  return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
 }
 
 }  // namespace cygnet::ike

@@ -45,7 +45,7 @@ void v2::Ikev2Engine::export_keys(KeyExport& out) const {
     }
     const IkeSaKeys& k = *sa->keys;
     out.ike_sas.push_back(IkeSaKeyExport{id, sa->connection, sa->spi_i, sa->spi_r, *sa->algorithms, k.sk_ei,
-                                         k.sk_er, k.sk_ai, k.sk_ar});
+                                         k.sk_er, k.sk_ai, k.sk_ar, k.sk_pi, k.sk_pr});
   }
   for (const auto& [id, child] : children) append_child_key_export(child, out);
 }

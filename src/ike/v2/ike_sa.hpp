@@ -47,6 +47,9 @@ struct IkeSa {
   bool nat_remote = false;     // the peer is behind a NAT (or forced encapsulation)
   bool fragmentation = false;  // both sides announced RFC 7383 support
   std::vector<wire::ikev2::SignatureHash> peer_signature_hashes;
+  // Initiator: the CERTREQ payloads of the IKE_SA_INIT response (RFC 7296 §3.7), which decide
+  // whether our intermediates go with IKE_AUTH (peer_authentication.hpp).
+  std::vector<wire::ikev2::Payload> peer_certificate_requests;
 
   std::optional<wire::ikev2::Proposal> proposal;  // chosen IKE proposal
   std::optional<IkeAlgorithms> algorithms;

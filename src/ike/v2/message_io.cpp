@@ -103,7 +103,15 @@ void v2::Ikev2Engine::on_message(const Endpoint& local, const Endpoint& remote, 
   const std::uint64_t ours = h.from_initiator() ? h.responder_spi : h.initiator_spi;
   const std::uint64_t theirs = h.from_initiator() ? h.initiator_spi : h.responder_spi;
   IkeSa* sa = ike_sa_by_spi(ours);
-  if (!sa || sa->peer_spi() != theirs || sa->initiator == h.from_initiator() || !sa->sk_in) {
+  const bool sa_matches = sa && sa->peer_spi() == theirs && sa->initiator != h.from_initiator() && sa->sk_in;
+  // An exchange type no task knows: only a request under an established IKE SA may be answered
+  // (handle_request, after the integrity check); anything else is dropped unanswered (RFC 7296
+  // §3.10.1: INVALID_SYNTAX only in an encrypted packet whose Message ID and checksum are valid).
+  if (!known_exchange(h.exchange) && (h.is_response() || !sa_matches || !sa->authenticated)) {
+    counters.refusals.count(RefusalReason::UnknownExchange);
+    return;
+  }
+  if (!sa_matches) {
     ++counters.unknown_spi;
     return;
   }
@@ -265,16 +273,23 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
   }
   // IKE_AUTH goes to the responder, once.
   if (m.header.exchange == ikev2::ExchangeType::IkeAuth && (sa.initiator || sa.authenticated)) return;
+  if (!known_exchange(m.header.exchange)) {
+    // Authenticated and in the window (on_message drops the rest): answered INVALID_SYNTAX so the
+    // peer's window moves on (§2.3); nothing else changes, not even the peer's address.
+    counters.refusals.count(RefusalReason::UnknownExchange);
+    event(EventType::MalformedMessage, sa.connection, id, std::nullopt,
+          "request of unknown exchange type " + std::to_string(static_cast<unsigned>(m.header.exchange)) +
+              " from " + remote.to_string() + ": answered INVALID_SYNTAX");
+    send_response(sa, m.header.exchange, mid, {notify(ikev2::NotifyType::InvalidSyntax)});
+    return;
+  }
   if (refuse_by_payload_rules(sa, m, d.payloads)) return;
   sa.last_received = now;
   follow_peer_address(sa, local, remote);
 
-  std::optional<std::vector<ikev2::Payload>> response;
-  if (known_exchange(m.header.exchange))
-    response = answer_request(sa, m.header.exchange, d.payloads, now);  // dispatch.cpp
-  else  // an exchange type no task knows (a value from the wire no enumerator names)
-    response = std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
-  if (!response) return;  // not to be answered at all
+  std::optional<std::vector<ikev2::Payload>> response =
+      answer_request(sa, m.header.exchange, d.payloads, now);
+  if (!response) return;  // not to be answered at all (dispatch.cpp)
   send_response(sa, m.header.exchange, mid, *response);
   if (sa.remove_after_response) {
     remove_ike_sa(id, std::nullopt, "");

@@ -36,7 +36,8 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   }
   std::vector<ikev2::Payload> payloads;
   payloads.emplace_back(ikev2::IdInitiatorPayload{idi});
-  for (auto& c : our_certificate_payloads(*conn)) payloads.push_back(std::move(c));
+  for (auto& c : our_certificate_payloads(*conn, sa.peer_certificate_requests))
+    payloads.push_back(std::move(c));
   if (auto req = our_certificate_request(*conn)) payloads.emplace_back(std::move(*req));
   // INITIAL_CONTACT tells the peer to drop state of an earlier incarnation of us (§2.4).
   bool other_sa = false;

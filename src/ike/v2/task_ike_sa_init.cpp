@@ -378,6 +378,9 @@ void v2::Ikev2Engine::process_init_response(IkeSa& sa, const ikev2::Message& m, 
   sa.fragmentation = ikev2::find_notify(m.payloads, ikev2::NotifyType::IkeFragmentationSupported) != nullptr;
   if (const auto* hashes = ikev2::find_notify(m.payloads, ikev2::NotifyType::SignatureHashAlgorithms))
     sa.peer_signature_hashes = decode_signature_hash_algorithms(hashes->data);
+  for (const auto& payload : m.payloads)
+    if (std::holds_alternative<ikev2::CertReqPayload>(payload))
+      sa.peer_certificate_requests.push_back(payload);
   set_ike_keys(sa, skeyseed(alg->prf, sa.nonce_i, sa.nonce_r, secret->view()).view());
   sa.ke.reset();
   if (sa.udp_encapsulated()) {

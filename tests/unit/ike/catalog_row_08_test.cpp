@@ -15,47 +15,9 @@ namespace {
 
 namespace forgery = cygnet::test::rsa_forgery;
 
-// RFC 7427 Appendix A.1.2: sha256WithRSAEncryption, NULL parameters.
-const Bytes kSha256WithRsa{0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                           0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
-
-// RFC 7427 Appendix A.4.3 (RSASSA-PSS, SHA-256, MGF1-SHA-256) with `salt` as the saltLength INTEGER's
-// content octets (A.4.3 itself: {0x20}).
-Bytes pss_identifier(const Bytes& salt) {
-  const Bytes hash{0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-                   0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
-  const Bytes mgf{0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08,
-                  0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
-  Bytes params = hash;
-  params.insert(params.end(), mgf.begin(), mgf.end());
-  params.insert(params.end(), {0xa2, static_cast<std::uint8_t>(2 + salt.size()), 0x02,
-                               static_cast<std::uint8_t>(salt.size())});
-  params.insert(params.end(), salt.begin(), salt.end());
-  Bytes body{0x06,
-             0x09,
-             0x2a,
-             0x86,
-             0x48,
-             0x86,
-             0xf7,
-             0x0d,
-             0x01,
-             0x01,
-             0x0a,
-             0x30,
-             static_cast<std::uint8_t>(params.size())};
-  body.insert(body.end(), params.begin(), params.end());
-  Bytes out{0x30, static_cast<std::uint8_t>(body.size())};
-  out.insert(out.end(), body.begin(), body.end());
-  return out;
-}
-
-Bytes auth_data(const Bytes& identifier, const Bytes& signature) {
-  Bytes out{static_cast<std::uint8_t>(identifier.size())};
-  out.insert(out.end(), identifier.begin(), identifier.end());
-  out.insert(out.end(), signature.begin(), signature.end());
-  return out;
-}
+using forgery::auth_data;
+using forgery::kSha256WithRsa;
+using forgery::pss_identifier;
 
 class Row08AuthForgery : public ::testing::Test {
  protected:

@@ -10,67 +10,28 @@
 #include "ike/peer_certificate.hpp"
 #include "ike/v2/peer_authentication.hpp"
 #include "unit/ike/engine_harness.hpp"
+#include "unit/ike/test_certificates.hpp"
 
 namespace cygnet::ike::test {
 namespace {
 
 using std::chrono::hours;
 
-struct Issued {
-  std::shared_ptr<crypto::PrivateKey> key;
-  crypto::Certificate certificate;
-};
-
-crypto::CertificateSpec spec(std::string cn, bool is_ca) {
-  const auto now = std::chrono::system_clock::now();
-  crypto::CertificateSpec s;
-  s.common_name = cn;
-  if (!is_ca) s.dns_names = {cn};
-  s.is_ca = is_ca;
-  s.not_before = now - hours(1);
-  s.not_after = now + hours(24);
-  return s;
-}
-
-Issued issue(const crypto::CertificateSpec& s, const Issued* issuer) {
-  auto key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
-  crypto::Certificate cert =
-      issuer ? crypto::issue_certificate(s, key->public_key(), *issuer->key, &issuer->certificate)
-             : crypto::issue_certificate(s, key->public_key(), *key, nullptr);
-  return {key, cert};
-}
-
-ConnectionSettings connection(int version, std::string_view local, std::string_view remote,
-                              std::string_view self, std::string_view peer, const Issued& own,
-                              std::vector<crypto::Certificate> chain, const crypto::Certificate& trusted) {
-  ConnectionSettings c = version == 1
-                             ? psk_connection("site", local, remote, "unused", "aes256-sha256-modp2048")
-                             : psk_connection("site", local, remote);
-  c.ike_version = version;
-  c.auth = AuthKind::PublicKey;
-  c.psk = {};
-  c.private_key = own.key;
-  c.certificate = own.certificate;
-  c.certificate_chain = std::move(chain);
-  c.ca_certificates = {trusted};
-  c.local_id = *Identity::parse(self);
-  c.remote_id = *Identity::parse(peer);
-  return c;
-}
+using Issued = IssuedCertificate;
 
 class CertificateChains : public ::testing::TestWithParam<int> {
  protected:
-  Issued root = issue(spec("Chain Root CA", true), nullptr);
-  Issued intermediate = issue(spec("Chain Intermediate CA", true), &root);
-  Issued b_leaf = issue(spec("b.example", false), &root);
+  Issued root = issue(certificate_spec("Chain Root CA", true), nullptr);
+  Issued intermediate = issue(certificate_spec("Chain Intermediate CA", true), &root);
+  Issued b_leaf = issue(certificate_spec("b.example", false), &root);
 
   // A (initiator) presents `a_leaf` + `a_chain`; B trusts `root` only.
   void run(BackToBack& net, const Issued& a_leaf, std::vector<crypto::Certificate> a_chain,
            std::string_view a_id = "a.example") {
-    auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", a_id, "b.example", a_leaf, std::move(a_chain),
-                        root.certificate);
-    auto b =
-        connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, {}, root.certificate);
+    auto a = certificate_connection(GetParam(), "192.0.2.1", "192.0.2.2", a_id, "b.example", a_leaf,
+                                    std::move(a_chain), {root.certificate});
+    auto b = certificate_connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, {},
+                                    {root.certificate});
     ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
     a.start_action = StartAction::Start;
     ASSERT_TRUE(net.a.engine->add_connection(std::move(a), net.now));
@@ -99,7 +60,7 @@ class CertificateChains : public ::testing::TestWithParam<int> {
 
 TEST_P(CertificateChains, IntermediateSentFromOurChainLetsThePeerReachItsRoot) {
   BackToBack net;
-  Issued a_leaf = issue(spec("a.example", false), &intermediate);
+  Issued a_leaf = issue(certificate_spec("a.example", false), &intermediate);
   run(net, a_leaf, {intermediate.certificate});
   EXPECT_EQ(net.a.count(EventType::IkeSaEstablished), 1u);
   EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 1u);
@@ -108,7 +69,7 @@ TEST_P(CertificateChains, IntermediateSentFromOurChainLetsThePeerReachItsRoot) {
 
 TEST_P(CertificateChains, Row9_WithoutTheIntermediateThereIsNoPathToTheRoot) {
   BackToBack net;
-  Issued a_leaf = issue(spec("a.example", false), &intermediate);
+  Issued a_leaf = issue(certificate_spec("a.example", false), &intermediate);
   run(net, a_leaf, {});
   expect_refused(net, "no path to a configured CA");
   EXPECT_NE(net.b.find(EventType::AuthenticationFailed)->detail.find("CN=Chain Root CA"), std::string::npos);
@@ -116,7 +77,7 @@ TEST_P(CertificateChains, Row9_WithoutTheIntermediateThereIsNoPathToTheRoot) {
 
 TEST_P(CertificateChains, Row9_Expired) {
   BackToBack net;
-  crypto::CertificateSpec s = spec("a.example", false);
+  crypto::CertificateSpec s = certificate_spec("a.example", false);
   s.not_before = std::chrono::system_clock::now() - hours(48);
   s.not_after = std::chrono::system_clock::now() - hours(1);
   run(net, issue(s, &root), {});
@@ -125,7 +86,7 @@ TEST_P(CertificateChains, Row9_Expired) {
 
 TEST_P(CertificateChains, Row9_NotYetValid) {
   BackToBack net;
-  crypto::CertificateSpec s = spec("a.example", false);
+  crypto::CertificateSpec s = certificate_spec("a.example", false);
   s.not_before = std::chrono::system_clock::now() + hours(2);
   run(net, issue(s, &root), {});
   expect_refused(net, "certificate is not yet valid: CN=a.example");
@@ -133,23 +94,23 @@ TEST_P(CertificateChains, Row9_NotYetValid) {
 
 TEST_P(CertificateChains, Row9_UntrustedIssuer) {
   BackToBack net;
-  Issued stranger_root = issue(spec("Stranger Root", true), nullptr);
+  Issued stranger_root = issue(certificate_spec("Stranger Root", true), nullptr);
   // Even when the peer sends the stranger's self-signed root along.
-  run(net, issue(spec("a.example", false), &stranger_root), {stranger_root.certificate});
+  run(net, issue(certificate_spec("a.example", false), &stranger_root), {stranger_root.certificate});
   expect_refused(net, "untrusted certificate: no path to a configured CA");
 }
 
 TEST_P(CertificateChains, Row9_IntermediateWithoutCaBasicConstraint) {
   BackToBack net;
-  Issued not_a_ca = issue(spec("Not A CA", false), &root);
-  run(net, issue(spec("a.example", false), &not_a_ca), {not_a_ca.certificate});
+  Issued not_a_ca = issue(certificate_spec("Not A CA", false), &root);
+  run(net, issue(certificate_spec("a.example", false), &not_a_ca), {not_a_ca.certificate});
   expect_refused(net, "CN=Not A CA");
   EXPECT_NE(net.b.find(EventType::AuthenticationFailed)->detail.find("is not a CA"), std::string::npos);
 }
 
 TEST_P(CertificateChains, Row9_IdentityNotInTheCertificate) {
   BackToBack net;
-  run(net, issue(spec("a.example", false), &root), {}, "mallory.example");
+  run(net, issue(certificate_spec("a.example", false), &root), {}, "mallory.example");
   expect_refused(net, "does not entitle the peer to ID mallory.example");
 }
 
@@ -157,16 +118,17 @@ TEST_P(CertificateChains, Row9_OverlongChainIsRefusedBeforeItIsChecked) {
   BackToBack net;
   std::vector<Issued> levels;
   for (std::size_t i = 0; i <= crypto::kMaxIntermediates; ++i)
-    levels.push_back(issue(spec("Level " + std::to_string(i), true), i == 0 ? &root : &levels.back()));
+    levels.push_back(
+        issue(certificate_spec("Level " + std::to_string(i), true), i == 0 ? &root : &levels.back()));
   std::vector<crypto::Certificate> chain;
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) chain.push_back(it->certificate);
-  run(net, issue(spec("a.example", false), &levels.back()), chain);
+  run(net, issue(certificate_spec("a.example", false), &levels.back()), chain);
   expect_refused(net, "chain too long: peer sent 9 intermediate certificates (at most 8)");
 }
 
 TEST_P(CertificateChains, Row9_KeyUsageWithoutDigitalSignature) {
   BackToBack net;
-  crypto::CertificateSpec s = spec("a.example", false);
+  crypto::CertificateSpec s = certificate_spec("a.example", false);
   s.key_usage = "critical,keyEncipherment";
   run(net, issue(s, &root), {});
   expect_refused(net, "keyUsage of certificate CN=a.example");
@@ -174,7 +136,7 @@ TEST_P(CertificateChains, Row9_KeyUsageWithoutDigitalSignature) {
 
 TEST_P(CertificateChains, Row9_ExtendedKeyUsageForSomethingElse) {
   BackToBack net;
-  crypto::CertificateSpec s = spec("a.example", false);
+  crypto::CertificateSpec s = certificate_spec("a.example", false);
   s.extended_key_usage = "codeSigning";
   run(net, issue(s, &root), {});
   expect_refused(net, "extendedKeyUsage of certificate CN=a.example");
@@ -182,7 +144,7 @@ TEST_P(CertificateChains, Row9_ExtendedKeyUsageForSomethingElse) {
 
 TEST_P(CertificateChains, ExtendedKeyUsageIpsecIkeIsAccepted) {
   BackToBack net;
-  crypto::CertificateSpec s = spec("a.example", false);
+  crypto::CertificateSpec s = certificate_spec("a.example", false);
   s.extended_key_usage = "1.3.6.1.5.5.7.3.17";
   run(net, issue(s, &root), {});
   EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 1u);
@@ -194,12 +156,12 @@ INSTANTIATE_TEST_SUITE_P(IkeVersions, CertificateChains, ::testing::Values(1, 2)
 // CERTREQ (RFC 7296 §3.7): the leaf always goes; the intermediates when the peer asked for nothing,
 // for one of them, or for the configured CA that issued the last one — not for an unrelated CA.
 TEST(CertificateRequests, IntermediatesGoWhenThePeerAsksForACaOurChainLeadsTo) {
-  Issued root = issue(spec("Req Root", true), nullptr);
-  Issued intermediate = issue(spec("Req Intermediate", true), &root);
-  Issued leaf = issue(spec("a.example", false), &intermediate);
-  Issued unrelated = issue(spec("Unrelated Root", true), nullptr);
-  ConnectionSettings c = connection(2, "192.0.2.1", "192.0.2.2", "a.example", "b.example", leaf,
-                                    {intermediate.certificate}, root.certificate);
+  Issued root = issue(certificate_spec("Req Root", true), nullptr);
+  Issued intermediate = issue(certificate_spec("Req Intermediate", true), &root);
+  Issued leaf = issue(certificate_spec("a.example", false), &intermediate);
+  Issued unrelated = issue(certificate_spec("Unrelated Root", true), nullptr);
+  ConnectionSettings c = certificate_connection(2, "192.0.2.1", "192.0.2.2", "a.example", "b.example", leaf,
+                                                {intermediate.certificate}, {root.certificate});
   const auto sent = [&](std::vector<Bytes> requested) { return certificates_to_send(c, requested).size(); };
   EXPECT_EQ(sent({}), 2u);
   EXPECT_EQ(sent({root.certificate.spki_sha1()}), 2u);

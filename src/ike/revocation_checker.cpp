@@ -39,8 +39,14 @@ RevocationSources revocation_sources(const ConnectionSettings& conn, const crypt
     add_unique(s.crl_uris, a.crl_uris);
     add_unique(s.ocsp_uris, a.ocsp_uris);
   }
-  add_unique(s.crl_uris, certificate.crl_uris());
-  add_unique(s.ocsp_uris, certificate.ocsp_uris());
+  // From the peer's certificate only http:// (the daemon's fetcher speaks nothing else, and a
+  // peer must not make us read local files or reach LDAP).
+  const auto http = [](std::vector<std::string> uris) {
+    std::erase_if(uris, [](const std::string& u) { return !u.starts_with("http://"); });
+    return uris;
+  };
+  add_unique(s.crl_uris, http(certificate.crl_uris()));
+  add_unique(s.ocsp_uris, http(certificate.ocsp_uris()));
   return s;
 }
 

@@ -543,6 +543,11 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
   if (phase1) {
     on_phase1(s, m, data, local, remote, now);
   } else if (h.exchange == isakmp::ExchangeType::QuickMode) {
+    if (s->parked) {
+      // Aggressive Mode: the initiator's Quick Mode may follow the AM3 we parked; it retransmits.
+      ++shared_.counters.revocation_parked_drops;
+      return;
+    }
     if (!s->established() || !h.encrypted() || h.message_id == 0) {
       malformed(s->connection, s->id, "Quick Mode message before phase 1 completed or not encrypted");
       return;

@@ -349,6 +349,43 @@ TEST_P(RevocationEngine, AnAnswerNobodyAskedForIsIgnored) {
 INSTANTIATE_TEST_SUITE_P(BothVersions, RevocationEngine, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& p) { return "IKEv" + std::to_string(p.param); });
 
+// IKEv1 Aggressive Mode with signatures: B parks AM3 (A's SIG) as it parks MM5.
+TEST_F(Revocation, AggressiveModeParksTheInitiatorsSignature) {
+  for (const Answer kind : {Answer::GoodCrl, Answer::RevokedCrl}) {
+    SCOPED_TRACE(kind == Answer::GoodCrl ? "good" : "revoked");
+    BackToBack net;
+    const Issued a_leaf = a_leaf_with_sources();
+    auto b = connection(1, "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, root.certificate,
+                        RevocationPolicy::IfUri);
+    b.aggressive = true;
+    ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
+    auto a = connection(1, "192.0.2.1", "192.0.2.2", "a.example", "b.example", a_leaf, root.certificate,
+                        RevocationPolicy::IfUri);
+    a.aggressive = true;
+    a.start_action = StartAction::Start;
+    ASSERT_TRUE(net.a.engine->add_connection(std::move(a), net.now));
+    net.run();
+    const auto asked = fetches(net.b);
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 0u);
+    net.advance(seconds(3));
+    net.b.engine->on_revocation_data(asked[0].request, answer(kind, a_leaf.certificate), net.now);
+    net.run();
+    // A's Quick Mode went out right after AM3 and was dropped while B waited: its retransmission
+    // brings the child up.
+    net.advance(seconds(10));
+    if (kind == Answer::GoodCrl) {
+      EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 1u);
+      EXPECT_EQ(net.b.count(EventType::ChildSaEstablished), 1u);
+    } else {
+      const Event* e = net.b.find(EventType::AuthenticationFailed);
+      ASSERT_NE(e, nullptr);
+      EXPECT_NE(e->detail.find("revoked at"), std::string::npos) << e->detail;
+      EXPECT_EQ(net.b.count(EventType::IkeSaEstablished), 0u);
+    }
+  }
+}
+
 TEST(RevocationSources, CertificateUrisAreHttpOnlyAndAuthoritiesComeFirst) {
   const auto now = std::chrono::system_clock::now();
   crypto::CertificateSpec ca_spec;

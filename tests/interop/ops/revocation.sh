@@ -8,6 +8,7 @@
 #   revoked per OCSP      AIA OCSP only, the index marks l revoked: refused
 #   unreachable           CDP to a port nothing listens on: strict and ifuri refuse, relaxed accepts
 #   expired CRL           nextUpdate in the past: unknown (ifuri refuses, relaxed accepts)
+# Then strongSwan initiates to r with the good and the revoked certificate (when charon is installed).
 # Needs root, openssl and built cygnetd/cygnetctl; exit 77 = skipped.
 set -u
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../strongswan/lib.sh"
@@ -103,19 +104,30 @@ it_wait_for 10 "OCSP responder" ip netns exec "${IT_NS[l]}" timeout 3 openssl oc
 with_revocation() {  # CONFIG-FILE POLICY: revocation = POLICY in the connection table
   sed -i "s/^auth = \"pubkey\"\$/auth = \"pubkey\"\nrevocation = \"$2\"/" "$1"
 }
-run_case() {
-  local cert=$1 policy=$2 expect=$3 words=${4:-} lconf rconf why
-  it_step "l presents '$cert', r has revocation = $policy: expect $expect"
-  cyg_stop l
+start_r() {  # POLICY: a fresh cygnetd in r checking l's certificate under POLICY
+  local rconf
   cyg_stop r
   rconf=$(cyg_config r auth=pubkey cert="$pki/r.pem" key="$pki/r.key" cacert="$pki/ca.pem" \
     local_id=r.example remote_id=l.example)
-  with_revocation "$rconf" "$policy"
-  lconf=$(cyg_config l auth=pubkey cert="$pki/$cert.pem" key="$pki/$cert.key" cacert="$pki/ca.pem" \
-    local_id=l.example remote_id=r.example start_action=start)
-  with_revocation "$lconf" relaxed
+  with_revocation "$rconf" "$1"
   cyg_start r "$rconf"
-  cyg_start l "$lconf"
+}
+run_case() {  # CERT POLICY up|refused [WORDS]; l is cygnetd (or, with INITIATOR=strongswan, charon)
+  local cert=$1 policy=$2 expect=$3 words=${4:-} lconf why
+  it_step "${INITIATOR:-cygnet} in l presents '$cert', r has revocation = $policy: expect $expect"
+  if [ "${INITIATOR:-cygnet}" = strongswan ]; then
+    start_r "$policy"
+    ss_load l "$(ss_swanctl_conf l auth=pubkey cert="$pki/$cert.pem" key="$pki/$cert.key" cacert="$pki/ca.pem" \
+      local_id=l.example remote_id=r.example)"
+    ss_initiate l net || it_log "strongSwan's initiation failed"
+  else
+    cyg_stop l
+    start_r "$policy"
+    lconf=$(cyg_config l auth=pubkey cert="$pki/$cert.pem" key="$pki/$cert.key" cacert="$pki/ca.pem" \
+      local_id=l.example remote_id=r.example start_action=start)
+    with_revocation "$lconf" relaxed
+    cyg_start l "$lconf"
+  fi
   if [ "$expect" = up ]; then
     cyg_wait_sa r 25 || it_fail "$cert/$policy: no SA on r"
     it_log "ok: $cert under $policy: up"
@@ -151,4 +163,14 @@ run_case dead ifuri refused "unreachable"
 run_case dead relaxed up
 run_case expired ifuri refused "expired at"
 run_case expired relaxed up
+
+if [ -x "$CHARON" ] && command -v "$SWANCTL" >/dev/null 2>&1; then
+  cyg_stop l
+  ss_start l
+  INITIATOR=strongswan run_case good ifuri up
+  INITIATOR=strongswan run_case revoked ifuri refused "per CRL from $crl_uri"
+  ss_stop l
+else
+  it_log "strongSwan (charon, swanctl) not installed: its cases are skipped"
+fi
 it_log "PASS"

@@ -369,7 +369,8 @@ class Importer {
       const LoadResult check = parse_config(block, "authority " + a.name, dir_);
       if (!check.ok()) {
         for (const ConfigError& e : check.errors)
-          unmapped_at(a.where, "authorities." + a.name, "left out: Cygnet refuses the translation: " + e.message);
+          unmapped_at(a.where, "authorities." + a.name,
+                      "left out: Cygnet refuses the translation: " + e.message);
         continue;
       }
       authority_blocks.push_back(std::move(block));

@@ -223,7 +223,8 @@ class Validator {
     // Before the connections: every pubkey connection consults them (revocation_checker.hpp).
     std::vector<ike::RevocationAuthority> authorities;
     if (const toml::node* node = root.get("authorities")) {
-      if (const toml::table* table = table_or_error(*node, "authorities")) authorities = authority_tables(*table);
+      if (const toml::table* table = table_or_error(*node, "authorities"))
+        authorities = authority_tables(*table);
     }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
@@ -668,14 +669,16 @@ class Validator {
       if (const auto path = string_at(*table, "cacert")) {
         if (const auto pem = pem_file(*table->get("cacert"), "cacert", *path)) {
           cacert = crypto::Certificate::from_pem(as_text(*pem));
-          if (!cacert) error(*table->get("cacert"), "'cacert': " + in_quotes(*path) + " holds no PEM certificate");
+          if (!cacert)
+            error(*table->get("cacert"), "'cacert': " + in_quotes(*path) + " holds no PEM certificate");
         }
       } else if (!table->contains("cacert")) {
         error(table->source(), scope + " needs 'cacert' (the CA whose certificates these sources cover)");
       }
       std::vector<std::string> crl = uris(*table, "crl_uris", true);
       std::vector<std::string> ocsp = uris(*table, "ocsp_uris", false);
-      if (cacert) out.push_back(ike::RevocationAuthority{name, std::move(*cacert), std::move(crl), std::move(ocsp)});
+      if (cacert)
+        out.push_back(ike::RevocationAuthority{name, std::move(*cacert), std::move(crl), std::move(ocsp)});
     }
     return out;
   }

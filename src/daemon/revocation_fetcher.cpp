@@ -161,7 +161,8 @@ RevocationFetchResult RevocationFetcher::run(const ike::FetchRevocation& request
         continue;
       }
     }
-    if (auto t = make_transfer(uri, ike::RevocationData::Kind::Crl, nullptr)) transfers.push_back(std::move(t));
+    if (auto t = make_transfer(uri, ike::RevocationData::Kind::Crl, nullptr))
+      transfers.push_back(std::move(t));
   }
   if (!request.ocsp_request.empty())
     for (const std::string& uri : request.ocsp_uris)

@@ -27,9 +27,9 @@ struct RevocationFetchResult {
 };
 
 struct RevocationFetchCounters {
-  std::uint64_t requests = 0;     // FetchRevocation actions handled
-  std::uint64_t downloads = 0;    // URIs fetched successfully (HTTP 200 or a file)
-  std::uint64_t failures = 0;     // URIs that failed (unreachable, HTTP error, too large, timeout)
+  std::uint64_t requests = 0;   // FetchRevocation actions handled
+  std::uint64_t downloads = 0;  // URIs fetched successfully (HTTP 200 or a file)
+  std::uint64_t failures = 0;   // URIs that failed (unreachable, HTTP error, too large, timeout)
   std::uint64_t crl_cache_hits = 0;
 };
 

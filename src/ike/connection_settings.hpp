@@ -28,9 +28,9 @@ enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
 // OCSP responder (its own or an authority's); relaxed fails only a certificate proven revoked.
 enum class RevocationPolicy : std::uint8_t { Strict, IfUri, Relaxed };
 
-const char* auth_kind_name(AuthKind k);        // "psk", "pubkey"
+const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
 const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
-const char* start_action_name(StartAction a);  // "none", "trap", "start"
+const char* start_action_name(StartAction a);            // "none", "trap", "start"
 
 struct ChildSettings {
   std::string name;
@@ -77,8 +77,8 @@ struct ConnectionSettings {
   std::vector<crypto::Certificate> certificate_chain;     // our intermediates, after it in `certificate`
   std::vector<crypto::Certificate> ca_certificates;       // trust anchors for the peer's
   RevocationPolicy revocation = RevocationPolicy::IfUri;
-  std::vector<RevocationAuthority> authorities;  // every [authorities.*] table of the file
-  std::vector<wire::ikev2::Proposal> ike_proposals;       // protocol Ike
+  std::vector<RevocationAuthority> authorities;      // every [authorities.*] table of the file
+  std::vector<wire::ikev2::Proposal> ike_proposals;  // protocol Ike
   StartAction start_action = StartAction::None;
   Seconds dpd_delay{30};           // 0 = no liveness checks
   Seconds ike_lifetime{4 * 3600};  // hard; IKE SA rekeyed at ~90 % minus jitter

@@ -204,7 +204,8 @@ void Engine::on_revocation_data(std::uint64_t request, const RevocationData& dat
   impl_->shared.failures.set_now(now);
   const EngineOptions& o = impl_->shared.options;
   impl_->shared.revocation.deliver(
-      request, data, *o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin));
+      request, data,
+      *o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin));
   impl_->ikev2_engine.resume_parked(request, now);
   impl_->ikev1_engine.resume_parked(request, now);
 }

@@ -86,7 +86,8 @@ std::optional<RevocationChecker::Verdict> RevocationChecker::cached(const Bytes&
   return it->second;
 }
 
-RevocationGate RevocationChecker::decide(const ConnectionSettings& conn, const crypto::Certificate& certificate,
+RevocationGate RevocationChecker::decide(const ConnectionSettings& conn,
+                                         const crypto::Certificate& certificate,
                                          const RevocationSources& sources, const Verdict& verdict) const {
   switch (verdict.status) {
     case RevocationStatus::Good: return {};
@@ -114,7 +115,8 @@ RevocationGate RevocationChecker::start_fetch(const ConnectionSettings& conn,
   if (pending_.size() >= options_.max_revocation_fetches) {
     // Bounded: the status counts as unknown (not cached, so a later negotiation fetches).
     const Verdict busy{RevocationStatus::Unknown,
-                       "too many revocation fetches in flight (" + std::to_string(pending_.size()) + ")", {}};
+                       "too many revocation fetches in flight (" + std::to_string(pending_.size()) + ")",
+                       {}};
     return decide(conn, certificate, sources, busy);
   }
   Pending p{certificate, issuer, Bytes(kNonceSize), key,
@@ -161,9 +163,12 @@ bool RevocationChecker::deliver(std::uint64_t request, const RevocationData& dat
       v = crypto::check_ocsp_response(d.data, p.certificate, p.issuer, p.nonce, at, d.uri);
       if (v.status != RevocationStatus::Unknown && !v.next_update) v.next_update = at + kOcspDefaultLifetime;
     }
-    if (v.status == RevocationStatus::Revoked && !revoked) revoked = std::move(v);
-    else if (v.status == RevocationStatus::Good && !good) good = std::move(v);
-    else if (v.status == RevocationStatus::Unknown) unknowns.push_back(std::move(v.detail));
+    if (v.status == RevocationStatus::Revoked && !revoked)
+      revoked = std::move(v);
+    else if (v.status == RevocationStatus::Good && !good)
+      good = std::move(v);
+    else if (v.status == RevocationStatus::Unknown)
+      unknowns.push_back(std::move(v.detail));
   }
   // A revocation anywhere wins over a good answer elsewhere (a stale source must not hide it).
   Verdict verdict;

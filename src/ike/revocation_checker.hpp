@@ -75,8 +75,9 @@ class RevocationChecker {
   std::optional<Verdict> cached(const Bytes& key, crypto::WallClock at) const;
   RevocationGate decide(const ConnectionSettings& conn, const crypto::Certificate& certificate,
                         const RevocationSources& sources, const Verdict& verdict) const;
-  RevocationGate start_fetch(const ConnectionSettings& conn, const crypto::Certificate& certificate, const crypto::Certificate& issuer,
-                             const RevocationSources& sources, const Bytes& key, crypto::WallClock at);
+  RevocationGate start_fetch(const ConnectionSettings& conn, const crypto::Certificate& certificate,
+                             const crypto::Certificate& issuer, const RevocationSources& sources,
+                             const Bytes& key, crypto::WallClock at);
   void store(const Bytes& key, Verdict verdict);
 
   const EngineOptions& options_;

@@ -4,12 +4,13 @@
 // retransmissions (and the link's duplicates) reach B and are dropped; after the answer B
 // answers once and the negotiation ends as the CRL says: one IKE SA and its CHILD SA on both
 // sides for a good certificate, AUTHENTICATION_FAILED naming the revocation for a revoked one.
+#include "crypto/revocation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-#include "crypto/revocation.hpp"
 #include "sim/scenario.hpp"
 #include "sim/virtual_clock.hpp"
 
@@ -91,8 +92,7 @@ TEST_P(ParkedOverALossyLink, OneAnswerAfterTheFetchAsTheCrlSays) {
       EXPECT_TRUE(node->binding_errors().empty()) << event_log(*node);
     }
   } else {
-    ASSERT_TRUE(sim.run_for(
-        [&] { return g.b->count_events(ike::EventType::AuthenticationFailed) > 0; }, 5s))
+    ASSERT_TRUE(sim.run_for([&] { return g.b->count_events(ike::EventType::AuthenticationFailed) > 0; }, 5s))
         << event_log(g);
     sim.run_for(30s);
     const auto failures = g.b->events_of(ike::EventType::AuthenticationFailed);
@@ -109,14 +109,15 @@ TEST_P(ParkedOverALossyLink, OneAnswerAfterTheFetchAsTheCrlSays) {
   EXPECT_EQ(g.b->engine().counters().revocation_parked, 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    BothVersions, ParkedOverALossyLink,
-    ::testing::Values(RevocationCase{2, false, 41}, RevocationCase{2, true, 42}, RevocationCase{2, false, 43},
-                      RevocationCase{1, false, 44}, RevocationCase{1, true, 45}, RevocationCase{1, false, 46}),
-    [](const ::testing::TestParamInfo<RevocationCase>& case_info) {
-      return "IKEv" + std::to_string(case_info.param.ike_version) + (case_info.param.revoked ? "_revoked" : "_good") +
-             "_seed" + std::to_string(case_info.param.seed);
-    });
+INSTANTIATE_TEST_SUITE_P(BothVersions, ParkedOverALossyLink,
+                         ::testing::Values(RevocationCase{2, false, 41}, RevocationCase{2, true, 42},
+                                           RevocationCase{2, false, 43}, RevocationCase{1, false, 44},
+                                           RevocationCase{1, true, 45}, RevocationCase{1, false, 46}),
+                         [](const ::testing::TestParamInfo<RevocationCase>& case_info) {
+                           return "IKEv" + std::to_string(case_info.param.ike_version) +
+                                  (case_info.param.revoked ? "_revoked" : "_good") + "_seed" +
+                                  std::to_string(case_info.param.seed);
+                         });
 
 }  // namespace
 }  // namespace cygnet::sim

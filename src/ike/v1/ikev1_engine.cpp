@@ -632,10 +632,9 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
   }
   if (s.parked && !s.parked->raw.empty() && now >= s.parked->deadline) {
     // The FetchRevocation went unanswered: decided as "unknown", and the policy says the rest.
-    shared_.revocation.give_up(s.parked->request,
-                               *shared_.options.wall_origin +
-                                   std::chrono::duration_cast<crypto::WallClock::duration>(
-                                       now - shared_.options.steady_origin));
+    shared_.revocation.give_up(s.parked->request, *shared_.options.wall_origin +
+                                                      std::chrono::duration_cast<crypto::WallClock::duration>(
+                                                          now - shared_.options.steady_origin));
     resume_parked(s.parked->request, now);
     if (!sa(id)) return;
   }

@@ -239,8 +239,9 @@ struct Ikev2Engine {
   // --- IKE_AUTH (task_ike_auth.cpp) ---
   void send_auth_request(IkeSa& sa, TimePoint now);
   // nullopt: parked until the peer's revocation status is known (revocation_parking.cpp).
-  std::optional<std::vector<ikev2::Payload>> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                   TimePoint now);
+  std::optional<std::vector<ikev2::Payload>> process_auth_request(IkeSa& sa,
+                                                                  const std::vector<ikev2::Payload>& in,
+                                                                  TimePoint now);
   void process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                              TimePoint now);
 

@@ -36,14 +36,14 @@ class RevocationConfig : public ::testing::Test {
 
   // A pubkey connection (lines 1-7) with `extra` as line 8, then `tail`.
   std::string text(const std::string& extra, const std::string& tail = "") const {
-    return "[connections.gw]\n"                       // 1
-           "local_addrs = [\"192.0.2.1\"]\n"          // 2
-           "remote_addrs = [\"192.0.2.2\"]\n"         // 3
-           "auth = \"pubkey\"\n"                      // 4
-           "certificate = \"gw.pem\"\n"               // 5
-           "private_key = \"gw.key\"\n"               // 6
-           "ca_certificates = [\"ca.pem\"]\n"         // 7
-           + extra + "\n" + tail;                     // 8
+    return "[connections.gw]\n"                // 1
+           "local_addrs = [\"192.0.2.1\"]\n"   // 2
+           "remote_addrs = [\"192.0.2.2\"]\n"  // 3
+           "auth = \"pubkey\"\n"               // 4
+           "certificate = \"gw.pem\"\n"        // 5
+           "private_key = \"gw.key\"\n"        // 6
+           "ca_certificates = [\"ca.pem\"]\n"  // 7
+           + extra + "\n" + tail;              // 8
   }
 
   TempDir dir;
@@ -58,19 +58,21 @@ TEST_F(RevocationConfig, DefaultIsIfUriWithoutAuthorities) {
 }
 
 TEST_F(RevocationConfig, PolicyAndAuthorityReachTheConnection) {
-  const LoadResult r = parse_config(text("revocation = \"strict\"",
-                                         "[authorities.example-ca]\n"
-                                         "cacert = \"ca.pem\"\n"
-                                         "crl_uris = [\"http://198.51.100.10/ca.crl\", \"file:///var/lib/ca.crl\"]\n"
-                                         "ocsp_uris = [\"http://198.51.100.10:8080\"]\n"),
-                                    "t.toml", dir.path());
+  const LoadResult r =
+      parse_config(text("revocation = \"strict\"",
+                        "[authorities.example-ca]\n"
+                        "cacert = \"ca.pem\"\n"
+                        "crl_uris = [\"http://198.51.100.10/ca.crl\", \"file:///var/lib/ca.crl\"]\n"
+                        "ocsp_uris = [\"http://198.51.100.10:8080\"]\n"),
+                   "t.toml", dir.path());
   ASSERT_TRUE(r.ok()) << r.error_text();
   const ike::ConnectionSettings& c = r.config->connections[0];
   EXPECT_EQ(c.revocation, ike::RevocationPolicy::Strict);
   ASSERT_EQ(c.authorities.size(), 1u);
   EXPECT_EQ(c.authorities[0].name, "example-ca");
   EXPECT_EQ(c.authorities[0].cacert.der(), ca->der());
-  EXPECT_THAT(c.authorities[0].crl_uris, ElementsAre("http://198.51.100.10/ca.crl", "file:///var/lib/ca.crl"));
+  EXPECT_THAT(c.authorities[0].crl_uris,
+              ElementsAre("http://198.51.100.10/ca.crl", "file:///var/lib/ca.crl"));
   EXPECT_THAT(c.authorities[0].ocsp_uris, ElementsAre("http://198.51.100.10:8080"));
 }
 
@@ -81,25 +83,32 @@ TEST_F(RevocationConfig, RelaxedIsAccepted) {
 }
 
 TEST_F(RevocationConfig, MistakesAreLocated) {
-  EXPECT_THAT(testing::errors_of(text("revocation = \"hard\""), dir.path()),
-              ElementsAre("t.toml:8:14: 'revocation' must be \"strict\", \"ifuri\" or \"relaxed\", not \"hard\""));
-  EXPECT_THAT(testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\ncrl_uris = [\"ldap://h/x\"]\n"),
-                                 dir.path()),
-              ElementsAre("t.toml:11:13: 'crl_uris': 'ldap://h/x' must be an http:// URI or a file:/// path"));
-  EXPECT_THAT(testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\nocsp_uris = [\"file:///x\"]\n"),
-                                 dir.path()),
-              ElementsAre("t.toml:11:14: 'ocsp_uris': 'file:///x' must be an http:// URI"));
-  EXPECT_THAT(testing::errors_of(text("", "[authorities.x]\ncrl_uris = [\"http://h/x\"]\n"), dir.path()),
-              ElementsAre("t.toml:9:1: [authorities.x] needs 'cacert' (the CA whose certificates these sources cover)"));
-  EXPECT_THAT(testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\ncrl_uri = [\"http://h/x\"]\n"),
-                                 dir.path()),
-              ElementsAre("t.toml:11:1: unknown key 'crl_uri' in [authorities.x] (did you mean 'crl_uris'?)"));
+  EXPECT_THAT(
+      testing::errors_of(text("revocation = \"hard\""), dir.path()),
+      ElementsAre("t.toml:8:14: 'revocation' must be \"strict\", \"ifuri\" or \"relaxed\", not \"hard\""));
+  EXPECT_THAT(
+      testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\ncrl_uris = [\"ldap://h/x\"]\n"),
+                         dir.path()),
+      ElementsAre("t.toml:11:13: 'crl_uris': 'ldap://h/x' must be an http:// URI or a file:/// path"));
+  EXPECT_THAT(
+      testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\nocsp_uris = [\"file:///x\"]\n"),
+                         dir.path()),
+      ElementsAre("t.toml:11:14: 'ocsp_uris': 'file:///x' must be an http:// URI"));
+  EXPECT_THAT(
+      testing::errors_of(text("", "[authorities.x]\ncrl_uris = [\"http://h/x\"]\n"), dir.path()),
+      ElementsAre(
+          "t.toml:9:1: [authorities.x] needs 'cacert' (the CA whose certificates these sources cover)"));
+  EXPECT_THAT(
+      testing::errors_of(text("", "[authorities.x]\ncacert = \"ca.pem\"\ncrl_uri = [\"http://h/x\"]\n"),
+                         dir.path()),
+      ElementsAre("t.toml:11:1: unknown key 'crl_uri' in [authorities.x] (did you mean 'crl_uris'?)"));
 }
 
 TEST_F(RevocationConfig, RevocationBelongsToPubkey) {
-  EXPECT_THAT(testing::errors_of("[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
-                                 "auth = \"psk\"\npsk = \"a long random secret\"\nrevocation = \"strict\"\n"),
-              ElementsAre("t.toml:6:14: 'revocation' is only used with 'auth' = \"pubkey\""));
+  EXPECT_THAT(
+      testing::errors_of("[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\n"
+                         "auth = \"psk\"\npsk = \"a long random secret\"\nrevocation = \"strict\"\n"),
+      ElementsAre("t.toml:6:14: 'revocation' is only used with 'auth' = \"pubkey\""));
 }
 
 }  // namespace

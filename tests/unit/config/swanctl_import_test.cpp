@@ -300,7 +300,8 @@ authorities { ca { cacert = ca.pem
   ASSERT_EQ(c.authorities.size(), 1u);
   EXPECT_EQ(c.authorities[0].name, "ca");
   EXPECT_EQ(c.authorities[0].cacert.der(), ca.der());
-  EXPECT_THAT(c.authorities[0].crl_uris, ElementsAre("http://198.51.100.10/ca.crl", "file:///var/lib/ca.crl"));
+  EXPECT_THAT(c.authorities[0].crl_uris,
+              ElementsAre("http://198.51.100.10/ca.crl", "file:///var/lib/ca.crl"));
   EXPECT_THAT(c.authorities[0].ocsp_uris, ElementsAre("http://198.51.100.10:8080"));
   EXPECT_THAT(i.result.toml, HasSubstr("revocation = \"strict\""));
   EXPECT_THAT(i.result.toml, HasSubstr("[authorities.ca]"));

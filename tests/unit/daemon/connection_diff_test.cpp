@@ -8,8 +8,8 @@
 namespace cygnet::daemon {
 namespace {
 
-using ::testing::ElementsAre;
 using ike::test::psk_connection;
+using ::testing::ElementsAre;
 
 TEST(ConnectionDiff, IdenticalSettingsHaveIdenticalFingerprints) {
   EXPECT_EQ(connection_fingerprint(psk_connection("a", "192.0.2.1", "192.0.2.2")),

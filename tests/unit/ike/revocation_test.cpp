@@ -4,9 +4,10 @@
 // dropped meanwhile, and on_revocation_data (a real CRL or OCSP response made here, or
 // "unreachable") resumes it. Each policy × good / revoked / unreachable / expired CRL, the engine's
 // own timeout, the cache, and that the resumed path answers exactly once.
+#include "crypto/revocation.hpp"
+
 #include <gtest/gtest.h>
 
-#include "crypto/revocation.hpp"
 #include "crypto/x509.hpp"
 #include "ike/failure_report.hpp"
 #include "ike/revocation_checker.hpp"
@@ -103,7 +104,8 @@ class Revocation : public ::testing::Test {
 
   // B (responder) checks A's certificate under `policy`; A initiates.
   void start(BackToBack& net, int version, const Issued& a_leaf, RevocationPolicy policy) {
-    auto b = connection(version, "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, root.certificate, policy);
+    auto b =
+        connection(version, "192.0.2.2", "192.0.2.1", "b.example", "%any", b_leaf, root.certificate, policy);
     ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
     auto a = connection(version, "192.0.2.1", "192.0.2.2", "a.example", "b.example", a_leaf, root.certificate,
                         RevocationPolicy::IfUri);
@@ -295,8 +297,8 @@ TEST_P(RevocationEngine, AnAuthorityAddsSourcesForItsCertificates) {
   b.authorities.push_back(
       RevocationAuthority{"root", root.certificate, {"file:///var/lib/cygnet/root.crl"}, {}});
   ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
-  auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", "a.example", "b.example", a_leaf_with_sources(false),
-                      root.certificate, RevocationPolicy::IfUri);
+  auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", "a.example", "b.example",
+                      a_leaf_with_sources(false), root.certificate, RevocationPolicy::IfUri);
   a.start_action = StartAction::Start;
   ASSERT_TRUE(net.a.engine->add_connection(std::move(a), net.now));
   net.run();
@@ -315,8 +317,8 @@ TEST_P(RevocationEngine, TheInitiatorParksTheResponseToo) {
   auto b = connection(GetParam(), "192.0.2.2", "192.0.2.1", "b.example", "%any", b_with_crl, root.certificate,
                       RevocationPolicy::IfUri);
   ASSERT_TRUE(net.b.engine->add_connection(std::move(b), net.now));
-  auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", "a.example", "b.example", a_leaf_with_sources(false),
-                      root.certificate, RevocationPolicy::IfUri);
+  auto a = connection(GetParam(), "192.0.2.1", "192.0.2.2", "a.example", "b.example",
+                      a_leaf_with_sources(false), root.certificate, RevocationPolicy::IfUri);
   a.start_action = StartAction::Start;
   ASSERT_TRUE(net.a.engine->add_connection(std::move(a), net.now));
   net.run();
@@ -327,7 +329,8 @@ TEST_P(RevocationEngine, TheInitiatorParksTheResponseToo) {
   const std::size_t sent_by_a = net.a.count_actions<SendDatagram>();
   net.advance(seconds(10));
   EXPECT_EQ(net.a.count_actions<SendDatagram>(), sent_by_a);
-  net.a.engine->on_revocation_data(asked[0].request, answer(Answer::RevokedCrl, b_with_crl.certificate), net.now);
+  net.a.engine->on_revocation_data(asked[0].request, answer(Answer::RevokedCrl, b_with_crl.certificate),
+                                   net.now);
   net.run();
   const Event* e = net.a.find(EventType::AuthenticationFailed);
   ASSERT_NE(e, nullptr);
@@ -347,7 +350,9 @@ TEST_P(RevocationEngine, AnAnswerNobodyAskedForIsIgnored) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothVersions, RevocationEngine, ::testing::Values(1, 2),
-                         [](const ::testing::TestParamInfo<int>& p) { return "IKEv" + std::to_string(p.param); });
+                         [](const ::testing::TestParamInfo<int>& p) {
+                           return "IKEv" + std::to_string(p.param);
+                         });
 
 // IKEv1 Aggressive Mode with signatures: B parks AM3 (A's SIG) as it parks MM5.
 TEST_F(Revocation, AggressiveModeParksTheInitiatorsSignature) {
@@ -402,7 +407,8 @@ TEST(RevocationSources, CertificateUrisAreHttpOnlyAndAuthoritiesComeFirst) {
   const crypto::PrivateKey leaf_key = crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256);
   const crypto::Certificate leaf = crypto::issue_certificate(leaf_spec, leaf_key.public_key(), ca_key, &ca);
   ConnectionSettings conn;
-  conn.authorities.push_back(RevocationAuthority{"ca", ca, {"file:///var/lib/ca.crl"}, {"http://198.51.100.2/"}});
+  conn.authorities.push_back(
+      RevocationAuthority{"ca", ca, {"file:///var/lib/ca.crl"}, {"http://198.51.100.2/"}});
   const RevocationSources s = revocation_sources(conn, leaf, ca);
   EXPECT_EQ(s.crl_uris, (std::vector<std::string>{"file:///var/lib/ca.crl", "http://198.51.100.1/a.crl"}));
   EXPECT_EQ(s.ocsp_uris, std::vector<std::string>{"http://198.51.100.2/"});

@@ -33,6 +33,10 @@ constexpr Label kIkeCounters[] = {
     {"child_sas_rekeyed", "CHILD SAs rekeyed"},
     {"authentication_failures", "authentication failures"},
     {"no_proposal_chosen", "no proposal chosen"},
+    {"revocation_fetches", "revocation fetches"},
+    {"revocation_fetch_failures", "revocation no answer"},
+    {"revocation_parked", "parked for revocation"},
+    {"revocation_parked_drops", "dropped while parked"},
     {"half_open_ike_sas", "half-open IKE SAs"},
     {"refused_half_open_global_cap", "refused: half-open cap"},
     {"refused_half_open_per_source_cap", "refused: per-source cap"},
@@ -58,6 +62,9 @@ constexpr Label kDaemonCounters[] = {
     {"icmp_too_big_received", "ICMP too big received"},
     {"control_requests", "control requests"},
     {"reloads", "reloads"},
+    {"revocation_downloads", "CRL/OCSP downloads"},
+    {"revocation_download_failures", "CRL/OCSP failures"},
+    {"crl_cache_hits", "CRL cache hits"},
 };
 
 constexpr Label kPathMtuCounters[] = {

@@ -320,7 +320,16 @@ struct Connection {
   std::string encapsulation = "auto";
   bool allow_legacy = false;
   bool aggressive = false;
+  std::optional<std::string> revocation;  // remote.revocation: strict | ifuri | relaxed
   std::vector<Child> children;
+};
+
+// authorities.NAME: the CA and its CRL / OCSP sources.
+struct Authority {
+  std::string name;
+  SettingsPosition where;
+  std::string cacert;
+  std::vector<std::string> crl_uris, ocsp_uris;
 };
 
 struct SecretEntry {
@@ -354,6 +363,18 @@ class Importer {
         blocks.push_back(std::move(block));
       }
     }
+    std::vector<std::string> authority_blocks;
+    for (const Authority& a : authorities_) {
+      std::string block = render(a);
+      const LoadResult check = parse_config(block, "authority " + a.name, dir_);
+      if (!check.ok()) {
+        for (const ConfigError& e : check.errors)
+          unmapped_at(a.where, "authorities." + a.name,
+                      "left out: Cygnet refuses the translation: " + e.message);
+        continue;
+      }
+      authority_blocks.push_back(std::move(block));
+    }
     SwanctlImport out;
     out.connections = blocks.size();
     // In file order, so the list reads along with the file.
@@ -372,6 +393,7 @@ class Importer {
       for (const std::string& f : out.unmapped) out.toml += "#   " + comment_safe(f) + "\n";
     }
     for (const std::string& block : blocks) out.toml += "\n" + block;
+    for (const std::string& block : authority_blocks) out.toml += "\n" + block;
     return out;
   }
 
@@ -465,15 +487,27 @@ class Importer {
       unmapped(v, "authorities." + v.key, "not an authority section");
     for (const SettingsSection& a : authorities.sections) {
       const std::string path = "authorities." + a.name;
+      Authority authority{a.name, a.where, "", {}, {}};
       for (const SettingsValue& v : a.values) {
         if (v.key == "cacert" || v.key == "file") {
-          authority_cas_.push_back(credential_path("x509ca", v.value).string());
+          authority.cacert = credential_path("x509ca", v.value).string();
+          authority_cas_.push_back(authority.cacert);
+        } else if (v.key == "crl_uris" || v.key == "ocsp_uris") {
+          const bool crl = v.key == "crl_uris";
+          for (const std::string& uri : split_list(v.value)) {
+            if (uri.starts_with("http://") || (crl && uri.starts_with("file:///")))
+              (crl ? authority.crl_uris : authority.ocsp_uris).push_back(uri);
+            else
+              unmapped_at(v.where, path + "." + v.key + " = " + uri,
+                          crl ? "Cygnet fetches CRLs over http:// or from file:/// only"
+                              : "Cygnet asks OCSP responders over http:// only");
+          }
         } else {
-          unmapped(v, path + "." + v.key,
-                   "Cygnet does not fetch CRLs or OCSP and has no per-authority settings; only the CA "
-                   "certificate is used");
+          unmapped(v, path + "." + v.key, "no Cygnet equivalent (cacert, crl_uris and ocsp_uris are used)");
         }
       }
+      if (!authority.cacert.empty() && (!authority.crl_uris.empty() || !authority.ocsp_uris.empty()))
+        authorities_.push_back(std::move(authority));
       for (const SettingsSection& sub : a.sections)
         unmapped_at(sub.where, path + "." + sub.name, "unknown section");
     }
@@ -945,8 +979,11 @@ class Importer {
       } else if (v.key == "round") {
         continue;
       } else if (v.key == "revocation") {
-        if (lower(value) != "relaxed")
-          unmapped(v, key_path, "Cygnet does not check revocation (no CRL/OCSP)");
+        const std::string l = lower(value);
+        if (is_local || (l != "strict" && l != "ifuri" && l != "relaxed"))
+          unmapped(v, key_path, "no Cygnet equivalent (remote revocation = strict, ifuri or relaxed)");
+        else
+          c.revocation = l;
       } else if (v.key == "pubkeys") {
         leave_out(v.where, key_path + " = " + value,
                   "raw public keys are not supported by Cygnet (certificates only)");
@@ -1162,6 +1199,7 @@ class Importer {
       t += "private_key = " + toml_string(c.private_key) + "\n";
       t += "ca_certificates = " + toml_list(c.ca_certificates) + "\n";
     }
+    if (c.auth == "pubkey" && c.revocation) t += "revocation = " + toml_string(*c.revocation) + "\n";
     t += "ike_proposals = " + toml_list(c.ike_proposals) + "\n";
     if (legacy)
       t += "allow_legacy = true   # the strongSwan proposals include RFC 8247/8221 SHOULD NOT algorithms\n";
@@ -1187,8 +1225,17 @@ class Importer {
     return t;
   }
 
+  std::string render(const Authority& a) const {
+    std::string t = "[authorities." + a.name + "]\n";
+    t += "cacert = " + toml_string(a.cacert) + "\n";
+    if (!a.crl_uris.empty()) t += "crl_uris = " + toml_list(a.crl_uris) + "\n";
+    if (!a.ocsp_uris.empty()) t += "ocsp_uris = " + toml_list(a.ocsp_uris) + "\n";
+    return t;
+  }
+
   const SettingsSection& root_;
   std::filesystem::path dir_;
+  std::vector<Authority> authorities_;
   std::vector<std::pair<SettingsPosition, std::string>> findings_;
   std::vector<SecretEntry> secrets_;
   std::vector<std::string> authority_cas_;

@@ -28,16 +28,17 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 2> kTopLevelKeys{"daemon", "connections"};
+constexpr std::array<std::string_view, 3> kTopLevelKeys{"daemon", "connections", "authorities"};
+constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 9> kDaemonKeys{
     "listen",         "control_socket", "tun",
     "log_level",      "metrics",        "allow_key_export",
     "drop_cleartext", "max_half_open",  "max_half_open_per_source"};
-constexpr std::array<std::string_view, 20> kConnectionKeys{
+constexpr std::array<std::string_view, 21> kConnectionKeys{
     "ike_version",   "local_addrs",  "remote_addrs", "remote_port",  "local_id",      "remote_id",
     "auth",          "psk",          "psk_file",     "certificate",  "private_key",   "ca_certificates",
     "ike_proposals", "start_action", "dpd_delay",    "ike_lifetime", "encapsulation", "allow_legacy",
-    "aggressive",    "children"};
+    "aggressive",    "children",     "revocation"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -54,6 +55,10 @@ constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
+constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
+    {{"strict", ike::RevocationPolicy::Strict},
+     {"ifuri", ike::RevocationPolicy::IfUri},
+     {"relaxed", ike::RevocationPolicy::Relaxed}}};
 constexpr std::array<Choice<ike::Encapsulation>, 2> kEncapsulationChoices{
     {{"auto", ike::Encapsulation::Auto}, {"udp", ike::Encapsulation::ForceUdp}}};
 constexpr std::array<Choice<ipsec::Mode>, 2> kModeChoices{
@@ -215,6 +220,12 @@ class Validator {
         config.daemon = daemon_settings(*table);
       }
     }
+    // Before the connections: every pubkey connection consults them (revocation_checker.hpp).
+    std::vector<ike::RevocationAuthority> authorities;
+    if (const toml::node* node = root.get("authorities")) {
+      if (const toml::table* table = table_or_error(*node, "authorities"))
+        authorities = authority_tables(*table);
+    }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
         std::vector<std::pair<toml::source_position, ike::ConnectionSettings>> located;
@@ -237,7 +248,10 @@ class Validator {
         std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
           return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
         });
-        for (auto& entry : located) config.connections.push_back(std::move(entry.second));
+        for (auto& entry : located) {
+          if (entry.second.auth == ike::AuthKind::PublicKey) entry.second.authorities = authorities;
+          config.connections.push_back(std::move(entry.second));
+        }
       }
     }
     return config;
@@ -478,7 +492,7 @@ class Validator {
     if (auth) {
       c.auth = *auth;
       if (*auth == ike::AuthKind::Psk) {
-        refuse_keys(table, {"certificate", "private_key", "ca_certificates"}, "pubkey");
+        refuse_keys(table, {"certificate", "private_key", "ca_certificates", "revocation"}, "pubkey");
         psk_settings(table, scope, c);
       } else {
         refuse_keys(table, {"psk", "psk_file"}, "psk");
@@ -637,7 +651,58 @@ class Validator {
     return std::move(read.contents);
   }
 
+  // [authorities.NAME]: cacert (PEM file), crl_uris, ocsp_uris, as in swanctl.conf.
+  std::vector<ike::RevocationAuthority> authority_tables(const toml::table& authorities) {
+    std::vector<ike::RevocationAuthority> out;
+    for (auto&& [key, node] : authorities) {
+      const std::string name(key.str());
+      const toml::table* table = node.as_table();
+      if (!is_valid_name(name) || table == nullptr) {
+        error(node, "authority " + in_quotes(name) +
+                        " must be a table named by 1 to 64 letters, digits, '-', '_' or '.' ([authorities." +
+                        name + "])");
+        continue;
+      }
+      const std::string scope = "[authorities." + name + "]";
+      check_keys(*table, kAuthorityKeys, scope);
+      std::optional<crypto::Certificate> cacert;
+      if (const auto path = string_at(*table, "cacert")) {
+        if (const auto pem = pem_file(*table->get("cacert"), "cacert", *path)) {
+          cacert = crypto::Certificate::from_pem(as_text(*pem));
+          if (!cacert)
+            error(*table->get("cacert"), "'cacert': " + in_quotes(*path) + " holds no PEM certificate");
+        }
+      } else if (!table->contains("cacert")) {
+        error(table->source(), scope + " needs 'cacert' (the CA whose certificates these sources cover)");
+      }
+      std::vector<std::string> crl = uris(*table, "crl_uris", true);
+      std::vector<std::string> ocsp = uris(*table, "ocsp_uris", false);
+      if (cacert)
+        out.push_back(ike::RevocationAuthority{name, std::move(*cacert), std::move(crl), std::move(ocsp)});
+    }
+    return out;
+  }
+
+  // http:// URIs (and file:// for CRLs): what the daemon's fetcher speaks.
+  std::vector<std::string> uris(const toml::table& table, std::string_view key, bool file_allowed) {
+    std::vector<std::string> out;
+    const auto entries = strings_at(table, key);
+    if (!entries) return out;
+    for (const TextEntry& entry : *entries) {
+      const bool http = entry.text.starts_with("http://") && entry.text.size() > 7;
+      const bool file = file_allowed && entry.text.starts_with("file:///");
+      if (!http && !file) {
+        error(*entry.node, in_quotes(key) + ": " + in_quotes(entry.text) + " must be an http:// URI" +
+                               (file_allowed ? " or a file:/// path" : ""));
+        continue;
+      }
+      out.push_back(entry.text);
+    }
+    return out;
+  }
+
   void pubkey_settings(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
+    if (const auto policy = choice_at(table, "revocation", kRevocationChoices)) c.revocation = *policy;
     std::string missing;
     for (std::string_view key : {"certificate", "private_key", "ca_certificates"}) {
       if (!table.contains(key)) missing += (missing.empty() ? "" : ", ") + in_quotes(key);

@@ -62,6 +62,15 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
     const Bytes der = ca.der();
     f.add_bytes(der);
   }
+  f.add(static_cast<std::int64_t>(c.revocation));
+  f.add(static_cast<std::int64_t>(c.authorities.size()));
+  for (const ike::RevocationAuthority& a : c.authorities) {
+    f.add(a.name);
+    const Bytes der = a.cacert.der();
+    f.add_bytes(der);
+    for (const auto& uri : a.crl_uris) f.add("crl " + uri);
+    for (const auto& uri : a.ocsp_uris) f.add("ocsp " + uri);
+  }
   f.add(static_cast<std::int64_t>(c.ike_proposals.size()));
   for (const auto& p : c.ike_proposals) f.add(ike::proposal_to_string(p));
   f.add(static_cast<std::int64_t>(c.start_action));

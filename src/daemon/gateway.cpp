@@ -109,6 +109,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   }
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
+  loop_.watch(revocation_fetcher_.fd(), [this] { on_revocation_readable(); });
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
     if (signal == SIGHUP) {
@@ -346,6 +347,8 @@ void Gateway::drain(TimePoint now) {
         send_udp(send->local, send->remote, send->payload);
       } else if (const auto* resolve = std::get_if<ike::ResolveRemote>(&action)) {
         resolve_remote(*resolve);
+      } else if (const auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
+        fetch_revocation(*fetch);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         log_event(*event);
         publish_event(*event, now);

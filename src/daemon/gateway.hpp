@@ -25,6 +25,7 @@
 #include "daemon/os/tun_device.hpp"
 #include "daemon/refusal_log.hpp"
 #include "daemon/resolver.hpp"
+#include "daemon/revocation_fetcher.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -114,6 +115,9 @@ class Gateway {
   // --- host names in remote_addrs (gateway_resolution.cpp)
   void resolve_remote(const ike::ResolveRemote& request);
   void on_resolver_readable();
+  // --- certificate revocation data (gateway_revocation.cpp)
+  void fetch_revocation(const ike::FetchRevocation& request);
+  void on_revocation_readable();
 
   // --- metrics and monitor subscribers (gateway_watch.cpp)
   void open_metrics();
@@ -144,6 +148,7 @@ class Gateway {
   AcquireQueue acquire_queue_;
   DaemonCounters counters_;
   Resolver resolver_;
+  RevocationFetcher revocation_fetcher_;
   TimePoint next_housekeeping_;
   TimePoint next_keepalive_;
   std::optional<TimePoint> stop_by_;  // SIGTERM/SIGINT: the latest moment the loop ends

@@ -48,6 +48,10 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   if (command == "stats") {
     counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
     counters_.queue_expired_drops = acquire_queue_.expired_drops();
+    const RevocationFetchCounters fetched = revocation_fetcher_.counters();
+    counters_.revocation_downloads = fetched.downloads;
+    counters_.revocation_download_failures = fetched.failures;
+    counters_.crl_cache_hits = fetched.crl_cache_hits;
     json stats = stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
     stats["control_clients"] = {{"refused", control_clients_.refused()},

@@ -196,7 +196,11 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"ike_sas_rekeyed", ike.ike_sas_rekeyed},
                 {"child_sas_rekeyed", ike.child_sas_rekeyed},
                 {"authentication_failures", ike.authentication_failures},
-                {"no_proposal_chosen", ike.no_proposal_chosen}};
+                {"no_proposal_chosen", ike.no_proposal_chosen},
+                {"revocation_fetches", ike.revocation_fetches},
+                {"revocation_fetch_failures", ike.revocation_fetch_failures},
+                {"revocation_parked", ike.revocation_parked},
+                {"revocation_parked_drops", ike.revocation_parked_drops}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
@@ -230,7 +234,10 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"outer_fragments_sent", daemon.outer_fragments_sent},
                    {"icmp_too_big_received", daemon.icmp_too_big_received},
                    {"control_requests", daemon.control_requests},
-                   {"reloads", daemon.reloads}};
+                   {"reloads", daemon.reloads},
+                   {"revocation_downloads", daemon.revocation_downloads},
+                   {"revocation_download_failures", daemon.revocation_download_failures},
+                   {"crl_cache_hits", daemon.crl_cache_hits}};
   json sas = json::array();
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {

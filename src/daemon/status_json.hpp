@@ -38,6 +38,10 @@ struct DaemonCounters {
   std::uint64_t icmp_too_big_received = 0;  // ICMP Too Big read on the outer side (before checking)
   std::uint64_t control_requests = 0;
   std::uint64_t reloads = 0;
+  // CRL / OCSP fetching (revocation_fetcher.hpp): URIs fetched, URIs that failed, CRLs reused.
+  std::uint64_t revocation_downloads = 0;
+  std::uint64_t revocation_download_failures = 0;
+  std::uint64_t crl_cache_hits = 0;
 };
 
 nlohmann::json status_json(const std::vector<ike::ConnectionStatus>& status,

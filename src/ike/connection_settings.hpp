@@ -23,8 +23,14 @@ enum class AuthKind : std::uint8_t { Psk, PublicKey };
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
 
-const char* auth_kind_name(AuthKind k);        // "psk", "pubkey"
-const char* start_action_name(StartAction a);  // "none", "trap", "start"
+// How a missing revocation answer counts (strongSwan's `revocation`): strict needs every
+// certificate proven good; ifuri needs that only of a certificate with a CRL distribution point or
+// OCSP responder (its own or an authority's); relaxed fails only a certificate proven revoked.
+enum class RevocationPolicy : std::uint8_t { Strict, IfUri, Relaxed };
+
+const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
+const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
+const char* start_action_name(StartAction a);            // "none", "trap", "start"
 
 struct ChildSettings {
   std::string name;
@@ -44,6 +50,15 @@ struct ChildSettings {
   std::optional<std::uint16_t> mss_clamp;
 };
 
+// An `[authorities.NAME]` table: where to ask whether certificates `cacert` issued are revoked,
+// besides (and before) the certificates' own CRL distribution points and OCSP URIs.
+struct RevocationAuthority {
+  std::string name;
+  crypto::Certificate cacert;
+  std::vector<std::string> crl_uris;   // http:// or file://
+  std::vector<std::string> ocsp_uris;  // http://
+};
+
 struct ConnectionSettings {
   std::string name;
   int ike_version = 2;
@@ -61,7 +76,9 @@ struct ConnectionSettings {
   std::optional<crypto::Certificate> certificate;         // ours, sent in CERT
   std::vector<crypto::Certificate> certificate_chain;     // our intermediates, after it in `certificate`
   std::vector<crypto::Certificate> ca_certificates;       // trust anchors for the peer's
-  std::vector<wire::ikev2::Proposal> ike_proposals;       // protocol Ike
+  RevocationPolicy revocation = RevocationPolicy::IfUri;
+  std::vector<RevocationAuthority> authorities;      // every [authorities.*] table of the file
+  std::vector<wire::ikev2::Proposal> ike_proposals;  // protocol Ike
   StartAction start_action = StartAction::None;
   Seconds dpd_delay{30};           // 0 = no liveness checks
   Seconds ike_lifetime{4 * 3600};  // hard; IKE SA rekeyed at ~90 % minus jitter

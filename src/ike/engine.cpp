@@ -200,6 +200,16 @@ void Engine::on_remote_resolution_failed(std::string_view connection, std::strin
   impl_->ikev2_engine.on_remote_resolution_failed(connection, reason, now);
 }
 
+void Engine::on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now) {
+  impl_->shared.failures.set_now(now);
+  const EngineOptions& o = impl_->shared.options;
+  impl_->shared.revocation.deliver(
+      request, data,
+      *o.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(now - o.steady_origin));
+  impl_->ikev2_engine.resume_parked(request, now);
+  impl_->ikev1_engine.resume_parked(request, now);
+}
+
 void Engine::on_timer(TimePoint now) {
   impl_->shared.failures.set_now(now);
   impl_->ikev2_engine.on_timer(now);

@@ -67,6 +67,12 @@ struct EngineOptions {
   bool retain_keys_for_export = false;
   // remote_addrs with host names and start_action = start: a failed resolution is retried after this.
   Seconds resolve_retry{15};
+  // Revocation (revocation_checker.hpp): an IKE_AUTH message waiting for a FetchRevocation answer
+  // is resumed as "unreachable" after this; at most this many fetches are in flight (beyond, the
+  // status counts as unknown without fetching); at most this many answers are cached.
+  Seconds revocation_timeout{15};
+  std::size_t max_revocation_fetches = 64;
+  std::size_t revocation_cache_entries = 1024;
 };
 
 // --- Actions ---------------------------------------------------------------------------------
@@ -128,6 +134,30 @@ struct ResolveRemote {
   std::vector<std::string> hosts;
 };
 
+// Whether a peer's certificate is revoked cannot be decided from what the engine has cached:
+// fetch (HTTP GET of each CRL URI, or a file:// read; HTTP POST of `ocsp_request` to each OCSP URI,
+// application/ocsp-request) and answer with Engine::on_revocation_data(request, ...). The IKE_AUTH
+// message that needed it waits (bounded by EngineOptions::revocation_timeout).
+struct FetchRevocation {
+  std::uint64_t request = 0;
+  std::string certificate;  // its subject, for the words
+  std::vector<std::string> crl_uris;
+  std::vector<std::string> ocsp_uris;
+  Bytes ocsp_request;  // DER, with a fresh nonce
+};
+
+// What the daemon fetched for a FetchRevocation: every document it got, and why the others failed.
+struct RevocationData {
+  enum class Kind : std::uint8_t { Crl, OcspResponse };
+  struct Document {
+    std::string uri;
+    Kind kind = Kind::Crl;
+    Bytes data;  // DER or PEM CRL, DER OCSP response
+  };
+  std::vector<Document> documents;
+  std::vector<std::string> failures;  // "CRL http://… unreachable: Connection refused"
+};
+
 enum class EventType : std::uint8_t {
   IkeSaEstablished,
   IkeSaRekeyed,
@@ -158,7 +188,7 @@ struct Event {
 };
 
 using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
-                            RemoveTrapPolicy, Event, ResolveRemote>;
+                            RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -219,6 +249,12 @@ struct EngineCounters {
   std::uint64_t child_sas_rekeyed = 0;
   std::uint64_t authentication_failures = 0;
   std::uint64_t no_proposal_chosen = 0;
+  // Revocation (revocation_checker.hpp): FetchRevocation actions emitted, answers that had no usable
+  // document, IKE_AUTH messages parked waiting for one, and requests dropped while parked.
+  std::uint64_t revocation_fetches = 0;
+  std::uint64_t revocation_fetch_failures = 0;
+  std::uint64_t revocation_parked = 0;
+  std::uint64_t revocation_parked_drops = 0;
   // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
   // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
   ExchangeCounters exchanges;
@@ -264,6 +300,10 @@ class Engine {
   // An empty list counts as a failure. Answers nobody waits for are ignored.
   void on_remote_resolved(std::string_view connection, std::vector<wire::IpAddress> addresses, TimePoint now);
   void on_remote_resolution_failed(std::string_view connection, std::string_view reason, TimePoint now);
+  // The answer to a FetchRevocation: verified here (crypto/revocation.hpp), cached, and the
+  // IKE_AUTH messages that waited for it processed as if it had been cached all along. Answers
+  // nobody asked for are ignored.
+  void on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now);
   // Runs everything due at `now` (retransmissions, rekeys, expiries, liveness checks).
   void on_timer(TimePoint now);
   // When on_timer must next run (nullopt: nothing scheduled).

@@ -48,6 +48,15 @@ const char* auth_kind_name(AuthKind k) {
   return k == AuthKind::Psk ? "psk" : "pubkey";
 }
 
+const char* revocation_policy_name(RevocationPolicy p) {
+  switch (p) {
+    case RevocationPolicy::Strict: return "strict";
+    case RevocationPolicy::IfUri: return "ifuri";
+    case RevocationPolicy::Relaxed: return "relaxed";
+  }
+  return "ifuri";
+}
+
 const char* start_action_name(StartAction a) {
   switch (a) {
     case StartAction::None: return "none";

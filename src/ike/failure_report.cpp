@@ -248,7 +248,8 @@ FailureClass classify_authentication_failure(std::string_view why) {
   const auto has = [why](std::string_view s) { return why.find(s) != std::string_view::npos; };
   if (has("does not match remote_id") || has("no connection accepts") || has("does not entitle"))
     return FailureClass::Identity;
-  if (has("certificate") || has("untrusted")) return FailureClass::Certificate;
+  if (has("certificate") || has("untrusted") || has(" revoked at ") || has("revocation"))
+    return FailureClass::Certificate;
   return FailureClass::Authentication;
 }
 

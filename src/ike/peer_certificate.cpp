@@ -43,6 +43,14 @@ std::variant<AcceptedPeerCertificate, std::string> check_peer_certificates(
 
 std::string certificate_failure_fix(std::string_view why) {
   const auto has = [why](std::string_view s) { return why.find(s) != std::string_view::npos; };
+  // Revocation first (revocation_checker.cpp words these; "expired" may name a CRL, not the certificate).
+  if (has(" revoked at ")) return "the peer's certificate is revoked: the peer needs a new certificate";
+  if (has("no CRL distribution point or OCSP responder"))
+    return "add an [authorities] table with crl_uris or ocsp_uris for the peer's CA, or use revocation = "
+           "\"ifuri\"";
+  if (has("revocation status unknown"))
+    return "make the CRL / OCSP server reachable from this gateway and have it publish current data (an "
+           "expired CRL proves nothing), or accept an unknown status with revocation = \"relaxed\"";
   if (has("expired") || has("not yet valid"))
     return "the peer's certificate is outside its validity period: renew it (or check both clocks)";
   if (has("lacks digitalSignature"))

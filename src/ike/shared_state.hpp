@@ -13,6 +13,7 @@
 
 #include "ike/engine.hpp"
 #include "ike/failure_report.hpp"
+#include "ike/revocation_checker.hpp"
 
 namespace cygnet::ike {
 
@@ -31,6 +32,8 @@ struct SharedState {
   IkeSaId next_ike_sa_id = 1;
   ChildSaId next_child_sa_id = 1;
   std::set<std::pair<std::string, std::string>> traps;  // (connection, child) with a trap policy
+  // Revocation verdicts cached and fetches pending, for both versions (revocation_checker.hpp).
+  RevocationChecker revocation{options, random, actions, counters};
 };
 
 }  // namespace cygnet::ike

@@ -63,6 +63,8 @@ std::string action_name(const ike::Action& action) {
         if constexpr (std::is_same_v<T, ike::RemoveTrapPolicy>)
           return "RemoveTrapPolicy " + a.connection + "/" + a.child;
         if constexpr (std::is_same_v<T, ike::SendDatagram>) return "SendDatagram";
+        if constexpr (std::is_same_v<T, ike::FetchRevocation>)
+          return "FetchRevocation " + std::to_string(a.request) + " " + a.certificate;
         return "Event";
       },
       action);
@@ -221,6 +223,9 @@ void Node::drain(TimePoint now) {
           trace(now, "-> " + send->remote.to_string() + " " + describe_ike(msg));
         }
         network_.send(build_udp_packet(send->local, send->remote, send->payload), now);
+      } else if (const auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
+        trace(now, action_name(action));
+        fetches_.push_back(*fetch);  // the test plays the CRL / OCSP server (revocation_test.cpp)
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         trace(now, std::string("event ") + ike::event_type_name(event->type) + " [" + event->connection +
                        "] " + event->detail);

@@ -86,6 +86,8 @@ class Node {
   void drain(TimePoint now);
 
   const std::vector<RecordedEvent>& events() const { return events_; }
+  // FetchRevocation actions the engine emitted, in order; the test answers them (or not).
+  const std::vector<ike::FetchRevocation>& fetches() const { return fetches_; }
   std::size_t count_events(ike::EventType type) const;
   std::vector<RecordedEvent> events_of(ike::EventType type) const;
   std::optional<RecordedEvent> first_event(ike::EventType type) const;
@@ -111,6 +113,7 @@ class Node {
   std::unique_ptr<ike::Engine> engine_;
   std::function<void(ByteView, TimePoint)> host_sink_;
   std::vector<RecordedEvent> events_;
+  std::vector<ike::FetchRevocation> fetches_;
   std::vector<std::string> binding_errors_;
   NodeCounters counters_;
   Bytes scratch_;

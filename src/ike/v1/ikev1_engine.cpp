@@ -543,6 +543,11 @@ void Ikev1Engine::on_datagram(const Endpoint& local, const Endpoint& remote, Byt
   if (phase1) {
     on_phase1(s, m, data, local, remote, now);
   } else if (h.exchange == isakmp::ExchangeType::QuickMode) {
+    if (s->parked) {
+      // Aggressive Mode: the initiator's Quick Mode may follow the AM3 we parked; it retransmits.
+      ++shared_.counters.revocation_parked_drops;
+      return;
+    }
     if (!s->established() || !h.encrypted() || h.message_id == 0) {
       malformed(s->connection, s->id, "Quick Mode message before phase 1 completed or not encrypted");
       return;
@@ -625,7 +630,16 @@ void Ikev1Engine::timer_sa(IsakmpSa& s, TimePoint now) {
               "ISAKMP SA expired", false);
     return;
   }
-  if (s.phase1_tx.waiting && s.phase1_tx.retransmit_at && now >= *s.phase1_tx.retransmit_at) {
+  if (s.parked && !s.parked->raw.empty() && now >= s.parked->deadline) {
+    // The FetchRevocation went unanswered: decided as "unknown", and the policy says the rest.
+    shared_.revocation.give_up(s.parked->request, *shared_.options.wall_origin +
+                                                      std::chrono::duration_cast<crypto::WallClock::duration>(
+                                                          now - shared_.options.steady_origin));
+    resume_parked(s.parked->request, now);
+    if (!sa(id)) return;
+  }
+  // Parked on a fetch, the answer we wait for is in hand: no retransmission meanwhile.
+  if (!s.parked && s.phase1_tx.waiting && s.phase1_tx.retransmit_at && now >= *s.phase1_tx.retransmit_at) {
     if (s.phase1_tx.retransmissions >= shared_.options.retransmit_tries) {
       FailureReport r = basic_failure_report(
           s.connection, s.initiator ? FailureRole::Initiator : FailureRole::Responder, 1,
@@ -738,12 +752,26 @@ void Ikev1Engine::on_timer(TimePoint now) {
     if (ChildSa* c = child(id)) timer_child(*c, now);
 }
 
+void Ikev1Engine::resume_parked(std::uint64_t request, TimePoint now) {
+  std::vector<IkeSaId> waiting;
+  for (const auto& [id, s] : sas_)
+    if (s->parked && s->parked->request == request && !s->parked->raw.empty()) waiting.push_back(id);
+  for (IkeSaId id : waiting) {
+    IsakmpSa* s = sa(id);
+    if (!s || !s->parked) continue;
+    ParkedPhase1 parked = std::move(*s->parked);
+    s->parked.reset();
+    on_datagram(parked.local, parked.remote, parked.raw, now);  // as if it arrived now
+  }
+}
+
 std::optional<TimePoint> Ikev1Engine::next_deadline() const {
   std::optional<TimePoint> next;
   for (const auto& [id, s] : sas_) {
     if (!s->established()) earliest(next, s->half_open_expire);
     earliest(next, s->expire_at);
-    if (s->phase1_tx.waiting) earliest(next, s->phase1_tx.retransmit_at);
+    if (s->parked) earliest(next, std::optional<TimePoint>(s->parked->deadline));
+    if (s->phase1_tx.waiting && !s->parked) earliest(next, s->phase1_tx.retransmit_at);
     for (const auto& [mid, qm] : s->quick_modes) {
       if (qm.done || !qm.initiator)
         earliest(next, qm.forget_at);

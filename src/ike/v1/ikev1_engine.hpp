@@ -97,6 +97,16 @@ struct QuickMode {
   ExchangeTransmission tx;
 };
 
+// A phase-1 message carrying the peer's signature (MM5, MM6, AM2, AM3) that waits for a
+// FetchRevocation answer: received again, byte for byte, when the answer or the timeout comes
+// (Ikev1Engine::resume_parked). Nothing of it was applied: the CBC chain moves only once verified.
+struct ParkedPhase1 {
+  std::uint64_t request = 0;
+  TimePoint deadline{};
+  Bytes raw;  // filled by on_phase1 once the handler parked it
+  Endpoint local, remote;
+};
+
 struct IsakmpSa {
   IkeSaId id = 0;
   std::string connection;
@@ -149,6 +159,7 @@ struct IsakmpSa {
   std::size_t unverified_bytes_in = 0, unverified_bytes_out = 0;
   bool rekey_started = false;
   std::optional<IkeSaId> replaced_by;
+  std::optional<ParkedPhase1> parked;  // copies of the peer's message meanwhile are dropped
 
   std::uint64_t our_cookie() const { return initiator ? cky_i : cky_r; }
   bool established() const { return step == Phase1Step::Established; }
@@ -176,6 +187,8 @@ class Ikev1Engine {
   void on_child_sa_soft_limit(ChildSaId id, TimePoint now);
   void on_child_sa_hard_limit(ChildSaId id, TimePoint now);
   void on_timer(TimePoint now);
+  // Receives again the phase-1 messages parked on this FetchRevocation (its answer is cached now).
+  void resume_parked(std::uint64_t request, TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   std::vector<ConnectionStatus> status(TimePoint now) const;
   bool has_sas() const { return !sas_.empty(); }

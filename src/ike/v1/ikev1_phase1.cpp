@@ -259,6 +259,15 @@ std::optional<std::string> Ikev1Engine::verify_peer_auth(IsakmpSa& s, const std:
           rsa ? crypto::SignatureScheme::RsaPkcs1Raw : crypto::SignatureScheme::EcdsaConcatenatedPrehashed,
           ecdsa_hash(s.suite->auth), expected, sig->data))
     return "signature of " + identity->to_string() + " does not verify";
+  // Revocation last, for a peer that proved its key (revocation_checker.hpp).
+  const RevocationGate gate = shared_.revocation.check(
+      *conn, std::get<AcceptedPeerCertificate>(checked).chain, wall_time(shared_.options, s.last_received));
+  if (gate.kind == RevocationGate::Kind::Refuse) return gate.why;
+  if (gate.kind == RevocationGate::Kind::Wait) {
+    s.parked = ParkedPhase1{gate.request, {}, {}, {}, {}};  // on_phase1 keeps the message
+    ++shared_.counters.revocation_parked;
+    return std::string("waiting for revocation data");
+  }
   s.remote_id = *identity;
   return std::nullopt;
 }
@@ -535,6 +544,12 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
                             const Endpoint& remote, TimePoint now) {
   IsakmpSa& s = *sp;
   const IkeSaId id = s.id;
+  if (s.parked) {
+    // A copy of the message that waits for a revocation fetch (or the peer's retransmission of
+    // ours, which its parked answer already covers): nothing to do until resume_parked.
+    ++shared_.counters.revocation_parked_drops;
+    return;
+  }
   if (answer_repeat(s, s.phase1_tx, raw)) return;
   const bool aggressive = m.header.exchange == isakmp::ExchangeType::Aggressive;
   if (aggressive != s.aggressive || m.header.message_id != 0) {
@@ -570,7 +585,15 @@ void Ikev1Engine::on_phase1(IsakmpSa* sp, const isakmp::Message& m, ByteView raw
       return;
   }
   // The handler may have removed the SA (a failed phase 1): look it up again by its ID.
-  if (IsakmpSa* still = sa(id); still && still->last_received < now) still->last_received = now;
+  IsakmpSa* still = sa(id);
+  if (still && still->parked && still->parked->raw.empty()) {
+    still->parked->raw.assign(raw.begin(), raw.end());
+    still->parked->local = local;
+    still->parked->remote = remote;
+    still->parked->deadline = now + shared_.options.revocation_timeout;
+    return;  // not received yet, as far as the SA's timers go
+  }
+  if (still && still->last_received < now) still->last_received = now;
 }
 
 void Ikev1Engine::main_mode_2(IsakmpSa& s, const std::vector<isakmp::Payload>& in, ByteView raw,
@@ -692,6 +715,7 @@ std::optional<std::vector<isakmp::Payload>> Ikev1Engine::open_main_mode_auth(Isa
     return std::nullopt;
   }
   if (auto why = verify_peer_auth(s, opened->payloads, *id)) {
+    if (s.parked) return std::nullopt;  // resumed by resume_parked
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
                   std::nullopt);
     return std::nullopt;
@@ -750,6 +774,7 @@ void Ikev1Engine::aggressive_2(IsakmpSa& s, const std::vector<isakmp::Payload>& 
   }
   check_nat_d(s, in);
   if (auto why = verify_peer_auth(s, in, *id)) {
+    if (s.parked) return;  // resumed by resume_parked
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
                   std::nullopt);
     return;
@@ -803,6 +828,7 @@ void Ikev1Engine::aggressive_3(IsakmpSa& s, const isakmp::Message& m, ByteView r
     return;
   }
   if (auto why = verify_peer_auth(s, in, *id)) {
+    if (s.parked) return;  // resumed by resume_parked
     phase1_failed(s, EventType::AuthenticationFailed, "peer " + s.remote.to_string() + ": " + *why,
                   std::nullopt);
     return;

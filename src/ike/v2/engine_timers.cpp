@@ -28,6 +28,14 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
     remove_ike_sa(id, std::nullopt, "");
     return;
   }
+  if (sa.parked && now >= sa.parked->deadline) {
+    // The FetchRevocation went unanswered: decided as "unknown", and the policy says the rest.
+    shared.revocation.give_up(sa.parked->request,
+                              *options.wall_origin + std::chrono::duration_cast<crypto::WallClock::duration>(
+                                                         now - options.steady_origin));
+    resume_parked(sa.parked->request, now);
+    if (!ike_sa(id)) return;
+  }
   if (sa.outstanding && now >= sa.outstanding->next_retransmit) {
     retransmit_or_give_up(sa, now);
     if (!ike_sa(id)) return;
@@ -109,6 +117,7 @@ std::optional<TimePoint> v2::Ikev2Engine::next_deadline() const {
     const IkeSa& sa = *sa_ptr;
     if (!sa.authenticated) earliest(next, sa.half_open_expire);
     if (sa.outstanding) earliest(next, sa.outstanding->next_retransmit);
+    if (sa.parked) earliest(next, sa.parked->deadline);
     if (!sa.authenticated) continue;
     earliest(next, sa.expire_at);
     if (sa.replaced_by) continue;

@@ -33,6 +33,17 @@ struct OutstandingRequest {
   Task task;  // the task that sent it, with what it must remember to process the response
 };
 
+// An IKE_AUTH message waiting for a FetchRevocation answer (v2/revocation_parking.cpp): processed
+// again, as if received then, once on_revocation_data() or the timeout resumes it.
+struct ParkedMessage {
+  std::uint64_t request = 0;  // FetchRevocation::request
+  TimePoint deadline{};
+  bool is_request = true;  // responder: the peer's request; initiator: the response to ours
+  std::uint32_t message_id = 0;
+  std::vector<wire::ikev2::Payload> payloads;
+  Task task;  // initiator: the IKE_AUTH task whose response this is
+};
+
 struct IkeSa {
   IkeSaId id = 0;
   std::string connection;  // responder: a candidate until IKE_AUTH picks the final one
@@ -83,6 +94,7 @@ struct IkeSa {
   // cannot turn us into an amplifier (bad-input catalog row 12, CVE-2016-5361).
   std::uint32_t duplicate_answers = 0;
   bool remove_after_response = false;
+  std::optional<ParkedMessage> parked;  // requests arriving meanwhile are retransmits: dropped
   FragmentReassembler request_fragments;
   FragmentReassembler response_fragments;
 

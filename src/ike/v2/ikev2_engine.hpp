@@ -167,6 +167,16 @@ struct Ikev2Engine {
   void on_timer_sa(IkeSa& sa, TimePoint now);
   void retransmit_or_give_up(IkeSa& sa, TimePoint now);
 
+  // --- revocation (revocation_parking.cpp) ---
+  // After the peer's chain and signature verified: accept, refuse (why set), or park the message
+  // (`payloads`, and for the initiator its IKE_AUTH `task`) until the FetchRevocation answer.
+  RevocationGate revocation_gate(IkeSa& sa, const ConnectionSettings& conn,
+                                 const std::vector<crypto::Certificate>& chain, bool is_request,
+                                 const std::vector<ikev2::Payload>& payloads, Task* task, TimePoint now);
+  // Processes the messages parked on `request` again (the answer is cached now).
+  void resume_parked(std::uint64_t request, TimePoint now);
+  void resume_parked_sa(IkeSa& sa, TimePoint now);
+
   // --- datagrams (message_io.cpp) ---
   void emit(const Endpoint& local, const Endpoint& remote, ByteView message);
   std::vector<Bytes> protect(IkeSa& sa, const ikev2::Header& header,
@@ -228,8 +238,10 @@ struct Ikev2Engine {
 
   // --- IKE_AUTH (task_ike_auth.cpp) ---
   void send_auth_request(IkeSa& sa, TimePoint now);
-  std::vector<ikev2::Payload> process_auth_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                   TimePoint now);
+  // nullopt: parked until the peer's revocation status is known (revocation_parking.cpp).
+  std::optional<std::vector<ikev2::Payload>> process_auth_request(IkeSa& sa,
+                                                                  const std::vector<ikev2::Payload>& in,
+                                                                  TimePoint now);
   void process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                              TimePoint now);
 

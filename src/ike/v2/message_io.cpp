@@ -234,6 +234,12 @@ void v2::Ikev2Engine::send_init_error(const Endpoint& local, const Endpoint& rem
 void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteView raw, const Endpoint& local,
                                      const Endpoint& remote, TimePoint now) {
   const std::uint32_t mid = m.header.message_id;
+  if (sa.parked && sa.parked->is_request) {
+    // Our answer waits for a revocation fetch (revocation_parking.cpp): this is the peer
+    // retransmitting the parked request. It gets the one response when the wait ends.
+    ++counters.revocation_parked_drops;
+    return;
+  }
   if (sa.last_response_id && mid == *sa.last_response_id) {
     // Retransmitted request: resend the cached response (every fragment), never process twice. A
     // fragmented request triggers this once, on its first fragment.

@@ -56,7 +56,8 @@ std::optional<ikev2::CertReqPayload> our_certificate_request(const ConnectionSet
 std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Identity& peer_id,
                                        const std::vector<ikev2::Payload>& payloads,
                                        const ikev2::AuthPayload& auth, crypto::HashAlgorithm prf,
-                                       ByteView octets, crypto::WallClock at) {
+                                       ByteView octets, crypto::WallClock at,
+                                       std::vector<crypto::Certificate>* accepted_chain) {
   if (!conn.remote_id.matches(peer_id))
     return "peer ID " + peer_id.to_string() + " does not match remote_id " + conn.remote_id.to_string();
   if (conn.auth == AuthKind::Psk) {
@@ -79,6 +80,8 @@ std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Ide
   const crypto::PublicKey* key = &std::get<AcceptedPeerCertificate>(checked).key;
   const SignatureCheck check = verify_signature_auth(*key, auth.data, octets, conn.allow_legacy);
   if (!check.ok) return "AUTH signature of " + peer_id.to_string() + " does not verify: " + check.error;
+  // Revocation is decided afterwards (revocation_checker.hpp), only for a peer that proved its key.
+  if (accepted_chain) *accepted_chain = std::move(std::get<AcceptedPeerCertificate>(checked).chain);
   return std::nullopt;
 }
 

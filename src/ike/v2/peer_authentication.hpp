@@ -33,6 +33,7 @@ std::optional<wire::ikev2::CertReqPayload> our_certificate_request(const Connect
 std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Identity& peer_id,
                                        const std::vector<wire::ikev2::Payload>& payloads,
                                        const wire::ikev2::AuthPayload& auth, crypto::HashAlgorithm prf,
-                                       ByteView octets, crypto::WallClock at);
+                                       ByteView octets, crypto::WallClock at,
+                                       std::vector<crypto::Certificate>* accepted_chain = nullptr);
 
 }  // namespace cygnet::ike

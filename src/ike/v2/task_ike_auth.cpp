@@ -58,16 +58,15 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   send_request(sa, ikev2::ExchangeType::IkeAuth, payloads, std::move(task), now);
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
-                                                                  const std::vector<ikev2::Payload>& in,
-                                                                  TimePoint now) {
+std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now) {
   const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
   const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
   const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
   if (!idi || !auth) {
     malformed(sa.connection, sa.id, "IKE_AUTH request without IDi or AUTH");
     sa.remove_after_response = true;
-    return {notify(ikev2::NotifyType::InvalidSyntax)};
+    return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
   const Identity peer = Identity::from_payload(*idi);
   auto reject = [&](const std::string& conn_name, const std::string& why) -> std::vector<ikev2::Payload> {
@@ -99,8 +98,15 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_auth_request(IkeSa& sa,
   sa.connection = conn->name;
   const Bytes octets =
       signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), *idi);
-  if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now)))
+  std::vector<crypto::Certificate> chain;
+  if (auto why =
+          verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now), &chain))
     return reject(conn->name, *why);
+  if (conn->auth == AuthKind::PublicKey) {
+    const RevocationGate gate = revocation_gate(sa, *conn, chain, true, in, nullptr, now);
+    if (gate.kind == RevocationGate::Kind::Wait) return std::nullopt;  // resumed by resume_parked_sa
+    if (gate.kind == RevocationGate::Kind::Refuse) return reject(conn->name, gate.why);
+  }
 
   sa.remote_id = peer;
   sa.local_id = our_identity(*conn, sa);
@@ -156,7 +162,17 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
   const Identity peer = Identity::from_payload(*idr);
   const Bytes octets =
       signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), *idr);
-  if (auto why = verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now))) {
+  std::vector<crypto::Certificate> chain;
+  std::optional<std::string> why =
+      verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now), &chain);
+  if (!why && conn->auth == AuthKind::PublicKey) {
+    Task parked_task = std::move(task);
+    const RevocationGate gate = revocation_gate(sa, *conn, chain, false, in, &parked_task, now);
+    if (gate.kind == RevocationGate::Kind::Wait) return;  // resumed by resume_parked_sa
+    task = std::move(std::get<IkeAuthTask>(parked_task));
+    if (gate.kind == RevocationGate::Kind::Refuse) why = gate.why;
+  }
+  if (why) {
     ++counters.authentication_failures;
     report_authentication(sa, sa.connection, peer.to_string(), *why);
     // §2.21.2: tell the responder, then forget the SA. Nothing of it was installed.

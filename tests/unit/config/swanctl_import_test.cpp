@@ -204,7 +204,7 @@ secrets {
             Contains(HasSubstr("dpd_action = restart")),
             Contains(HasSubstr("connections.site.children.bad.mode = beet: child left out")),
             Contains(HasSubstr("pools.p1: virtual IP address pools")),
-            Contains(HasSubstr("authorities.ca.crl_uris")),
+            Contains(HasSubstr("authorities.ca: left out: Cygnet refuses the translation")),
             Contains(HasSubstr("secrets.eap-carol: EAP/XAuth"))));
   // Secrets never show up in the findings.
   for (const std::string& f : i.result.unmapped) EXPECT_THAT(f, Not(HasSubstr("should-not-appear")));
@@ -283,15 +283,28 @@ connections { gw {
           certs = gw.pem
           id = gw.example.com }
   remote { auth = pubkey
-           id = "C=CH, O=Peer, CN=peer.example.com" }
+           id = "C=CH, O=Peer, CN=peer.example.com"
+           revocation = strict }
   children { net { remote_ts = 203.0.113.0/24
                    esp_proposals = aes256gcm16 } }
 } }
+authorities { ca { cacert = ca.pem
+                   crl_uris = http://198.51.100.10/ca.crl, file:///var/lib/ca.crl
+                   ocsp_uris = http://198.51.100.10:8080 } }
 )",
                                  dir.path());
   EXPECT_THAT(i.result.unmapped, ElementsAre());
   const ike::ConnectionSettings& c = only_connection(i);
-  (void)c;
+  // remote.revocation and the authority's CRL / OCSP sources carry over.
+  EXPECT_EQ(c.revocation, ike::RevocationPolicy::Strict);
+  ASSERT_EQ(c.authorities.size(), 1u);
+  EXPECT_EQ(c.authorities[0].name, "ca");
+  EXPECT_EQ(c.authorities[0].cacert.der(), ca.der());
+  EXPECT_THAT(c.authorities[0].crl_uris,
+              ElementsAre("http://198.51.100.10/ca.crl", "file:///var/lib/ca.crl"));
+  EXPECT_THAT(c.authorities[0].ocsp_uris, ElementsAre("http://198.51.100.10:8080"));
+  EXPECT_THAT(i.result.toml, HasSubstr("revocation = \"strict\""));
+  EXPECT_THAT(i.result.toml, HasSubstr("[authorities.ca]"));
   EXPECT_THAT(i.result.toml, HasSubstr("certificate = \"" + (dir.path() / "x509/gw.pem").string() + "\""));
   EXPECT_THAT(i.result.toml, HasSubstr("private_key = \"" + (dir.path() / "ecdsa/gw.key").string() + "\""));
   EXPECT_THAT(i.result.toml,

@@ -8,8 +8,8 @@
 namespace cygnet::daemon {
 namespace {
 
-using ::testing::ElementsAre;
 using ike::test::psk_connection;
+using ::testing::ElementsAre;
 
 TEST(ConnectionDiff, IdenticalSettingsHaveIdenticalFingerprints) {
   EXPECT_EQ(connection_fingerprint(psk_connection("a", "192.0.2.1", "192.0.2.2")),
@@ -19,7 +19,7 @@ TEST(ConnectionDiff, IdenticalSettingsHaveIdenticalFingerprints) {
 TEST(ConnectionDiff, EverySettingChangesTheFingerprint) {
   const ike::ConnectionSettings base = psk_connection("a", "192.0.2.1", "192.0.2.2");
   const std::string before = connection_fingerprint(base);
-  std::vector<ike::ConnectionSettings> variants(8, base);
+  std::vector<ike::ConnectionSettings> variants(9, base);
   variants[0].remote_addrs = {ike::test::addr("192.0.2.3")};
   variants[1] = psk_connection("a", "192.0.2.1", "192.0.2.2", "another secret");
   variants[2].children[0].remote_ts = {ike::test::prefix("203.0.113.128/25")};
@@ -28,6 +28,7 @@ TEST(ConnectionDiff, EverySettingChangesTheFingerprint) {
   variants[5].start_action = ike::StartAction::Trap;
   variants[6].children[0].proposals = {ike::test::proposal("aes128-sha256", ike::ProtocolId::Esp)};
   variants[7].encapsulation = ike::Encapsulation::ForceUdp;
+  variants[8].revocation = ike::RevocationPolicy::Strict;  // a reload applies a changed policy
   for (std::size_t i = 0; i < variants.size(); ++i) {
     EXPECT_NE(connection_fingerprint(variants[i]), before) << "variant " << i;
   }

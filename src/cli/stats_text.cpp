@@ -57,6 +57,11 @@ constexpr Label kDaemonCounters[] = {
     {"icmp_too_big_received", "ICMP too big received"},
     {"control_requests", "control requests"},
     {"reloads", "reloads"},
+    {"tun_super_packets_read", "TUN super-packets read"},
+    {"tun_segments_from_super_packets", "TUN segments split off"},
+    {"tun_coalesced_writes", "TUN coalesced writes"},
+    {"tun_segments_coalesced", "TUN segments coalesced"},
+    {"tun_offload_errors", "TUN offload errors"},
 };
 
 constexpr Label kPathMtuCounters[] = {

@@ -230,7 +230,12 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"outer_fragments_sent", daemon.outer_fragments_sent},
                    {"icmp_too_big_received", daemon.icmp_too_big_received},
                    {"control_requests", daemon.control_requests},
-                   {"reloads", daemon.reloads}};
+                   {"reloads", daemon.reloads},
+                   {"tun_super_packets_read", daemon.tun_super_packets_read},
+                   {"tun_segments_from_super_packets", daemon.tun_segments_from_super_packets},
+                   {"tun_coalesced_writes", daemon.tun_coalesced_writes},
+                   {"tun_segments_coalesced", daemon.tun_segments_coalesced},
+                   {"tun_offload_errors", daemon.tun_offload_errors}};
   json sas = json::array();
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {

@@ -52,6 +52,28 @@ std::size_t coalescable_header_length(ByteView packet) {
   return header_length;
 }
 
+// Whether `a` and `b` are TCP packets of the same flow (addresses and ports), whatever else they
+// carry. Headers shorter than that never match.
+bool same_tcp_flow(ByteView a, ByteView b) {
+  if (a.empty() || b.empty() || (a[0] >> 4) != (b[0] >> 4)) return false;
+  std::size_t ip_length = 0;
+  if ((a[0] >> 4) == 4) {
+    if (a.size() < kIpv4MinHeaderLength || b.size() < kIpv4MinHeaderLength) return false;
+    if (a[9] != ip_protocol::kTcp || b[9] != ip_protocol::kTcp || a[0] != b[0]) return false;
+    if (!same(a.data(), b.data(), 12, 8)) return false;
+    ip_length = std::size_t{a[0] & 0x0Fu} * 4;
+  } else if ((a[0] >> 4) == 6) {
+    if (a.size() < kIpv6HeaderLength || b.size() < kIpv6HeaderLength) return false;
+    if (a[6] != ip_protocol::kTcp || b[6] != ip_protocol::kTcp) return false;
+    if (!same(a.data(), b.data(), 8, 32)) return false;
+    ip_length = kIpv6HeaderLength;
+  } else {
+    return false;
+  }
+  if (a.size() < ip_length + 4 || b.size() < ip_length + 4) return false;
+  return same(a.data(), b.data(), ip_length, 4);
+}
+
 }  // namespace
 
 TcpCoalescingBatch::TcpCoalescingBatch(std::size_t max_entries)
@@ -118,6 +140,15 @@ bool TcpCoalescingBatch::add(ByteView ip_packet) {
     }
   }
   if (entries_.size() == max_entries_) return false;
+
+  // A packet of a flow that could not join its open entry (a gap, a pure ACK, a FIN) closes it:
+  // later segments must not overtake it by joining an earlier super-packet.
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].open &&
+        same_tcp_flow(ByteView(storage(i) + kVirtioNetHeaderLength, entries_[i].length), ip_packet)) {
+      entries_[i].open = false;
+    }
+  }
 
   const std::size_t index = entries_.size();
   std::copy(ip_packet.begin(), ip_packet.end(), storage(index) + kVirtioNetHeaderLength);

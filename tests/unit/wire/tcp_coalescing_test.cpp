@@ -116,6 +116,19 @@ TEST(TcpCoalescing, PshOrAShortSegmentEndsTheSuperPacket) {
   EXPECT_EQ(short_first.coalesced(), 1u);
 }
 
+TEST(TcpCoalescing, APacketThatCannotJoinKeepsLaterSegmentsBehindIt) {
+  const auto data = segments({}, 3, 1000);
+  const Bytes pure_ack = test::tcp_packet({.ipv4_id = 0x1001, .sequence = 2000});  // no payload
+  Bytes third = data[2];
+  test::put16(third, 4, 0x1002);
+  TcpCoalescingBatch batch(4);
+  ASSERT_TRUE(batch.add(data[0]));
+  ASSERT_TRUE(batch.add(pure_ack));
+  ASSERT_TRUE(batch.add(data[1]));  // contiguous with data[0], but the ACK came in between
+  EXPECT_EQ(batch.finish(), 3u);
+  EXPECT_EQ(batch.coalesced(), 0u);
+}
+
 TEST(TcpCoalescing, InterleavedFlowsEachCoalesce) {
   const auto a = segments({.ipv4_id = 1, .sequence = 100}, 3, 1000);
   auto b = segments({.ipv4_id = 7, .sequence = 90000, .payload_seed = 3}, 3, 1000);

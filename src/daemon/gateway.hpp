@@ -20,10 +20,10 @@
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
 #include "daemon/metrics_server.hpp"
-#include "daemon/packet_io.hpp"
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
+#include "daemon/packet_io.hpp"
 #include "daemon/refusal_log.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/route_planner.hpp"
@@ -96,7 +96,7 @@ class Gateway {
   // An outer packet larger than the path MTU whose inner packet allowed it: sent as fragments.
   void send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family);
   void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
-  void deliver_inbound(ByteView ip_packet, TimePoint now);  // queues for the TUN: flush_tun_writes()
+  void deliver_inbound(ByteView ip_packet, TimePoint now);        // queues for the TUN: flush_tun_writes()
   void flush_tun_writes();
   void send_protected(const ipsec::OutboundOutcome& outcome);
   // A complete IP packet on the raw socket of its family (counted as sent or as a send error).

@@ -277,8 +277,7 @@ void Gateway::on_raw_readable(RawIpSocket& socket) {
 void Gateway::deliver_inbound(ByteView ip_packet, TimePoint now) {
   ipsec::InboundOutcome o = data_plane_.process_inbound(ip_packet, out_buffer_, now);
   switch (o.kind) {
-    case ipsec::InboundOutcome::Kind::Decapsulated:
-    {
+    case ipsec::InboundOutcome::Kind::Decapsulated: {
       const TunWriteResult written = tun_io_->queue_write(ByteView(out_buffer_.data(), o.result.length));
       counters_.tun_packets_written += written.packets_written;
       counters_.send_errors += written.packets_failed;

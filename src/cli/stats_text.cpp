@@ -65,6 +65,11 @@ constexpr Label kDaemonCounters[] = {
     {"revocation_downloads", "CRL/OCSP downloads"},
     {"revocation_download_failures", "CRL/OCSP failures"},
     {"crl_cache_hits", "CRL cache hits"},
+    {"tun_super_packets_read", "TUN super-packets read"},
+    {"tun_segments_from_super_packets", "TUN segments split off"},
+    {"tun_coalesced_writes", "TUN coalesced writes"},
+    {"tun_segments_coalesced", "TUN segments coalesced"},
+    {"tun_offload_errors", "TUN offload errors"},
 };
 
 constexpr Label kPathMtuCounters[] = {

@@ -25,6 +25,8 @@ struct DaemonSettings {
   // `cygnetctl export-keys` (root only) may read the SAs' keys: off unless set explicitly.
   bool allow_key_export = false;
   bool drop_cleartext = true;  // nftables drops cleartext that bypassed the tunnel (RFC 4301 §5.2)
+  // TUN with IFF_VNET_HDR + TUNSETOFFLOAD (TSO/USO/checksum) when the kernel has it; read at start.
+  bool offload = true;
   // Caps on half-open responder IKE SAs, IKEv2 and IKEv1 alike (0 = none); unset: the engine's
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;

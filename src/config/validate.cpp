@@ -30,10 +30,11 @@ constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 3> kTopLevelKeys{"daemon", "connections", "authorities"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
-constexpr std::array<std::string_view, 9> kDaemonKeys{
+constexpr std::array<std::string_view, 10> kDaemonKeys{
     "listen",         "control_socket", "tun",
     "log_level",      "metrics",        "allow_key_export",
-    "drop_cleartext", "max_half_open",  "max_half_open_per_source"};
+    "drop_cleartext", "max_half_open",  "max_half_open_per_source",
+    "offload"};
 constexpr std::array<std::string_view, 21> kConnectionKeys{
     "ike_version",   "local_addrs",  "remote_addrs", "remote_port",  "local_id",      "remote_id",
     "auth",          "psk",          "psk_file",     "certificate",  "private_key",   "ca_certificates",
@@ -432,6 +433,7 @@ class Validator {
     }
     if (const auto allow = bool_at(table, "allow_key_export")) daemon.allow_key_export = *allow;
     if (const auto drop = bool_at(table, "drop_cleartext")) daemon.drop_cleartext = *drop;
+    if (const auto offload = bool_at(table, "offload")) daemon.offload = *offload;
     if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
     if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
     return daemon;

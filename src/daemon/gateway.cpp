@@ -86,8 +86,11 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
   engine_ = std::make_unique<ike::Engine>(engine_options(config_.daemon));
   netlink_.emplace();
-  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
-  log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());
+  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));
+  tun_io_.emplace(*tun_);
+  log(Subsystem::Net)
+      .info("TUN device {} (index {}, MTU {}) up, offloads: {}{}", tun_->name(), tun_->ifindex(), tun_->mtu(),
+            tun_->offloads().describe(), config_.daemon.offload ? "" : " ([daemon] offload = false)");
   install_rules();
   cleartext_filter_ = std::make_unique<CleartextFilter>(config_.daemon.drop_cleartext, tun_->name());
   open_sockets();

@@ -23,6 +23,7 @@
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
+#include "daemon/packet_io.hpp"
 #include "daemon/refusal_log.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/revocation_fetcher.hpp"
@@ -96,7 +97,8 @@ class Gateway {
   // An outer packet larger than the path MTU whose inner packet allowed it: sent as fragments.
   void send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family);
   void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
-  void deliver_inbound(ByteView ip_packet, TimePoint now);
+  void deliver_inbound(ByteView ip_packet, TimePoint now);        // queues for the TUN: flush_tun_writes()
+  void flush_tun_writes();
   void send_protected(const ipsec::OutboundOutcome& outcome);
   // A complete IP packet on the raw socket of its family (counted as sent or as a send error).
   bool send_raw(ByteView ip_packet, wire::IpFamily family);
@@ -133,6 +135,7 @@ class Gateway {
   EventLoop loop_;
   std::optional<Netlink> netlink_;
   std::optional<TunDevice> tun_;
+  std::optional<TunPacketIo> tun_io_;  // reads/writes tun_ in offload-sized units
   std::vector<std::unique_ptr<IkeSocket>> ike_sockets_;
   std::vector<std::unique_ptr<RawIpSocket>> raw_sockets_;
   std::vector<std::unique_ptr<RawIpSocket>> icmp_sockets_;  // receive only, filtered to Too Big

@@ -52,6 +52,12 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     counters_.revocation_downloads = fetched.downloads;
     counters_.revocation_download_failures = fetched.failures;
     counters_.crl_cache_hits = fetched.crl_cache_hits;
+    const TunOffloadCounters& offload = tun_io_->counters();
+    counters_.tun_super_packets_read = offload.super_packets_read;
+    counters_.tun_segments_from_super_packets = offload.segments_from_super_packets;
+    counters_.tun_coalesced_writes = offload.coalesced_writes;
+    counters_.tun_segments_coalesced = offload.segments_coalesced;
+    counters_.tun_offload_errors = offload.offload_errors;
     json stats = stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
     stats["control_clients"] = {{"refused", control_clients_.refused()},
@@ -109,6 +115,10 @@ json Gateway::reload(TimePoint now) {
     next.daemon.listen = config_.daemon.listen;
     next.daemon.tun = config_.daemon.tun;
     next.daemon.control_socket = config_.daemon.control_socket;
+  }
+  if (next.daemon.offload != config_.daemon.offload) {
+    notes.push_back("[daemon] offload changes take effect at the next restart");  // the TUN is open
+    next.daemon.offload = config_.daemon.offload;
   }
   if (next.daemon.allow_key_export != config_.daemon.allow_key_export) {
     // The engine retains keys (or not) from its start: a change needs a restart.

@@ -28,17 +28,25 @@ ike::Endpoint endpoint_of(const UdpEndpoint& e) {
 void Gateway::on_tun_readable() {
   const TimePoint now = Clock::now();
   for (int i = 0; i < kBatch; ++i) {
-    std::optional<std::size_t> n;
+    std::optional<std::span<const ByteView>> packets;  // one read: a packet or a super-packet's segments
     try {
-      n = tun_->read(in_buffer_);
+      packets = tun_io_->read();
     } catch (const std::system_error& e) {
       log(Subsystem::DataPlane).error("reading {}: {}", tun_->name(), e.what());
       return;
     }
-    if (!n) return;
-    ++counters_.tun_packets_read;
-    send_cleartext_packet(ByteView(in_buffer_.data(), *n), now);
+    if (!packets) return;
+    for (const ByteView packet : *packets) {
+      ++counters_.tun_packets_read;
+      send_cleartext_packet(packet, now);
+    }
   }
+}
+
+void Gateway::flush_tun_writes() {
+  const TunWriteResult written = tun_io_->flush();
+  counters_.tun_packets_written += written.packets_written;
+  counters_.send_errors += written.packets_failed;
 }
 
 void Gateway::send_cleartext_packet(ByteView ip_packet, TimePoint now) {
@@ -242,6 +250,7 @@ void Gateway::on_udp_readable(IkeSocket& socket) {
     engine_->on_datagram(endpoint_of(d->local), endpoint_of(d->remote), payload, now);
     engine_touched = true;
   }
+  flush_tun_writes();
   if (engine_touched) {
     drain(now);
     stop_when_deletes_done(now);  // shutting down: the last Delete answered ends the loop
@@ -256,24 +265,24 @@ void Gateway::on_raw_readable(RawIpSocket& socket) {
       n = socket.receive(in_buffer_);
     } catch (const std::system_error& e) {
       log(Subsystem::Net).debug("raw receive: {}", e.what());
-      return;
+      break;
     }
-    if (!n) return;
+    if (!n) break;
     ++counters_.network_packets_received;
     deliver_inbound(ByteView(in_buffer_.data(), *n), now);
   }
+  flush_tun_writes();  // decapsulated packets go to the TUN device in joined batches
 }
 
 void Gateway::deliver_inbound(ByteView ip_packet, TimePoint now) {
   ipsec::InboundOutcome o = data_plane_.process_inbound(ip_packet, out_buffer_, now);
   switch (o.kind) {
-    case ipsec::InboundOutcome::Kind::Decapsulated:
-      if (tun_->write(ByteView(out_buffer_.data(), o.result.length))) {
-        ++counters_.tun_packets_written;
-      } else {
-        ++counters_.send_errors;
-      }
+    case ipsec::InboundOutcome::Kind::Decapsulated: {
+      const TunWriteResult written = tun_io_->queue_write(ByteView(out_buffer_.data(), o.result.length));
+      counters_.tun_packets_written += written.packets_written;
+      counters_.send_errors += written.packets_failed;
       break;
+    }
     case ipsec::InboundOutcome::Kind::Bypass:
       break;  // the kernel already delivered the cleartext original; nothing to re-inject
     case ipsec::InboundOutcome::Kind::Dropped:

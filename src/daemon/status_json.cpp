@@ -237,7 +237,12 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"reloads", daemon.reloads},
                    {"revocation_downloads", daemon.revocation_downloads},
                    {"revocation_download_failures", daemon.revocation_download_failures},
-                   {"crl_cache_hits", daemon.crl_cache_hits}};
+                   {"crl_cache_hits", daemon.crl_cache_hits},
+                   {"tun_super_packets_read", daemon.tun_super_packets_read},
+                   {"tun_segments_from_super_packets", daemon.tun_segments_from_super_packets},
+                   {"tun_coalesced_writes", daemon.tun_coalesced_writes},
+                   {"tun_segments_coalesced", daemon.tun_segments_coalesced},
+                   {"tun_offload_errors", daemon.tun_offload_errors}};
   json sas = json::array();
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {

@@ -42,6 +42,12 @@ struct DaemonCounters {
   std::uint64_t revocation_downloads = 0;
   std::uint64_t revocation_download_failures = 0;
   std::uint64_t crl_cache_hits = 0;
+  // TUN offloads (daemon/packet_io.hpp); zero with [daemon] offload = false or an old kernel.
+  std::uint64_t tun_super_packets_read = 0;
+  std::uint64_t tun_segments_from_super_packets = 0;
+  std::uint64_t tun_coalesced_writes = 0;
+  std::uint64_t tun_segments_coalesced = 0;
+  std::uint64_t tun_offload_errors = 0;
 };
 
 nlohmann::json status_json(const std::vector<ike::ConnectionStatus>& status,

@@ -1,5 +1,8 @@
 // The TUN device the data plane reads cleartext packets from and writes decapsulated packets to
-// (IFF_TUN | IFF_NO_PI: each read/write is exactly one IPv4 or IPv6 packet).
+// (IFF_TUN | IFF_NO_PI: each read/write is exactly one IPv4 or IPv6 packet). With offloads asked
+// for, it is opened with IFF_VNET_HDR and TUNSETOFFLOAD: every read and write then starts with a
+// 10-byte virtio-net header and may carry a TCP (or UDP) super-packet of up to 64 KiB
+// (wire/virtio_net_header.hpp; daemon/packet_io.hpp splits and joins them).
 #pragma once
 
 #include <cstddef>
@@ -12,12 +15,24 @@
 
 namespace cygnet::daemon {
 
+// Which offloads the kernel accepted (TUNSETOFFLOAD); all false when none were asked for or the
+// kernel has none, and then there is no virtio header either.
+struct TunOffloads {
+  bool virtio_header = false;     // IFF_VNET_HDR: reads and writes carry a virtio_net_hdr
+  bool checksum = false;          // TUN_F_CSUM: packets may come with a partial checksum
+  bool tcp_segmentation = false;  // TUN_F_TSO4 | TUN_F_TSO6: TCP super-packets
+  bool udp_segmentation = false;  // TUN_F_USO4 | TUN_F_USO6 (Linux 6.2+): UDP super-datagrams
+  std::string describe() const;   // "checksum, TSO, USO" or "none", for the start-up log
+};
+
 class TunDevice {
  public:
   // Creates the TUN device `name` (or attaches to an existing one of that name), non-blocking,
   // with the given MTU, and brings it up. Throws std::system_error with the device name and the
   // errno text on failure (e.g. no /dev/net/tun, name in use by a non-TUN link).
-  static TunDevice open(const std::string& name, int mtu);
+  // With `offload`, asks for IFF_VNET_HDR and the offloads above, keeping whatever subset the
+  // kernel grants; a kernel without TUNSETOFFLOAD gives a plain device (offloads() all false).
+  static TunDevice open(const std::string& name, int mtu, bool offload = false);
 
   TunDevice(TunDevice&& other) noexcept;
   TunDevice& operator=(TunDevice&& other) noexcept;
@@ -29,6 +44,7 @@ class TunDevice {
   const std::string& name() const { return name_; }
   int ifindex() const { return ifindex_; }
   int mtu() const { return mtu_; }
+  const TunOffloads& offloads() const { return offloads_; }
 
   // One packet into `buffer`: its length, or nullopt when none is waiting (EAGAIN). Throws
   // std::system_error on other errors. A packet longer than `buffer` is dropped (the kernel would
@@ -41,11 +57,13 @@ class TunDevice {
   std::uint64_t truncated_drops() const { return truncated_drops_; }
 
  private:
-  TunDevice(int fd, std::string name, int ifindex, int mtu) : fd_(fd), name_(std::move(name)), ifindex_(ifindex), mtu_(mtu) {}
+  TunDevice(int fd, std::string name, int ifindex, int mtu, TunOffloads offloads)
+      : fd_(fd), name_(std::move(name)), ifindex_(ifindex), mtu_(mtu), offloads_(offloads) {}
   int fd_ = -1;
   std::string name_;
   int ifindex_ = 0;
   int mtu_ = 0;
+  TunOffloads offloads_;
   std::uint64_t truncated_drops_ = 0;
 };
 

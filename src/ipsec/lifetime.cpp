@@ -7,7 +7,9 @@ namespace cygnet::ipsec {
 
 namespace {
 
-bool reached(std::uint64_t value, std::uint64_t limit) { return limit != 0 && value >= limit; }
+bool reached(std::uint64_t value, std::uint64_t limit) {
+  return limit != 0 && value >= limit;
+}
 
 bool reached(TimePoint now, TimePoint created, Seconds limit) {
   return limit.count() != 0 && now - created >= limit;

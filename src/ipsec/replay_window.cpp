@@ -48,7 +48,9 @@ std::uint32_t normalise_size(std::uint32_t size) {
   return (size + 31u) / 32u * 32u;  // cannot overflow: size <= 65536
 }
 
-std::uint64_t tag_of(std::uint64_t word) { return word >> kTagShift; }
+std::uint64_t tag_of(std::uint64_t word) {
+  return word >> kTagShift;
+}
 
 // Whether 48-bit tag a names a later block than tag b (modulo 2^48, by the sign of a - b).
 bool tag_newer(std::uint64_t a, std::uint64_t b) {

@@ -104,8 +104,7 @@ SecurityAssociation* Sad::find_inbound(std::uint32_t spi, const wire::IpAddress&
   return handle ? find(*handle) : nullptr;
 }
 
-std::optional<SaHandle> Sad::find_inbound_handle(std::uint32_t spi,
-                                                 const wire::IpAddress& destination,
+std::optional<SaHandle> Sad::find_inbound_handle(std::uint32_t spi, const wire::IpAddress& destination,
                                                  IpsecProtocol protocol) const {
   auto it = inbound_.find(InboundKey{spi, destination, protocol});
   if (it == inbound_.end()) return std::nullopt;

@@ -7,8 +7,8 @@
 // removed SA lives until the last snapshot holding it is dropped (docs/architecture.md).
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>

@@ -81,7 +81,8 @@ SecurityAssociation::SecurityAssociation(SaParameters params, TimePoint created)
                 who + "CBC encryption without integrity is refused (RFC 8221)");
         break;
       case EncryptionTransform::Kind::Null:
-        require(params_.integrity.has_value(), who + "NULL encryption needs an integrity algorithm (RFC 4303 §3.2)");
+        require(params_.integrity.has_value(),
+                who + "NULL encryption needs an integrity algorithm (RFC 4303 §3.2)");
         break;
     }
   }
@@ -102,7 +103,8 @@ SecurityAssociation::~SecurityAssociation() {
 
 std::unique_ptr<SecurityAssociation::WorkerState> SecurityAssociation::make_worker_state() const {
   auto state = std::make_unique<WorkerState>();
-  if (params_.integrity) state->hmac.emplace(crypto::integrity_hash(*params_.integrity), integrity_key_.view());
+  if (params_.integrity)
+    state->hmac.emplace(crypto::integrity_hash(*params_.integrity), integrity_key_.view());
   const EncryptionTransform& enc = params_.encryption;
   if (params_.protocol == IpsecProtocol::Esp && enc.kind == EncryptionTransform::Kind::Aead) {
     const std::size_t key_len = crypto::aead_key_length(enc.aead);
@@ -129,7 +131,9 @@ SecurityAssociation::WorkerState* SecurityAssociation::worker_state() {
   return state;
 }
 
-bool SecurityAssociation::prepare_worker() { return worker_state() != nullptr; }
+bool SecurityAssociation::prepare_worker() {
+  return worker_state() != nullptr;
+}
 
 crypto::Aead* SecurityAssociation::aead() {
   WorkerState* state = worker_state();
@@ -185,7 +189,8 @@ TrafficCounters SecurityAssociation::traffic() const {
 DropCounters SecurityAssociation::drops() const {
   DropCounters sum;
   auto add = [&sum](const WorkerState& state) {
-    for (std::size_t r = 0; r < kDropReasonCount; ++r) sum.by_reason[r] += state.drops[r].load(std::memory_order_relaxed);
+    for (std::size_t r = 0; r < kDropReasonCount; ++r)
+      sum.by_reason[r] += state.drops[r].load(std::memory_order_relaxed);
   };
   for (const auto& worker : workers_) {
     if (const WorkerState* state = worker.load(std::memory_order_acquire)) add(*state);

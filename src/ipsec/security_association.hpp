@@ -77,7 +77,7 @@ class SecurityAssociation {
   bool usable() const { return !lifetime_.expired() && !sequence_exhausted(); }
 
  private:
-  struct WorkerState;  // one worker's cipher contexts and counters (security_association.cpp)
+  struct WorkerState;           // one worker's cipher contexts and counters (security_association.cpp)
   WorkerState* worker_state();  // the caller's, created on first use; nullptr if impossible
   std::unique_ptr<WorkerState> make_worker_state() const;  // schedules a fresh set of contexts
 

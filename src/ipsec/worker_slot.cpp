@@ -38,8 +38,9 @@ struct SlotOwner {
 
 }  // namespace
 
-std::size_t current_worker_slot() {
-  thread_local const SlotOwner owner;
+std::size_t detail::claim_worker_slot() {
+  thread_local const SlotOwner owner;  // released when the thread exits
+  t_worker_slot = owner.slot;
   return owner.slot;
 }
 

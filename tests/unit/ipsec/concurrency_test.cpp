@@ -44,7 +44,8 @@ void on_threads(Body body) {
   for (auto& thread : threads) thread.join();
 }
 
-SaParameters gcm_parameters(Direction direction, bool esn = false, std::uint32_t replay_window = kMaxReplayWindow) {
+SaParameters gcm_parameters(Direction direction, bool esn = false,
+                            std::uint32_t replay_window = kMaxReplayWindow) {
   SaParameters p;
   p.spi = 0x4000;
   p.protocol = IpsecProtocol::Esp;
@@ -116,8 +117,12 @@ void expect_exhaustion_exactly_at_limit(bool esn) {
   EXPECT_EQ(sa->last_sent_sequence(), limit);
 }
 
-TEST(Concurrency, SequenceExhaustionRefusedExactlyAtTheLimit) { expect_exhaustion_exactly_at_limit(false); }
-TEST(Concurrency, EsnSequenceExhaustionRefusedExactlyAt2To64) { expect_exhaustion_exactly_at_limit(true); }
+TEST(Concurrency, SequenceExhaustionRefusedExactlyAtTheLimit) {
+  expect_exhaustion_exactly_at_limit(false);
+}
+TEST(Concurrency, EsnSequenceExhaustionRefusedExactlyAt2To64) {
+  expect_exhaustion_exactly_at_limit(true);
+}
 
 // ------------------------------------------------------------------------------ replay window
 
@@ -131,7 +136,8 @@ TEST(Concurrency, ReplayWindowAcceptsEachNumberOnceUnderConcurrentDelivery) {
   std::mt19937 rng(13);
   for (std::size_t chunk = 0; chunk < arrivals.size(); chunk += 3000) {
     std::shuffle(arrivals.begin() + static_cast<std::ptrdiff_t>(chunk),
-                 arrivals.begin() + static_cast<std::ptrdiff_t>(std::min(chunk + 3000, arrivals.size())), rng);
+                 arrivals.begin() + static_cast<std::ptrdiff_t>(std::min(chunk + 3000, arrivals.size())),
+                 rng);
   }
   std::vector<std::atomic<int>> accepted(kNumbers + 1);
   std::atomic<std::size_t> next{0};
@@ -160,7 +166,8 @@ TEST(Concurrency, ReplayWindowAcceptsEachNumberOnceUnderConcurrentDelivery) {
 // window moves, but none is ever accepted twice and the top ends at the highest number.
 TEST(Concurrency, SmallReplayWindowNeverAcceptsTwiceWhileMoving) {
   constexpr std::uint32_t kNumbers = 40000;
-  ReplayWindow window(64, false);  // no ESN: without an ICV a stale number would be inferred into the next subspace
+  ReplayWindow window(
+      64, false);  // no ESN: without an ICV a stale number would be inferred into the next subspace
   std::vector<std::atomic<int>> accepted(kNumbers + 1);
   on_threads([&](int t) {
     std::mt19937 rng(static_cast<std::uint32_t>(t));
@@ -292,7 +299,8 @@ TEST(Concurrency, InstallAndRemoveDuringTrafficKeepsFoundSasAlive) {
       while (!done.load(std::memory_order_acquire)) {
         const Sad::Snapshot& snapshot = reader.current();  // one "batch"
         for (int k = 0; k < kSpis; ++k) {
-          SecurityAssociation* sa = snapshot.find_inbound(0x5000 + k, test::ip("198.51.100.1"), IpsecProtocol::Esp);
+          SecurityAssociation* sa =
+              snapshot.find_inbound(0x5000 + k, test::ip("198.51.100.1"), IpsecProtocol::Esp);
           ASSERT_NE(sa, nullptr);  // each SPI is replaced, never missing, in a published snapshot
           lookups.fetch_add(1, std::memory_order_relaxed);
           const PacketResult r = esp_decapsulate(*sa, packets[k], 20, buffer, kNow);

@@ -417,6 +417,31 @@ void bm_raw_open(benchmark::State& state, const Suite& suite, std::size_t bytes)
   }
 }
 
+// ----------------------------------------------------------------- scaling over threads
+
+// Encapsulation from N threads at once: all on one shared SA (atomic sequence numbers, one cipher
+// context per worker slot, per-worker counters) versus one SA per thread (nothing shared). Real
+// time, so bytes per second is the aggregate of all threads.
+void bm_esp_encap_threads(benchmark::State& state, const Suite& suite, std::size_t bytes, bool shared) {
+  static const std::unique_ptr<ipsec::SecurityAssociation> shared_sa =
+      make_sa(kSuites[1], ipsec::Direction::Outbound);  // aes256gcm16, the suite registered below
+  std::unique_ptr<ipsec::SecurityAssociation> own_sa;
+  if (!shared) own_sa = make_sa(suite, ipsec::Direction::Outbound);
+  ipsec::SecurityAssociation& sa = shared ? *shared_sa : *own_sa;
+  const Bytes packet = inner_packet(bytes);
+  Bytes out(bytes + ipsec::kMaxEncapsulationOverhead);
+  for (auto _ : state) {
+    ipsec::PacketResult r = ipsec::esp_encapsulate(sa, packet, out, kNow);
+    if (!r.ok) {
+      state.SkipWithError("esp_encapsulate dropped the packet");
+      break;
+    }
+    benchmark::DoNotOptimize(r);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+}
+
 using BenchFn = void (*)(benchmark::State&, const Suite&, std::size_t);
 
 void register_all() {
@@ -436,6 +461,14 @@ void register_all() {
         benchmark::RegisterBenchmark(name.c_str(), [f, s, bytes](benchmark::State& st) { f(st, *s, bytes); });
       }
     }
+  }
+  for (const bool shared : {true, false}) {
+    const std::string name = std::string(shared ? "BM_EspEncapOneSa" : "BM_EspEncapSaPerThread") + "/aes256gcm16/1400";
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [shared](benchmark::State& st) { bm_esp_encap_threads(st, kSuites[1], 1400, shared); })
+        ->Threads(1)
+        ->Threads(2)
+        ->UseRealTime();
   }
 }
 

@@ -137,6 +137,7 @@ std::size_t ah_encapsulated_length(const SecurityAssociation& sa, const wire::Ip
 PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
   auto parsed = wire::parse_ip_packet(ip_packet);
   if (!parsed) return drop(sa, DropReason::Malformed);
   const wire::IpPacketInfo& inner = *parsed;
@@ -200,6 +201,7 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
                             MutableByteView out, TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
   auto outer = wire::parse_ip_packet(ip_packet);
   if (!outer || outer->protocol != wire::ip_protocol::kAh || ah_offset != outer->header_length ||
       ah_offset > kMaxHeaderBeforeAh || outer->total_length < ah_offset + wire::kAhFixedLength) {
@@ -237,7 +239,8 @@ PacketResult ah_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::si
           ByteView(ah + wire::kAhFixedLength, icv))) {
     return drop(sa, DropReason::IcvFailure);
   }
-  sa.replay_window().accept(seq);
+  // The authoritative replay test: another thread may have accepted the same number since check().
+  if (auto reason = replay_drop(sa.replay_window().accept(seq))) return drop(sa, *reason);
 
   const std::uint8_t next_header = ah[0];
   std::size_t result_length = 0;

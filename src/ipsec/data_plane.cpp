@@ -114,7 +114,7 @@ std::optional<OutboundOutcome> DataPlane::handle_too_big(SecurityAssociation& sa
     return std::nullopt;
   }
   OutboundOutcome o;
-  sa.drops().count(DropReason::TooBig);
+  sa.count_drop(DropReason::TooBig);
   counters_.drops.count(DropReason::TooBig);
   o.kind = OutboundOutcome::Kind::Dropped;
   o.drop = DropReason::TooBig;
@@ -258,7 +258,7 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
   }
   auto inner = wire::parse_ip_packet(ByteView(out.data(), o.result.length));
   if (!inner || !sa.params().carries_inbound(*inner)) {
-    sa.drops().count(DropReason::PolicyMismatch);
+    sa.count_drop(DropReason::PolicyMismatch);
     InboundOutcome d = drop_inbound(DropReason::PolicyMismatch, handle);
     d.result = o.result;
     d.result.ok = false;

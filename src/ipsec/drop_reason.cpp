@@ -18,6 +18,7 @@ const char* drop_reason_name(DropReason reason) {
     case DropReason::DummyPacket: return "dummy_packet";
     case DropReason::BufferTooSmall: return "buffer_too_small";
     case DropReason::TooBig: return "too_big";
+    case DropReason::NoWorkerSlot: return "no_worker_slot";
     case DropReason::kCount: break;
   }
   return "unknown";

@@ -21,6 +21,7 @@ enum class DropReason : std::uint8_t {
   DummyPacket,        // ESP next header 59: traffic-flow-confidentiality filler, dropped silently
   BufferTooSmall,     // caller's output buffer cannot hold the result
   TooBig,             // inner packet no longer fits the path MTU; the sender got ICMP Too Big
+  NoWorkerSlot,       // more concurrent data-plane threads than worker slots (kMaxWorkerSlots)
   kCount,
 };
 
@@ -28,7 +29,8 @@ const char* drop_reason_name(DropReason reason);  // snake_case name used in sta
 
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
 
-// Packet/byte counters for one direction plus drops by reason; plain integers (one writer).
+// Packet/byte counters for one direction plus drops by reason; plain integers (one writer, or a
+// sum over the per-worker shards of a shared SA).
 struct TrafficCounters {
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;  // inner (cleartext) bytes

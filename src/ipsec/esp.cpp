@@ -80,6 +80,7 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
                              TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
   auto parsed = wire::parse_ip_packet(ip_packet);
   if (!parsed) return drop(sa, DropReason::Malformed);
   const IpPacketInfo& inner = *parsed;
@@ -185,6 +186,7 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
                              MutableByteView out, TimePoint now) {
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
   auto outer = wire::parse_ip_packet(ip_packet);
   if (!outer || esp_offset < outer->header_length || esp_offset > outer->total_length) {
     return drop(sa, DropReason::Malformed);
@@ -246,8 +248,9 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
       break;
     }
   }
-  // Authenticated: only now may the window move (RFC 4303 §3.4.3).
-  sa.replay_window().accept(seq);
+  // Authenticated: only now may the window move (RFC 4303 §3.4.3). accept() is the authoritative
+  // test: another thread may have accepted the same number since check().
+  if (auto reason = replay_drop(sa.replay_window().accept(seq))) return drop(sa, *reason);
 
   const std::uint8_t pad_length = plain[cipher_length - 2];
   const std::uint8_t next_header = plain[cipher_length - 1];

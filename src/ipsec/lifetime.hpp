@@ -1,7 +1,10 @@
 // SA lifetimes (RFC 4301 §4.4.2.1): soft and hard limits in seconds, bytes and packets.
 // Time is passed in by the caller. Soft fires once ("rekey"), hard makes the SA unusable ("expired").
+// Safe for concurrent packets: counters are atomic, and each event is reported by exactly one call
+// even when several threads cross the limit together.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 
@@ -31,24 +34,24 @@ class LifetimeTracker {
   // Time-only check for timers: same once-only semantics as on_packet.
   LifetimeEvent on_time(TimePoint now);
 
-  bool expired() const { return expired_; }
-  bool rekey_due() const { return soft_fired_; }
+  bool expired() const { return expired_.load(std::memory_order_acquire); }
+  bool rekey_due() const { return soft_fired_.load(std::memory_order_acquire); }
   TimePoint created() const { return created_; }
-  std::uint64_t bytes() const { return bytes_; }
-  std::uint64_t packets() const { return packets_; }
+  std::uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  std::uint64_t packets() const { return packets_.load(std::memory_order_relaxed); }
   const LifetimeLimits& limits() const { return limits_; }
   // When the soft/hard time limits fall, if set (for status output and timer arming).
   std::optional<TimePoint> soft_deadline() const;
   std::optional<TimePoint> hard_deadline() const;
 
  private:
-  LifetimeEvent evaluate(TimePoint now);
+  LifetimeEvent evaluate(TimePoint now, std::uint64_t bytes, std::uint64_t packets);
   LifetimeLimits limits_;
   TimePoint created_;
-  std::uint64_t bytes_ = 0;
-  std::uint64_t packets_ = 0;
-  bool soft_fired_ = false;
-  bool expired_ = false;
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::uint64_t> packets_{0};
+  std::atomic<bool> soft_fired_{false};
+  std::atomic<bool> expired_{false};
 };
 
 }  // namespace cygnet::ipsec

@@ -68,7 +68,7 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
 // Counts a drop on the SA and returns it as the packet's result.
 inline PacketResult drop(SecurityAssociation& sa, DropReason reason,
                          LifetimeEvent event = LifetimeEvent::None) {
-  sa.drops().count(reason);
+  sa.count_drop(reason);
   PacketResult r = PacketResult::dropped(reason);
   r.lifetime_event = event;
   return r;
@@ -95,6 +95,13 @@ inline std::optional<std::uint64_t> take_sequence(SecurityAssociation& sa, Packe
   return seq;
 }
 
+// Makes sure the calling thread has its own cipher contexts for the SA (created on its first
+// packet); the drop if it cannot (every worker slot taken, or OpenSSL failed).
+inline std::optional<PacketResult> refuse_without_worker(SecurityAssociation& sa) {
+  if (sa.prepare_worker()) return std::nullopt;
+  return drop(sa, DropReason::NoWorkerSlot);
+}
+
 // The drop a replay verdict calls for, or nullopt when the packet may proceed to the ICV check.
 inline std::optional<DropReason> replay_drop(ReplayWindow::Verdict verdict) {
   switch (verdict) {
@@ -109,8 +116,7 @@ inline std::optional<DropReason> replay_drop(ReplayWindow::Verdict verdict) {
 // Last step of a processed packet: count it and report the lifetime event it caused, if any.
 inline PacketResult packet_done(SecurityAssociation& sa, std::size_t length, std::size_t protocol_offset,
                                 std::size_t payload_bytes, LifetimeEvent time_event, TimePoint now) {
-  sa.traffic().packets++;
-  sa.traffic().bytes += payload_bytes;
+  sa.count_traffic(payload_bytes);
   PacketResult result{true, DropReason::Malformed, length, protocol_offset, time_event};
   LifetimeEvent use_event = sa.lifetime().on_packet(payload_bytes, now);
   if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;

@@ -1,8 +1,59 @@
 #include "ipsec/sad.hpp"
 
+#include <mutex>
 #include <utility>
 
 namespace cygnet::ipsec {
+
+// Where the changing thread hands snapshots to readers. The mutex guards only the hand-over of the
+// shared_ptr (readers take it when the generation moved, not per packet).
+struct Publication {
+  std::mutex mutex;
+  std::shared_ptr<const Sad::Snapshot> snapshot = std::make_shared<Sad::Snapshot>();
+  std::atomic<std::uint64_t> generation{0};
+};
+
+Sad::Sad() : publication_(std::make_unique<Publication>()) {}
+Sad::~Sad() = default;
+Sad::Sad(Sad&&) noexcept = default;
+Sad& Sad::operator=(Sad&&) noexcept = default;
+
+void Sad::publish() {
+  if (!changed_since_publish_) return;
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->by_handle_.reserve(by_handle_.size());
+  for (const auto& [handle, entry] : by_handle_) snapshot->by_handle_.emplace(handle, entry->sa);
+  snapshot->inbound_ = inbound_;
+  {
+    std::lock_guard lock(publication_->mutex);
+    publication_->snapshot = std::move(snapshot);
+    publication_->generation.fetch_add(1, std::memory_order_release);
+  }
+  changed_since_publish_ = false;
+}
+
+Sad::Reader::Reader(const Sad& sad) : publication_(sad.publication_.get()) {}
+
+const Sad::Snapshot& Sad::Reader::current() {
+  const std::uint64_t generation = publication_->generation.load(std::memory_order_acquire);
+  if (generation != seen_generation_) {
+    std::lock_guard lock(publication_->mutex);
+    snapshot_ = publication_->snapshot;
+    seen_generation_ = publication_->generation.load(std::memory_order_relaxed);
+  }
+  return *snapshot_;
+}
+
+SecurityAssociation* Sad::Snapshot::find(SaHandle handle) const {
+  auto it = by_handle_.find(handle);
+  return it == by_handle_.end() ? nullptr : it->second.get();
+}
+
+SecurityAssociation* Sad::Snapshot::find_inbound(std::uint32_t spi, const wire::IpAddress& destination,
+                                                 IpsecProtocol protocol) const {
+  auto it = inbound_.find(InboundKey{spi, destination, protocol});
+  return it == inbound_.end() ? nullptr : find(it->second);
+}
 
 std::size_t Sad::InboundKeyHash::operator()(const InboundKey& k) const {
   std::size_t h = wire::IpAddressHash{}(k.destination);
@@ -29,6 +80,7 @@ std::optional<SaHandle> Sad::add(std::unique_ptr<SecurityAssociation> sa) {
     throw;
   }
   ++next_handle_;
+  changed_since_publish_ = true;
   return handle;
 }
 
@@ -41,7 +93,8 @@ bool Sad::remove(SaHandle handle) {
     if (in != inbound_.end() && in->second == handle) inbound_.erase(in);
   }
   it->second->sa.reset();  // a policy still holding the entry now finds no SA
-  by_handle_.erase(it);
+  by_handle_.erase(it);  // readers' snapshots keep the SA alive until they refresh
+  changed_since_publish_ = true;
   return true;
 }
 

@@ -1,9 +1,14 @@
 // One security association: its parameters, scheduled crypto contexts, sequence state, replay
-// window, lifetime and counters. Built once; then used per packet with no allocation.
+// window, lifetime and counters. Built once; then used per packet with no allocation (after each
+// thread's first packet on it). Safe to use from several data-plane threads at once without a
+// lock: sequence numbers, the replay window and lifetime counters are atomics, cipher contexts and
+// statistics are per worker slot.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "crypto/aead.hpp"
@@ -13,6 +18,7 @@
 #include "ipsec/lifetime.hpp"
 #include "ipsec/replay_window.hpp"
 #include "ipsec/sa_parameters.hpp"
+#include "ipsec/worker_slot.hpp"
 
 namespace cygnet::ipsec {
 
@@ -30,21 +36,29 @@ class SecurityAssociation {
   Mode mode() const { return params_.mode; }
   Direction direction() const { return params_.direction; }
 
-  // --- outbound sequence numbers ---
-  // Next sequence number to send, or nullopt when the space is exhausted (2^32-1 sent without ESN,
-  // 2^64-1 with ESN): the SA then refuses to send (RFC 4303 §3.3.3).
-  std::optional<std::uint64_t> next_sequence();
-  std::uint64_t last_sent_sequence() const { return last_sent_; }
-  // Continues numbering after `last_sent` (tests of exhaustion; never moves backwards).
-  void advance_sequence_to(std::uint64_t last_sent) {
-    if (last_sent > last_sent_) last_sent_ = last_sent;
-  }
-  bool sequence_exhausted() const { return exhausted_; }
+  ~SecurityAssociation();
+  SecurityAssociation(const SecurityAssociation&) = delete;
+  SecurityAssociation& operator=(const SecurityAssociation&) = delete;
 
-  // --- per-packet crypto (owned here so each SA keeps its own initialised contexts) ---
-  crypto::Aead* aead() { return aead_ ? &*aead_ : nullptr; }
-  crypto::CbcCipher* cbc() { return cbc_ ? &*cbc_ : nullptr; }
-  crypto::Hmac* integrity() { return hmac_ ? &*hmac_ : nullptr; }
+  // --- outbound sequence numbers (any number of threads at once) ---
+  // Next sequence number to send, or nullopt when the space is exhausted (2^32-1 sent without ESN,
+  // 2^64-1 with ESN): the SA then refuses to send (RFC 4303 §3.3.3). Concurrent callers each get a
+  // distinct number; none is issued twice and none beyond the limit.
+  std::optional<std::uint64_t> next_sequence();
+  std::uint64_t last_sent_sequence() const { return last_sent_.load(std::memory_order_acquire); }
+  // Continues numbering after `last_sent` (tests of exhaustion; never moves backwards).
+  void advance_sequence_to(std::uint64_t last_sent);
+  bool sequence_exhausted() const { return exhausted_.load(std::memory_order_acquire); }
+
+  // --- per-packet crypto: the calling thread's own contexts ---
+  // OpenSSL cipher contexts are not safe to share between threads, so each worker slot
+  // (ipsec/worker_slot.hpp) gets its own, scheduled from the SA's keys the first time that thread
+  // uses the SA. prepare_worker() makes them (false: no worker slot free, or OpenSSL failed); the
+  // accessors below then return this thread's contexts (nullptr if not prepared or not used).
+  bool prepare_worker();
+  crypto::Aead* aead();
+  crypto::CbcCipher* cbc();
+  crypto::Hmac* integrity();
   std::size_t icv_length() const { return icv_length_; }
   ByteView aead_salt() const { return ByteView(salt_.data(), salt_.size()); }
 
@@ -53,27 +67,35 @@ class SecurityAssociation {
   LifetimeTracker& lifetime() { return lifetime_; }
   const LifetimeTracker& lifetime() const { return lifetime_; }
 
-  TrafficCounters& traffic() { return traffic_; }
-  const TrafficCounters& traffic() const { return traffic_; }
-  DropCounters& drops() { return drops_; }
-  const DropCounters& drops() const { return drops_; }
+  // --- statistics: per-worker shards (no shared cache line written per packet), summed on read ---
+  void count_traffic(std::uint64_t inner_bytes);
+  void count_drop(DropReason reason);
+  TrafficCounters traffic() const;
+  DropCounters drops() const;
 
   // Usable for traffic: not expired and (outbound) not exhausted.
-  bool usable() const { return !lifetime_.expired() && !exhausted_; }
+  bool usable() const { return !lifetime_.expired() && !sequence_exhausted(); }
 
  private:
+  struct WorkerState;           // one worker's cipher contexts and counters (security_association.cpp)
+  WorkerState* worker_state();  // the caller's, created on first use; nullptr if impossible
+  std::unique_ptr<WorkerState> make_worker_state() const;  // schedules a fresh set of contexts
+
   SaParameters params_;
-  std::optional<crypto::Aead> aead_;
-  std::optional<crypto::CbcCipher> cbc_;
-  std::optional<crypto::Hmac> hmac_;
+  // Kept (wiped on destruction) to schedule each worker's contexts; params_ holds no key copy.
+  crypto::SecureBytes encryption_key_;
+  crypto::SecureBytes integrity_key_;
   std::array<std::uint8_t, kAeadSaltLength> salt_{};
   std::size_t icv_length_ = 0;
-  std::uint64_t last_sent_ = 0;
-  bool exhausted_ = false;
-  ReplayWindow replay_;
+  // Written by every sender thread: alone on its cache line.
+  alignas(64) std::atomic<std::uint64_t> last_sent_{0};
+  std::atomic<bool> exhausted_{false};
+  alignas(64) ReplayWindow replay_;
   LifetimeTracker lifetime_;
-  TrafficCounters traffic_;
-  DropCounters drops_;
+  // Slot i is created and used by the thread holding worker slot i; others only read its counters.
+  std::array<std::atomic<WorkerState*>, kMaxWorkerSlots> workers_{};
+  // Counters of threads that hold no slot (shared, so updated with atomic read-modify-write).
+  std::unique_ptr<WorkerState> unslotted_;
 };
 
 }  // namespace cygnet::ipsec

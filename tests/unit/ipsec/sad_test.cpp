@@ -219,7 +219,7 @@ TEST(Sad, FoundSaIsMutable) {
   ASSERT_TRUE(h.has_value());
   SecurityAssociation* sa = sad.find_inbound(0xA00A, addr("192.0.2.1"), IpsecProtocol::Esp);
   ASSERT_NE(sa, nullptr);
-  sa->drops().count(DropReason::Replay);
+  sa->count_drop(DropReason::Replay);
   sa->replay_window().accept(5);
   EXPECT_EQ(sad.find(*h)->drops()[DropReason::Replay], 1u);
   EXPECT_EQ(sad.find(*h)->replay_window().highest(), 5u);

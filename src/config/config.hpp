@@ -12,6 +12,7 @@
 
 #include "config/listen_endpoint.hpp"
 #include "ike/connection_settings.hpp"
+#include "ike/eap_mschapv2.hpp"
 #include "wire/ip_address.hpp"
 
 namespace cygnet::config {
@@ -36,6 +37,7 @@ struct DaemonSettings {
 struct Config {
   DaemonSettings daemon;
   std::vector<ike::ConnectionSettings> connections;  // in file order
+  ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
   std::string source_path;
 };
 

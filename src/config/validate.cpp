@@ -13,6 +13,8 @@
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
+#include "crypto/mschapv2.hpp"
+#include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/identity.hpp"
@@ -28,18 +30,22 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 3> kTopLevelKeys{"daemon", "connections", "authorities"};
+constexpr std::array<std::string_view, 4> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
+constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 10> kDaemonKeys{
     "listen",         "control_socket", "tun",
     "log_level",      "metrics",        "allow_key_export",
     "drop_cleartext", "max_half_open",  "max_half_open_per_source",
     "offload"};
-constexpr std::array<std::string_view, 21> kConnectionKeys{
-    "ike_version",   "local_addrs",  "remote_addrs", "remote_port",  "local_id",      "remote_id",
-    "auth",          "psk",          "psk_file",     "certificate",  "private_key",   "ca_certificates",
-    "ike_proposals", "start_action", "dpd_delay",    "ike_lifetime", "encapsulation", "allow_legacy",
-    "aggressive",    "children",     "revocation"};
+constexpr std::array<std::string_view, 26> kConnectionKeys{
+    "ike_version",      "local_addrs",  "remote_addrs", "remote_port",
+    "local_id",         "remote_id",    "auth",         "psk",
+    "psk_file",         "certificate",  "private_key",  "ca_certificates",
+    "ike_proposals",    "start_action", "dpd_delay",    "ike_lifetime",
+    "encapsulation",    "allow_legacy", "aggressive",   "children",
+    "revocation",       "local_auth",   "remote_auth",  "eap_identity",
+    "eap_password",     "eap_password_file"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -54,6 +60,13 @@ struct Choice {
 };
 constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
+// Per-side methods (split authentication). "eap-tls" and "eap-radius" are reserved: refused with
+// "not supported yet" rather than "unknown".
+constexpr std::array<Choice<ike::AuthMethod>, 3> kSideAuthChoices{
+    {{"psk", ike::AuthMethod::Psk},
+     {"pubkey", ike::AuthMethod::PublicKey},
+     {"eap-mschapv2", ike::AuthMethod::EapMsChapV2}}};
+constexpr std::array<std::string_view, 2> kReservedAuthMethods{"eap-tls", "eap-radius"};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
 constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
@@ -227,6 +240,11 @@ class Validator {
       if (const toml::table* table = table_or_error(*node, "authorities"))
         authorities = authority_tables(*table);
     }
+    if (const toml::node* users = root.get("eap_users")) {
+      if (const toml::table* table = table_or_error(*users, "eap_users"))
+        config.eap_users = eap_users(*table);
+    }
+    eap_users_ = &config.eap_users;
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
         std::vector<std::pair<toml::source_position, ike::ConnectionSettings>> located;
@@ -487,21 +505,9 @@ class Validator {
 
     // Authentication: the keys of the other method are refused, so a half-edited connection
     // (psk left behind after switching to certificates) is noticed.
-    const std::optional<ike::AuthKind> auth = choice_at(table, "auth", kAuthChoices);
-    if (!table.contains("auth")) {
-      error(table.source(), scope + " needs 'auth' = \"psk\" or \"pubkey\"");
-    }
-    if (auth) {
-      c.auth = *auth;
-      if (*auth == ike::AuthKind::Psk) {
-        refuse_keys(table, {"certificate", "private_key", "ca_certificates", "revocation"}, "pubkey");
-        psk_settings(table, scope, c);
-      } else {
-        refuse_keys(table, {"psk", "psk_file"}, "psk");
-        pubkey_settings(table, scope, c);
-      }
-    }
+    const std::optional<ike::AuthKind> auth = authentication(table, scope, c);
     identities(table, scope, auth, c);
+    eap_client_identity(table, scope, c);
 
     c.ike_proposals = proposals(
         table, "ike_proposals", wire::ikev2::ProtocolId::Ike, c.allow_legacy,
@@ -530,6 +536,197 @@ class Validator {
             "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
     }
     return c;
+  }
+
+  // `auth`, or `local_auth` and `remote_auth` (each overriding `auth` for one side). Returns the
+  // method the identities are checked against (pubkey when we prove ourselves with a certificate).
+  std::optional<ike::AuthKind> authentication(const toml::table& table, const std::string& scope,
+                                              ike::ConnectionSettings& c) {
+    const std::optional<ike::AuthKind> auth = choice_at(table, "auth", kAuthChoices);
+    const bool split = table.contains("local_auth") && table.contains("remote_auth");
+    if (!table.contains("auth") && !split) {
+      error(table.source(),
+            scope + " needs 'auth' = \"psk\" or \"pubkey\" (or both 'local_auth' and 'remote_auth')");
+    }
+    c.local_auth = side_auth(table, "local_auth");
+    c.remote_auth = side_auth(table, "remote_auth");
+    auto method_of = [](ike::AuthKind kind) {
+      return kind == ike::AuthKind::Psk ? ike::AuthMethod::Psk : ike::AuthMethod::PublicKey;
+    };
+    const std::optional<ike::AuthMethod> local = c.local_auth ? c.local_auth
+                                                 : auth       ? std::optional(method_of(*auth))
+                                                              : std::nullopt;
+    const std::optional<ike::AuthMethod> remote = c.remote_auth ? c.remote_auth
+                                                  : auth        ? std::optional(method_of(*auth))
+                                                                : std::nullopt;
+    if (!local || !remote) return auth;
+    if (*local == ike::AuthMethod::EapMsChapV2 && *remote == ike::AuthMethod::EapMsChapV2) {
+      error(
+          *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
+          "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be "
+          "\"eap-mschapv2\"");
+    }
+    const bool psk = *local == ike::AuthMethod::Psk || *remote == ike::AuthMethod::Psk;
+    const bool own_certificate = *local == ike::AuthMethod::PublicKey;
+    const bool trust_anchors = *remote == ike::AuthMethod::PublicKey;
+    // The AUTH payload kind this connection uses where it does not run EAP.
+    c.auth = *local == ike::AuthMethod::Psk ||
+                     (*local != ike::AuthMethod::PublicKey && *remote == ike::AuthMethod::Psk)
+                 ? ike::AuthKind::Psk
+                 : ike::AuthKind::PublicKey;
+    if (psk) {
+      psk_settings(table, scope, c);
+    } else {
+      refuse_keys(table, {"psk", "psk_file"}, "psk");
+    }
+    if (own_certificate || trust_anchors) {
+      pubkey_settings(table, scope, c, own_certificate, trust_anchors);
+    } else {
+      refuse_keys(table, {"certificate", "private_key", "ca_certificates", "revocation"}, "pubkey");
+    }
+    if (*remote == ike::AuthMethod::EapMsChapV2 && eap_users_->empty()) {
+      error(*table.get(c.remote_auth ? "remote_auth" : "auth"),
+            "'remote_auth' = \"eap-mschapv2\" needs at least one [eap_users.NAME] table to check passwords "
+            "against");
+    }
+    if (*local != ike::AuthMethod::EapMsChapV2) {
+      for (std::string_view key : {"eap_identity", "eap_password", "eap_password_file"}) {
+        if (const toml::node* node = table.get(key))
+          error(*node, in_quotes(key) + " is only used with 'local_auth' = \"eap-mschapv2\"");
+      }
+    }
+    return own_certificate ? std::optional(ike::AuthKind::PublicKey) : std::optional(c.auth);
+  }
+
+  std::optional<ike::AuthMethod> side_auth(const toml::table& table, std::string_view key) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (const auto* text = node->as_string();
+        text != nullptr && std::find(kReservedAuthMethods.begin(), kReservedAuthMethods.end(), text->get()) !=
+                               kReservedAuthMethods.end()) {
+      error(*node, in_quotes(key) + " = \"" + text->get() +
+                       "\" is not supported yet (psk, pubkey and eap-mschapv2 are)");
+      return std::nullopt;
+    }
+    return choice_at(table, key, kSideAuthChoices);
+  }
+
+  // A secret given inline (`inline_key`) or in a file (`file_key`), exactly one of them; the
+  // trailing newline of a file is not part of it. nullopt after reporting an error.
+  std::optional<crypto::SecureBytes> secret(const toml::table& table, std::string_view inline_key,
+                                            std::string_view file_key, const std::string& scope) {
+    const toml::node* inline_secret = table.get(inline_key);
+    const toml::node* file = table.get(file_key);
+    if (inline_secret != nullptr && file != nullptr) {
+      error(*file, "give either " + in_quotes(inline_key) + " or " + in_quotes(file_key) + ", not both");
+      return std::nullopt;
+    }
+    if (inline_secret != nullptr) {
+      if (typed(table, inline_key, toml::node_type::string) == nullptr) return std::nullopt;
+      const std::string& text = inline_secret->as_string()->get();  // by reference: no unwiped copy
+      if (text.empty()) {
+        error(*inline_secret, in_quotes(inline_key) + " is empty");
+        return std::nullopt;
+      }
+      return crypto::SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    }
+    if (file == nullptr) {
+      error(table.source(), scope + " needs " + in_quotes(inline_key) + " or " + in_quotes(file_key));
+      return std::nullopt;
+    }
+    const std::optional<std::string> path_text = string_at(table, file_key);
+    if (!path_text) return std::nullopt;
+    const std::filesystem::path path = resolve_path(base_dir_, *path_text);
+    FileRead read = read_whole_file(path, kMaxSecretFileSize);
+    if (!read.contents) {
+      error(*file, in_quotes(file_key) + ": " + read.error);
+      return std::nullopt;
+    }
+    std::string_view text = as_text(*read.contents);
+    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.empty()) {
+      error(*file, in_quotes(file_key) + ": " + in_quotes(path.string()) + " holds an empty secret");
+      return std::nullopt;
+    }
+    return read.contents->slice(0, text.size());
+  }
+
+  // A password turned into its MSCHAPv2 NT hash (only the hash is kept).
+  std::optional<crypto::SecureBytes> nt_hash_of(const crypto::SecureBytes& password, const toml::node& where,
+                                                std::string_view key) {
+    std::optional<crypto::SecureBytes> hash = crypto::mschapv2::nt_password_hash(password.view());
+    if (!hash) {
+      error(where, in_quotes(key) + " must be UTF-8 text of at most " +
+                       std::to_string(crypto::mschapv2::kMaxPasswordCharacters) + " characters (RFC 2759)");
+    }
+    return hash;
+  }
+
+  // [eap_users.NAME]: the users an EAP-MSCHAPv2 gateway accepts, each with exactly one of
+  // password, password_file or nt_hash (32 hex digits: MD4 of the UTF-16LE password).
+  ike::EapUsers eap_users(const toml::table& table) {
+    ike::EapUsers users;
+    for (auto&& [key, node] : table) {
+      const std::string name(key.str());
+      const std::string scope = "EAP user " + in_quotes(name);
+      if (name.empty() || name.size() > 255) {
+        error(key.source(), "EAP user names must be 1 to 255 bytes");
+        continue;
+      }
+      const toml::table* user = node.as_table();
+      if (user == nullptr) {
+        error(node, scope + " must be a table ([eap_users." + name + "]), not " + describe_type(node.type()));
+        continue;
+      }
+      check_keys(*user, kEapUserKeys, scope);
+      if (const toml::node* hash_node = user->get("nt_hash")) {
+        if (user->contains("password") || user->contains("password_file")) {
+          error(*hash_node, "give one of 'password', 'password_file' or 'nt_hash'");
+          continue;
+        }
+        const std::optional<std::string> hex = string_at(*user, "nt_hash");
+        if (!hex) continue;
+        Bytes hash = from_hex(*hex);
+        if (hash.size() != crypto::mschapv2::kPasswordHashLength) {
+          error(*hash_node, "'nt_hash' must be 32 hex digits (the 16-byte MD4 NT hash)");
+          crypto::secure_wipe(hash.data(), hash.size());
+          continue;
+        }
+        users.emplace(name, crypto::SecureBytes(hash));
+        crypto::secure_wipe(hash.data(), hash.size());
+        continue;
+      }
+      const std::optional<crypto::SecureBytes> password = secret(*user, "password", "password_file", scope);
+      if (!password) continue;
+      const toml::node& where =
+          user->contains("password") ? *user->get("password") : *user->get("password_file");
+      if (auto hash = nt_hash_of(*password, where, user->contains("password") ? "password" : "password_file"))
+        users.emplace(name, std::move(*hash));
+    }
+    return users;
+  }
+
+  // local_auth = "eap-mschapv2": the EAP identity (default: local_id's text) and password.
+  void eap_client_identity(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
+    if (c.local_auth != ike::AuthMethod::EapMsChapV2) return;
+    if (const auto identity = string_at(table, "eap_identity")) {
+      if (identity->empty() || identity->size() > 255) {
+        error(*table.get("eap_identity"), "'eap_identity' must be 1 to 255 bytes");
+      } else {
+        c.eap_identity = *identity;
+      }
+    } else if (const auto local_id = string_at(table, "local_id")) {
+      c.eap_identity = *local_id;
+    } else {
+      error(table.source(),
+            scope + " uses 'local_auth' = \"eap-mschapv2\" and needs 'eap_identity' or 'local_id'");
+    }
+    const std::optional<crypto::SecureBytes> password =
+        secret(table, "eap_password", "eap_password_file", scope);
+    if (!password) return;
+    const char* key = table.contains("eap_password") ? "eap_password" : "eap_password_file";
+    if (auto hash = nt_hash_of(*password, *table.get(key), key)) c.eap_password_hash = std::move(*hash);
   }
 
   void refuse_keys(const toml::table& table, std::initializer_list<std::string_view> keys,
@@ -703,11 +900,14 @@ class Validator {
     return out;
   }
 
-  void pubkey_settings(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
+  // own_certificate: we prove ourselves with a certificate; trust_anchors: we check the peer's.
+  void pubkey_settings(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c,
+                       bool own_certificate = true, bool trust_anchors = true) {
     if (const auto policy = choice_at(table, "revocation", kRevocationChoices)) c.revocation = *policy;
     std::string missing;
     for (std::string_view key : {"certificate", "private_key", "ca_certificates"}) {
-      if (!table.contains(key)) missing += (missing.empty() ? "" : ", ") + in_quotes(key);
+      const bool needed = key == "ca_certificates" ? trust_anchors : own_certificate;
+      if (needed && !table.contains(key)) missing += (missing.empty() ? "" : ", ") + in_quotes(key);
     }
     if (!missing.empty()) {
       error(table.source(), scope + " uses 'auth' = \"pubkey\" and needs " + missing);
@@ -1066,6 +1266,7 @@ class Validator {
   const std::string& source_name_;
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
+  const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
 };
 
 }  // namespace

@@ -45,6 +45,10 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
   f.add(c.remote_id.to_string());
   f.add(static_cast<std::int64_t>(c.auth));
   f.add_bytes(c.psk.view());
+  f.add(c.local_auth ? static_cast<std::int64_t>(*c.local_auth) : -1);
+  f.add(c.remote_auth ? static_cast<std::int64_t>(*c.remote_auth) : -1);
+  f.add(c.eap_identity);
+  f.add_bytes(c.eap_password_hash.view());
   if (c.private_key) {
     const Bytes spki = c.private_key->public_key().der_spki();
     f.add_bytes(spki);

@@ -20,6 +20,9 @@
 namespace cygnet::ike {
 
 enum class AuthKind : std::uint8_t { Psk, PublicKey };
+// How one side proves itself when the two sides differ (split authentication, `local_auth` and
+// `remote_auth`). EAP (RFC 7296 §2.16) authenticates only the initiator.
+enum class AuthMethod : std::uint8_t { Psk, PublicKey, EapMsChapV2 };
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
 
@@ -31,6 +34,7 @@ enum class RevocationPolicy : std::uint8_t { Strict, IfUri, Relaxed };
 const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
 const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
 const char* start_action_name(StartAction a);            // "none", "trap", "start"
+const char* auth_method_name(AuthMethod m);              // "psk", "pubkey", "eap-mschapv2"
 
 struct ChildSettings {
   std::string name;
@@ -71,6 +75,12 @@ struct ConnectionSettings {
   Identity local_id;
   Identity remote_id;  // any = accept every authenticated identity
   AuthKind auth = AuthKind::Psk;
+  // Per-side overrides of `auth`; nullopt = `auth`. The IKEv2 engine does not run them yet.
+  std::optional<AuthMethod> local_auth;
+  std::optional<AuthMethod> remote_auth;
+  // EAP client (local_auth = eap-mschapv2): the EAP identity and the password's NT hash.
+  std::string eap_identity;
+  crypto::SecureBytes eap_password_hash;
   crypto::SecureBytes psk;
   std::shared_ptr<const crypto::PrivateKey> private_key;  // pubkey auth
   std::optional<crypto::Certificate> certificate;         // ours, sent in CERT

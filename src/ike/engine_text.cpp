@@ -57,6 +57,15 @@ const char* revocation_policy_name(RevocationPolicy p) {
   return "ifuri";
 }
 
+const char* auth_method_name(AuthMethod m) {
+  switch (m) {
+    case AuthMethod::Psk: return "psk";
+    case AuthMethod::PublicKey: return "pubkey";
+    case AuthMethod::EapMsChapV2: return "eap-mschapv2";
+  }
+  return "unknown";
+}
+
 const char* start_action_name(StartAction a) {
   switch (a) {
     case StartAction::None: return "none";

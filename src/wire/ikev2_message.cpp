@@ -86,6 +86,7 @@ PayloadType payload_type(const Payload& p) {
     PayloadType operator()(const EncryptedPayload&) const { return PayloadType::Encrypted; }
     PayloadType operator()(const EncryptedFragmentPayload&) const { return PayloadType::EncryptedFragment; }
     PayloadType operator()(const ConfigPayload&) const { return PayloadType::Configuration; }
+    PayloadType operator()(const EapPayload&) const { return PayloadType::Eap; }
     PayloadType operator()(const UnknownPayload& u) const { return static_cast<PayloadType>(u.type); }
   };
   return std::visit(TypeOf{}, p);

@@ -156,6 +156,12 @@ struct ConfigPayload {
   friend bool operator==(const ConfigPayload&, const ConfigPayload&) = default;
 };
 
+// EAP (§3.16): the body is one EAP packet, parsed by wire/eap_message.hpp when the engine needs it.
+struct EapPayload {
+  Bytes message;
+  friend bool operator==(const EapPayload&, const EapPayload&) = default;
+};
+
 // A payload type this codec does not know; kept (and re-serialised) verbatim.
 struct UnknownPayload {
   std::uint8_t type = 0;
@@ -168,7 +174,7 @@ using Payload =
     std::variant<SaPayload, KePayload, IdInitiatorPayload, IdResponderPayload, CertPayload,
                  CertReqPayload, AuthPayload, NoncePayload, NotifyPayload, DeletePayload,
                  VendorIdPayload, TsInitiatorPayload, TsResponderPayload, EncryptedPayload,
-                 EncryptedFragmentPayload, ConfigPayload, UnknownPayload>;
+                 EncryptedFragmentPayload, ConfigPayload, EapPayload, UnknownPayload>;
 
 PayloadType payload_type(const Payload& p);  // UnknownPayload → its raw type number
 const char* payload_name(PayloadType t);     // "SA", "KE", "IDi", ... "SKF", "UNKNOWN"

@@ -527,6 +527,7 @@ struct BodyEncoder {
       patch_u16(out, length_at, a.value.size(), "CP attribute length");
     }
   }
+  void operator()(const EapPayload& eap) const { append_bytes(out, eap.message); }
   void operator()(const UnknownPayload& u) const { append_bytes(out, u.body); }
 };
 
@@ -561,7 +562,7 @@ bool is_known_payload_type(std::uint8_t type) {
   return false;
 }
 
-ParseResult<Payload> parse_payload_body(PayloadType type, PayloadType next_payload, bool critical,
+ParseResult<Payload> parse_payload_body(PayloadType type, PayloadType next_payload, bool /*critical*/,
                                         ByteView body) {
   switch (type) {
     case PayloadType::SecurityAssociation: return parse_sa(body);
@@ -580,9 +581,7 @@ ParseResult<Payload> parse_payload_body(PayloadType type, PayloadType next_paylo
     case PayloadType::Encrypted: return ok<Payload>(EncryptedPayload{next_payload, copy(body)});
     case PayloadType::Configuration: return parse_cp(body);
     case PayloadType::EncryptedFragment: return parse_skf(next_payload, body);
-    case PayloadType::Eap:
-      // Known but not implemented (no EAP authentication): carried opaque, never "unsupported".
-      return ok<Payload>(UnknownPayload{static_cast<std::uint8_t>(type), critical, copy(body)});
+    case PayloadType::Eap: return ok<Payload>(EapPayload{copy(body)});
     case PayloadType::None: break;
   }
   return fail<Payload>(ParseError::InvalidSyntax, "payload type " + number(static_cast<unsigned>(type)) +

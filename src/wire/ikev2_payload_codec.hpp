@@ -15,7 +15,7 @@ namespace cygnet::wire::ikev2::detail {
 ParseResult<Payload> parse_payload_body(PayloadType type, PayloadType next_payload, bool critical,
                                         ByteView body);
 
-// Whether parse_payload_body understands this type (EAP included: it is kept opaque).
+// Whether parse_payload_body understands this type.
 bool is_known_payload_type(std::uint8_t type);
 
 // Appends the body of p (no generic header) to out. Throws std::length_error when a count or

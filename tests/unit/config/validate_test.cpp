@@ -504,7 +504,8 @@ TEST(Validate, LocalIdNeedsAnAddressToDefaultTo) {
 
 TEST(Validate, AuthIsRequired) {
   EXPECT_THAT(errors_of("[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\n"),
-              ElementsAre("t.toml:1:1: connection 'gw' needs 'auth' = \"psk\" or \"pubkey\""));
+              ElementsAre("t.toml:1:1: connection 'gw' needs 'auth' = \"psk\" or \"pubkey\" (or both "
+                          "'local_auth' and 'remote_auth')"));
   EXPECT_THAT(errors_of("[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"eap\"\n"),
               ElementsAre("t.toml:3:8: 'auth' must be \"psk\" or \"pubkey\", not \"eap\""));
 }

@@ -161,7 +161,7 @@ std::vector<Frame> frames() {
                          {IdResponderPayload{{IdType::Ipv4Address, Bytes{198, 51, 100, 1}}},
                           AuthPayload{AuthMethod::SharedKeyMic, Bytes(32, 0xa1)},
                           // EAP-Request/Identity (RFC 3748 §4, §5.1): code 1, id 1, length 5, type 1.
-                          UnknownPayload{static_cast<std::uint8_t>(PayloadType::Eap), false, from_hex("0101000501")},
+                          EapPayload{from_hex("0101000501")},
                           ConfigPayload{ConfigType::Reply, {{1, {10, 0, 0, 7}}}}}}});
   out.push_back({"CREATE_CHILD_SA request (cleartext, IPv6 selectors)", i500, r500,
                  Message{header(ExchangeType::CreateChildSa, kI, 2, kSpiR),

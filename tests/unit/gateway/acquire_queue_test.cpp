@@ -1,8 +1,8 @@
-#include "daemon/acquire_queue.hpp"
+#include "gateway/acquire_queue.hpp"
 
 #include <gtest/gtest.h>
 
-namespace cygnet::daemon {
+namespace cygnet::gateway {
 namespace {
 
 const AcquireQueue::Key kNet{"site-b", "net"};
@@ -69,4 +69,4 @@ TEST(AcquireQueue, ExpireAndDiscard) {
 }
 
 }  // namespace
-}  // namespace cygnet::daemon
+}  // namespace cygnet::gateway

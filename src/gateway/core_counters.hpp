@@ -13,6 +13,7 @@ struct CoreCounters {
   std::uint64_t ike_datagrams_out = 0;  // the engine's SendDatagram actions
   std::uint64_t protected_out = 0;
   std::uint64_t bypassed_out = 0;
+  std::uint64_t esp_in_udp_in = 0;  // UDP 4500 datagrams carrying ESP, given to the data plane as they are
   std::uint64_t decapsulated_in = 0;
   std::uint64_t bypassed_in = 0;
   ipsec::DropCounters outbound_drops;  // TooBig answers included

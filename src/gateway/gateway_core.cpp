@@ -231,34 +231,11 @@ InboundVerdict GatewayCore::on_udp_datagram(const ike::Endpoint& local, const ik
   if (local.port == wire::kNatTraversalPort) {
     const wire::Udp4500Payload kind = wire::classify_udp4500_payload(payload);
     if (kind == wire::Udp4500Payload::Esp) {
-      // Rebuild the IP and UDP headers the socket stripped: the data plane takes whole packets.
-      const bool v4 = local.address.is_v4();
-      const std::size_t header = (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
-      const std::size_t total = header + payload.size();
-      if (rebuilt_.size() < total) rebuilt_.resize(total);
-      MutableByteView ip(rebuilt_.data(), total);
-      if (v4) {
-        wire::Ipv4HeaderFields h;
-        h.source = remote.address;
-        h.destination = local.address;
-        h.protocol = wire::ip_protocol::kUdp;
-        h.total_length = static_cast<std::uint16_t>(total);
-        wire::write_ipv4_header(ip, h);
-      } else {
-        wire::Ipv6HeaderFields h;
-        h.source = remote.address;
-        h.destination = local.address;
-        h.next_header = wire::ip_protocol::kUdp;
-        h.payload_length = static_cast<std::uint16_t>(total - wire::kIpv6HeaderLength);
-        wire::write_ipv6_header(ip, h);
-      }
-      std::uint8_t* udp = rebuilt_.data() + (header - wire::kUdpHeaderLength);
-      wire::store_be16(udp, remote.port);
-      wire::store_be16(udp + 2, local.port);
-      wire::store_be16(udp + 4, static_cast<std::uint16_t>(wire::kUdpHeaderLength + payload.size()));
-      wire::store_be16(udp + 6, 0);
-      std::copy(payload.begin(), payload.end(), rebuilt_.begin() + static_cast<std::ptrdiff_t>(header));
-      return deliver_inbound(ByteView(rebuilt_.data(), total), now, out);
+      ++counters_.esp_in_udp_in;
+      // Straight to the data plane with the endpoints the socket reported: no header rebuilt.
+      MutableByteView room = out.reserve(payload.size() + ipsec::kMaxEncapsulationOverhead);
+      const ipsec::UdpEndpoints endpoints{local.address, local.port, remote.address, remote.port};
+      return inbound_outcome(data_plane_.process_esp_in_udp(payload, endpoints, room, now), room, now, out);
     }
     if (kind != wire::Udp4500Payload::Ike) return InboundVerdict::Keepalive;  // nothing to do
   }
@@ -274,7 +251,11 @@ InboundVerdict GatewayCore::on_raw_packet(ByteView ip_packet, TimePoint now, Out
 
 InboundVerdict GatewayCore::deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out) {
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  ipsec::InboundOutcome o = data_plane_.process_inbound(ip_packet, room, now);
+  return inbound_outcome(data_plane_.process_inbound(ip_packet, room, now), room, now, out);
+}
+
+InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
+                                            OutputBatch& out) {
   InboundVerdict verdict = InboundVerdict::Dropped;
   switch (o.kind) {
     case ipsec::InboundOutcome::Kind::Decapsulated:

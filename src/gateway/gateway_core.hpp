@@ -114,6 +114,9 @@ class GatewayCore {
 
  private:
   InboundVerdict deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // The data plane's answer to a packet from the network (its inner packet, if any, in `room`).
+  InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
+                                 OutputBatch& out);
   void emit_protected(const ipsec::OutboundOutcome& o, OutputBatch& out);
   void apply_data_plane_action(const ike::Action& action, TimePoint now, OutputBatch& out);
   void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now,
@@ -136,7 +139,6 @@ class GatewayCore {
   Bytes fragment_source_;                 // an outer packet being fragmented
   Bytes fragment_scratch_ = Bytes(65536);
   std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
-  Bytes rebuilt_;                       // ESP in UDP with its IP/UDP header put back (until step 3)
 };
 
 }  // namespace cygnet::gateway

@@ -121,6 +121,33 @@ TEST_F(TwoGateways, EspInUdp4500IsRecognisedAndDecapsulated) {
   EXPECT_EQ(Bytes(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(i.result.length)), pkt);
 }
 
+TEST_F(TwoGateways, EspInUdpFromTheSocketNeedsNoHeaderRebuilt) {
+  install(true);
+  const UdpEndpoints endpoints{addr("192.0.2.2"), 4500, addr("192.0.2.1"), 4500};
+  for (std::size_t size : {0u, 1u, 100u, 1372u}) {
+    Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, size);
+    OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+    ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+    // Only what a UDP socket hands over: the ESP bytes after the IP and UDP headers.
+    const ByteView esp(out.data() + o.result.protocol_offset, o.result.length - o.result.protocol_offset);
+    InboundOutcome i = b.process_esp_in_udp(esp, endpoints, back, kNow);
+    ASSERT_EQ(i.kind, InboundOutcome::Kind::Decapsulated) << size;
+    EXPECT_EQ(Bytes(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(i.result.length)), pkt);
+  }
+  EXPECT_EQ(b.counters().inbound.packets, 4u);
+  // The same checks as whole packets: a replay, a truncated packet and an unknown SPI are counted.
+  Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, 10);
+  OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+  const ByteView esp(out.data() + o.result.protocol_offset, o.result.length - o.result.protocol_offset);
+  EXPECT_EQ(b.process_esp_in_udp(esp, endpoints, back, kNow).kind, InboundOutcome::Kind::Decapsulated);
+  EXPECT_EQ(b.process_esp_in_udp(esp, endpoints, back, kNow).drop, DropReason::Replay);
+  EXPECT_EQ(b.process_esp_in_udp(esp.first(7), endpoints, back, kNow).drop, DropReason::Malformed);
+  Bytes other_spi(esp.begin(), esp.end());
+  other_spi[3] ^= 0x01;
+  EXPECT_EQ(b.process_esp_in_udp(other_spi, endpoints, back, kNow).drop, DropReason::UnknownSpi);
+  EXPECT_EQ(b.process_esp_in_udp(esp.first(20), endpoints, back, kNow).drop, DropReason::Malformed);
+}
+
 TEST_F(TwoGateways, IkeOnPort4500IsNotTakenForEsp) {
   install(true);
   // Non-ESP marker (four zero bytes) then an IKE header: cleartext to the data plane, and no

@@ -13,6 +13,7 @@
 #include "ipsec/lifetime.hpp"
 #include "ipsec/replay_window.hpp"
 #include "ipsec/sa_parameters.hpp"
+#include "wire/ipv4_header_template.hpp"
 
 namespace cygnet::ipsec {
 
@@ -58,6 +59,12 @@ class SecurityAssociation {
   DropCounters& drops() { return drops_; }
   const DropCounters& drops() const { return drops_; }
 
+  // The tunnel's outer IPv4 header, prepared once (nullptr for IPv6 endpoints); `protocol` is what
+  // the outer header carries: 50 (ESP), 51 (AH) or 17 (ESP in UDP).
+  const wire::Ipv4HeaderTemplate* outer_ipv4_template() const {
+    return outer_ipv4_ ? &*outer_ipv4_ : nullptr;
+  }
+
   // Usable for traffic: not expired and (outbound) not exhausted.
   bool usable() const { return !lifetime_.expired() && !exhausted_; }
 
@@ -74,6 +81,7 @@ class SecurityAssociation {
   LifetimeTracker lifetime_;
   TrafficCounters traffic_;
   DropCounters drops_;
+  std::optional<wire::Ipv4HeaderTemplate> outer_ipv4_;
 };
 
 }  // namespace cygnet::ipsec

@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ByteView packet(data + 1, size - 1);
   std::vector<std::uint8_t> out(packet.size() + kMaxEncapsulationOverhead);
   if ((data[0] & 3) == 2) {
-    const UdpEndpoints endpoints{*wire::IpAddress::parse("192.0.2.2"), 4500, *wire::IpAddress::parse("192.0.2.1"),
-                                 4500};
+    const UdpEndpoints endpoints{*wire::IpAddress::parse("192.0.2.2"), 4500,
+                                 *wire::IpAddress::parse("192.0.2.1"), 4500};
     plane().process_esp_in_udp(packet, endpoints, out, fuzz::fuzz_time());
   } else if ((data[0] & 1) == 0) {
     plane().process_inbound(packet, out, fuzz::fuzz_time());

@@ -22,7 +22,8 @@ struct Setup {
 };
 
 void report(benchmark::State& state) {
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kPacketSize));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kPacketSize));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 

@@ -141,7 +141,7 @@ class Gateway {
   std::vector<RouteSpec> installed_routes_;
 
   std::unique_ptr<gateway::GatewayCore> core_;
-  gateway::OutputBatch out_;                    // reused by every call into the core
+  gateway::OutputBatch out_;                     // reused by every call into the core
   std::vector<wire::IpAddress> emsgsize_peers_;  // raw sends refused as too big, this batch
   RoutePlanner routes_;
   std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists

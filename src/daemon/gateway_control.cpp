@@ -41,13 +41,15 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   if (command == "status") {
     DaemonInfo info{static_cast<long>(getpid()), std::chrono::duration_cast<Seconds>(now - started_).count(),
                     options_.config_path, tun_ ? tun_->name() : std::string(), now};
-    json result = status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
+    json result =
+        status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
     add_last_failures(result, engine(), now);
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {
     sync_core_counters();
-    json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(), counters_);
+    json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(),
+                            counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},

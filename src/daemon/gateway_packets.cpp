@@ -115,7 +115,8 @@ void Gateway::carry_out(TimePoint now) {
   write_tun_packets(out);
   send_raw_packets(out);
   send_udp_packets(out);
-  for (const gateway::Notice& notice : out.notices) log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
+  for (const gateway::Notice& notice : out.notices)
+    log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
   for (const ike::ResolveRemote& request : out.resolves) resolve_remote(request);
   for (const ike::Event& event : out.events) {
     log_event(event);

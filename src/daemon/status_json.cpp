@@ -65,7 +65,6 @@ void add_path_mtu(json& cs, ike::ChildSaId id, const ike::DataPlaneBinding& bind
 
 }  // namespace
 
-
 namespace {
 
 const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all,

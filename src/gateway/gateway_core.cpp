@@ -14,7 +14,7 @@ namespace cygnet::gateway {
 namespace {
 
 constexpr std::uint8_t kNatKeepalive = 0xff;  // RFC 3948 §2.3
-constexpr Seconds kQueueExpiryInterval{1};   // how often held packets past max_wait are dropped
+constexpr Seconds kQueueExpiryInterval{1};    // how often held packets past max_wait are dropped
 
 bool is_failure(ike::EventType t) {
   switch (t) {
@@ -94,7 +94,8 @@ void GatewayCore::drain(TimePoint now, OutputBatch& out) {
         if (is_failure(event->type) && !event->connection.empty()) {
           if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
             note(out, Notice::Level::Info,
-                 event->connection + ": " + std::to_string(n) + " queued packet(s) dropped, negotiation failed");
+                 event->connection + ": " + std::to_string(n) +
+                     " queued packet(s) dropped, negotiation failed");
           }
         }
         out.events.push_back(std::move(*event));
@@ -180,12 +181,14 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
       // the main table (written into the TUN device instead, a source that is one of our own
       // addresses would be dropped as a martian).
       counters_.outbound_drops.count(o.drop);  // TooBig
-      out.commit(OutputPacket{Destination::Raw, Purpose::TooBig, family_of(room), {}, {}, 0, 0}, o.result.length);
+      out.commit(OutputPacket{Destination::Raw, Purpose::TooBig, family_of(room), {}, {}, 0, 0},
+                 o.result.length);
       break;
     case ipsec::OutboundOutcome::Kind::Dropped:
       counters_.outbound_drops.count(o.drop);
       if (options_.trace_drops)
-        note(out, Notice::Level::Trace, std::string("outbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
+        note(out, Notice::Level::Trace,
+             std::string("outbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
       report_lifetime(o.sa, o.result.lifetime_event, now, out);
       break;
   }
@@ -254,13 +257,14 @@ InboundVerdict GatewayCore::deliver_inbound(ByteView ip_packet, TimePoint now, O
   return inbound_outcome(data_plane_.process_inbound(ip_packet, room, now), room, now, out);
 }
 
-InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
-                                            OutputBatch& out) {
+InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room,
+                                            TimePoint now, OutputBatch& out) {
   InboundVerdict verdict = InboundVerdict::Dropped;
   switch (o.kind) {
     case ipsec::InboundOutcome::Kind::Decapsulated:
       ++counters_.decapsulated_in;
-      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0}, o.result.length);
+      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0},
+                 o.result.length);
       verdict = InboundVerdict::Decapsulated;
       break;
     case ipsec::InboundOutcome::Kind::Bypass:
@@ -270,7 +274,8 @@ InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, Muta
     case ipsec::InboundOutcome::Kind::Dropped:
       counters_.inbound_drops.count(o.drop);
       if (options_.trace_drops)
-        note(out, Notice::Level::Trace, std::string("inbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
+        note(out, Notice::Level::Trace,
+             std::string("inbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
       break;
   }
   report_lifetime(o.sa, o.result.lifetime_event, now, out);
@@ -282,7 +287,8 @@ bool GatewayCore::on_icmp_too_big(ByteView packet, TimePoint now, OutputBatch& o
   // packet, not ESP/AH/UDP): not news from the outer path, so not counted.
   const auto quoted = wire::parse_icmp_too_big(packet);
   if (quoted && quoted->quoted_protocol != wire::ip_protocol::kEsp &&
-      quoted->quoted_protocol != wire::ip_protocol::kAh && quoted->quoted_protocol != wire::ip_protocol::kUdp) {
+      quoted->quoted_protocol != wire::ip_protocol::kAh &&
+      quoted->quoted_protocol != wire::ip_protocol::kUdp) {
     return false;
   }
   ++counters_.icmp_too_big_received;
@@ -311,18 +317,20 @@ void GatewayCore::learn_link_mtu(const wire::IpAddress& peer, TimePoint now, Out
          "path MTU toward " + peer.to_string() + ": " + std::to_string(after.value_or(0)) + " (route)");
 }
 
-void GatewayCore::report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now,
-                                  OutputBatch& out) {
+void GatewayCore::report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event,
+                                  TimePoint now, OutputBatch& out) {
   if (event == ipsec::LifetimeEvent::None || !sa) return;
   auto child = binding_.child_of(*sa);
   if (!child) return;  // an SA already handed back (the old inbound SA in its grace period)
   if (event == ipsec::LifetimeEvent::Rekey) {
     ++counters_.soft_limits;
-    note(out, Notice::Level::Info, "CHILD SA #" + std::to_string(*child) + " reached its soft limit: rekeying");
+    note(out, Notice::Level::Info,
+         "CHILD SA #" + std::to_string(*child) + " reached its soft limit: rekeying");
     engine_->on_child_sa_soft_limit(*child, now);
   } else {
     ++counters_.hard_limits;
-    note(out, Notice::Level::Info, "CHILD SA #" + std::to_string(*child) + " reached its hard limit: deleting");
+    note(out, Notice::Level::Info,
+         "CHILD SA #" + std::to_string(*child) + " reached its hard limit: deleting");
     engine_->on_child_sa_hard_limit(*child, now);
   }
   drain(now, out);
@@ -371,7 +379,8 @@ void GatewayCore::on_timer(TimePoint now, OutputBatch& out) {
       note(out, Notice::Level::Info,
            std::to_string(n) + " queued packet(s) dropped after waiting too long for an SA");
     }
-    next_queue_expiry_ = acquire_queue_.size() == 0 ? std::nullopt : std::optional(now + kQueueExpiryInterval);
+    next_queue_expiry_ =
+        acquire_queue_.size() == 0 ? std::nullopt : std::optional(now + kQueueExpiryInterval);
   }
   if (options_.nat_keepalive) {
     if (!next_keepalive_) {

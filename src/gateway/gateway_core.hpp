@@ -121,7 +121,8 @@ class GatewayCore {
   void apply_data_plane_action(const ike::Action& action, TimePoint now, OutputBatch& out);
   void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now,
                        OutputBatch& out);
-  void release_queued(const std::string& connection, const std::string& child, TimePoint now, OutputBatch& out);
+  void release_queued(const std::string& connection, const std::string& child, TimePoint now,
+                      OutputBatch& out);
   void learn_link_mtu(const wire::IpAddress& peer, TimePoint now, OutputBatch& out);
   void send_nat_keepalives(TimePoint now, OutputBatch& out);
   void note(OutputBatch& out, Notice::Level level, std::string text) const;
@@ -136,7 +137,7 @@ class GatewayCore {
   std::map<std::string, ike::ConnectionSettings> connections_;
   std::optional<TimePoint> next_queue_expiry_;  // while packets are held
   std::optional<TimePoint> next_keepalive_;
-  Bytes fragment_source_;                 // an outer packet being fragmented
+  Bytes fragment_source_;  // an outer packet being fragmented
   Bytes fragment_scratch_ = Bytes(65536);
   std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
 };

@@ -77,7 +77,9 @@ class OutputBatch {
   void add(const OutputPacket& descriptor_without_offset, ByteView bytes);
 
   const std::vector<OutputPacket>& packets() const { return packets_; }
-  ByteView bytes(const OutputPacket& packet) const { return ByteView(arena_.data() + packet.offset, packet.length); }
+  ByteView bytes(const OutputPacket& packet) const {
+    return ByteView(arena_.data() + packet.offset, packet.length);
+  }
   MutableByteView bytes(const OutputPacket& packet) {
     return MutableByteView(arena_.data() + packet.offset, packet.length);
   }

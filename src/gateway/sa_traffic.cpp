@@ -8,11 +8,13 @@ SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, co
   if (!handles) return t;
   if (const auto* in = dp.sad().find(handles->inbound)) {
     t.inbound = in->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += in->drops().by_reason[r];
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
+      t.drops.by_reason[r] += in->drops().by_reason[r];
   }
   if (const auto* out = dp.sad().find(handles->outbound)) {
     t.outbound = out->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) t.drops.by_reason[r] += out->drops().by_reason[r];
+    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
+      t.drops.by_reason[r] += out->drops().by_reason[r];
   }
   return t;
 }

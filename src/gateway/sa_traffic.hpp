@@ -13,6 +13,7 @@ struct SaTraffic {
 };
 
 // Zeros when the CHILD SA's SAs are not installed.
-SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane);
+SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding,
+                     const ipsec::DataPlane& data_plane);
 
 }  // namespace cygnet::gateway

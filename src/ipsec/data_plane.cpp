@@ -252,7 +252,8 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
 InboundOutcome DataPlane::process_esp_in_udp(ByteView esp, const UdpEndpoints& endpoints, MutableByteView out,
                                              TimePoint now) {
   if (esp.size() < 8) return drop_inbound(DropReason::Malformed, std::nullopt);
-  auto handle = sad_.find_inbound_handle(wire::load_be32(esp.data()), endpoints.local_address, IpsecProtocol::Esp);
+  auto handle =
+      sad_.find_inbound_handle(wire::load_be32(esp.data()), endpoints.local_address, IpsecProtocol::Esp);
   if (!handle) return drop_inbound(DropReason::UnknownSpi, std::nullopt);
   SecurityAssociation& sa = *sad_.find(*handle);
   if (sa.mode() != Mode::Tunnel) {
@@ -293,7 +294,8 @@ InboundOutcome DataPlane::finish_inbound(SecurityAssociation& sa, InboundOutcome
 
 std::size_t DataPlane::rebuild_udp_packet(ByteView esp, const UdpEndpoints& e) {
   const bool v4 = e.local_address.is_v4();
-  const std::size_t header = (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
+  const std::size_t header =
+      (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
   const std::size_t total = header + esp.size();
   if (!fits_ip_length(e.local_address.family(), total)) return 0;
   if (rebuilt_.size() < total) rebuilt_.resize(total);

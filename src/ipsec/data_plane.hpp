@@ -117,7 +117,8 @@ class DataPlane {
                                                 ByteView ip_packet, MutableByteView out, TimePoint now);
 
   // Inbound after the SA's own processing: selectors (RFC 4301 §5.2), MSS clamp, counters.
-  InboundOutcome finish_inbound(SecurityAssociation& sa, InboundOutcome o, MutableByteView out, TimePoint now);
+  InboundOutcome finish_inbound(SecurityAssociation& sa, InboundOutcome o, MutableByteView out,
+                                TimePoint now);
   // ESP in UDP for a transport-mode SA: the IP/UDP header put back in rebuilt_ (length, 0: too big).
   std::size_t rebuild_udp_packet(ByteView esp, const UdpEndpoints& endpoints);
 

@@ -262,7 +262,8 @@ std::optional<PacketResult> open_esp(SecurityAssociation& sa, ByteView esp_bytes
 
 // Tunnel mode: out[0, payload_length) holds the inner packet; its length without TFC padding
 // (RFC 4303 §2.7), or the drop.
-std::optional<std::size_t> inner_packet_length(ByteView out, std::size_t payload_length, std::uint8_t next_header) {
+std::optional<std::size_t> inner_packet_length(ByteView out, std::size_t payload_length,
+                                               std::uint8_t next_header) {
   if (next_header != wire::ip_protocol::kIpv4 && next_header != wire::ip_protocol::kIpv6) return std::nullopt;
   auto inner = wire::parse_ip_packet(ByteView(out.data(), payload_length));
   const IpFamily expected = next_header == wire::ip_protocol::kIpv4 ? IpFamily::V4 : IpFamily::V6;

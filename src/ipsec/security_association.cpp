@@ -1,9 +1,9 @@
 #include "ipsec/security_association.hpp"
 
-#include "wire/ip_packet.hpp"
-
 #include <stdexcept>
 #include <string>
+
+#include "wire/ip_packet.hpp"
 
 namespace cygnet::ipsec {
 
@@ -70,7 +70,8 @@ SecurityAssociation::SecurityAssociation(SaParameters params, TimePoint created)
         cbc_.emplace(enc.cbc, params_.encryption_key.view());
         break;
       case EncryptionTransform::Kind::Null:
-        require(params_.integrity.has_value(), who + "NULL encryption needs an integrity algorithm (RFC 4303 §3.2)");
+        require(params_.integrity.has_value(),
+                who + "NULL encryption needs an integrity algorithm (RFC 4303 §3.2)");
         break;
     }
   }

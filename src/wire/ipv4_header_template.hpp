@@ -22,8 +22,8 @@ class Ipv4HeaderTemplate {
 
   // Writes the 20-byte header of one packet to out[0..20) (out must have room), byte for byte
   // what write_ipv4_header() writes for the same fields.
-  void write(std::uint8_t* out, std::uint16_t total_length, std::uint16_t identification, std::uint8_t dscp_ecn,
-             bool dont_fragment) const;
+  void write(std::uint8_t* out, std::uint16_t total_length, std::uint16_t identification,
+             std::uint8_t dscp_ecn, bool dont_fragment) const;
 
  private:
   std::array<std::uint8_t, 20> header_{};  // variable fields zero, checksum valid for this header

@@ -19,11 +19,11 @@
 namespace cygnet::sim {
 
 struct NodeConfig {
-  std::string name;                 // "A", "B": for trace output
-  wire::IpAddress address;          // the gateway's outer address
+  std::string name;         // "A", "B": for trace output
+  wire::IpAddress address;  // the gateway's outer address
   std::vector<ike::ConnectionSettings> connections;
-  ike::EngineOptions options;       // wall_origin / steady_origin are set by the node
-  std::uint64_t seed = 1;           // the engine's ike::seeded_random
+  ike::EngineOptions options;  // wall_origin / steady_origin are set by the node
+  std::uint64_t seed = 1;      // the engine's ike::seeded_random
   // Packets that hit a trap wait in the acquire queue for their SA, as in cygnetd; off: dropped
   // (the simulator's behaviour before it drove the shared core).
   bool hold_while_negotiating = true;
@@ -39,13 +39,13 @@ struct NodeCounters {
   std::uint64_t ike_datagrams_out = 0;
   std::uint64_t protected_out = 0;
   std::uint64_t bypassed_out = 0;
-  std::uint64_t acquires = 0;       // outbound packets that hit a PROTECT policy without an SA
+  std::uint64_t acquires = 0;  // outbound packets that hit a PROTECT policy without an SA
   ipsec::DropCounters outbound_drops;
   std::uint64_t decapsulated_in = 0;
   std::uint64_t bypassed_in = 0;
   ipsec::DropCounters inbound_drops;
-  std::uint64_t soft_limits = 0;    // lifetime Rekey events reported to the engine
-  std::uint64_t hard_limits = 0;    // lifetime Expired events reported to the engine
+  std::uint64_t soft_limits = 0;  // lifetime Rekey events reported to the engine
+  std::uint64_t hard_limits = 0;  // lifetime Expired events reported to the engine
 };
 
 using OutboundVerdict = gateway::OutboundVerdict;

@@ -9,7 +9,9 @@ const AcquireQueue::Key kNet{"site-b", "net"};
 const AcquireQueue::Key kVoice{"site-b", "voice"};
 const AcquireQueue::Key kOther{"site-c", "net"};
 
-Bytes packet(std::uint8_t tag) { return Bytes{0x45, tag, 0, 20}; }
+Bytes packet(std::uint8_t tag) {
+  return Bytes{0x45, tag, 0, 20};
+}
 
 TEST(AcquireQueue, ReleasesHeldPacketsInOrder) {
   AcquireQueue q;
@@ -22,7 +24,7 @@ TEST(AcquireQueue, ReleasesHeldPacketsInOrder) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0], packet(1));
   EXPECT_EQ(out[1], packet(2));
-  EXPECT_EQ(q.size(), 1u);                          // the other child's packet stays
+  EXPECT_EQ(q.size(), 1u);                                // the other child's packet stays
   EXPECT_TRUE(q.release(kNet, t0 + Seconds(2)).empty());  // handed out once
 }
 

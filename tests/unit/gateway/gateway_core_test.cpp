@@ -132,7 +132,8 @@ TEST(GatewayCore, IcmpTooBigQuotingOurSaLowersPathMtuAndInnerSendersGetTooBig) {
   TwoCores t;
   t.up_a();
   OutputBatch out;
-  ASSERT_EQ(send_from_a(t, inner_udp_packet("198.51.100.10", "203.0.113.10", 1000), out).kind, Kind::Protected);
+  ASSERT_EQ(send_from_a(t, inner_udp_packet("198.51.100.10", "203.0.113.10", 1000), out).kind,
+            Kind::Protected);
   const Bytes esp(out.bytes(out.packets()[0]).begin(), out.bytes(out.packets()[0]).end());
   // A router on the outer path answers: Fragmentation Needed, MTU 1280, quoting our ESP packet.
   Bytes icmp(1500);
@@ -185,7 +186,8 @@ TEST(GatewayCore, PacketLifetimeSoftLimitMakesTheEngineRekey) {
   const std::uint64_t datagrams_before = t.a->counters().ike_datagrams_out;
   OutputBatch out;
   for (int i = 0; i < 9; ++i) {
-    EXPECT_EQ(send_from_a(t, inner_udp_packet("198.51.100.10", "203.0.113.10", 64), out).kind, Kind::Protected);
+    EXPECT_EQ(send_from_a(t, inner_udp_packet("198.51.100.10", "203.0.113.10", 64), out).kind,
+              Kind::Protected);
   }
   EXPECT_EQ(t.a->counters().soft_limits, 1u);
   // The engine started a CREATE_CHILD_SA at once: its request is in the same batch.
@@ -204,13 +206,15 @@ TEST(GatewayCore, RemovedChildSaReportsItsFinalTraffic) {
   for (int i = 0; i < 3; ++i) send_from_a(t, inner_udp_packet("198.51.100.10", "203.0.113.10", 64), out);
   out.clear();
   t.a->down("site", t.now, out);
-  EXPECT_TRUE(out.selectors_changed || t.a->data_plane().sad().size() == 2u);  // removed now or once B answers
+  EXPECT_TRUE(out.selectors_changed ||
+              t.a->data_plane().sad().size() == 2u);  // removed now or once B answers
   t.collect(out, t.to_b, t.tun_a);
   t.pump();
   EXPECT_EQ(t.a->data_plane().sad().size(), 0u);
   // A's removal carries the counters its outbound SA had: 3 packets.
   const auto removed = std::find_if(t.applied.begin(), t.applied.end(), [](const AppliedAction& a) {
-    return std::holds_alternative<ike::RemoveChildSa>(a.action) && a.retired && a.retired->outbound.packets == 3;
+    return std::holds_alternative<ike::RemoveChildSa>(a.action) && a.retired &&
+           a.retired->outbound.packets == 3;
   });
   EXPECT_NE(removed, t.applied.end());
 }

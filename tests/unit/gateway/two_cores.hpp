@@ -123,7 +123,8 @@ class TwoCores {
     }
   }
 
-  void deliver(GatewayCore& core, std::vector<InFlight>& inbox, std::vector<InFlight>& outbox, std::vector<Bytes>& tun) {
+  void deliver(GatewayCore& core, std::vector<InFlight>& inbox, std::vector<InFlight>& outbox,
+               std::vector<Bytes>& tun) {
     std::vector<InFlight> now_in;
     now_in.swap(inbox);
     for (const InFlight& f : now_in) {

@@ -1,10 +1,11 @@
 // DataPlane: SPD decisions, acquire, SAD lookup, ESP-in-UDP dispatch, inbound selector check and
 // global counters, end to end through two data planes standing for two gateways.
+#include "ipsec/data_plane.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
-#include "ipsec/data_plane.hpp"
 #include "wire/udp_encap.hpp"
 
 namespace cygnet::ipsec {
@@ -12,10 +13,15 @@ namespace {
 
 const TimePoint kNow = TimePoint{} + Seconds(100);
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
+AddressRange range(const char* prefix) {
+  return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix));
+}
 
-Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport, std::size_t payload) {
+Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport,
+                 std::size_t payload) {
   Bytes p(20 + 8 + payload, 0x61);
   wire::Ipv4HeaderFields h;
   h.source = addr(src);
@@ -23,7 +29,8 @@ Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uin
   h.protocol = wire::ip_protocol::kUdp;
   h.total_length = static_cast<std::uint16_t>(p.size());
   wire::write_ipv4_header(p, h);
-  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport, static_cast<std::uint16_t>(8 + payload));
+  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport,
+                         static_cast<std::uint16_t>(8 + payload));
   return p;
 }
 
@@ -80,10 +87,12 @@ struct TwoGateways : ::testing::Test {
   }
 
   void install(bool udp) {
-    auto handle = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
+    auto handle =
+        a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
     ASSERT_TRUE(handle);
     ASSERT_TRUE(a.spd().bind_sa(a_protect, *handle));
-    ASSERT_TRUE(b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
+    ASSERT_TRUE(
+        b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
   }
 };
 

@@ -1,5 +1,6 @@
 // Fuzzes the data plane facade: SPD lookup, SAD lookup, ESP/AH/ESP-in-UDP dispatch and the
-// inbound selector check. First byte: bit 0 = direction (0 inbound, 1 outbound).
+// inbound selector check. First byte: bit 0 = direction (0 inbound, 1 outbound); inbound with
+// bit 1 set: the rest is the payload of a UDP 4500 datagram (process_esp_in_udp, no IP header).
 #include <cstdint>
 #include <vector>
 
@@ -38,7 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const ByteView packet(data + 1, size - 1);
   std::vector<std::uint8_t> out(packet.size() + kMaxEncapsulationOverhead);
-  if ((data[0] & 1) == 0) {
+  if ((data[0] & 3) == 2) {
+    const UdpEndpoints endpoints{*wire::IpAddress::parse("192.0.2.2"), 4500,
+                                 *wire::IpAddress::parse("192.0.2.1"), 4500};
+    plane().process_esp_in_udp(packet, endpoints, out, fuzz::fuzz_time());
+  } else if ((data[0] & 1) == 0) {
     plane().process_inbound(packet, out, fuzz::fuzz_time());
   } else {
     plane().process_outbound(packet, out, fuzz::fuzz_time());

@@ -22,18 +22,6 @@ namespace cygnet::daemon {
 
 namespace {
 
-// The configured MSS clamp of a connection's child (nullopt: off or unknown).
-std::optional<std::uint16_t> mss_clamp_of(const std::vector<ike::ConnectionSettings>& connections,
-                                          const std::string& connection, const std::string& child) {
-  for (const ike::ConnectionSettings& c : connections) {
-    if (c.name != connection) continue;
-    for (const ike::ChildSettings& ch : c.children) {
-      if (ch.name == child) return ch.mss_clamp;
-    }
-  }
-  return std::nullopt;
-}
-
 constexpr std::uint16_t kIkePort = 500;
 constexpr std::uint16_t kNatTraversalPort = 4500;
 constexpr Seconds kHousekeepingInterval{1};
@@ -84,7 +72,13 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   // The same weak-choice findings `cygnetctl check` prints (legacy algorithms, IKEv1, Aggressive
   // Mode with a PSK, ...), so an operator who never ran it still sees them.
   for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
-  engine_ = std::make_unique<ike::Engine>(engine_options(config_.daemon));
+  gateway::CoreOptions core_options;
+  core_options.nat_keepalive = options_.nat_keepalive;
+  core_options.trace_drops = log(Subsystem::DataPlane).should_log(spdlog::level::trace);
+  core_options.route_mtu = [fwmark = options_.fwmark](const wire::IpAddress& peer) {
+    return route_mtu_toward(peer, fwmark);
+  };
+  core_ = std::make_unique<gateway::GatewayCore>(engine_options(config_.daemon), std::move(core_options));
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));
   tun_io_.emplace(*tun_);
@@ -137,11 +131,11 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   });
 
   const TimePoint now = Clock::now();
+  batch();
   for (const ike::ConnectionSettings& c : config_.connections) add_connection(c, now);
-  drain(now);
+  carry_out(now);
   reconcile_routes();
   next_housekeeping_ = now + kHousekeepingInterval;
-  next_keepalive_ = now + options_.nat_keepalive;
   log(Subsystem::Daemon)
       .info("cygnetd ready: {} connection(s) from {}, control socket {}", config_.connections.size(),
             options_.config_path, config_.daemon.control_socket);
@@ -160,8 +154,8 @@ int Gateway::run() {
   loop_.run([this] { return next_deadline(); },
             [this] {
               const TimePoint now = Clock::now();
-              engine_->on_timer(now);
-              drain(now);
+              core_->on_timer(now, batch());
+              carry_out(now);
               stop_when_deletes_done(now);
               if (now >= next_housekeeping_) housekeeping(now);
               control_clients_.expire(now);
@@ -173,7 +167,7 @@ int Gateway::run() {
 
 SaCounts Gateway::sa_counts(TimePoint now) const {
   SaCounts counts;
-  for (const ike::ConnectionStatus& connection : engine_->status(now)) {
+  for (const ike::ConnectionStatus& connection : engine().status(now)) {
     counts.ike_sas += connection.ike_sas.size();
     for (const ike::IkeSaStatus& ike_sa : connection.ike_sas) counts.child_sas += ike_sa.children.size();
   }
@@ -303,7 +297,7 @@ void Gateway::remove_rules_and_routes() {
 void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint now) {
   routes_.set_connection(settings);
   cleartext_filter_->planner().set_connection(settings);
-  if (!engine_->add_connection(settings, now)) {
+  if (!core_->add_connection(settings, now, out_)) {
     log(Subsystem::Ike).error("connection {} not loaded (see the error above)", settings.name);
     routes_.remove_connection(settings.name);
     cleartext_filter_->planner().remove_connection(settings.name);
@@ -315,24 +309,24 @@ void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint 
 }
 
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
-  engine_->remove_connection(name, now);
+  core_->remove_connection(name, now, out_);
   routes_.remove_connection(name);
   cleartext_filter_->planner().remove_connection(name);
-  acquire_queue_.discard_connection(name);
   log(Subsystem::Ike).info("connection {} removed", name);
 }
 
 void Gateway::shutdown(TimePoint now) {
   notifier_.stopping();
-  for (const std::string& name : engine_->connection_names()) engine_->remove_connection(name, now);
-  drain(now);
+  batch();
+  for (const std::string& name : engine().connection_names()) core_->remove_connection(name, now, out_);
+  carry_out(now);
   reconcile_routes();
 }
 
 void Gateway::stop_when_deletes_done(TimePoint now) {
   if (!stop_by_) return;
-  if (engine_->has_ike_sas() && now < *stop_by_) return;
-  if (engine_->has_ike_sas())
+  if (engine().has_ike_sas() && now < *stop_by_) return;
+  if (engine().has_ike_sas())
     log(Subsystem::Ike).warn("exiting with Delete exchanges unanswered after {} s", kShutdownGrace.count());
   else
     log(Subsystem::Ike).info("every IKE SA deleted");
@@ -342,56 +336,14 @@ void Gateway::stop_when_deletes_done(TimePoint now) {
 // ---- engine actions ----------------------------------------------------------------------------
 
 void Gateway::drain(TimePoint now) {
-  bool routes_changed = false;
-  for (std::vector<ike::Action> actions = engine_->take_actions(); !actions.empty();
-       actions = engine_->take_actions()) {
-    for (const ike::Action& action : actions) {
-      if (const auto* send = std::get_if<ike::SendDatagram>(&action)) {
-        send_udp(send->local, send->remote, send->payload);
-      } else if (const auto* resolve = std::get_if<ike::ResolveRemote>(&action)) {
-        resolve_remote(*resolve);
-      } else if (const auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
-        fetch_revocation(*fetch);
-      } else if (const auto* event = std::get_if<ike::Event>(&action)) {
-        log_event(*event);
-        publish_event(*event, now);
-        if (is_failure(event->type) && !event->connection.empty()) {
-          if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
-            log(Subsystem::DataPlane)
-                .info("{}: {} queued packet(s) dropped, negotiation failed", event->connection, n);
-          }
-        }
-      } else {
-        apply_data_plane_action(action, now);
-        routes_changed = routes_changed || std::holds_alternative<ike::InstallChildSa>(action) ||
-                         std::holds_alternative<ike::RemoveChildSa>(action) ||
-                         std::holds_alternative<ike::InstallTrapPolicy>(action) ||
-                         std::holds_alternative<ike::RemoveTrapPolicy>(action);
-      }
-    }
-  }
-  if (routes_changed) reconcile_routes();
+  core_->drain(now, batch());
+  carry_out(now);
 }
 
-void Gateway::apply_data_plane_action(const ike::Action& engine_action, TimePoint now) {
-  if (const auto* retiring = std::get_if<ike::RemoveChildSa>(&engine_action)) {
-    retired_traffic_.retire(retiring->connection, traffic_of(retiring->id, binding_, data_plane_));
-  }
-  // A child's MSS clamp is a data plane setting the engine does not negotiate: added here.
-  std::optional<ike::Action> with_clamp;
-  if (const auto* install = std::get_if<ike::InstallChildSa>(&engine_action)) {
-    if (const auto clamp = mss_clamp_of(config_.connections, install->connection, install->child)) {
-      with_clamp = engine_action;
-      auto& adjusted = std::get<ike::InstallChildSa>(*with_clamp);
-      adjusted.inbound.mss_clamp = clamp;
-      adjusted.outbound.mss_clamp = clamp;
-    }
-    learn_link_mtu(install->outbound.remote_address);
-  }
-  const ike::Action& action = with_clamp ? *with_clamp : engine_action;
-  if (auto error = binding_.apply(action)) {
-    log(Subsystem::DataPlane).error("could not apply an engine action: {}", *error);
-    return;
+void Gateway::on_applied(const gateway::AppliedAction& applied) {
+  const ike::Action& action = applied.action;
+  if (const auto* retiring = std::get_if<ike::RemoveChildSa>(&action); retiring && applied.retired) {
+    retired_traffic_.retire(retiring->connection, *applied.retired);
   }
   if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) {
     const ScopedLogContext context({.connection = install->connection,
@@ -404,7 +356,6 @@ void Gateway::apply_data_plane_action(const ike::Action& engine_action, TimePoin
         .info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection, install->child,
               install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
               install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
-    if (install->route_outbound) release_queued(install->connection, install->child, now);
   } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
     log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
   } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {
@@ -477,21 +428,13 @@ void Gateway::reconcile_routes() {
 
 void Gateway::housekeeping(TimePoint now) {
   next_housekeeping_ = now + kHousekeepingInterval;
-  if (const std::size_t n = acquire_queue_.expire(now)) {
-    log(Subsystem::DataPlane).info("{} queued packet(s) dropped after waiting too long for an SA", n);
-  }
-  counters_.queue_expired_drops = acquire_queue_.expired_drops();
-  for (const std::string& line : refusal_log_.lines_due(engine_->counters().refusals, now))
+  for (const std::string& line : refusal_log_.lines_due(engine().counters().refusals, now))
     log(Subsystem::Ike).warn("{}", line);
   if (metrics_) metrics_->expire(now);
-  if (now >= next_keepalive_) {
-    next_keepalive_ = now + options_.nat_keepalive;
-    send_nat_keepalives(now);
-  }
 }
 
 std::optional<TimePoint> Gateway::next_deadline() const {
-  std::optional<TimePoint> deadline = engine_->next_deadline();
+  std::optional<TimePoint> deadline = core_->next_deadline();
   if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
   if (auto watchdog = notifier_.next_deadline(); watchdog && *watchdog < *deadline) deadline = watchdog;
   if (auto control = control_clients_.next_deadline(); control && *control < *deadline) deadline = control;

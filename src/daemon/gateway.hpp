@@ -1,7 +1,9 @@
-// cygnetd's gateway: the IKE engine and the data plane core wired to the operating system.
-//   TUN device ──read──▶ SPD/SAD (process_outbound) ──▶ raw ESP/AH socket or UDP 4500
-//   raw socket / UDP 4500 ──▶ process_inbound ──write──▶ TUN device
-//   UDP 500/4500 (IKE) ◀──▶ Engine ──actions──▶ DataPlaneBinding, routes, acquire queue
+// cygnetd's gateway: the gateway core (engine + data plane, src/gateway) wired to the operating
+// system. Each readable fd is read in a batch into the core; the core's output batch is written
+// out by one function per destination kind (gateway_packets.cpp):
+//   TUN device ──read──▶ GatewayCore ──▶ raw ESP/AH socket or UDP 4500
+//   raw socket / UDP 500/4500 ──▶ GatewayCore ──write──▶ TUN device; IKE ◀──▶ engine
+//   applied SA/policy changes ──▶ routes, cleartext filter, log; events ──▶ log, monitor, metrics
 // Single-threaded: one epoll loop owns everything, so the cores need no locks.
 #pragma once
 
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/acquire_queue.hpp"
 #include "daemon/cleartext_filter.hpp"
 #include "daemon/control_clients.hpp"
 #include "daemon/event_loop.hpp"
@@ -30,9 +31,7 @@
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
-#include "ike/data_plane_binding.hpp"
-#include "ike/engine.hpp"
-#include "ipsec/data_plane.hpp"
+#include "gateway/gateway_core.hpp"
 
 namespace cygnet::daemon {
 
@@ -71,41 +70,45 @@ class Gateway {
   void open_control_socket();
   void install_rules();
   void remove_rules_and_routes();
+  // Into the current batch (batch()): the caller carries it out.
   void add_connection(const ike::ConnectionSettings& settings, TimePoint now);
   void remove_connection(const std::string& name, TimePoint now);
   void shutdown(TimePoint now);
   // After shutdown(): ends the loop once every Delete exchange is over, or at stop_by_.
   void stop_when_deletes_done(TimePoint now);
 
-  // --- engine actions (gateway.cpp)
+  // --- the core's facts (gateway.cpp)
+  ike::Engine& engine() { return core_->engine(); }
+  const ike::Engine& engine() const { return core_->engine(); }
+  // The output batch, emptied: every input into the core appends to it, carry_out() empties it out.
+  gateway::OutputBatch& batch() {
+    out_.clear();
+    return out_;
+  }
+  // Carries out what the engine queued after a direct call on engine().
   void drain(TimePoint now);
-  void apply_data_plane_action(const ike::Action& action, TimePoint now);
+  void on_applied(const gateway::AppliedAction& applied);
   void log_event(const ike::Event& event);
   void reconcile_routes();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)
 
-  // --- packets (gateway_packets.cpp)
+  // --- packets (gateway_packets.cpp): reading a batch into the core
   void on_tun_readable();
   void on_udp_readable(IkeSocket& socket);
   void on_raw_readable(RawIpSocket& socket);
-  // ICMP Fragmentation Needed / Packet Too Big on the outer side → DataPlane::on_icmp_too_big.
+  // ICMP Fragmentation Needed / Packet Too Big on the outer side → the core's path MTU.
   void on_icmp_readable(RawIpSocket& socket);
-  // The route MTU toward an SA's peer becomes its initial path MTU (path_mtu.hpp).
-  void learn_link_mtu(const wire::IpAddress& peer);
-  // An outer packet larger than the path MTU whose inner packet allowed it: sent as fragments.
-  void send_fragmented(ByteView ip_packet, std::size_t mtu, wire::IpFamily family);
-  void send_cleartext_packet(ByteView ip_packet, TimePoint now);  // through the SPD
-  void deliver_inbound(ByteView ip_packet, TimePoint now);        // queues for the TUN: flush_tun_writes()
-  void flush_tun_writes();
-  void send_protected(const ipsec::OutboundOutcome& outcome);
+  // --- writing the core's output batch (gateway_packets.cpp), one function per destination kind
+  void carry_out(TimePoint now);
+  void write_tun_packets(const gateway::OutputBatch& out);
+  void send_raw_packets(const gateway::OutputBatch& out);
+  void send_udp_packets(const gateway::OutputBatch& out);
   // A complete IP packet on the raw socket of its family (counted as sent or as a send error).
   bool send_raw(ByteView ip_packet, wire::IpFamily family);
   bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
-  void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now);
-  void release_queued(const std::string& connection, const std::string& child, TimePoint now);
-  void send_nat_keepalives(TimePoint now);
+  void sync_core_counters();  // the core's counts into counters_ (stats, metrics)
 
   // --- control socket (gateway_control.cpp)
   void on_control_readable();
@@ -143,29 +146,20 @@ class Gateway {
   std::vector<RuleSpec> installed_rules_;
   std::vector<RouteSpec> installed_routes_;
 
-  ipsec::DataPlane data_plane_;
-  ike::DataPlaneBinding binding_{data_plane_};
-  std::unique_ptr<ike::Engine> engine_;
+  std::unique_ptr<gateway::GatewayCore> core_;
+  gateway::OutputBatch out_;                     // reused by every call into the core
+  std::vector<wire::IpAddress> emsgsize_peers_;  // raw sends refused as too big, this batch
   RoutePlanner routes_;
   std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists
-  AcquireQueue acquire_queue_;
   DaemonCounters counters_;
   Resolver resolver_;
   RevocationFetcher revocation_fetcher_;
   TimePoint next_housekeeping_;
-  TimePoint next_keepalive_;
   std::optional<TimePoint> stop_by_;  // SIGTERM/SIGINT: the latest moment the loop ends
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
   RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 
-  // Packet buffers, reused: input with headroom for a rebuilt IP/UDP header, output with room
-  // for the largest encapsulation.
-  static constexpr std::size_t kHeadroom = 48;
-  static constexpr std::size_t kBufferSize = 65536 + kHeadroom;
-  Bytes in_buffer_ = Bytes(kBufferSize);
-  Bytes out_buffer_ = Bytes(kBufferSize + ipsec::kMaxEncapsulationOverhead);
-  Bytes fragment_buffer_ = Bytes(kBufferSize);
-  std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
+  Bytes in_buffer_ = Bytes(65536);  // one packet read, reused
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};

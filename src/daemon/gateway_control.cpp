@@ -41,13 +41,13 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   if (command == "status") {
     DaemonInfo info{static_cast<long>(getpid()), std::chrono::duration_cast<Seconds>(now - started_).count(),
                     options_.config_path, tun_ ? tun_->name() : std::string(), now};
-    json result = status_json(engine_->status(now), config_.connections, binding_, data_plane_, info);
-    add_last_failures(result, *engine_, now);
+    json result =
+        status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
+    add_last_failures(result, engine(), now);
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {
-    counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
-    counters_.queue_expired_drops = acquire_queue_.expired_drops();
+    sync_core_counters();
     const RevocationFetchCounters fetched = revocation_fetcher_.counters();
     counters_.revocation_downloads = fetched.downloads;
     counters_.revocation_download_failures = fetched.failures;
@@ -58,7 +58,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     counters_.tun_coalesced_writes = offload.coalesced_writes;
     counters_.tun_segments_coalesced = offload.segments_coalesced;
     counters_.tun_offload_errors = offload.offload_errors;
-    json stats = stats_json(engine_->status(now), engine_->counters(), binding_, data_plane_, counters_);
+    json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(),
+                            counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},
@@ -67,7 +68,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   }
   if (command == "up" || command == "down") {
     const std::string name = request.value("name", std::string());
-    const bool known = command == "up" ? engine_->up(name, now) : engine_->down(name, now);
+    const bool known = command == "up" ? engine().up(name, now) : engine().down(name, now);
     if (!known) return control::error_response("no connection named \"" + name + "\"");
     log(Subsystem::Control).info("{} {} requested", command, name);
     drain(now);
@@ -76,7 +77,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
   }
   if (command == "why") {
     const std::string name = request.value("name", std::string());
-    auto result = why_json(*engine_, name, now);
+    auto result = why_json(engine(), name, now);
     if (!result) return control::error_response("no connection named \"" + name + "\"");
     return control::ok_response(std::move(*result));
   }
@@ -97,9 +98,11 @@ json Gateway::reload(TimePoint now) {
   for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
   cleartext_filter_->hold();  // a changed connection is removed and re-added: no gap in between
+  batch();
   for (const std::string& name : diff.removed) remove_connection(name, now);
   for (const std::string& name : diff.changed) remove_connection(name, now);
-  drain(now);
+  carry_out(now);
+  batch();
   for (const ike::ConnectionSettings& c : next.connections) {
     const bool is_new = std::find(diff.added.begin(), diff.added.end(), c.name) != diff.added.end();
     const bool is_changed = std::find(diff.changed.begin(), diff.changed.end(), c.name) != diff.changed.end();
@@ -138,7 +141,7 @@ json Gateway::reload(TimePoint now) {
   config_ = std::move(next);
   cleartext_filter_->set_enabled(config_.daemon.drop_cleartext);
   cleartext_filter_->release();
-  drain(now);
+  carry_out(now);
   reconcile_routes();
   notifier_.ready(sa_counts(now), now);
   log(Subsystem::Daemon)

@@ -34,7 +34,7 @@ json Gateway::export_keys(const json& /*request: format checked by validate_requ
     log(Subsystem::Control).warn("key export by pid {} uid {} refused: not root", peer.pid, peer.uid);
     return control::error_response("key export refused: only root (uid 0) may export keys");
   }
-  const ike::WiresharkKeyFiles files = ike::wireshark_key_files(engine_->export_keys());
+  const ike::WiresharkKeyFiles files = ike::wireshark_key_files(engine().export_keys());
   log(Subsystem::Control)
       .warn(
           "exporting SA keys to pid {} uid {}: {} IKEv2 SAs, {} IKEv1 SAs, {} ESP SA directions ({} skipped) "

@@ -34,10 +34,10 @@ void Gateway::on_resolver_readable() {
   for (Resolution& r : resolver_.take_results()) {
     if (r.addresses.empty()) {
       log(Subsystem::Ike).warn("{}: cannot resolve {}: {}", r.connection, listed(r.hosts), r.error);
-      engine_->on_remote_resolution_failed(r.connection, r.error, now);
+      engine().on_remote_resolution_failed(r.connection, r.error, now);
     } else {
       log(Subsystem::Ike).info("{}: {} resolved to {}", r.connection, listed(r.hosts), listed(r.addresses));
-      engine_->on_remote_resolved(r.connection, std::move(r.addresses), now);
+      engine().on_remote_resolved(r.connection, std::move(r.addresses), now);
     }
   }
   drain(now);

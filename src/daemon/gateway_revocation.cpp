@@ -29,7 +29,7 @@ void Gateway::on_revocation_readable() {
       log(Subsystem::Ike).warn("revocation fetch: {}", failure);
     for (const ike::RevocationData::Document& d : r.data.documents)
       log(Subsystem::Ike).debug("revocation fetch: {} bytes from {}", d.data.size(), d.uri);
-    engine_->on_revocation_data(r.request, r.data, now);
+    engine().on_revocation_data(r.request, r.data, now);
   }
   drain(now);
 }

@@ -18,14 +18,13 @@ void Gateway::open_metrics() {
 
 std::string Gateway::render_metrics() {
   const TimePoint now = Clock::now();
-  counters_.queue_overflow_drops = acquire_queue_.overflow_drops();
-  counters_.queue_expired_drops = acquire_queue_.expired_drops();
-  const std::vector<ike::ConnectionStatus> status = engine_->status(now);
+  sync_core_counters();
+  const std::vector<ike::ConnectionStatus> status = engine().status(now);
   const MetricsSources sources{
       status,
-      engine_->counters(),
-      binding_,
-      data_plane_,
+      engine().counters(),
+      core_->binding(),
+      core_->data_plane(),
       counters_,
       retired_traffic_,
       connection_events_,
@@ -37,7 +36,7 @@ std::string Gateway::render_metrics() {
 void Gateway::publish_event(const ike::Event& event, TimePoint now) {
   connection_events_.count(event);
   if (subscribers_.size() == 0) return;
-  subscribers_.publish(monitor_event_json(event, std::chrono::system_clock::now(), engine_->status(now)));
+  subscribers_.publish(monitor_event_json(event, std::chrono::system_clock::now(), engine().status(now)));
 }
 
 void Gateway::publish_notice(std::string_view type, std::string_view detail) {

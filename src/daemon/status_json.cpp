@@ -65,23 +65,6 @@ void add_path_mtu(json& cs, ike::ChildSaId id, const ike::DataPlaneBinding& bind
 
 }  // namespace
 
-SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding, const ipsec::DataPlane& dp) {
-  SaTraffic t;
-  auto handles = binding.handles_of(id);
-  if (!handles) return t;
-  if (const auto* in = dp.sad().find(handles->inbound)) {
-    t.inbound = in->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
-      t.drops.by_reason[r] += in->drops().by_reason[r];
-  }
-  if (const auto* out = dp.sad().find(handles->outbound)) {
-    t.outbound = out->traffic();
-    for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r)
-      t.drops.by_reason[r] += out->drops().by_reason[r];
-  }
-  return t;
-}
-
 namespace {
 
 const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all,

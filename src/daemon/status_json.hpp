@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/sa_traffic.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
 #include "ipsec/data_plane.hpp"
@@ -60,13 +61,8 @@ nlohmann::json stats_json(const std::vector<ike::ConnectionStatus>& status, cons
                           const DaemonCounters& daemon);
 
 // One CHILD SA's traffic and drops from the data plane (zeros when its SAs are not installed).
-struct SaTraffic {
-  ipsec::TrafficCounters inbound;
-  ipsec::TrafficCounters outbound;
-  ipsec::DropCounters drops;  // both directions
-};
-SaTraffic traffic_of(ike::ChildSaId id, const ike::DataPlaneBinding& binding,
-                     const ipsec::DataPlane& data_plane);
+using gateway::SaTraffic;
+using gateway::traffic_of;
 
 std::string spi_hex(std::uint32_t spi);      // "c1a2b3c4"
 std::string ike_spi_hex(std::uint64_t spi);  // "0123456789abcdef"

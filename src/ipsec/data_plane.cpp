@@ -1,6 +1,7 @@
 #include "ipsec/data_plane.hpp"
 
 #include "ipsec/mss_clamp.hpp"
+#include "ipsec/packet_path.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/icmp_too_big.hpp"
 #include "wire/udp_encap.hpp"
@@ -251,15 +252,39 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
   o.sa = handle;
   o.result = protocol == IpsecProtocol::Esp ? esp_decapsulate(sa, ip_packet, offset, out, now)
                                             : ah_decapsulate(sa, ip_packet, offset, out, now);
+  return finish_inbound(sa, o, out, now);
+}
+
+InboundOutcome DataPlane::process_esp_in_udp(ByteView esp, const UdpEndpoints& endpoints, MutableByteView out,
+                                             TimePoint now) {
+  if (esp.size() < 8) return drop_inbound(DropReason::Malformed, std::nullopt);
+  auto handle =
+      sad_.find_inbound_handle(wire::load_be32(esp.data()), endpoints.local_address, IpsecProtocol::Esp);
+  if (!handle) return drop_inbound(DropReason::UnknownSpi, std::nullopt);
+  SecurityAssociation& sa = *sad_.find(*handle);
+  if (sa.mode() != Mode::Tunnel) {
+    // Transport mode rebuilds the original packet around the outer header: put one back (rare).
+    const std::size_t length = rebuild_udp_packet(esp, endpoints);
+    if (length == 0) return drop_inbound(DropReason::Malformed, std::nullopt);
+    return process_inbound(ByteView(rebuilt_.data(), length), out, now);
+  }
+  InboundOutcome o;
+  o.sa = handle;
+  o.result = esp_decapsulate_tunnel_payload(sa, esp, out, now);
+  return finish_inbound(sa, o, out, now);
+}
+
+InboundOutcome DataPlane::finish_inbound(SecurityAssociation& sa, InboundOutcome o, MutableByteView out,
+                                         TimePoint now) {
   if (!o.result.ok) {
-    InboundOutcome d = drop_inbound(o.result.drop, handle);
+    InboundOutcome d = drop_inbound(o.result.drop, o.sa);
     d.result = o.result;
     return d;
   }
   auto inner = wire::parse_ip_packet(ByteView(out.data(), o.result.length));
   if (!inner || !sa.params().carries_inbound(*inner)) {
     sa.count_drop(DropReason::PolicyMismatch);
-    InboundOutcome d = drop_inbound(DropReason::PolicyMismatch, handle);
+    InboundOutcome d = drop_inbound(DropReason::PolicyMismatch, o.sa);
     d.result = o.result;
     d.result.ok = false;
     return d;
@@ -271,6 +296,35 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
   counters_.inbound.bytes += o.result.length;
   o.kind = InboundOutcome::Kind::Decapsulated;
   return o;
+}
+
+std::size_t DataPlane::rebuild_udp_packet(ByteView esp, const UdpEndpoints& e) {
+  const bool v4 = e.local_address.is_v4();
+  const std::size_t header =
+      (v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength) + wire::kUdpHeaderLength;
+  const std::size_t total = header + esp.size();
+  if (!fits_ip_length(e.local_address.family(), total)) return 0;
+  if (rebuilt_.size() < total) rebuilt_.resize(total);
+  MutableByteView ip(rebuilt_.data(), total);
+  if (v4) {
+    wire::Ipv4HeaderFields h;
+    h.source = e.remote_address;
+    h.destination = e.local_address;
+    h.protocol = wire::ip_protocol::kUdp;
+    h.total_length = static_cast<std::uint16_t>(total);
+    wire::write_ipv4_header(ip, h);
+  } else {
+    wire::Ipv6HeaderFields h;
+    h.source = e.remote_address;
+    h.destination = e.local_address;
+    h.next_header = wire::ip_protocol::kUdp;
+    h.payload_length = static_cast<std::uint16_t>(total - wire::kIpv6HeaderLength);
+    wire::write_ipv6_header(ip, h);
+  }
+  wire::write_udp_header(ip.subspan(header - wire::kUdpHeaderLength), e.remote_port, e.local_port,
+                         static_cast<std::uint16_t>(wire::kUdpHeaderLength + esp.size()));
+  std::copy(esp.begin(), esp.end(), rebuilt_.begin() + static_cast<std::ptrdiff_t>(header));
+  return total;
 }
 
 }  // namespace cygnet::ipsec

@@ -49,6 +49,14 @@ struct InboundOutcome {
   std::optional<SaHandle> sa;
 };
 
+// Where an ESP-in-UDP packet arrived (as a UDP socket reports it): our address and port, the peer's.
+struct UdpEndpoints {
+  wire::IpAddress local_address;
+  std::uint16_t local_port = 0;
+  wire::IpAddress remote_address;
+  std::uint16_t remote_port = 0;
+};
+
 // What path MTU handling did, for stats and metrics.
 struct PathMtuCounters {
   std::uint64_t too_big_sent = 0;        // ICMP / ICMPv6 Too Big built for inner senders
@@ -86,6 +94,10 @@ class DataPlane {
   // (RFC 3948), or cleartext checked against the SPD. Decapsulated packets must match the
   // selectors of the SA they arrived on (RFC 4301 §5.2).
   InboundOutcome process_inbound(ByteView ip_packet, MutableByteView out, TimePoint now);
+  // ESP in UDP as a UDP socket delivers it (RFC 3948): the ESP bytes (header to ICV) and the
+  // endpoints, no IP/UDP header to rebuild. Same checks and outcome as process_inbound.
+  InboundOutcome process_esp_in_udp(ByteView esp, const UdpEndpoints& endpoints, MutableByteView out,
+                                    TimePoint now);
 
   // Path MTU per peer: the daemon sets each peer's link MTU; ICMP lowers it (below).
   PathMtuTable& path_mtu() { return path_mtu_; }
@@ -108,6 +120,12 @@ class DataPlane {
   std::optional<OutboundOutcome> handle_too_big(SecurityAssociation& sa, const wire::IpPacketInfo& info,
                                                 ByteView ip_packet, MutableByteView out, TimePoint now);
 
+  // Inbound after the SA's own processing: selectors (RFC 4301 §5.2), MSS clamp, counters.
+  InboundOutcome finish_inbound(SecurityAssociation& sa, InboundOutcome o, MutableByteView out,
+                                TimePoint now);
+  // ESP in UDP for a transport-mode SA: the IP/UDP header put back in rebuilt_ (length, 0: too big).
+  std::size_t rebuild_udp_packet(ByteView esp, const UdpEndpoints& endpoints);
+
   OutboundOutcome drop_outbound(DropReason reason, std::optional<PolicyId> policy);
   InboundOutcome drop_inbound(DropReason reason, std::optional<SaHandle> sa);
   Sad sad_;
@@ -115,6 +133,7 @@ class DataPlane {
   PathMtuTable path_mtu_;
   GlobalCounters counters_;
   Bytes clamp_buffer_;  // a SYN copied here to be clamped (the caller's packet is read-only)
+  Bytes rebuilt_;       // ESP in UDP for a transport-mode SA, with its IP/UDP header back
 };
 
 }  // namespace cygnet::ipsec

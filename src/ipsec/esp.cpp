@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "ipsec/packet_path.hpp"
 #include "wire/byte_reader.hpp"
@@ -182,18 +183,17 @@ PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, Mutabl
   return packet_done(sa, total, esp_offset, payload.size(), time_event, now);
 }
 
-PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
-                             MutableByteView out, TimePoint now) {
-  LifetimeEvent time_event = LifetimeEvent::None;
-  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
-  if (auto refused = refuse_without_worker(sa)) return *refused;
-  auto outer = wire::parse_ip_packet(ip_packet);
-  if (!outer || esp_offset < outer->header_length || esp_offset > outer->total_length) {
-    return drop(sa, DropReason::Malformed);
-  }
+namespace {
+
+// The part of decapsulation that needs only the ESP bytes (header to ICV): checks, replay,
+// decryption/ICV, padding. The cleartext payload lands at out[payload_offset]; on success returns
+// nullopt with its length and next header set, else the drop.
+std::optional<PacketResult> open_esp(SecurityAssociation& sa, ByteView esp_bytes, MutableByteView out,
+                                     std::size_t payload_offset, std::size_t& payload_length,
+                                     std::uint8_t& next_header) {
   const EspGeometry geo = geometry_of(sa);
-  const std::uint8_t* esp = ip_packet.data() + esp_offset;
-  const std::size_t esp_length = outer->total_length - esp_offset;
+  const std::uint8_t* esp = esp_bytes.data();
+  const std::size_t esp_length = esp_bytes.size();
   if (esp_length < wire::kEspHeaderLength + geo.iv_length + wire::kEspTrailerLength + geo.icv_length) {
     return drop(sa, DropReason::Malformed);
   }
@@ -208,10 +208,7 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
   if (auto reason = replay_drop(replay.verdict)) return drop(sa, *reason);
   const std::uint64_t seq = replay.sequence;
   const bool esn = sa.params().extended_sequence_numbers;
-  const bool tunnel = sa.mode() == Mode::Tunnel;
 
-  // Cleartext goes to out at payload_offset: after the copied outer header in transport mode.
-  const std::size_t payload_offset = tunnel ? 0 : outer->header_length;
   if (payload_offset + cipher_length > out.size()) return drop(sa, DropReason::BufferTooSmall);
   const std::uint8_t* iv = esp + wire::kEspHeaderLength;
   const ByteView ciphertext(iv + geo.iv_length, cipher_length);
@@ -253,25 +250,53 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
   if (auto reason = replay_drop(sa.replay_window().accept(seq))) return drop(sa, *reason);
 
   const std::uint8_t pad_length = plain[cipher_length - 2];
-  const std::uint8_t next_header = plain[cipher_length - 1];
+  next_header = plain[cipher_length - 1];
   if (std::size_t{pad_length} + wire::kEspTrailerLength > cipher_length)
     return drop(sa, DropReason::BadPadding);
-  const std::size_t payload_length = cipher_length - wire::kEspTrailerLength - pad_length;
+  payload_length = cipher_length - wire::kEspTrailerLength - pad_length;
   for (std::size_t i = 0; i < pad_length; ++i) {
     if (plain[payload_length + i] != static_cast<std::uint8_t>(i + 1))
       return drop(sa, DropReason::BadPadding);
   }
   if (next_header == wire::ip_protocol::kNoNextHeader) return drop(sa, DropReason::DummyPacket);
+  return std::nullopt;
+}
+
+// Tunnel mode: out[0, payload_length) holds the inner packet; its length without TFC padding
+// (RFC 4303 §2.7), or the drop.
+std::optional<std::size_t> inner_packet_length(ByteView out, std::size_t payload_length,
+                                               std::uint8_t next_header) {
+  if (next_header != wire::ip_protocol::kIpv4 && next_header != wire::ip_protocol::kIpv6) return std::nullopt;
+  auto inner = wire::parse_ip_packet(ByteView(out.data(), payload_length));
+  const IpFamily expected = next_header == wire::ip_protocol::kIpv4 ? IpFamily::V4 : IpFamily::V6;
+  if (!inner || inner->family != expected) return std::nullopt;
+  return inner->total_length;
+}
+
+}  // namespace
+
+PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
+                             MutableByteView out, TimePoint now) {
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
+  auto outer = wire::parse_ip_packet(ip_packet);
+  if (!outer || esp_offset < outer->header_length || esp_offset > outer->total_length) {
+    return drop(sa, DropReason::Malformed);
+  }
+  const bool tunnel = sa.mode() == Mode::Tunnel;
+  // Cleartext goes to out at payload_offset: after the copied outer header in transport mode.
+  const std::size_t payload_offset = tunnel ? 0 : outer->header_length;
+  std::size_t payload_length = 0;
+  std::uint8_t next_header = 0;
+  const ByteView esp(ip_packet.data() + esp_offset, outer->total_length - esp_offset);
+  if (auto refused = open_esp(sa, esp, out, payload_offset, payload_length, next_header)) return *refused;
 
   std::size_t result_length = 0;
   if (tunnel) {
-    if (next_header != wire::ip_protocol::kIpv4 && next_header != wire::ip_protocol::kIpv6) {
-      return drop(sa, DropReason::Malformed);
-    }
-    auto inner = wire::parse_ip_packet(ByteView(out.data(), payload_length));
-    const IpFamily expected = next_header == wire::ip_protocol::kIpv4 ? IpFamily::V4 : IpFamily::V6;
-    if (!inner || inner->family != expected) return drop(sa, DropReason::Malformed);
-    result_length = inner->total_length;  // drops TFC padding after the inner packet (RFC 4303 §2.7)
+    const auto inner = inner_packet_length(out, payload_length, next_header);
+    if (!inner) return drop(sa, DropReason::Malformed);
+    result_length = *inner;
   } else {
     std::memcpy(out.data(), ip_packet.data(), outer->header_length);
     out[outer->next_header_offset] = next_header;
@@ -280,6 +305,20 @@ PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::s
   }
 
   return packet_done(sa, result_length, 0, payload_length, time_event, now);
+}
+
+PacketResult esp_decapsulate_tunnel_payload(SecurityAssociation& sa, ByteView esp, MutableByteView out,
+                                            TimePoint now) {
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
+  if (sa.mode() != Mode::Tunnel) return drop(sa, DropReason::Malformed);
+  std::size_t payload_length = 0;
+  std::uint8_t next_header = 0;
+  if (auto refused = open_esp(sa, esp, out, 0, payload_length, next_header)) return *refused;
+  const auto inner = inner_packet_length(out, payload_length, next_header);
+  if (!inner) return drop(sa, DropReason::Malformed);
+  return packet_done(sa, *inner, 0, payload_length, time_event, now);
 }
 
 }  // namespace cygnet::ipsec

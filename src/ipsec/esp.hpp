@@ -25,4 +25,10 @@ std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::I
 PacketResult esp_decapsulate(SecurityAssociation& sa, ByteView ip_packet, std::size_t esp_offset,
                              MutableByteView out, TimePoint now);
 
+// The same for tunnel mode from the ESP bytes alone (header to ICV), as a UDP socket delivers ESP
+// in UDP (RFC 3948): no outer IP/UDP header needed. A transport-mode SA is refused (Malformed):
+// its result needs the outer header, so the caller goes through esp_decapsulate instead.
+PacketResult esp_decapsulate_tunnel_payload(SecurityAssociation& sa, ByteView esp, MutableByteView out,
+                                            TimePoint now);
+
 }  // namespace cygnet::ipsec

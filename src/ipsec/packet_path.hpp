@@ -35,11 +35,20 @@ inline bool inner_dont_fragment(ByteView inner_packet, wire::IpFamily family) {
   return family == wire::IpFamily::V4 && (inner_packet[6] & 0x40) != 0;
 }
 
-// Writes the tunnel-mode outer header (from the SA's endpoints) for a packet of `total` bytes.
+// Writes the tunnel-mode outer header (from the SA's endpoints) for a packet of `total` bytes:
+// IPv4 from the SA's prepared template (incremental checksum, RFC 1624).
 inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_field, MutableByteView out,
                                std::size_t total, std::uint8_t protocol, std::uint16_t identification,
                                bool dont_fragment) {
   const SaParameters& p = sa.params();
+  // Never 0: a raw socket sending our header (the daemon's IPPROTO_RAW path) replaces a zero ID
+  // with its own, which would break AH's ICV (it covers the ID) once every 65536 packets.
+  const std::uint16_t id = identification == 0 ? std::uint16_t{0x8000} : identification;
+  if (const wire::Ipv4HeaderTemplate* prepared = sa.outer_ipv4_template();
+      prepared != nullptr && prepared->protocol() == protocol && out.size() >= wire::kIpv4MinHeaderLength) {
+    prepared->write(out.data(), static_cast<std::uint16_t>(total), id, ds_field, dont_fragment);
+    return;
+  }
   if (p.local_address.is_v4()) {
     wire::Ipv4HeaderFields h;
     h.source = p.local_address;
@@ -47,9 +56,7 @@ inline void write_outer_header(const SecurityAssociation& sa, std::uint8_t ds_fi
     h.protocol = protocol;
     h.total_length = static_cast<std::uint16_t>(total);
     h.dscp_ecn = ds_field;
-    // Never 0: a raw socket sending our header (the daemon's IPPROTO_RAW path) replaces a zero ID
-    // with its own, which would break AH's ICV (it covers the ID) once every 65536 packets.
-    h.identification = identification == 0 ? std::uint16_t{0x8000} : identification;
+    h.identification = id;
     h.dont_fragment = dont_fragment;
     wire::write_ipv4_header(out, h);
   } else {

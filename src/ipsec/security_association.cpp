@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "wire/ip_packet.hpp"
+
 namespace cygnet::ipsec {
 
 namespace {
@@ -49,6 +51,12 @@ SecurityAssociation::SecurityAssociation(SaParameters params, TimePoint created)
   require(params_.spi > 255, who + "SPI must be above 255 (RFC 4303 §2.1 reserves 0-255)");
   require(params_.local_address.family() == params_.remote_address.family(),
           who + "outer addresses must be of one family");
+  if (params_.local_address.is_v4()) {
+    const std::uint8_t outer_protocol = params_.protocol == IpsecProtocol::Ah ? wire::ip_protocol::kAh
+                                        : params_.udp_encapsulation           ? wire::ip_protocol::kUdp
+                                                                              : wire::ip_protocol::kEsp;
+    outer_ipv4_.emplace(params_.local_address, params_.remote_address, outer_protocol);
+  }
 
   if (params_.integrity) {
     crypto::IntegrityAlgorithm integ = *params_.integrity;

@@ -19,6 +19,7 @@
 #include "ipsec/replay_window.hpp"
 #include "ipsec/sa_parameters.hpp"
 #include "ipsec/worker_slot.hpp"
+#include "wire/ipv4_header_template.hpp"
 
 namespace cygnet::ipsec {
 
@@ -73,6 +74,12 @@ class SecurityAssociation {
   TrafficCounters traffic() const;
   DropCounters drops() const;
 
+  // The tunnel's outer IPv4 header, prepared once (nullptr for IPv6 endpoints); `protocol` is what
+  // the outer header carries: 50 (ESP), 51 (AH) or 17 (ESP in UDP).
+  const wire::Ipv4HeaderTemplate* outer_ipv4_template() const {
+    return outer_ipv4_ ? &*outer_ipv4_ : nullptr;
+  }
+
   // Usable for traffic: not expired and (outbound) not exhausted.
   bool usable() const { return !lifetime_.expired() && !sequence_exhausted(); }
 
@@ -96,6 +103,7 @@ class SecurityAssociation {
   std::array<std::atomic<WorkerState*>, kMaxWorkerSlots> workers_{};
   // Counters of threads that hold no slot (shared, so updated with atomic read-modify-write).
   std::unique_ptr<WorkerState> unslotted_;
+  std::optional<wire::Ipv4HeaderTemplate> outer_ipv4_;  // tunnel over IPv4: written per packet (const)
 };
 
 }  // namespace cygnet::ipsec

@@ -84,18 +84,21 @@ Node::~Node() {
 }
 
 void Node::build(std::uint64_t seed, TimePoint now) {
-  // Tear down in dependency order: the binding refers to the data plane.
-  engine_.reset();
-  binding_.reset();
-  data_plane_ = std::make_unique<ipsec::DataPlane>();
-  binding_ = std::make_unique<ike::DataPlaneBinding>(*data_plane_);
+  if (core_) {
+    before_restart_ = counters();
+  }
+  core_.reset();
   ike::EngineOptions options = config_.options;
   options.wall_origin = wall_origin();
   options.steady_origin = kEpoch;
-  engine_ = std::make_unique<ike::Engine>(options, ike::seeded_random(seed));
+  gateway::CoreOptions core_options;
+  core_options.hold_while_negotiating = config_.hold_while_negotiating;
+  core_options.nat_keepalive = std::nullopt;  // the simulated network has no NAT mappings to keep
+  core_ = std::make_unique<gateway::GatewayCore>(options, std::move(core_options), ike::seeded_random(seed));
   for (const ike::ConnectionSettings& c : config_.connections) {
-    if (!engine_->add_connection(c, now)) binding_errors_.push_back("add_connection refused " + c.name);
-    drain(now);
+    gateway::OutputBatch out;
+    if (!core_->add_connection(c, now, out)) binding_errors_.push_back("add_connection refused " + c.name);
+    carry_out(out, now);
   }
 }
 
@@ -110,135 +113,97 @@ void Node::trace(TimePoint now, const std::string& text) const {
 }
 
 void Node::receive(ByteView ip_packet, TimePoint now) {
+  // What the daemon's sockets do: UDP to 500/4500 arrives as a datagram with its endpoints, ESP
+  // and AH as whole IP packets.
+  gateway::OutputBatch out;
   auto udp = parse_udp_packet(ip_packet);
-  if (udp && (udp->destination.port == wire::kIkePort ||
-              (udp->destination.port == wire::kNatTraversalPort &&
-               wire::classify_udp4500_payload(udp->payload) != wire::Udp4500Payload::Esp))) {
-    ++counters_.ike_datagrams_in;
-    if (udp->destination.port == wire::kNatTraversalPort &&
-        wire::classify_udp4500_payload(udp->payload) == wire::Udp4500Payload::NatKeepalive) {
-      return;  // keepalives only refresh NAT mappings
-    }
-    if (tracing_) {
+  if (udp && (udp->destination.port == wire::kIkePort || udp->destination.port == wire::kNatTraversalPort)) {
+    if (tracing_ && (udp->destination.port == wire::kIkePort ||
+                     wire::classify_udp4500_payload(udp->payload) == wire::Udp4500Payload::Ike)) {
       ByteView msg = udp->payload;
       if (udp->destination.port == wire::kNatTraversalPort && msg.size() >= 4) msg = msg.subspan(4);
       trace(now, "<- " + udp->source.to_string() + " " + describe_ike(msg));
     }
-    engine_->on_datagram(udp->destination, udp->source, udp->payload, now);
-    drain(now);
-    return;
+    core_->on_udp_datagram(udp->destination, udp->source, udp->payload, now, out);
+  } else if (core_->on_raw_packet(ip_packet, now, out) == gateway::InboundVerdict::Bypass) {
+    if (host_sink_) host_sink_(ip_packet, now);
   }
-  scratch_.resize(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  ipsec::InboundOutcome o = data_plane_->process_inbound(ip_packet, scratch_, now);
-  switch (o.kind) {
-    case ipsec::InboundOutcome::Kind::Decapsulated: {
-      ++counters_.decapsulated_in;
-      // Copy: the sink may send packets, which reuses scratch_.
-      Bytes inner(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(o.result.length));
-      report_lifetime(o.sa, o.result.lifetime_event, now);
-      if (host_sink_) host_sink_(inner, now);
-      break;
-    }
-    case ipsec::InboundOutcome::Kind::Bypass:
-      ++counters_.bypassed_in;
-      if (host_sink_) host_sink_(ip_packet, now);
-      break;
-    case ipsec::InboundOutcome::Kind::Dropped:
-      counters_.inbound_drops.count(o.drop);
-      trace(now, std::string("inbound drop ") + ipsec::drop_reason_name(o.drop));
-      report_lifetime(o.sa, o.result.lifetime_event, now);
-      break;
-  }
+  carry_out(out, now);
 }
 
 OutboundVerdict Node::send_cleartext(ByteView ip_packet, TimePoint now) {
-  scratch_.resize(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  ipsec::OutboundOutcome o = data_plane_->process_outbound(ip_packet, scratch_, now);
-  OutboundVerdict v{o.kind, o.drop};
-  switch (o.kind) {
-    case ipsec::OutboundOutcome::Kind::Protected: {
-      ++counters_.protected_out;
-      Bytes packet(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(o.result.length));
-      network_.send(std::move(packet), now);
-      report_lifetime(o.sa, o.result.lifetime_event, now);
-      break;
-    }
-    case ipsec::OutboundOutcome::Kind::Bypass:
-      ++counters_.bypassed_out;
-      network_.send(Bytes(ip_packet.begin(), ip_packet.end()), now);
-      break;
-    case ipsec::OutboundOutcome::Kind::Acquire: {
-      ++counters_.acquires;
-      auto target = o.policy ? binding_->acquire_target(*o.policy) : std::nullopt;
-      if (target) {
-        trace(now, "acquire " + target->first + "/" + target->second);
-        engine_->on_acquire(target->first, target->second, now);
-        drain(now);
-      } else {
-        binding_errors_.push_back("acquire on a policy the binding does not know");
-      }
-      break;
-    }
-    case ipsec::OutboundOutcome::Kind::TooBig:  // the simulator sets no path MTU; counted if it did
-    case ipsec::OutboundOutcome::Kind::Dropped:
-      counters_.outbound_drops.count(o.drop);
-      trace(now, std::string("outbound drop ") + ipsec::drop_reason_name(o.drop));
-      report_lifetime(o.sa, o.result.lifetime_event, now);
-      break;
-  }
+  gateway::OutputBatch out;
+  const OutboundVerdict v = core_->on_tun_packet(ip_packet, now, out);
+  if (v.kind == ipsec::OutboundOutcome::Kind::Acquire) trace(now, "acquire");
+  carry_out(out, now);
   return v;
 }
 
-void Node::report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent e, TimePoint now) {
-  if (e == ipsec::LifetimeEvent::None || !sa) return;
-  auto child = binding_->child_of(*sa);
-  if (!child) return;  // an SA already handed back (e.g. the old inbound SA in its grace period)
-  if (e == ipsec::LifetimeEvent::Rekey) {
-    ++counters_.soft_limits;
-    trace(now, "soft limit child " + std::to_string(*child));
-    engine_->on_child_sa_soft_limit(*child, now);
-  } else {
-    ++counters_.hard_limits;
-    trace(now, "hard limit child " + std::to_string(*child));
-    engine_->on_child_sa_hard_limit(*child, now);
-  }
-  drain(now);
-}
-
 void Node::on_timer(TimePoint now) {
-  engine_->on_timer(now);
-  drain(now);
+  gateway::OutputBatch out;
+  core_->on_timer(now, out);
+  carry_out(out, now);
 }
 
 void Node::drain(TimePoint now) {
-  // Applying actions never calls back into the engine, but loop in case it queues more.
-  for (std::vector<ike::Action> actions = engine_->take_actions(); !actions.empty();
-       actions = engine_->take_actions()) {
-    for (const ike::Action& action : actions) {
-      if (const auto* send = std::get_if<ike::SendDatagram>(&action)) {
-        ++counters_.ike_datagrams_out;
-        if (tracing_) {
-          ByteView msg = send->payload;
-          if (send->local.port == wire::kNatTraversalPort && msg.size() >= 4) msg = msg.subspan(4);
-          trace(now, "-> " + send->remote.to_string() + " " + describe_ike(msg));
+  gateway::OutputBatch out;
+  core_->drain(now, out);
+  carry_out(out, now);
+}
+
+void Node::carry_out(const gateway::OutputBatch& out, TimePoint now) {
+  for (const ike::Event& event : out.events) {
+    trace(now, std::string("event ") + ike::event_type_name(event.type) + " [" + event.connection + "] " +
+                   event.detail);
+    events_.push_back(RecordedEvent{now, event});
+  }
+  for (const gateway::AppliedAction& applied : out.applied) trace(now, action_name(applied.action));
+  for (const std::string& error : out.binding_errors) {
+    binding_errors_.push_back(error);
+    trace(now, "binding error: " + error);
+  }
+  for (const gateway::Notice& notice : out.notices) trace(now, notice.text);
+  for (const ike::FetchRevocation& fetch : out.revocation_fetches) {
+    trace(now, "FetchRevocation " + std::to_string(fetch.request) + " " + fetch.certificate);
+    fetches_.push_back(fetch);  // the test plays the CRL / OCSP server (revocation_test.cpp)
+  }
+  for (const gateway::OutputPacket& p : out.packets()) {
+    const ByteView bytes = out.bytes(p);
+    switch (p.destination) {
+      case gateway::Destination::Udp:
+        if (tracing_ && p.purpose == gateway::Purpose::Ike) {
+          ByteView msg = bytes;
+          if (p.local.port == wire::kNatTraversalPort && msg.size() >= 4) msg = msg.subspan(4);
+          trace(now, "-> " + p.remote.to_string() + " " + describe_ike(msg));
         }
-        network_.send(build_udp_packet(send->local, send->remote, send->payload), now);
-      } else if (const auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
-        trace(now, action_name(action));
-        fetches_.push_back(*fetch);  // the test plays the CRL / OCSP server (revocation_test.cpp)
-      } else if (const auto* event = std::get_if<ike::Event>(&action)) {
-        trace(now, std::string("event ") + ike::event_type_name(event->type) + " [" + event->connection +
-                       "] " + event->detail);
-        events_.push_back(RecordedEvent{now, *event});
-      } else {
-        trace(now, action_name(action));
-        if (auto error = binding_->apply(action)) {
-          binding_errors_.push_back(action_name(action) + ": " + *error);
-          trace(now, "binding error: " + binding_errors_.back());
-        }
-      }
+        network_.send(build_udp_packet(p.local, p.remote, bytes), now);
+        break;
+      case gateway::Destination::Raw: network_.send(Bytes(bytes.begin(), bytes.end()), now); break;
+      case gateway::Destination::Tun:
+        // Copied: the sink may send packets, which runs the core again.
+        if (host_sink_) host_sink_(Bytes(bytes.begin(), bytes.end()), now);
+        break;
     }
   }
+}
+
+NodeCounters Node::counters() const {
+  const gateway::CoreCounters& c = core_->counters();
+  NodeCounters n = before_restart_;
+  n.ike_datagrams_in += c.ike_datagrams_in;
+  n.ike_datagrams_out += c.ike_datagrams_out;
+  n.protected_out += c.protected_out;
+  n.bypassed_out += c.bypassed_out;
+  n.acquires += c.acquires;
+  n.decapsulated_in += c.decapsulated_in;
+  n.bypassed_in += c.bypassed_in;
+  n.soft_limits += c.soft_limits;
+  n.hard_limits += c.hard_limits;
+  for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {
+    n.outbound_drops.by_reason[r] += c.outbound_drops.by_reason[r];
+    n.inbound_drops.by_reason[r] += c.inbound_drops.by_reason[r];
+  }
+  return n;
 }
 
 std::size_t Node::count_events(ike::EventType type) const {
@@ -262,7 +227,7 @@ std::optional<RecordedEvent> Node::first_event(ike::EventType type) const {
 }
 
 std::vector<ike::IkeSaStatus> Node::ike_sas(std::string_view connection, TimePoint now) const {
-  for (const ike::ConnectionStatus& c : engine_->status(now)) {
+  for (const ike::ConnectionStatus& c : engine().status(now)) {
     if (c.name == connection) return c.ike_sas;
   }
   return {};

@@ -1,8 +1,8 @@
-// One simulated gateway: an ike::Engine (seeded randomness, fixed wall-clock origin), an
-// ipsec::DataPlane and the ike::DataPlaneBinding between them, attached to the Network at one
-// address. The node carries out the engine's actions (datagrams onto the network, SAs and
-// policies into the data plane) and feeds data plane facts back to the engine: Acquire outcomes
-// become on_acquire, lifetime events on SA handles become soft/hard limit calls.
+// One simulated gateway: the gateway core cygnetd ships (gateway::GatewayCore: engine with seeded
+// randomness and a fixed wall-clock origin, data plane, binding, acquire queue), attached to the
+// Network at one address. The node only does the I/O the daemon would: packets from the network
+// into the core, and the core's output batch onto the network (raw packets and UDP datagrams) or
+// to the host sink (decapsulated packets).
 #pragma once
 
 #include <cstdint>
@@ -13,19 +13,20 @@
 #include <string_view>
 #include <vector>
 
-#include "ike/data_plane_binding.hpp"
-#include "ike/engine.hpp"
-#include "ipsec/data_plane.hpp"
+#include "gateway/gateway_core.hpp"
 #include "sim/network.hpp"
 
 namespace cygnet::sim {
 
 struct NodeConfig {
-  std::string name;                 // "A", "B": for trace output
-  wire::IpAddress address;          // the gateway's outer address
+  std::string name;         // "A", "B": for trace output
+  wire::IpAddress address;  // the gateway's outer address
   std::vector<ike::ConnectionSettings> connections;
-  ike::EngineOptions options;       // wall_origin / steady_origin are set by the node
-  std::uint64_t seed = 1;           // the engine's ike::seeded_random
+  ike::EngineOptions options;  // wall_origin / steady_origin are set by the node
+  std::uint64_t seed = 1;      // the engine's ike::seeded_random
+  // Packets that hit a trap wait in the acquire queue for their SA, as in cygnetd; off: dropped
+  // (the simulator's behaviour before it drove the shared core).
+  bool hold_while_negotiating = true;
 };
 
 struct RecordedEvent {
@@ -38,20 +39,16 @@ struct NodeCounters {
   std::uint64_t ike_datagrams_out = 0;
   std::uint64_t protected_out = 0;
   std::uint64_t bypassed_out = 0;
-  std::uint64_t acquires = 0;       // outbound packets that hit a PROTECT policy without an SA
+  std::uint64_t acquires = 0;  // outbound packets that hit a PROTECT policy without an SA
   ipsec::DropCounters outbound_drops;
   std::uint64_t decapsulated_in = 0;
   std::uint64_t bypassed_in = 0;
   ipsec::DropCounters inbound_drops;
-  std::uint64_t soft_limits = 0;    // lifetime Rekey events reported to the engine
-  std::uint64_t hard_limits = 0;    // lifetime Expired events reported to the engine
+  std::uint64_t soft_limits = 0;  // lifetime Rekey events reported to the engine
+  std::uint64_t hard_limits = 0;  // lifetime Expired events reported to the engine
 };
 
-// What happened to one cleartext packet handed to the node.
-struct OutboundVerdict {
-  ipsec::OutboundOutcome::Kind kind = ipsec::OutboundOutcome::Kind::Dropped;
-  ipsec::DropReason drop = ipsec::DropReason::PolicyDiscard;
-};
+using OutboundVerdict = gateway::OutboundVerdict;
 
 class Node {
  public:
@@ -67,11 +64,12 @@ class Node {
   const std::string& name() const { return config_.name; }
   const wire::IpAddress& address() const { return config_.address; }
   const NodeConfig& config() const { return config_; }
-  ike::Engine& engine() { return *engine_; }
-  const ike::Engine& engine() const { return *engine_; }
-  ipsec::DataPlane& data_plane() { return *data_plane_; }
-  const ipsec::DataPlane& data_plane() const { return *data_plane_; }
-  ike::DataPlaneBinding& binding() { return *binding_; }
+  gateway::GatewayCore& core() { return *core_; }
+  ike::Engine& engine() { return core_->engine(); }
+  const ike::Engine& engine() const { return core_->engine(); }
+  ipsec::DataPlane& data_plane() { return core_->data_plane(); }
+  const ipsec::DataPlane& data_plane() const { return core_->data_plane(); }
+  ike::DataPlaneBinding& binding() { return core_->binding(); }
 
   // A packet from the network addressed to this gateway: IKE to the engine, the rest to the data plane.
   void receive(ByteView ip_packet, TimePoint now);
@@ -80,7 +78,7 @@ class Node {
   // Decapsulated (or bypassed) packets for the protected side end up here.
   void set_host_sink(std::function<void(ByteView, TimePoint)> sink) { host_sink_ = std::move(sink); }
 
-  std::optional<TimePoint> next_deadline() const { return engine_->next_deadline(); }
+  std::optional<TimePoint> next_deadline() const { return core_->next_deadline(); }
   void on_timer(TimePoint now);
   // Carries out whatever the engine has queued (after calling it directly, e.g. engine().up()).
   void drain(TimePoint now);
@@ -93,7 +91,8 @@ class Node {
   std::optional<RecordedEvent> first_event(ike::EventType type) const;
   // Every action the binding refused ("InstallChildSa 7: inbound SPI clash"): should stay empty.
   const std::vector<std::string>& binding_errors() const { return binding_errors_; }
-  const NodeCounters& counters() const { return counters_; }
+  // Over the node's whole life, restarts included.
+  NodeCounters counters() const;
 
   // Convenience views of engine status.
   std::vector<ike::IkeSaStatus> ike_sas(std::string_view connection, TimePoint now) const;
@@ -103,20 +102,18 @@ class Node {
 
  private:
   void build(std::uint64_t seed, TimePoint now);
-  void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent e, TimePoint now);
+  // Carries out one output batch: onto the network, to the host sink, into events_.
+  void carry_out(const gateway::OutputBatch& out, TimePoint now);
   void trace(TimePoint now, const std::string& text) const;
 
   Network& network_;
   NodeConfig config_;
-  std::unique_ptr<ipsec::DataPlane> data_plane_;
-  std::unique_ptr<ike::DataPlaneBinding> binding_;
-  std::unique_ptr<ike::Engine> engine_;
+  std::unique_ptr<gateway::GatewayCore> core_;
   std::function<void(ByteView, TimePoint)> host_sink_;
   std::vector<RecordedEvent> events_;
   std::vector<ike::FetchRevocation> fetches_;
   std::vector<std::string> binding_errors_;
-  NodeCounters counters_;
-  Bytes scratch_;
+  NodeCounters before_restart_;  // counted by cores this node had before the current one
   bool tracing_ = false;
 };
 

@@ -1,10 +1,11 @@
 // DataPlane: SPD decisions, acquire, SAD lookup, ESP-in-UDP dispatch, inbound selector check and
 // global counters, end to end through two data planes standing for two gateways.
+#include "ipsec/data_plane.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
-#include "ipsec/data_plane.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/udp_encap.hpp"
 
@@ -13,10 +14,15 @@ namespace {
 
 const TimePoint kNow = TimePoint{} + Seconds(100);
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
+AddressRange range(const char* prefix) {
+  return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix));
+}
 
-Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport, std::size_t payload) {
+Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uint16_t dport,
+                 std::size_t payload) {
   Bytes p(20 + 8 + payload, 0x61);
   wire::Ipv4HeaderFields h;
   h.source = addr(src);
@@ -24,7 +30,8 @@ Bytes udp_packet(const char* src, const char* dst, std::uint16_t sport, std::uin
   h.protocol = wire::ip_protocol::kUdp;
   h.total_length = static_cast<std::uint16_t>(p.size());
   wire::write_ipv4_header(p, h);
-  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport, static_cast<std::uint16_t>(8 + payload));
+  wire::write_udp_header(MutableByteView(p).subspan(20), sport, dport,
+                         static_cast<std::uint16_t>(8 + payload));
   return p;
 }
 
@@ -81,10 +88,12 @@ struct TwoGateways : ::testing::Test {
   }
 
   void install(bool udp) {
-    auto handle = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
+    auto handle =
+        a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x1001, udp), kNow));
     ASSERT_TRUE(handle);
     ASSERT_TRUE(a.spd().bind_sa(a_protect, *handle));
-    ASSERT_TRUE(b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
+    ASSERT_TRUE(
+        b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x1001, udp), kNow)));
   }
 };
 
@@ -175,6 +184,33 @@ TEST_F(TwoGateways, EspInUdp4500IsRecognisedAndDecapsulated) {
   InboundOutcome i = b.process_inbound(ByteView(out.data(), o.result.length), back, kNow);
   ASSERT_EQ(i.kind, InboundOutcome::Kind::Decapsulated);
   EXPECT_EQ(Bytes(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(i.result.length)), pkt);
+}
+
+TEST_F(TwoGateways, EspInUdpFromTheSocketNeedsNoHeaderRebuilt) {
+  install(true);
+  const UdpEndpoints endpoints{addr("192.0.2.2"), 4500, addr("192.0.2.1"), 4500};
+  for (std::size_t size : {0u, 1u, 100u, 1372u}) {
+    Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, size);
+    OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+    ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+    // Only what a UDP socket hands over: the ESP bytes after the IP and UDP headers.
+    const ByteView esp(out.data() + o.result.protocol_offset, o.result.length - o.result.protocol_offset);
+    InboundOutcome i = b.process_esp_in_udp(esp, endpoints, back, kNow);
+    ASSERT_EQ(i.kind, InboundOutcome::Kind::Decapsulated) << size;
+    EXPECT_EQ(Bytes(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(i.result.length)), pkt);
+  }
+  EXPECT_EQ(b.counters().inbound.packets, 4u);
+  // The same checks as whole packets: a replay, a truncated packet and an unknown SPI are counted.
+  Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, 10);
+  OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+  const ByteView esp(out.data() + o.result.protocol_offset, o.result.length - o.result.protocol_offset);
+  EXPECT_EQ(b.process_esp_in_udp(esp, endpoints, back, kNow).kind, InboundOutcome::Kind::Decapsulated);
+  EXPECT_EQ(b.process_esp_in_udp(esp, endpoints, back, kNow).drop, DropReason::Replay);
+  EXPECT_EQ(b.process_esp_in_udp(esp.first(7), endpoints, back, kNow).drop, DropReason::Malformed);
+  Bytes other_spi(esp.begin(), esp.end());
+  other_spi[3] ^= 0x01;
+  EXPECT_EQ(b.process_esp_in_udp(other_spi, endpoints, back, kNow).drop, DropReason::UnknownSpi);
+  EXPECT_EQ(b.process_esp_in_udp(esp.first(20), endpoints, back, kNow).drop, DropReason::Malformed);
 }
 
 TEST_F(TwoGateways, IkeOnPort4500IsNotTakenForEsp) {

@@ -14,7 +14,7 @@
 #include "base/bytes.hpp"
 #include "base/time.hpp"
 
-namespace cygnet::daemon {
+namespace cygnet::gateway {
 
 struct AcquireLimits {
   std::size_t per_child = 64;
@@ -58,4 +58,4 @@ class AcquireQueue {
   std::uint64_t expired_drops_ = 0;
 };
 
-}  // namespace cygnet::daemon
+}  // namespace cygnet::gateway

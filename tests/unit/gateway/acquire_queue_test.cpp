@@ -1,15 +1,17 @@
-#include "daemon/acquire_queue.hpp"
+#include "gateway/acquire_queue.hpp"
 
 #include <gtest/gtest.h>
 
-namespace cygnet::daemon {
+namespace cygnet::gateway {
 namespace {
 
 const AcquireQueue::Key kNet{"site-b", "net"};
 const AcquireQueue::Key kVoice{"site-b", "voice"};
 const AcquireQueue::Key kOther{"site-c", "net"};
 
-Bytes packet(std::uint8_t tag) { return Bytes{0x45, tag, 0, 20}; }
+Bytes packet(std::uint8_t tag) {
+  return Bytes{0x45, tag, 0, 20};
+}
 
 TEST(AcquireQueue, ReleasesHeldPacketsInOrder) {
   AcquireQueue q;
@@ -22,7 +24,7 @@ TEST(AcquireQueue, ReleasesHeldPacketsInOrder) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0], packet(1));
   EXPECT_EQ(out[1], packet(2));
-  EXPECT_EQ(q.size(), 1u);                          // the other child's packet stays
+  EXPECT_EQ(q.size(), 1u);                                // the other child's packet stays
   EXPECT_TRUE(q.release(kNet, t0 + Seconds(2)).empty());  // handed out once
 }
 
@@ -69,4 +71,4 @@ TEST(AcquireQueue, ExpireAndDiscard) {
 }
 
 }  // namespace
-}  // namespace cygnet::daemon
+}  // namespace cygnet::gateway

@@ -1,6 +1,6 @@
-#include "daemon/acquire_queue.hpp"
+#include "gateway/acquire_queue.hpp"
 
-namespace cygnet::daemon {
+namespace cygnet::gateway {
 
 bool AcquireQueue::hold(const Key& key, ByteView packet, TimePoint now) {
   auto& queue = queues_[key];
@@ -69,4 +69,4 @@ std::size_t AcquireQueue::expire(TimePoint now) {
   return dropped;
 }
 
-}  // namespace cygnet::daemon
+}  // namespace cygnet::gateway

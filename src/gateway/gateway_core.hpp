@@ -1,0 +1,145 @@
+// The gateway core: the IKE engine, the data plane, the binding between them and the acquire
+// queue as one sans-I/O object. cygnetd (src/daemon) feeds it what its file descriptors read and
+// carries out what it returns; the simulator (tests/sim) drives the very same class.
+//
+//   TUN packets ──on_tun_packet──▶ SPD/SAD ──▶ OutputBatch: Raw (ESP/AH) or Udp (ESP in UDP)
+//                                    └ no SA: acquire → engine; the packet waits in the AcquireQueue
+//   raw ESP/AH ──on_raw_packet──▶ DataPlane::process_inbound ──▶ OutputBatch: Tun
+//   UDP 500/4500 ──on_udp_datagram──▶ IKE: Engine, ESP in UDP: data plane, keepalive: nothing
+//   ICMP Too Big ──on_icmp_too_big──▶ path MTU toward the peer
+//   engine actions ──▶ IKE datagrams (Udp), SAs and policies into the data plane (AppliedAction),
+//                      events, host names to resolve
+//
+// Every input takes the time `now` and an OutputBatch the caller owns and clear()s; the core
+// appends to it. The core never calls out, except for the optional route MTU query below (a pure
+// read of the host's routing table, asked for when an SA is installed so the first packets
+// already respect a small local link).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/time.hpp"
+#include "gateway/acquire_queue.hpp"
+#include "gateway/core_counters.hpp"
+#include "gateway/output_batch.hpp"
+#include "ike/data_plane_binding.hpp"
+#include "ike/engine.hpp"
+#include "ike/random_source.hpp"
+#include "ipsec/data_plane.hpp"
+
+namespace cygnet::gateway {
+
+struct CoreOptions {
+  // Packets that hit a trap policy wait for their CHILD SA (bounded); off: they are dropped.
+  bool hold_while_negotiating = true;
+  AcquireLimits acquire_limits;
+  // NAT keepalives (RFC 3948 §4) on every established IKE SA behind a NAT; nullopt: none.
+  std::optional<Seconds> nat_keepalive = Seconds{20};
+  // Emits a Trace notice for every dropped packet (costly: only when someone reads them).
+  bool trace_drops = false;
+  // The MTU of the route toward a peer (nullopt: unknown). Asked when an SA is installed and
+  // by refresh_link_mtu(); unset: path MTU comes from ICMP alone.
+  std::function<std::optional<std::uint32_t>(const wire::IpAddress& peer)> route_mtu;
+};
+
+// What happened to one cleartext packet handed to the core.
+struct OutboundVerdict {
+  ipsec::OutboundOutcome::Kind kind = ipsec::OutboundOutcome::Kind::Dropped;
+  ipsec::DropReason drop = ipsec::DropReason::PolicyDiscard;
+};
+
+// What happened to one packet from the network.
+enum class InboundVerdict : std::uint8_t {
+  Ike,           // handed to the engine
+  Keepalive,     // a NAT keepalive, or a datagram on 4500 that is neither IKE nor ESP: nothing to do
+  Decapsulated,  // the inner packet is in the batch (Destination::Tun)
+  Bypass,        // cleartext a BYPASS policy allows (the kernel delivers it; nothing in the batch)
+  Dropped,
+};
+
+class GatewayCore {
+ public:
+  GatewayCore(ike::EngineOptions engine_options, CoreOptions options,
+              std::shared_ptr<ike::RandomSource> random = ike::system_random());
+  ~GatewayCore();
+  GatewayCore(const GatewayCore&) = delete;
+  GatewayCore& operator=(const GatewayCore&) = delete;
+
+  // --- control inputs
+  // False when the engine refused the connection (its settings are then not kept).
+  bool add_connection(const ike::ConnectionSettings& settings, TimePoint now, OutputBatch& out);
+  // Also drops every packet held for it.
+  void remove_connection(const std::string& name, TimePoint now, OutputBatch& out);
+  bool up(const std::string& name, TimePoint now, OutputBatch& out);    // false: unknown connection
+  bool down(const std::string& name, TimePoint now, OutputBatch& out);  // false: unknown connection
+  // Carries out whatever the engine queued after a direct call on engine() (status calls queue none).
+  void drain(TimePoint now, OutputBatch& out);
+
+  // --- packets
+  // A cleartext packet from the protected side (read from the TUN device).
+  OutboundVerdict on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // A UDP payload received on port 500 or 4500 (`local`: where it arrived).
+  InboundVerdict on_udp_datagram(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload,
+                                 TimePoint now, OutputBatch& out);
+  // A whole IP packet from the network for the data plane: ESP or AH from the raw sockets (or, in
+  // the simulator, any packet that is not IKE).
+  InboundVerdict on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // An IP packet carrying ICMP Fragmentation Needed / Packet Too Big from the outer path.
+  // Returns whether it lowered a path MTU. Our own Too Big looped back (quoting an inner packet,
+  // not ESP/AH/UDP) is ignored without counting.
+  bool on_icmp_too_big(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // A raw send toward `peer` failed with EMSGSIZE: the route MTU changed, ask for it again.
+  void refresh_link_mtu(const wire::IpAddress& peer, TimePoint now, OutputBatch& out);
+
+  // --- time
+  std::optional<TimePoint> next_deadline() const;
+  void on_timer(TimePoint now, OutputBatch& out);
+
+  // --- views (status, stats, tests)
+  ike::Engine& engine() { return *engine_; }
+  const ike::Engine& engine() const { return *engine_; }
+  ipsec::DataPlane& data_plane() { return data_plane_; }
+  const ipsec::DataPlane& data_plane() const { return data_plane_; }
+  ike::DataPlaneBinding& binding() { return binding_; }
+  const ike::DataPlaneBinding& binding() const { return binding_; }
+  const AcquireQueue& acquire_queue() const { return acquire_queue_; }
+  const CoreCounters& counters() const { return counters_; }
+
+ private:
+  InboundVerdict deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // The data plane's answer to a packet from the network (its inner packet, if any, in `room`).
+  InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
+                                 OutputBatch& out);
+  void emit_protected(const ipsec::OutboundOutcome& o, OutputBatch& out);
+  void apply_data_plane_action(const ike::Action& action, TimePoint now, OutputBatch& out);
+  void report_lifetime(std::optional<ipsec::SaHandle> sa, ipsec::LifetimeEvent event, TimePoint now,
+                       OutputBatch& out);
+  void release_queued(const std::string& connection, const std::string& child, TimePoint now,
+                      OutputBatch& out);
+  void learn_link_mtu(const wire::IpAddress& peer, TimePoint now, OutputBatch& out);
+  void send_nat_keepalives(TimePoint now, OutputBatch& out);
+  void note(OutputBatch& out, Notice::Level level, std::string text) const;
+
+  CoreOptions options_;
+  ipsec::DataPlane data_plane_;
+  ike::DataPlaneBinding binding_{data_plane_};
+  std::unique_ptr<ike::Engine> engine_;
+  AcquireQueue acquire_queue_;
+  CoreCounters counters_;
+  // Per connection, the data plane settings the engine does not negotiate (a child's MSS clamp).
+  std::map<std::string, ike::ConnectionSettings> connections_;
+  std::optional<TimePoint> next_queue_expiry_;  // while packets are held
+  std::optional<TimePoint> next_keepalive_;
+  Bytes fragment_source_;  // an outer packet being fragmented
+  Bytes fragment_scratch_ = Bytes(65536);
+  std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
+};
+
+}  // namespace cygnet::gateway

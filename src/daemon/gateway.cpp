@@ -51,6 +51,7 @@ bool is_failure(ike::EventType t) {
     case ike::EventType::AuthenticationFailed:
     case ike::EventType::PeerDead:
     case ike::EventType::RetransmitGaveUp:
+    case ike::EventType::InternalAddressFailure:
     case ike::EventType::Error: return true;
     default: return false;
   }

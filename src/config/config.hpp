@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/listen_endpoint.hpp"
+#include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "wire/ip_address.hpp"
 
@@ -29,11 +30,14 @@ struct DaemonSettings {
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;
   std::optional<std::size_t> max_half_open_per_source;
+  // Where cygnetd keeps state across restarts (the pools' leases, leases.json).
+  std::string state_dir = "/var/lib/cygnet";
 };
 
 struct Config {
   DaemonSettings daemon;
   std::vector<ike::ConnectionSettings> connections;  // in file order
+  std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
   std::string source_path;
 };
 

@@ -86,6 +86,8 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   // Mode with a PSK, ...), so an operator who never ran it still sees them.
   for (const std::string& finding : config::weak_choices(config_)) log(Subsystem::Daemon).warn("{}", finding);
   engine_ = std::make_unique<ike::Engine>(engine_options(config_.daemon));
+  engine_->set_pools(config_.pools);
+  load_leases();
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu));
   log(Subsystem::Net).info("TUN device {} (index {}, MTU {}) up", tun_->name(), tun_->ifindex(), tun_->mtu());
@@ -347,6 +349,11 @@ void Gateway::drain(TimePoint now) {
         send_udp(send->local, send->remote, send->payload);
       } else if (const auto* resolve = std::get_if<ike::ResolveRemote>(&action)) {
         resolve_remote(*resolve);
+      } else if (std::holds_alternative<ike::LeaseChanged>(action)) {
+        leases_dirty_ = true;
+      } else if (std::holds_alternative<ike::VirtualIpsAssigned>(action) ||
+                 std::holds_alternative<ike::VirtualIpsReleased>(action)) {
+        log_virtual_ips(action);
       } else if (const auto* event = std::get_if<ike::Event>(&action)) {
         log_event(*event);
         publish_event(*event, now);
@@ -366,6 +373,7 @@ void Gateway::drain(TimePoint now) {
     }
   }
   if (routes_changed) reconcile_routes();
+  if (leases_dirty_) save_leases();
 }
 
 void Gateway::apply_data_plane_action(const ike::Action& engine_action, TimePoint now) {

@@ -77,6 +77,10 @@ class Gateway {
 
   // --- engine actions (gateway.cpp)
   void drain(TimePoint now);
+  // Pools and leases (gateway_leases.cpp): the state file read at start, rewritten on changes.
+  void load_leases();
+  void save_leases();
+  void log_virtual_ips(const ike::Action& action);
   void apply_data_plane_action(const ike::Action& action, TimePoint now);
   void log_event(const ike::Event& event);
   void reconcile_routes();
@@ -123,6 +127,7 @@ class Gateway {
   bool accept_monitor(int client);  // takes the fd; false when refused (fd closed)
 
   config::Config config_;
+  bool leases_dirty_ = false;
   GatewayOptions options_;
   TimePoint started_;
 

@@ -1,6 +1,7 @@
 // Lengths per RFC 7296 §3.15.1 (table "Attribute Type / Multi-Valued / Length") and RFC 8598 §4.
 #include "wire/ikev2_config_attributes.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace cygnet::wire::ikev2 {
@@ -179,12 +180,19 @@ std::vector<ConfigAttribute> config_request_attributes(const std::vector<IpAddre
   std::vector<ConfigAttribute> out;
   bool v4 = false;
   bool v6 = false;
+  // An unspecified address asks for any (empty value); a specific one asks for that address.
   for (const IpAddress& a : wanted) {
+    const bool any = std::all_of(a.bytes().begin(), a.bytes().end(), [](std::uint8_t b) { return b == 0; });
     if (a.is_v4() && !v4) {
-      out.push_back(attribute(Type::InternalIp4Address));
+      out.push_back(attribute(Type::InternalIp4Address, any ? Bytes{} : bytes_of(a)));
       v4 = true;
     } else if (!a.is_v4() && !v6) {
-      out.push_back(attribute(Type::InternalIp6Address));
+      Bytes value;
+      if (!any) {
+        value = bytes_of(a);
+        value.push_back(128);
+      }
+      out.push_back(attribute(Type::InternalIp6Address, std::move(value)));
       v6 = true;
     }
   }

@@ -167,11 +167,12 @@ std::optional<std::vector<ikev2::TrafficSelector>> v2::Ikev2Engine::virtual_ip_s
 void v2::Ikev2Engine::set_pools(std::vector<PoolSettings> settings) {
   std::map<std::string, AddressPool, std::less<>> next;
   for (PoolSettings& s : settings) {
-    auto old = pools.find(s.name);
+    const std::string name = s.name;
+    auto old = pools.find(name);
     if (old != pools.end() && old->second.settings() == s)
-      next.emplace(s.name, std::move(old->second));
+      next.emplace(name, std::move(old->second));
     else
-      next.emplace(s.name, AddressPool(std::move(s)));
+      next.emplace(name, AddressPool(std::move(s)));
   }
   pools = std::move(next);
 }

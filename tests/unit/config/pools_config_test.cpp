@@ -12,14 +12,15 @@ namespace {
 using ::testing::ElementsAre;
 using testing::errors_of;
 
-// A gateway connection for road warriors (lines 1-6); the tests append from line 7 on.
+// A gateway connection for road warriors (lines 1-7); the tests append from line 8 on.
 const std::string kGateway =
     "[connections.rw]\n"                   // 1
     "local_addrs = [\"192.0.2.1\"]\n"      // 2
     "auth = \"psk\"\n"                     // 3
     "psk = \"a long random secret\"\n"     // 4
     "pools = [\"v4\", \"v6\"]\n"           // 5
-    "[connections.rw.children.net]\n";     // 6
+    "[[connections.rw.children]]\n"       // 6
+    "name = \"net\"\n";                     // 7
 
 Config loads(const std::string& text) {
   LoadResult r = parse_config(text, "t.toml", {});
@@ -58,27 +59,28 @@ TEST(PoolsConfig, DefaultStateDir) {
 
 TEST(PoolsConfig, ErrorsArePlaced) {
   EXPECT_THAT(errors_of(kGateway +
-                        "[pools.v4]\n"                          // 7
-                        "addrs = \"198.51.100.9-198.51.100.1\"\n"  // 8
-                        "dns = [\"resolver\"]\n"                // 9
-                        "dns_domains = [\"a..b\"]\n"            // 10
-                        "adrs = 1\n"),                          // 11
-              ElementsAre("t.toml:11:1: unknown key 'adrs' in pool 'v4' (did you mean 'addrs'?)",
-                          "t.toml:8:9: 'addrs': the range ends before it starts",
-                          "t.toml:9:8: 'dns': 'resolver' is not an IP address",
-                          "t.toml:10:16: 'dns_domains': 'a..b' is not a domain name",
-                          "t.toml:5:18: 'pools': no pool 'v6' is defined ([pools.v6])"));
+                        "[pools.v4]\n"                          // 8
+                        "addrs = \"198.51.100.9-198.51.100.1\"\n"  // 9
+                        "dns = [\"resolver\"]\n"                // 10
+                        "dns_domains = [\"a..b\"]\n"            // 11
+                        "adrs = 1\n"),                          // 12
+              ElementsAre("t.toml:5:16: 'pools': no pool 'v6' is defined ([pools.v6])",
+                          "t.toml:9:9: 'addrs': the range ends before it starts",
+                          "t.toml:10:8: 'dns': 'resolver' is not an IP address",
+                          "t.toml:11:16: 'dns_domains': 'a..b' is not a domain name",
+                          "t.toml:12:1: unknown key 'adrs' in pool 'v4' (did you mean 'addrs'?)"));
 }
 
 TEST(PoolsConfig, PoolWithoutAddrs) {
   EXPECT_THAT(errors_of(kGateway + "[pools.v4]\ndns = []\n[pools.v6]\naddrs = \"2001:db8::/64\"\n"),
-              ElementsAre("t.toml:7:1: pool 'v4' needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")"));
+              ElementsAre("t.toml:8:1: pool 'v4' needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")"));
 }
 
 TEST(PoolsConfig, VipsOnePerFamily) {
   const std::string client =
       "[connections.home]\n"
       "remote_addrs = [\"192.0.2.1\"]\n"
+      "local_id = \"alice@example.com\"\n"
       "auth = \"psk\"\n"
       "psk = \"a long random secret\"\n";
   const Config c = loads(client + "vips = [\"0.0.0.0\", \"::\"]\n");
@@ -86,8 +88,8 @@ TEST(PoolsConfig, VipsOnePerFamily) {
   ASSERT_EQ(c.connections[0].vips.size(), 2u);
   EXPECT_TRUE(c.connections[0].vips[0].is_v4());
   EXPECT_THAT(errors_of(client + "vips = [\"0.0.0.0\", \"192.0.2.9\", \"any\"]\n"),
-              ElementsAre("t.toml:5:21: 'vips': one address per family ('192.0.2.9' is the second IPv4 one)",
-                          "t.toml:5:34: 'vips': 'any' is not an IP address (\"0.0.0.0\" or \"::\" for any)"));
+              ElementsAre("t.toml:6:21: 'vips': one address per family ('192.0.2.9' is the second IPv4 one)",
+                          "t.toml:6:34: 'vips': 'any' is not an IP address (\"0.0.0.0\" or \"::\" for any)"));
 }
 
 TEST(PoolsConfig, StateDirMustBeAbsolute) {

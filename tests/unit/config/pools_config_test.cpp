@@ -88,8 +88,8 @@ TEST(PoolsConfig, VipsOnePerFamily) {
   ASSERT_EQ(c.connections[0].vips.size(), 2u);
   EXPECT_TRUE(c.connections[0].vips[0].is_v4());
   EXPECT_THAT(errors_of(client + "vips = [\"0.0.0.0\", \"192.0.2.9\", \"any\"]\n"),
-              ElementsAre("t.toml:6:21: 'vips': one address per family ('192.0.2.9' is the second IPv4 one)",
-                          "t.toml:6:34: 'vips': 'any' is not an IP address (\"0.0.0.0\" or \"::\" for any)"));
+              ElementsAre("t.toml:6:20: 'vips': one address per family ('192.0.2.9' is the second IPv4 one)",
+                          "t.toml:6:33: 'vips': 'any' is not an IP address (\"0.0.0.0\" or \"::\" for any)"));
 }
 
 TEST(PoolsConfig, StateDirMustBeAbsolute) {

@@ -15,7 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kClients = 300;
+constexpr int kClients = 500;  // 1,000 pass too, in 73 s instead of 8 (docs/performance.md)
+constexpr int kLossyClients = 300;
 constexpr std::string_view kPool = "2001:db8:ffff::/112";
 
 wire::IpAddress gateway_address() { return *wire::IpAddress::parse("2001:db8::1"); }
@@ -64,7 +65,7 @@ struct RoadWarriors {
   Node* gateway = nullptr;
   std::vector<Node*> clients;
 
-  RoadWarriors() {
+  explicit RoadWarriors(int count = kClients) {
     NodeConfig g;
     g.name = "GW";
     g.address = gateway_address();
@@ -72,7 +73,7 @@ struct RoadWarriors {
     g.options = default_engine_options();
     gateway = &sim.add_node(std::move(g));
     gateway->engine().set_pools({pool()});
-    for (int i = 0; i < kClients; ++i) {
+    for (int i = 0; i < count; ++i) {
       NodeConfig c;
       c.name = "C" + std::to_string(i);
       c.address = client_address(i);
@@ -157,15 +158,18 @@ TEST(VirtualIps, ManyClientsConnectReconnectAndSurviveAGatewayRestart) {
 }
 
 TEST(VirtualIps, ClientsUnderLossNeverLeakALease) {
-  RoadWarriors rw;
+  RoadWarriors rw(kLossyClients);
   LinkConditions lossy;
   lossy.loss = 0.1;
   rw.sim.network().set_default_link(lossy);
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < kClients; ++i) rw.up(i);
+    for (int i = 0; i < kLossyClients; ++i) rw.up(i);
     rw.sim.run_for(60s);
     rw.expect_consistent();
-    for (int i = 0; i < kClients; ++i) rw.down(i);
+    int connected = 0;
+    for (int i = 0; i < kLossyClients; ++i) connected += rw.vip(i) ? 1 : 0;
+    EXPECT_GE(connected, kLossyClients * 9 / 10) << "round " << round;  // retransmissions beat 10 % loss
+    for (int i = 0; i < kLossyClients; ++i) rw.down(i);
     rw.sim.run_for(60s);
   }
   // Lost Deletes leave gateway SAs behind until they are retransmitted or expire; once the
@@ -180,7 +184,7 @@ TEST(VirtualIps, ClientsUnderLossNeverLeakALease) {
         for (const auto& a : sa.remote_virtual_ips) has_sa = has_sa || a == l.address;
       EXPECT_TRUE(has_sa) << l.address.to_string() << " online without an IKE SA";
     }
-  EXPECT_LE(rw.gateway->engine().leases().size(), static_cast<std::size_t>(kClients));
+  EXPECT_LE(rw.gateway->engine().leases().size(), static_cast<std::size_t>(kLossyClients));
 }
 
 }  // namespace

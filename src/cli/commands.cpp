@@ -29,8 +29,8 @@ std::string leases_text(const json& result) {
   if (!leases.is_array() || leases.empty()) return "no leases\n";
   std::string text;
   for (const json& lease : leases)
-    text += text_at(lease, "pool") + "  " + text_at(lease, "address") + "  " + text_at(lease, "state") + "  " +
-            text_at(lease, "identity") + "\n";
+    text += text_at(lease, "pool") + "  " + text_at(lease, "address") + "  " + text_at(lease, "state") +
+            "  " + text_at(lease, "identity") + "\n";
   return text;
 }
 

@@ -442,7 +442,8 @@ class Validator {
       const std::string name(key.str());
       const toml::table* table = node.as_table();
       if (!is_valid_name(name)) {
-        error(key.source(), "pool name " + in_quotes(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'");
+        error(key.source(),
+              "pool name " + in_quotes(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'");
         continue;
       }
       if (table == nullptr) {
@@ -455,9 +456,11 @@ class Validator {
       ike::PoolSettings pool;
       pool.name = name;
       if (const auto addrs = string_at(*table, "addrs")) {
-        if (auto problem = ike::parse_pool_range(*addrs, pool)) error(*table->get("addrs"), "'addrs': " + *problem);
+        if (auto problem = ike::parse_pool_range(*addrs, pool))
+          error(*table->get("addrs"), "'addrs': " + *problem);
       } else if (!table->get("addrs")) {
-        error(table->source(), scope + " needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")");
+        error(table->source(),
+              scope + " needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")");
       }
       if (const auto entries = strings_at(*table, "dns")) {
         for (const TextEntry& entry : *entries) {
@@ -469,12 +472,11 @@ class Validator {
       }
       if (const auto entries = strings_at(*table, "dns_domains")) {
         for (const TextEntry& entry : *entries) {
-          const bool valid = !entry.text.empty() && entry.text.size() <= 253 &&
-                             entry.text.find("..") == std::string::npos && entry.text.front() != '.' &&
-                             std::all_of(entry.text.begin(), entry.text.end(), [](char ch) {
-                               return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
-                                      ch == '.';
-                             });
+          const bool valid =
+              !entry.text.empty() && entry.text.size() <= 253 && entry.text.find("..") == std::string::npos &&
+              entry.text.front() != '.' && std::all_of(entry.text.begin(), entry.text.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+              });
           if (valid)
             pool.dns_domains.push_back(entry.text);
           else
@@ -494,7 +496,8 @@ class Validator {
   // A connection's `pools` must name pools that exist (checked once every table is read).
   void check_pool_references(const std::vector<ike::PoolSettings>& pools) {
     for (const auto& [name, node] : pool_references_) {
-      const bool known = std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.name == name; });
+      const bool known =
+          std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.name == name; });
       if (!known) error(*node, "'pools': no pool " + in_quotes(name) + " is defined ([pools." + name + "])");
     }
   }
@@ -516,10 +519,12 @@ class Validator {
       for (const TextEntry& entry : *entries) {
         const auto address = wire::IpAddress::parse(entry.text);
         if (!address) {
-          error(*entry.node, "'vips': " + in_quotes(entry.text) + " is not an IP address (\"0.0.0.0\" or \"::\" for any)");
+          error(*entry.node,
+                "'vips': " + in_quotes(entry.text) + " is not an IP address (\"0.0.0.0\" or \"::\" for any)");
           continue;
         }
-        if (std::any_of(c.vips.begin(), c.vips.end(), [&](const auto& v) { return v.is_v4() == address->is_v4(); })) {
+        if (std::any_of(c.vips.begin(), c.vips.end(),
+                        [&](const auto& v) { return v.is_v4() == address->is_v4(); })) {
           error(*entry.node, "'vips': one address per family (" + in_quotes(entry.text) + " is the second " +
                                  family_name(address->family()) + " one)");
           continue;

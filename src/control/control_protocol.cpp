@@ -292,8 +292,8 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     return std::nullopt;
   }
   const std::string& name_of_command = command->get_ref<const std::string&>();
-  static constexpr std::array<std::string_view, 9> kCommands = {"status", "stats",   "up",          "down",  "reload",
-                                                                "why",    "monitor", "export-keys", "leases"};
+  static constexpr std::array<std::string_view, 9> kCommands = {
+      "status", "stats", "up", "down", "reload", "why", "monitor", "export-keys", "leases"};
   if (std::find(kCommands.begin(), kCommands.end(), name_of_command) == kCommands.end()) {
     // Quote a bounded prefix: the whole line may be megabytes.
     const std::string shown =

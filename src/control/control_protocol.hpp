@@ -149,10 +149,10 @@ std::optional<nlohmann::json> call(const std::string& socket_path, const nlohman
                                    std::chrono::milliseconds timeout, std::string& error);
 
 // Server side: validates one request line: a JSON object whose "command" is status, stats, up,
-// down, reload, why, monitor, leases or export-keys, with a non-empty string "name" for up and down and "format":
-// "wireshark" for export-keys (other keys are ignored, so a
-// newer cygnetctl can add optional fields). Returns the object, or nullopt with `error` set to a
-// sentence fit to send back in error_response().
+// down, reload, why, monitor, leases or export-keys, with a non-empty string "name" for up and down and
+// "format": "wireshark" for export-keys (other keys are ignored, so a newer cygnetctl can add optional
+// fields). Returns the object, or nullopt with `error` set to a sentence fit to send back in
+// error_response().
 std::optional<nlohmann::json> parse_request(std::string_view line, std::string& error);
 // The same checks on a message read_message already parsed.
 std::optional<nlohmann::json> validate_request(const nlohmann::json& message, std::string& error);

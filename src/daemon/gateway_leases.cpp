@@ -42,7 +42,8 @@ void Gateway::load_leases() {
     log(Subsystem::Daemon).warn("leases: {} — starting with empty pools", error);
     return;
   }
-  if (skipped) log(Subsystem::Daemon).warn("leases: {} unreadable entr(ies) in {} skipped", skipped, path.string());
+  if (skipped)
+    log(Subsystem::Daemon).warn("leases: {} unreadable entr(ies) in {} skipped", skipped, path.string());
   engine_->restore_leases(leases);
   log(Subsystem::Daemon).info("leases: {} restored from {}", engine_->leases().size(), path.string());
 }
@@ -58,8 +59,8 @@ void Gateway::save_leases() {
 void Gateway::log_virtual_ips(const ike::Action& action) {
   if (const auto* assigned = std::get_if<ike::VirtualIpsAssigned>(&action)) {
     log(Subsystem::Ike)
-        .info("{}: virtual IP {} assigned, DNS {}, domains {}", assigned->connection, listed(assigned->addresses),
-              listed(assigned->dns), listed(assigned->dns_domains));
+        .info("{}: virtual IP {} assigned, DNS {}, domains {}", assigned->connection,
+              listed(assigned->addresses), listed(assigned->dns), listed(assigned->dns_domains));
   } else if (const auto* released = std::get_if<ike::VirtualIpsReleased>(&action)) {
     log(Subsystem::Ike).info("{}: virtual IP {} released", released->connection, listed(released->addresses));
   }

@@ -6,9 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace cygnet::daemon {
 
@@ -16,7 +15,8 @@ namespace {
 constexpr std::size_t kMaxLeaseFileSize = 64 * 1024 * 1024;
 }  // namespace
 
-std::vector<ike::Lease> read_leases(const std::filesystem::path& path, std::string& error, std::size_t* skipped) {
+std::vector<ike::Lease> read_leases(const std::filesystem::path& path, std::string& error,
+                                    std::size_t* skipped) {
   std::vector<ike::Lease> out;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return out;
@@ -37,7 +37,8 @@ std::vector<ike::Lease> read_leases(const std::filesystem::path& path, std::stri
   for (const auto& entry : doc["leases"]) {
     const auto pool = entry.is_object() ? entry.value("pool", std::string()) : std::string();
     const auto identity = entry.is_object() ? entry.value("identity", std::string()) : std::string();
-    const auto address = wire::IpAddress::parse(entry.is_object() ? entry.value("address", std::string()) : "");
+    const auto address =
+        wire::IpAddress::parse(entry.is_object() ? entry.value("address", std::string()) : "");
     if (pool.empty() || identity.empty() || !address) {
       ++bad;
       continue;
@@ -48,7 +49,8 @@ std::vector<ike::Lease> read_leases(const std::filesystem::path& path, std::stri
   return out;
 }
 
-std::optional<std::string> write_leases(const std::filesystem::path& path, const std::vector<ike::Lease>& leases) {
+std::optional<std::string> write_leases(const std::filesystem::path& path,
+                                        const std::vector<ike::Lease>& leases) {
   nlohmann::json doc;
   doc["leases"] = nlohmann::json::array();
   for (const ike::Lease& l : leases)

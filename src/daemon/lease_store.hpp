@@ -22,6 +22,7 @@ std::vector<ike::Lease> read_leases(const std::filesystem::path& path, std::stri
 
 // Writes every lease (all offline from the next start's point of view). nullopt on success, else
 // what failed; the previous file is then untouched.
-std::optional<std::string> write_leases(const std::filesystem::path& path, const std::vector<ike::Lease>& leases);
+std::optional<std::string> write_leases(const std::filesystem::path& path,
+                                        const std::vector<ike::Lease>& leases);
 
 }  // namespace cygnet::daemon

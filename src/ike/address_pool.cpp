@@ -29,8 +29,10 @@ Wide wide(const wire::IpAddress& a) {
 wire::IpAddress narrow(Wide w, bool v4) {
   if (v4) return wire::IpAddress::v4(static_cast<std::uint32_t>(w.low));
   std::array<std::uint8_t, 16> b{};
-  for (int i = 7; i >= 0; --i, w.high >>= 8) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w.high);
-  for (int i = 15; i >= 8; --i, w.low >>= 8) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w.low);
+  for (int i = 7; i >= 0; --i, w.high >>= 8)
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w.high);
+  for (int i = 15; i >= 8; --i, w.low >>= 8)
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w.low);
   return wire::IpAddress::v6(b);
 }
 
@@ -107,7 +109,9 @@ wire::IpAddress AddressPool::address_at(std::uint64_t offset) const {
   return narrow(add(wide(settings_.first), offset), settings_.first.is_v4());
 }
 
-bool AddressPool::contains(const wire::IpAddress& a) const { return offset_of(a).has_value(); }
+bool AddressPool::contains(const wire::IpAddress& a) const {
+  return offset_of(a).has_value();
+}
 
 std::uint64_t AddressPool::take(std::uint64_t offset, const std::string& identity) {
   Entry& e = by_offset_[offset];

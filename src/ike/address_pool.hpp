@@ -25,8 +25,8 @@ struct PoolSettings {
   std::string name;
   wire::IpAddress first;  // inclusive; same family as last
   wire::IpAddress last;
-  std::vector<wire::IpAddress> dns;       // INTERNAL_IP4_DNS / INTERNAL_IP6_DNS
-  std::vector<std::string> dns_domains;   // INTERNAL_DNS_DOMAIN (RFC 8598)
+  std::vector<wire::IpAddress> dns;           // INTERNAL_IP4_DNS / INTERNAL_IP6_DNS
+  std::vector<std::string> dns_domains;       // INTERNAL_DNS_DOMAIN (RFC 8598)
   std::optional<std::uint8_t> prefix_length;  // when configured as a prefix (netmask in replies)
   friend bool operator==(const PoolSettings&, const PoolSettings&) = default;
 };

@@ -129,7 +129,9 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   return impl_->ikev2_engine.remove_connection(name, now);
 }
 
-void Engine::set_pools(std::vector<PoolSettings> pools) { impl_->ikev2_engine.set_pools(std::move(pools)); }
+void Engine::set_pools(std::vector<PoolSettings> pools) {
+  impl_->ikev2_engine.set_pools(std::move(pools));
+}
 
 void Engine::restore_leases(const std::vector<Lease>& leases) {
   for (const Lease& lease : leases)

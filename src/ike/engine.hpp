@@ -13,8 +13,8 @@
 
 #include "base/bytes.hpp"
 #include "base/time.hpp"
-#include "ike/address_pool.hpp"
 #include "crypto/x509.hpp"
+#include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
@@ -144,9 +144,9 @@ enum class EventType : std::uint8_t {
   PeerDead,              // liveness check unanswered: SAs removed
   RetransmitGaveUp,
   MalformedMessage,
-  InitialContact,      // peer restarted: its older IKE SAs removed
-  Error,               // anything else, in words
-  PeerAddressChanged,  // NAT rebinding or float to 4500; detail "OLD -> NEW"
+  InitialContact,          // peer restarted: its older IKE SAs removed
+  Error,                   // anything else, in words
+  PeerAddressChanged,      // NAT rebinding or float to 4500; detail "OLD -> NEW"
   InternalAddressFailure,  // no virtual IP: the pools are exhausted (gateway) or none was assigned (client)
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
@@ -216,8 +216,8 @@ struct IkeSaStatus {
   Endpoint remote;
   std::string local_id;
   std::string remote_id;
-  std::string algorithms;     // "aes256gcm16-prfsha256-x25519"
-  bool nat_detected = false;  // either side behind a NAT → ESP in UDP
+  std::string algorithms;                           // "aes256gcm16-prfsha256-x25519"
+  bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
   std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
   std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
   Seconds age{0};

@@ -29,8 +29,10 @@ std::optional<std::uint8_t> netmask_length(ByteView mask) {
     for (int bit = 7; bit >= 0; --bit) {
       const bool one = (byte >> bit) & 1;
       if (one && zero_seen) return std::nullopt;
-      if (one) ++length;
-      else zero_seen = true;
+      if (one)
+        ++length;
+      else
+        zero_seen = true;
     }
   return length;
 }
@@ -58,11 +60,14 @@ ConfigAttribute attribute(Type type, Bytes value = {}) {
   return ConfigAttribute{static_cast<std::uint16_t>(type), std::move(value)};
 }
 
-Bytes bytes_of(const IpAddress& a) { return Bytes(a.bytes().begin(), a.bytes().end()); }
+Bytes bytes_of(const IpAddress& a) {
+  return Bytes(a.bytes().begin(), a.bytes().end());
+}
 
 Bytes netmask_bytes(std::uint8_t length, std::size_t size) {
   Bytes mask(size, 0);
-  for (std::size_t i = 0; i < length && i < size * 8; ++i) mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+  for (std::size_t i = 0; i < length && i < size * 8; ++i)
+    mask[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
   return mask;
 }
 
@@ -120,7 +125,8 @@ ConfigDecodeResult decode_config_attributes(const std::vector<ConfigAttribute>& 
         }
         if (n != kIp6WithPrefixLength) return fail(length_error(a.type, n, "0 or 17"));
         const std::uint8_t length = value[kIp6Length];
-        if (length > 128) return fail("INTERNAL_IP6_ADDRESS prefix length " + std::to_string(length) + " > 128");
+        if (length > 128)
+          return fail("INTERNAL_IP6_ADDRESS prefix length " + std::to_string(length) + " > 128");
         v.ip6_addresses.push_back(IpPrefix{IpAddress::v6(value.first(kIp6Length)), length});
         break;
       }
@@ -144,7 +150,8 @@ ConfigDecodeResult decode_config_attributes(const std::vector<ConfigAttribute>& 
         if (n == 0) break;
         if (n != kIp6WithPrefixLength) return fail(length_error(a.type, n, "0 or 17"));
         const std::uint8_t length = value[kIp6Length];
-        if (length > 128) return fail("INTERNAL_IP6_SUBNET prefix length " + std::to_string(length) + " > 128");
+        if (length > 128)
+          return fail("INTERNAL_IP6_SUBNET prefix length " + std::to_string(length) + " > 128");
         v.subnets.push_back(prefix_with_host_bits_cleared(IpAddress::v6(value.first(kIp6Length)), length));
         break;
       }
@@ -160,10 +167,10 @@ ConfigDecodeResult decode_config_attributes(const std::vector<ConfigAttribute>& 
       case Type::InternalIp4Dhcp:
       case Type::InternalIp6Dhcp:
         // Known, fixed-length, and of no use to us: checked so that garbage is still refused.
-        if (n != 0 && n != (a.type == static_cast<std::uint16_t>(Type::InternalIp6Dhcp) ? kIp6Length : kIp4Length))
-          return fail(length_error(a.type, n, a.type == static_cast<std::uint16_t>(Type::InternalIp6Dhcp)
-                                                  ? "0 or 16"
-                                                  : "0 or 4"));
+        if (n != 0 &&
+            n != (a.type == static_cast<std::uint16_t>(Type::InternalIp6Dhcp) ? kIp6Length : kIp4Length))
+          return fail(length_error(
+              a.type, n, a.type == static_cast<std::uint16_t>(Type::InternalIp6Dhcp) ? "0 or 16" : "0 or 4"));
         break;
       case Type::SupportedAttributes:
         if (n % 2 != 0) return fail(length_error(a.type, n, "a multiple of 2"));

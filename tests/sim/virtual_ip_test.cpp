@@ -19,11 +19,15 @@ constexpr int kClients = 500;  // 1,000 pass too, in 73 s instead of 8 (docs/per
 constexpr int kLossyClients = 300;
 constexpr std::string_view kPool = "2001:db8:ffff::/112";
 
-wire::IpAddress gateway_address() { return *wire::IpAddress::parse("2001:db8::1"); }
+wire::IpAddress gateway_address() {
+  return *wire::IpAddress::parse("2001:db8::1");
+}
 wire::IpAddress client_address(int i) {
   return *wire::IpAddress::parse("2001:db8::1:" + std::to_string(1000 + i));
 }
-std::string client_id(int i) { return "client" + std::to_string(i) + "@example.com"; }
+std::string client_id(int i) {
+  return "client" + std::to_string(i) + "@example.com";
+}
 
 ike::PoolSettings pool() {
   ike::PoolSettings p;
@@ -94,7 +98,8 @@ struct RoadWarriors {
   // The client's virtual IP, when its IKE SA is established with one.
   std::optional<wire::IpAddress> vip(int i) {
     for (const auto& sa : clients[static_cast<std::size_t>(i)]->ike_sas("rw", sim.now()))
-      if (sa.state == ike::IkeSaState::Established && sa.local_virtual_ips.size() == 1 && sa.children.size() == 1)
+      if (sa.state == ike::IkeSaState::Established && sa.local_virtual_ips.size() == 1 &&
+          sa.children.size() == 1)
         return sa.local_virtual_ips.front();
     return std::nullopt;
   }

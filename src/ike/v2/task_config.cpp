@@ -31,10 +31,12 @@ wire::IpPrefix host_prefix(const wire::IpAddress& a) {
 void v2::Ikev2Engine::append_config_request(const ConnectionSettings& conn,
                                             std::vector<ikev2::Payload>& out) const {
   if (conn.vips.empty()) return;
-  out.emplace_back(ikev2::ConfigPayload{ikev2::ConfigType::Request, ikev2::config_request_attributes(conn.vips)});
+  out.emplace_back(
+      ikev2::ConfigPayload{ikev2::ConfigType::Request, ikev2::config_request_attributes(conn.vips)});
 }
 
-v2::Ikev2Engine::ConfigAnswer v2::Ikev2Engine::answer_config_request(IkeSa& sa, const ConnectionSettings& conn,
+v2::Ikev2Engine::ConfigAnswer v2::Ikev2Engine::answer_config_request(IkeSa& sa,
+                                                                     const ConnectionSettings& conn,
                                                                      const std::vector<ikev2::Payload>& in,
                                                                      std::vector<ikev2::Payload>& out) {
   const auto* cp = ikev2::find_payload<ikev2::ConfigPayload>(in);
@@ -84,9 +86,9 @@ v2::Ikev2Engine::ConfigAnswer v2::Ikev2Engine::answer_config_request(IkeSa& sa, 
   if (!request.ip4_addresses.empty()) lease_one(true, wanted_of(request.ip4_addresses.front()));
   if (!request.ip6_addresses.empty()) lease_one(false, wanted_of(request.ip6_addresses.front().address));
   if (assigned.empty()) {
-    const std::string why = exhausted.empty()
-                                ? "no pool of connection " + conn.name + " serves the requested address family"
-                                : "pool " + exhausted.front() + " is exhausted";
+    const std::string why =
+        exhausted.empty() ? "no pool of connection " + conn.name + " serves the requested address family"
+                          : "pool " + exhausted.front() + " is exhausted";
     event(EventType::InternalAddressFailure, conn.name, sa.id, std::nullopt,
           "peer " + sa.remote.to_string() + " (" + identity + "): " + why +
               ": INTERNAL_ADDRESS_FAILURE, no CHILD SA");
@@ -106,8 +108,7 @@ bool v2::Ikev2Engine::take_config_reply(IkeSa& sa, const ConnectionSettings& con
   if (ikev2::find_notify(in, ikev2::NotifyType::InternalAddressFailure) || !cp ||
       cp->type != ikev2::ConfigType::Reply) {
     event(EventType::InternalAddressFailure, conn.name, sa.id, std::nullopt,
-          "responder " + sa.remote.to_string() + " assigned no virtual IP" +
-              (cp ? "" : " (no CFG_REPLY)"));
+          "responder " + sa.remote.to_string() + " assigned no virtual IP" + (cp ? "" : " (no CFG_REPLY)"));
     return false;
   }
   const auto decoded = ikev2::decode_config_attributes(cp->attributes);
@@ -150,7 +151,7 @@ void v2::Ikev2Engine::release_virtual_ips(IkeSa& sa) {
 }
 
 std::optional<std::vector<ikev2::TrafficSelector>> v2::Ikev2Engine::virtual_ip_selectors(const IkeSa& sa,
-                                                                                        bool local) const {
+                                                                                         bool local) const {
   std::vector<wire::IpPrefix> prefixes;
   if (!local) {
     for (const auto& held : sa.leases) prefixes.push_back(host_prefix(held.address));
@@ -158,7 +159,8 @@ std::optional<std::vector<ikev2::TrafficSelector>> v2::Ikev2Engine::virtual_ip_s
     for (const auto& a : sa.virtual_ips) prefixes.push_back(host_prefix(a));
   } else if (const ConnectionSettings* conn = connection(sa.connection); conn && !sa.authenticated) {
     // Still asking: the whole range of each family, which the gateway narrows to what it assigns.
-    for (const auto& a : conn->vips) add_unique(prefixes, wire::IpPrefix{a.is_v4() ? wire::IpAddress() : *wire::IpAddress::parse("::"), 0});
+    for (const auto& a : conn->vips)
+      add_unique(prefixes, wire::IpPrefix{a.is_v4() ? wire::IpAddress() : *wire::IpAddress::parse("::"), 0});
   }
   if (prefixes.empty()) return std::nullopt;
   return ts_from_prefixes(prefixes);

@@ -14,13 +14,13 @@ using testing::errors_of;
 
 // A gateway connection for road warriors (lines 1-7); the tests append from line 8 on.
 const std::string kGateway =
-    "[connections.rw]\n"                   // 1
-    "local_addrs = [\"192.0.2.1\"]\n"      // 2
-    "auth = \"psk\"\n"                     // 3
-    "psk = \"a long random secret\"\n"     // 4
-    "pools = [\"v4\", \"v6\"]\n"           // 5
-    "[[connections.rw.children]]\n"       // 6
-    "name = \"net\"\n";                     // 7
+    "[connections.rw]\n"                // 1
+    "local_addrs = [\"192.0.2.1\"]\n"   // 2
+    "auth = \"psk\"\n"                  // 3
+    "psk = \"a long random secret\"\n"  // 4
+    "pools = [\"v4\", \"v6\"]\n"        // 5
+    "[[connections.rw.children]]\n"     // 6
+    "name = \"net\"\n";                 // 7
 
 Config loads(const std::string& text) {
   LoadResult r = parse_config(text, "t.toml", {});
@@ -52,18 +52,18 @@ TEST(PoolsConfig, PrefixRangeDnsAndDomains) {
 }
 
 TEST(PoolsConfig, DefaultStateDir) {
-  EXPECT_EQ(loads(kGateway + "[pools.v4]\naddrs = \"198.51.100.0/24\"\n[pools.v6]\naddrs = \"2001:db8::/64\"\n")
-                .daemon.state_dir,
-            "/var/lib/cygnet");
+  EXPECT_EQ(
+      loads(kGateway + "[pools.v4]\naddrs = \"198.51.100.0/24\"\n[pools.v6]\naddrs = \"2001:db8::/64\"\n")
+          .daemon.state_dir,
+      "/var/lib/cygnet");
 }
 
 TEST(PoolsConfig, ErrorsArePlaced) {
-  EXPECT_THAT(errors_of(kGateway +
-                        "[pools.v4]\n"                          // 8
-                        "addrs = \"198.51.100.9-198.51.100.1\"\n"  // 9
-                        "dns = [\"resolver\"]\n"                // 10
-                        "dns_domains = [\"a..b\"]\n"            // 11
-                        "adrs = 1\n"),                          // 12
+  EXPECT_THAT(errors_of(kGateway + "[pools.v4]\n"                             // 8
+                                   "addrs = \"198.51.100.9-198.51.100.1\"\n"  // 9
+                                   "dns = [\"resolver\"]\n"                   // 10
+                                   "dns_domains = [\"a..b\"]\n"               // 11
+                                   "adrs = 1\n"),                             // 12
               ElementsAre("t.toml:5:16: 'pools': no pool 'v6' is defined ([pools.v6])",
                           "t.toml:9:9: 'addrs': the range ends before it starts",
                           "t.toml:10:8: 'dns': 'resolver' is not an IP address",
@@ -72,8 +72,10 @@ TEST(PoolsConfig, ErrorsArePlaced) {
 }
 
 TEST(PoolsConfig, PoolWithoutAddrs) {
-  EXPECT_THAT(errors_of(kGateway + "[pools.v4]\ndns = []\n[pools.v6]\naddrs = \"2001:db8::/64\"\n"),
-              ElementsAre("t.toml:8:1: pool 'v4' needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")"));
+  EXPECT_THAT(
+      errors_of(kGateway + "[pools.v4]\ndns = []\n[pools.v6]\naddrs = \"2001:db8::/64\"\n"),
+      ElementsAre(
+          "t.toml:8:1: pool 'v4' needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")"));
 }
 
 TEST(PoolsConfig, VipsOnePerFamily) {

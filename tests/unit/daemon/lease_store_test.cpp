@@ -22,7 +22,9 @@ struct TempDir {
   }
 };
 
-wire::IpAddress ip(std::string_view s) { return *wire::IpAddress::parse(s); }
+wire::IpAddress ip(std::string_view s) {
+  return *wire::IpAddress::parse(s);
+}
 
 TEST(LeaseStore, RoundTripAsOffline) {
   TempDir dir;

@@ -9,7 +9,9 @@
 namespace cygnet::ike {
 namespace {
 
-wire::IpAddress ip(std::string_view s) { return *wire::IpAddress::parse(s); }
+wire::IpAddress ip(std::string_view s) {
+  return *wire::IpAddress::parse(s);
+}
 
 AddressPool pool(std::string_view addrs, std::string name = "rw") {
   PoolSettings s;
@@ -91,7 +93,7 @@ TEST(AddressPool, TwoSasOfOneIdentityShareTheLeaseUntilBothRelease) {
 TEST(AddressPool, RequestedAddressHonouredOnlyWhenFreeAndInside) {
   AddressPool p = pool("192.0.2.10-192.0.2.20");
   EXPECT_EQ(p.acquire("a", ip("192.0.2.15")), ip("192.0.2.15"));
-  EXPECT_EQ(p.acquire("b", ip("192.0.2.15")), ip("192.0.2.10"));  // taken: the pool's choice
+  EXPECT_EQ(p.acquire("b", ip("192.0.2.15")), ip("192.0.2.10"));   // taken: the pool's choice
   EXPECT_EQ(p.acquire("c", ip("203.0.113.9")), ip("192.0.2.11"));  // outside: the pool's choice
   // The cursor skips what was handed out by request.
   std::set<wire::IpAddress> seen{ip("192.0.2.15"), ip("192.0.2.10"), ip("192.0.2.11")};
@@ -115,9 +117,9 @@ TEST(AddressPool, LeasesRoundTripThroughRestore) {
 
   AddressPool restarted = pool("2001:db8:ffff::/112");
   for (const Lease& l : saved) EXPECT_TRUE(restarted.restore(l.identity, l.address));
-  EXPECT_FALSE(restarted.restore("mallory", saved[0].address));        // already leased
-  EXPECT_FALSE(restarted.restore("mallory", ip("2001:db8:1::1")));     // outside the pool
-  for (const Lease& l : restarted.leases()) EXPECT_FALSE(l.online);    // nobody is connected yet
+  EXPECT_FALSE(restarted.restore("mallory", saved[0].address));      // already leased
+  EXPECT_FALSE(restarted.restore("mallory", ip("2001:db8:1::1")));   // outside the pool
+  for (const Lease& l : restarted.leases()) EXPECT_FALSE(l.online);  // nobody is connected yet
   EXPECT_EQ(restarted.acquire("bob"), saved[1].address);
   EXPECT_EQ(restarted.acquire("alice"), saved[0].address);
   const auto carol = restarted.acquire("carol");

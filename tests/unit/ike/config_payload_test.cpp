@@ -154,7 +154,8 @@ TEST_F(RoadWarrior, ExhaustedPoolAnswersInternalAddressFailureAndOthersStayUp) {
 }
 
 TEST_F(RoadWarrior, AddressOutsideEveryPoolGetsThePoolsChoice) {
-  ASSERT_TRUE(net.a.engine->add_connection(road_warrior("home", "alice@example.com", {"192.0.2.77"}), net.now));
+  ASSERT_TRUE(
+      net.a.engine->add_connection(road_warrior("home", "alice@example.com", {"192.0.2.77"}), net.now));
   connect();
   ASSERT_TRUE(sa_of(net.a, "home"));
   EXPECT_EQ(sa_of(net.a, "home")->local_virtual_ips, std::vector<wire::IpAddress>{addr("198.51.100.129")});
@@ -216,7 +217,8 @@ struct GatewayTask : ::testing::Test {
     sa.remote = {addr("192.0.2.1"), 500};
     sa.remote_id = *Identity::parse("alice@example.com");
   }
-  v2::Ikev2Engine::ConfigAnswer answer(wire::ikev2::ConfigPayload cp, std::vector<wire::ikev2::Payload>& out) {
+  v2::Ikev2Engine::ConfigAnswer answer(wire::ikev2::ConfigPayload cp,
+                                       std::vector<wire::ikev2::Payload>& out) {
     return engine.answer_config_request(sa, conn, {cp}, out);
   }
 };
@@ -238,7 +240,8 @@ TEST_F(GatewayTask, MalformedAttributeIsInvalidSyntaxWithoutALease) {
 
 TEST_F(GatewayTask, ReplyOrSetIsNotARequest) {
   std::vector<wire::ikev2::Payload> out;
-  EXPECT_EQ(answer({wire::ikev2::ConfigType::Set, {{1, {}}}}, out), v2::Ikev2Engine::ConfigAnswer::NotRequested);
+  EXPECT_EQ(answer({wire::ikev2::ConfigType::Set, {{1, {}}}}, out),
+            v2::Ikev2Engine::ConfigAnswer::NotRequested);
   EXPECT_EQ(answer({wire::ikev2::ConfigType::Reply, {{1, {198, 51, 100, 130}}}}, out),
             v2::Ikev2Engine::ConfigAnswer::NotRequested);
   EXPECT_TRUE(out.empty());
@@ -262,7 +265,8 @@ TEST_F(GatewayTask, ReplyCarriesSplitIncludeSubnets) {
 
 TEST_F(GatewayTask, OnlyTheRequestedFamilyIsLeased) {
   std::vector<wire::ikev2::Payload> out;
-  ASSERT_EQ(answer({wire::ikev2::ConfigType::Request, {{8, {}}}}, out), v2::Ikev2Engine::ConfigAnswer::Assigned);
+  ASSERT_EQ(answer({wire::ikev2::ConfigType::Request, {{8, {}}}}, out),
+            v2::Ikev2Engine::ConfigAnswer::Assigned);
   ASSERT_EQ(sa.leases.size(), 1u);
   EXPECT_FALSE(sa.leases[0].address.is_v4());
   EXPECT_TRUE(engine.pools.at("v4").leases().empty());

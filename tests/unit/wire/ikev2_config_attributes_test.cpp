@@ -9,8 +9,12 @@
 namespace cygnet::wire::ikev2 {
 namespace {
 
-IpAddress ip(std::string_view s) { return *IpAddress::parse(s); }
-IpPrefix net(std::string_view s) { return *IpPrefix::parse(s); }
+IpAddress ip(std::string_view s) {
+  return *IpAddress::parse(s);
+}
+IpPrefix net(std::string_view s) {
+  return *IpPrefix::parse(s);
+}
 
 ConfigAttribute attr(ConfigAttributeType t, Bytes value = {}) {
   return ConfigAttribute{static_cast<std::uint16_t>(t), std::move(value)};
@@ -77,29 +81,31 @@ class MalformedAttribute : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(MalformedAttribute, IsRefusedNamingTheAttribute) {
   const auto& m = GetParam();
-  const auto decoded = decode_config_attributes({attr(ConfigAttributeType::InternalIp4Address), attr(m.type, m.value)});
+  const auto decoded =
+      decode_config_attributes({attr(ConfigAttributeType::InternalIp4Address), attr(m.type, m.value)});
   EXPECT_FALSE(decoded.values);
   EXPECT_NE(decoded.error.find(m.says), std::string::npos) << decoded.error;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Lengths, MalformedAttribute,
-    ::testing::Values(Malformed{ConfigAttributeType::InternalIp4Address, Bytes(3, 1), "INTERNAL_IP4_ADDRESS length 3"},
-                      Malformed{ConfigAttributeType::InternalIp4Address, Bytes(5, 1), "INTERNAL_IP4_ADDRESS length 5"},
-                      Malformed{ConfigAttributeType::InternalIp6Address, Bytes(16, 1), "INTERNAL_IP6_ADDRESS length 16"},
-                      Malformed{ConfigAttributeType::InternalIp6Address, Bytes(17, 200), "prefix length 200"},
-                      Malformed{ConfigAttributeType::InternalIp4Dns, Bytes(6, 1), "INTERNAL_IP4_DNS length 6"},
-                      Malformed{ConfigAttributeType::InternalIp6Dns, Bytes(4, 1), "INTERNAL_IP6_DNS length 4"},
-                      Malformed{ConfigAttributeType::InternalIp4Netmask, Bytes{255, 0, 255, 0}, "not contiguous"},
-                      Malformed{ConfigAttributeType::InternalIp4Subnet, Bytes{203, 0, 113, 0, 0, 255, 255, 255},
-                                "not contiguous"},
-                      Malformed{ConfigAttributeType::InternalIp4Subnet, Bytes(7, 1), "INTERNAL_IP4_SUBNET length 7"},
-                      Malformed{ConfigAttributeType::InternalIp6Subnet, Bytes(18, 1), "INTERNAL_IP6_SUBNET length 18"},
-                      Malformed{ConfigAttributeType::InternalDnsDomain, Bytes{'a', '.', '.', 'b'}, "INTERNAL_DNS_DOMAIN"},
-                      Malformed{ConfigAttributeType::InternalDnsDomain, Bytes{'a', ' ', 'b'}, "INTERNAL_DNS_DOMAIN"},
-                      Malformed{ConfigAttributeType::InternalDnsDomain, Bytes(254, 'a'), "INTERNAL_DNS_DOMAIN"},
-                      Malformed{ConfigAttributeType::SupportedAttributes, Bytes(3, 0), "SUPPORTED_ATTRIBUTES"},
-                      Malformed{ConfigAttributeType::InternalIp4Nbns, Bytes(2, 0), "INTERNAL_IP4_NBNS"}));
+    ::testing::Values(
+        Malformed{ConfigAttributeType::InternalIp4Address, Bytes(3, 1), "INTERNAL_IP4_ADDRESS length 3"},
+        Malformed{ConfigAttributeType::InternalIp4Address, Bytes(5, 1), "INTERNAL_IP4_ADDRESS length 5"},
+        Malformed{ConfigAttributeType::InternalIp6Address, Bytes(16, 1), "INTERNAL_IP6_ADDRESS length 16"},
+        Malformed{ConfigAttributeType::InternalIp6Address, Bytes(17, 200), "prefix length 200"},
+        Malformed{ConfigAttributeType::InternalIp4Dns, Bytes(6, 1), "INTERNAL_IP4_DNS length 6"},
+        Malformed{ConfigAttributeType::InternalIp6Dns, Bytes(4, 1), "INTERNAL_IP6_DNS length 4"},
+        Malformed{ConfigAttributeType::InternalIp4Netmask, Bytes{255, 0, 255, 0}, "not contiguous"},
+        Malformed{ConfigAttributeType::InternalIp4Subnet, Bytes{203, 0, 113, 0, 0, 255, 255, 255},
+                  "not contiguous"},
+        Malformed{ConfigAttributeType::InternalIp4Subnet, Bytes(7, 1), "INTERNAL_IP4_SUBNET length 7"},
+        Malformed{ConfigAttributeType::InternalIp6Subnet, Bytes(18, 1), "INTERNAL_IP6_SUBNET length 18"},
+        Malformed{ConfigAttributeType::InternalDnsDomain, Bytes{'a', '.', '.', 'b'}, "INTERNAL_DNS_DOMAIN"},
+        Malformed{ConfigAttributeType::InternalDnsDomain, Bytes{'a', ' ', 'b'}, "INTERNAL_DNS_DOMAIN"},
+        Malformed{ConfigAttributeType::InternalDnsDomain, Bytes(254, 'a'), "INTERNAL_DNS_DOMAIN"},
+        Malformed{ConfigAttributeType::SupportedAttributes, Bytes(3, 0), "SUPPORTED_ATTRIBUTES"},
+        Malformed{ConfigAttributeType::InternalIp4Nbns, Bytes(2, 0), "INTERNAL_IP4_NBNS"}));
 
 TEST(ConfigAttributes, UnknownAttributesAreCountedAndSkipped) {
   const auto decoded = decode_config_attributes(
@@ -110,8 +116,8 @@ TEST(ConfigAttributes, UnknownAttributesAreCountedAndSkipped) {
 }
 
 TEST(ConfigAttributes, SubnetHostBitsAreCleared) {
-  const auto decoded =
-      decode_config_attributes({attr(ConfigAttributeType::InternalIp4Subnet, {203, 0, 113, 77, 255, 255, 255, 0})});
+  const auto decoded = decode_config_attributes(
+      {attr(ConfigAttributeType::InternalIp4Subnet, {203, 0, 113, 77, 255, 255, 255, 0})});
   ASSERT_TRUE(decoded.values) << decoded.error;
   EXPECT_EQ(decoded.values->subnets, std::vector<IpPrefix>{net("203.0.113.0/24")});
 }

@@ -177,6 +177,13 @@ void v2::Ikev2Engine::set_pools(std::vector<PoolSettings> settings) {
       next.emplace(name, AddressPool(std::move(s)));
   }
   pools = std::move(next);
+  // A changed pool starts empty, but clients keep the addresses they hold: put them back, online,
+  // so that the pool never hands one of them out twice.
+  for (auto& [id, sa] : ike_sas)
+    for (const IkeSa::HeldLease& held : sa->leases)
+      if (auto it = pools.find(held.pool); it != pools.end() && !it->second.lease_of(sa->lease_identity) &&
+                                           it->second.restore(sa->lease_identity, held.address))
+        it->second.acquire(sa->lease_identity);
 }
 
 }  // namespace cygnet::ike

@@ -153,6 +153,22 @@ TEST_F(RoadWarrior, ExhaustedPoolAnswersInternalAddressFailureAndOthersStayUp) {
   EXPECT_EQ(net.b.engine->leases().size(), 1u);
 }
 
+TEST_F(RoadWarrior, ChangedPoolKeepsTheAddressesOfConnectedClients) {
+  ASSERT_TRUE(net.a.engine->add_connection(road_warrior("home", "alice@example.com", {"0.0.0.0"}), net.now));
+  connect("home");
+  ASSERT_EQ(sa_of(net.a, "home")->local_virtual_ips, std::vector<wire::IpAddress>{addr("198.51.100.129")});
+  // A reload changes the pool (new DNS server): alice's address stays hers, bob gets the next one.
+  net.b.engine->set_pools({pool("v4", "198.51.100.128/25", {"198.51.100.54"})});
+  const auto leases = net.b.engine->leases();
+  ASSERT_EQ(leases.size(), 1u);
+  EXPECT_EQ(leases[0].address, addr("198.51.100.129"));
+  EXPECT_TRUE(leases[0].online);
+  ASSERT_TRUE(net.a.engine->add_connection(road_warrior("lab", "bob@example.com", {"0.0.0.0"}), net.now));
+  connect("lab");
+  ASSERT_TRUE(sa_of(net.a, "lab"));
+  EXPECT_EQ(sa_of(net.a, "lab")->local_virtual_ips, std::vector<wire::IpAddress>{addr("198.51.100.130")});
+}
+
 TEST_F(RoadWarrior, AddressOutsideEveryPoolGetsThePoolsChoice) {
   ASSERT_TRUE(
       net.a.engine->add_connection(road_warrior("home", "alice@example.com", {"192.0.2.77"}), net.now));

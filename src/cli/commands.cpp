@@ -16,11 +16,22 @@ using json = nlohmann::json;
 
 bool is_daemon_command(const std::string& command) {
   return command == "status" || command == "stats" || command == "up" || command == "down" ||
-         command == "reload" || command == "why" || command == "export-keys";
+         command == "reload" || command == "why" || command == "export-keys" || command == "leases";
 }
 
 std::string up_down_text(const json& result, const std::string& requested) {
   return text_at(result, "connection", requested) + ": " + text_at(result, "message", "done") + "\n";
+}
+
+// `cygnetctl leases`: one line per lease, pools in order.
+std::string leases_text(const json& result) {
+  const json& leases = member(result, "leases");
+  if (!leases.is_array() || leases.empty()) return "no leases\n";
+  std::string text;
+  for (const json& lease : leases)
+    text += text_at(lease, "pool") + "  " + text_at(lease, "address") + "  " + text_at(lease, "state") +
+            "  " + text_at(lease, "identity") + "\n";
+  return text;
 }
 
 std::string reload_text(const json& result) {
@@ -75,6 +86,8 @@ int run_daemon_command(const Options& options, std::ostream& out, std::ostream& 
     out << render_why(result);
   } else if (options.command == "reload") {
     out << reload_text(result);
+  } else if (options.command == "leases") {
+    out << leases_text(result);
   } else {
     out << up_down_text(result, options.connection);
   }

@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   why->add_option("NAME", options.connection, "connection name")->required();
   why->add_flag("--json", options.json, "print the daemon's JSON result");
   app.add_subcommand("reload", "re-read the configuration file (all or nothing)");
+  CLI::App* leases =
+      app.add_subcommand("leases", "virtual IP pools: address, state and identity of each lease");
+  leases->add_flag("--json", options.json, "print the daemon's JSON result");
   CLI::App* monitor = app.add_subcommand("monitor", "print events as they happen, until cygnetd stops");
   monitor->add_flag("--json", options.json, "one JSON object per line");
   CLI::App* export_keys = app.add_subcommand(

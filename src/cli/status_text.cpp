@@ -109,6 +109,10 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
   out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
   out << labelled(kIndent, "NAT",
                   flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
+  const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");
+  if (!our_vips.empty()) out << labelled(kIndent, "virtual IP", our_vips + " (ours, assigned by the peer)");
+  const std::string peer_vips = joined(ike_sa, "remote_virtual_ips", ", ", "");
+  if (!peer_vips.empty()) out << labelled(kIndent, "virtual IP", peer_vips + " (the peer's, from our pools)");
   const json& child_sas = array_at(ike_sa, "child_sas");
   if (child_sas.empty()) out << "    no CHILD SA\n";
   for (const json& child : child_sas) render_child_sa(out, child);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/listen_endpoint.hpp"
+#include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
 #include "wire/ip_address.hpp"
@@ -32,12 +33,15 @@ struct DaemonSettings {
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;
   std::optional<std::size_t> max_half_open_per_source;
+  // Where cygnetd keeps state across restarts (the pools' leases, leases.json).
+  std::string state_dir = "/var/lib/cygnet";
 };
 
 struct Config {
   DaemonSettings daemon;
   std::vector<ike::ConnectionSettings> connections;  // in file order
   ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
+  std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
   std::string source_path;
 };
 

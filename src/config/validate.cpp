@@ -30,22 +30,24 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 4> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users"};
+constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
+                                                       "pools"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
-constexpr std::array<std::string_view, 10> kDaemonKeys{
+constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
+constexpr std::array<std::string_view, 11> kDaemonKeys{
     "listen",         "control_socket", "tun",
     "log_level",      "metrics",        "allow_key_export",
     "drop_cleartext", "max_half_open",  "max_half_open_per_source",
-    "offload"};
-constexpr std::array<std::string_view, 26> kConnectionKeys{
+    "offload",        "state_dir"};
+constexpr std::array<std::string_view, 28> kConnectionKeys{
     "ike_version",      "local_addrs",  "remote_addrs", "remote_port",
     "local_id",         "remote_id",    "auth",         "psk",
     "psk_file",         "certificate",  "private_key",  "ca_certificates",
     "ike_proposals",    "start_action", "dpd_delay",    "ike_lifetime",
     "encapsulation",    "allow_legacy", "aggressive",   "children",
     "revocation",       "local_auth",   "remote_auth",  "eap_identity",
-    "eap_password",     "eap_password_file"};
+    "eap_password",     "eap_password_file", "pools",   "vips"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -273,6 +275,10 @@ class Validator {
         }
       }
     }
+    if (const toml::node* pools = root.get("pools")) {
+      if (const toml::table* table = table_or_error(*pools, "pools")) config.pools = pool_settings(*table);
+    }
+    check_pool_references(config.pools);
     return config;
   }
 
@@ -454,7 +460,113 @@ class Validator {
     if (const auto offload = bool_at(table, "offload")) daemon.offload = *offload;
     if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
     if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
+    if (const auto dir = string_at(table, "state_dir")) {
+      if (dir->empty() || dir->front() != '/')
+        error(*table.get("state_dir"), "'state_dir' must be an absolute path, not \"" + *dir + "\"");
+      else
+        daemon.state_dir = *dir;
+    }
     return daemon;
+  }
+
+  // ---- [pools.NAME] (virtual IPs, RFC 7296 §3.15) ----
+  std::vector<ike::PoolSettings> pool_settings(const toml::table& pools) {
+    std::vector<std::pair<toml::source_position, ike::PoolSettings>> located;
+    for (auto&& [key, node] : pools) {
+      const std::string name(key.str());
+      const toml::table* table = node.as_table();
+      if (!is_valid_name(name)) {
+        error(key.source(),
+              "pool name " + in_quotes(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'");
+        continue;
+      }
+      if (table == nullptr) {
+        error(node, "pool " + in_quotes(name) + " must be a table ([pools." + name + "]), not " +
+                        describe_type(node.type()));
+        continue;
+      }
+      const std::string scope = "pool " + in_quotes(name);
+      check_keys(*table, kPoolKeys, scope);
+      ike::PoolSettings pool;
+      pool.name = name;
+      if (const auto addrs = string_at(*table, "addrs")) {
+        if (auto problem = ike::parse_pool_range(*addrs, pool))
+          error(*table->get("addrs"), "'addrs': " + *problem);
+      } else if (!table->get("addrs")) {
+        error(table->source(),
+              scope + " needs 'addrs' (a prefix such as \"10.3.0.0/24\" or a range \"a-b\")");
+      }
+      if (const auto entries = strings_at(*table, "dns")) {
+        for (const TextEntry& entry : *entries) {
+          if (const auto address = wire::IpAddress::parse(entry.text))
+            pool.dns.push_back(*address);
+          else
+            error(*entry.node, "'dns': " + in_quotes(entry.text) + " is not an IP address");
+        }
+      }
+      if (const auto entries = strings_at(*table, "dns_domains")) {
+        for (const TextEntry& entry : *entries) {
+          const bool valid =
+              !entry.text.empty() && entry.text.size() <= 253 && entry.text.find("..") == std::string::npos &&
+              entry.text.front() != '.' && std::all_of(entry.text.begin(), entry.text.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+              });
+          if (valid)
+            pool.dns_domains.push_back(entry.text);
+          else
+            error(*entry.node, "'dns_domains': " + in_quotes(entry.text) + " is not a domain name");
+        }
+      }
+      located.emplace_back(table->source().begin, std::move(pool));
+    }
+    std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
+      return a.first.line != b.first.line ? a.first.line < b.first.line : a.first.column < b.first.column;
+    });
+    std::vector<ike::PoolSettings> out;
+    for (auto& entry : located) out.push_back(std::move(entry.second));
+    return out;
+  }
+
+  // A connection's `pools` must name pools that exist (checked once every table is read).
+  void check_pool_references(const std::vector<ike::PoolSettings>& pools) {
+    for (const auto& [name, node] : pool_references_) {
+      const bool known =
+          std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.name == name; });
+      if (!known) error(*node, "'pools': no pool " + in_quotes(name) + " is defined ([pools." + name + "])");
+    }
+  }
+
+  // A connection's `pools` (gateway) and `vips` (client).
+  void virtual_ip_settings(const toml::table& table, ike::ConnectionSettings& c) {
+    if (const auto entries = strings_at(table, "pools")) {
+      for (const TextEntry& entry : *entries) {
+        if (std::find(c.pools.begin(), c.pools.end(), entry.text) != c.pools.end()) {
+          error(*entry.node, "'pools': " + in_quotes(entry.text) + " is listed twice");
+          continue;
+        }
+        c.pools.push_back(entry.text);
+        pool_references_.emplace_back(entry.text, entry.node);
+      }
+      if (c.ike_version != 2 && !c.pools.empty()) error(*table.get("pools"), "'pools' needs ike_version = 2");
+    }
+    if (const auto entries = strings_at(table, "vips")) {
+      for (const TextEntry& entry : *entries) {
+        const auto address = wire::IpAddress::parse(entry.text);
+        if (!address) {
+          error(*entry.node,
+                "'vips': " + in_quotes(entry.text) + " is not an IP address (\"0.0.0.0\" or \"::\" for any)");
+          continue;
+        }
+        if (std::any_of(c.vips.begin(), c.vips.end(),
+                        [&](const auto& v) { return v.is_v4() == address->is_v4(); })) {
+          error(*entry.node, "'vips': one address per family (" + in_quotes(entry.text) + " is the second " +
+                                 family_name(address->family()) + " one)");
+          continue;
+        }
+        c.vips.push_back(*address);
+      }
+      if (c.ike_version != 2 && !c.vips.empty()) error(*table.get("vips"), "'vips' needs ike_version = 2");
+    }
   }
 
   // ---- [connections.NAME] ----
@@ -531,6 +643,7 @@ class Validator {
       c.encapsulation = *encapsulation;
     }
     children(table, scope, local_addrs, remote_addrs, c);
+    virtual_ip_settings(table, c);
     if (c.start_action == ike::StartAction::Trap && c.children.empty() && table.contains("start_action")) {
       error(*table.get("start_action"),
             "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
@@ -1267,6 +1380,7 @@ class Validator {
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
   const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
+  std::vector<std::pair<std::string, const toml::node*>> pool_references_;
 };
 
 }  // namespace

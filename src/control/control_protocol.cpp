@@ -292,14 +292,14 @@ std::optional<json> validate_request(const json& message, std::string& error) {
     return std::nullopt;
   }
   const std::string& name_of_command = command->get_ref<const std::string&>();
-  static constexpr std::array<std::string_view, 8> kCommands = {"status", "stats", "up",      "down",
-                                                                "reload", "why",   "monitor", "export-keys"};
+  static constexpr std::array<std::string_view, 9> kCommands = {
+      "status", "stats", "up", "down", "reload", "why", "monitor", "export-keys", "leases"};
   if (std::find(kCommands.begin(), kCommands.end(), name_of_command) == kCommands.end()) {
     // Quote a bounded prefix: the whole line may be megabytes.
     const std::string shown =
         name_of_command.size() > 40 ? name_of_command.substr(0, 40) + "…" : name_of_command;
     error = "unknown command '" + shown +
-            "' (expected status, stats, up, down, reload, why, monitor or export-keys)";
+            "' (expected status, stats, up, down, reload, why, monitor, leases or export-keys)";
     return std::nullopt;
   }
   if (name_of_command == "up" || name_of_command == "down" || name_of_command == "why") {

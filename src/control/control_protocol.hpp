@@ -1,7 +1,7 @@
 // The control protocol between cygnetd and cygnetctl: one JSON object per line over a Unix stream
 // socket. Shared by both sides so the framing and the field names live in one place.
 //
-// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why" | "monitor", "name":
+// Request:  {"command": "status" | "stats" | "up" | "down" | "reload" | "why" | "monitor" | "leases", "name":
 // "<connection>"}
 //           ("name" only for up/down/why). One request per connection; the server answers and closes
 //           (except "monitor", see below).
@@ -98,6 +98,8 @@
 //    "ikev1_decryption_table": "<file text>"}, "ike_sas": 1 (IKEv2), "isakmp_sas": 0 (IKEv1 phase 1),
 //    "esp_sas": 2 (lines, one per direction), "skipped": ["why an SA is missing", ...]}
 //   The client writes the files; the daemon never writes to a path a request names.
+// "leases" result: {"leases": [{"pool": "rw4", "address": "198.51.100.129",
+//   "identity": "alice@example.com", "state": "online" | "offline"}]}, by pool then address.
 // "reload" result: {"added": ["x"], "removed": ["y"], "changed": ["z"], "unchanged": ["w"]}
 //   or ok=false with the configuration errors (nothing applied).
 //
@@ -152,10 +154,10 @@ std::optional<nlohmann::json> call(const std::string& socket_path, const nlohman
                                    std::chrono::milliseconds timeout, std::string& error);
 
 // Server side: validates one request line: a JSON object whose "command" is status, stats, up,
-// down, reload or export-keys, with a non-empty string "name" for up and down and "format":
-// "wireshark" for export-keys (other keys are ignored, so a
-// newer cygnetctl can add optional fields). Returns the object, or nullopt with `error` set to a
-// sentence fit to send back in error_response().
+// down, reload, why, monitor, leases or export-keys, with a non-empty string "name" for up and down and
+// "format": "wireshark" for export-keys (other keys are ignored, so a newer cygnetctl can add optional
+// fields). Returns the object, or nullopt with `error` set to a sentence fit to send back in
+// error_response().
 std::optional<nlohmann::json> parse_request(std::string_view line, std::string& error);
 // The same checks on a message read_message already parsed.
 std::optional<nlohmann::json> validate_request(const nlohmann::json& message, std::string& error);

@@ -82,6 +82,10 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
   f.add(c.ike_lifetime.count());
   f.add(static_cast<std::int64_t>(c.encapsulation));
   f.add(c.allow_legacy ? 1 : 0);
+  f.add(static_cast<std::int64_t>(c.pools.size()));
+  for (const auto& pool : c.pools) f.add(pool);
+  f.add(static_cast<std::int64_t>(c.vips.size()));
+  for (const auto& vip : c.vips) f.add(vip.to_string());
   f.add(c.aggressive ? 1 : 0);
   f.add(static_cast<std::int64_t>(c.children.size()));
   for (const ike::ChildSettings& child : c.children) {

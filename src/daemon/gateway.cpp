@@ -39,6 +39,7 @@ bool is_failure(ike::EventType t) {
     case ike::EventType::AuthenticationFailed:
     case ike::EventType::PeerDead:
     case ike::EventType::RetransmitGaveUp:
+    case ike::EventType::InternalAddressFailure:
     case ike::EventType::Error: return true;
     default: return false;
   }
@@ -79,6 +80,8 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
     return route_mtu_toward(peer, fwmark);
   };
   core_ = std::make_unique<gateway::GatewayCore>(engine_options(config_.daemon), std::move(core_options));
+  engine().set_pools(config_.pools);
+  load_leases();
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));
   tun_io_.emplace(*tun_);

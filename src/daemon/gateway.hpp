@@ -88,6 +88,10 @@ class Gateway {
   // Carries out what the engine queued after a direct call on engine().
   void drain(TimePoint now);
   void on_applied(const gateway::AppliedAction& applied);
+  // Pools and leases (gateway_leases.cpp): the state file read at start, rewritten on changes.
+  void load_leases();
+  void save_leases();
+  void log_virtual_ips(const ike::Action& action);
   void log_event(const ike::Event& event);
   void reconcile_routes();
   void housekeeping(TimePoint now);
@@ -132,6 +136,7 @@ class Gateway {
   bool accept_monitor(int client);  // takes the fd; false when refused (fd closed)
 
   config::Config config_;
+  bool leases_dirty_ = false;
   GatewayOptions options_;
   TimePoint started_;
 

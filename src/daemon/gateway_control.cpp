@@ -82,6 +82,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     return control::ok_response(std::move(*result));
   }
   if (command == "reload") return reload(now);
+  if (command == "leases") return control::ok_response(leases_json(engine().leases()));
   return control::error_response("unknown command \"" + command + "\"");
 }
 
@@ -97,6 +98,8 @@ json Gateway::reload(TimePoint now) {
   config::Config next = std::move(*loaded.config);
   for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
+  engine().set_pools(next.pools);  // unchanged pools keep their leases
+  leases_dirty_ = true;
   cleartext_filter_->hold();  // a changed connection is removed and re-added: no gap in between
   batch();
   for (const std::string& name : diff.removed) remove_connection(name, now);

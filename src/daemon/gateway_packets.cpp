@@ -122,12 +122,15 @@ void Gateway::carry_out(TimePoint now) {
     log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
   for (const ike::ResolveRemote& request : out.resolves) resolve_remote(request);
   for (const ike::FetchRevocation& request : out.revocation_fetches) fetch_revocation(request);
+  for (const ike::Action& change : out.virtual_ip_changes) log_virtual_ips(change);
+  if (out.leases_changed) leases_dirty_ = true;
   for (const ike::Event& event : out.events) {
     log_event(event);
     publish_event(event, now);
   }
   for (const gateway::AppliedAction& applied : out.applied) on_applied(applied);
   if (out.selectors_changed) reconcile_routes();
+  if (leases_dirty_) save_leases();
   // A raw send refused with EMSGSIZE: the route's MTU went down since the SA was installed.
   if (!emsgsize_peers_.empty()) {
     gateway::OutputBatch notes;

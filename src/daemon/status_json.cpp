@@ -7,6 +7,16 @@ namespace cygnet::daemon {
 
 using nlohmann::json;
 
+nlohmann::json leases_json(const std::vector<ike::Lease>& leases) {
+  json out = json::array();
+  for (const ike::Lease& l : leases)
+    out.push_back({{"pool", l.pool},
+                   {"address", l.address.to_string()},
+                   {"identity", l.identity},
+                   {"state", l.online ? "online" : "offline"}});
+  return json{{"leases", out}};
+}
+
 std::string spi_hex(std::uint32_t spi) {
   char text[9];
   std::snprintf(text, sizeof text, "%08x", spi);
@@ -127,6 +137,11 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["remote_id"] = sa.remote_id;
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
+      // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).
+      s["local_virtual_ips"] = json::array();
+      for (const auto& a : sa.local_virtual_ips) s["local_virtual_ips"].push_back(a.to_string());
+      s["remote_virtual_ips"] = json::array();
+      for (const auto& a : sa.remote_virtual_ips) s["remote_virtual_ips"].push_back(a.to_string());
       s["age_seconds"] = sa.age.count();
       s["rekey_in_seconds"] = optional_seconds(sa.rekey_in);
       json child_sas = json::array();

@@ -92,6 +92,11 @@ void GatewayCore::drain(TimePoint now, OutputBatch& out) {
         out.resolves.push_back(std::move(*resolve));
       } else if (auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
         out.revocation_fetches.push_back(std::move(*fetch));
+      } else if (std::holds_alternative<ike::LeaseChanged>(action)) {
+        out.leases_changed = true;
+      } else if (std::holds_alternative<ike::VirtualIpsAssigned>(action) ||
+                 std::holds_alternative<ike::VirtualIpsReleased>(action)) {
+        out.virtual_ip_changes.push_back(std::move(action));
       } else if (auto* event = std::get_if<ike::Event>(&action)) {
         if (is_failure(event->type) && !event->connection.empty()) {
           if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {

@@ -12,6 +12,8 @@ void OutputBatch::clear() {
   applied.clear();
   resolves.clear();
   revocation_fetches.clear();
+  leases_changed = false;
+  virtual_ip_changes.clear();
   notices.clear();
   binding_errors.clear();
   selectors_changed = false;

@@ -87,7 +87,11 @@ class OutputBatch {
   std::vector<ike::Event> events;
   std::vector<AppliedAction> applied;
   std::vector<ike::ResolveRemote> resolves;
-  std::vector<ike::FetchRevocation> revocation_fetches;  // CRL/OCSP the daemon fetches (revocation_fetcher)
+  std::vector<ike::FetchRevocation> revocation_fetches;
+  // Pools (address_pool.hpp): a lease changed (the daemon saves the state file), and the virtual
+  // addresses this side was assigned or gave back (VirtualIpsAssigned / VirtualIpsReleased).
+  bool leases_changed = false;
+  std::vector<ike::Action> virtual_ip_changes;  // CRL/OCSP the daemon fetches (revocation_fetcher)
   std::vector<Notice> notices;
   // An action the data plane refused ("InstallChildSa 7: inbound SPI clash"): should stay empty.
   std::vector<std::string> binding_errors;

@@ -96,6 +96,10 @@ struct ConnectionSettings {
   bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)
   bool aggressive = false;    // IKEv1 only
   std::vector<ChildSettings> children;
+  // Gateway: the pools (`[pools.NAME]`) a client's CFG_REQUEST is answered from, in order.
+  std::vector<std::string> pools;
+  // Client: virtual IPs to request (0.0.0.0 = any IPv4 address, :: = any IPv6 address).
+  std::vector<wire::IpAddress> vips;
 };
 
 }  // namespace cygnet::ike

@@ -138,6 +138,23 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
   return impl_->ikev2_engine.remove_connection(name, now);
 }
 
+void Engine::set_pools(std::vector<PoolSettings> pools) {
+  impl_->ikev2_engine.set_pools(std::move(pools));
+}
+
+void Engine::restore_leases(const std::vector<Lease>& leases) {
+  for (const Lease& lease : leases)
+    if (auto it = impl_->ikev2_engine.pools.find(lease.pool); it != impl_->ikev2_engine.pools.end())
+      it->second.restore(lease.identity, lease.address);
+}
+
+std::vector<Lease> Engine::leases() const {
+  std::vector<Lease> out;
+  for (const auto& [name, pool] : impl_->ikev2_engine.pools)
+    for (Lease& lease : pool.leases()) out.push_back(std::move(lease));
+  return out;
+}
+
 bool Engine::has_ike_sas() const {
   return !impl_->ikev2_engine.ike_sas.empty() || impl_->ikev1_engine.has_sas();
 }

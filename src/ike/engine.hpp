@@ -14,6 +14,7 @@
 #include "base/bytes.hpp"
 #include "base/time.hpp"
 #include "crypto/x509.hpp"
+#include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
@@ -173,9 +174,10 @@ enum class EventType : std::uint8_t {
   PeerDead,              // liveness check unanswered: SAs removed
   RetransmitGaveUp,
   MalformedMessage,
-  InitialContact,      // peer restarted: its older IKE SAs removed
-  Error,               // anything else, in words
-  PeerAddressChanged,  // NAT rebinding or float to 4500; detail "OLD -> NEW"
+  InitialContact,          // peer restarted: its older IKE SAs removed
+  Error,                   // anything else, in words
+  PeerAddressChanged,      // NAT rebinding or float to 4500; detail "OLD -> NEW"
+  InternalAddressFailure,  // no virtual IP: the pools are exhausted (gateway) or none was assigned (client)
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
 
@@ -187,8 +189,30 @@ struct Event {
   std::string detail;  // human-readable; never key material
 };
 
+// Gateway: a pool lease was taken, went offline or changed hands. The daemon writes the whole
+// lease table (Engine::leases()) to its state file, so leases survive a restart.
+struct LeaseChanged {
+  Lease lease;
+};
+
+// Client (`vips`): the gateway assigned these addresses (and DNS servers/domains) to the IKE SA.
+// Put the addresses on the tunnel device and apply the DNS settings until VirtualIpsReleased.
+struct VirtualIpsAssigned {
+  IkeSaId ike_sa = 0;
+  std::string connection;
+  std::vector<wire::IpAddress> addresses;
+  std::vector<wire::IpAddress> dns;
+  std::vector<std::string> dns_domains;
+};
+struct VirtualIpsReleased {
+  IkeSaId ike_sa = 0;
+  std::string connection;
+  std::vector<wire::IpAddress> addresses;
+};
+
 using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
-                            RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation>;
+                            RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged,
+                            VirtualIpsAssigned, VirtualIpsReleased>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -222,8 +246,10 @@ struct IkeSaStatus {
   Endpoint remote;
   std::string local_id;
   std::string remote_id;
-  std::string algorithms;     // "aes256gcm16-prfsha256-x25519"
-  bool nat_detected = false;  // either side behind a NAT → ESP in UDP
+  std::string algorithms;                           // "aes256gcm16-prfsha256-x25519"
+  bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
+  std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
+  std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
   Seconds age{0};
   std::optional<Seconds> rekey_in;
   std::vector<ChildSaStatus> children;
@@ -282,6 +308,12 @@ class Engine {
   // Deletes the connection's SAs (Delete sent), removes its trap policies.
   bool remove_connection(std::string_view name, TimePoint now);
   std::vector<std::string> connection_names() const;
+  // Address pools (`[pools.NAME]`). A pool whose settings did not change keeps its leases; the
+  // leases of a pool that is gone are forgotten.
+  void set_pools(std::vector<PoolSettings> pools);
+  // Leases from the daemon's state file, offline and reserved for their identities.
+  void restore_leases(const std::vector<Lease>& leases);
+  std::vector<Lease> leases() const;  // every pool's, by pool then address
 
   // Operator: initiate every child of a connection / delete its SAs. False if the name is unknown.
   bool up(std::string_view connection, TimePoint now);

@@ -47,6 +47,7 @@ std::optional<FailureReason> failure_reason_of(EventType type) {
     case EventType::PeerDead: return FailureReason::PeerDead;
     case EventType::MalformedMessage: return FailureReason::Malformed;
     case EventType::InvalidKeRetry: return FailureReason::InvalidKe;
+    case EventType::InternalAddressFailure:
     case EventType::Error: return FailureReason::Other;
     default: return std::nullopt;
   }

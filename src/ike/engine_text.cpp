@@ -25,6 +25,7 @@ const char* event_type_name(EventType t) {
     case EventType::MalformedMessage: return "malformed-message";
     case EventType::InitialContact: return "initial-contact";
     case EventType::PeerAddressChanged: return "peer-address-changed";
+    case EventType::InternalAddressFailure: return "internal-address-failure";
     case EventType::Error: return "error";
   }
   return "unknown";

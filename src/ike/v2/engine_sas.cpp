@@ -185,6 +185,7 @@ void v2::Ikev2Engine::remove_ike_sa(IkeSaId id, std::optional<EventType> type, c
   for (ChildSa* c : children_of(id)) ids.push_back(c->id);
   for (ChildSaId cid : ids) remove_child(cid, true, "IKE SA removed");
   if (type) event(*type, sa->connection, id, std::nullopt, detail);
+  release_virtual_ips(*sa);
   release_half_open(*sa);
   for (auto [it, end] = responders_by_spi_i.equal_range(sa->spi_i); it != end; ++it)
     if (it->second == id) {
@@ -202,12 +203,14 @@ Identity v2::Ikev2Engine::our_identity(const ConnectionSettings& conn, const Ike
 
 std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::local_selectors(const ChildSettings& c,
                                                                      const IkeSa& sa) const {
+  if (auto vip = virtual_ip_selectors(sa, true)) return *vip;
   if (c.local_ts.empty()) return {ts_from_address(sa.local.address)};
   return ts_from_prefixes(c.local_ts);
 }
 
 std::vector<ikev2::TrafficSelector> v2::Ikev2Engine::remote_selectors(const ChildSettings& c,
                                                                       const IkeSa& sa) const {
+  if (auto vip = virtual_ip_selectors(sa, false)) return *vip;
   if (c.remote_ts.empty()) return {ts_from_address(sa.remote.address)};
   return ts_from_prefixes(c.remote_ts);
 }

@@ -80,6 +80,16 @@ struct IkeSa {
   Identity local_id;
   std::optional<Identity> remote_id;       // authenticated peer identity
   std::optional<std::string> first_child;  // initiator: the child created inside IKE_AUTH
+  // Configuration payload (task_config.cpp). Gateway: the pool leases this SA holds for the peer,
+  // released when the SA goes (an IKE rekey hands them to the new SA). Client: the addresses the
+  // gateway assigned to us.
+  struct HeldLease {
+    std::string pool;
+    wire::IpAddress address;
+  };
+  std::vector<HeldLease> leases;
+  std::string lease_identity;
+  std::vector<wire::IpAddress> virtual_ips;
   bool send_initial_contact = false;
 
   // Requester side.

@@ -103,6 +103,7 @@ struct Ikev2Engine {
   std::map<ChildSaId, ChildSa> children;
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
   CookieJar cookies;
+  std::map<std::string, AddressPool, std::less<>> pools;  // `[pools.NAME]` (task_config.cpp)
   HalfOpenTable half_open{options.max_half_open, options.max_half_open_per_source};
   // Host names (engine_resolution.cpp): initiations waiting for a ResolveRemote answer (the
   // children to bring up), the last addresses each connection resolved to, and retries of
@@ -143,6 +144,27 @@ struct Ikev2Engine {
                          TimePoint now);
   void remove_child(ChildSaId id, bool emit_event, const std::string& detail);
   Identity our_identity(const ConnectionSettings& conn, const IkeSa& sa) const;
+  // --- configuration payload, virtual IPs (task_config.cpp) ---
+  // Client: CP(CFG_REQUEST) for the connection's `vips`, appended to the IKE_AUTH request.
+  void append_config_request(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out) const;
+  // Gateway: the peer's CFG_REQUEST in IKE_AUTH (authenticated already), answered from the
+  // connection's pools. NotRequested: no CP (or not a request); Malformed: refuse the IKE SA
+  // with INVALID_SYNTAX; AddressFailure: N(INTERNAL_ADDRESS_FAILURE) instead of the CHILD SA.
+  enum class ConfigAnswer : std::uint8_t { NotRequested, Assigned, Malformed, AddressFailure };
+  ConfigAnswer answer_config_request(IkeSa& sa, const ConnectionSettings& conn,
+                                     const std::vector<ikev2::Payload>& in, std::vector<ikev2::Payload>& out);
+  // Client: the CFG_REPLY of the IKE_AUTH response. False (with an event) when the connection
+  // wants virtual IPs and got none, or the reply is malformed: the first CHILD SA is not installed
+  // and the IKE SA is deleted.
+  bool take_config_reply(IkeSa& sa, const ConnectionSettings& conn, const std::vector<ikev2::Payload>& in);
+  // Releases the SA's leases (gateway) or its assigned addresses (client), with their actions.
+  void release_virtual_ips(IkeSa& sa);
+  // The selectors a virtual IP imposes: ours (local, client) or the peer's (remote, gateway);
+  // nullopt when the SA has none on that side. A client still waiting for its reply proposes
+  // the whole address range of each family it asked for.
+  std::optional<std::vector<ikev2::TrafficSelector>> virtual_ip_selectors(const IkeSa& sa, bool local) const;
+  void set_pools(std::vector<PoolSettings> settings);
+
   std::vector<ikev2::TrafficSelector> local_selectors(const ChildSettings& c, const IkeSa& sa) const;
   std::vector<ikev2::TrafficSelector> remote_selectors(const ChildSettings& c, const IkeSa& sa) const;
   std::optional<TimePoint> child_rekey_time(const ChildSettings& c, TimePoint now);

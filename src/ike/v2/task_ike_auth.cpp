@@ -47,6 +47,7 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   payloads.emplace_back(std::move(*auth));
+  append_config_request(*conn, payloads);  // task_config.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
@@ -118,13 +119,23 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
     return reject(conn->name, "we cannot authenticate ourselves: no PSK or private key configured");
 
   if (ikev2::find_notify(in, ikev2::NotifyType::InitialContact)) handle_initial_contact(sa);
+  // After INITIAL_CONTACT: the peer's earlier SAs gave their leases back, so it gets the same address.
+  std::vector<ikev2::Payload> config;
+  const ConfigAnswer config_answer = answer_config_request(sa, *conn, in, config);  // task_config.cpp
+  if (config_answer == ConfigAnswer::Malformed) {
+    release_virtual_ips(sa);
+    sa.remove_after_response = true;
+    return {notify(ikev2::NotifyType::InvalidSyntax)};
+  }
   ike_sa_established(sa, now);
 
   std::vector<ikev2::Payload> out;
   out.emplace_back(ikev2::IdResponderPayload{our_id});
   for (auto& c : our_certificate_payloads(*conn, in)) out.push_back(std::move(c));
   out.emplace_back(std::move(*our_auth));
-  if (ikev2::find_payload<ikev2::SaPayload>(in))
+  for (auto& p : config) out.push_back(std::move(p));
+  // §3.15.4: without an address there is no CHILD SA (INTERNAL_ADDRESS_FAILURE is already in `config`).
+  if (ikev2::find_payload<ikev2::SaPayload>(in) && config_answer != ConfigAnswer::AddressFailure)
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
   release_establishment_state(sa);
   return out;
@@ -191,6 +202,13 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
   sa.remote_id = peer;
   ike_sa_established(sa, now);
   sa.first_child.reset();
+  if (!take_config_reply(sa, *conn, in)) {  // task_config.cpp
+    // A client that asked for a virtual IP and got none has no use for the SA (nor its CHILD SA,
+    // whose selectors would be the whole address space).
+    if (task.child) negotiating.erase({sa.connection, task.child->child});
+    queue_request(sa, DeleteIkeTask{}, now, true);
+    return;
+  }
   if (task.child) accept_child(sa, *task.child, in, sa.nonce_i, sa.nonce_r, now);
   if (IkeSa* still = ike_sa(id)) release_establishment_state(*still);
 }

@@ -179,6 +179,10 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   sa.nonce_r.assign(nr.begin(), nr.end());
   sa.local_id = old.local_id;
   sa.remote_id = old.remote_id;
+  // The virtual IPs stay with the client: the new SA holds them now, the old one releases nothing.
+  sa.leases = std::exchange(old.leases, {});
+  sa.lease_identity = old.lease_identity;
+  sa.virtual_ips = std::exchange(old.virtual_ips, {});
   sa.created = now;
   sa.established_at = now;
   sa.last_received = now;

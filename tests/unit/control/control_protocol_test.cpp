@@ -329,9 +329,9 @@ TEST(ParseRequest, ExplainsWhatIsWrong) {
   EXPECT_EQ(error_of(R"(["status"])"), "the request must be a JSON object");
   EXPECT_EQ(error_of(R"({"name":"x"})"), "the request has no \"command\"");
   EXPECT_EQ(error_of(R"({"command":1})"), "\"command\" must be a string");
-  EXPECT_EQ(
-      error_of(R"({"command":"restart"})"),
-      "unknown command 'restart' (expected status, stats, up, down, reload, why, monitor or export-keys)");
+  EXPECT_EQ(error_of(R"({"command":"restart"})"),
+            "unknown command 'restart' (expected status, stats, up, down, reload, why, monitor, leases or "
+            "export-keys)");
   EXPECT_EQ(error_of(R"({"command":"up"})"),
             "command 'up' needs the connection's \"name\" (a non-empty string)");
   EXPECT_EQ(error_of(R"({"command":"down","name":""})"),

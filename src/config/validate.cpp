@@ -31,7 +31,7 @@ constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less th
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
-                                                       "pools"};
+                                                        "pools"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
@@ -41,13 +41,13 @@ constexpr std::array<std::string_view, 11> kDaemonKeys{
     "drop_cleartext", "max_half_open",  "max_half_open_per_source",
     "offload",        "state_dir"};
 constexpr std::array<std::string_view, 28> kConnectionKeys{
-    "ike_version",      "local_addrs",  "remote_addrs", "remote_port",
-    "local_id",         "remote_id",    "auth",         "psk",
-    "psk_file",         "certificate",  "private_key",  "ca_certificates",
-    "ike_proposals",    "start_action", "dpd_delay",    "ike_lifetime",
-    "encapsulation",    "allow_legacy", "aggressive",   "children",
-    "revocation",       "local_auth",   "remote_auth",  "eap_identity",
-    "eap_password",     "eap_password_file", "pools",   "vips"};
+    "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
+    "local_id",      "remote_id",         "auth",         "psk",
+    "psk_file",      "certificate",       "private_key",  "ca_certificates",
+    "ike_proposals", "start_action",      "dpd_delay",    "ike_lifetime",
+    "encapsulation", "allow_legacy",      "aggressive",   "children",
+    "revocation",    "local_auth",        "remote_auth",  "eap_identity",
+    "eap_password",  "eap_password_file", "pools",        "vips"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};

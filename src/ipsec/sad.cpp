@@ -93,7 +93,7 @@ bool Sad::remove(SaHandle handle) {
     if (in != inbound_.end() && in->second == handle) inbound_.erase(in);
   }
   it->second->sa.reset();  // a policy still holding the entry now finds no SA
-  by_handle_.erase(it);  // readers' snapshots keep the SA alive until they refresh
+  by_handle_.erase(it);    // readers' snapshots keep the SA alive until they refresh
   changed_since_publish_ = true;
   return true;
 }

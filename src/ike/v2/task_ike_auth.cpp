@@ -125,7 +125,7 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   if (config_answer == ConfigAnswer::Malformed) {
     release_virtual_ips(sa);
     sa.remove_after_response = true;
-    return {notify(ikev2::NotifyType::InvalidSyntax)};
+    return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
   ike_sa_established(sa, now);
 

@@ -529,7 +529,10 @@ class Validator {
 
   // A connection's `pools` must name pools that exist (checked once every table is read).
   void check_pool_references(const std::vector<ike::PoolSettings>& pools) {
-    for (const auto& [name, node] : pool_references_) {
+    for (const auto& reference : pool_references_) {
+      // Named copies: clang 14 cannot capture structured bindings in a lambda.
+      const std::string& name = reference.first;
+      const toml::node* node = reference.second;
       const bool known =
           std::any_of(pools.begin(), pools.end(), [&](const auto& p) { return p.name == name; });
       if (!known) error(*node, "'pools': no pool " + in_quotes(name) + " is defined ([pools." + name + "])");

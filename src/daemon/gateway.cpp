@@ -32,19 +32,6 @@ constexpr Seconds kHousekeepingInterval{1};
 // timeout and the few seconds operators and test harnesses wait.
 constexpr Seconds kShutdownGrace{3};
 
-bool is_failure(ike::EventType t) {
-  switch (t) {
-    case ike::EventType::NoProposalChosen:
-    case ike::EventType::TsUnacceptable:
-    case ike::EventType::AuthenticationFailed:
-    case ike::EventType::PeerDead:
-    case ike::EventType::RetransmitGaveUp:
-    case ike::EventType::InternalAddressFailure:
-    case ike::EventType::Error: return true;
-    default: return false;
-  }
-}
-
 std::string route_text(const RouteSpec& r) {
   std::string text = r.destination.to_string();
   if (r.source) text += " src " + r.source->to_string();
@@ -384,7 +371,7 @@ void Gateway::log_event(const ike::Event& event) {
   const ScopedLogContext context({.connection = event.connection, .peer = {}, .spi = {}});
   const std::string where = event.connection.empty() ? std::string("-") : event.connection;
   auto& logger = log(Subsystem::Ike);
-  const auto level = is_failure(event.type) || event.type == ike::EventType::MalformedMessage
+  const auto level = ike::is_failure_event(event.type) || event.type == ike::EventType::MalformedMessage
                          ? spdlog::level::warn
                          : spdlog::level::info;
   if (event.detail.empty()) {

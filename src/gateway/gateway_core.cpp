@@ -16,18 +16,6 @@ namespace {
 constexpr std::uint8_t kNatKeepalive = 0xff;  // RFC 3948 §2.3
 constexpr Seconds kQueueExpiryInterval{1};    // how often held packets past max_wait are dropped
 
-bool is_failure(ike::EventType t) {
-  switch (t) {
-    case ike::EventType::NoProposalChosen:
-    case ike::EventType::TsUnacceptable:
-    case ike::EventType::AuthenticationFailed:
-    case ike::EventType::PeerDead:
-    case ike::EventType::RetransmitGaveUp:
-    case ike::EventType::Error: return true;
-    default: return false;
-  }
-}
-
 wire::IpFamily family_of(ByteView ip_packet) {
   return !ip_packet.empty() && ip_packet[0] >> 4 == 6 ? wire::IpFamily::V6 : wire::IpFamily::V4;
 }
@@ -98,7 +86,7 @@ void GatewayCore::drain(TimePoint now, OutputBatch& out) {
                  std::holds_alternative<ike::VirtualIpsReleased>(action)) {
         out.virtual_ip_changes.push_back(std::move(action));
       } else if (auto* event = std::get_if<ike::Event>(&action)) {
-        if (is_failure(event->type) && !event->connection.empty()) {
+        if (ike::is_failure_event(event->type) && !event->connection.empty()) {
           if (const std::size_t n = acquire_queue_.discard_connection(event->connection)) {
             note(out, Notice::Level::Info,
                  event->connection + ": " + std::to_string(n) +

@@ -180,6 +180,8 @@ enum class EventType : std::uint8_t {
   InternalAddressFailure,  // no virtual IP: the pools are exhausted (gateway) or none was assigned (client)
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
+// A negotiation or an SA ended in failure (packets held for it are dropped, logged as warnings).
+bool is_failure_event(EventType t);
 
 struct Event {
   EventType type = EventType::Error;

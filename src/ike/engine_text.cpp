@@ -7,6 +7,19 @@ std::string Endpoint::to_string() const {
   return address.to_string() + "[" + std::to_string(port) + "]";
 }
 
+bool is_failure_event(EventType t) {
+  switch (t) {
+    case EventType::NoProposalChosen:
+    case EventType::TsUnacceptable:
+    case EventType::AuthenticationFailed:
+    case EventType::PeerDead:
+    case EventType::RetransmitGaveUp:
+    case EventType::InternalAddressFailure:
+    case EventType::Error: return true;
+    default: return false;
+  }
+}
+
 const char* event_type_name(EventType t) {
   switch (t) {
     case EventType::IkeSaEstablished: return "ike-sa-established";

@@ -186,5 +186,15 @@ TEST(EngineMetrics, Ikev1CountsMainModeQuickModeAndLatency) {
   EXPECT_EQ(b.half_open_ike_sas, 0u);
 }
 
+// One list for the daemon and the gateway core: a failed negotiation (pool exhaustion included)
+// drops the packets held for it; progress events do not.
+TEST(FailureEvents, FailuresAndProgressAreTold) {
+  EXPECT_TRUE(is_failure_event(EventType::AuthenticationFailed));
+  EXPECT_TRUE(is_failure_event(EventType::InternalAddressFailure));
+  EXPECT_TRUE(is_failure_event(EventType::PeerDead));
+  EXPECT_FALSE(is_failure_event(EventType::IkeSaEstablished));
+  EXPECT_FALSE(is_failure_event(EventType::MalformedMessage));
+}
+
 }  // namespace
 }  // namespace cygnet::ike::test

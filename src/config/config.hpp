@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@
 
 namespace cygnet::config {
 
+// The most data-plane workers [daemon] workers accepts (each takes a worker slot of the data
+// plane, ipsec/worker_slot.hpp, which has 64 for workers, the IKE thread and tests together).
+inline constexpr std::size_t kMaxWorkers = 32;
+
 struct DaemonSettings {
   std::vector<wire::IpAddress> listen;  // empty = every local address
   std::string control_socket = "/run/cygnet/cygnetd.sock";
@@ -29,6 +34,8 @@ struct DaemonSettings {
   bool drop_cleartext = true;  // nftables drops cleartext that bypassed the tunnel (RFC 4301 §5.2)
   // TUN with IFF_VNET_HDR + TUNSETOFFLOAD (TSO/USO/checksum) when the kernel has it; read at start.
   bool offload = true;
+  // Data-plane worker threads (1 to kMaxWorkers); unset: one per online CPU. Read at start.
+  std::optional<std::size_t> workers;
   // Caps on half-open responder IKE SAs, IKEv2 and IKEv1 alike (0 = none); unset: the engine's
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;

@@ -35,11 +35,11 @@ constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections",
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
-constexpr std::array<std::string_view, 11> kDaemonKeys{
+constexpr std::array<std::string_view, 12> kDaemonKeys{
     "listen",         "control_socket", "tun",
     "log_level",      "metrics",        "allow_key_export",
     "drop_cleartext", "max_half_open",  "max_half_open_per_source",
-    "offload",        "state_dir"};
+    "offload",        "state_dir",      "workers"};
 constexpr std::array<std::string_view, 28> kConnectionKeys{
     "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
     "local_id",      "remote_id",         "auth",         "psk",
@@ -458,6 +458,13 @@ class Validator {
     if (const auto allow = bool_at(table, "allow_key_export")) daemon.allow_key_export = *allow;
     if (const auto drop = bool_at(table, "drop_cleartext")) daemon.drop_cleartext = *drop;
     if (const auto offload = bool_at(table, "offload")) daemon.offload = *offload;
+    if (const auto workers = integer_at(table, "workers")) {
+      if (*workers < 1 || static_cast<std::uint64_t>(*workers) > kMaxWorkers)
+        error(*table.get("workers"), "'workers' must be 1 to " + std::to_string(kMaxWorkers) + ", not " +
+                                         std::to_string(*workers) + " (leave it out for one per CPU)");
+      else
+        daemon.workers = static_cast<std::size_t>(*workers);
+    }
     if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
     if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
     if (const auto dir = string_at(table, "state_dir")) {

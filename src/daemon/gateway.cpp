@@ -38,6 +38,13 @@ std::string route_text(const RouteSpec& r) {
   return text + " table " + std::to_string(r.table);
 }
 
+// [daemon] workers, or one per online CPU.
+std::size_t worker_count(const config::DaemonSettings& daemon) {
+  if (daemon.workers) return *daemon.workers;
+  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return std::clamp<std::size_t>(cpus > 0 ? static_cast<std::size_t>(cpus) : 1, 1, config::kMaxWorkers);
+}
+
 ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   ike::EngineOptions o;
   o.retain_keys_for_export = daemon.allow_key_export;
@@ -70,8 +77,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   engine().set_pools(config_.pools);
   load_leases();
   netlink_.emplace();
-  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));
-  tun_io_.emplace(*tun_);
+  const std::size_t workers = worker_count(config_.daemon);
+  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload, workers > 1));
+  tun_io_.emplace(*tun_);  // with workers: this thread's writes only (worker 0 reads this queue)
   log(Subsystem::Net)
       .info("TUN device {} (index {}, MTU {}) up, offloads: {}{}", tun_->name(), tun_->ifindex(), tun_->mtu(),
             tun_->offloads().describe(), config_.daemon.offload ? "" : " ([daemon] offload = false)");
@@ -80,8 +88,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   open_sockets();
   open_control_socket();
   open_metrics();
+  start_workers(workers);
 
-  loop_.watch(tun_->fd(), [this] { on_tun_readable(); });
+  if (workers_.empty()) loop_.watch(tun_->fd(), [this] { on_tun_readable(); });
   for (auto& s : ike_sockets_) {
     IkeSocket* socket = s.get();
     loop_.watch(socket->socket.fd(), [this, socket] { on_udp_readable(*socket); });
@@ -132,6 +141,8 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
 }
 
 Gateway::~Gateway() {
+  stop_workers();
+  if (worker_requests_fd_ >= 0) close(worker_requests_fd_);
   remove_rules_and_routes();
   if (control_fd_ >= 0) {
     close(control_fd_);
@@ -152,6 +163,7 @@ int Gateway::run() {
               // The watchdog keep-alive comes from here, so a stuck loop stops it.
               notifier_.on_tick(now, [this, now] { return sa_counts(now); });
             });
+  stop_workers();
   return 0;
 }
 

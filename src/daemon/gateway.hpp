@@ -4,7 +4,9 @@
 //   TUN device ──read──▶ GatewayCore ──▶ raw ESP/AH socket or UDP 4500
 //   raw socket / UDP 500/4500 ──▶ GatewayCore ──write──▶ TUN device; IKE ◀──▶ engine
 //   applied SA/policy changes ──▶ routes, cleartext filter, log; events ──▶ log, monitor, metrics
-// Single-threaded: one epoll loop owns everything, so the cores need no locks.
+// With [daemon] workers = 1 this thread does everything. With more, data-plane workers
+// (data_worker.hpp, gateway_workers.cpp) each read one TUN queue and decrypt the ESP/AH this
+// thread hands them by SPI; IKE, timers and control stay here, on one epoll loop.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "config/config.hpp"
 #include "daemon/cleartext_filter.hpp"
 #include "daemon/control_clients.hpp"
+#include "daemon/data_worker.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
@@ -113,6 +116,25 @@ class Gateway {
   bool send_raw(ByteView ip_packet, wire::IpFamily family);
   bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
   void sync_core_counters();  // the core's counts into counters_ (stats, metrics)
+  // Which IKE socket sends from `local` (nullptr: none). The sockets are fixed at start, so
+  // workers may ask too.
+  IkeSocket* socket_for(const ike::Endpoint& local) const;
+
+  // --- data-plane workers (gateway_workers.cpp); nothing happens here with one worker
+  void start_workers(std::size_t count);
+  void stop_workers();
+  // A new data plane replica for every worker (after SAs, policies or path MTUs changed).
+  void publish_replicas();
+  // Hands an ESP/AH packet (or ESP in UDP: `udp`) to the worker owning its SPI. False: not
+  // handed over (no workers, no SPI found, too large for the ring): the core takes it here.
+  bool hand_to_worker(ByteView packet, const std::optional<ipsec::UdpEndpoints>& udp);
+  void wake_workers();  // those handed packets since the last call
+  void on_worker_requests_readable();
+  nlohmann::json workers_json() const;
+  // The data plane counters of this thread and every worker, summed.
+  ipsec::GlobalCounters data_plane_counters() const;
+  // counters_ plus the workers' TUN and network counts.
+  DaemonCounters daemon_counters() const;
 
   // --- control socket (gateway_control.cpp)
   void on_control_readable();
@@ -175,6 +197,15 @@ class Gateway {
   std::unique_ptr<MetricsServer> metrics_;
   RetiredTraffic retired_traffic_;
   ConnectionEventCounts connection_events_;
+
+  // Data-plane workers (gateway_workers.cpp). Declared last so that they stop before anything
+  // they use (TUN queues, IKE sockets, the request queue) goes away.
+  gateway::WorkerRequestQueue worker_requests_;
+  int worker_requests_fd_ = -1;  // eventfd: a worker queued a request
+  bool replicas_dirty_ = false;  // the data plane changed outside an applied action (path MTU)
+  std::vector<std::unique_ptr<TunDevice>> tun_queues_;  // the TUN device's queues beyond tun_
+  std::vector<std::unique_ptr<DataWorker>> workers_;
+  std::vector<bool> wake_pending_;
 };
 
 }  // namespace cygnet::daemon

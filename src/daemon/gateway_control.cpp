@@ -59,7 +59,11 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     counters_.tun_segments_coalesced = offload.segments_coalesced;
     counters_.tun_offload_errors = offload.offload_errors;
     json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(),
-                            counters_);
+                            daemon_counters());
+    if (!workers_.empty()) {
+      stats["data_plane"] = data_plane_counters_json(data_plane_counters());
+      stats["workers"] = workers_json();
+    }
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},

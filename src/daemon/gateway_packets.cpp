@@ -7,6 +7,7 @@
 
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "wire/udp_encap.hpp"
 
 namespace cygnet::daemon {
 
@@ -68,10 +69,18 @@ void Gateway::on_udp_readable(IkeSocket& socket) {
     }
     if (!d) break;
     ++counters_.network_packets_received;
+    const ByteView payload(in_buffer_.data(), d->length);
+    if (!workers_.empty() && d->local.port == wire::kNatTraversalPort &&
+        wire::classify_udp4500_payload(payload) == wire::Udp4500Payload::Esp &&
+        hand_to_worker(payload, ipsec::UdpEndpoints{d->local.address, d->local.port, d->remote.address,
+                                                    d->remote.port})) {
+      continue;  // ESP in UDP: decrypted by the worker owning its SPI
+    }
     const auto verdict = core_->on_udp_datagram(endpoint_of(d->local), endpoint_of(d->remote),
                                                 ByteView(in_buffer_.data(), d->length), now, out);
     engine_touched = engine_touched || verdict == gateway::InboundVerdict::Ike;
   }
+  wake_workers();
   carry_out(now);
   if (engine_touched) stop_when_deletes_done(now);  // shutting down: the last Delete answered ends the loop
 }
@@ -89,8 +98,11 @@ void Gateway::on_raw_readable(RawIpSocket& socket) {
     }
     if (!n) break;
     ++counters_.network_packets_received;
-    core_->on_raw_packet(ByteView(in_buffer_.data(), *n), now, out);
+    const ByteView packet(in_buffer_.data(), *n);
+    if (hand_to_worker(packet, std::nullopt)) continue;  // decrypted by the worker owning its SPI
+    core_->on_raw_packet(packet, now, out);
   }
+  wake_workers();
   carry_out(now);
 }
 
@@ -106,7 +118,7 @@ void Gateway::on_icmp_readable(RawIpSocket& socket) {
       break;
     }
     if (!n) break;
-    core_->on_icmp_too_big(ByteView(in_buffer_.data(), *n), now, out);
+    if (core_->on_icmp_too_big(ByteView(in_buffer_.data(), *n), now, out)) replicas_dirty_ = true;
   }
   carry_out(now);
 }
@@ -115,6 +127,9 @@ void Gateway::on_icmp_readable(RawIpSocket& socket) {
 
 void Gateway::carry_out(TimePoint now) {
   gateway::OutputBatch& out = out_;
+  // Workers see SA changes before our packets go out (a peer may use a new SA as soon as it has
+  // our answer).
+  if (!workers_.empty() && (replicas_dirty_ || !out.applied.empty())) publish_replicas();
   write_tun_packets(out);
   send_raw_packets(out);
   send_udp_packets(out);
@@ -138,6 +153,7 @@ void Gateway::carry_out(TimePoint now) {
     emsgsize_peers_.clear();
     for (const gateway::Notice& notice : notes.notices)
       log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
+    if (!workers_.empty()) publish_replicas();
   }
   sync_core_counters();
 }
@@ -190,14 +206,17 @@ bool Gateway::send_raw(ByteView ip_packet, wire::IpFamily family) {
   return false;
 }
 
-bool Gateway::send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload) {
-  IkeSocket* chosen = nullptr;
-  for (auto& s : ike_sockets_) {
+Gateway::IkeSocket* Gateway::socket_for(const ike::Endpoint& local) const {
+  for (const auto& s : ike_sockets_) {
     if (s->socket.port() != local.port || s->socket.family() != local.address.family()) continue;
     if (!s->any_address && !(s->bound == local.address)) continue;
-    chosen = s.get();
-    break;
+    return s.get();
   }
+  return nullptr;
+}
+
+bool Gateway::send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload) {
+  IkeSocket* chosen = socket_for(local);
   if (chosen == nullptr) {
     ++counters_.send_errors;
     log(Subsystem::Net).warn("no socket for {} (not in [daemon] listen?)", local.to_string());

@@ -178,6 +178,23 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
   return out;
 }
 
+json data_plane_counters_json(const ipsec::GlobalCounters& g) {
+  json drops = json::object();
+  for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {
+    drops[ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r))] = g.drops.by_reason[r];
+  }
+  return {{"outbound", traffic_json(g.outbound)},
+          {"inbound", traffic_json(g.inbound)},
+          {"bypassed", traffic_json(g.bypassed)},
+          {"drops", drops},
+          {"path_mtu",
+           {{"icmp_too_big_sent", g.path_mtu.too_big_sent},
+            {"fragmented_packets", g.path_mtu.fragmented_packets},
+            {"mss_clamped", g.path_mtu.mss_clamped},
+            {"icmp_accepted", g.path_mtu.icmp_accepted},
+            {"icmp_ignored", g.path_mtu.icmp_ignored}}}};
+}
+
 json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::EngineCounters& ike,
                 const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
                 const DaemonCounters& daemon) {
@@ -204,21 +221,7 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
     out["ike"][std::string("refused_") + ike::refusal_reason_name(static_cast<ike::RefusalReason>(r))] =
         ike.refusals.by_reason[r];
-  const ipsec::GlobalCounters& g = data_plane.counters();
-  json drops = json::object();
-  for (std::size_t r = 0; r < ipsec::kDropReasonCount; ++r) {
-    drops[ipsec::drop_reason_name(static_cast<ipsec::DropReason>(r))] = g.drops.by_reason[r];
-  }
-  out["data_plane"] = {{"outbound", traffic_json(g.outbound)},
-                       {"inbound", traffic_json(g.inbound)},
-                       {"bypassed", traffic_json(g.bypassed)},
-                       {"drops", drops},
-                       {"path_mtu",
-                        {{"icmp_too_big_sent", g.path_mtu.too_big_sent},
-                         {"fragmented_packets", g.path_mtu.fragmented_packets},
-                         {"mss_clamped", g.path_mtu.mss_clamped},
-                         {"icmp_accepted", g.path_mtu.icmp_accepted},
-                         {"icmp_ignored", g.path_mtu.icmp_ignored}}}};
+  out["data_plane"] = data_plane_counters_json(data_plane.counters());
   out["daemon"] = {{"tun_packets_read", daemon.tun_packets_read},
                    {"tun_packets_written", daemon.tun_packets_written},
                    {"network_packets_received", daemon.network_packets_received},

@@ -56,6 +56,9 @@ nlohmann::json status_json(const std::vector<ike::ConnectionStatus>& status,
                            const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
                            const DaemonInfo& daemon);
 
+// The "data_plane" object of stats: traffic, drops by reason, path MTU counts.
+nlohmann::json data_plane_counters_json(const ipsec::GlobalCounters& g);
+
 nlohmann::json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::EngineCounters& ike,
                           const ike::DataPlaneBinding& binding, const ipsec::DataPlane& data_plane,
                           const DaemonCounters& daemon);

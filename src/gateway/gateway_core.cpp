@@ -5,7 +5,6 @@
 #include "ipsec/packet_result.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/icmp_too_big.hpp"
-#include "wire/ip_fragment.hpp"
 #include "wire/ip_packet.hpp"
 #include "wire/udp_encap.hpp"
 
@@ -193,32 +192,7 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
 void GatewayCore::emit_protected(const ipsec::OutboundOutcome& o, OutputBatch& out) {
   const ipsec::SecurityAssociation* sa = o.sa ? data_plane_.sad().find(*o.sa) : nullptr;
   if (sa == nullptr) return;
-  const ipsec::SaParameters& p = sa->params();
-  const ike::Endpoint peer{p.remote_address, 0};
-  if (p.udp_encapsulation) {
-    // ESP in UDP larger than the path goes out whole: the UDP socket lets the kernel fragment it.
-    out.commit(OutputPacket{Destination::Udp, Purpose::Data, p.local_address.family(),
-                            ike::Endpoint{p.local_address, p.udp_encapsulation->local_port},
-                            ike::Endpoint{p.remote_address, p.udp_encapsulation->remote_port}, 0, 0},
-               o.result.length, o.result.protocol_offset);  // the socket sends only the ESP part
-    return;
-  }
-  if (o.fragment_to == 0) {
-    out.commit(OutputPacket{Destination::Raw, Purpose::Data, p.local_address.family(), {}, peer, 0, 0},
-               o.result.length);
-    return;
-  }
-  // Larger than the path MTU and the inner packet allowed it: IP fragments. The whole packet sits
-  // uncommitted in the arena where the fragments will go: copied aside first (this path only).
-  const ByteView whole = out.reserve(o.result.length).first(o.result.length);
-  fragment_source_.assign(whole.begin(), whole.end());
-  const std::size_t sent = wire::fragment_ip_packet(
-      fragment_source_, o.fragment_to, next_fragment_id_++, fragment_scratch_, [&](ByteView fragment) {
-        out.add(OutputPacket{Destination::Raw, Purpose::Fragment, p.local_address.family(), {}, peer, 0, 0},
-                fragment);
-        return true;
-      });
-  if (sent == 0)
+  if (!protected_output_.emit(o, *sa, out))
     note(out, Notice::Level::Debug,
          "could not fragment a " + std::to_string(o.result.length) + "-byte packet to " +
              std::to_string(o.fragment_to));
@@ -354,6 +328,38 @@ void GatewayCore::send_nat_keepalives(TimePoint now, OutputBatch& out) {
               ByteView(keepalive, sizeof keepalive));
     }
   }
+}
+
+// ---- requests from workers ------------------------------------------------------------------
+
+void GatewayCore::on_worker_request(const WorkerRequest& request, TimePoint now, OutputBatch& out) {
+  if (request.kind == WorkerRequest::Kind::LifetimeLimit) {
+    report_lifetime(request.sa, request.event, now, out);
+    return;
+  }
+  if (request.kind == WorkerRequest::Kind::LinkMtuRefused) {
+    learn_link_mtu(request.peer, now, out);
+    return;
+  }
+  const ipsec::Policy* policy = data_plane_.spd().find(request.policy);
+  if (policy == nullptr) return;  // removed meanwhile
+  if (policy->outbound_sa) {
+    // The SA arrived after the worker's replica was made: send the packet from here.
+    on_tun_packet(request.packet, now, out);
+    return;
+  }
+  ++counters_.acquires;
+  const auto target = binding_.acquire_target(request.policy);
+  if (!target) {
+    out.binding_errors.push_back("acquire on a policy the binding does not know");
+    return;
+  }
+  if (options_.hold_while_negotiating && acquire_queue_.hold(*target, request.packet, now)) {
+    ++counters_.queued_while_negotiating;
+    if (!next_queue_expiry_) next_queue_expiry_ = now + kQueueExpiryInterval;
+  }
+  engine_->on_acquire(target->first, target->second, now);
+  drain(now, out);
 }
 
 // ---- time -----------------------------------------------------------------------------------

@@ -29,6 +29,8 @@
 #include "gateway/acquire_queue.hpp"
 #include "gateway/core_counters.hpp"
 #include "gateway/output_batch.hpp"
+#include "gateway/protected_output.hpp"
+#include "gateway/worker_requests.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
 #include "ike/random_source.hpp"
@@ -98,6 +100,11 @@ class GatewayCore {
   // A raw send toward `peer` failed with EMSGSIZE: the route MTU changed, ask for it again.
   void refresh_link_mtu(const wire::IpAddress& peer, TimePoint now, OutputBatch& out);
 
+  // --- requests from data-plane workers (worker_path.hpp), on this (the control) thread
+  // Acquire: held and negotiated as if on_tun_packet() had met the policy without an SA (a policy
+  // removed since the worker's replica was made is ignored). Lifetime: reported to the engine.
+  void on_worker_request(const WorkerRequest& request, TimePoint now, OutputBatch& out);
+
   // --- time
   std::optional<TimePoint> next_deadline() const;
   void on_timer(TimePoint now, OutputBatch& out);
@@ -137,9 +144,7 @@ class GatewayCore {
   std::map<std::string, ike::ConnectionSettings> connections_;
   std::optional<TimePoint> next_queue_expiry_;  // while packets are held
   std::optional<TimePoint> next_keepalive_;
-  Bytes fragment_source_;  // an outer packet being fragmented
-  Bytes fragment_scratch_ = Bytes(65536);
-  std::uint32_t next_fragment_id_ = 1;  // IPv6 Fragment header identification
+  ProtectedOutput protected_output_;
 };
 
 }  // namespace cygnet::gateway

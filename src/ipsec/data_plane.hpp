@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "base/bytes.hpp"
@@ -81,6 +82,12 @@ class DataPlane {
   Spd& spd() { return spd_; }
   const Spd& spd() const { return spd_; }
   const GlobalCounters& counters() const { return counters_; }
+
+  // A copy of the SPD, SAD and path MTU table for one data-plane worker thread
+  // (data_plane_replica.cpp): the SAs themselves are shared, everything a packet writes besides
+  // them (counters, scratch buffers) is the replica's own, so the worker needs no lock. The
+  // control thread makes a new one after every change and hands it over (gateway/worker_path.hpp).
+  std::unique_ptr<DataPlane> replica() const;
 
   // Spd::bind_sa with the SAD's entry of `sa` (when the SAD has it), so that packets reach the SA
   // without a SAD lookup. False if the policy is absent or not PROTECT.

@@ -79,6 +79,11 @@ class Sad {
     std::shared_ptr<const Snapshot> snapshot_;
   };
 
+  // A copy for one data-plane worker (data_plane_replica.cpp): the same handles, inbound keys and
+  // SA objects (shared, so sequence numbers and replay windows stay common), but entries of its
+  // own, so the original's remove() never touches what the worker reads.
+  Sad replica() const;
+
   // Makes the current contents visible to Readers (a copy of the lookup maps: O(SAs), paid here by
   // the changing thread). Does nothing if nothing changed since the last publish.
   void publish();

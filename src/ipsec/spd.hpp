@@ -93,6 +93,10 @@ class Spd {
   // given, must be the SAD's entry of `sa` (see Policy::outbound_sa_entry).
   bool bind_sa(PolicyId id, std::optional<SaHandle> sa, std::shared_ptr<const SaEntry> entry = nullptr);
 
+  // A copy for one data-plane worker (data_plane_replica.cpp): the same policies, ids and order,
+  // each bound SA's entry taken from `sad` (that worker's replica of the SAD).
+  Spd replica(const Sad& sad) const;
+
   // First policy matching an outbound packet, or nullptr (the caller's default: discard).
   const Policy* lookup_outbound(const wire::IpPacketInfo& packet) const;
   // First policy matching an inbound cleartext packet (not arriving on an SA): the caller must drop

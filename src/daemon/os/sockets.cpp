@@ -312,6 +312,16 @@ RawIpSocket RawIpSocket::open(IpFamily family, std::uint8_t protocol, std::uint3
   return RawIpSocket(receive_fd.release(), send_fd.release(), family, protocol);
 }
 
+RawIpSocket RawIpSocket::open_sender(IpFamily family, std::uint32_t fwmark) {
+  const std::string what = std::string(family == IpFamily::V4 ? "IPv4" : "IPv6") + " raw sending socket";
+  UniqueFd send_fd(::socket(address_family(family), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+  if (!send_fd.valid()) throw_socket_error(errno, what + ": socket");
+  set_mark(send_fd.get(), fwmark, what);
+  set_large_buffers(send_fd.get());
+  if (family == IpFamily::V4) set_option(send_fd.get(), IPPROTO_IP, IP_HDRINCL, 1, what + ": setting IP_HDRINCL");
+  return RawIpSocket(-1, send_fd.release(), family, IPPROTO_RAW);
+}
+
 RawIpSocket::RawIpSocket(RawIpSocket&& other) noexcept
     : receive_fd_(std::exchange(other.receive_fd_, -1)),
       send_fd_(std::exchange(other.send_fd_, -1)),

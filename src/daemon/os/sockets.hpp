@@ -71,6 +71,10 @@ class UdpSocket {
 class RawIpSocket {
  public:
   static RawIpSocket open(wire::IpFamily family, std::uint8_t protocol, std::uint32_t fwmark);
+  // Only the sending half (IPPROTO_RAW, which receives nothing): what a data-plane worker sends
+  // with, since a receiving raw socket per worker would get a copy of every ESP/AH packet.
+  // receive_fd() is -1.
+  static RawIpSocket open_sender(wire::IpFamily family, std::uint32_t fwmark);
 
   RawIpSocket(RawIpSocket&& other) noexcept;
   RawIpSocket& operator=(RawIpSocket&& other) noexcept;

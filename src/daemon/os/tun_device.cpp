@@ -105,13 +105,14 @@ std::string TunOffloads::describe() const {
   return text.empty() ? "none" : text;
 }
 
-TunDevice TunDevice::open(const std::string& name, int mtu, bool offload) {
+TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool multi_queue) {
+  const short queue_flag = multi_queue ? IFF_MULTI_QUEUE : 0;
   if (name.size() >= IFNAMSIZ) throw_tun_error(ENAMETOOLONG, name, "name longer than 15 characters");
   std::string actual_name;
   TunOffloads offloads;
   UniqueFd fd;
   if (offload) {
-    fd = attach(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, actual_name);
+    fd = attach(name, static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | queue_flag), actual_name);
     if (fd.valid()) {
       offloads = negotiate_offloads(fd.get());
       // A virtio header with no offload behind it only costs 10 bytes per packet: go plain.
@@ -120,14 +121,32 @@ TunDevice TunDevice::open(const std::string& name, int mtu, bool offload) {
   }
   if (!fd.valid()) {
     offloads = TunOffloads{};
-    fd = attach(name, IFF_TUN | IFF_NO_PI, actual_name);
+    fd = attach(name, static_cast<short>(IFF_TUN | IFF_NO_PI | queue_flag), actual_name);
     if (!fd.valid()) throw_tun_error(errno, name, "TUNSETIFF");
   }
 
   const int actual_mtu = configure_link(actual_name, mtu);
   const unsigned ifindex = ::if_nametoindex(actual_name.c_str());
   if (ifindex == 0) throw_tun_error(errno, actual_name, "if_nametoindex");
-  return TunDevice(fd.release(), std::move(actual_name), static_cast<int>(ifindex), actual_mtu, offloads);
+  return TunDevice(fd.release(), std::move(actual_name), static_cast<int>(ifindex), actual_mtu, offloads,
+                   multi_queue);
+}
+
+TunDevice TunDevice::open_queue() const {
+  if (!multi_queue_) throw_tun_error(EINVAL, name_, "a second queue of a single-queue device");
+  const short flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE |
+                                         (offloads_.virtio_header ? IFF_VNET_HDR : 0));
+  std::string actual_name;
+  UniqueFd fd = attach(name_, flags, actual_name);
+  if (!fd.valid()) throw_tun_error(errno, name_, "TUNSETIFF for another queue");
+  if (offloads_.virtio_header) {
+    unsigned bits = 0;
+    if (offloads_.checksum) bits |= TUN_F_CSUM;
+    if (offloads_.tcp_segmentation) bits |= TUN_F_TSO4 | TUN_F_TSO6;
+    if (offloads_.udp_segmentation) bits |= TUN_F_USO4 | TUN_F_USO6;
+    if (::ioctl(fd.get(), TUNSETOFFLOAD, bits) < 0) throw_tun_error(errno, name_, "TUNSETOFFLOAD on another queue");
+  }
+  return TunDevice(fd.release(), name_, ifindex_, mtu_, offloads_, true);
 }
 
 TunDevice::TunDevice(TunDevice&& other) noexcept
@@ -136,6 +155,7 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
       ifindex_(std::exchange(other.ifindex_, 0)),
       mtu_(std::exchange(other.mtu_, 0)),
       offloads_(std::exchange(other.offloads_, TunOffloads{})),
+      multi_queue_(std::exchange(other.multi_queue_, false)),
       truncated_drops_(std::exchange(other.truncated_drops_, 0)) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
@@ -146,6 +166,7 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
     ifindex_ = std::exchange(other.ifindex_, 0);
     mtu_ = std::exchange(other.mtu_, 0);
     offloads_ = std::exchange(other.offloads_, TunOffloads{});
+    multi_queue_ = std::exchange(other.multi_queue_, false);
     truncated_drops_ = std::exchange(other.truncated_drops_, 0);
   }
   return *this;

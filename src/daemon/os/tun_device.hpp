@@ -32,7 +32,14 @@ class TunDevice {
   // errno text on failure (e.g. no /dev/net/tun, name in use by a non-TUN link).
   // With `offload`, asks for IFF_VNET_HDR and the offloads above, keeping whatever subset the
   // kernel grants; a kernel without TUNSETOFFLOAD gives a plain device (offloads() all false).
-  static TunDevice open(const std::string& name, int mtu, bool offload = false);
+  // With `multi_queue` the device is opened with IFF_MULTI_QUEUE: this object is its first queue
+  // and open_queue() adds more. The kernel then picks the queue a packet is read from by its
+  // flow hash, so one flow always comes out of the same queue (one worker, in order).
+  static TunDevice open(const std::string& name, int mtu, bool offload = false, bool multi_queue = false);
+
+  // Another queue of a device opened with multi_queue (same flags and offloads). Every queue
+  // must be read: the kernel gives each its share of the flows. Throws std::system_error.
+  TunDevice open_queue() const;
 
   TunDevice(TunDevice&& other) noexcept;
   TunDevice& operator=(TunDevice&& other) noexcept;
@@ -57,13 +64,19 @@ class TunDevice {
   std::uint64_t truncated_drops() const { return truncated_drops_; }
 
  private:
-  TunDevice(int fd, std::string name, int ifindex, int mtu, TunOffloads offloads)
-      : fd_(fd), name_(std::move(name)), ifindex_(ifindex), mtu_(mtu), offloads_(offloads) {}
+  TunDevice(int fd, std::string name, int ifindex, int mtu, TunOffloads offloads, bool multi_queue)
+      : fd_(fd),
+        name_(std::move(name)),
+        ifindex_(ifindex),
+        mtu_(mtu),
+        offloads_(offloads),
+        multi_queue_(multi_queue) {}
   int fd_ = -1;
   std::string name_;
   int ifindex_ = 0;
   int mtu_ = 0;
   TunOffloads offloads_;
+  bool multi_queue_ = false;
   std::uint64_t truncated_drops_ = 0;
 };
 

@@ -1,0 +1,173 @@
+#include "daemon/data_worker.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "daemon/logging.hpp"
+
+namespace cygnet::daemon {
+
+namespace {
+
+constexpr int kTunReadBatch = 64;     // TUN reads per wake-up (each up to a 64 KiB super-packet)
+constexpr int kRingBatch = 256;       // handed-over packets per wake-up
+
+void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+DataWorker::DataWorker(std::size_t index, TunDevice& tun_queue, gateway::WorkerRequestQueue& requests,
+                       std::uint32_t fwmark, UdpSocketFor udp_socket_for)
+    : tun_(tun_queue),
+      tun_io_(tun_queue),
+      path_(index, requests),
+      requests_(requests),
+      raw_v4_(RawIpSocket::open_sender(wire::IpFamily::V4, fwmark)),
+      udp_socket_for_(std::move(udp_socket_for)) {
+  try {
+    raw_v6_.emplace(RawIpSocket::open_sender(wire::IpFamily::V6, fwmark));
+  } catch (const std::system_error& e) {
+    log(Subsystem::Net).warn("worker {}: no IPv6 raw sending socket: {}", index, e.what());
+  }
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "worker eventfd");
+}
+
+DataWorker::~DataWorker() {
+  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void DataWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void DataWorker::stop() {
+  stopping_.store(true, std::memory_order_release);
+  wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool DataWorker::hand_over(ByteView packet, const std::optional<ipsec::UdpEndpoints>& udp) {
+  if (!ring_.push(packet, udp)) {
+    bump(io_.hand_over_drops);
+    return false;
+  }
+  bump(io_.handed_over);
+  return true;
+}
+
+void DataWorker::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);  // EAGAIN: already awake
+}
+
+void DataWorker::run() {
+  const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) {
+    log(Subsystem::DataPlane).error("worker {}: epoll_create1: {}", index(), std::strerror(errno));
+    return;
+  }
+  for (int fd : {tun_.fd(), wake_fd_}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+  }
+  gateway::OutputBatch out;
+  bool more = false;  // work left after the last batch: look again without sleeping
+  while (!stopping_.load(std::memory_order_acquire)) {
+    epoll_event events[2];
+    const int ready = ::epoll_wait(epoll_fd, events, 2, more ? 0 : -1);
+    if (ready < 0 && errno != EINTR) {
+      log(Subsystem::DataPlane).error("worker {}: epoll_wait: {}", index(), std::strerror(errno));
+      break;
+    }
+    // Reset the wake-up before looking at the ring: a packet handed over after this read wakes
+    // the next epoll_wait again.
+    std::uint64_t wakes = 0;
+    [[maybe_unused]] const ssize_t n = ::read(wake_fd_, &wakes, sizeof wakes);
+    path_.refresh();  // SA changes published since the last batch
+    const TimePoint now = Clock::now();
+    out.clear();
+    more = false;
+    int reads = 0;
+    for (; reads < kTunReadBatch; ++reads) {
+      std::optional<std::span<const ByteView>> packets;
+      try {
+        packets = tun_io_.read();
+      } catch (const std::system_error& e) {
+        log(Subsystem::DataPlane).error("worker {}: reading {}: {}", index(), tun_.name(), e.what());
+        break;
+      }
+      if (!packets) break;
+      for (const ByteView packet : *packets) path_.on_tun_packet(packet, now, out);
+    }
+    more = reads == kTunReadBatch;
+    int taken = 0;
+    for (; taken < kRingBatch; ++taken) {
+      const std::optional<gateway::RingPacket> packet = ring_.front();
+      if (!packet) break;
+      if (packet->udp) {
+        path_.on_esp_in_udp(packet->bytes, *packet->udp, now, out);
+      } else {
+        path_.on_raw_packet(packet->bytes, now, out);
+      }
+      ring_.pop();  // after processing: the packet's bytes live in the slot until then
+    }
+    more = more || taken == kRingBatch;
+    carry_out(out);
+    path_.publish_counters();
+  }
+  ::close(epoll_fd);
+}
+
+void DataWorker::carry_out(gateway::OutputBatch& out) {
+  for (const gateway::OutputPacket& p : out.packets()) {
+    const ByteView bytes = out.bytes(p);
+    switch (p.destination) {
+      case gateway::Destination::Tun: {
+        const TunWriteResult written = tun_io_.queue_write(bytes);
+        bump(io_.tun_packets_written, written.packets_written);
+        bump(io_.send_errors, written.packets_failed);
+        break;
+      }
+      case gateway::Destination::Raw: {
+        std::optional<RawIpSocket>& raw = p.family == wire::IpFamily::V6 ? raw_v6_ : raw_v4_;
+        if (raw && raw->send(bytes)) {
+          bump(io_.network_packets_sent);
+        } else {
+          bump(io_.send_errors);
+          if (raw && errno == EMSGSIZE && p.purpose == gateway::Purpose::Data) {
+            gateway::WorkerRequest r;
+            r.kind = gateway::WorkerRequest::Kind::LinkMtuRefused;
+            r.peer = p.remote.address;
+            requests_.push(std::move(r));
+          }
+        }
+        break;
+      }
+      case gateway::Destination::Udp: {
+        UdpSocket* socket = udp_socket_for_(p.local);
+        if (socket != nullptr && socket->send(bytes, p.local.address, UdpEndpoint{p.remote.address, p.remote.port})) {
+          bump(io_.network_packets_sent);
+        } else {
+          bump(io_.send_errors);
+        }
+        break;
+      }
+    }
+  }
+  const TunWriteResult flushed = tun_io_.flush();
+  bump(io_.tun_packets_written, flushed.packets_written);
+  bump(io_.send_errors, flushed.packets_failed);
+}
+
+}  // namespace cygnet::daemon

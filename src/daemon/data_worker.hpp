@@ -1,0 +1,87 @@
+// One data-plane worker thread of cygnetd when [daemon] workers is more than 1
+// (docs/architecture.md, "Workers"). It owns:
+//   - one queue of the multi-queue TUN device: the kernel hands it whole flows (by flow hash),
+//     which it encrypts (gateway::WorkerPath) and sends from its own raw sending sockets, or from
+//     the shared UDP 4500 socket for ESP in UDP (sendmsg on one socket from several threads is
+//     safe: each call is one datagram);
+//   - a PacketRing the control thread fills with the ESP/AH packets of the SPIs it owns (the
+//     control thread reads the raw sockets, which would give every worker a copy of every
+//     packet); it decrypts them and writes them into its TUN queue.
+// It never waits for the control thread: SA changes arrive as replicas (WorkerPath::publish),
+// acquires and lifetime limits leave through the WorkerRequestQueue.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include "daemon/os/sockets.hpp"
+#include "daemon/os/tun_device.hpp"
+#include "daemon/packet_io.hpp"
+#include "gateway/output_batch.hpp"
+#include "gateway/packet_ring.hpp"
+#include "gateway/worker_path.hpp"
+#include "ike/engine.hpp"
+
+namespace cygnet::daemon {
+
+// The worker's I/O counts (its packet counts are WorkerPath::counters()). One writer each, read
+// by the control thread for `cygnetctl stats`.
+struct WorkerIoCounters {
+  std::atomic<std::uint64_t> tun_packets_written{0};
+  std::atomic<std::uint64_t> network_packets_sent{0};
+  std::atomic<std::uint64_t> send_errors{0};
+  std::atomic<std::uint64_t> handed_over{0};    // ESP/AH packets the control thread queued for it
+  std::atomic<std::uint64_t> hand_over_drops{0};  // ... refused: its ring was full (or too big)
+};
+
+class DataWorker {
+ public:
+  // The UDP socket to send from for a local endpoint (a lookup in sockets fixed at start).
+  using UdpSocketFor = std::function<UdpSocket*(const ike::Endpoint& local)>;
+
+  static constexpr std::size_t kRingSlots = 1024;
+  static constexpr std::size_t kRingSlotSize = 2048;  // larger ESP/AH stays on the control thread
+
+  // `tun_queue` must outlive the worker. Opens the worker's raw sending sockets (throws).
+  DataWorker(std::size_t index, TunDevice& tun_queue, gateway::WorkerRequestQueue& requests,
+             std::uint32_t fwmark, UdpSocketFor udp_socket_for);
+  ~DataWorker();  // stop()s
+  DataWorker(const DataWorker&) = delete;
+  DataWorker& operator=(const DataWorker&) = delete;
+
+  void start();
+  void stop();  // asks the thread to end and joins it; idempotent
+
+  // --- control thread
+  gateway::WorkerPath& path() { return path_; }
+  // Queues a packet from the network for this worker (ESP in UDP: `udp` set). False: dropped.
+  bool hand_over(ByteView packet, const std::optional<ipsec::UdpEndpoints>& udp = std::nullopt);
+  // Wakes the thread (after hand_over()s, or after a new replica was published).
+  void wake();
+
+  // --- any thread
+  const WorkerIoCounters& io_counters() const { return io_; }
+  std::size_t index() const { return path_.index(); }
+
+ private:
+  void run();
+  void carry_out(gateway::OutputBatch& out);
+
+  TunDevice& tun_;
+  TunPacketIo tun_io_;
+  gateway::WorkerPath path_;
+  gateway::WorkerRequestQueue& requests_;
+  gateway::PacketRing ring_{kRingSlots, kRingSlotSize};
+  std::optional<RawIpSocket> raw_v4_;
+  std::optional<RawIpSocket> raw_v6_;  // absent on a host without IPv6
+  UdpSocketFor udp_socket_for_;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  WorkerIoCounters io_;
+  std::thread thread_;
+};
+
+}  // namespace cygnet::daemon

@@ -1,0 +1,158 @@
+#include "gateway/worker_path.hpp"
+
+namespace cygnet::gateway {
+
+namespace {
+
+wire::IpFamily family_of(ByteView ip_packet) {
+  return !ip_packet.empty() && ip_packet[0] >> 4 == 6 ? wire::IpFamily::V6 : wire::IpFamily::V4;
+}
+
+void add_traffic(ipsec::TrafficCounters& into, const ipsec::TrafficCounters& from) {
+  into.packets += from.packets;
+  into.bytes += from.bytes;
+}
+
+void bump(std::atomic<std::uint64_t>& counter) {
+  // One writer: a relaxed load and store, not a locked read-modify-write.
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void add_counters(ipsec::GlobalCounters& into, const ipsec::GlobalCounters& from) {
+  add_traffic(into.outbound, from.outbound);
+  add_traffic(into.inbound, from.inbound);
+  add_traffic(into.bypassed, from.bypassed);
+  for (std::size_t i = 0; i < into.drops.by_reason.size(); ++i) into.drops.by_reason[i] += from.drops.by_reason[i];
+  into.path_mtu.too_big_sent += from.path_mtu.too_big_sent;
+  into.path_mtu.fragmented_packets += from.path_mtu.fragmented_packets;
+  into.path_mtu.mss_clamped += from.path_mtu.mss_clamped;
+  into.path_mtu.icmp_accepted += from.path_mtu.icmp_accepted;
+  into.path_mtu.icmp_ignored += from.path_mtu.icmp_ignored;
+}
+
+// Fragment identifications: 2^24 apart per worker, the control thread's core starting at 1.
+WorkerPath::WorkerPath(std::size_t index, WorkerRequestQueue& requests)
+    : index_(index),
+      requests_(requests),
+      plane_(std::make_unique<ipsec::DataPlane>()),
+      protected_output_(static_cast<std::uint32_t>((index + 1) << 24)) {}
+
+WorkerPath::~WorkerPath() { delete pending_.exchange(nullptr); }
+
+void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica) {
+  // Whoever exchanges a pointer out owns it: a replica the worker never took is freed here.
+  delete pending_.exchange(replica.release(), std::memory_order_acq_rel);
+}
+
+bool WorkerPath::refresh() {
+  ipsec::DataPlane* next = pending_.exchange(nullptr, std::memory_order_acq_rel);
+  if (next == nullptr) return counters_.replicas_taken.load(std::memory_order_relaxed) != 0;
+  add_counters(retired_, plane_->counters());
+  plane_.reset(next);  // the old replica (and any SA only it still held) goes here
+  bump(counters_.replicas_taken);
+  return true;
+}
+
+void WorkerPath::publish_counters() {
+  std::unique_lock lock(published_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // a reader is copying them: next batch
+  published_ = retired_;
+  add_counters(published_, plane_->counters());
+}
+
+ipsec::GlobalCounters WorkerPath::data_plane_counters() const {
+  std::lock_guard lock(published_mutex_);
+  return published_;
+}
+
+void WorkerPath::request(WorkerRequest r) {
+  if (!requests_.push(std::move(r))) bump(counters_.requests_dropped);
+}
+
+void WorkerPath::report_lifetime(const std::optional<ipsec::SaHandle>& sa, ipsec::LifetimeEvent event) {
+  // The SA's tracker hands each event to exactly one packet, whichever worker it is on.
+  if (event == ipsec::LifetimeEvent::None || !sa) return;
+  WorkerRequest r;
+  r.kind = WorkerRequest::Kind::LifetimeLimit;
+  r.sa = *sa;
+  r.event = event;
+  request(std::move(r));
+}
+
+OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
+  bump(counters_.tun_packets_read);
+  MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
+  const ipsec::OutboundOutcome o = plane_->process_outbound(ip_packet, room, now);
+  switch (o.kind) {
+    case ipsec::OutboundOutcome::Kind::Protected: {
+      const ipsec::SecurityAssociation* sa = o.sa ? plane_->sad().find(*o.sa) : nullptr;
+      if (sa != nullptr && protected_output_.emit(o, *sa, out)) {
+        bump(counters_.protected_out);
+      } else {
+        bump(counters_.outbound_drops);
+      }
+      report_lifetime(o.sa, o.result.lifetime_event);
+      break;
+    }
+    case ipsec::OutboundOutcome::Kind::Bypass:
+      out.add(OutputPacket{Destination::Raw, Purpose::Bypass, family_of(ip_packet), {}, {}, 0, 0}, ip_packet);
+      break;
+    case ipsec::OutboundOutcome::Kind::Acquire:
+      if (o.policy) {
+        bump(counters_.acquires);
+        WorkerRequest r;
+        r.kind = WorkerRequest::Kind::Acquire;
+        r.policy = *o.policy;
+        r.packet.assign(ip_packet.begin(), ip_packet.end());
+        request(std::move(r));
+      }
+      break;
+    case ipsec::OutboundOutcome::Kind::TooBig:
+      bump(counters_.outbound_drops);
+      out.commit(OutputPacket{Destination::Raw, Purpose::TooBig, family_of(room), {}, {}, 0, 0},
+                 o.result.length);
+      break;
+    case ipsec::OutboundOutcome::Kind::Dropped:
+      bump(counters_.outbound_drops);
+      report_lifetime(o.sa, o.result.lifetime_event);
+      break;
+  }
+  return OutboundVerdict{o.kind, o.drop};
+}
+
+InboundVerdict WorkerPath::on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
+  bump(counters_.network_packets_in);
+  MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
+  return inbound_outcome(plane_->process_inbound(ip_packet, room, now), room, out);
+}
+
+InboundVerdict WorkerPath::on_esp_in_udp(ByteView esp, const ipsec::UdpEndpoints& endpoints, TimePoint now,
+                                         OutputBatch& out) {
+  bump(counters_.network_packets_in);
+  MutableByteView room = out.reserve(esp.size() + ipsec::kMaxEncapsulationOverhead);
+  return inbound_outcome(plane_->process_esp_in_udp(esp, endpoints, room, now), room, out);
+}
+
+InboundVerdict WorkerPath::inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room,
+                                           OutputBatch& out) {
+  InboundVerdict verdict = InboundVerdict::Dropped;
+  switch (o.kind) {
+    case ipsec::InboundOutcome::Kind::Decapsulated:
+      bump(counters_.decapsulated_in);
+      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0}, o.result.length);
+      verdict = InboundVerdict::Decapsulated;
+      break;
+    case ipsec::InboundOutcome::Kind::Bypass:
+      verdict = InboundVerdict::Bypass;
+      break;
+    case ipsec::InboundOutcome::Kind::Dropped:
+      bump(counters_.inbound_drops);
+      break;
+  }
+  report_lifetime(o.sa, o.result.lifetime_event);
+  return verdict;
+}
+
+}  // namespace cygnet::gateway

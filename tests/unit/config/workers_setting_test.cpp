@@ -25,7 +25,7 @@ TEST(WorkersSetting, UnsetByDefaultAndKeptWhenGiven) {
 }
 
 TEST(WorkersSetting, ZeroNegativeTooManyAndTextRefused) {
-  for (const std::string value : {"0", "-1", std::to_string(kMaxWorkers + 1)}) {
+  for (const std::string& value : {std::string("0"), std::string("-1"), std::to_string(kMaxWorkers + 1)}) {
     EXPECT_THAT(testing::errors_of("[daemon]\nworkers = " + value + "\n"),
                 ElementsAre(AllOf(HasSubstr("t.toml:2:"), HasSubstr("'workers' must be 1 to"))))
         << value;

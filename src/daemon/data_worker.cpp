@@ -1,14 +1,17 @@
 #include "daemon/data_worker.hpp"
 
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <system_error>
 
 #include "daemon/logging.hpp"
+#include "wire/byte_reader.hpp"
 
 namespace cygnet::daemon {
 
@@ -17,16 +20,45 @@ namespace {
 constexpr int kTunReadBatch = 64;     // TUN reads per wake-up (each up to a 64 KiB super-packet)
 constexpr int kRingBatch = 256;       // handed-over packets per wake-up
 
+// A hash of an IP packet's flow that is the same for both directions (addresses and ports
+// combined with a commutative sum), to pick the TUN queue a decrypted packet is written to.
+std::size_t symmetric_flow_hash(ByteView p) {
+  std::uint64_t h = 0;
+  std::size_t l4 = 0;
+  std::uint8_t protocol = 0;
+  if (p.size() >= 20 && p[0] >> 4 == 4) {
+    h = std::uint64_t{wire::load_be32(p.data() + 12)} + wire::load_be32(p.data() + 16);
+    protocol = p[9];
+    const bool first_fragment = (wire::load_be16(p.data() + 6) & 0x1fff) == 0;
+    l4 = first_fragment ? static_cast<std::size_t>(p[0] & 0x0f) * 4 : 0;
+  } else if (p.size() >= 40 && p[0] >> 4 == 6) {
+    for (std::size_t i = 8; i < 40; i += 4) h += wire::load_be32(p.data() + i);
+    protocol = p[6];
+    l4 = 40;
+  }
+  if (l4 != 0 && p.size() >= l4 + 4 && (protocol == 6 || protocol == 17 || protocol == 132))
+    h += std::uint64_t{wire::load_be16(p.data() + l4)} + wire::load_be16(p.data() + l4 + 2);
+  h += protocol;
+  return static_cast<std::size_t>((h * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
 void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
   counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
 }
 
 }  // namespace
 
-DataWorker::DataWorker(std::size_t index, TunDevice& tun_queue, gateway::WorkerRequestQueue& requests,
-                       std::uint32_t fwmark, UdpSocketFor udp_socket_for)
-    : tun_(tun_queue),
-      tun_io_(tun_queue),
+static std::vector<std::unique_ptr<TunPacketIo>> packet_ios(const std::vector<TunDevice*>& queues) {
+  std::vector<std::unique_ptr<TunPacketIo>> ios;
+  for (TunDevice* queue : queues) ios.push_back(std::make_unique<TunPacketIo>(*queue));
+  return ios;
+}
+
+DataWorker::DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues,
+                       gateway::WorkerRequestQueue& requests, std::uint32_t fwmark, UdpSocketFor udp_socket_for)
+    : tun_(*tun_queues.at(index)),
+      tun_ios_(packet_ios(tun_queues)),
+      tun_io_(*tun_ios_[index]),
       path_(index, requests),
       requests_(requests),
       raw_v4_(RawIpSocket::open_sender(wire::IpFamily::V4, fwmark)),
@@ -46,7 +78,14 @@ DataWorker::~DataWorker() {
 }
 
 void DataWorker::start() {
+  // Signals are the control thread's (its signalfd): the worker is created with every signal
+  // blocked, or a SIGTERM the kernel picked this thread for would end the process at once.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
   thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 void DataWorker::stop() {
@@ -109,6 +148,11 @@ void DataWorker::run() {
       }
       if (!packets) break;
       for (const ByteView packet : *packets) path_.on_tun_packet(packet, now, out);
+      // Out at once, not at the end of the batch: the other workers take sequence numbers of the
+      // same SA meanwhile, and the longer ours wait, the further out of order the peer sees them
+      // (beyond its replay window they are dropped as too old).
+      carry_out(out);
+      out.clear();
     }
     more = reads == kTunReadBatch;
     int taken = 0;
@@ -125,6 +169,20 @@ void DataWorker::run() {
     more = more || taken == kRingBatch;
     carry_out(out);
     path_.publish_counters();
+    TunOffloadCounters offload;
+    for (const auto& queue : tun_ios_) {
+      const TunOffloadCounters& c = queue->counters();
+      offload.super_packets_read += c.super_packets_read;
+      offload.segments_from_super_packets += c.segments_from_super_packets;
+      offload.coalesced_writes += c.coalesced_writes;
+      offload.segments_coalesced += c.segments_coalesced;
+      offload.offload_errors += c.offload_errors;
+    }
+    io_.tun_super_packets_read.store(offload.super_packets_read, std::memory_order_relaxed);
+    io_.tun_segments_from_super_packets.store(offload.segments_from_super_packets, std::memory_order_relaxed);
+    io_.tun_coalesced_writes.store(offload.coalesced_writes, std::memory_order_relaxed);
+    io_.tun_segments_coalesced.store(offload.segments_coalesced, std::memory_order_relaxed);
+    io_.tun_offload_errors.store(offload.offload_errors, std::memory_order_relaxed);
   }
   ::close(epoll_fd);
 }
@@ -134,7 +192,8 @@ void DataWorker::carry_out(gateway::OutputBatch& out) {
     const ByteView bytes = out.bytes(p);
     switch (p.destination) {
       case gateway::Destination::Tun: {
-        const TunWriteResult written = tun_io_.queue_write(bytes);
+        TunPacketIo& queue = *tun_ios_[symmetric_flow_hash(bytes) % tun_ios_.size()];
+        const TunWriteResult written = queue.queue_write(bytes);
         bump(io_.tun_packets_written, written.packets_written);
         bump(io_.send_errors, written.packets_failed);
         break;
@@ -165,9 +224,11 @@ void DataWorker::carry_out(gateway::OutputBatch& out) {
       }
     }
   }
-  const TunWriteResult flushed = tun_io_.flush();
-  bump(io_.tun_packets_written, flushed.packets_written);
-  bump(io_.send_errors, flushed.packets_failed);
+  for (auto& queue : tun_ios_) {
+    const TunWriteResult flushed = queue->flush();
+    bump(io_.tun_packets_written, flushed.packets_written);
+    bump(io_.send_errors, flushed.packets_failed);
+  }
 }
 
 }  // namespace cygnet::daemon

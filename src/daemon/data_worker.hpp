@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <vector>
 #include <optional>
 #include <thread>
 
@@ -35,6 +37,12 @@ struct WorkerIoCounters {
   std::atomic<std::uint64_t> send_errors{0};
   std::atomic<std::uint64_t> handed_over{0};    // ESP/AH packets the control thread queued for it
   std::atomic<std::uint64_t> hand_over_drops{0};  // ... refused: its ring was full (or too big)
+  // Its TunPacketIo's offload counters, copied after every batch.
+  std::atomic<std::uint64_t> tun_super_packets_read{0};
+  std::atomic<std::uint64_t> tun_segments_from_super_packets{0};
+  std::atomic<std::uint64_t> tun_coalesced_writes{0};
+  std::atomic<std::uint64_t> tun_segments_coalesced{0};
+  std::atomic<std::uint64_t> tun_offload_errors{0};
 };
 
 class DataWorker {
@@ -45,8 +53,10 @@ class DataWorker {
   static constexpr std::size_t kRingSlots = 1024;
   static constexpr std::size_t kRingSlotSize = 2048;  // larger ESP/AH stays on the control thread
 
-  // `tun_queue` must outlive the worker. Opens the worker's raw sending sockets (throws).
-  DataWorker(std::size_t index, TunDevice& tun_queue, gateway::WorkerRequestQueue& requests,
+  // `tun_queues`: every queue of the TUN device (all outlive the worker); the worker reads
+  // queue `index` and writes decrypted packets to the queue of their inner flow (below). Opens
+  // the worker's raw sending sockets (throws).
+  DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues, gateway::WorkerRequestQueue& requests,
              std::uint32_t fwmark, UdpSocketFor udp_socket_for);
   ~DataWorker();  // stop()s
   DataWorker(const DataWorker&) = delete;
@@ -71,7 +81,13 @@ class DataWorker {
   void carry_out(gateway::OutputBatch& out);
 
   TunDevice& tun_;
-  TunPacketIo tun_io_;
+  // One per TUN queue (the worker's own, read and written, is at its index). A decrypted packet
+  // is written to the queue its inner flow hashes to, the same for both directions of the flow:
+  // the kernel steers a flow's outgoing packets to the queue its incoming packets were last
+  // written to (tun automq), so each flow stays on one worker — spread over all of them even
+  // when one SA (one SPI, one decrypting worker) carries every flow.
+  std::vector<std::unique_ptr<TunPacketIo>> tun_ios_;
+  TunPacketIo& tun_io_;
   gateway::WorkerPath path_;
   gateway::WorkerRequestQueue& requests_;
   gateway::PacketRing ring_{kRingSlots, kRingSlotSize};

@@ -20,12 +20,13 @@ std::string Gateway::render_metrics() {
   const TimePoint now = Clock::now();
   sync_core_counters();
   const std::vector<ike::ConnectionStatus> status = engine().status(now);
+  const DaemonCounters daemon = daemon_counters();  // with the workers' TUN and network counts
   const MetricsSources sources{
       status,
       engine().counters(),
       core_->binding(),
       core_->data_plane(),
-      counters_,
+      daemon,
       retired_traffic_,
       connection_events_,
       {subscribers_.size(), subscribers_.disconnected_slow(), subscribers_.refused()},

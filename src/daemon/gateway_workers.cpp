@@ -52,6 +52,11 @@ void add(DaemonCounters& into, const WorkerIoCounters& io, const gateway::Worker
   into.tun_packets_written += io.tun_packets_written.load(std::memory_order_relaxed);
   into.network_packets_sent += io.network_packets_sent.load(std::memory_order_relaxed);
   into.send_errors += io.send_errors.load(std::memory_order_relaxed);
+  into.tun_super_packets_read += io.tun_super_packets_read.load(std::memory_order_relaxed);
+  into.tun_segments_from_super_packets += io.tun_segments_from_super_packets.load(std::memory_order_relaxed);
+  into.tun_coalesced_writes += io.tun_coalesced_writes.load(std::memory_order_relaxed);
+  into.tun_segments_coalesced += io.tun_segments_coalesced.load(std::memory_order_relaxed);
+  into.tun_offload_errors += io.tun_offload_errors.load(std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -64,15 +69,14 @@ void Gateway::start_workers(std::size_t count) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
   });
+  std::vector<TunDevice*> queues{&*tun_};
+  for (std::size_t i = 1; i < count; ++i) {
+    tun_queues_.push_back(std::make_unique<TunDevice>(tun_->open_queue()));
+    queues.push_back(tun_queues_.back().get());
+  }
   for (std::size_t i = 0; i < count; ++i) {
-    TunDevice* queue = &*tun_;
-    if (i > 0) {
-      tun_queues_.push_back(std::make_unique<TunDevice>(tun_->open_queue()));
-      queue = tun_queues_.back().get();
-    }
     workers_.push_back(std::make_unique<DataWorker>(
-        i, *queue, worker_requests_, options_.fwmark,
-        [this](const ike::Endpoint& local) -> UdpSocket* {
+        i, queues, worker_requests_, options_.fwmark, [this](const ike::Endpoint& local) -> UdpSocket* {
           IkeSocket* socket = socket_for(local);
           return socket != nullptr ? &socket->socket : nullptr;
         }));

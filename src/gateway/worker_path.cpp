@@ -13,6 +13,13 @@ void add_traffic(ipsec::TrafficCounters& into, const ipsec::TrafficCounters& fro
   into.bytes += from.bytes;
 }
 
+// A packet for an SA installed after this batch began: the control thread published the replica
+// that has it before handing the packet over (it publishes before answering the peer, and the
+// peer only then uses the SA), so the newer replica is waiting.
+bool unknown_spi(const ipsec::InboundOutcome& o) {
+  return o.kind == ipsec::InboundOutcome::Kind::Dropped && o.drop == ipsec::DropReason::UnknownSpi;
+}
+
 void bump(std::atomic<std::uint64_t>& counter) {
   // One writer: a relaxed load and store, not a locked read-modify-write.
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -47,8 +54,13 @@ void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica) {
 }
 
 bool WorkerPath::refresh() {
+  take_pending();
+  return counters_.replicas_taken.load(std::memory_order_relaxed) != 0;
+}
+
+bool WorkerPath::take_pending() {
   ipsec::DataPlane* next = pending_.exchange(nullptr, std::memory_order_acq_rel);
-  if (next == nullptr) return counters_.replicas_taken.load(std::memory_order_relaxed) != 0;
+  if (next == nullptr) return false;
   add_counters(retired_, plane_->counters());
   plane_.reset(next);  // the old replica (and any SA only it still held) goes here
   bump(counters_.replicas_taken);
@@ -125,14 +137,18 @@ OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, Out
 InboundVerdict WorkerPath::on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
   bump(counters_.network_packets_in);
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  return inbound_outcome(plane_->process_inbound(ip_packet, room, now), room, out);
+  ipsec::InboundOutcome o = plane_->process_inbound(ip_packet, room, now);
+  if (unknown_spi(o) && take_pending()) o = plane_->process_inbound(ip_packet, room, now);
+  return inbound_outcome(o, room, out);
 }
 
 InboundVerdict WorkerPath::on_esp_in_udp(ByteView esp, const ipsec::UdpEndpoints& endpoints, TimePoint now,
                                          OutputBatch& out) {
   bump(counters_.network_packets_in);
   MutableByteView room = out.reserve(esp.size() + ipsec::kMaxEncapsulationOverhead);
-  return inbound_outcome(plane_->process_esp_in_udp(esp, endpoints, room, now), room, out);
+  ipsec::InboundOutcome o = plane_->process_esp_in_udp(esp, endpoints, room, now);
+  if (unknown_spi(o) && take_pending()) o = plane_->process_esp_in_udp(esp, endpoints, room, now);
+  return inbound_outcome(o, room, out);
 }
 
 InboundVerdict WorkerPath::inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room,

@@ -55,7 +55,9 @@ class WorkerPath {
 
   // --- worker thread
   // Takes the newest published replica, if any. Call before each batch. False while the worker
-  // has never had one (then every packet is dropped as no_sa / policy_discard, counted).
+  // has never had one (then every packet is dropped as no_sa / policy_discard, counted). An
+  // inbound packet for an unknown SPI also looks for a newer replica and is tried once more
+  // (its first attempt stays counted as unknown_spi in the replaced replica's counters).
   bool refresh();
   OutboundVerdict on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
   InboundVerdict on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
@@ -72,6 +74,7 @@ class WorkerPath {
   std::size_t index() const { return index_; }
 
  private:
+  bool take_pending();  // true: a newer replica replaced the current one
   InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, OutputBatch& out);
   void report_lifetime(const std::optional<ipsec::SaHandle>& sa, ipsec::LifetimeEvent event);
   void request(WorkerRequest request);

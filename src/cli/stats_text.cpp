@@ -164,6 +164,23 @@ std::string sa_line(const json& sa) {
   return line;
 }
 
+// One line per data-plane worker ([daemon] workers > 1); nothing with a single thread.
+void workers_section(std::ostringstream& out, const json& workers) {
+  if (!workers.is_array() || workers.empty()) return;
+  out << "\nworkers\n";
+  for (const json& w : workers) {
+    counter_line(out, "worker " + text_at(w, "worker"),
+                 "TUN read " + std::to_string(count_at(w, "tun_packets_read")) + ", protected " +
+                     std::to_string(count_at(w, "protected_out")) + ", decapsulated " +
+                     std::to_string(count_at(w, "decapsulated_in")) + " of " +
+                     std::to_string(count_at(w, "network_packets_in")) + " handed in, drops out " +
+                     std::to_string(count_at(w, "outbound_drops")) + " / in " +
+                     std::to_string(count_at(w, "inbound_drops")) + ", hand-over drops " +
+                     std::to_string(count_at(w, "hand_over_drops")) + ", acquires " +
+                     std::to_string(count_at(w, "acquires")));
+  }
+}
+
 }  // namespace
 
 std::string render_stats(const json& result) {
@@ -174,6 +191,7 @@ std::string render_stats(const json& result) {
   out << "\n";
   counter_section(out, "daemon", member(result, "daemon"), std::data(kDaemonCounters),
                   std::size(kDaemonCounters));
+  workers_section(out, member(result, "workers"));
   out << "\nSAs\n";
   const json& sas = member(result, "sas");
   if (!sas.is_array() || sas.empty()) out << "  no CHILD SAs\n";

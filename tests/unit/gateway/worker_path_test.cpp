@@ -204,6 +204,8 @@ TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {
     senders.back()->publish(a.replica());
   }
   std::atomic<int> senders_done{0};
+  std::atomic<int> senders_started{0};  // each has encrypted its first burst (on SPI 0x1000)
+  std::atomic<int> rekeys{0};           // senders go on until a few rekeys happened during their traffic
   std::vector<std::vector<Bytes>> sent(kSenders);
   std::vector<std::thread> threads;
   for (int i = 0; i < kSenders; ++i) {
@@ -211,7 +213,7 @@ TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {
       WorkerPath& worker = *senders[static_cast<std::size_t>(i)];
       const Bytes inner = udp_packet(64);
       OutputBatch out;
-      while (static_cast<int>(sent[i].size()) < kPacketsPerSender) {
+      while (static_cast<int>(sent[i].size()) < kPacketsPerSender || rekeys.load() < 3) {
         worker.refresh();
         out.clear();
         for (int p = 0; p < kBurst; ++p) worker.on_tun_packet(inner, kNow, out);
@@ -220,17 +222,18 @@ TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {
             sent[i].emplace_back(out.bytes(packet).begin(), out.bytes(packet).end());
         }
         worker.publish_counters();
+        if (sent[i].size() == kBurst) senders_started.fetch_add(1);
       }
       senders_done.fetch_add(1);
     });
   }
   // The control thread: rekeys (new SA pair, the old outbound SA removed) while they run.
   std::uint32_t spi = 0x1000;
-  int rekeys = 0;
-  while (senders_done.load() < kSenders || rekeys < 3) {
+  while (senders_started.load() < kSenders) std::this_thread::yield();
+  while (senders_done.load() < kSenders) {
     install(++spi);
-    ++rekeys;
     for (auto& s : senders) s->publish(a.replica());
+    rekeys.fetch_add(1);
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   for (auto& t : threads) t.join();

@@ -3,9 +3,9 @@
 // half-applied configuration behind. docs/configuration.md describes every key.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>

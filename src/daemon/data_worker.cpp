@@ -17,8 +17,8 @@ namespace cygnet::daemon {
 
 namespace {
 
-constexpr int kTunReadBatch = 64;     // TUN reads per wake-up (each up to a 64 KiB super-packet)
-constexpr int kRingBatch = 256;       // handed-over packets per wake-up
+constexpr int kTunReadBatch = 64;  // TUN reads per wake-up (each up to a 64 KiB super-packet)
+constexpr int kRingBatch = 256;    // handed-over packets per wake-up
 
 // A hash of an IP packet's flow that is the same for both directions (addresses and ports
 // combined with a commutative sum), to pick the TUN queue a decrypted packet is written to.
@@ -55,7 +55,8 @@ static std::vector<std::unique_ptr<TunPacketIo>> packet_ios(const std::vector<Tu
 }
 
 DataWorker::DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues,
-                       gateway::WorkerRequestQueue& requests, std::uint32_t fwmark, UdpSocketFor udp_socket_for)
+                       gateway::WorkerRequestQueue& requests, std::uint32_t fwmark,
+                       UdpSocketFor udp_socket_for)
     : tun_(*tun_queues.at(index)),
       tun_ios_(packet_ios(tun_queues)),
       tun_io_(*tun_ios_[index]),
@@ -215,7 +216,8 @@ void DataWorker::carry_out(gateway::OutputBatch& out) {
       }
       case gateway::Destination::Udp: {
         UdpSocket* socket = udp_socket_for_(p.local);
-        if (socket != nullptr && socket->send(bytes, p.local.address, UdpEndpoint{p.remote.address, p.remote.port})) {
+        if (socket != nullptr &&
+            socket->send(bytes, p.local.address, UdpEndpoint{p.remote.address, p.remote.port})) {
           bump(io_.network_packets_sent);
         } else {
           bump(io_.send_errors);

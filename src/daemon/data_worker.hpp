@@ -15,9 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
@@ -35,7 +35,7 @@ struct WorkerIoCounters {
   std::atomic<std::uint64_t> tun_packets_written{0};
   std::atomic<std::uint64_t> network_packets_sent{0};
   std::atomic<std::uint64_t> send_errors{0};
-  std::atomic<std::uint64_t> handed_over{0};    // ESP/AH packets the control thread queued for it
+  std::atomic<std::uint64_t> handed_over{0};      // ESP/AH packets the control thread queued for it
   std::atomic<std::uint64_t> hand_over_drops{0};  // ... refused: its ring was full (or too big)
   // Its TunPacketIo's offload counters, copied after every batch.
   std::atomic<std::uint64_t> tun_super_packets_read{0};
@@ -56,8 +56,8 @@ class DataWorker {
   // `tun_queues`: every queue of the TUN device (all outlive the worker); the worker reads
   // queue `index` and writes decrypted packets to the queue of their inner flow (below). Opens
   // the worker's raw sending sockets (throws).
-  DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues, gateway::WorkerRequestQueue& requests,
-             std::uint32_t fwmark, UdpSocketFor udp_socket_for);
+  DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues,
+             gateway::WorkerRequestQueue& requests, std::uint32_t fwmark, UdpSocketFor udp_socket_for);
   ~DataWorker();  // stop()s
   DataWorker(const DataWorker&) = delete;
   DataWorker& operator=(const DataWorker&) = delete;

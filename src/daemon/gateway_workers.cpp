@@ -37,7 +37,8 @@ std::optional<std::uint32_t> spi_of(ByteView ip_packet) {
     return std::nullopt;
   }
   const std::size_t at = header + (protocol == wire::ip_protocol::kAh ? 4 : 0);
-  if ((protocol != wire::ip_protocol::kEsp && protocol != wire::ip_protocol::kAh) || ip_packet.size() < at + 4)
+  if ((protocol != wire::ip_protocol::kEsp && protocol != wire::ip_protocol::kAh) ||
+      ip_packet.size() < at + 4)
     return std::nullopt;
   return wire::load_be32(ip_packet.data() + at);
 }
@@ -75,11 +76,11 @@ void Gateway::start_workers(std::size_t count) {
     queues.push_back(tun_queues_.back().get());
   }
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<DataWorker>(
-        i, queues, worker_requests_, options_.fwmark, [this](const ike::Endpoint& local) -> UdpSocket* {
-          IkeSocket* socket = socket_for(local);
-          return socket != nullptr ? &socket->socket : nullptr;
-        }));
+    workers_.push_back(std::make_unique<DataWorker>(i, queues, worker_requests_, options_.fwmark,
+                                                    [this](const ike::Endpoint& local) -> UdpSocket* {
+                                                      IkeSocket* socket = socket_for(local);
+                                                      return socket != nullptr ? &socket->socket : nullptr;
+                                                    }));
   }
   wake_pending_.assign(count, false);
   publish_replicas();  // before the first packet

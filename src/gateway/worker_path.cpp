@@ -31,7 +31,8 @@ void add_counters(ipsec::GlobalCounters& into, const ipsec::GlobalCounters& from
   add_traffic(into.outbound, from.outbound);
   add_traffic(into.inbound, from.inbound);
   add_traffic(into.bypassed, from.bypassed);
-  for (std::size_t i = 0; i < into.drops.by_reason.size(); ++i) into.drops.by_reason[i] += from.drops.by_reason[i];
+  for (std::size_t i = 0; i < into.drops.by_reason.size(); ++i)
+    into.drops.by_reason[i] += from.drops.by_reason[i];
   into.path_mtu.too_big_sent += from.path_mtu.too_big_sent;
   into.path_mtu.fragmented_packets += from.path_mtu.fragmented_packets;
   into.path_mtu.mss_clamped += from.path_mtu.mss_clamped;
@@ -46,7 +47,9 @@ WorkerPath::WorkerPath(std::size_t index, WorkerRequestQueue& requests)
       plane_(std::make_unique<ipsec::DataPlane>()),
       protected_output_(static_cast<std::uint32_t>((index + 1) << 24)) {}
 
-WorkerPath::~WorkerPath() { delete pending_.exchange(nullptr); }
+WorkerPath::~WorkerPath() {
+  delete pending_.exchange(nullptr);
+}
 
 void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica) {
   // Whoever exchanges a pointer out owns it: a replica the worker never took is freed here.
@@ -157,15 +160,12 @@ InboundVerdict WorkerPath::inbound_outcome(const ipsec::InboundOutcome& o, Mutab
   switch (o.kind) {
     case ipsec::InboundOutcome::Kind::Decapsulated:
       bump(counters_.decapsulated_in);
-      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0}, o.result.length);
+      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0},
+                 o.result.length);
       verdict = InboundVerdict::Decapsulated;
       break;
-    case ipsec::InboundOutcome::Kind::Bypass:
-      verdict = InboundVerdict::Bypass;
-      break;
-    case ipsec::InboundOutcome::Kind::Dropped:
-      bump(counters_.inbound_drops);
-      break;
+    case ipsec::InboundOutcome::Kind::Bypass: verdict = InboundVerdict::Bypass; break;
+    case ipsec::InboundOutcome::Kind::Dropped: bump(counters_.inbound_drops); break;
   }
   report_lifetime(o.sa, o.result.lifetime_event);
   return verdict;

@@ -23,8 +23,8 @@ namespace cygnet::gateway {
 
 struct WorkerRequest {
   enum class Kind : std::uint8_t {
-    Acquire,        // `policy` needs an SA; `packet` is the cleartext packet to hold meanwhile
-    LifetimeLimit,  // `sa` reached `event` (Rekey: soft limit, Expired: hard limit)
+    Acquire,         // `policy` needs an SA; `packet` is the cleartext packet to hold meanwhile
+    LifetimeLimit,   // `sa` reached `event` (Rekey: soft limit, Expired: hard limit)
     LinkMtuRefused,  // a raw send toward `peer` failed with EMSGSIZE: ask the route's MTU again
   };
   Kind kind = Kind::Acquire;

@@ -318,7 +318,8 @@ RawIpSocket RawIpSocket::open_sender(IpFamily family, std::uint32_t fwmark) {
   if (!send_fd.valid()) throw_socket_error(errno, what + ": socket");
   set_mark(send_fd.get(), fwmark, what);
   set_large_buffers(send_fd.get());
-  if (family == IpFamily::V4) set_option(send_fd.get(), IPPROTO_IP, IP_HDRINCL, 1, what + ": setting IP_HDRINCL");
+  if (family == IpFamily::V4)
+    set_option(send_fd.get(), IPPROTO_IP, IP_HDRINCL, 1, what + ": setting IP_HDRINCL");
   return RawIpSocket(-1, send_fd.release(), family, IPPROTO_RAW);
 }
 

@@ -144,7 +144,8 @@ TunDevice TunDevice::open_queue() const {
     if (offloads_.checksum) bits |= TUN_F_CSUM;
     if (offloads_.tcp_segmentation) bits |= TUN_F_TSO4 | TUN_F_TSO6;
     if (offloads_.udp_segmentation) bits |= TUN_F_USO4 | TUN_F_USO6;
-    if (::ioctl(fd.get(), TUNSETOFFLOAD, bits) < 0) throw_tun_error(errno, name_, "TUNSETOFFLOAD on another queue");
+    if (::ioctl(fd.get(), TUNSETOFFLOAD, bits) < 0)
+      throw_tun_error(errno, name_, "TUNSETOFFLOAD on another queue");
   }
   return TunDevice(fd.release(), name_, ifindex_, mtu_, offloads_, true);
 }

@@ -101,10 +101,13 @@ TEST(StatsText, OneLinePerWorkerOnlyWhenThereAreWorkers) {
     {"worker": 1, "tun_packets_read": 400, "protected_out": 400, "network_packets_in": 0,
      "decapsulated_in": 0, "outbound_drops": 0, "inbound_drops": 0, "hand_over_drops": 3, "acquires": 0}])");
   const std::string text = render_stats(with_workers);
-  EXPECT_THAT(text, HasSubstr("\nworkers\n  worker 0                    TUN read 600, protected 598, decapsulated 996 "
-                              "of 998 handed in, drops out 2 / in 2, hand-over drops 0, acquires 1\n"));
-  EXPECT_THAT(text, HasSubstr("  worker 1                    TUN read 400, protected 400, decapsulated 0 of 0 "
-                              "handed in, drops out 0 / in 0, hand-over drops 3, acquires 0\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("\nworkers\n  worker 0                    TUN read 600, protected 598, decapsulated 996 "
+                "of 998 handed in, drops out 2 / in 2, hand-over drops 0, acquires 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  worker 1                    TUN read 400, protected 400, decapsulated 0 of 0 "
+                        "handed in, drops out 0 / in 0, hand-over drops 3, acquires 0\n"));
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ TEST(WorkersSetting, UnsetByDefaultAndKeptWhenGiven) {
   const LoadResult two = parse_config("[daemon]\nworkers = 2\n", "t.toml", {});
   ASSERT_TRUE(two.ok()) << two.error_text();
   EXPECT_EQ(two.config->daemon.workers, 2u);
-  const LoadResult most = parse_config("[daemon]\nworkers = " + std::to_string(kMaxWorkers) + "\n", "t.toml", {});
+  const LoadResult most =
+      parse_config("[daemon]\nworkers = " + std::to_string(kMaxWorkers) + "\n", "t.toml", {});
   ASSERT_TRUE(most.ok()) << most.error_text();
   EXPECT_EQ(most.config->daemon.workers, kMaxWorkers);
 }

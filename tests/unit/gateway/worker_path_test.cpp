@@ -31,8 +31,12 @@ using ipsec::SecurityAssociation;
 
 const TimePoint kNow = TimePoint{} + Seconds(100);
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
+AddressRange range(const char* prefix) {
+  return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix));
+}
 
 Bytes udp_packet(std::size_t payload) {
   Bytes p(20 + 8 + payload, 0x61);
@@ -63,8 +67,12 @@ SaParameters sa_params(Direction d, std::uint32_t spi) {
   return p;
 }
 
-std::uint32_t spi_of(ByteView esp_packet) { return wire::load_be32(esp_packet.data() + 20); }
-std::uint32_t sequence_of(ByteView esp_packet) { return wire::load_be32(esp_packet.data() + 24); }
+std::uint32_t spi_of(ByteView esp_packet) {
+  return wire::load_be32(esp_packet.data() + 20);
+}
+std::uint32_t sequence_of(ByteView esp_packet) {
+  return wire::load_be32(esp_packet.data() + 24);
+}
 
 struct Gateways : ::testing::Test {
   DataPlane a;

@@ -53,8 +53,8 @@ TEST(PacketRing, FirstInFirstOutWithEndpoints) {
 TEST(PacketRing, RefusesWhenFullOrTooLargeAndWrapsAround) {
   PacketRing ring(3, 128);  // rounded up to 4 slots
   for (std::uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(ring.push(numbered(i)));
-  EXPECT_FALSE(ring.push(numbered(9)));         // full: nothing overwritten
-  EXPECT_FALSE(ring.push(numbered(9, 129)));    // larger than a slot
+  EXPECT_FALSE(ring.push(numbered(9)));                 // full: nothing overwritten
+  EXPECT_FALSE(ring.push(numbered(9, 129)));            // larger than a slot
   for (std::uint32_t round = 0; round < 10; ++round) {  // steady state across the wrap
     auto p = ring.front();
     ASSERT_TRUE(p);

@@ -15,8 +15,12 @@ namespace {
 
 const TimePoint kNow = TimePoint{} + Seconds(100);
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
-AddressRange range(const char* prefix) { return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix)); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
+AddressRange range(const char* prefix) {
+  return AddressRange::from_prefix(*wire::IpPrefix::parse(prefix));
+}
 
 Bytes udp_packet(std::size_t payload) {
   Bytes p(20 + 8 + payload, 0x61);
@@ -44,7 +48,9 @@ SaParameters outbound_params(std::uint32_t spi) {
   return p;
 }
 
-std::uint32_t sequence_of(const Bytes& esp_packet) { return wire::load_be32(esp_packet.data() + 20 + 4); }
+std::uint32_t sequence_of(const Bytes& esp_packet) {
+  return wire::load_be32(esp_packet.data() + 20 + 4);
+}
 
 struct Replica : ::testing::Test {
   DataPlane master;
@@ -104,7 +110,8 @@ TEST_F(Replica, KeepsWorkingWhenTheMasterRemovesTheSaUntilTheNextReplica) {
 
 TEST_F(Replica, RebindsToTheNewSaOfARekeyAndKeepsPolicyIds) {
   const auto old_replica = master.replica();
-  const SaHandle rekeyed = *master.sad().add(std::make_unique<SecurityAssociation>(outbound_params(0x2002), kNow));
+  const SaHandle rekeyed =
+      *master.sad().add(std::make_unique<SecurityAssociation>(outbound_params(0x2002), kNow));
   ASSERT_TRUE(master.bind_outbound_sa(protect, rekeyed));
   const auto replica = master.replica();
   const OutboundOutcome o = replica->process_outbound(udp_packet(64), out, kNow);
@@ -113,7 +120,8 @@ TEST_F(Replica, RebindsToTheNewSaOfARekeyAndKeepsPolicyIds) {
   EXPECT_EQ(o.policy, protect);
   EXPECT_EQ(wire::load_be32(out.data() + 20), 0x2002u);
   // Handles stay in step: an SA added after the copy gets the handle the master would give.
-  const auto next_in_master = master.sad().add(std::make_unique<SecurityAssociation>(outbound_params(0x3003), kNow));
+  const auto next_in_master =
+      master.sad().add(std::make_unique<SecurityAssociation>(outbound_params(0x3003), kNow));
   const auto next_in_replica =
       replica->sad().add(std::make_unique<SecurityAssociation>(outbound_params(0x3003), kNow));
   EXPECT_EQ(next_in_master, next_in_replica);

@@ -150,6 +150,25 @@ void render_connection(std::ostringstream& out, const json& connection) {
   }
 }
 
+// Cygnet as a remote-access client: the virtual addresses on the TUN device and the DNS settings
+// handed to systemd-resolved (only when some connection holds addresses).
+void render_client(std::ostringstream& out, const json& client) {
+  const json& assignments = array_at(client, "connections");
+  if (assignments.empty()) return;
+  out << "\nvirtual IPs on " << text_at(client, "device") << ":\n";
+  for (const json& a : assignments) {
+    out << labelled("  ", text_at(a, "connection"),
+                    joined(a, "addresses", ", ", "none") + " (DNS " + joined(a, "dns", ", ", "none") +
+                        ", domains " + joined(a, "dns_domains", ", ", "none") + ")");
+  }
+  const json& dns = member(client, "dns");
+  std::string applied = text_at(dns, "state", "none");
+  if (member(dns, "servers").is_array())
+    applied += ": " + joined(dns, "servers", ", ", "") + "; " + joined(dns, "domains", ", ", "") +
+               (flag_at(dns, "default_route") ? "; default route" : "");
+  out << labelled("  ", "DNS", applied);
+}
+
 }  // namespace
 
 std::string render_status(const json& result) {
@@ -171,6 +190,7 @@ std::string render_status(const json& result) {
     if (out.tellp() > 0) out << "\n";
     render_connection(out, connection);
   }
+  render_client(out, member(result, "client"));
   return out.str();
 }
 

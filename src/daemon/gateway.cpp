@@ -75,6 +75,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   log(Subsystem::Net)
       .info("TUN device {} (index {}, MTU {}) up, offloads: {}{}", tun_->name(), tun_->ifindex(), tun_->mtu(),
             tun_->offloads().describe(), config_.daemon.offload ? "" : " ([daemon] offload = false)");
+  remove_client_leftovers();
   install_rules();
   cleartext_filter_ = std::make_unique<CleartextFilter>(config_.daemon.drop_cleartext, tun_->name());
   open_sockets();
@@ -132,6 +133,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
 }
 
 Gateway::~Gateway() {
+  remove_client_setup();
   remove_rules_and_routes();
   if (control_fd_ >= 0) {
     close(control_fd_);
@@ -300,6 +302,7 @@ void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint 
 
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
   core_->remove_connection(name, now, out_);
+  forget_client_connection(name);
   routes_.remove_connection(name);
   cleartext_filter_->planner().remove_connection(name);
   log(Subsystem::Ike).info("connection {} removed", name);

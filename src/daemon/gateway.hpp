@@ -16,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "daemon/cleartext_filter.hpp"
+#include "daemon/client_addresses.hpp"
 #include "daemon/control_clients.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/event_subscribers.hpp"
@@ -26,6 +27,7 @@
 #include "daemon/os/tun_device.hpp"
 #include "daemon/packet_io.hpp"
 #include "daemon/refusal_log.hpp"
+#include "daemon/resolved_dns.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/revocation_fetcher.hpp"
 #include "daemon/route_planner.hpp"
@@ -92,6 +94,14 @@ class Gateway {
   void load_leases();
   void save_leases();
   void log_virtual_ips(const ike::Action& action);
+  // Cygnet as a remote-access client (gateway_client.cpp): the assigned virtual addresses on the
+  // TUN device, the routes' preferred source, DNS through systemd-resolved; all undone on release.
+  void on_virtual_ip_change(const ike::Action& change);
+  void forget_client_connection(const std::string& name);  // unloaded: its assignment goes too
+  void apply_client_setup();
+  void remove_client_leftovers();  // at start: addresses a crashed run left on the TUN device
+  void remove_client_setup();      // at exit
+  nlohmann::json client_status_json() const;
   void log_event(const ike::Event& event);
   void reconcile_routes();
   void housekeeping(TimePoint now);
@@ -155,6 +165,11 @@ class Gateway {
   gateway::OutputBatch out_;                     // reused by every call into the core
   std::vector<wire::IpAddress> emsgsize_peers_;  // raw sends refused as too big, this batch
   RoutePlanner routes_;
+  ClientAssignments client_assignments_;
+  ResolvedDns resolved_;
+  std::optional<LinkDns> applied_dns_;  // what systemd-resolved holds for the TUN link
+  std::optional<LinkDns> wanted_dns_;   // what the assignments ask for (applied or not)
+  std::string dns_state_ = "none";      // for status: "none", "applied through systemd-resolved", "not applied: ..."
   std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists
   DaemonCounters counters_;
   Resolver resolver_;

@@ -44,6 +44,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     json result =
         status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
     add_last_failures(result, engine(), now);
+    result["client"] = client_status_json();
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {

@@ -122,7 +122,8 @@ void Gateway::carry_out(TimePoint now) {
     log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
   for (const ike::ResolveRemote& request : out.resolves) resolve_remote(request);
   for (const ike::FetchRevocation& request : out.revocation_fetches) fetch_revocation(request);
-  for (const ike::Action& change : out.virtual_ip_changes) log_virtual_ips(change);
+  for (const ike::Action& change : out.virtual_ip_changes) on_virtual_ip_change(change);
+  if (!out.virtual_ip_changes.empty()) apply_client_setup();
   if (out.leases_changed) leases_dirty_ = true;
   for (const ike::Event& event : out.events) {
     log_event(event);

@@ -78,9 +78,17 @@ void RoutePlanner::set_connection(const ike::ConnectionSettings& settings) {
     }
   }
   by_connection_[settings.name] = std::move(wanted);
+  if (settings.vips.empty())
+    needs_virtual_ip_.erase(settings.name);
+  else
+    needs_virtual_ip_.insert(settings.name);
 }
 
-void RoutePlanner::remove_connection(const std::string& name) { by_connection_.erase(name); }
+void RoutePlanner::remove_connection(const std::string& name) {
+  by_connection_.erase(name);
+  needs_virtual_ip_.erase(name);
+  virtual_ips_.erase(name);
+}
 
 void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ipsec::Selector>& selectors) {
   std::vector<Wanted> wanted;
@@ -91,6 +99,13 @@ void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ips
 }
 
 void RoutePlanner::remove_selectors(const std::string& owner) { by_owner_.erase(owner); }
+
+void RoutePlanner::set_virtual_ips(const std::string& connection, std::vector<wire::IpAddress> addresses) {
+  if (addresses.empty())
+    virtual_ips_.erase(connection);
+  else
+    virtual_ips_[connection] = std::move(addresses);
+}
 
 std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>& host_addresses, int ifindex,
                                              std::uint32_t table) const {
@@ -113,8 +128,18 @@ std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>
     }
     out.push_back(r);
   };
-  for (const auto& entry : by_connection_) {
-    for (const Wanted& w : entry.second) add(w);
+  for (const auto& [name, wanted] : by_connection_) {
+    auto vips = virtual_ips_.find(name);
+    if (vips == virtual_ips_.end() && needs_virtual_ip_.count(name)) continue;
+    for (const Wanted& w : wanted) {
+      if (vips == virtual_ips_.end()) {
+        add(w);
+        continue;
+      }
+      Wanted from_virtual_ip{w.destination, {}};
+      for (const wire::IpAddress& a : vips->second) from_virtual_ip.local_side.push_back(host_range(a));
+      add(from_virtual_ip);
+    }
   }
   for (const auto& entry : by_owner_) {
     for (const Wanted& w : entry.second) add(w);

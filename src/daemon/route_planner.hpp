@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ class RoutePlanner {
  public:
   // Routes from the connection's configuration: each child's remote_ts, or the peer's addresses
   // when a child has none (transport mode, host-to-net). Replaces an earlier call for `name`.
+  // A client connection (`vips`) has them only while it holds virtual addresses: without one the
+  // host has no address its CHILD SAs would carry (a trap policy still routes for its acquire).
   void set_connection(const ike::ConnectionSettings& settings);
   void remove_connection(const std::string& name);
 
@@ -29,6 +32,11 @@ class RoutePlanner {
   // is any unique key ("child:17", "trap:conn/child").
   void set_selectors(const std::string& owner, const std::vector<ipsec::Selector>& selectors);
   void remove_selectors(const std::string& owner);
+
+  // Client (`vips`): the addresses the gateway assigned to `connection` (empty: none). They become
+  // the preferred source of the connection's configured routes, so the host's own traffic leaves
+  // from its virtual address and matches the CHILD SA's local selector.
+  void set_virtual_ips(const std::string& connection, std::vector<wire::IpAddress> addresses);
 
   // Every wanted route via `ifindex` in `table`, one per destination, with a preferred source
   // inside the matching local selector when the host has such an address.
@@ -41,7 +49,9 @@ class RoutePlanner {
     std::vector<ipsec::AddressRange> local_side;  // where a preferred source may come from
   };
   std::map<std::string, std::vector<Wanted>> by_connection_;
+  std::set<std::string> needs_virtual_ip_;  // client connections (`vips`)
   std::map<std::string, std::vector<Wanted>> by_owner_;
+  std::map<std::string, std::vector<wire::IpAddress>> virtual_ips_;
 };
 
 }  // namespace cygnet::daemon

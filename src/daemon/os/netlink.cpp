@@ -538,6 +538,22 @@ void Netlink::add_address(int ifindex, const IpAddress& address, std::uint8_t pr
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
+void Netlink::delete_address(int ifindex, const IpAddress& address, std::uint8_t prefix_length) {
+  const std::string what = "removing address " + address.to_string() + "/" + std::to_string(prefix_length) +
+                           " from link #" + std::to_string(ifindex);
+  Message message(RTM_DELADDR, 0);
+  auto* header = message.put_family_header<ifaddrmsg>();
+  header->ifa_family = static_cast<std::uint8_t>(address_family(address.family()));
+  header->ifa_prefixlen = prefix_length;
+  header->ifa_index = static_cast<std::uint32_t>(ifindex);
+  message.put_address(IFA_LOCAL, address);
+  try {
+    request(message.header(), what, false, true);
+  } catch (const NetlinkError& e) {
+    if (e.error_number() != EADDRNOTAVAIL) throw;  // the kernel's answer for an absent address
+  }
+}
+
 bool Netlink::link_is_running(int ifindex) {
   Message message(RTM_GETLINK, 0);
   auto* header = message.put_family_header<ifinfomsg>();

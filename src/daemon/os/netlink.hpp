@@ -70,6 +70,8 @@ class Netlink {
   // route from a work queue after it acknowledged the request, so on a link that is up this
   // waits (up to 2 s) until the address is routable as local: usable when it returns.
   void add_address(int ifindex, const wire::IpAddress& address, std::uint8_t prefix_length);
+  // Removes the address from the link; removing one the link does not have is not an error.
+  void delete_address(int ifindex, const wire::IpAddress& address, std::uint8_t prefix_length);
 
   // Adds or replaces (NLM_F_REPLACE) a unicast route; delete of a missing route is not an error.
   void add_route(const RouteSpec& route);

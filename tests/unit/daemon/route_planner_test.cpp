@@ -102,5 +102,58 @@ TEST(RoutePlanner, NegotiatedSelectorsAddRoutesUntilRemovedAndDuplicatesCollapse
   EXPECT_TRUE(planner.desired({}, 9, 199).empty());
 }
 
+// Cygnet as a remote-access client: `vips`, everything (0.0.0.0/0, ::/0) through the tunnel.
+ike::ConnectionSettings road_warrior() {
+  ike::ConnectionSettings c = tunnel("office");
+  c.vips = {addr("0.0.0.0"), addr("::")};
+  c.children[0].local_ts.clear();
+  c.children[0].remote_ts = {prefix("0.0.0.0/0"), prefix("::/0")};
+  return c;
+}
+
+TEST(RoutePlanner, AClientConnectionRoutesOnlyWhileItHoldsVirtualIpsWithThemAsSource) {
+  RoutePlanner planner;
+  planner.set_connection(road_warrior());
+  // The outer address is on link 2, the virtual addresses on the TUN device (9) once assigned.
+  std::vector<InterfaceAddress> host{{2, addr("192.0.2.1"), 24}, {2, addr("2001:db8::1"), 64}};
+  EXPECT_TRUE(planner.desired(host, 9, 199).empty());  // no address to send from yet
+
+  planner.set_virtual_ips("office", {addr("198.51.100.129"), addr("2001:db8:ffff::1")});
+  host.push_back({9, addr("198.51.100.129"), 32});
+  host.push_back({9, addr("2001:db8:ffff::1"), 128});
+  const std::vector<RouteSpec> routes = planner.desired(host, 9, 199);
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].destination.to_string(), "0.0.0.0/0");
+  ASSERT_TRUE(routes[0].source);
+  EXPECT_EQ(routes[0].source->to_string(), "198.51.100.129");  // not the outer 192.0.2.1
+  EXPECT_EQ(routes[1].destination.to_string(), "::/0");
+  ASSERT_TRUE(routes[1].source);
+  EXPECT_EQ(routes[1].source->to_string(), "2001:db8:ffff::1");
+
+  // The negotiated CHILD SA (local selector narrowed to the virtual address) adds nothing new.
+  ipsec::Selector s;
+  s.local = {addr("198.51.100.129"), addr("198.51.100.129")};
+  s.remote = ipsec::AddressRange::any(wire::IpFamily::V4);
+  planner.set_selectors("child:3", {s});
+  EXPECT_EQ(planner.desired(host, 9, 199), routes);
+
+  planner.set_virtual_ips("office", {});  // released: only the CHILD SA's own route stays
+  planner.remove_selectors("child:3");
+  EXPECT_TRUE(planner.desired(host, 9, 199).empty());
+}
+
+TEST(RoutePlanner, AClientConnectionWithoutAddressesOfOneFamilyGetsNoSourceThere) {
+  RoutePlanner planner;
+  planner.set_connection(road_warrior());
+  planner.set_virtual_ips("office", {addr("198.51.100.129")});  // the gateway had no IPv6 pool
+  const std::vector<RouteSpec> routes =
+      planner.desired({{9, addr("198.51.100.129"), 32}, {2, addr("2001:db8::1"), 64}}, 9, 199);
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].source->to_string(), "198.51.100.129");
+  EXPECT_FALSE(routes[1].source);  // never the outer IPv6 address
+  planner.remove_connection("office");
+  EXPECT_TRUE(planner.desired({}, 9, 199).empty());
+}
+
 }  // namespace
 }  // namespace cygnet::daemon

@@ -645,8 +645,8 @@ class Validator {
     if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
       c.encapsulation = *encapsulation;
     }
+    virtual_ip_settings(table, c);  // before the children: vips are a client's local side
     children(table, scope, local_addrs, remote_addrs, c);
-    virtual_ip_settings(table, c);
     if (c.start_action == ike::StartAction::Trap && c.children.empty() && table.contains("start_action")) {
       error(*table.get("start_action"),
             "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
@@ -1259,7 +1259,14 @@ class Validator {
       // Its default, the peer's address, is not known before the name is resolved.
       error(table.source(), scope + " needs 'remote_ts': the peer is named by a host name in 'remote_addrs'");
     }
-    check_families(remote_ts, "remote_ts", local_ts, local_addrs, "local", scope);
+    // A client (`vips`) sends from its virtual addresses, not its outer ones: they are the local
+    // side when local_ts is empty.
+    std::vector<Located> local_side = local_addrs;
+    if (!c.vips.empty()) {
+      local_side.clear();
+      for (const auto& vip : c.vips) local_side.push_back(Located{vip.family(), vip.to_string(), &table});
+    }
+    check_families(remote_ts, "remote_ts", local_ts, local_side, "local", scope);
     if (c.ike_version == 1) {
       // A Quick Mode carries one client identity per side (RFC 2409 §5.5: IDci, IDcr).
       for (const auto* side : {&local_ts, &remote_ts}) {

@@ -120,7 +120,11 @@ std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>
     for (const ipsec::AddressRange& local : w.local_side) {
       if (local.family() != w.destination.address.family()) continue;
       auto it = std::find_if(host_addresses.begin(), host_addresses.end(),
-                             [&](const InterfaceAddress& h) { return local.contains(h.address); });
+                             [&](const InterfaceAddress& h) {
+                               // A local selector of "everything" contains loopback too, which the
+                               // kernel refuses as a source ("Invalid source address" for ::1).
+                               return local.contains(h.address) && !is_loopback_or_link_local(h.address);
+                             });
       if (it != host_addresses.end()) {
         r.source = it->address;
         break;

@@ -410,6 +410,8 @@ int parse_route_type(const nlmsghdr* message, void* data) {
   return MNL_CB_OK;
 }
 
+}  // namespace
+
 bool is_loopback_or_link_local(const IpAddress& address) {
   const ByteView bytes = address.bytes();
   if (address.is_v4()) return bytes[0] == 127 || (bytes[0] == 169 && bytes[1] == 254);
@@ -417,8 +419,6 @@ bool is_loopback_or_link_local(const IpAddress& address) {
   static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   return std::equal(bytes.begin(), bytes.end(), kLoopback.begin());
 }
-
-}  // namespace
 
 Netlink::Netlink() {
   socket_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);

@@ -111,4 +111,7 @@ class Netlink {
 std::optional<wire::IpAddress> address_inside(const std::vector<InterfaceAddress>& addresses,
                                               const wire::IpPrefix& prefix);
 
+// 127.0.0.0/8, 169.254.0.0/16, ::1, fe80::/10: never a preferred source for tunnelled traffic.
+bool is_loopback_or_link_local(const wire::IpAddress& address);
+
 }  // namespace cygnet::daemon

@@ -102,6 +102,28 @@ TEST(RoutePlanner, NegotiatedSelectorsAddRoutesUntilRemovedAndDuplicatesCollapse
   EXPECT_TRUE(planner.desired({}, 9, 199).empty());
 }
 
+TEST(RoutePlanner, ALocalSelectorOfEverythingNeverGivesLoopbackOrLinkLocalAsSource) {
+  // A remote-access gateway with local_ts 0.0.0.0/0, ::/0 routes a client's virtual address.
+  RoutePlanner planner;
+  ipsec::Selector v4;
+  v4.local = ipsec::AddressRange::any(wire::IpFamily::V4);
+  v4.remote = {addr("198.51.100.129"), addr("198.51.100.129")};
+  ipsec::Selector v6;
+  v6.local = ipsec::AddressRange::any(wire::IpFamily::V6);
+  v6.remote = {addr("2001:db8:ffff::1"), addr("2001:db8:ffff::1")};
+  planner.set_selectors("child:1", {v4, v6});
+  const std::vector<InterfaceAddress> host{{1, addr("127.0.0.1"), 8},
+                                           {1, addr("::1"), 128},
+                                           {2, addr("fe80::1"), 64},
+                                           {2, addr("192.0.2.2"), 24},
+                                           {3, addr("2001:db8:2::1"), 64}};
+  const std::vector<RouteSpec> routes = planner.desired(host, 9, 199);
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].source->to_string(), "192.0.2.2");
+  EXPECT_EQ(routes[1].source->to_string(), "2001:db8:2::1");
+  EXPECT_FALSE(planner.desired({{1, addr("::1"), 128}}, 9, 199)[1].source);
+}
+
 // Cygnet as a remote-access client: `vips`, everything (0.0.0.0/0, ::/0) through the tunnel.
 ike::ConnectionSettings road_warrior() {
   ike::ConnectionSettings c = tunnel("office");

@@ -12,7 +12,9 @@
 #      SetLinkDefaultRoute(false) for the TUN link with the gateway's values; `cygnetctl status`
 #      shows the addresses and the applied DNS;
 #   4. after `cygnetctl down` the addresses and routes are gone and RevertLink was called;
-#      (Cygnet gateway) after cygnetd stops with the SA up, the same.
+#      (Cygnet gateway) after cygnetd stops with the SA up, the same;
+#   5. with nobody owning org.freedesktop.resolve1 the addresses still work and the DNS settings
+#      are logged once as not applied (and said so in `cygnetctl status`).
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
 
 IT_DEADLINE=220
@@ -54,6 +56,7 @@ it_wait_for 5 "the private bus" test -S "$bus_socket" || it_fail "dbus-daemon di
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$bus_socket  # cygnetd's sd_bus_open_system() goes here
 it_spawn "${IT_NS[l]}" "$IT_TMP/mock_resolved.log" "$IT_PYTHON" "$IT_LIB_DIR/../ops/mock_resolved.py" \
   "$DBUS_SYSTEM_BUS_ADDRESS" "$calls" "$IT_TMP/resolved.ready"
+resolved_pid=$IT_LAST_PID
 it_wait_for 10 "the stand-in resolved" test -s "$IT_TMP/resolved.ready" || it_fail "mock_resolved.py did not come up"
 
 it_step "l: cygnetd as the client"
@@ -126,6 +129,12 @@ check_connected() {
     { table_routes >&2; it_fail "$gateway: no ::/0 route into $TUN from $vip6 in table 199"; }
   ip -n "${IT_NS[l]}" route get 203.0.113.1 | grep -q "dev $TUN .*src $vip4" ||
     it_fail "$gateway: the host's own traffic does not leave through $TUN from $vip4"
+  # cygnetd's own (marked) sockets skip table 199: IKE and ESP to the gateway never loop into the TUN.
+  ip -n "${IT_NS[l]}" route get 192.0.2.2 mark 0xc7 | grep -q "dev out0" ||
+    it_fail "$gateway: marked traffic to the gateway does not leave through out0"
+  # The engine narrowed the CHILD SA's local selectors to the virtual addresses.
+  cyg_status l | it_json "sorted(t for c in d['connections'] for sa in c['ike_sas'] for ch in sa['child_sas'] for t in ch['local_ts']) == sorted(['$vip4/32', '$vip6/128'])" ||
+    it_fail "$gateway: the CHILD SA's local selectors are not the virtual addresses"
 
   ip netns exec "${IT_NS[l]}" timeout 10 ping -c 3 -i 0.2 -W 2 203.0.113.1 >/dev/null ||
     it_fail "$gateway: no IPv4 ping from l to 203.0.113.1 through the tunnel"
@@ -213,5 +222,19 @@ cyg_wait_sa l 15 office net || it_fail "no SA with the Cygnet gateway (again)"
 cyg_stop l || it_fail "cygnetd did not stop cleanly"
 [ -z "$(table_routes)" ] || { table_routes >&2; it_fail "routes left in table 199 after cygnetd stopped"; }
 last_call RevertLink | it_json "d['ifindex'] == $tun_index" || it_fail "RevertLink not called when cygnetd stopped"
+
+it_step "4. no systemd-resolved on the bus: addresses still applied, DNS logged once as not applied"
+it_stop_pid "$resolved_pid" 5 || true
+cyg_start l "$client_conf"
+cyg_ctl l up office >/dev/null || it_fail "cygnetctl up office"
+cyg_wait_sa l 15 office net || it_fail "no SA without resolved"
+tun_index=$(ip netns exec "${IT_NS[l]}" cat "/sys/class/net/$TUN/ifindex") || it_fail "no TUN device $TUN"
+[ -n "$(tun_addresses)" ] || it_fail "no addresses without resolved"
+[ "$(grep -c "DNS received but not applied to $TUN: servers .*$DNS4.*~$DOMAIN.*systemd-resolved is not running" "${IT_DIR[l]}/cygnetd.log")" -eq 1 ] ||
+  it_fail "the DNS settings that could not be applied were not logged exactly once"
+cyg_status l | it_json "d['client']['dns']['state'].startswith('not applied: systemd-resolved is not running')" ||
+  it_fail "cygnetctl status does not say the DNS settings were not applied"
+cyg_ctl l down office >/dev/null || it_fail "cygnetctl down office"
+it_wait_for 10 "addresses and routes to go" no_client_state || it_fail "left behind without resolved"
 
 it_log "PASS"

@@ -165,3 +165,35 @@ TEST(StatusText, OddInputNeverThrows) {
 
 }  // namespace
 }  // namespace cygnet::cli
+
+namespace cygnet::cli {
+namespace {
+
+TEST(StatusText, ClientVirtualIpsAndAppliedDns) {
+  const nlohmann::json status = nlohmann::json::parse(R"({
+    "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
+    "client": {"device": "cyg0",
+               "connections": [{"connection": "office", "ike_sa": 3,
+                                "addresses": ["198.51.100.129", "2001:db8:ffff::1"],
+                                "dns": ["198.51.100.53"], "dns_domains": ["corp.example"]}],
+               "dns": {"state": "applied through systemd-resolved", "servers": ["198.51.100.53"],
+                       "domains": ["~corp.example"], "default_route": false}}
+  })");
+  const std::string text = render_status(status);
+  EXPECT_THAT(text, ::testing::HasSubstr("virtual IPs on cyg0:\n"
+                                         "  office      198.51.100.129, 2001:db8:ffff::1 (DNS 198.51.100.53, "
+                                         "domains corp.example)\n"
+                                         "  DNS         applied through systemd-resolved: 198.51.100.53; "
+                                         "~corp.example\n"));
+}
+
+TEST(StatusText, NoClientSectionWithoutAssignments) {
+  const nlohmann::json status = nlohmann::json::parse(R"({
+    "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
+    "client": {"device": "cyg0", "connections": [], "dns": {"state": "none"}}
+  })");
+  EXPECT_THAT(render_status(status), ::testing::Not(::testing::HasSubstr("virtual IPs on")));
+}
+
+}  // namespace
+}  // namespace cygnet::cli

@@ -82,13 +82,16 @@ void Gateway::remove_client_leftovers() {
   if (!netlink_ || !tun_) return;
   try {
     // A crashed run's TUN device went with its process (and with it its addresses and routes, and
-    // systemd-resolved's settings for the link); a device that survived keeps what it had.
+    // systemd-resolved's settings for the link); a device that survived (made persistent by
+    // someone) keeps what it had.
     for (const InterfaceAddress& a : plan_address_changes(netlink_->addresses(), tun_->ifindex(), {}).remove) {
       netlink_->delete_address(a.ifindex, a.address, a.prefix_length);
       log(Subsystem::Net).info("leftover address {} removed from {}", address_text(a), tun_->name());
     }
-    // Our routing table holds only routes of ours: anything there now is a crashed run's.
+    // Routes of our table into our device are a crashed run's (routes into other devices are not
+    // touched: --table may name a table someone else uses too).
     for (const RouteSpec& r : netlink_->routes(options_.routing_table)) {
+      if (r.ifindex != tun_->ifindex()) continue;
       netlink_->delete_route(r);
       log(Subsystem::Net).info("leftover route {} removed from table {}", r.destination.to_string(), r.table);
     }

@@ -13,6 +13,7 @@
 #      shows the addresses and the applied DNS;
 #   4. after `cygnetctl down` the addresses and routes are gone and RevertLink was called;
 #      (Cygnet gateway) after cygnetd stops with the SA up, the same;
+#   0. at start, an address and a route a crashed run left on a surviving TUN device are removed;
 #   5. with nobody owning org.freedesktop.resolve1 the addresses still work and the DNS settings
 #      are logged once as not applied (and said so in `cygnetctl status`).
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
@@ -86,8 +87,17 @@ remote_ts = ["0.0.0.0/0", "::/0"]
 esp_proposals = ["aes256gcm16"]
 EOF
 "$CYGNETCTL" check "$client_conf" >/dev/null || it_fail "the client configuration does not load"
+# What a crashed run could leave if its TUN device survived (here: made persistent beforehand): an
+# address on it and a route of table 199 into it. cygnetd must clear both when it starts.
+ip -n "${IT_NS[l]}" tuntap add mode tun name "$TUN" || it_fail "cannot create a persistent $TUN"
+ip -n "${IT_NS[l]}" link set "$TUN" up
+ip -n "${IT_NS[l]}" addr add 198.51.100.200/32 dev "$TUN"
+# (IPv6: removing a link's last IPv4 address makes the kernel drop its IPv4 routes by itself.)
+ip -n "${IT_NS[l]}" -6 route add 2001:db8:2::/64 dev "$TUN" table 199
 cyg_start l "$client_conf"
 tun_index=$(ip netns exec "${IT_NS[l]}" cat "/sys/class/net/$TUN/ifindex") || it_fail "no TUN device $TUN"
+grep -q "leftover address 198.51.100.200/32 removed" "${IT_DIR[l]}/cygnetd.log" || it_fail "the leftover address was not removed"
+grep -q "leftover route 2001:db8:2::/64 removed" "${IT_DIR[l]}/cygnetd.log" || it_fail "the leftover route was not removed"
 
 # The addresses (ADDRESS/LENGTH) of the TUN device that are not link-local, sorted, one line.
 tun_addresses() {
@@ -221,6 +231,7 @@ cyg_wait_sa l 15 office net || it_fail "no SA with the Cygnet gateway (again)"
 [ -n "$(tun_addresses)" ] || it_fail "no addresses after reconnecting"
 cyg_stop l || it_fail "cygnetd did not stop cleanly"
 [ -z "$(table_routes)" ] || { table_routes >&2; it_fail "routes left in table 199 after cygnetd stopped"; }
+[ -z "$(tun_addresses)" ] || it_fail "addresses left on the (persistent) $TUN after cygnetd stopped: $(tun_addresses)"
 last_call RevertLink | it_json "d['ifindex'] == $tun_index" || it_fail "RevertLink not called when cygnetd stopped"
 
 it_step "4. no systemd-resolved on the bus: addresses still applied, DNS logged once as not applied"

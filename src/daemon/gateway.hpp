@@ -169,7 +169,8 @@ class Gateway {
   ResolvedDns resolved_;
   std::optional<LinkDns> applied_dns_;  // what systemd-resolved holds for the TUN link
   std::optional<LinkDns> wanted_dns_;   // what the assignments ask for (applied or not)
-  std::string dns_state_ = "none";      // for status: "none", "applied through systemd-resolved", "not applied: ..."
+  std::string dns_state_ =
+      "none";  // for status: "none", "applied through systemd-resolved", "not applied: ..."
   std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists
   DaemonCounters counters_;
   Resolver resolver_;

@@ -84,7 +84,8 @@ void Gateway::remove_client_leftovers() {
     // A crashed run's TUN device went with its process (and with it its addresses and routes, and
     // systemd-resolved's settings for the link); a device that survived (made persistent by
     // someone) keeps what it had.
-    for (const InterfaceAddress& a : plan_address_changes(netlink_->addresses(), tun_->ifindex(), {}).remove) {
+    for (const InterfaceAddress& a :
+         plan_address_changes(netlink_->addresses(), tun_->ifindex(), {}).remove) {
       netlink_->delete_address(a.ifindex, a.address, a.prefix_length);
       log(Subsystem::Net).info("leftover address {} removed from {}", address_text(a), tun_->name());
     }
@@ -124,7 +125,8 @@ nlohmann::json Gateway::client_status_json() const {
     dns["servers"] = nlohmann::json::array();
     for (const auto& a : applied_dns_->servers) dns["servers"].push_back(a.to_string());
     dns["domains"] = nlohmann::json::array();
-    for (const auto& d : applied_dns_->domains) dns["domains"].push_back((d.routing_only ? "~" : "") + d.name);
+    for (const auto& d : applied_dns_->domains)
+      dns["domains"].push_back((d.routing_only ? "~" : "") + d.name);
     dns["default_route"] = applied_dns_->default_route;
   }
   return {{"device", tun_ ? tun_->name() : std::string()}, {"connections", connections}, {"dns", dns}};

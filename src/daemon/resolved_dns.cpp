@@ -24,7 +24,9 @@ struct MessageDeleter {
 using Bus = std::unique_ptr<sd_bus, BusDeleter>;
 using Message = std::unique_ptr<sd_bus_message, MessageDeleter>;
 
-std::string errno_text(int negative_errno) { return std::strerror(-negative_errno); }
+std::string errno_text(int negative_errno) {
+  return std::strerror(-negative_errno);
+}
 
 // A failed call's reason; "not running" made explicit for the answers a bus gives when nobody
 // owns the name.
@@ -32,7 +34,8 @@ std::string call_error(const char* method, const sd_bus_error& error, int result
   if (sd_bus_error_is_set(&error)) {
     const std::string name = error.name;
     std::string text = name + ": " + (error.message ? error.message : "");
-    if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner")
+    if (name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+        name == "org.freedesktop.DBus.Error.NameHasNoOwner")
       return "systemd-resolved is not running (" + text + ")";
     return std::string(method) + " failed: " + text;
   }
@@ -91,7 +94,8 @@ std::string describe(const LinkDns& settings) {
     out += (i ? ", " : "") + settings.servers[i].to_string();
   out += "; domains ";
   for (std::size_t i = 0; i < settings.domains.size(); ++i)
-    out += (i ? ", " : "") + std::string(settings.domains[i].routing_only ? "~" : "") + settings.domains[i].name;
+    out +=
+        (i ? ", " : "") + std::string(settings.domains[i].routing_only ? "~" : "") + settings.domains[i].name;
   out += settings.default_route ? "; default route" : "; split (not the default route)";
   return out;
 }
@@ -102,7 +106,8 @@ std::optional<std::string> ResolvedDns::set_link(int ifindex, const LinkDns& set
     if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(iay)");
     for (const wire::IpAddress& server : settings.servers) {
       if (r >= 0) r = sd_bus_message_open_container(m, 'r', "iay");
-      if (r >= 0) r = sd_bus_message_append(m, "i", static_cast<std::int32_t>(server.is_v4() ? AF_INET : AF_INET6));
+      if (r >= 0)
+        r = sd_bus_message_append(m, "i", static_cast<std::int32_t>(server.is_v4() ? AF_INET : AF_INET6));
       if (r >= 0) r = sd_bus_message_append_array(m, 'y', server.bytes().data(), server.bytes().size());
       if (r >= 0) r = sd_bus_message_close_container(m);
     }
@@ -114,19 +119,22 @@ std::optional<std::string> ResolvedDns::set_link(int ifindex, const LinkDns& set
     int r = sd_bus_message_append(m, "i", static_cast<std::int32_t>(ifindex));
     if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(sb)");
     for (const ResolvedDomain& domain : settings.domains)
-      if (r >= 0) r = sd_bus_message_append(m, "(sb)", domain.name.c_str(), static_cast<int>(domain.routing_only));
+      if (r >= 0)
+        r = sd_bus_message_append(m, "(sb)", domain.name.c_str(), static_cast<int>(domain.routing_only));
     if (r >= 0) r = sd_bus_message_close_container(m);
     return r;
   });
   if (failure) return failure;
   return call(call_timeout_, "SetLinkDefaultRoute", [&](sd_bus_message* m) {
-    return sd_bus_message_append(m, "ib", static_cast<std::int32_t>(ifindex), static_cast<int>(settings.default_route));
+    return sd_bus_message_append(m, "ib", static_cast<std::int32_t>(ifindex),
+                                 static_cast<int>(settings.default_route));
   });
 }
 
 std::optional<std::string> ResolvedDns::revert_link(int ifindex) const {
-  return call(call_timeout_, "RevertLink",
-              [&](sd_bus_message* m) { return sd_bus_message_append(m, "i", static_cast<std::int32_t>(ifindex)); });
+  return call(call_timeout_, "RevertLink", [&](sd_bus_message* m) {
+    return sd_bus_message_append(m, "i", static_cast<std::int32_t>(ifindex));
+  });
 }
 
 }  // namespace cygnet::daemon

@@ -25,7 +25,9 @@ wire::IpAddress from_integer(U128 v, wire::IpFamily family) {
   return wire::IpAddress::v6(ByteView(bytes, 16));
 }
 
-ipsec::AddressRange host_range(const wire::IpAddress& a) { return ipsec::AddressRange{a, a}; }
+ipsec::AddressRange host_range(const wire::IpAddress& a) {
+  return ipsec::AddressRange{a, a};
+}
 
 }  // namespace
 
@@ -73,7 +75,8 @@ void RoutePlanner::set_connection(const ike::ConnectionSettings& settings) {
       for (const auto& p : child.remote_ts) wanted.push_back(Wanted{p, local_side});
     } else {
       for (const auto& peer : settings.remote_addrs) {
-        wanted.push_back(Wanted{wire::IpPrefix{peer, static_cast<std::uint8_t>(peer.bit_length())}, local_side});
+        wanted.push_back(
+            Wanted{wire::IpPrefix{peer, static_cast<std::uint8_t>(peer.bit_length())}, local_side});
       }
     }
   }
@@ -98,7 +101,9 @@ void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ips
   by_owner_[owner] = std::move(wanted);
 }
 
-void RoutePlanner::remove_selectors(const std::string& owner) { by_owner_.erase(owner); }
+void RoutePlanner::remove_selectors(const std::string& owner) {
+  by_owner_.erase(owner);
+}
 
 void RoutePlanner::set_virtual_ips(const std::string& connection, std::vector<wire::IpAddress> addresses) {
   if (addresses.empty())
@@ -119,12 +124,11 @@ std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>
     r.table = table;
     for (const ipsec::AddressRange& local : w.local_side) {
       if (local.family() != w.destination.address.family()) continue;
-      auto it = std::find_if(host_addresses.begin(), host_addresses.end(),
-                             [&](const InterfaceAddress& h) {
-                               // A local selector of "everything" contains loopback too, which the
-                               // kernel refuses as a source ("Invalid source address" for ::1).
-                               return local.contains(h.address) && !is_loopback_or_link_local(h.address);
-                             });
+      auto it = std::find_if(host_addresses.begin(), host_addresses.end(), [&](const InterfaceAddress& h) {
+        // A local selector of "everything" contains loopback too, which the
+        // kernel refuses as a source ("Invalid source address" for ::1).
+        return local.contains(h.address) && !is_loopback_or_link_local(h.address);
+      });
       if (it != host_addresses.end()) {
         r.source = it->address;
         break;

@@ -163,12 +163,6 @@ TEST(StatusText, OddInputNeverThrows) {
   EXPECT_THAT(text, Not(HasSubstr("cygnetd: pid")));
 }
 
-}  // namespace
-}  // namespace cygnet::cli
-
-namespace cygnet::cli {
-namespace {
-
 TEST(StatusText, ClientVirtualIpsAndAppliedDns) {
   const nlohmann::json status = nlohmann::json::parse(R"({
     "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
@@ -180,11 +174,11 @@ TEST(StatusText, ClientVirtualIpsAndAppliedDns) {
                        "domains": ["~corp.example"], "default_route": false}}
   })");
   const std::string text = render_status(status);
-  EXPECT_THAT(text, ::testing::HasSubstr("virtual IPs on cyg0:\n"
-                                         "  office      198.51.100.129, 2001:db8:ffff::1 (DNS 198.51.100.53, "
-                                         "domains corp.example)\n"
-                                         "  DNS         applied through systemd-resolved: 198.51.100.53; "
-                                         "~corp.example\n"));
+  EXPECT_THAT(text, HasSubstr("virtual IPs on cyg0:\n"
+                              "  office      198.51.100.129, 2001:db8:ffff::1 (DNS 198.51.100.53, "
+                              "domains corp.example)\n"
+                              "  DNS         applied through systemd-resolved: 198.51.100.53; "
+                              "~corp.example\n"));
 }
 
 TEST(StatusText, NoClientSectionWithoutAssignments) {
@@ -192,7 +186,7 @@ TEST(StatusText, NoClientSectionWithoutAssignments) {
     "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
     "client": {"device": "cyg0", "connections": [], "dns": {"state": "none"}}
   })");
-  EXPECT_THAT(render_status(status), ::testing::Not(::testing::HasSubstr("virtual IPs on")));
+  EXPECT_THAT(render_status(status), Not(HasSubstr("virtual IPs on")));
 }
 
 }  // namespace

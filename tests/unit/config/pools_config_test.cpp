@@ -103,7 +103,8 @@ TEST(PoolsConfig, AClientsLocalSideIsItsVirtualIpsNotItsOuterAddresses) {
       "local_id = \"alice@example.com\"\n"
       "auth = \"psk\"\n"
       "psk = \"a long random secret\"\n";
-  const std::string everything = "[[connections.home.children]]\nname = \"all\"\nremote_ts = [\"0.0.0.0/0\", \"::/0\"]\n";
+  const std::string everything =
+      "[[connections.home.children]]\nname = \"all\"\nremote_ts = [\"0.0.0.0/0\", \"::/0\"]\n";
   const Config c = loads(client + "vips = [\"0.0.0.0\", \"::\"]\n" + everything);
   ASSERT_EQ(c.connections.size(), 1u);
   EXPECT_EQ(c.connections[0].children.at(0).remote_ts.size(), 2u);

@@ -6,18 +6,22 @@
 namespace cygnet::daemon {
 namespace {
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
 
 std::vector<std::string> texts(const std::vector<InterfaceAddress>& list) {
   std::vector<std::string> out;
   for (const auto& a : list)
-    out.push_back(std::to_string(a.ifindex) + " " + a.address.to_string() + "/" + std::to_string(a.prefix_length));
+    out.push_back(std::to_string(a.ifindex) + " " + a.address.to_string() + "/" +
+                  std::to_string(a.prefix_length));
   return out;
 }
 
-ike::VirtualIpsAssigned assigned(ike::IkeSaId id, std::string connection, std::vector<wire::IpAddress> addresses) {
-  return ike::VirtualIpsAssigned{id, std::move(connection), std::move(addresses), {addr("198.51.100.53")},
-                                 {"corp.example"}};
+ike::VirtualIpsAssigned assigned(ike::IkeSaId id, std::string connection,
+                                 std::vector<wire::IpAddress> addresses) {
+  return ike::VirtualIpsAssigned{
+      id, std::move(connection), std::move(addresses), {addr("198.51.100.53")}, {"corp.example"}};
 }
 
 TEST(PlanAddressChanges, AddsTheAssignedAddressesAsHostAddresses) {

@@ -6,12 +6,14 @@
 namespace cygnet::daemon {
 namespace {
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
 
 ike::VirtualIpsAssigned assigned(ike::IkeSaId id, std::string connection, std::vector<wire::IpAddress> dns,
                                  std::vector<std::string> domains) {
-  return ike::VirtualIpsAssigned{id, std::move(connection), {addr("198.51.100.129")}, std::move(dns),
-                                 std::move(domains)};
+  return ike::VirtualIpsAssigned{
+      id, std::move(connection), {addr("198.51.100.129")}, std::move(dns), std::move(domains)};
 }
 
 TEST(PlanLinkDns, SplitDnsMakesEachDomainARoutingDomainAndTheLinkNoDefaultRoute) {

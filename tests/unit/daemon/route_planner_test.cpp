@@ -9,8 +9,12 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
-wire::IpPrefix prefix(std::string_view t) { return *wire::IpPrefix::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
+wire::IpPrefix prefix(std::string_view t) {
+  return *wire::IpPrefix::parse(t);
+}
 
 std::vector<std::string> texts(const std::vector<wire::IpPrefix>& prefixes) {
   std::vector<std::string> out;
@@ -21,9 +25,11 @@ std::vector<std::string> texts(const std::vector<wire::IpPrefix>& prefixes) {
 TEST(RangeToPrefixes, APrefixGivesItself) {
   EXPECT_THAT(texts(range_to_prefixes(ipsec::AddressRange::from_prefix(prefix("203.0.113.0/24")))),
               ElementsAre("203.0.113.0/24"));
-  EXPECT_THAT(texts(range_to_prefixes(ipsec::AddressRange::any(wire::IpFamily::V4))), ElementsAre("0.0.0.0/0"));
+  EXPECT_THAT(texts(range_to_prefixes(ipsec::AddressRange::any(wire::IpFamily::V4))),
+              ElementsAre("0.0.0.0/0"));
   EXPECT_THAT(texts(range_to_prefixes(ipsec::AddressRange::any(wire::IpFamily::V6))), ElementsAre("::/0"));
-  EXPECT_THAT(texts(range_to_prefixes({addr("2001:db8::5"), addr("2001:db8::5")})), ElementsAre("2001:db8::5/128"));
+  EXPECT_THAT(texts(range_to_prefixes({addr("2001:db8::5"), addr("2001:db8::5")})),
+              ElementsAre("2001:db8::5/128"));
 }
 
 TEST(RangeToPrefixes, ArbitraryRangesAreCoveredExactly) {

@@ -30,8 +30,8 @@ std::unique_ptr<EapServer> make_eap_server(AuthMethod method, std::shared_ptr<co
                                            std::shared_ptr<RandomSource> random) {
   switch (method) {
     case AuthMethod::EapMsChapV2:
-      return std::make_unique<LocalMsChapV2Server>(users ? std::move(users) : std::make_shared<const EapUsers>(),
-                                                   std::move(random));
+      return std::make_unique<LocalMsChapV2Server>(
+          users ? std::move(users) : std::make_shared<const EapUsers>(), std::move(random));
     case AuthMethod::Psk:
     case AuthMethod::PublicKey: break;
   }

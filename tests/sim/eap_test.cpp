@@ -32,7 +32,8 @@ std::string password(int i) {
   return "password of user " + std::to_string(i);
 }
 crypto::SecureBytes nt_hash(const std::string& text) {
-  return *crypto::mschapv2::nt_password_hash(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  return *crypto::mschapv2::nt_password_hash(
+      ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 ike::PoolSettings pool() {
@@ -113,7 +114,8 @@ struct EapRoadWarriors {
   }
   std::optional<wire::IpAddress> vip(int i) {
     for (const auto& sa : client(i).ike_sas("rw", sim.now()))
-      if (sa.state == ike::IkeSaState::Established && sa.local_virtual_ips.size() == 1 && sa.children.size() == 1)
+      if (sa.state == ike::IkeSaState::Established && sa.local_virtual_ips.size() == 1 &&
+          sa.children.size() == 1)
         return sa.local_virtual_ips.front();
     return std::nullopt;
   }
@@ -146,7 +148,8 @@ TEST(EapRoadWarriors, EveryUserGetsAnAddressUnderLossAndTheWrongPasswordNone) {
     logged = logged || e.event.detail.find("wrong password for EAP identity 'user7'") != std::string::npos;
   EXPECT_TRUE(logged) << event_log(*rw.gateway);
   // Leases are held under the EAP identity.
-  for (const auto& l : rw.gateway->engine().leases()) EXPECT_EQ(l.identity.rfind("user", 0), 0u) << l.identity;
+  for (const auto& l : rw.gateway->engine().leases())
+    EXPECT_EQ(l.identity.rfind("user", 0), 0u) << l.identity;
   EXPECT_TRUE(rw.gateway->binding_errors().empty());
 
   // Client 0 comes back as another device (new IKE identity): same user, same address.

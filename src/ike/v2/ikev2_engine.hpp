@@ -284,8 +284,8 @@ struct Ikev2Engine {
   // Gateway: the client's first IKE_AUTH request came without AUTH → IDr, CERT, AUTH and the
   // first EAP Request (or the refusal).
   std::vector<ikev2::Payload> begin_eap_as_gateway(IkeSa& sa, const ConnectionSettings& conn,
-                                                   const Identity& peer, const std::vector<ikev2::Payload>& in,
-                                                   TimePoint now);
+                                                   const Identity& peer,
+                                                   const std::vector<ikev2::Payload>& in, TimePoint now);
   // Gateway: every later IKE_AUTH request of the SA (EAP Responses, then the client's AUTH).
   std::vector<ikev2::Payload> process_eap_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                   TimePoint now);

@@ -92,7 +92,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::begin_eap_as_gateway(IkeSa& sa, con
   return out;
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
+                                                                 const std::vector<ikev2::Payload>& in,
                                                                  TimePoint now) {
   EapConversation& eap = *sa.eap;
   const Identity peer = Identity::from_payload(eap.initiator_id);
@@ -144,8 +145,10 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa, cons
   const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
   if (!auth) return refuse("IKE_AUTH request without AUTH after EAP-Success (out of order)", {});
   const crypto::HashAlgorithm prf = sa.algorithms->prf;
-  const Bytes octets = signed_octets(sa.init_request, sa.nonce_r, prf, sa.keys->sk_pi.view(), eap.initiator_id);
-  if (auth->method != ikev2::AuthMethod::SharedKeyMic || !verify_psk_auth(prf, eap.msk->view(), octets, auth->data))
+  const Bytes octets =
+      signed_octets(sa.init_request, sa.nonce_r, prf, sa.keys->sk_pi.view(), eap.initiator_id);
+  if (auth->method != ikev2::AuthMethod::SharedKeyMic ||
+      !verify_psk_auth(prf, eap.msk->view(), octets, auth->data))
     return refuse("the AUTH payload after EAP does not verify with the EAP MSK", {});
   const Bytes our_octets =
       signed_octets(sa.init_response, sa.nonce_i, prf, sa.keys->sk_pr.view(), eap.responder_id);
@@ -215,8 +218,8 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
         emit(sa.local, sa.remote, d);
     }
     remove_ike_sa(sa.id, EventType::AuthenticationFailed,
-                  "EAP-MSCHAPv2 as '" + printable(conn->eap_identity) + "' with gateway " + sa.remote.to_string() +
-                      ": " + why);
+                  "EAP-MSCHAPv2 as '" + printable(conn->eap_identity) + "' with gateway " +
+                      sa.remote.to_string() + ": " + why);
   };
   const auto* packet = ikev2::find_payload<ikev2::EapPayload>(in);
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
@@ -266,7 +269,8 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
   const crypto::HashAlgorithm prf = sa.algorithms->prf;
   const Bytes octets =
       signed_octets(sa.init_response, sa.nonce_i, prf, sa.keys->sk_pr.view(), eap.responder_id);
-  if (auth->method != ikev2::AuthMethod::SharedKeyMic || !verify_psk_auth(prf, eap.msk->view(), octets, auth->data)) {
+  if (auth->method != ikev2::AuthMethod::SharedKeyMic ||
+      !verify_psk_auth(prf, eap.msk->view(), octets, auth->data)) {
     fail("the gateway's AUTH after EAP does not verify with the EAP MSK", true);
     return;
   }

@@ -101,7 +101,7 @@ struct DeleteIkeTask {};
 // A liveness check: an empty INFORMATIONAL request (task_liveness.cpp).
 struct LivenessTask {};
 
-using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                          DeleteChildrenTask, DeleteIkeTask, LivenessTask>;
+using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask,
+                          IkeRekeyTask, DeleteChildrenTask, DeleteIkeTask, LivenessTask>;
 
 }  // namespace cygnet::ike

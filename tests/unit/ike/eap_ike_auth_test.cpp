@@ -68,8 +68,8 @@ ConnectionSettings client_connection(const Pki& pki, std::string user = "alice",
 
 // A PSK site-to-site pair between the same engines: the bystander that must stay untouched.
 ConnectionSettings site_connection(bool a) {
-  ConnectionSettings c = a ? psk_connection("site", "192.0.2.1", "192.0.2.2")
-                           : psk_connection("site", "192.0.2.2", "192.0.2.1");
+  ConnectionSettings c =
+      a ? psk_connection("site", "192.0.2.1", "192.0.2.2") : psk_connection("site", "192.0.2.2", "192.0.2.1");
   c.children = {a ? child("lan", "198.51.100.128/25", "203.0.113.128/25")
                   : child("lan", "203.0.113.128/25", "198.51.100.128/25")};
   c.dpd_delay = Seconds{0};
@@ -93,7 +93,8 @@ ikev2::ExchangeType exchange_of(const SendDatagram& d) {
   return static_cast<ikev2::ExchangeType>(d.payload.at(18));
 }
 std::uint32_t message_id_of(const SendDatagram& d) {
-  return static_cast<std::uint32_t>(d.payload.at(20)) << 24 | static_cast<std::uint32_t>(d.payload.at(21)) << 16 |
+  return static_cast<std::uint32_t>(d.payload.at(20)) << 24 |
+         static_cast<std::uint32_t>(d.payload.at(21)) << 16 |
          static_cast<std::uint32_t>(d.payload.at(22)) << 8 | d.payload.at(23);
 }
 
@@ -160,7 +161,8 @@ TEST_F(EapPair, WrongPasswordIsRefusedOnBothSidesWithTheEapIdentityButNoSecret) 
   EXPECT_FALSE(sa_of(net.b, "rw", net.now));
   const Event* refused = net.b.find(EventType::AuthenticationFailed);
   ASSERT_NE(refused, nullptr) << events_of(net.b);
-  EXPECT_NE(refused->detail.find("wrong password for EAP identity 'alice'"), std::string::npos) << refused->detail;
+  EXPECT_NE(refused->detail.find("wrong password for EAP identity 'alice'"), std::string::npos)
+      << refused->detail;
   EXPECT_EQ(refused->detail.find("passphrase"), std::string::npos);
   EXPECT_EQ(net.b.engine->counters().authentication_failures, 1u);
   const Event* told = net.a.find(EventType::AuthenticationFailed);
@@ -215,10 +217,11 @@ TEST(SplitAuthentication, GatewayCertificateAndClientPskEitherWayRound) {
     IssuedCertificate client_cert = issue(certificate_spec("client.example", false), &pki.ca);
     // The side that signs: certificate connection; the other: PSK, checking the certificate.
     auto signer = [&](bool b) {
-      ConnectionSettings c = b ? certificate_connection(2, "192.0.2.2", "192.0.2.1", "gw.example", "client.example",
-                                                        pki.gateway, {}, {pki.ca.certificate})
-                               : certificate_connection(2, "192.0.2.1", "192.0.2.2", "client.example",
-                                                        "gw.example", client_cert, {}, {pki.ca.certificate});
+      ConnectionSettings c =
+          b ? certificate_connection(2, "192.0.2.2", "192.0.2.1", "gw.example", "client.example", pki.gateway,
+                                     {}, {pki.ca.certificate})
+            : certificate_connection(2, "192.0.2.1", "192.0.2.2", "client.example", "gw.example", client_cert,
+                                     {}, {pki.ca.certificate});
       c.psk = psk_connection("x", "192.0.2.1", "192.0.2.2").psk;
       c.local_auth = AuthMethod::PublicKey;
       c.remote_auth = AuthMethod::Psk;
@@ -323,7 +326,8 @@ struct PausedEap : EapPair {
     return p ? p->message : Bytes{};
   }
   Bytes identity_response(std::uint8_t id, std::string_view name = "alice") {
-    return eap::serialize_packet(eap::Packet{eap::Code::Response, id, static_cast<std::uint8_t>(eap::Type::Identity),
+    return eap::serialize_packet(eap::Packet{eap::Code::Response, id,
+                                             static_cast<std::uint8_t>(eap::Type::Identity),
                                              Bytes(name.begin(), name.end())});
   }
   bool gateway_sa() { return sa_of(net.b, "rw", net.now).has_value(); }
@@ -332,7 +336,8 @@ struct PausedEap : EapPair {
 TEST_F(PausedEap, OutOfOrderOversizedAndReplayedEapResponsesAreDiscardedAndTheRequestRepeated) {
   ASSERT_FALSE(identity_request.empty());
   // A Response to a Request never sent (wrong identifier).
-  EXPECT_EQ(eap_of(eap_response(identity_response(static_cast<std::uint8_t>(identifier + 1)))), identity_request);
+  EXPECT_EQ(eap_of(eap_response(identity_response(static_cast<std::uint8_t>(identifier + 1)))),
+            identity_request);
   EXPECT_EQ(net.b.engine->counters().eap_discarded, 1u);
   // Oversized: a length field beyond kMaxEapPacketLength.
   Bytes huge(eap::kMaxEapPacketLength + 100, 0x41);
@@ -342,8 +347,8 @@ TEST_F(PausedEap, OutOfOrderOversizedAndReplayedEapResponsesAreDiscardedAndTheRe
   huge[3] = static_cast<std::uint8_t>(huge.size());
   EXPECT_EQ(eap_of(eap_response(huge)), identity_request);
   // A Request where a Response belongs.
-  EXPECT_EQ(eap_of(eap_response(eap::serialize_packet(
-                eap::Packet{eap::Code::Request, identifier, static_cast<std::uint8_t>(eap::Type::Identity), {}}))),
+  EXPECT_EQ(eap_of(eap_response(eap::serialize_packet(eap::Packet{
+                eap::Code::Request, identifier, static_cast<std::uint8_t>(eap::Type::Identity), {}}))),
             identity_request);
   EXPECT_EQ(net.b.engine->counters().eap_discarded, 3u);
   EXPECT_TRUE(gateway_sa());
@@ -370,7 +375,8 @@ TEST_F(PausedEap, OutOfOrderOversizedAndReplayedEapResponsesAreDiscardedAndTheRe
 }
 
 TEST_F(PausedEap, AuthBeforeEapSucceededEndsOnlyThisSa) {
-  const auto out = to_b(forged({ikev2::AuthPayload{ikev2::AuthMethod::SharedKeyMic, Bytes(32, 7)}}, next_id++));
+  const auto out =
+      to_b(forged({ikev2::AuthPayload{ikev2::AuthMethod::SharedKeyMic, Bytes(32, 7)}}, next_id++));
   EXPECT_TRUE(ikev2::find_notify(out, ikev2::NotifyType::AuthenticationFailed));
   EXPECT_FALSE(gateway_sa());
   const Event* refused = net.b.find(EventType::AuthenticationFailed);

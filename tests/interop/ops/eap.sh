@@ -147,7 +147,7 @@ grep -Eq "EAP method EAP_MSCHAPV2 succeeded, MSK established" "${IT_DIR[l]}/char
   it_fail "charon's log shows no successful EAP-MSCHAPv2"
 cyg_status r | it_json "any(sa['eap_identity'] == 'alice' and sa['remote_virtual_ips'] == ['$VIP4'] for c in d['connections'] for sa in c['ike_sas'])" ||
   it_fail "cygnetctl status does not show EAP identity alice with $VIP4"
-cyg_ctl r status | grep -q "EAP identity *alice" || it_fail "cygnetctl status (text) does not name the EAP identity"
+cyg_ctl r status | grep -q "EAP identity.*alice" || it_fail "cygnetctl status (text) does not name the EAP identity"
 ip netns exec "${IT_NS[l]}" timeout 10 ping -c 3 -i 0.2 -W 2 -I "$VIP4" 203.0.113.1 >/dev/null ||
   it_fail "no ping from $VIP4 through the tunnel"
 cyg_ctl r leases | grep -q "alice" || it_fail "the lease is not held under the EAP identity"

@@ -37,6 +37,8 @@ constexpr Label kIkeCounters[] = {
     {"revocation_fetch_failures", "revocation no answer"},
     {"revocation_parked", "parked for revocation"},
     {"revocation_parked_drops", "dropped while parked"},
+    {"eap_conversations", "EAP conversations"},
+    {"eap_discarded", "EAP messages discarded"},
     {"half_open_ike_sas", "half-open IKE SAs"},
     {"refused_half_open_global_cap", "refused: half-open cap"},
     {"refused_half_open_per_source_cap", "refused: per-source cap"},

@@ -107,6 +107,8 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
       spi_at(ike_sa, "initiator_spi") + " (initiator), " + spi_at(ike_sa, "responder_spi") + " (responder)");
   const std::string algorithms = text_at(ike_sa, "algorithms", "");
   out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
+  const std::string eap_identity = text_at(ike_sa, "eap_identity", "");
+  if (!eap_identity.empty()) out << labelled(kIndent, "EAP identity", eap_identity);
   out << labelled(kIndent, "NAT",
                   flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");

@@ -68,6 +68,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   };
   core_ = std::make_unique<gateway::GatewayCore>(engine_options(config_.daemon), std::move(core_options));
   engine().set_pools(config_.pools);
+  engine().set_eap_users(config_.eap_users);
   load_leases();
   netlink_.emplace();
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));

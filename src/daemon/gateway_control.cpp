@@ -100,6 +100,7 @@ json Gateway::reload(TimePoint now) {
   for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
   engine().set_pools(next.pools);  // unchanged pools keep their leases
+  engine().set_eap_users(next.eap_users);
   leases_dirty_ = true;
   cleartext_filter_->hold();  // a changed connection is removed and re-added: no gap in between
   batch();

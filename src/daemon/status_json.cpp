@@ -137,6 +137,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["remote_id"] = sa.remote_id;
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
+      s["eap_identity"] = sa.eap_identity;  // empty without EAP
       // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).
       s["local_virtual_ips"] = json::array();
       for (const auto& a : sa.local_virtual_ips) s["local_virtual_ips"].push_back(a.to_string());
@@ -198,7 +199,9 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"revocation_fetches", ike.revocation_fetches},
                 {"revocation_fetch_failures", ike.revocation_fetch_failures},
                 {"revocation_parked", ike.revocation_parked},
-                {"revocation_parked_drops", ike.revocation_parked_drops}};
+                {"revocation_parked_drops", ike.revocation_parked_drops},
+                {"eap_conversations", ike.eap_conversations},
+                {"eap_discarded", ike.eap_discarded}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)

@@ -75,7 +75,7 @@ struct ConnectionSettings {
   Identity local_id;
   Identity remote_id;  // any = accept every authenticated identity
   AuthKind auth = AuthKind::Psk;
-  // Per-side overrides of `auth`; nullopt = `auth`. The IKEv2 engine does not run them yet.
+  // Per-side overrides of `auth`; nullopt = `auth` (IKEv2 only; see local_auth_method()).
   std::optional<AuthMethod> local_auth;
   std::optional<AuthMethod> remote_auth;
   // EAP client (local_auth = eap-mschapv2): the EAP identity and the password's NT hash.
@@ -101,5 +101,13 @@ struct ConnectionSettings {
   // Client: virtual IPs to request (0.0.0.0 = any IPv4 address, :: = any IPv6 address).
   std::vector<wire::IpAddress> vips;
 };
+
+// How each side proves itself: `local_auth` / `remote_auth`, or `auth` for a side without one.
+inline AuthMethod local_auth_method(const ConnectionSettings& c) {
+  return c.local_auth.value_or(c.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey);
+}
+inline AuthMethod remote_auth_method(const ConnectionSettings& c) {
+  return c.remote_auth.value_or(c.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey);
+}
 
 }  // namespace cygnet::ike

@@ -16,6 +16,7 @@
 #include "crypto/x509.hpp"
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
+#include "ike/eap_mschapv2.hpp"
 #include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
 #include "ike/refusal_counters.hpp"
@@ -252,6 +253,7 @@ struct IkeSaStatus {
   bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
   std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
   std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
+  std::string eap_identity;  // the client's EAP identity (either role), empty without EAP
   Seconds age{0};
   std::optional<Seconds> rekey_in;
   std::vector<ChildSaStatus> children;
@@ -283,6 +285,10 @@ struct EngineCounters {
   std::uint64_t revocation_fetch_failures = 0;
   std::uint64_t revocation_parked = 0;
   std::uint64_t revocation_parked_drops = 0;
+  // EAP inside IKE_AUTH (v2/task_eap.cpp): conversations begun (either role), and EAP messages
+  // discarded as malformed, replayed or out of order.
+  std::uint64_t eap_conversations = 0;
+  std::uint64_t eap_discarded = 0;
   // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
   // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
   ExchangeCounters exchanges;
@@ -313,6 +319,9 @@ class Engine {
   // Address pools (`[pools.NAME]`). A pool whose settings did not change keeps its leases; the
   // leases of a pool that is gone are forgotten.
   void set_pools(std::vector<PoolSettings> pools);
+  // The users an EAP-MSCHAPv2 gateway checks (`[eap_users.NAME]`). Conversations already running
+  // finish with the users they started with.
+  void set_eap_users(EapUsers users);
   // Leases from the daemon's state file, offline and reserved for their identities.
   void restore_leases(const std::vector<Lease>& leases);
   std::vector<Lease> leases() const;  // every pool's, by pool then address

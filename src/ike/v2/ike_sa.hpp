@@ -17,6 +17,7 @@
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
 #include "ike/identity.hpp"
+#include "ike/v2/eap_conversation.hpp"
 #include "ike/v2/keys.hpp"
 #include "ike/v2/sk_protection.hpp"
 #include "ike/v2/tasks.hpp"
@@ -91,6 +92,10 @@ struct IkeSa {
   std::string lease_identity;
   std::vector<wire::IpAddress> virtual_ips;
   bool send_initial_contact = false;
+  // EAP inside IKE_AUTH (v2/task_eap.cpp): the conversation while it runs, and the client's EAP
+  // identity once known (shown by `cygnetctl status`).
+  std::unique_ptr<EapConversation> eap;
+  std::string eap_identity;
 
   // Requester side.
   std::uint32_t next_message_id = 0;

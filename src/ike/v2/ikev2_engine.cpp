@@ -131,6 +131,7 @@ std::vector<ConnectionStatus> v2::Ikev2Engine::status(TimePoint now) const {
       s.nat_detected = sa.udp_encapsulated();
       s.local_virtual_ips = sa.virtual_ips;
       for (const auto& lease : sa.leases) s.remote_virtual_ips.push_back(lease.address);
+      s.eap_identity = sa.eap_identity;
       s.age = std::chrono::duration_cast<Seconds>(now - sa.created);
       if (sa.rekey_at && !sa.rekey_requested)
         s.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.rekey_at - now));

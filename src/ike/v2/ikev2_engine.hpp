@@ -237,6 +237,7 @@ struct Ikev2Engine {
   // --- each task: start() sends its request, on_response() processes the answer ---
   void start(IkeSa& sa, IkeSaInitTask task, TimePoint now);
   void start(IkeSa& sa, IkeAuthTask task, TimePoint now);
+  void start(IkeSa& sa, EapRoundTask task, TimePoint now);
   void start(IkeSa& sa, ChildCreateTask task, TimePoint now);
   void start(IkeSa& sa, ChildRekeyTask task, TimePoint now);
   void start(IkeSa& sa, IkeRekeyTask task, TimePoint now);
@@ -245,6 +246,7 @@ struct Ikev2Engine {
   void start(IkeSa& sa, LivenessTask task, TimePoint now);
   void on_response(IkeSa& sa, IkeSaInitTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, EapRoundTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, ChildCreateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, ChildRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
@@ -266,6 +268,31 @@ struct Ikev2Engine {
                                                                   TimePoint now);
   void process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                              TimePoint now);
+  // Responder, the peer authenticated: INITIAL_CONTACT, the configuration payload and the first
+  // CHILD SA of `request` (its first IKE_AUTH request), appended to `out` (our IDr/CERT/AUTH).
+  std::vector<ikev2::Payload> answer_authenticated_request(IkeSa& sa, const ConnectionSettings& conn,
+                                                           const std::vector<ikev2::Payload>& request,
+                                                           std::vector<ikev2::Payload> out, TimePoint now);
+  // Initiator, the responder authenticated as `peer`: the SA is up; the configuration reply and the
+  // first CHILD SA of the final response `in` are taken.
+  void complete_authentication(IkeSa& sa, const ConnectionSettings& conn,
+                               std::optional<ChildNegotiation>& child, const Identity& peer,
+                               const std::vector<ikev2::Payload>& in, TimePoint now);
+
+  // --- EAP inside IKE_AUTH (task_eap.cpp) ---
+  std::shared_ptr<const EapUsers> eap_users;  // [eap_users]: remote_auth = "eap-mschapv2"
+  // Gateway: the client's first IKE_AUTH request came without AUTH → IDr, CERT, AUTH and the
+  // first EAP Request (or the refusal).
+  std::vector<ikev2::Payload> begin_eap_as_gateway(IkeSa& sa, const ConnectionSettings& conn,
+                                                   const Identity& peer,
+                                                   const std::vector<ikev2::Payload>& in, TimePoint now);
+  // Gateway: every later IKE_AUTH request of the SA (EAP Responses, then the client's AUTH).
+  std::vector<ikev2::Payload> process_eap_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                  TimePoint now);
+  // Client: the gateway's first IKE_AUTH response, whose AUTH verified → our first EAP round.
+  void begin_eap_as_client(IkeSa& sa, const ConnectionSettings& conn, IkeAuthTask& task,
+                           const ikev2::IdPayload& idr, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void send_eap_round(IkeSa& sa, EapRoundTask task, Bytes eap_packet, TimePoint now);
 
   // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
   ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth);

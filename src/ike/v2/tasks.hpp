@@ -7,6 +7,7 @@
 //
 //   task_ike_sa_init.cpp  IKE_SA_INIT: SA, KE, nonces, NAT detection, COOKIE, INVALID_KE_PAYLOAD
 //   task_ike_auth.cpp     IKE_AUTH: identities, AUTH, certificates, the first CHILD SA
+//   task_eap.cpp          IKE_AUTH's EAP rounds (§2.16): EAP server and peer, the MSK's AUTH
 //   task_child_create.cpp CREATE_CHILD_SA for a new CHILD SA (and the CREATE_CHILD_SA router)
 //   task_child_rekey.cpp  CREATE_CHILD_SA with REKEY_SA, make-before-break, collisions (§2.8.1)
 //   task_ike_rekey.cpp    CREATE_CHILD_SA rekeying the IKE SA (§2.18)
@@ -65,6 +66,12 @@ struct IkeAuthTask {
   std::optional<ChildNegotiation> child;
 };
 
+// A client's EAP round inside IKE_AUTH (task_eap.cpp): its EAP Response, or once EAP succeeded
+// its AUTH from the MSK. Carries the first CHILD SA of the IKE_AUTH request to the final response.
+struct EapRoundTask {
+  std::optional<ChildNegotiation> child;
+};
+
 // A new CHILD SA (task_child_create.cpp); `sent` is filled when the request goes out.
 struct ChildCreateTask {
   std::string child;
@@ -94,7 +101,7 @@ struct DeleteIkeTask {};
 // A liveness check: an empty INFORMATIONAL request (task_liveness.cpp).
 struct LivenessTask {};
 
-using Task = std::variant<IkeSaInitTask, IkeAuthTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                          DeleteChildrenTask, DeleteIkeTask, LivenessTask>;
+using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask,
+                          IkeRekeyTask, DeleteChildrenTask, DeleteIkeTask, LivenessTask>;
 
 }  // namespace cygnet::ike

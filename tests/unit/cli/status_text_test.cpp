@@ -68,6 +68,13 @@ TEST(StatusText, ConnectionHeaders) {
   EXPECT_THAT(text, HasSubstr("on-demand: IKEv2, start_action trap, 192.0.2.1 → 192.0.2.9\n"));
 }
 
+TEST(StatusText, EapIdentityShownOnlyWhenTheClientUsedEap) {
+  json status = kStatus;
+  EXPECT_THAT(render_status(status), Not(HasSubstr("EAP identity")));
+  status["connections"][0]["ike_sas"][0]["eap_identity"] = "alice";
+  EXPECT_THAT(render_status(status), HasSubstr("    EAP identity alice\n"));
+}
+
 TEST(StatusText, EstablishedIkeSa) {
   const std::string text = render_status(kStatus);
   EXPECT_THAT(text,

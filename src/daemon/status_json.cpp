@@ -137,6 +137,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["remote_id"] = sa.remote_id;
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
+      s["mobike"] = sa.mobike;  // the outer addresses above follow the peer (RFC 4555)
       // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).
       s["local_virtual_ips"] = json::array();
       for (const auto& a : sa.local_virtual_ips) s["local_virtual_ips"].push_back(a.to_string());

@@ -47,7 +47,8 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   payloads.emplace_back(std::move(*auth));
-  append_config_request(*conn, payloads);  // task_config.cpp
+  append_config_request(*conn, payloads);   // task_config.cpp
+  append_mobike_supported(*conn, payloads);  // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
@@ -128,12 +129,14 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
     return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, *conn, in);  // task_mobike.cpp
 
   std::vector<ikev2::Payload> out;
   out.emplace_back(ikev2::IdResponderPayload{our_id});
   for (auto& c : our_certificate_payloads(*conn, in)) out.push_back(std::move(c));
   out.emplace_back(std::move(*our_auth));
   for (auto& p : config) out.push_back(std::move(p));
+  if (sa.mobike) append_mobike_supported(*conn, out);
   // §3.15.4: without an address there is no CHILD SA (INTERNAL_ADDRESS_FAILURE is already in `config`).
   if (ikev2::find_payload<ikev2::SaPayload>(in) && config_answer != ConfigAnswer::AddressFailure)
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
@@ -201,6 +204,7 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
   }
   sa.remote_id = peer;
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, *conn, in);  // task_mobike.cpp
   sa.first_child.reset();
   if (!take_config_reply(sa, *conn, in)) {  // task_config.cpp
     // A client that asked for a virtual IP and got none has no use for the SA (nor its CHILD SA,

@@ -40,14 +40,15 @@ constexpr std::array<std::string_view, 11> kDaemonKeys{
     "log_level",      "metrics",        "allow_key_export",
     "drop_cleartext", "max_half_open",  "max_half_open_per_source",
     "offload",        "state_dir"};
-constexpr std::array<std::string_view, 28> kConnectionKeys{
+constexpr std::array<std::string_view, 29> kConnectionKeys{
     "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
     "local_id",      "remote_id",         "auth",         "psk",
     "psk_file",      "certificate",       "private_key",  "ca_certificates",
     "ike_proposals", "start_action",      "dpd_delay",    "ike_lifetime",
     "encapsulation", "allow_legacy",      "aggressive",   "children",
     "revocation",    "local_auth",        "remote_auth",  "eap_identity",
-    "eap_password",  "eap_password_file", "pools",        "vips"};
+    "eap_password",  "eap_password_file", "pools",        "vips",
+    "mobike"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -609,6 +610,7 @@ class Validator {
       }
     }
     if (const auto legacy = bool_at(table, "allow_legacy")) c.allow_legacy = *legacy;
+    if (const auto mobike = bool_at(table, "mobike")) c.mobike = *mobike;  // IKEv1 ignores it
     if (const auto aggressive = bool_at(table, "aggressive")) {
       c.aggressive = *aggressive;
       if (*aggressive && c.ike_version != 1) {

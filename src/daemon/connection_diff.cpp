@@ -87,6 +87,7 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
   f.add(static_cast<std::int64_t>(c.vips.size()));
   for (const auto& vip : c.vips) f.add(vip.to_string());
   f.add(c.aggressive ? 1 : 0);
+  f.add(c.mobike ? 1 : 0);
   f.add(static_cast<std::int64_t>(c.children.size()));
   for (const ike::ChildSettings& child : c.children) {
     f.add(child.name);

@@ -99,6 +99,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.watch(revocation_fetcher_.fd(), [this] { on_revocation_readable(); });
+  watch_local_addresses();  // gateway_addresses.cpp
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
     if (signal == SIGHUP) {
@@ -350,6 +351,12 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
         .info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection, install->child,
               install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
               install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
+  } else if (const auto* moved = std::get_if<ike::UpdateChildSaAddresses>(&action)) {
+    const ScopedLogContext context({.connection = moved->connection, .peer = moved->remote.to_string(), .spi = {}});
+    log(Subsystem::DataPlane)
+        .info("{}/{}: CHILD SA #{} moved (MOBIKE): {} <-> {}{}", moved->connection, moved->child, moved->id,
+              moved->local.to_string(), moved->remote.to_string(),
+              moved->udp_encapsulation ? " (ESP in UDP)" : "");
   } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
     log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
   } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {

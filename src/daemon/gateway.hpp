@@ -22,6 +22,7 @@
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
 #include "daemon/metrics_server.hpp"
+#include "daemon/address_monitor.hpp"
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
@@ -134,6 +135,9 @@ class Gateway {
   // --- host names in remote_addrs (gateway_resolution.cpp)
   void resolve_remote(const ike::ResolveRemote& request);
   void on_resolver_readable();
+  // --- local address changes for MOBIKE clients (gateway_addresses.cpp)
+  void watch_local_addresses();
+  void on_local_addresses_changed();
   // --- certificate revocation data (gateway_revocation.cpp)
   void fetch_revocation(const ike::FetchRevocation& request);
   void on_revocation_readable();
@@ -152,6 +156,7 @@ class Gateway {
 
   EventLoop loop_;
   std::optional<Netlink> netlink_;
+  std::optional<AddressMonitor> address_monitor_;  // MOBIKE: our address changes (gateway_addresses.cpp)
   std::optional<TunDevice> tun_;
   std::optional<TunPacketIo> tun_io_;  // reads/writes tun_ in offload-sized units
   std::vector<std::unique_ptr<IkeSocket>> ike_sockets_;

@@ -95,6 +95,8 @@ struct ConnectionSettings {
   Encapsulation encapsulation = Encapsulation::Auto;
   bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)
   bool aggressive = false;    // IKEv1 only
+  // MOBIKE (RFC 4555, IKEv2): announce MOBIKE_SUPPORTED and follow UPDATE_SA_ADDRESSES.
+  bool mobike = true;
   std::vector<ChildSettings> children;
   // Gateway: the pools (`[pools.NAME]`) a client's CFG_REQUEST is answered from, in order.
   std::vector<std::string> pools;

@@ -232,6 +232,12 @@ void Engine::on_remote_resolution_failed(std::string_view connection, std::strin
   impl_->ikev2_engine.on_remote_resolution_failed(connection, reason, now);
 }
 
+// MOBIKE is IKEv2 only (RFC 4555).
+void Engine::on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now) {
+  impl_->shared.failures.set_now(now);
+  impl_->ikev2_engine.on_local_addresses(std::move(addresses), now);
+}
+
 void Engine::on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now) {
   impl_->shared.failures.set_now(now);
   const EngineOptions& o = impl_->shared.options;

@@ -116,6 +116,18 @@ struct RemoveChildSa {
   std::string child;
 };
 
+// MOBIKE (RFC 4555): the IKE SA moved to new addresses; both SAs of this CHILD SA now use these
+// outer addresses and ESP-in-UDP ports (nullopt: plain ESP). SPIs, keys, sequence numbers and
+// replay windows stay; both directions move in one step.
+struct UpdateChildSaAddresses {
+  ChildSaId id = 0;
+  std::string connection;
+  std::string child;
+  wire::IpAddress local;
+  wire::IpAddress remote;
+  std::optional<ipsec::UdpEncapsulation> udp_encapsulation;
+};
+
 // start_action = "trap": PROTECT policies with no SA yet; a matching packet triggers an acquire.
 struct InstallTrapPolicy {
   std::string connection;
@@ -215,7 +227,7 @@ struct VirtualIpsReleased {
 
 using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
                             RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged,
-                            VirtualIpsAssigned, VirtualIpsReleased>;
+                            VirtualIpsAssigned, VirtualIpsReleased, UpdateChildSaAddresses>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -251,6 +263,8 @@ struct IkeSaStatus {
   std::string remote_id;
   std::string algorithms;                           // "aes256gcm16-prfsha256-x25519"
   bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
+  bool mobike = false;                              // both ends announced MOBIKE (RFC 4555)
+  std::vector<wire::IpAddress> peer_additional_addresses;  // MOBIKE: the peer's other addresses
   std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
   std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
   std::string eap_identity;  // the client's EAP identity (either role), empty without EAP
@@ -347,6 +361,10 @@ class Engine {
   // IKE_AUTH messages that waited for it processed as if it had been cached all along. Answers
   // nobody asked for are ignored.
   void on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now);
+  // Client MOBIKE (RFC 4555): the host's usable local addresses now (the daemon watches them
+  // through netlink). An IKEv2 SA we initiated with MOBIKE whose local address is gone moves to
+  // another one of the same family with UPDATE_SA_ADDRESSES (task_mobike.cpp).
+  void on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now);
   // Runs everything due at `now` (retransmissions, rekeys, expiries, liveness checks).
   void on_timer(TimePoint now);
   // When on_timer must next run (nullopt: nothing scheduled).

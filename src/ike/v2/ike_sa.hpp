@@ -58,6 +58,16 @@ struct IkeSa {
   bool nat_local = false;      // we are behind a NAT
   bool nat_remote = false;     // the peer is behind a NAT (or forced encapsulation)
   bool fragmentation = false;  // both sides announced RFC 7383 support
+  // MOBIKE (RFC 4555, task_mobike.cpp): both sides announced MOBIKE_SUPPORTED in IKE_AUTH; the
+  // peer's ADDITIONAL_IP4/6_ADDRESS list (NO_ADDITIONAL_ADDRESSES empties it); peer addresses
+  // that passed return routability (or authenticated IKE_AUTH), to which ESP may go at once; the
+  // endpoints the request being answered arrived on (handle_request), which UPDATE_SA_ADDRESSES
+  // moves the SA to.
+  bool mobike = false;
+  std::vector<wire::IpAddress> peer_additional_addresses;
+  std::vector<wire::IpAddress> verified_peer_addresses;
+  Endpoint request_local;
+  Endpoint request_remote;
   std::vector<wire::ikev2::SignatureHash> peer_signature_hashes;
   // Initiator: the CERTREQ payloads of the IKE_SA_INIT response (RFC 7296 §3.7), which decide
   // whether our intermediates go with IKE_AUTH (peer_authentication.hpp).

@@ -244,6 +244,8 @@ struct Ikev2Engine {
   void start(IkeSa& sa, DeleteChildrenTask task, TimePoint now);
   void start(IkeSa& sa, DeleteIkeTask task, TimePoint now);
   void start(IkeSa& sa, LivenessTask task, TimePoint now);
+  void start(IkeSa& sa, MobikeUpdateTask task, TimePoint now);
+  void start(IkeSa& sa, MobikeCheckTask task, TimePoint now);
   void on_response(IkeSa& sa, IkeSaInitTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, EapRoundTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
@@ -253,6 +255,8 @@ struct Ikev2Engine {
   void on_response(IkeSa& sa, DeleteChildrenTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, DeleteIkeTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, LivenessTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, MobikeUpdateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, MobikeCheckTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
 
   // --- IKE_SA_INIT (task_ike_sa_init.cpp) ---
   void send_init_request(IkeSa& sa, TimePoint now);
@@ -349,6 +353,32 @@ struct Ikev2Engine {
   std::vector<ikev2::Payload> process_informational_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                             TimePoint now);
   void handle_initial_contact(IkeSa& sa);
+
+  // --- MOBIKE, RFC 4555 (task_mobike.cpp) ---
+  // IKE_AUTH: MOBIKE_SUPPORTED when the connection has `mobike`; MOBIKE is on for the SA when both
+  // announced it (take_mobike_announcement, on the peer's IKE_AUTH message).
+  void append_mobike_supported(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out) const;
+  void take_mobike_announcement(IkeSa& sa, const ConnectionSettings& conn, const std::vector<ikev2::Payload>& in);
+  void take_additional_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in);
+  // An INFORMATIONAL request with UPDATE_SA_ADDRESSES on a MOBIKE SA: it moves the SA itself
+  // (handle_request then leaves the addresses alone).
+  bool is_mobike_update(const IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& in) const;
+  // The answer to an INFORMATIONAL request carrying MOBIKE notifies; nullopt: none (or MOBIKE off).
+  std::optional<std::vector<ikev2::Payload>> answer_mobike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                                   TimePoint now);
+  // Gateway: moves the SA to where the request came from; false (error notify in `out`) if refused.
+  bool update_sa_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in, std::vector<ikev2::Payload>& out,
+                           TimePoint now);
+  // Every CHILD SA of the IKE SA onto its current addresses and NAT state (UpdateChildSaAddresses).
+  void move_children(IkeSa& sa);
+  // Client: the host's local addresses changed (Engine::on_local_addresses).
+  void on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now);
+  std::vector<std::pair<Endpoint, Endpoint>> mobike_paths(const IkeSa& sa) const;
+  std::vector<ikev2::Payload> mobike_update_payloads(const IkeSa& sa, const MobikeUpdateTask& task) const;
+  // The outstanding UPDATE_SA_ADDRESSES went unanswered on its path: send it over the next (§3.6).
+  // False when there is none left (the SA is then given up as for any unanswered request).
+  bool retry_mobike_path(IkeSa& sa, TimePoint now);
+  std::vector<wire::IpAddress> local_addresses;  // as last reported by on_local_addresses
 
   // --- failure reports for `cygnetctl why` (engine_failures.cpp); each before its event ---
   void report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,

@@ -51,7 +51,8 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   if (auth) payloads.emplace_back(std::move(*auth));
-  append_config_request(*conn, payloads);  // task_config.cpp
+  append_config_request(*conn, payloads);   // task_config.cpp
+  append_mobike_supported(*conn, payloads);  // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
@@ -155,8 +156,10 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::answer_authenticated_request(
     return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, conn, in);  // task_mobike.cpp
 
   for (auto& p : config) out.push_back(std::move(p));
+  if (sa.mobike) append_mobike_supported(conn, out);
   // §3.15.4: without an address there is no CHILD SA (INTERNAL_ADDRESS_FAILURE is already in `config`).
   if (ikev2::find_payload<ikev2::SaPayload>(in) && config_answer != ConfigAnswer::AddressFailure)
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
@@ -235,6 +238,7 @@ void v2::Ikev2Engine::complete_authentication(IkeSa& sa, const ConnectionSetting
   const IkeSaId id = sa.id;
   sa.remote_id = peer;
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, conn, in);  // task_mobike.cpp
   sa.first_child.reset();
   if (!take_config_reply(sa, conn, in)) {  // task_config.cpp
     // A client that asked for a virtual IP and got none has no use for the SA (nor its CHILD SA,

@@ -58,7 +58,9 @@ TEST(RadiusMppeKey, AnotherRequestAuthenticatorNeverYieldsTheKey) {
   // Only the first block depends on the Request Authenticator (the padding sits in the second),
   // so this may pass the length check, but never gives the key back.
   const auto key = decrypt_mppe_key(from_hex(kEncrypted), text(kSecret), range(0x11, 16));
-  if (key) EXPECT_NE(Bytes(key->view().begin(), key->view().end()), kKey);
+  if (key) {
+    EXPECT_NE(Bytes(key->view().begin(), key->view().end()), kKey);
+  }
 }
 
 TEST(RadiusMppeKey, MalformedValuesAreRefused) {

@@ -14,7 +14,7 @@
 namespace cygnet::config {
 
 struct RadiusServer {
-  std::string address;  // an IPv4 or IPv6 address (no host names: no blocking lookups)
+  std::string address;             // an IPv4 or IPv6 address (no host names: no blocking lookups)
   std::uint16_t port = 1812;       // Access-Request
   std::uint16_t acct_port = 1813;  // Accounting-Request
 };
@@ -30,8 +30,8 @@ struct RadiusSettings {
   Seconds timeout{3};                 // per try, before a retransmission
   unsigned retries = 2;               // retransmissions per server before failing over
   std::string nas_identifier = "cygnet";
-  bool accounting = false;             // Accounting-Request Start / Interim-Update / Stop
-  Seconds interim_interval{0};         // 0 = no Interim-Update
+  bool accounting = false;      // Accounting-Request Start / Interim-Update / Stop
+  Seconds interim_interval{0};  // 0 = no Interim-Update
 };
 
 }  // namespace cygnet::config

@@ -32,8 +32,9 @@ constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
 constexpr std::array<std::string_view, 6> kTopLevelKeys{"daemon",    "connections", "authorities",
                                                         "eap_users", "pools",       "radius"};
-constexpr std::array<std::string_view, 8> kRadiusKeys{"servers", "secret",     "secret_file",      "timeout",
-                                                      "retries", "nas_identifier", "accounting", "interim_interval"};
+constexpr std::array<std::string_view, 8> kRadiusKeys{"servers",    "secret",          "secret_file",
+                                                      "timeout",    "retries",         "nas_identifier",
+                                                      "accounting", "interim_interval"};
 constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "acct_port"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
@@ -251,7 +252,8 @@ class Validator {
     }
     eap_users_ = &config.eap_users;
     if (const toml::node* radius = root.get("radius")) {
-      if (const toml::table* table = table_or_error(*radius, "radius")) config.radius = radius_settings(*table);
+      if (const toml::table* table = table_or_error(*radius, "radius"))
+        config.radius = radius_settings(*table);
     }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
@@ -838,7 +840,8 @@ class Validator {
     bool ok = true;
     const toml::node* servers = typed(table, "servers", toml::node_type::array);
     if (servers == nullptr) {
-      if (!table.contains("servers")) error(table.source(), "[radius] needs 'servers' (at least one RADIUS server)");
+      if (!table.contains("servers"))
+        error(table.source(), "[radius] needs 'servers' (at least one RADIUS server)");
       ok = false;
     } else if (servers->as_array()->empty() || servers->as_array()->size() > kMaxRadiusServers) {
       error(*servers, "'servers' must list 1 to " + std::to_string(kMaxRadiusServers) + " RADIUS servers");
@@ -847,8 +850,10 @@ class Validator {
       for (const toml::node& element : *servers->as_array()) {
         const toml::table* server = element.as_table();
         if (server == nullptr) {
-          error(element, std::string("entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, not ") +
-                             describe_type(element.type()));
+          error(
+              element,
+              std::string("entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, not ") +
+                  describe_type(element.type()));
           ok = false;
           continue;
         }
@@ -860,14 +865,16 @@ class Validator {
       }
     }
     if (auto secret_value = secret(table, "secret", "secret_file", "[radius]")) {
-      const std::string_view text(reinterpret_cast<const char*>(secret_value->view().data()), secret_value->size());
+      const std::string_view text(reinterpret_cast<const char*>(secret_value->view().data()),
+                                  secret_value->size());
       const char* where_key = table.contains("secret") ? "secret" : "secret_file";
       if (text.size() > kMaxRadiusSecretLength) {
         error(*table.get(where_key), "the RADIUS shared secret must be at most " +
                                          std::to_string(kMaxRadiusSecretLength) + " bytes");
         ok = false;
       } else if (text.find_first_of(", \t\r\n") != std::string_view::npos) {
-        error(*table.get(where_key), "the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','");
+        error(*table.get(where_key),
+              "the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','");
         ok = false;
       } else {
         settings.secret = std::move(*secret_value);
@@ -915,7 +922,8 @@ class Validator {
     if (table.contains("interim_interval")) {
       if (const auto interval = duration_at(table, "interim_interval", true)) {
         if (interval->count() != 0 && interval->count() < 60) {
-          error(*table.get("interim_interval"), "'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)");
+          error(*table.get("interim_interval"),
+                "'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)");
           ok = false;
         } else {
           settings.interim_interval = *interval;

@@ -59,9 +59,9 @@ Bytes encrypt_mppe_key(ByteView key, ByteView secret, ByteView request_authentic
   plain.resize((plain.size() + kBlock - 1) / kBlock * kBlock, 0);
   Bytes out{static_cast<std::uint8_t>((salt >> 8) | 0x80), static_cast<std::uint8_t>(salt & 0xff)};
   for (std::size_t offset = 0; offset < plain.size(); offset += kBlock) {
-    const auto b = offset == 0
-                       ? chain_block(secret, request_authenticator, ByteView(out.data(), kSaltLength))
-                       : chain_block(secret, ByteView(out.data() + kSaltLength + offset - kBlock, kBlock), {});
+    const auto b =
+        offset == 0 ? chain_block(secret, request_authenticator, ByteView(out.data(), kSaltLength))
+                    : chain_block(secret, ByteView(out.data() + kSaltLength + offset - kBlock, kBlock), {});
     for (std::size_t i = 0; i < kBlock; ++i) out.push_back(plain[offset + i] ^ b[i]);
   }
   secure_wipe(plain.data(), plain.size());

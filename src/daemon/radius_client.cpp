@@ -64,10 +64,10 @@ constexpr char kDictionary[] =
     "ATTRIBUTE MS-MPPE-Send-Key 16 string Microsoft\n"
     "ATTRIBUTE MS-MPPE-Recv-Key 17 string Microsoft\n";
 
-constexpr std::uint32_t kServiceTypeFramed = 2;      // RFC 2865 §5.6
-constexpr std::uint32_t kNasPortTypeVirtual = 5;     // RFC 2865 §5.41
-constexpr int kAttrFramedIpv6Address = 168;          // RFC 6911
-constexpr int kAttrAcctInputGigawords = 52;          // RFC 2869 §5.1
+constexpr std::uint32_t kServiceTypeFramed = 2;   // RFC 2865 §5.6
+constexpr std::uint32_t kNasPortTypeVirtual = 5;  // RFC 2865 §5.41
+constexpr int kAttrFramedIpv6Address = 168;       // RFC 6911
+constexpr int kAttrAcctInputGigawords = 52;       // RFC 2869 §5.1
 constexpr int kAttrAcctOutputGigawords = 53;
 
 struct HandleDeleter {
@@ -94,7 +94,8 @@ std::string server_text(const config::RadiusServer& server, std::uint16_t port) 
 // through this string only; it is wiped before the function returns.
 bool add_server_list(rc_handle* rh, const char* option, const RadiusClient::Shared& shared, bool accounting) {
   std::string list;
-  const std::string_view secret(reinterpret_cast<const char*>(shared.secret.view().data()), shared.secret.size() - 1);
+  const std::string_view secret(reinterpret_cast<const char*>(shared.secret.view().data()),
+                                shared.secret.size() - 1);
   for (const config::RadiusServer& server : shared.servers) {
     if (!list.empty()) list += ',';
     list += server_text(server, accounting ? server.acct_port : server.port);
@@ -111,7 +112,8 @@ void wipe_handle_secrets(rc_handle* rh) {
   for (const char* option : {"authserver", "acctserver"}) {
     if (SERVER* servers = rc_conf_srv(rh, option)) {
       for (int i = 0; i < servers->max && i < SERVER_MAX; ++i)
-        if (servers->secret[i] != nullptr) crypto::secure_wipe(servers->secret[i], std::strlen(servers->secret[i]));
+        if (servers->secret[i] != nullptr)
+          crypto::secure_wipe(servers->secret[i], std::strlen(servers->secret[i]));
     }
   }
 }
@@ -124,15 +126,16 @@ Handle make_handle(const RadiusClient::Shared& shared) {
   }
   const std::string timeout = std::to_string(shared.timeout_seconds);
   const std::string retries = std::to_string(shared.retries);
-  const bool ok = add_server_list(rh.get(), "authserver", shared, false) &&
-                  add_server_list(rh.get(), "acctserver", shared, true) &&
-                  rc_add_config(rh.get(), "radius_timeout", timeout.c_str(), "cygnet", 0) == 0 &&
-                  rc_add_config(rh.get(), "radius_retries", retries.c_str(), "cygnet", 0) == 0 &&
-                  rc_add_config(rh.get(), "radius_deadtime", "0", "cygnet", 0) == 0 &&
-                  rc_add_config(rh.get(), "bindaddr", "*", "cygnet", 0) == 0 &&
-                  rc_add_config(rh.get(), "nas-identifier", shared.nas_identifier.c_str(), "cygnet", 0) == 0 &&
-                  rc_apply_config(rh.get()) == 0 &&
-                  rc_read_dictionary_from_buffer(rh.get(), kDictionary, sizeof kDictionary - 1) == 0;
+  const bool ok =
+      add_server_list(rh.get(), "authserver", shared, false) &&
+      add_server_list(rh.get(), "acctserver", shared, true) &&
+      rc_add_config(rh.get(), "radius_timeout", timeout.c_str(), "cygnet", 0) == 0 &&
+      rc_add_config(rh.get(), "radius_retries", retries.c_str(), "cygnet", 0) == 0 &&
+      rc_add_config(rh.get(), "radius_deadtime", "0", "cygnet", 0) == 0 &&
+      rc_add_config(rh.get(), "bindaddr", "*", "cygnet", 0) == 0 &&
+      rc_add_config(rh.get(), "nas-identifier", shared.nas_identifier.c_str(), "cygnet", 0) == 0 &&
+      rc_apply_config(rh.get()) == 0 &&
+      rc_read_dictionary_from_buffer(rh.get(), kDictionary, sizeof kDictionary - 1) == 0;
   if (!ok) {
     wipe_handle_secrets(rh.get());
     throw std::runtime_error("radcli: the configuration was refused");
@@ -144,14 +147,16 @@ bool add_string(rc_handle* rh, VALUE_PAIR** list, int attribute, ByteView value,
   return rc_avpair_add(rh, list, attribute, value.data(), static_cast<int>(value.size()), vendor) != nullptr;
 }
 bool add_text(rc_handle* rh, VALUE_PAIR** list, int attribute, std::string_view value) {
-  return add_string(rh, list, attribute, ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+  return add_string(rh, list, attribute,
+                    ByteView(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
 }
 bool add_integer(rc_handle* rh, VALUE_PAIR** list, int attribute, std::uint32_t value) {
   return rc_avpair_add(rh, list, attribute, &value, 0, 0) != nullptr;
 }
 
 ByteView pair_value(const VALUE_PAIR* vp) {
-  return ByteView(reinterpret_cast<const std::uint8_t*>(vp->strvalue), std::min<std::size_t>(vp->lvalue, AUTH_STRING_LEN));
+  return ByteView(reinterpret_cast<const std::uint8_t*>(vp->strvalue),
+                  std::min<std::size_t>(vp->lvalue, AUTH_STRING_LEN));
 }
 
 std::vector<ByteView> values_of(VALUE_PAIR* pairs, int attribute, int vendor = 0) {
@@ -175,8 +180,8 @@ const char* rc_result_text(int rc) {
 }
 
 // One Access-Request round, servers tried in order (or only request.server).
-RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared, const RadiusAuthRequest& request,
-                              std::uint64_t& timeouts) {
+RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared,
+                              const RadiusAuthRequest& request, std::uint64_t& timeouts) {
   RadiusAuthResult result;
   result.session = request.session;
   VALUE_PAIR* raw = nullptr;
@@ -198,7 +203,8 @@ RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared,
     result.reason = "the conversation's RADIUS server is no longer configured";
     return result;
   }
-  const std::string tries = std::to_string(shared.timeout_seconds) + "s x " + std::to_string(shared.retries + 1) + " tries";
+  const std::string tries =
+      std::to_string(shared.timeout_seconds) + "s x " + std::to_string(shared.retries + 1) + " tries";
   std::string history;
   for (std::size_t index = first; index < last; ++index) {
     const config::RadiusServer& server = shared.servers[index];
@@ -231,7 +237,8 @@ RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared,
       return result;
     }
     if (result.eap_message.empty()) {
-      result.reason = where + ": " + (rc == OK_RC ? "Access-Accept" : "Access-Challenge") + " without an EAP-Message";
+      result.reason =
+          where + ": " + (rc == OK_RC ? "Access-Accept" : "Access-Challenge") + " without an EAP-Message";
       return result;
     }
     if (rc == CHALLENGE_RC) {
@@ -243,7 +250,9 @@ RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared,
     const auto recv_values = values_of(received.get(), PW_MS_MPPE_RECV_KEY, VENDOR_MICROSOFT);
     const auto send_values = values_of(received.get(), PW_MS_MPPE_SEND_KEY, VENDOR_MICROSOFT);
     if (recv_values.size() != 1 || send_values.size() != 1 || !ctx) {
-      result.reason = where + ": Access-Accept without MS-MPPE-Recv-Key and MS-MPPE-Send-Key (the EAP method must derive keys)";
+      result.reason =
+          where +
+          ": Access-Accept without MS-MPPE-Recv-Key and MS-MPPE-Send-Key (the EAP method must derive keys)";
       return result;
     }
     const ByteView secret(shared.secret.view().data(), shared.secret.size() - 1);
@@ -267,8 +276,8 @@ RadiusAuthResult authenticate(rc_handle* rh, const RadiusClient::Shared& shared,
   return result;
 }
 
-AccountingResult account_once(rc_handle* rh, const RadiusClient::Shared& shared, const AccountingRecord& record,
-                              std::uint64_t& timeouts) {
+AccountingResult account_once(rc_handle* rh, const RadiusClient::Shared& shared,
+                              const AccountingRecord& record, std::uint64_t& timeouts) {
   AccountingResult result{record.session_id, record.status, false, {}};
   VALUE_PAIR* raw = nullptr;
   bool built = add_integer(rh, &raw, PW_ACCT_STATUS_TYPE, static_cast<std::uint32_t>(record.status)) &&
@@ -278,27 +287,33 @@ AccountingResult account_once(rc_handle* rh, const RadiusClient::Shared& shared,
                add_integer(rh, &raw, PW_NAS_PORT_TYPE, kNasPortTypeVirtual);
   if (record.framed_address && record.framed_address->is_v4()) {
     const ByteView b = record.framed_address->bytes();
-    const std::uint32_t host_order = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
-                                     (std::uint32_t{b[2]} << 8) | b[3];
+    const std::uint32_t host_order =
+        (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
     built = built && add_integer(rh, &raw, PW_FRAMED_IP_ADDRESS, host_order);
   } else if (record.framed_address) {
     built = built && add_string(rh, &raw, kAttrFramedIpv6Address, record.framed_address->bytes());
   }
   if (record.status != AccountingStatus::Start) {
-    built = built && add_integer(rh, &raw, PW_ACCT_INPUT_OCTETS, static_cast<std::uint32_t>(record.octets_from_client)) &&
-            add_integer(rh, &raw, kAttrAcctInputGigawords, static_cast<std::uint32_t>(record.octets_from_client >> 32)) &&
-            add_integer(rh, &raw, PW_ACCT_OUTPUT_OCTETS, static_cast<std::uint32_t>(record.octets_to_client)) &&
-            add_integer(rh, &raw, kAttrAcctOutputGigawords, static_cast<std::uint32_t>(record.octets_to_client >> 32)) &&
-            add_integer(rh, &raw, PW_ACCT_INPUT_PACKETS, static_cast<std::uint32_t>(record.packets_from_client)) &&
-            add_integer(rh, &raw, PW_ACCT_OUTPUT_PACKETS, static_cast<std::uint32_t>(record.packets_to_client)) &&
-            add_integer(rh, &raw, PW_ACCT_SESSION_TIME, record.session_seconds);
+    built =
+        built &&
+        add_integer(rh, &raw, PW_ACCT_INPUT_OCTETS, static_cast<std::uint32_t>(record.octets_from_client)) &&
+        add_integer(rh, &raw, kAttrAcctInputGigawords,
+                    static_cast<std::uint32_t>(record.octets_from_client >> 32)) &&
+        add_integer(rh, &raw, PW_ACCT_OUTPUT_OCTETS, static_cast<std::uint32_t>(record.octets_to_client)) &&
+        add_integer(rh, &raw, kAttrAcctOutputGigawords,
+                    static_cast<std::uint32_t>(record.octets_to_client >> 32)) &&
+        add_integer(rh, &raw, PW_ACCT_INPUT_PACKETS,
+                    static_cast<std::uint32_t>(record.packets_from_client)) &&
+        add_integer(rh, &raw, PW_ACCT_OUTPUT_PACKETS, static_cast<std::uint32_t>(record.packets_to_client)) &&
+        add_integer(rh, &raw, PW_ACCT_SESSION_TIME, record.session_seconds);
   }
   Pairs send(raw);
   if (!built) {
     result.reason = "could not build the Accounting-Request";
     return result;
   }
-  const std::string tries = std::to_string(shared.timeout_seconds) + "s x " + std::to_string(shared.retries + 1) + " tries";
+  const std::string tries =
+      std::to_string(shared.timeout_seconds) + "s x " + std::to_string(shared.retries + 1) + " tries";
   std::string history;
   for (const config::RadiusServer& server : shared.servers) {
     SERVER one{};
@@ -347,11 +362,14 @@ const char* accounting_status_name(AccountingStatus status) {
 }
 
 RadiusClient::RadiusClient(const config::RadiusSettings& settings)
-    : accounting_(settings.accounting), interim_interval_(settings.interim_interval), shared_(std::make_unique<Shared>()) {
+    : accounting_(settings.accounting),
+      interim_interval_(settings.interim_interval),
+      shared_(std::make_unique<Shared>()) {
   if (settings.servers.empty()) throw std::runtime_error("RADIUS: no server configured");
   shared_->servers = settings.servers;
   shared_->secret = crypto::SecureBytes(settings.secret.size() + 1);
-  std::copy(settings.secret.view().begin(), settings.secret.view().end(), shared_->secret.mutable_view().begin());
+  std::copy(settings.secret.view().begin(), settings.secret.view().end(),
+            shared_->secret.mutable_view().begin());
   shared_->timeout_seconds = static_cast<int>(settings.timeout.count());
   shared_->retries = settings.retries;
   shared_->nas_identifier = settings.nas_identifier;

@@ -87,7 +87,7 @@ struct RadiusCounters {
   std::uint64_t accepts = 0;
   std::uint64_t rejects = 0;
   std::uint64_t challenges = 0;
-  std::uint64_t failures = 0;       // rounds that ended Failed
+  std::uint64_t failures = 0;         // rounds that ended Failed
   std::uint64_t server_timeouts = 0;  // a server that did not answer a round (failover)
   std::uint64_t accounting_sent = 0;
   std::uint64_t accounting_failed = 0;

@@ -61,8 +61,8 @@ int run(const config::RadiusSettings& settings, const std::string& user, const s
   ike::EapMsChapV2Peer peer(user, std::move(*hash), ike::system_random());
 
   // The gateway asks for the identity itself (RFC 3748 §5.1), as strongSwan's eap-radius does.
-  ike::EapStep step = peer.on_request(wire::eap::serialize_packet(
-      wire::eap::Packet{wire::eap::Code::Request, 0, static_cast<std::uint8_t>(wire::eap::Type::Identity), {}}));
+  ike::EapStep step = peer.on_request(wire::eap::serialize_packet(wire::eap::Packet{
+      wire::eap::Code::Request, 0, static_cast<std::uint8_t>(wire::eap::Type::Identity), {}}));
   daemon::RadiusAuthRequest request{1, user, step.reply, {}, std::nullopt};
   std::optional<daemon::RadiusAuthResult> result;
   for (int round = 0; round < 10; ++round) {
@@ -72,8 +72,8 @@ int run(const config::RadiusSettings& settings, const std::string& user, const s
       std::cout << "outcome: hang (no result within 60 s)\n";
       return 1;
     }
-    std::cout << "round " << round << ": " << daemon::radius_outcome_name(result->outcome) << " — " << result->reason
-              << "\n";
+    std::cout << "round " << round << ": " << daemon::radius_outcome_name(result->outcome) << " — "
+              << result->reason << "\n";
     if (result->outcome != daemon::RadiusOutcome::Challenge) break;
     step = peer.on_request(result->eap_message);
     if (step.status != ike::EapStatus::Continue) {
@@ -89,8 +89,9 @@ int run(const config::RadiusSettings& settings, const std::string& user, const s
   if (result->outcome == daemon::RadiusOutcome::Accept) {
     const ike::EapStep last = peer.on_request(result->eap_message);  // the EAP-Success
     const bool peer_done = last.status == ike::EapStatus::Success && peer.msk() && result->msk;
-    const bool same = peer_done && peer.msk()->view().size() == result->msk->view().size() &&
-                      std::equal(peer.msk()->view().begin(), peer.msk()->view().end(), result->msk->view().begin());
+    const bool same =
+        peer_done && peer.msk()->view().size() == result->msk->view().size() &&
+        std::equal(peer.msk()->view().begin(), peer.msk()->view().end(), result->msk->view().begin());
     // Printed only because these are throwaway test keys of a throwaway user.
     if (result->msk) std::cout << "radius msk: " << hex(result->msk->view()) << "\n";
     if (peer.msk()) std::cout << "peer msk:   " << hex(peer.msk()->view()) << "\n";
@@ -114,7 +115,8 @@ int run(const config::RadiusSettings& settings, const std::string& user, const s
     stop.session_seconds = 17;
     for (const daemon::AccountingRecord& record : {start, stop}) {
       if (!client.account(record)) return 2;
-      auto acked = wait_for<daemon::AccountingResult>(client, [&] { return client.take_accounting_results(); });
+      auto acked =
+          wait_for<daemon::AccountingResult>(client, [&] { return client.take_accounting_results(); });
       std::cout << "accounting " << daemon::accounting_status_name(record.status) << ": "
                 << (acked && acked->acknowledged ? "acknowledged" : "not acknowledged") << " — "
                 << (acked ? acked->reason : "no result") << "\n";
@@ -141,7 +143,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return run(*loaded.config->radius, argv[2], argv[3], argv[4], argc > 5 && std::strcmp(argv[5], "accounting") == 0);
+    return run(*loaded.config->radius, argv[2], argv[3], argv[4],
+               argc > 5 && std::strcmp(argv[5], "accounting") == 0);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

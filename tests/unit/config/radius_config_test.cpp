@@ -83,26 +83,30 @@ TEST(RadiusConfig, MistakesAreLocated) {
               ElementsAre("t.toml:2:44: 'port' must be a port from 1 to 65535"));
   EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\", prot = 1 }]\nsecret = \"x\"\n"),
               ElementsAre("t.toml:2:37: unknown key 'prot' in a [radius] server (did you mean 'port'?)"));
-  EXPECT_THAT(errors_of("[radius]\nservers = [\"192.0.2.1\"]\nsecret = \"x\"\n"),
-              ElementsAre("t.toml:2:12: entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, "
-                          "not a string"));
+  EXPECT_THAT(
+      errors_of("[radius]\nservers = [\"192.0.2.1\"]\nsecret = \"x\"\n"),
+      ElementsAre("t.toml:2:12: entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, "
+                  "not a string"));
   EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\n"),
               ElementsAre("t.toml:1:1: [radius] needs 'secret' or 'secret_file'"));
-  EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"two words\"\n"),
-              ElementsAre("t.toml:3:10: the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','"));
-  EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"" + std::string(97, 'k') +
-                        "\"\n"),
+  EXPECT_THAT(
+      errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"two words\"\n"),
+      ElementsAre("t.toml:3:10: the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','"));
+  EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"" +
+                        std::string(97, 'k') + "\"\n"),
               ElementsAre("t.toml:3:10: the RADIUS shared secret must be at most 96 bytes"));
   EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\nretries = 11\n"),
               ElementsAre("t.toml:4:11: 'retries' must be 0 to 10 (retransmissions per server)"));
-  EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\ntimeout = \"2m\"\n"),
-              ElementsAre("t.toml:4:11: 'timeout' must be at most 60s (it is per try)"));
+  EXPECT_THAT(
+      errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\ntimeout = \"2m\"\n"),
+      ElementsAre("t.toml:4:11: 'timeout' must be at most 60s (it is per try)"));
   EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\n"
                         "interim_interval = \"5m\"\n"),
               ElementsAre("t.toml:4:20: 'interim_interval' needs 'accounting' = true"));
-  EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\naccounting = true\n"
-                        "interim_interval = \"30s\"\n"),
-              ElementsAre("t.toml:5:20: 'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)"));
+  EXPECT_THAT(
+      errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\naccounting = true\n"
+                "interim_interval = \"30s\"\n"),
+      ElementsAre("t.toml:5:20: 'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)"));
   EXPECT_THAT(errors_of("[radius]\nservers = [{ address = \"192.0.2.1\" }]\nsecret = \"x\"\nsecrets = 1\n"),
               ElementsAre("t.toml:4:1: unknown key 'secrets' in [radius] (did you mean 'secret'?)"));
 }

@@ -2,11 +2,11 @@
 // known answer below was computed by an independent implementation (Python hashlib, the same
 // construction tests/interop/ops/radius_forger.py uses), and the live test checks the keys
 // FreeRADIUS sends against the MSK the EAP-MSCHAPv2 peer derives.
+#include "crypto/radius_mppe_key.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string_view>
-
-#include "crypto/radius_mppe_key.hpp"
 
 namespace cygnet::crypto {
 namespace {
@@ -24,13 +24,16 @@ Bytes from_hex(std::string_view hex) {
   return out;
 }
 
-ByteView text(std::string_view s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
+ByteView text(std::string_view s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
 
 const Bytes kRequestAuthenticator = range(0x10, 16);
 const Bytes kKey = range(0xa0, 16);
 constexpr std::string_view kSecret = "cygnet-kat-secret";
 // salt 0x8123, then length 16 || key || 15 zero bytes, encrypted.
-constexpr std::string_view kEncrypted = "8123b93737aac703b4d6ad6dc73189a2b8d1b86342ad7e32561868fb55d1b2ed849a";
+constexpr std::string_view kEncrypted =
+    "8123b93737aac703b4d6ad6dc73189a2b8d1b86342ad7e32561868fb55d1b2ed849a";
 
 TEST(RadiusMppeKey, DecryptsTheIndependentlyComputedKnownAnswer) {
   const auto key = decrypt_mppe_key(from_hex(kEncrypted), text(kSecret), kRequestAuthenticator);

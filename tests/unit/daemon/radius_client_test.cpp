@@ -3,6 +3,8 @@
 // instead of growing, accounting is refused when off, and a configuration radcli cannot take is
 // refused at construction. The conversations with a real server are in
 // tests/interop/ops/radius.sh (FreeRADIUS).
+#include "daemon/radius_client.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,8 +13,6 @@
 #include <unistd.h>
 
 #include <chrono>
-
-#include "daemon/radius_client.hpp"
 
 namespace cygnet::daemon {
 namespace {
@@ -46,13 +46,16 @@ config::RadiusSettings settings_for(std::uint16_t port) {
   config::RadiusSettings settings;
   settings.servers.push_back(config::RadiusServer{"127.0.0.1", port, port});
   const std::string secret = "unit-test-secret";
-  settings.secret = crypto::SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
+  settings.secret =
+      crypto::SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
   settings.timeout = Seconds(1);
   settings.retries = 0;
   return settings;
 }
 
-Bytes eap_identity_response() { return Bytes{2, 0, 0, 10, 1, 'a', 'l', 'i', 'c', 'e'}; }
+Bytes eap_identity_response() {
+  return Bytes{2, 0, 0, 10, 1, 'a', 'l', 'i', 'c', 'e'};
+}
 
 TEST(RadiusClient, SilentServerEndsFailedWithAReasonWithinTheTimeout) {
   SilentPort silent;

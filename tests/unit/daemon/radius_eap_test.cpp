@@ -1,8 +1,8 @@
 // EAP over RADIUS, the pure parts (RFC 3579 §3.1: EAP-Message attributes of at most 253 bytes,
 // concatenated in order; the MSK as MS-MPPE-Recv-Key || MS-MPPE-Send-Key).
-#include <gtest/gtest.h>
-
 #include "daemon/radius_eap.hpp"
+
+#include <gtest/gtest.h>
 
 namespace cygnet::daemon {
 namespace {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/listen_endpoint.hpp"
+#include "config/radius_settings.hpp"
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
@@ -42,6 +43,7 @@ struct Config {
   std::vector<ike::ConnectionSettings> connections;  // in file order
   ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
   std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
+  std::optional<RadiusSettings> radius;              // [radius]: EAP-RADIUS and accounting
   std::string source_path;
 };
 

@@ -30,8 +30,12 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
-                                                        "pools"};
+constexpr std::array<std::string_view, 6> kTopLevelKeys{"daemon",    "connections", "authorities",
+                                                        "eap_users", "pools",       "radius"};
+constexpr std::array<std::string_view, 8> kRadiusKeys{"servers",    "secret",          "secret_file",
+                                                      "timeout",    "retries",         "nas_identifier",
+                                                      "accounting", "interim_interval"};
+constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "acct_port"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
@@ -248,6 +252,10 @@ class Validator {
         config.eap_users = eap_users(*table);
     }
     eap_users_ = &config.eap_users;
+    if (const toml::node* radius = root.get("radius")) {
+      if (const toml::table* table = table_or_error(*radius, "radius"))
+        config.radius = radius_settings(*table);
+    }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
         std::vector<std::pair<toml::source_position, ike::ConnectionSettings>> located;
@@ -823,6 +831,142 @@ class Validator {
         users.emplace(name, std::move(*hash));
     }
     return users;
+  }
+
+  // [radius]: servers (tried in order), one shared secret, timeout/retries per server, the
+  // NAS-Identifier, accounting. radcli splits its server lists on ',', ' ' and tab and keeps
+  // secrets in 96-byte buffers, so a secret with those characters or longer is refused here.
+  std::optional<RadiusSettings> radius_settings(const toml::table& table) {
+    check_keys(table, kRadiusKeys, "[radius]");
+    RadiusSettings settings;
+    bool ok = true;
+    const toml::node* servers = typed(table, "servers", toml::node_type::array);
+    if (servers == nullptr) {
+      if (!table.contains("servers"))
+        error(table.source(), "[radius] needs 'servers' (at least one RADIUS server)");
+      ok = false;
+    } else if (servers->as_array()->empty() || servers->as_array()->size() > kMaxRadiusServers) {
+      error(*servers, "'servers' must list 1 to " + std::to_string(kMaxRadiusServers) + " RADIUS servers");
+      ok = false;
+    } else {
+      for (const toml::node& element : *servers->as_array()) {
+        const toml::table* server = element.as_table();
+        if (server == nullptr) {
+          error(
+              element,
+              std::string("entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, not ") +
+                  describe_type(element.type()));
+          ok = false;
+          continue;
+        }
+        if (auto parsed = radius_server(*server)) {
+          settings.servers.push_back(std::move(*parsed));
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (auto secret_value = secret(table, "secret", "secret_file", "[radius]")) {
+      const std::string_view text(reinterpret_cast<const char*>(secret_value->view().data()),
+                                  secret_value->size());
+      const char* where_key = table.contains("secret") ? "secret" : "secret_file";
+      if (text.size() > kMaxRadiusSecretLength) {
+        error(*table.get(where_key), "the RADIUS shared secret must be at most " +
+                                         std::to_string(kMaxRadiusSecretLength) + " bytes");
+        ok = false;
+      } else if (text.find_first_of(", \t\r\n") != std::string_view::npos) {
+        error(*table.get(where_key),
+              "the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','");
+        ok = false;
+      } else {
+        settings.secret = std::move(*secret_value);
+      }
+    } else {
+      ok = false;
+    }
+    if (table.contains("timeout")) {
+      if (const auto timeout = duration_at(table, "timeout", false)) {
+        if (timeout->count() > 60) {
+          error(*table.get("timeout"), "'timeout' must be at most 60s (it is per try)");
+          ok = false;
+        } else {
+          settings.timeout = *timeout;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (table.contains("retries")) {
+      const std::optional<std::int64_t> retries = integer_at(table, "retries");
+      if (!retries || *retries < 0 || *retries > 10) {
+        if (retries) error(*table.get("retries"), "'retries' must be 0 to 10 (retransmissions per server)");
+        ok = false;
+      } else {
+        settings.retries = static_cast<unsigned>(*retries);
+      }
+    }
+    if (table.contains("nas_identifier")) {
+      const std::optional<std::string> nas = string_at(table, "nas_identifier");
+      if (!nas || nas->empty() || nas->size() > 253) {
+        if (nas) error(*table.get("nas_identifier"), "'nas_identifier' must be 1 to 253 bytes");
+        ok = false;
+      } else {
+        settings.nas_identifier = *nas;
+      }
+    }
+    if (table.contains("accounting")) {
+      if (const auto accounting = bool_at(table, "accounting")) {
+        settings.accounting = *accounting;
+      } else {
+        ok = false;
+      }
+    }
+    if (table.contains("interim_interval")) {
+      if (const auto interval = duration_at(table, "interim_interval", true)) {
+        if (interval->count() != 0 && interval->count() < 60) {
+          error(*table.get("interim_interval"),
+                "'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)");
+          ok = false;
+        } else {
+          settings.interim_interval = *interval;
+        }
+        if (!settings.accounting && interval->count() != 0) {
+          error(*table.get("interim_interval"), "'interim_interval' needs 'accounting' = true");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return settings;
+  }
+
+  std::optional<RadiusServer> radius_server(const toml::table& table) {
+    check_keys(table, kRadiusServerKeys, "a [radius] server");
+    RadiusServer server;
+    const std::optional<std::string> address = string_at(table, "address");
+    if (!address) {
+      if (!table.contains("address")) error(table.source(), "a [radius] server needs 'address'");
+      return std::nullopt;
+    }
+    if (!wire::IpAddress::parse(*address)) {
+      error(*table.get("address"), "'address' must be an IPv4 or IPv6 address, not \"" + *address + "\"");
+      return std::nullopt;
+    }
+    server.address = *address;
+    for (auto [key, port] : {std::pair<std::string_view, std::uint16_t*>{"port", &server.port},
+                             std::pair<std::string_view, std::uint16_t*>{"acct_port", &server.acct_port}}) {
+      if (!table.contains(key)) continue;
+      const std::optional<std::int64_t> value = integer_at(table, key);
+      if (!value) return std::nullopt;
+      if (*value < 1 || *value > 65535) {
+        error(*table.get(key), in_quotes(key) + " must be a port from 1 to 65535");
+        return std::nullopt;
+      }
+      *port = static_cast<std::uint16_t>(*value);
+    }
+    return server;
   }
 
   // local_auth = "eap-mschapv2": the EAP identity (default: local_id's text) and password.

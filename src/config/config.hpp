@@ -14,6 +14,7 @@
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
+#include "ipsec/shunt.hpp"
 #include "wire/ip_address.hpp"
 
 namespace cygnet::config {
@@ -42,6 +43,7 @@ struct Config {
   std::vector<ike::ConnectionSettings> connections;  // in file order
   ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
   std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
+  std::vector<ipsec::ShuntSettings> shunts;          // [shunts.NAME]: pass/drop policies, in file order
   std::string source_path;
 };
 

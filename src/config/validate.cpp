@@ -1,5 +1,7 @@
 #include "config/validate.hpp"
 
+#include "config/shunt_config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -13,6 +15,7 @@
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
+#include "config/shunt_config.hpp"
 #include "crypto/mschapv2.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
@@ -30,8 +33,8 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
-                                                        "pools"};
+constexpr std::array<std::string_view, 6> kTopLevelKeys{"daemon",    "connections", "authorities",
+                                                        "eap_users", "pools",       "shunts"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
@@ -279,6 +282,10 @@ class Validator {
       if (const toml::table* table = table_or_error(*pools, "pools")) config.pools = pool_settings(*table);
     }
     check_pool_references(config.pools);
+    if (const toml::node* shunts = root.get("shunts")) {
+      if (const toml::table* table = table_or_error(*shunts, "shunts"))
+        config.shunts = shunt_settings(*table, source_name_, errors_);
+    }
     return config;
   }
 

@@ -1,0 +1,26 @@
+#include "daemon/shunt_json.hpp"
+
+namespace cygnet::daemon {
+
+nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts, const nlohmann::json& cleartext_drops) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const gateway::ShuntState& shunt : shunts) {
+    nlohmann::json selectors = nlohmann::json::array();
+    for (const ipsec::Selector& s : shunt.settings.selectors) selectors.push_back(s.to_string());
+    std::uint64_t cleartext = 0;
+    if (cleartext_drops.is_object()) {
+      const auto it = cleartext_drops.find(shunt.settings.name);
+      if (it != cleartext_drops.end() && it->is_number_integer() && it->get<std::int64_t>() > 0)
+        cleartext = it->get<std::uint64_t>();
+    }
+    out.push_back({{"name", shunt.settings.name},
+                   {"type", ipsec::shunt_type_name(shunt.settings.type)},
+                   {"selectors", selectors},
+                   {"packets_out", shunt.packets_out},
+                   {"packets_in", shunt.packets_in},
+                   {"cleartext_drops", cleartext}});
+  }
+  return out;
+}
+
+}  // namespace cygnet::daemon

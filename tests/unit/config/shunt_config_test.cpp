@@ -149,3 +149,20 @@ TEST(ShuntConfig, AmbiguousOverlapWithATunnelIsAWarningNamingBoth) {
 
 }  // namespace
 }  // namespace cygnet::config
+
+namespace cygnet::config {
+namespace {
+
+TEST(ShuntConfig, ExampleLoadsWithItsThreeShuntsAndNoWarnings) {
+  const LoadResult result =
+      load_config_file(std::string(CYGNET_SOURCE_DIR) + "/examples/full-tunnel-shunts.toml");
+  ASSERT_TRUE(result.ok()) << result.error_text();
+  ASSERT_EQ(result.config->shunts.size(), 3u);
+  EXPECT_EQ(result.config->shunts[0].name, "lan");
+  EXPECT_EQ(result.config->shunts[1].selectors.at(0).protocol, 6);
+  EXPECT_EQ(result.config->shunts[2].type, ipsec::ShuntType::Drop);
+  EXPECT_THAT(weak_choices(*result.config), ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace cygnet::config

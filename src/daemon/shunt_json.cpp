@@ -1,5 +1,7 @@
 #include "daemon/shunt_json.hpp"
 
+#include "daemon/prometheus_text.hpp"
+
 namespace cygnet::daemon {
 
 nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts, const nlohmann::json& cleartext_drops) {
@@ -21,6 +23,21 @@ nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts, const
                    {"cleartext_drops", cleartext}});
   }
   return out;
+}
+
+std::string shunt_metrics_text(const std::vector<gateway::ShuntState>& shunts) {
+  if (shunts.empty()) return "";
+  PrometheusText out;
+  out.family("cygnet_shunt_packets_total", "counter",
+             "Packets a pass or drop shunt decided, read from the TUN (out) or from the network (in)");
+  for (const gateway::ShuntState& shunt : shunts) {
+    const std::string type = ipsec::shunt_type_name(shunt.settings.type);
+    out.sample("cygnet_shunt_packets_total",
+               Labels{{"shunt", shunt.settings.name}, {"type", type}, {"direction", "out"}}, shunt.packets_out);
+    out.sample("cygnet_shunt_packets_total",
+               Labels{{"shunt", shunt.settings.name}, {"type", type}, {"direction", "in"}}, shunt.packets_in);
+  }
+  return out.take();
 }
 
 }  // namespace cygnet::daemon

@@ -139,5 +139,16 @@ TEST(ShuntJson, ListsEachShuntWithItsSelectorsAndCounts) {
   EXPECT_THAT(json[0]["selectors"][0].get<std::string>(), HasSubstr("203.0.113.64/26"));
 }
 
+TEST(ShuntMetrics, OneCounterPerShuntAndDirection) {
+  EXPECT_EQ(shunt_metrics_text({}), "");
+  gateway::ShuntState state;
+  state.settings = shunt("lan", ipsec::ShuntType::Pass, "198.51.100.0/24", "198.51.100.0/24");
+  state.packets_out = 4;
+  const std::string text = shunt_metrics_text({state});
+  EXPECT_THAT(text, HasSubstr("# TYPE cygnet_shunt_packets_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"out\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"in\"} 0\n"));
+}
+
 }  // namespace
 }  // namespace cygnet::daemon

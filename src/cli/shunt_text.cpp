@@ -35,9 +35,9 @@ std::string render_shunts_stats(const nlohmann::json& result) {
   out << "shunts\n";
   for (const nlohmann::json& shunt : shunts) {
     const bool pass = text_at(shunt, "type") == "pass";
-    out << "  " << text_at(shunt, "name") << " (" << text_at(shunt, "type") << "): " << count_at(shunt, "packets_out")
-        << (pass ? " passed" : " dropped") << " from the TUN, " << count_at(shunt, "packets_in")
-        << (pass ? " passed" : " dropped") << " from the network";
+    out << "  " << text_at(shunt, "name") << " (" << text_at(shunt, "type")
+        << "): " << count_at(shunt, "packets_out") << (pass ? " passed" : " dropped") << " from the TUN, "
+        << count_at(shunt, "packets_in") << (pass ? " passed" : " dropped") << " from the network";
     if (!pass) out << ", " << count_at(shunt, "cleartext_drops") << " cleartext dropped";
     out << "\n";
   }

@@ -2,9 +2,8 @@
 // results, daemon/shunt_json.hpp): one line per shunt, in configuration order.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace cygnet::cli {
 

@@ -11,10 +11,12 @@ struct ProtocolName {
   std::string_view name;
   std::uint8_t number;
 };
-constexpr std::array<ProtocolName, 6> kProtocols{{
-    {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"ipv6-icmp", 58}, {"icmpv6", 58}, {"sctp", 132}}};
+constexpr std::array<ProtocolName, 6> kProtocols{
+    {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"ipv6-icmp", 58}, {"icmpv6", 58}, {"sctp", 132}}};
 
-bool has_ports(std::uint8_t protocol) { return protocol == 6 || protocol == 17 || protocol == 132; }
+bool has_ports(std::uint8_t protocol) {
+  return protocol == 6 || protocol == 17 || protocol == 132;
+}
 
 template <typename Int>
 bool parse_number(std::string_view text, Int& value) {
@@ -58,7 +60,8 @@ std::variant<SelectorText, std::string> parse_selector_text(std::string_view tex
     if (suffix.empty()) return std::string("has an empty \"[]\"");
   }
   const std::optional<wire::IpPrefix> prefix = wire::IpPrefix::parse(prefix_text);
-  if (!prefix) return std::string("is not an address prefix such as \"198.51.100.0/24\" or \"192.0.2.0/24[tcp/22]\"");
+  if (!prefix)
+    return std::string("is not an address prefix such as \"198.51.100.0/24\" or \"192.0.2.0/24[tcp/22]\"");
   // IpPrefix::parse clears host bits; "198.51.100.7/24" is far more often a typo than a network.
   if (const std::size_t slash = prefix_text.find('/'); slash != std::string_view::npos) {
     const auto address = wire::IpAddress::parse(prefix_text.substr(0, slash));

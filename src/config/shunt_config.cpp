@@ -14,7 +14,9 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kShuntKeys{"type", "local_ts", "remote_ts"};
 
-std::string quote_text(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string quote_text(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 struct Entry {
   SelectorText selector;
@@ -95,7 +97,8 @@ class ShuntReader {
       }
       auto parsed = parse_selector_text(text->get());
       if (auto* problem = std::get_if<std::string>(&parsed)) {
-        error(element.source(), quote_text(key) + " of " + scope + ": " + quote_text(text->get()) + " " + *problem);
+        error(element.source(),
+              quote_text(key) + " of " + scope + ": " + quote_text(text->get()) + " " + *problem);
         ok = false;
         continue;
       }
@@ -109,8 +112,9 @@ class ShuntReader {
   static std::vector<Entry> any_of_families(const std::vector<Entry>& side) {
     std::vector<Entry> any;
     for (const wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
-      const bool named = std::any_of(side.begin(), side.end(),
-                                     [&](const Entry& e) { return e.selector.prefix.address.family() == family; });
+      const bool named = std::any_of(side.begin(), side.end(), [&](const Entry& e) {
+        return e.selector.prefix.address.family() == family;
+      });
       if (!named) continue;
       const ipsec::AddressRange range = ipsec::AddressRange::any(family);
       any.push_back(Entry{SelectorText{wire::IpPrefix{range.first, 0}, 0, {}}, "", nullptr});
@@ -126,7 +130,8 @@ class ShuntReader {
   // Every entry of `ours` needs a partner of its family (and protocol) on the other side; the
   // pairs become the shunt's selectors when `selectors` is given (ours is the local side).
   void pair_up(const std::vector<Entry>& ours, const std::vector<Entry>& theirs, std::string_view our_key,
-               std::string_view their_key, const std::string& scope, std::vector<ipsec::Selector>* selectors) {
+               std::string_view their_key, const std::string& scope,
+               std::vector<ipsec::Selector>* selectors) {
     for (const Entry& entry : ours) {
       bool partnered = false;
       for (const Entry& other : theirs) {
@@ -142,8 +147,8 @@ class ShuntReader {
         if (std::find(selectors->begin(), selectors->end(), s) == selectors->end()) selectors->push_back(s);
       }
       if (partnered || entry.node == nullptr) continue;
-      error(entry.node->source(), quote_text(our_key) + " " + quote_text(entry.text) + " of " + scope + " has no entry in " +
-                                      quote_text(their_key) +
+      error(entry.node->source(), quote_text(our_key) + " " + quote_text(entry.text) + " of " + scope +
+                                      " has no entry in " + quote_text(their_key) +
                                       " of the same address family and protocol, so it could never match");
     }
   }
@@ -161,8 +166,9 @@ std::vector<ipsec::ShuntSettings> shunt_settings(const toml::table& shunts, cons
   for (auto&& [key, node] : shunts) {
     const std::string name(key.str());
     if (!is_valid_name(name)) {
-      errors.push_back(ConfigError{source_name, key.source().begin.line, key.source().begin.column,
-                                   "shunt name " + quote_text(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'"});
+      errors.push_back(ConfigError{
+          source_name, key.source().begin.line, key.source().begin.column,
+          "shunt name " + quote_text(name) + " must be 1 to 64 letters, digits, '-', '_' or '.'"});
       continue;
     }
     const toml::table* table = node.as_table();
@@ -171,7 +177,8 @@ std::vector<ipsec::ShuntSettings> shunt_settings(const toml::table& shunts, cons
                                    "shunt " + quote_text(name) + " must be a table ([shunts." + name + "])"});
       continue;
     }
-    if (auto shunt = reader.read(name, *table)) located.emplace_back(table->source().begin, std::move(*shunt));
+    if (auto shunt = reader.read(name, *table))
+      located.emplace_back(table->source().begin, std::move(*shunt));
   }
   // toml++ keeps a table's keys sorted; shunts are listed (and counted) in file order.
   std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {

@@ -4,10 +4,10 @@
 // required, since a shunt for all traffic would switch every tunnel off.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/config.hpp"
 #include "ipsec/shunt.hpp"

@@ -33,8 +33,7 @@ std::vector<std::string> shunt_overlap_warnings(const Config& config) {
             if (!ipsec::selectors_overlap_ambiguously(ours, theirs)) continue;
             lines.push_back("warning: shunt '" + shunt.name + "': " + ours.to_string() +
                             " partly overlaps child '" + child.name + "' of connection '" + connection.name +
-                            "' (" + theirs.to_string() +
-                            "), neither contains the other: the shunt's " +
+                            "' (" + theirs.to_string() + "), neither contains the other: the shunt's " +
                             ipsec::shunt_type_name(shunt.type) +
                             " takes the overlapping traffic, the tunnel the rest");
           }

@@ -1,7 +1,5 @@
 #include "config/validate.hpp"
 
-#include "config/shunt_config.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cctype>

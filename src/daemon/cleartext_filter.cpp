@@ -91,7 +91,8 @@ nlohmann::json CleartextFilter::stats_json() {
         drops[key] = packets;
         total += packets;
       }
-      for (const auto& [shunt, packets] : cleartext_shunt_drop_counts(listed.output, plan)) shunt_drops[shunt] = packets;
+      for (const auto& [shunt, packets] : cleartext_shunt_drop_counts(listed.output, plan))
+        shunt_drops[shunt] = packets;
     } else {
       log(Subsystem::Net).warn("cleartext filter: reading counters: {}", listed.error);
     }

@@ -99,7 +99,8 @@ CleartextFilterPlan CleartextFilterPlanner::plan() const {
     const bool pass = shunt.type == ipsec::ShuntType::Pass;
     const std::string counter = pass ? std::string() : shunt_counter_names_.at(shunt.name);
     if (!pass) plan.shunt_counters.emplace(counter, shunt.name);
-    for (const ipsec::Selector& s : shunt.selectors) plan.shunt_rules.push_back(CleartextShuntRule{counter, s, pass});
+    for (const ipsec::Selector& s : shunt.selectors)
+      plan.shunt_rules.push_back(CleartextShuntRule{counter, s, pass});
   }
   return plan;
 }

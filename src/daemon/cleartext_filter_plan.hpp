@@ -35,8 +35,8 @@ struct CleartextShuntRule {
 };
 
 struct CleartextFilterPlan {
-  std::map<std::string, std::string> counters;  // counter name -> "connection/child"
-  std::vector<CleartextDropRule> rules;         // deduplicated, in a stable order
+  std::map<std::string, std::string> counters;        // counter name -> "connection/child"
+  std::vector<CleartextDropRule> rules;               // deduplicated, in a stable order
   std::map<std::string, std::string> shunt_counters;  // counter name -> shunt name
   std::vector<CleartextShuntRule> shunt_rules;        // in configuration order
 };
@@ -71,7 +71,8 @@ class CleartextFilterPlanner {
   std::map<std::string, Entry> by_owner_;
   std::map<std::string, std::string> counter_names_;  // key -> counter
   std::vector<ipsec::ShuntSettings> shunts_;
-  std::map<std::string, std::string> shunt_counter_names_;  // shunt name -> counter, kept for the daemon's life
+  std::map<std::string, std::string>
+      shunt_counter_names_;  // shunt name -> counter, kept for the daemon's life
 };
 
 // The nft script (one transaction) that makes `table` (inet family) hold exactly `plan`:

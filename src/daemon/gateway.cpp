@@ -305,8 +305,10 @@ void Gateway::apply_shunts() {
   cleartext_filter_->planner().set_shunts(config_.shunts);
   for (const ipsec::ShuntSettings& shunt : config_.shunts) {
     std::string selectors;
-    for (const ipsec::Selector& s : shunt.selectors) selectors += (selectors.empty() ? "" : ", ") + s.to_string();
-    log(Subsystem::DataPlane).info("shunt {}: {} {}", shunt.name, ipsec::shunt_type_name(shunt.type), selectors);
+    for (const ipsec::Selector& s : shunt.selectors)
+      selectors += (selectors.empty() ? "" : ", ") + s.to_string();
+    log(Subsystem::DataPlane)
+        .info("shunt {}: {} {}", shunt.name, ipsec::shunt_type_name(shunt.type), selectors);
   }
 }
 
@@ -421,7 +423,8 @@ void Gateway::reconcile_routes() {
     try {
       netlink_->add_route(r);
       installed_routes_.push_back(r);
-      log(Subsystem::Net).info("route added: {}{}", route_text(r), r.throw_route ? "" : " dev " + tun_->name());
+      log(Subsystem::Net)
+          .info("route added: {}{}", route_text(r), r.throw_route ? "" : " dev " + tun_->name());
     } catch (const NetlinkError& e) {
       log(Subsystem::Net).error("adding route {}: {}", route_text(r), e.what());
     }

@@ -9,8 +9,8 @@
 #include "daemon/connection_diff.hpp"
 #include "daemon/failure_json.hpp"
 #include "daemon/gateway.hpp"
-#include "daemon/shunt_json.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/shunt_json.hpp"
 
 namespace cygnet::daemon {
 
@@ -63,7 +63,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(),
                             counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
-    stats["shunts"] = shunts_json(core_->shunts(), stats["cleartext_filter"].value("shunt_drops", json::object()));
+    stats["shunts"] =
+        shunts_json(core_->shunts(), stats["cleartext_filter"].value("shunt_drops", json::object()));
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},
                                 {"bad_requests", control_clients_.bad_requests()}};

@@ -4,9 +4,9 @@
 
 #include "control/control_protocol.hpp"
 #include "daemon/gateway.hpp"
-#include "daemon/shunt_json.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/monitor_event.hpp"
+#include "daemon/shunt_json.hpp"
 
 namespace cygnet::daemon {
 

@@ -25,7 +25,9 @@ wire::IpAddress from_integer(U128 v, wire::IpFamily family) {
   return wire::IpAddress::v6(ByteView(bytes, 16));
 }
 
-ipsec::AddressRange host_range(const wire::IpAddress& a) { return ipsec::AddressRange{a, a}; }
+ipsec::AddressRange host_range(const wire::IpAddress& a) {
+  return ipsec::AddressRange{a, a};
+}
 
 }  // namespace
 
@@ -73,14 +75,17 @@ void RoutePlanner::set_connection(const ike::ConnectionSettings& settings) {
       for (const auto& p : child.remote_ts) wanted.push_back(Wanted{p, local_side});
     } else {
       for (const auto& peer : settings.remote_addrs) {
-        wanted.push_back(Wanted{wire::IpPrefix{peer, static_cast<std::uint8_t>(peer.bit_length())}, local_side});
+        wanted.push_back(
+            Wanted{wire::IpPrefix{peer, static_cast<std::uint8_t>(peer.bit_length())}, local_side});
       }
     }
   }
   by_connection_[settings.name] = std::move(wanted);
 }
 
-void RoutePlanner::remove_connection(const std::string& name) { by_connection_.erase(name); }
+void RoutePlanner::remove_connection(const std::string& name) {
+  by_connection_.erase(name);
+}
 
 void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ipsec::Selector>& selectors) {
   std::vector<Wanted> wanted;
@@ -90,7 +95,9 @@ void RoutePlanner::set_selectors(const std::string& owner, const std::vector<ips
   by_owner_[owner] = std::move(wanted);
 }
 
-void RoutePlanner::remove_selectors(const std::string& owner) { by_owner_.erase(owner); }
+void RoutePlanner::remove_selectors(const std::string& owner) {
+  by_owner_.erase(owner);
+}
 
 bool RoutePlanner::throw_is_safe(const PassDestination& pass) const {
   // The throw sends every packet toward the range past the tunnel table, whatever its source: safe
@@ -99,8 +106,8 @@ bool RoutePlanner::throw_is_safe(const PassDestination& pass) const {
   const ipsec::AddressRange range = ipsec::AddressRange::from_prefix(pass.destination);
   auto serves_only_passed_sources = [&](const Wanted& w) {
     const ipsec::AddressRange tunnel = ipsec::AddressRange::from_prefix(w.destination);
-    const bool reaches_in = tunnel.family() == range.family() && !(tunnel.last < range.first) &&
-                            !(range.last < tunnel.first);
+    const bool reaches_in =
+        tunnel.family() == range.family() && !(tunnel.last < range.first) && !(range.last < tunnel.first);
     if (!reaches_in) return true;
     if (w.local_side.empty()) return pass.local == ipsec::AddressRange::any(pass.local.family());
     return std::all_of(w.local_side.begin(), w.local_side.end(), [&](const ipsec::AddressRange& local) {

@@ -64,7 +64,7 @@ class RoutePlanner {
   bool throw_is_safe(const PassDestination& pass) const;
 
   std::vector<PassDestination> pass_destinations_;  // throw routes
-  std::vector<Wanted> drop_destinations_;          // into the TUN
+  std::vector<Wanted> drop_destinations_;           // into the TUN
 };
 
 }  // namespace cygnet::daemon

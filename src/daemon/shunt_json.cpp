@@ -4,7 +4,8 @@
 
 namespace cygnet::daemon {
 
-nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts, const nlohmann::json& cleartext_drops) {
+nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts,
+                           const nlohmann::json& cleartext_drops) {
   nlohmann::json out = nlohmann::json::array();
   for (const gateway::ShuntState& shunt : shunts) {
     nlohmann::json selectors = nlohmann::json::array();
@@ -33,7 +34,8 @@ std::string shunt_metrics_text(const std::vector<gateway::ShuntState>& shunts) {
   for (const gateway::ShuntState& shunt : shunts) {
     const std::string type = ipsec::shunt_type_name(shunt.settings.type);
     out.sample("cygnet_shunt_packets_total",
-               Labels{{"shunt", shunt.settings.name}, {"type", type}, {"direction", "out"}}, shunt.packets_out);
+               Labels{{"shunt", shunt.settings.name}, {"type", type}, {"direction", "out"}},
+               shunt.packets_out);
     out.sample("cygnet_shunt_packets_total",
                Labels{{"shunt", shunt.settings.name}, {"type", type}, {"direction", "in"}}, shunt.packets_in);
   }

@@ -13,7 +13,8 @@ namespace cygnet::daemon {
 
 // [{"name", "type", "selectors": [...], "packets_out", "packets_in", "cleartext_drops"}], in
 // configuration order; `cleartext_drops` maps shunt name -> packets (absent: 0).
-nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts, const nlohmann::json& cleartext_drops);
+nlohmann::json shunts_json(const std::vector<gateway::ShuntState>& shunts,
+                           const nlohmann::json& cleartext_drops);
 
 // cygnet_shunt_packets_total{shunt, type, direction="out"|"in"} in the Prometheus text format
 // (nothing without shunts). The nftables cleartext counts stay out: reading them runs nft.

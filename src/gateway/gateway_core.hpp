@@ -81,7 +81,9 @@ class GatewayCore {
   bool up(const std::string& name, TimePoint now, OutputBatch& out);    // false: unknown connection
   bool down(const std::string& name, TimePoint now, OutputBatch& out);  // false: unknown connection
   // The configured pass/drop shunts (replacing earlier ones; their counts carry over by name).
-  void set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) { shunts_.replace(data_plane_.spd(), shunts); }
+  void set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) {
+    shunts_.replace(data_plane_.spd(), shunts);
+  }
   // Carries out whatever the engine queued after a direct call on engine() (status calls queue none).
   void drain(TimePoint now, OutputBatch& out);
 

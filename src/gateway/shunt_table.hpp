@@ -18,7 +18,8 @@ struct ShuntState {
   ipsec::ShuntSettings settings;
   std::vector<ipsec::PolicyId> policies;
   std::uint64_t packets_out = 0;  // passed in the clear / dropped, read from the TUN
-  std::uint64_t packets_in = 0;   // from the network: dropped after decapsulation, or passed / dropped cleartext
+  std::uint64_t packets_in =
+      0;  // from the network: dropped after decapsulation, or passed / dropped cleartext
 };
 
 class ShuntTable {
@@ -33,7 +34,7 @@ class ShuntTable {
  private:
   ShuntState* owner_of(ipsec::PolicyId policy);
 
-  std::vector<ShuntState> shunts_;  // in configuration order
+  std::vector<ShuntState> shunts_;                           // in configuration order
   std::unordered_map<ipsec::PolicyId, std::size_t> owners_;  // policy -> index in shunts_
 };
 

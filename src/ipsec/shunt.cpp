@@ -13,7 +13,9 @@ bool range_contains(const AddressRange& outer, const AddressRange& inner) {
   return outer.family() == inner.family() && !(inner.first < outer.first) && !(outer.last < inner.last);
 }
 
-bool ports_intersect(const PortRange& a, const PortRange& b) { return a.first <= b.last && b.first <= a.last; }
+bool ports_intersect(const PortRange& a, const PortRange& b) {
+  return a.first <= b.last && b.first <= a.last;
+}
 
 bool ports_contain(const PortRange& outer, const PortRange& inner) {
   return outer.first <= inner.first && inner.last <= outer.last;
@@ -21,7 +23,9 @@ bool ports_contain(const PortRange& outer, const PortRange& inner) {
 
 }  // namespace
 
-const char* shunt_type_name(ShuntType type) { return type == ShuntType::Pass ? "pass" : "drop"; }
+const char* shunt_type_name(ShuntType type) {
+  return type == ShuntType::Pass ? "pass" : "drop";
+}
 
 PolicyAction policy_action_of(ShuntType type) {
   return type == ShuntType::Pass ? PolicyAction::Bypass : PolicyAction::Discard;

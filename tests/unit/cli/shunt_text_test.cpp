@@ -21,8 +21,9 @@ TEST(ShuntText, StatusListsEachShuntWithItsSelectors) {
             "shunts\n"
             "  lan: pass 198.51.100.0/24 === 198.51.100.0/24\n"
             "  blocked: drop 0.0.0.0/0 === 203.0.113.64/26\n");
-  EXPECT_NE(render_status({{"connections", nlohmann::json::array()}, {"shunts", kShunts}}).find("  lan: pass"),
-            std::string::npos);
+  EXPECT_NE(
+      render_status({{"connections", nlohmann::json::array()}, {"shunts", kShunts}}).find("  lan: pass"),
+      std::string::npos);
 }
 
 TEST(ShuntText, StatsCountEachShunt) {

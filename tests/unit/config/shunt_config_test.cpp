@@ -17,7 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string range(const ipsec::AddressRange& r) { return r.to_string(); }
+std::string range(const ipsec::AddressRange& r) {
+  return r.to_string();
+}
 
 TEST(ShuntConfig, PassAndDropShuntsInFileOrderWithTheirSelectors) {
   const LoadResult result = parse_config(R"(
@@ -135,10 +137,11 @@ std::vector<std::string> warnings_with(const std::string& shunts) {
 }
 
 TEST(ShuntConfig, AmbiguousOverlapWithATunnelIsAWarningNamingBoth) {
-  EXPECT_THAT(warnings_with("[shunts.cross]\ntype = \"drop\"\nlocal_ts = [\"198.51.100.0/25\"]\n"
-                            "remote_ts = [\"203.0.0.0/16\"]\n"),
-              ElementsAre(AllOf(HasSubstr("warning: shunt 'cross'"), HasSubstr("child 'net' of connection 'vpn'"),
-                                HasSubstr("198.51.100.0/25"), HasSubstr("203.0.113.0/24"))));
+  EXPECT_THAT(
+      warnings_with("[shunts.cross]\ntype = \"drop\"\nlocal_ts = [\"198.51.100.0/25\"]\n"
+                    "remote_ts = [\"203.0.0.0/16\"]\n"),
+      ElementsAre(AllOf(HasSubstr("warning: shunt 'cross'"), HasSubstr("child 'net' of connection 'vpn'"),
+                        HasSubstr("198.51.100.0/25"), HasSubstr("203.0.113.0/24"))));
   // Narrower, wider or apart: clear, no warning.
   EXPECT_THAT(warnings_with("[shunts.in]\ntype = \"pass\"\nlocal_ts = [\"198.51.100.0/24\"]\n"
                             "remote_ts = [\"203.0.113.64/26\"]\n"),

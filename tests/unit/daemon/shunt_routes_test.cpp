@@ -15,8 +15,12 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
-wire::IpPrefix prefix(std::string_view t) { return *wire::IpPrefix::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
+wire::IpPrefix prefix(std::string_view t) {
+  return *wire::IpPrefix::parse(t);
+}
 
 ike::ConnectionSettings tunnel(const std::string& local_ts, const std::string& remote_ts) {
   ike::ConnectionSettings c;
@@ -105,11 +109,14 @@ TEST(ShuntCleartextFilter, PassShuntsAreExemptedAndDropShuntsCountedBeforeTheTun
   EXPECT_EQ(plan.shunt_counters.at("shunt_0"), "blocked");
   const std::string script = cleartext_filter_script("cygnet", "cyg0", plan);
   const std::size_t accept = script.find(
-      "add rule inet cygnet prerouting iifname != \"cyg0\" ip saddr 198.51.100.0/24 ip daddr 198.51.100.0/24 accept\n");
+      "add rule inet cygnet prerouting iifname != \"cyg0\" ip saddr 198.51.100.0/24 ip daddr 198.51.100.0/24 "
+      "accept\n");
   const std::size_t drop = script.find(
-      "add rule inet cygnet prerouting iifname != \"cyg0\" ip saddr 203.0.113.64/26 ip daddr 0.0.0.0/0 counter name "
+      "add rule inet cygnet prerouting iifname != \"cyg0\" ip saddr 203.0.113.64/26 ip daddr 0.0.0.0/0 "
+      "counter name "
       "\"shunt_0\" drop\n");
-  const std::size_t tunnel_rule = script.find("ip saddr 0.0.0.0/0 ip daddr 198.51.100.0/24 counter name \"drop_0\"");
+  const std::size_t tunnel_rule =
+      script.find("ip saddr 0.0.0.0/0 ip daddr 198.51.100.0/24 counter name \"drop_0\"");
   ASSERT_NE(accept, std::string::npos) << script;
   ASSERT_NE(drop, std::string::npos) << script;
   ASSERT_NE(tunnel_rule, std::string::npos) << script;
@@ -119,7 +126,8 @@ TEST(ShuntCleartextFilter, PassShuntsAreExemptedAndDropShuntsCountedBeforeTheTun
 
   const std::string nft_json = R"({"nftables": [{"counter": {"name": "shunt_0", "packets": 5}},
                                                  {"counter": {"name": "drop_0", "packets": 2}}]})";
-  EXPECT_EQ(cleartext_shunt_drop_counts(nft_json, plan), (std::map<std::string, std::uint64_t>{{"blocked", 5}}));
+  EXPECT_EQ(cleartext_shunt_drop_counts(nft_json, plan),
+            (std::map<std::string, std::uint64_t>{{"blocked", 5}}));
   EXPECT_EQ(cleartext_drop_counts(nft_json, plan), (std::map<std::string, std::uint64_t>{{"vpn/all", 2}}));
 }
 
@@ -146,8 +154,10 @@ TEST(ShuntMetrics, OneCounterPerShuntAndDirection) {
   state.packets_out = 4;
   const std::string text = shunt_metrics_text({state});
   EXPECT_THAT(text, HasSubstr("# TYPE cygnet_shunt_packets_total counter\n"));
-  EXPECT_THAT(text, HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"out\"} 4\n"));
-  EXPECT_THAT(text, HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"in\"} 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"out\"} 4\n"));
+  EXPECT_THAT(text,
+              HasSubstr("cygnet_shunt_packets_total{shunt=\"lan\",type=\"pass\",direction=\"in\"} 0\n"));
 }
 
 }  // namespace

@@ -112,7 +112,8 @@ TEST(ShuntCore, ReplacingShuntsKeepsTheCountsOfAShuntThatStays) {
   t.a->set_shunts({});
   EXPECT_TRUE(t.a->shunts().empty());
   EXPECT_EQ(t.a->data_plane().spd().discard_count(), 0u);
-  for (const ipsec::Policy& p : t.a->data_plane().spd().policies()) EXPECT_EQ(p.action, ipsec::PolicyAction::Protect);
+  for (const ipsec::Policy& p : t.a->data_plane().spd().policies())
+    EXPECT_EQ(p.action, ipsec::PolicyAction::Protect);
 }
 
 }  // namespace

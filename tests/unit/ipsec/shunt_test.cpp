@@ -19,7 +19,9 @@ namespace ip_protocol = wire::ip_protocol;
 constexpr std::uint32_t kChildPriority = 90;  // ike/data_plane_binding.cpp
 constexpr std::uint32_t kTrapPriority = 100;
 
-AddressRange prefix(const std::string& text) { return AddressRange::from_prefix(*IpPrefix::parse(text)); }
+AddressRange prefix(const std::string& text) {
+  return AddressRange::from_prefix(*IpPrefix::parse(text));
+}
 
 Selector selector(const std::string& local, const std::string& remote, std::uint8_t protocol = 0,
                   PortRange remote_ports = {}) {
@@ -44,7 +46,8 @@ IpPacketInfo packet(const std::string& source, const std::string& destination,
   return p;
 }
 
-PolicyId add(Spd& spd, const Selector& s, PolicyAction action, std::uint32_t priority, const std::string& name) {
+PolicyId add(Spd& spd, const Selector& s, PolicyAction action, std::uint32_t priority,
+             const std::string& name) {
   Policy p;
   p.selector = s;
   p.action = action;
@@ -114,7 +117,8 @@ TEST(ShuntPolicy, ProtocolAndPortSelectorsNarrowTheShunt) {
   EXPECT_EQ(action_for_outbound(spd, packet("198.51.100.7", "203.0.113.9", ip_protocol::kUdp, 50000, 22)),
             "protect");
   // Inbound the ports swap sides: the answer comes from port 22.
-  const Policy* answer = spd.lookup_inbound(packet("203.0.113.9", "198.51.100.7", ip_protocol::kTcp, 22, 50000));
+  const Policy* answer =
+      spd.lookup_inbound(packet("203.0.113.9", "198.51.100.7", ip_protocol::kTcp, 22, 50000));
   ASSERT_NE(answer, nullptr);
   EXPECT_EQ(answer->action, PolicyAction::Bypass);
 }

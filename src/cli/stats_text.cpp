@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cleartext_filter_text.hpp"
+#include "cli/shunt_text.hpp"
 #include "cli/text_format.hpp"
 
 namespace cygnet::cli {
@@ -183,6 +184,7 @@ std::string render_stats(const json& result) {
     for (const json& sa : sas) out << "  " << sa_line(sa) << "\n";
   }
   if (const std::string filter = render_cleartext_filter(result); !filter.empty()) out << "\n" << filter;
+  if (const std::string shunts = render_shunts_stats(result); !shunts.empty()) out << "\n" << shunts;
   return out.str();
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "cli/shunt_text.hpp"
 #include "cli/text_format.hpp"
 #include "cli/why_text.hpp"
 
@@ -187,13 +188,13 @@ std::string render_status(const json& result) {
   const json& connections = array_at(result, "connections");
   if (connections.empty()) {
     out << (daemon.is_object() ? "\n" : "") << "no connections configured\n";
-    return out.str();
   }
   for (const json& connection : connections) {
     if (out.tellp() > 0) out << "\n";
     render_connection(out, connection);
   }
   render_client(out, member(result, "client"));
+  if (const std::string shunts = render_shunts_status(result); !shunts.empty()) out << "\n" << shunts;
   return out.str();
 }
 

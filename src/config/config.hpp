@@ -15,6 +15,7 @@
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
+#include "ipsec/shunt.hpp"
 #include "wire/ip_address.hpp"
 
 namespace cygnet::config {
@@ -44,6 +45,7 @@ struct Config {
   ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
   std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
   std::optional<RadiusSettings> radius;              // [radius]: EAP-RADIUS and accounting
+  std::vector<ipsec::ShuntSettings> shunts;          // [shunts.NAME]: pass/drop policies, in file order
   std::string source_path;
 };
 

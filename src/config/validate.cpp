@@ -13,6 +13,7 @@
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
+#include "config/shunt_config.hpp"
 #include "crypto/mschapv2.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
@@ -30,8 +31,8 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 6> kTopLevelKeys{"daemon",    "connections", "authorities",
-                                                        "eap_users", "pools",       "radius"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys{"daemon",    "connections", "authorities",
+                                                        "eap_users", "pools",       "radius", "shunts"};
 constexpr std::array<std::string_view, 8> kRadiusKeys{"servers",    "secret",          "secret_file",
                                                       "timeout",    "retries",         "nas_identifier",
                                                       "accounting", "interim_interval"};
@@ -288,6 +289,10 @@ class Validator {
       if (const toml::table* table = table_or_error(*pools, "pools")) config.pools = pool_settings(*table);
     }
     check_pool_references(config.pools);
+    if (const toml::node* shunts = root.get("shunts")) {
+      if (const toml::table* table = table_or_error(*shunts, "shunts"))
+        config.shunts = shunt_settings(*table, source_name_, errors_);
+    }
     return config;
   }
 

@@ -33,7 +33,7 @@ constexpr Seconds kHousekeepingInterval{1};
 constexpr Seconds kShutdownGrace{3};
 
 std::string route_text(const RouteSpec& r) {
-  std::string text = r.destination.to_string();
+  std::string text = (r.throw_route ? "throw " : "") + r.destination.to_string();
   if (r.source) text += " src " + r.source->to_string();
   return text + " table " + std::to_string(r.table);
 }
@@ -125,6 +125,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
 
   const TimePoint now = Clock::now();
   batch();
+  apply_shunts();
   for (const ike::ConnectionSettings& c : config_.connections) add_connection(c, now);
   carry_out(now);
   reconcile_routes();
@@ -302,6 +303,19 @@ void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint 
             ike::start_action_name(settings.start_action));
 }
 
+void Gateway::apply_shunts() {
+  core_->set_shunts(config_.shunts);
+  routes_.set_shunts(config_.shunts);
+  cleartext_filter_->planner().set_shunts(config_.shunts);
+  for (const ipsec::ShuntSettings& shunt : config_.shunts) {
+    std::string selectors;
+    for (const ipsec::Selector& s : shunt.selectors)
+      selectors += (selectors.empty() ? "" : ", ") + s.to_string();
+    log(Subsystem::DataPlane)
+        .info("shunt {}: {} {}", shunt.name, ipsec::shunt_type_name(shunt.type), selectors);
+  }
+}
+
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
   core_->remove_connection(name, now, out_);
   forget_client_connection(name);
@@ -420,7 +434,8 @@ void Gateway::reconcile_routes() {
     try {
       netlink_->add_route(r);
       installed_routes_.push_back(r);
-      log(Subsystem::Net).info("route added: {} dev {}", route_text(r), tun_->name());
+      log(Subsystem::Net)
+          .info("route added: {}{}", route_text(r), r.throw_route ? "" : " dev " + tun_->name());
     } catch (const NetlinkError& e) {
       log(Subsystem::Net).error("adding route {}: {}", route_text(r), e.what());
     }

@@ -105,6 +105,8 @@ class Gateway {
   nlohmann::json client_status_json() const;
   void log_event(const ike::Event& event);
   void reconcile_routes();
+  // config_.shunts into the core's SPD, the route planner and the cleartext filter.
+  void apply_shunts();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)

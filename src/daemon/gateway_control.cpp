@@ -10,6 +10,7 @@
 #include "daemon/failure_json.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/shunt_json.hpp"
 
 namespace cygnet::daemon {
 
@@ -45,6 +46,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
         status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
     add_last_failures(result, engine(), now);
     result["client"] = client_status_json();
+    result["shunts"] = shunts_json(core_->shunts(), nlohmann::json::object());
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {
@@ -62,6 +64,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     json stats = stats_json(engine().status(now), engine().counters(), core_->binding(), core_->data_plane(),
                             counters_);
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
+    stats["shunts"] =
+        shunts_json(core_->shunts(), stats["cleartext_filter"].value("shunt_drops", json::object()));
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},
                                 {"bad_requests", control_clients_.bad_requests()}};
@@ -144,6 +148,7 @@ json Gateway::reload(TimePoint now) {
     if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);
   }
   config_ = std::move(next);
+  apply_shunts();
   cleartext_filter_->set_enabled(config_.daemon.drop_cleartext);
   cleartext_filter_->release();
   carry_out(now);

@@ -112,6 +112,52 @@ void RoutePlanner::set_virtual_ips(const std::string& connection, std::vector<wi
     virtual_ips_[connection] = std::move(addresses);
 }
 
+bool RoutePlanner::throw_is_safe(const PassDestination& pass) const {
+  // The throw sends every packet toward the range past the tunnel table, whatever its source: safe
+  // when each tunnel route that reaches into the range serves only sources the shunt passes
+  // anyway (a tunnel for other sources toward it would otherwise leak in the clear).
+  const ipsec::AddressRange range = ipsec::AddressRange::from_prefix(pass.destination);
+  auto serves_only_passed_sources = [&](const Wanted& w) {
+    const ipsec::AddressRange tunnel = ipsec::AddressRange::from_prefix(w.destination);
+    const bool reaches_in =
+        tunnel.family() == range.family() && !(tunnel.last < range.first) && !(range.last < tunnel.first);
+    if (!reaches_in) return true;
+    if (w.local_side.empty()) return pass.local == ipsec::AddressRange::any(pass.local.family());
+    return std::all_of(w.local_side.begin(), w.local_side.end(), [&](const ipsec::AddressRange& local) {
+      return local.family() != pass.local.family() ||
+             (!(local.first < pass.local.first) && !(pass.local.last < local.last));
+    });
+  };
+  for (const auto* wanted : {&by_connection_, &by_owner_}) {
+    for (const auto& entry : *wanted) {
+      if (!std::all_of(entry.second.begin(), entry.second.end(), serves_only_passed_sources)) return false;
+    }
+  }
+  return true;
+}
+
+void RoutePlanner::set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) {
+  pass_destinations_.clear();
+  drop_destinations_.clear();
+  for (const ipsec::ShuntSettings& shunt : shunts) {
+    for (const ipsec::Selector& s : shunt.selectors) {
+      const bool every_packet = s.protocol == 0 && s.local_ports.is_any() && s.remote_ports.is_any();
+      if (!every_packet) continue;
+      // A drop shunt routes its range into the TUN only when it covers every source: else
+      // traffic of other sources to that range would be pulled in and dropped too.
+      const bool every_source = s.local == ipsec::AddressRange::any(s.local.family());
+      if (shunt.type == ipsec::ShuntType::Drop && !every_source) continue;
+      for (const wire::IpPrefix& p : range_to_prefixes(s.remote)) {
+        if (shunt.type == ipsec::ShuntType::Pass) {
+          pass_destinations_.push_back(PassDestination{p, s.local});
+        } else {
+          drop_destinations_.push_back(Wanted{p, {}});
+        }
+      }
+    }
+  }
+}
+
 std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>& host_addresses, int ifindex,
                                              std::uint32_t table) const {
   std::vector<RouteSpec> out;
@@ -136,6 +182,17 @@ std::vector<RouteSpec> RoutePlanner::desired(const std::vector<InterfaceAddress>
     }
     out.push_back(r);
   };
+  for (const PassDestination& pass : pass_destinations_) {
+    const wire::IpPrefix& p = pass.destination;
+    if (!throw_is_safe(pass)) continue;
+    if (!seen.insert({p.address, p.length}).second) continue;
+    RouteSpec r;
+    r.destination = p;
+    r.table = table;
+    r.throw_route = true;
+    out.push_back(r);
+  }
+  for (const Wanted& w : drop_destinations_) add(w);
   for (const auto& [name, wanted] : by_connection_) {
     auto vips = virtual_ips_.find(name);
     if (vips == virtual_ips_.end() && needs_virtual_ip_.count(name)) continue;

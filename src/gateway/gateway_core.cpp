@@ -154,6 +154,7 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
     case ipsec::OutboundOutcome::Kind::Bypass:
       // A BYPASS policy: out in the clear (the daemon's marked socket keeps it out of the TUN).
       ++counters_.bypassed_out;
+      if (o.policy) shunts_.count_outbound(*o.policy);
       out.add(OutputPacket{Destination::Raw, Purpose::Bypass, family_of(ip_packet), {}, {}, 0, 0}, ip_packet);
       break;
     case ipsec::OutboundOutcome::Kind::Acquire: {
@@ -181,6 +182,7 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
       break;
     case ipsec::OutboundOutcome::Kind::Dropped:
       counters_.outbound_drops.count(o.drop);
+      if (o.policy && o.drop == ipsec::DropReason::PolicyDiscard) shunts_.count_outbound(*o.policy);
       if (options_.trace_drops)
         note(out, Notice::Level::Trace,
              std::string("outbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
@@ -264,10 +266,12 @@ InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, Muta
       break;
     case ipsec::InboundOutcome::Kind::Bypass:
       ++counters_.bypassed_in;
+      if (o.policy) shunts_.count_inbound(*o.policy);
       verdict = InboundVerdict::Bypass;  // the kernel already delivered the cleartext original
       break;
     case ipsec::InboundOutcome::Kind::Dropped:
       counters_.inbound_drops.count(o.drop);
+      if (o.policy) shunts_.count_inbound(*o.policy);
       if (options_.trace_drops)
         note(out, Notice::Level::Trace,
              std::string("inbound packet dropped: ") + ipsec::drop_reason_name(o.drop));

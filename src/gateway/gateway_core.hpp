@@ -29,6 +29,7 @@
 #include "gateway/acquire_queue.hpp"
 #include "gateway/core_counters.hpp"
 #include "gateway/output_batch.hpp"
+#include "gateway/shunt_table.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
 #include "ike/random_source.hpp"
@@ -79,6 +80,10 @@ class GatewayCore {
   void remove_connection(const std::string& name, TimePoint now, OutputBatch& out);
   bool up(const std::string& name, TimePoint now, OutputBatch& out);    // false: unknown connection
   bool down(const std::string& name, TimePoint now, OutputBatch& out);  // false: unknown connection
+  // The configured pass/drop shunts (replacing earlier ones; their counts carry over by name).
+  void set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) {
+    shunts_.replace(data_plane_.spd(), shunts);
+  }
   // Carries out whatever the engine queued after a direct call on engine() (status calls queue none).
   void drain(TimePoint now, OutputBatch& out);
 
@@ -111,6 +116,7 @@ class GatewayCore {
   const ike::DataPlaneBinding& binding() const { return binding_; }
   const AcquireQueue& acquire_queue() const { return acquire_queue_; }
   const CoreCounters& counters() const { return counters_; }
+  const std::vector<ShuntState>& shunts() const { return shunts_.shunts(); }
 
  private:
   InboundVerdict deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out);
@@ -133,6 +139,7 @@ class GatewayCore {
   std::unique_ptr<ike::Engine> engine_;
   AcquireQueue acquire_queue_;
   CoreCounters counters_;
+  ShuntTable shunts_;
   // Per connection, the data plane settings the engine does not negotiate (a child's MSS clamp).
   std::map<std::string, ike::ConnectionSettings> connections_;
   std::optional<TimePoint> next_queue_expiry_;  // while packets are held

@@ -232,13 +232,16 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
         counters_.bypassed.bytes += info->total_length;
         InboundOutcome o;
         o.kind = InboundOutcome::Kind::Bypass;
+        o.policy = policy->id;
         return o;
       }
       // Traffic a PROTECT policy covers must arrive protected; DISCARD and unmatched are dropped.
-      return drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect
-                              ? DropReason::PolicyMismatch
-                              : DropReason::PolicyDiscard,
-                          std::nullopt);
+      InboundOutcome d = drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect
+                                          ? DropReason::PolicyMismatch
+                                          : DropReason::PolicyDiscard,
+                                      std::nullopt);
+      if (policy != nullptr && policy->action == PolicyAction::Discard) d.policy = policy->id;
+      return d;
     }
   }
   if (offset + 8 > info->total_length) return drop_inbound(DropReason::Malformed, std::nullopt);
@@ -288,6 +291,19 @@ InboundOutcome DataPlane::finish_inbound(SecurityAssociation& sa, InboundOutcome
     d.result = o.result;
     d.result.ok = false;
     return d;
+  }
+  // A DISCARD policy (a drop shunt) comes before every tunnel: it refuses the inner packet even
+  // though the SA's selectors carry it. No lookup while the SPD has no DISCARD policy.
+  if (spd_.discard_count() != 0) {
+    const Policy* policy = spd_.lookup_inbound(*inner);
+    if (policy != nullptr && policy->action == PolicyAction::Discard) {
+      sa.count_drop(DropReason::PolicyDiscard);
+      InboundOutcome d = drop_inbound(DropReason::PolicyDiscard, o.sa);
+      d.result = o.result;
+      d.result.ok = false;
+      d.policy = policy->id;
+      return d;
+    }
   }
   if (sa.params().mss_clamp && is_tcp_syn(ByteView(out.data(), o.result.length), *inner)) {
     clamp_mss(sa, MutableByteView(out.data(), o.result.length), inner->family, now);

@@ -47,6 +47,9 @@ struct InboundOutcome {
   DropReason drop = DropReason::Malformed;
   PacketResult result;
   std::optional<SaHandle> sa;
+  // The BYPASS or DISCARD policy that decided (cleartext, or a decapsulated packet a DISCARD
+  // policy refuses: a shunt ordered before the tunnels, ipsec/shunt.hpp).
+  std::optional<PolicyId> policy;
 };
 
 // Where an ESP-in-UDP packet arrived (as a UDP socket reports it): our address and port, the peer's.

@@ -257,11 +257,16 @@ void build_route(Message& message, const RouteSpec& route, bool adding) {
     header->rtm_protocol = RTPROT_STATIC;
     header->rtm_scope = RT_SCOPE_LINK;  // a device route without a gateway, as `ip route` does
     header->rtm_type = RTN_UNICAST;
+    if (route.throw_route) {
+      header->rtm_scope = RT_SCOPE_UNIVERSE;
+      header->rtm_type = RTN_THROW;
+    }
   } else {
     header->rtm_scope = RT_SCOPE_NOWHERE;  // matches any scope, protocol and type
   }
   if (route.destination.length > 0) message.put_address(RTA_DST, route.destination.address);
-  if (route.ifindex > 0) message.put_u32(RTA_OIF, static_cast<std::uint32_t>(route.ifindex));
+  if (route.ifindex > 0 && !route.throw_route)
+    message.put_u32(RTA_OIF, static_cast<std::uint32_t>(route.ifindex));
   if (route.source) message.put_address(RTA_PREFSRC, *route.source);
   message.put_u32(RTA_TABLE, route.table);
 }

@@ -38,6 +38,9 @@ struct RouteSpec {
   int ifindex = 0;                        // output device
   std::optional<wire::IpAddress> source;  // preferred source (RTA_PREFSRC)
   std::uint32_t table = 254;              // RT_TABLE_MAIN
+  // A "throw" route (no device): the lookup in `table` fails for this destination and the rules
+  // after it decide (a pass shunt keeps its range out of the tunnel's table).
+  bool throw_route = false;
   friend bool operator==(const RouteSpec&, const RouteSpec&) = default;
 };
 

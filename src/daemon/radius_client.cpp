@@ -54,6 +54,7 @@ constexpr char kDictionary[] =
     "ATTRIBUTE Acct-Session-Time 46 integer\n"
     "ATTRIBUTE Acct-Input-Packets 47 integer\n"
     "ATTRIBUTE Acct-Output-Packets 48 integer\n"
+    "ATTRIBUTE Acct-Terminate-Cause 49 integer\n"
     "ATTRIBUTE Acct-Input-Gigawords 52 integer\n"
     "ATTRIBUTE Acct-Output-Gigawords 53 integer\n"
     "ATTRIBUTE NAS-Port-Type 61 integer\n"
@@ -316,6 +317,8 @@ AccountingResult account_once(rc_handle* rh, const RadiusClient::Shared& shared,
         add_integer(rh, &raw, PW_ACCT_OUTPUT_PACKETS, static_cast<std::uint32_t>(record.packets_to_client)) &&
         add_integer(rh, &raw, PW_ACCT_SESSION_TIME, record.session_seconds);
   }
+  if (record.status == AccountingStatus::Stop)
+    built = built && add_integer(rh, &raw, PW_ACCT_TERMINATE_CAUSE, record.terminate_cause);
   Pairs send(raw);
   if (!built) {
     result.reason = "could not build the Accounting-Request";

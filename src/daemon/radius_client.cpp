@@ -10,6 +10,7 @@ extern "C" {
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -53,6 +54,7 @@ constexpr char kDictionary[] =
     "ATTRIBUTE Acct-Session-Time 46 integer\n"
     "ATTRIBUTE Acct-Input-Packets 47 integer\n"
     "ATTRIBUTE Acct-Output-Packets 48 integer\n"
+    "ATTRIBUTE Acct-Terminate-Cause 49 integer\n"
     "ATTRIBUTE Acct-Input-Gigawords 52 integer\n"
     "ATTRIBUTE Acct-Output-Gigawords 53 integer\n"
     "ATTRIBUTE NAS-Port-Type 61 integer\n"
@@ -69,11 +71,6 @@ constexpr std::uint32_t kNasPortTypeVirtual = 5;  // RFC 2865 §5.41
 constexpr int kAttrFramedIpv6Address = 168;       // RFC 6911
 constexpr int kAttrAcctInputGigawords = 52;       // RFC 2869 §5.1
 constexpr int kAttrAcctOutputGigawords = 53;
-
-struct HandleDeleter {
-  void operator()(rc_handle* rh) const { rc_destroy(rh); }
-};
-using Handle = std::unique_ptr<rc_handle, HandleDeleter>;
 
 struct PairsDeleter {
   void operator()(VALUE_PAIR* pairs) const { rc_avpair_free(pairs); }
@@ -107,16 +104,32 @@ bool add_server_list(rc_handle* rh, const char* option, const RadiusClient::Shar
   return ok;
 }
 
-// Wipes the copies of the secret radcli keeps in its server lists before the handle goes.
-void wipe_handle_secrets(rc_handle* rh) {
+// Wipes the copies of the secret radcli keeps in its server lists before the handle goes, and
+// frees the entries after the first: radcli 1.2.11's rc_config_free frees only entry 0 of each
+// list (the pointers are nulled, so a radcli that frees them all does no harm).
+void release_handle_servers(rc_handle* rh) {
   for (const char* option : {"authserver", "acctserver"}) {
-    if (SERVER* servers = rc_conf_srv(rh, option)) {
-      for (int i = 0; i < servers->max && i < SERVER_MAX; ++i)
-        if (servers->secret[i] != nullptr)
-          crypto::secure_wipe(servers->secret[i], std::strlen(servers->secret[i]));
+    SERVER* servers = rc_conf_srv(rh, option);
+    if (servers == nullptr) continue;
+    for (int i = 0; i < servers->max && i < SERVER_MAX; ++i) {
+      if (servers->secret[i] != nullptr)
+        crypto::secure_wipe(servers->secret[i], std::strlen(servers->secret[i]));
+      if (i == 0) continue;
+      std::free(servers->name[i]);
+      std::free(servers->secret[i]);
+      servers->name[i] = nullptr;
+      servers->secret[i] = nullptr;
     }
   }
 }
+
+struct HandleDeleter {
+  void operator()(rc_handle* rh) const {
+    release_handle_servers(rh);
+    rc_destroy(rh);
+  }
+};
+using Handle = std::unique_ptr<rc_handle, HandleDeleter>;
 
 Handle make_handle(const RadiusClient::Shared& shared) {
   Handle rh(rc_new());
@@ -136,10 +149,7 @@ Handle make_handle(const RadiusClient::Shared& shared) {
       rc_add_config(rh.get(), "nas-identifier", shared.nas_identifier.c_str(), "cygnet", 0) == 0 &&
       rc_apply_config(rh.get()) == 0 &&
       rc_read_dictionary_from_buffer(rh.get(), kDictionary, sizeof kDictionary - 1) == 0;
-  if (!ok) {
-    wipe_handle_secrets(rh.get());
-    throw std::runtime_error("radcli: the configuration was refused");
-  }
+  if (!ok) throw std::runtime_error("radcli: the configuration was refused");  // the deleter wipes
   return rh;
 }
 
@@ -307,6 +317,8 @@ AccountingResult account_once(rc_handle* rh, const RadiusClient::Shared& shared,
         add_integer(rh, &raw, PW_ACCT_OUTPUT_PACKETS, static_cast<std::uint32_t>(record.packets_to_client)) &&
         add_integer(rh, &raw, PW_ACCT_SESSION_TIME, record.session_seconds);
   }
+  if (record.status == AccountingStatus::Stop)
+    built = built && add_integer(rh, &raw, PW_ACCT_TERMINATE_CAUSE, record.terminate_cause);
   Pairs send(raw);
   if (!built) {
     result.reason = "could not build the Accounting-Request";
@@ -374,10 +386,7 @@ RadiusClient::RadiusClient(const config::RadiusSettings& settings)
   shared_->retries = settings.retries;
   shared_->nas_identifier = settings.nas_identifier;
   // Refuse a configuration radcli will not take now, not in a worker.
-  {
-    Handle probe = make_handle(*shared_);
-    wipe_handle_secrets(probe.get());
-  }
+  (void)make_handle(*shared_);
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (event_fd_ < 0) throw std::system_error(errno, std::system_category(), "eventfd for the RADIUS client");
   // As the resolver's: every signal blocked in the workers (they belong to the loop's signalfd).
@@ -487,8 +496,6 @@ void RadiusClient::work() {
     const std::uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = write(event_fd_, &one, sizeof one);
   }
-  lock.unlock();
-  wipe_handle_secrets(rh.get());
 }
 
 }  // namespace cygnet::daemon

@@ -73,6 +73,9 @@ struct AccountingRecord {
   std::uint64_t packets_from_client = 0;
   std::uint64_t packets_to_client = 0;
   std::uint32_t session_seconds = 0;  // Acct-Session-Time (Interim-Update and Stop)
+  // Acct-Terminate-Cause (RFC 2866 §5.10), Stop only: 1 User-Request (the client deleted the IKE
+  // SA), 4 Idle-Timeout (dead peer), 6 Admin-Reset (cygnetctl / shutdown), 9 NAS-Error.
+  std::uint32_t terminate_cause = 1;
 };
 
 struct AccountingResult {

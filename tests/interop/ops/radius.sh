@@ -9,7 +9,7 @@
 #      ends with a clear "no RADIUS server answered" failure, bounded in time, no hang
 #   4. first server silent → failover to the second, Access-Accept
 #   5. accounting Start and Stop acknowledged and recorded in FreeRADIUS's detail file (with the
-#      session id, the framed address, octets with gigawords, packets and session time)
+#      session id, the framed address, octets with gigawords, packets, session time and cause)
 #   6. a server that answers with another secret (a forged Access-Accept) → refused: its MS-MPPE
 #      keys do not decrypt under our secret
 set -euo pipefail
@@ -227,7 +227,7 @@ fi
 check "accounting: FreeRADIUS recorded Start and Stop for session $session" \
   "$([ "$recorded" = 2 ] && grep -q 'Acct-Status-Type = Start' "$detail" && grep -q 'Acct-Status-Type = Stop' "$detail" && echo 0 || echo 1)"
 check "accounting: Stop carries the framed address, octets with gigawords, packets, session time" \
-  "$(grep -q 'Framed-IP-Address = 198.51.100.77' "$detail" && grep -q 'Acct-Input-Gigawords = 1' "$detail" && grep -q 'Acct-Input-Octets = 1000' "$detail" && grep -q 'Acct-Output-Octets = 5000' "$detail" && grep -q 'Acct-Input-Packets = 42' "$detail" && grep -q 'Acct-Session-Time = 17' "$detail" && grep -q 'NAS-Identifier = "cygnet-test"' "$detail" && echo 0 || echo 1)"
+  "$(grep -q 'Framed-IP-Address = 198.51.100.77' "$detail" && grep -q 'Acct-Input-Gigawords = 1' "$detail" && grep -q 'Acct-Input-Octets = 1000' "$detail" && grep -q 'Acct-Output-Octets = 5000' "$detail" && grep -q 'Acct-Input-Packets = 42' "$detail" && grep -q 'Acct-Session-Time = 17' "$detail" && grep -q 'Acct-Terminate-Cause = User-Request' "$detail" && grep -q 'NAS-Identifier = "cygnet-test"' "$detail" && echo 0 || echo 1)"
 
 # 6. a server answering under another secret: radcli only logs the Response Authenticator
 #    mismatch, so the client must refuse the Access-Accept itself (its keys do not decrypt)

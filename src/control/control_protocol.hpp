@@ -88,7 +88,11 @@
 //   "cleartext_filter": {"enabled": true ([daemon] drop_cleartext), "installed": true (table in the kernel),
 //                        "table": "inet cygnet", "rules": 2,
 //                        "drops": {"site-b/net": 20}   (packets per connection/child, across rekeys),
-//                        "total_drops": 20, "update_errors": 0 (nft refused a rule update)}
+//                        "total_drops": 20, "shunt_drops": {"quarantine": 3} (per drop shunt),
+//                        "update_errors": 0 (nft refused a rule update)},
+//   "shunts": [{"name": "quarantine", "type": "pass" | "drop", "selectors": ["... <=> ... proto any"],
+//               "packets_out": 0 (from the TUN), "packets_in": 0 (from the network),
+//               "cleartext_drops": 3}]   (also in the "status" result, with cleartext_drops 0)
 // }
 //
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.

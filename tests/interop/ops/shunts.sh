@@ -87,9 +87,12 @@ shunt_stat() {  # NAME FIELD
 
 it_step "pass shunt: l <-> h in the clear, on lan0, not through ESP"
 capture=$IT_TMP/lan0.pcapng
-it_spawn "${IT_NS[l]}" "$IT_TMP/tshark.stderr" timeout 30 tshark -q -i lan0 -f icmp -w "$capture"
+# -c 20: tshark stops by itself once it has the 20 echo packets (a busy machine may start or flush
+# it late; nothing is lost that way).
+it_spawn "${IT_NS[l]}" "$IT_TMP/tshark.stderr" timeout 30 tshark -q -i lan0 -f icmp -c 20 -w "$capture"
 tshark_pid=$IT_LAST_PID
-sleep 1.5
+it_wait_for 10 "tshark capturing on lan0" grep -q "Capturing on" "$IT_TMP/tshark.stderr" ||
+  it_fail "tshark did not start"
 esp_before=$(nft_counter l esp)
 got=$(ping_from l 198.51.100.1 198.51.100.10 5)
 it_log "l -> h: ${got:-0}/5 replies"
@@ -99,7 +102,8 @@ it_log "h -> l: ${got:-0}/5 replies (exempt from the cleartext filter)"
 [ "${got:-0}" -eq 5 ] || it_fail "h -> l through the pass shunt: ${got:-0}/5"
 esp_after=$(nft_counter l esp)
 [ "$esp_after" -eq "$esp_before" ] || it_fail "ESP on out0 during the LAN pings ($esp_before -> $esp_after)"
-sleep 0.5
+tshark_done() { ! it_alive "$tshark_pid" || [ "$(ps -o stat= -p "$tshark_pid" | cut -c1)" = Z ]; }
+it_wait_for 10 "tshark to capture the 20 echo packets" tshark_done
 it_stop_pid "$tshark_pid" 5 || true
 clear_icmp=$(tshark -r "$capture" -Y 'icmp.type == 0 || icmp.type == 8' 2>/dev/null | wc -l)
 esp_on_lan=$(tshark -r "$capture" -Y esp 2>/dev/null | wc -l)

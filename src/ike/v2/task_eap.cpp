@@ -35,6 +35,11 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+// An EAP-MSCHAPv2 Failure Request (RFC 3748 §4, draft-kamath §2.5): code 1, type 26, OpCode 4.
+bool is_mschapv2_failure_request(ByteView packet) {
+  return packet.size() >= 6 && packet[0] == 1 && packet[4] == 26 && packet[5] == 4;
+}
+
 ikev2::AuthPayload msk_auth(crypto::HashAlgorithm prf, const crypto::SecureBytes& msk, ByteView octets) {
   return ikev2::AuthPayload{ikev2::AuthMethod::SharedKeyMic, psk_auth_data(prf, msk.view(), octets)};
 }
@@ -97,9 +102,9 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
                                                                  TimePoint now) {
   EapConversation& eap = *sa.eap;
   const Identity peer = Identity::from_payload(eap.initiator_id);
-  // Refused: EAP-Failure when the method produced one, AUTHENTICATION_FAILED, the SA goes after
-  // this response (RFC 7296 §2.21.2). Logged with the EAP identity, never a secret.
-  const auto refuse = [&](const std::string& why, Bytes eap_failure) -> std::vector<ikev2::Payload> {
+  // A refusal, told once: counted, reported for `cygnetctl why`, logged with the EAP identity
+  // (never a secret).
+  const auto tell_refusal = [&](const std::string& why) {
     ++counters.authentication_failures;
     FailureReport r = eap_failure_report(sa, sa.connection, why);
     r.ours = {"remote_auth eap-mschapv2"};
@@ -110,6 +115,12 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
     event(EventType::AuthenticationFailed, sa.connection, sa.id, std::nullopt,
           "peer " + sa.remote.to_string() + " (" + peer.to_string() + "), EAP identity '" +
               printable(sa.eap_identity) + "': " + why);
+  };
+  // Refused: EAP-Failure when the method produced one, AUTHENTICATION_FAILED, the SA goes after
+  // this response (RFC 7296 §2.21.2).
+  const auto refuse = [&](const std::string& why, Bytes eap_failure,
+                          bool told = false) -> std::vector<ikev2::Payload> {
+    if (!told) tell_refusal(why);
     sa.remove_after_response = true;
     std::vector<ikev2::Payload> out;
     if (!eap_failure.empty()) out.emplace_back(ikev2::EapPayload{std::move(eap_failure)});
@@ -126,6 +137,11 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
     sa.eap_identity = eap.server->eap_identity();
     switch (step.status) {
       case EapStatus::Continue:
+        // With a reason: the method refused the client and asks it to acknowledge (MSCHAPv2
+        // Failure). Told now: a client may leave without acknowledging (strongSwan sends
+        // AUTHENTICATION_FAILED in an INFORMATIONAL, which an SA not yet up does not take; the
+        // half-open timeout then removes it).
+        if (!step.reason.empty()) tell_refusal(step.reason);
         eap.last_request = std::move(step.reply);
         return {ikev2::EapPayload{eap.last_request}};
       case EapStatus::Discarded:
@@ -133,7 +149,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
         ++counters.eap_discarded;
         malformed(sa.connection, sa.id, "EAP message discarded: " + step.reason);
         return {ikev2::EapPayload{eap.last_request}};
-      case EapStatus::Failure: return refuse(step.reason, std::move(step.reply));
+      case EapStatus::Failure:
+        return refuse(step.reason, std::move(step.reply), is_mschapv2_failure_request(eap.last_request));
       case EapStatus::Success:
         eap.msk = *eap.server->msk();
         return {ikev2::EapPayload{std::move(step.reply)}};

@@ -288,7 +288,9 @@ TEST(Mobike, ReplayedUpdateFromElsewhereMovesNothing) {
   // where the SA is, nothing moves.
   m.net.b.engine->on_datagram(ep("192.0.2.2", 4500), ep("203.0.113.66", 4500), update, m.net.now);
   for (const Action& a : m.net.b.engine->take_actions()) {
-    if (const auto* d = std::get_if<SendDatagram>(&a)) EXPECT_EQ(d->remote.address, addr(kSecond));
+    if (const auto* d = std::get_if<SendDatagram>(&a)) {
+      EXPECT_EQ(d->remote.address, addr(kSecond));
+    }
     EXPECT_FALSE(std::holds_alternative<UpdateChildSaAddresses>(a));
   }
   EXPECT_EQ(Mobile::only_sa(m.net.b).remote.address, addr(kSecond));

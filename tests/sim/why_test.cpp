@@ -91,7 +91,7 @@ TEST(Why, EspProposalMismatchInBothRoles) {
   EXPECT_EQ(rb.kind, FailureClass::Proposal);
   EXPECT_EQ(rb.child, kChild);
   EXPECT_EQ(rendered(rb, sim.now()),
-            "proposal failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+            "proposal failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  none of the peer's ESP proposals is acceptable: no common encryption algorithm\n"
             "  child:      net\n"
             "  ours:       ESP proposals aes256gcm16-noesn\n"
@@ -103,7 +103,7 @@ TEST(Why, EspProposalMismatchInBothRoles) {
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::Proposal);
   EXPECT_EQ(rendered(ra, sim.now()),
-            "proposal failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[4500], 2 s ago\n"
+            "proposal failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 2 s ago\n"
             "  the responder accepted none of our ESP proposals (NO_PROPOSAL_CHOSEN)\n"
             "  child:      net\n"
             "  ours:       ESP proposals aes128-sha256-noesn\n"
@@ -123,7 +123,7 @@ TEST(Why, TrafficSelectorMismatchShowsBothSidesAndTheNarrowingThatWouldWork) {
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::TrafficSelectors);
   EXPECT_EQ(rendered(rb, sim.now()),
-            "traffic-selectors failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+            "traffic-selectors failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  no child of site accepts the peer's traffic selectors\n"
             "  child:      net\n"
             "  ours:       traffic selectors local_ts [203.0.113.0/24], remote_ts [192.0.2.128/26]\n"
@@ -135,7 +135,7 @@ TEST(Why, TrafficSelectorMismatchShowsBothSidesAndTheNarrowingThatWouldWork) {
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::TrafficSelectors);
   EXPECT_EQ(rendered(ra, sim.now()),
-            "traffic-selectors failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[4500], 2 s ago\n"
+            "traffic-selectors failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 2 s ago\n"
             "  the responder refused our traffic selectors (TS_UNACCEPTABLE)\n"
             "  child:      net\n"
             "  ours:       traffic selectors TSi [198.51.100.0/24], TSr [203.0.113.0/24]\n"
@@ -155,7 +155,7 @@ TEST(Why, IdentityMismatchShowsExpectedAndReceived) {
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::Identity);
   EXPECT_EQ(rendered(rb, sim.now()),
-            "identity failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+            "identity failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  peer ID 192.0.2.1 does not match remote_id gw-a.example.com of connection site\n"
             "  ours:       identities remote_id gw-a.example.com\n"
             "  theirs:     identities ID 192.0.2.1\n"
@@ -164,7 +164,7 @@ TEST(Why, IdentityMismatchShowsExpectedAndReceived) {
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(ra.kind, FailureClass::Authentication);
   EXPECT_EQ(rendered(ra, sim.now()),
-            "authentication failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[4500], 2 s ago\n"
+            "authentication failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 2 s ago\n"
             "  the responder rejected our authentication (AUTHENTICATION_FAILED)\n"
             "  ours:       authentication auth psk, ID 192.0.2.1\n"
             "  theirs:     not shown by the peer\n"
@@ -183,7 +183,7 @@ TEST(Why, PskMismatchIsTold) {
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::Authentication);
   EXPECT_EQ(rendered(rb, sim.now()),
-            "authentication failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+            "authentication failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  PSK mismatch (AUTH payload does not verify)\n"
             "  ours:       authentication auth psk\n"
             "  theirs:     authentication ID 192.0.2.1\n"
@@ -191,7 +191,7 @@ TEST(Why, PskMismatchIsTold) {
             "both sides\n");
   const ike::FailureReport ra = last_failure(*g.a);
   EXPECT_EQ(rendered(ra, sim.now()),
-            "authentication failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[4500], 2 s ago\n"
+            "authentication failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 2 s ago\n"
             "  the responder rejected our authentication (AUTHENTICATION_FAILED)\n"
             "  ours:       authentication auth psk, ID 192.0.2.1\n"
             "  theirs:     not shown by the peer\n"
@@ -212,7 +212,7 @@ TEST(Why, AuthMethodMismatchIsToldApartFromAPskMismatch) {
   const ike::FailureReport rb = last_failure(*g.b);
   EXPECT_EQ(rb.kind, FailureClass::Authentication);
   EXPECT_EQ(rendered(rb, sim.now()),
-            "authentication failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+            "authentication failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
             "  peer used AUTH method 14, we expect a PSK\n"
             "  ours:       authentication auth psk\n"
             "  theirs:     authentication ID gw-a.example.com, authenticates with a digital signature (AUTH "
@@ -239,14 +239,14 @@ TEST(Why, UntrustedAndExpiredCertificatesNameTheFailingCheck) {
     const ike::FailureReport rb = last_failure(*g.b);
     EXPECT_EQ(rb.kind, FailureClass::Certificate);
     const std::string expected_expired =
-        "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+        "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
         "  certificate has expired: CN=gw-a.example.com,O=Cygnet Test (valid until 2025-01-01 00:00:00 UTC)\n"
         "  ours:       certificates cacert CN=Cygnet Sim CA,O=Cygnet Test\n"
         "  theirs:     certificates ID gw-a.example.com\n"
         "  fix:        the peer's certificate is outside its validity period: renew it (or check both "
         "clocks)\n";
     const std::string expected_untrusted =
-        "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[4500], 2 s ago\n"
+        "certificate failure as responder in IKEv2 IKE_AUTH with 192.0.2.1[500], 2 s ago\n"
         "  untrusted certificate: no path to a configured CA (unable to get local issuer certificate at "
         "CN=gw-a.example.com,O=Cygnet Test): peer sent CN=gw-a.example.com,O=Cygnet Test (issuer "
         "CN=Someone Else's CA,O=Cygnet Test); configured root CAs: CN=Cygnet Sim CA,O=Cygnet Test\n"
@@ -288,7 +288,7 @@ TEST(Why, TimeoutAfterIkeSaInitWasAnswered) {
   EXPECT_EQ(r.received_anything, true);
   EXPECT_EQ(r.exchange, "IKE_AUTH");
   EXPECT_EQ(rendered(r, sim.now()),
-            "timeout failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[4500], 4 s ago\n"
+            "timeout failure as initiator in IKEv2 IKE_AUTH with 192.0.2.2[500], 4 s ago\n"
             "  no answer from the peer to IKE_AUTH (it answered before)\n"
             "  unanswered: IKE_AUTH request 1 after 5 retransmissions\n"
             "  received:   the peer answered earlier messages\n");

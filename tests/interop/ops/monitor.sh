@@ -38,7 +38,7 @@ it_step "up: established events"
 cyg_ctl l up peer >/dev/null || it_fail "cygnetctl up failed"
 cyg_wait_sa l 15 || it_fail "no SA in l"
 ts='[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'
-wait_line "$text_log" "^$ts ike-sa-established peer #[0-9]*: 192.0.2.1\[4500\] - 192.0.2.2\[4500\]" "text ike-sa-established"
+wait_line "$text_log" "^$ts ike-sa-established peer #[0-9]*: 192.0.2.1\[500\] - 192.0.2.2\[500\]" "text ike-sa-established"
 wait_line "$text_log" "^$ts child-sa-established peer #[0-9]* net #[0-9]*: " "text child-sa-established"
 wait_line "$json_log" '"type":"ike-sa-established"' "JSON ike-sa-established"
 wait_line "$json_log" '"type":"child-sa-established"' "JSON child-sa-established"
@@ -91,7 +91,7 @@ for t in ("ike-sa-established", "child-sa-established", "reloaded", "child-sa-de
 check(types[-1] == "daemon-stopping", "last is %s" % types[-1])
 ike = next((e for e in lines if e["type"] == "ike-sa-established"), {})
 check(ike.get("connection") == "peer" and isinstance(ike.get("ike_sa"), int), "ike-sa-established %s" % ike)
-check(ike.get("peer") == "192.0.2.2[4500]" and ike.get("version") == 2, "peer/version of %s" % ike)
+check(ike.get("peer") == "192.0.2.2[500]" and ike.get("version") == 2, "peer/version of %s" % ike)
 child = next((e for e in lines if e["type"] == "child-sa-established"), {})
 check(isinstance(child.get("child_sa"), int) and child.get("child") == "net", "child-sa-established %s" % child)
 check(re.fullmatch(r"[0-9a-f]{8}", child.get("spi", {}).get("in", "")) and

@@ -30,7 +30,7 @@ cyg_start_with_hosts() {
   it_wait_for 10 "cygnetd control socket in $node" cyg_ctl "$node" status --json || it_fail "cygnetd in $node did not come up"
 }
 
-# The remote endpoint of l's IKE SA, e.g. "192.0.2.3[4500]" (MOBIKE: IKE on 4500 after IKE_SA_INIT).
+# The remote endpoint of l's IKE SA, e.g. "192.0.2.3[500]".
 l_remote() {
   cyg_status l | it_json "[sa['remote'] for c in d['connections'] for sa in c.get('ike_sas', []) if sa.get('state') == 'established'][0]"
 }
@@ -43,7 +43,7 @@ cyg_status l | it_json "d['connections'][0]['remote_addrs'] == ['peer.example']"
 it_step "first packet: resolve, tunnel to 192.0.2.2"
 MIN_REPLIES=2 tr_ping l r 4 0.3 || it_fail "no tunnel to peer.example"
 cyg_wait_sa l 10 || it_fail "no SA"
-[ "$(l_remote)" = "192.0.2.2[4500]" ] || it_fail "l's IKE SA goes to $(l_remote), not 192.0.2.2"
+[ "$(l_remote)" = "192.0.2.2[500]" ] || it_fail "l's IKE SA goes to $(l_remote), not 192.0.2.2"
 grep -q "peer: peer.example resolved to 192.0.2.2" "${IT_DIR[l]}/cygnetd.log" || it_fail "resolution not logged"
 
 it_step "tunnel down; peer.example moves to 192.0.2.3; 192.0.2.2 goes away"
@@ -55,6 +55,6 @@ ip -n "${IT_NS[r]}" addr del 192.0.2.2/24 dev out0
 it_step "retry: the next packet resolves again and reaches 192.0.2.3"
 MIN_REPLIES=2 tr_ping l r 5 0.3 || it_fail "no tunnel after the address change"
 cyg_wait_sa l 10 || it_fail "no SA after the address change"
-[ "$(l_remote)" = "192.0.2.3[4500]" ] || it_fail "l's new IKE SA goes to $(l_remote), not 192.0.2.3"
+[ "$(l_remote)" = "192.0.2.3[500]" ] || it_fail "l's new IKE SA goes to $(l_remote), not 192.0.2.3"
 grep -q "peer: peer.example resolved to 192.0.2.3" "${IT_DIR[l]}/cygnetd.log" || it_fail "re-resolution not logged"
 it_log "PASS"

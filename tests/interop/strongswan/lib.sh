@@ -350,8 +350,8 @@ EOF
 }
 
 # Counts, on NODE's out0 (both directions), the outer packets by kind: raw ESP, AH, ESP in UDP 4500
-# (a non-zero SPI where IKE on 4500 has its zero non-ESP marker: a MOBIKE initiator talks IKE on
-# 4500 even without a NAT; NAT keepalives are too short to count), UDP 500, cleartext ICMP echo and TCP (what a tunnel must carry), and
+# (a non-zero SPI where IKE on 4500 has its zero non-ESP marker, so IKE moved to 4500 is not
+# counted as ESP; NAT keepalives are too short to count), UDP 500, cleartext ICMP echo and TCP (what a tunnel must carry), and
 # other ICMPv4 (errors, e.g. "protocol unreachable" when a raw ESP socket's receive queue
 # overflows). nft_counter NODE NAME reads one (esp ah udp4500 udp500 clear_icmp icmp_error clear_tcp).
 nft_count_setup() {

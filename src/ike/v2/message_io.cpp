@@ -332,8 +332,12 @@ void v2::Ikev2Engine::follow_peer_address(IkeSa& sa, const Endpoint& local, cons
     return;
   }
   sa.local = local;
-  if (sa.remote != remote) peer_address_changed(sa, remote);
+  const bool moved = sa.remote != remote;
+  if (moved) peer_address_changed(sa, remote);
   sa.remote = remote;
+  // MOBIKE: a NAT rebinding takes the CHILD SAs along too (RFC 7296 §2.23), e.g. the new mapping
+  // a client's float to 4500 gets after a move (task_mobike.cpp).
+  if (moved && sa.mobike && sa.authenticated) move_children(sa);
 }
 
 void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {

@@ -389,14 +389,6 @@ void v2::Ikev2Engine::process_init_response(IkeSa& sa, const ikev2::Message& m, 
     if (sa.remote.port == ikev2::kIkePort)
       peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
     if (sa.remote.port == ikev2::kIkePort) sa.remote.port = ikev2::kNatTraversalPort;
-  } else if (conn->mobike) {
-    // RFC 4555 §3.3: with MOBIKE the initiator moves to port 4500 even without a NAT, so a NAT
-    // that appears after a move finds IKE there already (and the non-ESP marker in place).
-    sa.local.port = ikev2::kNatTraversalPort;
-    if (sa.remote.port == ikev2::kIkePort) {
-      peer_address_changed(sa, Endpoint{sa.remote.address, ikev2::kNatTraversalPort});
-      sa.remote.port = ikev2::kNatTraversalPort;
-    }
   }
   start(sa, IkeAuthTask{}, now);  // task_ike_auth.cpp
 }

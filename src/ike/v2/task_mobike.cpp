@@ -336,7 +336,7 @@ bool v2::Ikev2Engine::retry_mobike_path(IkeSa& sa, TimePoint now) {
 }
 
 void v2::Ikev2Engine::on_response(IkeSa& sa, MobikeUpdateTask& task, const std::vector<ikev2::Payload>& in,
-                                  TimePoint /*now*/) {
+                                  TimePoint now) {
   if (const auto* error = first_error_notify(in)) {
     event(EventType::Error, sa.connection, sa.id, std::nullopt,
           std::string("MOBIKE: the peer refused our UPDATE_SA_ADDRESSES from ") + sa.local.to_string() + ": " +
@@ -353,10 +353,16 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, MobikeUpdateTask& task, const std::
   sa.nat_remote = nat_seen(in, ikev2::NotifyType::NatDetectionSourceIp, sa, sa.remote);
   sa.nat_local = nat_seen(in, ikev2::NotifyType::NatDetectionDestinationIp, sa, sa.local) ||
                  (conn && conn->encapsulation == Encapsulation::ForceUdp);
-  if (sa.udp_encapsulated()) {
-    // §2.23 as at IKE_SA_INIT: with a NAT on the path both ends use port 4500.
+  if (sa.udp_encapsulated() && sa.local.port != ikev2::kNatTraversalPort) {
+    // §2.23 as at IKE_SA_INIT: with a NAT on the path both ends use port 4500. The NAT gives port
+    // 4500 a mapping of its own, so the update goes again from there: the peer's ESP in UDP then
+    // targets the mapping we listen on.
     sa.local.port = ikev2::kNatTraversalPort;
     if (sa.remote.port == ikev2::kIkePort) sa.remote.port = ikev2::kNatTraversalPort;
+    MobikeUpdateTask again;
+    again.paths = {{sa.local, sa.remote}};
+    again.cookie2 = fresh_cookie2(*random);
+    queue_request(sa, std::move(again), now, true);
   }
   event(EventType::PeerAddressChanged, sa.connection, sa.id, std::nullopt,
         "MOBIKE update: we moved to " + sa.local.to_string() + ", peer " + sa.remote.to_string() +

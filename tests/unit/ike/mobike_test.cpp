@@ -217,16 +217,19 @@ TEST(Mobike, EspWaitsForReturnRoutability) {
   EXPECT_EQ(m.net.b.count_actions<SendDatagram>(), b_requests_before + 1);  // only the response
 }
 
-// A's datagrams pass a NAT (`public` address, port 40000) on their way to B while `natted`.
+// A's datagrams pass a NAT on their way to B while `natted`: A's port 500 appears as
+// 192.0.2.200:40000, its port 4500 as 192.0.2.200:40001.
 void through_nat(Mobile& m, const bool& natted) {
   m.net.drop = [&m, &natted](const SendDatagram& d, bool from_a) {
     if (!natted) return false;
     if (from_a) {
-      m.net.b.engine->on_datagram(d.remote, Endpoint{addr(kNatPublic), 40000}, d.payload, m.net.now);
+      const std::uint16_t mapped = d.local.port == 500 ? 40000 : 40001;
+      m.net.b.engine->on_datagram(d.remote, Endpoint{addr(kNatPublic), mapped}, d.payload, m.net.now);
       return true;
     }
     if (d.remote.address == addr(kNatPublic)) {
-      m.net.a.engine->on_datagram(Endpoint{m.net.a.ip, 4500}, d.local, d.payload, m.net.now);
+      const std::uint16_t port = d.remote.port == 40000 ? 500 : 4500;
+      m.net.a.engine->on_datagram(Endpoint{m.net.a.ip, port}, d.local, d.payload, m.net.now);
       return true;
     }
     return false;
@@ -239,15 +242,15 @@ TEST(Mobike, NatAppearsAndDisappearsWithTheMove) {
   through_nat(m, natted);
   m.move_a(kSecond);
   const IkeSaStatus b = Mobile::only_sa(m.net.b);
-  EXPECT_EQ(b.remote, ep(kNatPublic, 40000));
+  EXPECT_EQ(b.remote, ep(kNatPublic, 40001));  // the mapping of A's port 4500
   EXPECT_TRUE(b.nat_detected);
   EXPECT_TRUE(Mobile::only_sa(m.net.a).nat_detected);
-  EXPECT_EQ(Mobile::only_sa(m.net.a).local.port, 4500);  // IKE on 4500 since IKE_AUTH (§3.3)
+  EXPECT_EQ(Mobile::only_sa(m.net.a).local.port, 4500);  // A floated to 4500 behind the NAT
   // ESP in UDP now, toward the NAT's mapping; the SPIs are the same.
   const Outer to_a = m.b_to_a();
   EXPECT_EQ(to_a.destination, addr(kNatPublic));
   EXPECT_EQ(to_a.protocol, 17);
-  EXPECT_EQ(to_a.udp_dst, 40000);
+  EXPECT_EQ(to_a.udp_dst, 40001);
   EXPECT_EQ(m.a_to_b().protocol, 17);
   EXPECT_EQ(Mobile::first_child(m.net.b).inbound_spi, m.child_spis);
   EXPECT_TRUE(Mobile::first_child(m.net.b).udp_encapsulated);
@@ -268,27 +271,36 @@ TEST(Mobike, NatAppearsAndDisappearsWithTheMove) {
 }
 
 // The client's UPDATE_SA_ADDRESSES, captured on the wire.
-Bytes captured_update(Mobile& m) {
+std::optional<SendDatagram> captured_update(Mobile& m) {
   for (const SendDatagram& d : m.net.wire_log) {
     const auto h = ikev2::parse_header(ike_part(d));
     if (h && h.value->exchange == ikev2::ExchangeType::Informational && !h.value->is_response() &&
         d.local.address == addr(kSecond))
-      return d.payload;
+      return d;
   }
-  return {};
+  return std::nullopt;
 }
 
 TEST(Mobike, ReplayedUpdateFromElsewhereMovesNothing) {
   Mobile m;
   m.move_a(kSecond);
-  const Bytes update = captured_update(m);
-  ASSERT_FALSE(update.empty());
+  const auto update = captured_update(m);
+  ASSERT_TRUE(update.has_value());
   const std::size_t moves = m.net.b.count(EventType::PeerAddressChanged);
   // The same authentic request replayed from an attacker's address: answered from the cache to
   // where the SA is, nothing moves.
-  m.net.b.engine->on_datagram(ep("192.0.2.2", 4500), ep("203.0.113.66", 4500), update, m.net.now);
-  for (const Action& a : m.net.b.engine->take_actions()) {
-    if (const auto* d = std::get_if<SendDatagram>(&a)) EXPECT_EQ(d->remote.address, addr(kSecond));
+  const auto duplicates = m.net.b.engine->counters().duplicate_requests;
+  m.net.b.engine->on_datagram(update->remote, ep("203.0.113.66", update->local.port), update->payload,
+                              m.net.now);
+  const auto answers = m.net.b.engine->take_actions();
+  EXPECT_EQ(std::count_if(answers.begin(), answers.end(),
+                          [](const Action& a) { return std::holds_alternative<SendDatagram>(a); }),
+            1);  // the cached response, once
+  EXPECT_EQ(m.net.b.engine->counters().duplicate_requests, duplicates + 1);
+  for (const Action& a : answers) {
+    if (const auto* d = std::get_if<SendDatagram>(&a)) {
+      EXPECT_EQ(d->remote.address, addr(kSecond));
+    }
     EXPECT_FALSE(std::holds_alternative<UpdateChildSaAddresses>(a));
   }
   EXPECT_EQ(Mobile::only_sa(m.net.b).remote.address, addr(kSecond));

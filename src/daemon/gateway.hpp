@@ -28,6 +28,7 @@
 #include "daemon/refusal_log.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/revocation_fetcher.hpp"
+#include "daemon/route_based_interfaces.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -94,12 +95,18 @@ class Gateway {
   void log_virtual_ips(const ike::Action& action);
   void log_event(const ike::Event& event);
   void reconcile_routes();
+  // Route-based interfaces: opened (and watched) for a connection being added; carriers after SA changes.
+  bool open_interface(const ike::ConnectionSettings& settings);
+  void close_unused_interfaces(const std::vector<ike::ConnectionSettings>& connections);
+  void update_carriers();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)
 
   // --- packets (gateway_packets.cpp): reading a batch into the core
   void on_tun_readable();
+  // A route-based connection's interface (route_based_interfaces.hpp) has packets.
+  void on_link_readable(const std::string& connection);
   void on_udp_readable(IkeSocket& socket);
   void on_raw_readable(RawIpSocket& socket);
   // ICMP Fragmentation Needed / Packet Too Big on the outer side → the core's path MTU.
@@ -150,6 +157,7 @@ class Gateway {
   int control_fd_ = -1;
   std::vector<RuleSpec> installed_rules_;
   std::vector<RouteSpec> installed_routes_;
+  std::unique_ptr<RouteBasedInterfaces> interfaces_;  // after netlink_: closed before it
 
   std::unique_ptr<gateway::GatewayCore> core_;
   gateway::OutputBatch out_;                     // reused by every call into the core

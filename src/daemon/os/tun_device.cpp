@@ -177,6 +177,11 @@ std::optional<std::size_t> TunDevice::read(MutableByteView buffer) {
   }
 }
 
+void TunDevice::set_carrier(bool on) {
+  int carrier = on ? 1 : 0;
+  if (::ioctl(fd_, TUNSETCARRIER, &carrier) < 0) throw_tun_error(errno, name_, "TUNSETCARRIER");
+}
+
 bool TunDevice::write(ByteView packet) {
   for (;;) {
     const ssize_t n = ::write(fd_, packet.data(), packet.size());

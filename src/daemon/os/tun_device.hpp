@@ -53,6 +53,11 @@ class TunDevice {
   // One packet out. False (errno kept) when the kernel refused it; never throws.
   bool write(ByteView packet);
 
+  // The link's carrier (TUNSETCARRIER, Linux 5.0+): off, the kernel reports the link down (no
+  // LOWER_UP) and queues nothing for it, so routing daemons see the path gone. Throws
+  // std::system_error on failure.
+  void set_carrier(bool on);
+
   // Packets read() dropped because they did not fit the caller's buffer.
   std::uint64_t truncated_drops() const { return truncated_drops_; }
 

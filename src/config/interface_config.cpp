@@ -30,8 +30,10 @@ std::optional<wire::IpPrefix> parse_interface_address(std::string_view text) {
   if (!address) return std::nullopt;
   const std::string_view length_text = text.substr(slash + 1);
   unsigned length = 0;
-  const auto [end, error] = std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
-  if (error != std::errc() || end != length_text.data() + length_text.size() || length_text.empty()) return std::nullopt;
+  const auto [end, error] =
+      std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+  if (error != std::errc() || end != length_text.data() + length_text.size() || length_text.empty())
+    return std::nullopt;
   if (length == 0 || length > address->bit_length()) return std::nullopt;
   return wire::IpPrefix{*address, static_cast<std::uint8_t>(length)};
 }
@@ -45,7 +47,8 @@ ExistingInterface existing_interface(std::string_view name, const std::filesyste
   const std::filesystem::path device = sysfs_net / std::string(name);
   if (!std::filesystem::exists(device, error)) return ExistingInterface::None;
   // Only TUN/TAP devices have tun_flags (drivers/net/tun.c).
-  return std::filesystem::exists(device / "tun_flags", error) ? ExistingInterface::Tun : ExistingInterface::Other;
+  return std::filesystem::exists(device / "tun_flags", error) ? ExistingInterface::Tun
+                                                              : ExistingInterface::Other;
 }
 
 }  // namespace cygnet::config

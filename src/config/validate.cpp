@@ -37,10 +37,10 @@ constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
 constexpr std::array<std::string_view, 13> kDaemonKeys{
-    "listen",         "control_socket", "tun",
-    "log_level",      "metrics",        "allow_key_export",
-    "drop_cleartext", "max_half_open",  "max_half_open_per_source",
-    "offload",        "state_dir",      "retransmit_timeout_ms",
+    "listen",          "control_socket", "tun",
+    "log_level",       "metrics",        "allow_key_export",
+    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
+    "offload",         "state_dir",      "retransmit_timeout_ms",
     "retransmit_tries"};
 // IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
@@ -471,10 +471,9 @@ class Validator {
     // How soon an unanswered exchange (a DPD check among them) gives the IKE SA up.
     if (const auto timeout = integer_at(table, "retransmit_timeout_ms")) {
       if (*timeout < kMinRetransmitTimeoutMs || *timeout > kMaxRetransmitTimeoutMs)
-        error(*table.get("retransmit_timeout_ms"), "'retransmit_timeout_ms' must be between " +
-                                                       std::to_string(kMinRetransmitTimeoutMs) + " and " +
-                                                       std::to_string(kMaxRetransmitTimeoutMs) + ", not " +
-                                                       std::to_string(*timeout));
+        error(*table.get("retransmit_timeout_ms"),
+              "'retransmit_timeout_ms' must be between " + std::to_string(kMinRetransmitTimeoutMs) + " and " +
+                  std::to_string(kMaxRetransmitTimeoutMs) + ", not " + std::to_string(*timeout));
       else
         daemon.retransmit_timeout = Milliseconds{*timeout};
     }
@@ -1454,25 +1453,29 @@ class Validator {
 
   // A route-based child carries whatever the routes send into its interface: its selectors are the
   // whole address family (0.0.0.0/0 and/or ::/0), and tunnel mode.
-  void route_based_selectors(const toml::table& table, const std::string& scope, const ike::ChildSettings& child,
-                             const std::vector<Located>& local_ts, const std::vector<Located>& remote_ts) {
+  void route_based_selectors(const toml::table& table, const std::string& scope,
+                             const ike::ChildSettings& child, const std::vector<Located>& local_ts,
+                             const std::vector<Located>& remote_ts) {
     if (child.mode != ipsec::Mode::Tunnel)
-      error(*table.get("mode"), scope + " is route-based (its connection has 'interface'): it needs mode = \"tunnel\"");
+      error(*table.get("mode"),
+            scope + " is route-based (its connection has 'interface'): it needs mode = \"tunnel\"");
     for (const auto* side : {&local_ts, &remote_ts}) {
       const std::string key = side == &local_ts ? "local_ts" : "remote_ts";
       if (side->empty() && !table.contains(key)) {
-        error(table.source(), scope + " is route-based (its connection has 'interface'): it needs " + in_quotes(key) +
-                                  " = [\"0.0.0.0/0\"] (and/or \"::/0\"); routes, not selectors, pick its traffic");
+        error(table.source(),
+              scope + " is route-based (its connection has 'interface'): it needs " + in_quotes(key) +
+                  " = [\"0.0.0.0/0\"] (and/or \"::/0\"); routes, not selectors, pick its traffic");
         continue;
       }
       const std::vector<wire::IpPrefix>& parsed = side == &local_ts ? child.local_ts : child.remote_ts;
       for (std::size_t i = 0; i < parsed.size() && i < side->size(); ++i) {
         if (is_whole_family(parsed[i])) continue;
-        error(*(*side)[i].node, in_quotes(key) + ": " + in_quotes((*side)[i].text) + " in " + scope +
-                                    ": a route-based child (its connection has 'interface') carries the whole "
-                                    "address family, \"0.0.0.0/0\" or \"::/0\"; routes into the interface "
-                                    "pick its traffic (use a policy-based connection, without 'interface', "
-                                    "for narrower selectors)");
+        error(*(*side)[i].node,
+              in_quotes(key) + ": " + in_quotes((*side)[i].text) + " in " + scope +
+                  ": a route-based child (its connection has 'interface') carries the whole "
+                  "address family, \"0.0.0.0/0\" or \"::/0\"; routes into the interface "
+                  "pick its traffic (use a policy-based connection, without 'interface', "
+                  "for narrower selectors)");
       }
     }
   }
@@ -1487,13 +1490,15 @@ class Validator {
     for (const auto& [name, node] : interface_nodes_) {
       const auto [it, inserted] = first_line.emplace(name, node->source().begin.line);
       if (!inserted) {
-        error(*node, "'interface': " + in_quotes(name) + " is already the interface of another connection (line " +
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is already the interface of another connection (line " +
                          std::to_string(it->second) + ")");
         continue;
       }
       if (name == config.daemon.tun) {
-        error(*node, "'interface': " + in_quotes(name) + " is the shared TUN device of policy-based connections "
-                                                         "([daemon] tun)");
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is the shared TUN device of policy-based connections "
+                         "([daemon] tun)");
         continue;
       }
       if (existing_interface(name) == ExistingInterface::Other)

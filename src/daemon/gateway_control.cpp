@@ -135,7 +135,8 @@ json Gateway::reload(TimePoint now) {
   }
   if (next.daemon.retransmit_timeout != config_.daemon.retransmit_timeout ||
       next.daemon.retransmit_tries != config_.daemon.retransmit_tries) {
-    notes.push_back("[daemon] retransmit_timeout_ms and retransmit_tries changes take effect at the next restart");
+    notes.push_back(
+        "[daemon] retransmit_timeout_ms and retransmit_tries changes take effect at the next restart");
     next.daemon.retransmit_timeout = config_.daemon.retransmit_timeout;
     next.daemon.retransmit_tries = config_.daemon.retransmit_tries;
   }

@@ -69,7 +69,8 @@ void Gateway::on_link_readable(const std::string& connection) {
     }
     if (!n) break;
     ++counters_.tun_packets_read;
-    if (interface->link != 0) core_->on_link_packet(interface->link, ByteView(in_buffer_.data(), *n), now, out);
+    if (interface->link != 0)
+      core_->on_link_packet(interface->link, ByteView(in_buffer_.data(), *n), now, out);
   }
   carry_out(now);
 }

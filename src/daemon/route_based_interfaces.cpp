@@ -13,7 +13,8 @@ std::string address_text(const wire::IpPrefix& a) {
 
 const ike::ConnectionSettings* settings_of(const std::vector<ike::ConnectionSettings>& all,
                                            const std::string& name) {
-  auto it = std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });
+  auto it =
+      std::find_if(all.begin(), all.end(), [&](const ike::ConnectionSettings& c) { return c.name == name; });
   return it == all.end() ? nullptr : &*it;
 }
 
@@ -29,10 +30,14 @@ RouteBasedInterface& RouteBasedInterfaces::open(const ike::ConnectionSettings& s
   // Without offloads: a route-based device carries a routing daemon's and a few hosts' traffic;
   // plain packets keep its path simple.
   auto interface = std::make_unique<RouteBasedInterface>(RouteBasedInterface{
-      settings.name, wanted, TunDevice::open(wanted.name, wanted.mtu.value_or(default_mtu), false), 0, false, {}});
-  // Down until a CHILD SA is installed (update_carriers); routes may be added to a link without
-  // carrier (the kernel marks them linkdown).
-  interface->tun.set_carrier(false);
+      settings.name,
+      wanted,
+      TunDevice::open(wanted.name, wanted.mtu.value_or(default_mtu), /*offload=*/false, /*carrier=*/false),
+      0,
+      false,
+      {}});
+  // No carrier until a CHILD SA is installed (update_carriers); routes may be added to a link
+  // without carrier (the kernel marks them linkdown).
   install(*interface);
   RouteBasedInterface& opened = *interface;
   by_connection_[settings.name] = std::move(interface);
@@ -45,8 +50,8 @@ void RouteBasedInterfaces::install(RouteBasedInterface& interface) {
     try {
       netlink_.add_address(ifindex, a.address, a.length);
     } catch (const NetlinkError& e) {
-      throw std::runtime_error("interface " + interface.settings.name + ": address " + address_text(a) + ": " +
-                               e.what());
+      throw std::runtime_error("interface " + interface.settings.name + ": address " + address_text(a) +
+                               ": " + e.what());
     }
   }
   for (const wire::IpPrefix& destination : interface.settings.routes) {
@@ -112,7 +117,9 @@ std::vector<std::string> RouteBasedInterfaces::update_carriers(
       interface->tun.set_carrier(carrier);
       interface->carrier = carrier;
       changes.push_back(interface->settings.name + " (" + name + "): carrier " + (carrier ? "up" : "down") +
-                        (has_sa ? ", CHILD SA installed" : trap ? ", trap waiting for traffic" : ", no CHILD SA"));
+                        (has_sa ? ", CHILD SA installed"
+                         : trap ? ", trap waiting for traffic"
+                                : ", no CHILD SA"));
     } catch (const std::system_error& e) {
       changes.push_back(std::string(e.what()));
     }
@@ -130,9 +137,12 @@ void RouteBasedInterfaces::add_status(nlohmann::json& status) const {
     for (const auto& a : i.settings.addresses) addresses.push_back(address_text(a));
     nlohmann::json routes = nlohmann::json::array();
     for (const auto& r : i.settings.routes) routes.push_back(r.to_string());
-    connection["interface"] = {{"name", i.settings.name},   {"ifindex", i.tun.ifindex()},
-                               {"mtu", i.tun.mtu()},         {"addresses", addresses},
-                               {"routes", routes},           {"carrier", i.carrier},
+    connection["interface"] = {{"name", i.settings.name},
+                               {"ifindex", i.tun.ifindex()},
+                               {"mtu", i.tun.mtu()},
+                               {"addresses", addresses},
+                               {"routes", routes},
+                               {"carrier", i.carrier},
                                {"state", i.carrier ? "up" : "down"}};
   }
 }

@@ -160,7 +160,8 @@ void GatewayCore::apply_data_plane_action(const ike::Action& engine_action, Time
   if (const auto* untrap = std::get_if<ike::RemoveTrapPolicy>(&action)) connection = &untrap->connection;
   const bool route_based = connection != nullptr && is_route_based(*connection);
   std::optional<ike::DataPlaneBinding::Handles> removed;
-  if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) removed = binding_.handles_of(remove->id);
+  if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action))
+    removed = binding_.handles_of(remove->id);
   std::optional<std::string> error;
   if (route_based && std::holds_alternative<ike::InstallChildSa>(action)) {
     ike::Action without_policies = action;
@@ -185,7 +186,8 @@ void GatewayCore::apply_data_plane_action(const ike::Action& engine_action, Time
   }
 }
 
-void GatewayCore::track_link_sas(const ike::Action& action, std::optional<ike::DataPlaneBinding::Handles> removed) {
+void GatewayCore::track_link_sas(const ike::Action& action,
+                                 std::optional<ike::DataPlaneBinding::Handles> removed) {
   if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) {
     auto link = link_by_connection_.find(install->connection);
     const auto handles = binding_.handles_of(install->id);
@@ -196,10 +198,10 @@ void GatewayCore::track_link_sas(const ike::Action& action, std::optional<ike::D
     if (install->route_outbound) l.outbound = handles->outbound;
     return;
   }
-  const ike::ChildSaId id = std::holds_alternative<ike::ActivateChildSa>(action)
-                                ? std::get<ike::ActivateChildSa>(action).id
-                            : std::holds_alternative<ike::RemoveChildSa>(action) ? std::get<ike::RemoveChildSa>(action).id
-                                                                                   : 0;
+  const ike::ChildSaId id =
+      std::holds_alternative<ike::ActivateChildSa>(action) ? std::get<ike::ActivateChildSa>(action).id
+      : std::holds_alternative<ike::RemoveChildSa>(action) ? std::get<ike::RemoveChildSa>(action).id
+                                                           : 0;
   if (id == 0) return;
   for (auto& [link, l] : links_) {
     auto it = std::find(l.installed.begin(), l.installed.end(), id);
@@ -238,14 +240,16 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
   return finish_outbound(o, ip_packet, target, now, out);
 }
 
-OutboundVerdict GatewayCore::on_link_packet(LinkId link, ByteView ip_packet, TimePoint now, OutputBatch& out) {
+OutboundVerdict GatewayCore::on_link_packet(LinkId link, ByteView ip_packet, TimePoint now,
+                                            OutputBatch& out) {
   auto it = links_.find(link);
   if (it == links_.end()) {  // read just before its connection was removed
     counters_.outbound_drops.count(ipsec::DropReason::PolicyDiscard);
     return OutboundVerdict{};
   }
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  const ipsec::OutboundOutcome o = data_plane_.process_outbound_on_sa(it->second.outbound, ip_packet, room, now);
+  const ipsec::OutboundOutcome o =
+      data_plane_.process_outbound_on_sa(it->second.outbound, ip_packet, room, now);
   std::optional<AcquireQueue::Key> target;
   if (o.kind == ipsec::OutboundOutcome::Kind::Acquire) {
     ++counters_.acquires;

@@ -115,7 +115,9 @@ class GatewayCore {
   std::optional<LinkId> link_of(const std::string& connection) const;
   // Whether the link has a CHILD SA carrying its outbound traffic (its carrier follows this).
   bool link_has_sa(LinkId link) const;
-  bool is_route_based(const std::string& connection) const { return link_by_connection_.contains(connection); }
+  bool is_route_based(const std::string& connection) const {
+    return link_by_connection_.contains(connection);
+  }
 
   // --- views (status, stats, tests)
   ike::Engine& engine() { return *engine_; }
@@ -130,7 +132,8 @@ class GatewayCore {
  private:
   // Protected / bypassed / dropped / acquire (for `target`) for an outcome of either lookup.
   OutboundVerdict finish_outbound(const ipsec::OutboundOutcome& o, ByteView ip_packet,
-                                  const std::optional<AcquireQueue::Key>& target, TimePoint now, OutputBatch& out);
+                                  const std::optional<AcquireQueue::Key>& target, TimePoint now,
+                                  OutputBatch& out);
   // Keeps route-based links' SAs current across an engine action; `removed` is the handles of a
   // RemoveChildSa's SA, read before the binding forgot them.
   void track_link_sas(const ike::Action& action, std::optional<ike::DataPlaneBinding::Handles> removed);
@@ -160,7 +163,7 @@ class GatewayCore {
   struct RouteLink {
     std::string connection;
     std::string child;
-    std::vector<ike::ChildSaId> installed;   // its CHILD SAs, oldest first
+    std::vector<ike::ChildSaId> installed;    // its CHILD SAs, oldest first
     std::optional<ipsec::SaHandle> outbound;  // the one carrying traffic now
   };
   std::map<LinkId, RouteLink> links_;

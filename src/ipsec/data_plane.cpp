@@ -74,12 +74,21 @@ OutboundOutcome DataPlane::process_outbound_on_sa(std::optional<SaHandle> handle
   auto info = wire::parse_ip_packet(ip_packet);
   if (!info) return drop_outbound(DropReason::Malformed, std::nullopt);
   SecurityAssociation* sa = handle ? sad_.find(*handle) : nullptr;
+  // No SPD chose this SA: its selectors still bound what it may carry (an IPv6 packet in a
+  // 0.0.0.0/0 tunnel would only be dropped by the peer's inbound check).
+  if (sa != nullptr && sa->usable() && !sa->params().carries_outbound(*info)) {
+    sa->count_drop(DropReason::PolicyMismatch);
+    OutboundOutcome d = drop_outbound(DropReason::PolicyMismatch, std::nullopt);
+    d.sa = handle;
+    return d;
+  }
   return protect(sa, handle, std::nullopt, ip_packet, *info, out, now);
 }
 
 OutboundOutcome DataPlane::protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
                                    std::optional<PolicyId> policy, ByteView ip_packet,
-                                   const wire::IpPacketInfo& packet_info, MutableByteView out, TimePoint now) {
+                                   const wire::IpPacketInfo& packet_info, MutableByteView out,
+                                   TimePoint now) {
   const wire::IpPacketInfo* info = &packet_info;
   OutboundOutcome o;
   o.policy = policy;

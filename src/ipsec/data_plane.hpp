@@ -119,8 +119,9 @@ class DataPlane {
 
  private:
   // process_outbound after the policy decided PROTECT with `sa` (nullptr: none yet).
-  OutboundOutcome protect(SecurityAssociation* sa, std::optional<SaHandle> handle, std::optional<PolicyId> policy,
-                          ByteView ip_packet, const wire::IpPacketInfo& info, MutableByteView out, TimePoint now);
+  OutboundOutcome protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
+                          std::optional<PolicyId> policy, ByteView ip_packet, const wire::IpPacketInfo& info,
+                          MutableByteView out, TimePoint now);
   // Applies the SA's MSS clamp to a TCP SYN in place; counts a rewrite.
   void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
                  TimePoint now);

@@ -147,7 +147,7 @@ it_wait_for 20 "both tunnels up on l" sh -c "
   [ \"\$(ip netns exec ${IT_NS[l]} cat /sys/class/net/rb2/carrier)\" = 1 ]" || it_fail "carriers did not come up"
 cyg_ctl l status
 [ "$(interface_state l tunnel1)" = up ] || it_fail "status does not show tunnel1's interface up"
-ip -n "${IT_NS[l]}" route show table 199 | grep -q . && it_fail "route-based connections put routes into table 199"
+ip -n "${IT_NS[l]}" route show table 199 2>/dev/null | grep -q . && it_fail "route-based connections put routes into table 199"
 
 it_step "inside addresses answer through each tunnel"
 for path in 1 2; do

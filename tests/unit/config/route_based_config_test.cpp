@@ -16,15 +16,17 @@ using ::testing::HasSubstr;
 
 // A route-based connection NAME on interface IFNAME, then `extra` connection keys.
 std::string route_based(const std::string& name, const std::string& ifname, const std::string& extra = "",
-                        const std::string& selectors = "local_ts = [\"0.0.0.0/0\", \"::/0\"]\n"
-                                                       "remote_ts = [\"0.0.0.0/0\", \"::/0\"]\n") {
+                        const std::string& selectors =
+                            "local_ts = [\"0.0.0.0/0\", \"::/0\"]\n"
+                            "remote_ts = [\"0.0.0.0/0\", \"::/0\"]\n") {
   return "[connections." + name +
          "]\n"
          "remote_addrs = [\"192.0.2.2\"]\n"
          "auth = \"psk\"\n"
          "psk = \"0123456789abcdef0123456789abcdef\"\n"
          "interface = \"" +
-         ifname + "\"\nlocal_addrs = [\"192.0.2.1\"]\n" + extra + "[[connections." + name + ".children]]\nname = \"any\"\n" + selectors;
+         ifname + "\"\nlocal_addrs = [\"192.0.2.1\"]\n" + extra + "[[connections." + name +
+         ".children]]\nname = \"any\"\n" + selectors;
 }
 
 TEST(RouteBasedConfig, EveryKeyIsRead) {
@@ -59,7 +61,8 @@ TEST(RouteBasedConfig, WholeFamilySelectorsWithoutInterfaceStayPolicyBased) {
   const std::string text =
       "[connections.all]\nlocal_addrs = [\"192.0.2.1\"]\nremote_addrs = [\"192.0.2.2\"]\nauth = \"psk\"\n"
       "psk = \"0123456789abcdef0123456789abcdef\"\n"
-      "[[connections.all.children]]\nname = \"any\"\nlocal_ts = [\"0.0.0.0/0\"]\nremote_ts = [\"0.0.0.0/0\"]\n";
+      "[[connections.all.children]]\nname = \"any\"\nlocal_ts = [\"0.0.0.0/0\"]\nremote_ts = "
+      "[\"0.0.0.0/0\"]\n";
   const LoadResult r = parse_config(text, "t.toml", {});
   ASSERT_TRUE(r.ok()) << r.error_text();
   EXPECT_FALSE(r.config->connections.at(0).route_interface.has_value());
@@ -74,9 +77,10 @@ TEST(RouteBasedConfig, InvalidInterfaceNamesAreRefusedWhereTheyAre) {
 }
 
 TEST(RouteBasedConfig, AnInterfaceBelongsToOneConnection) {
-  EXPECT_THAT(testing::errors_of(route_based("first", "vti0") + route_based("second", "vti0")),
-              ElementsAre(AllOf(HasSubstr("t.toml:15:13:"), HasSubstr("already the interface of another connection"),
-                                HasSubstr("line 5"))));
+  EXPECT_THAT(
+      testing::errors_of(route_based("first", "vti0") + route_based("second", "vti0")),
+      ElementsAre(AllOf(HasSubstr("t.toml:15:13:"), HasSubstr("already the interface of another connection"),
+                        HasSubstr("line 5"))));
 }
 
 TEST(RouteBasedConfig, TheSharedTunDeviceIsNotARouteBasedInterface) {
@@ -87,7 +91,8 @@ TEST(RouteBasedConfig, TheSharedTunDeviceIsNotARouteBasedInterface) {
 TEST(RouteBasedConfig, AnExistingDeviceThatIsNotTunIsRefused) {
   // Every network namespace has lo, and it is no TUN device.
   EXPECT_THAT(testing::errors_of(route_based("c", "lo")),
-              ElementsAre(AllOf(HasSubstr("t.toml:5:13:"), HasSubstr("exists on this host and is not a TUN device"))));
+              ElementsAre(AllOf(HasSubstr("t.toml:5:13:"),
+                                HasSubstr("exists on this host and is not a TUN device"))));
 }
 
 TEST(RouteBasedConfig, NarrowSelectorsSayWhy) {
@@ -114,7 +119,8 @@ TEST(RouteBasedConfig, ExactlyOneChild) {
   const std::string text = route_based("c", "vti0") +
                            "[[connections.c.children]]\nname = \"more\"\nlocal_ts = [\"0.0.0.0/0\"]\n"
                            "remote_ts = [\"0.0.0.0/0\"]\n";
-  EXPECT_THAT(testing::errors_of(text), ElementsAre(AllOf(HasSubstr("t.toml:5:13:"), HasSubstr("exactly one child"))));
+  EXPECT_THAT(testing::errors_of(text),
+              ElementsAre(AllOf(HasSubstr("t.toml:5:13:"), HasSubstr("exactly one child"))));
 }
 
 TEST(RouteBasedConfig, BadAddressesRoutesAndMtu) {
@@ -169,7 +175,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(RetransmitSettings, ReadWhenGivenAndBounded) {
-  const LoadResult r = parse_config("[daemon]\nretransmit_timeout_ms = 500\nretransmit_tries = 2\n", "t.toml", {});
+  const LoadResult r =
+      parse_config("[daemon]\nretransmit_timeout_ms = 500\nretransmit_tries = 2\n", "t.toml", {});
   ASSERT_TRUE(r.ok()) << r.error_text();
   EXPECT_EQ(r.config->daemon.retransmit_timeout, Milliseconds{500});
   EXPECT_EQ(r.config->daemon.retransmit_tries, 2u);

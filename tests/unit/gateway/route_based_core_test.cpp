@@ -102,7 +102,8 @@ TEST(RouteBasedCore, WholeFamilySelectorsDoNotCaptureTheSharedTun) {
   g.up("site");
   g.up("cloud");
   // No SPD entry for cloud's 0.0.0.0/0: the only policies are site's.
-  for (const ipsec::Policy& p : g.a->data_plane().spd().policies()) EXPECT_EQ(p.name.rfind("site/", 0), 0u) << p.name;
+  for (const ipsec::Policy& p : g.a->data_plane().spd().policies())
+    EXPECT_EQ(p.name.rfind("site/", 0), 0u) << p.name;
   OutputBatch out;
   EXPECT_EQ(g.from_tun(inner_udp_packet("192.0.2.200", "198.51.100.77", 40), out).kind, Kind::Dropped);
   const Bytes site_packet = inner_udp_packet("198.51.100.10", "203.0.113.10", 40);
@@ -111,6 +112,24 @@ TEST(RouteBasedCore, WholeFamilySelectorsDoNotCaptureTheSharedTun) {
   g.pump();
   ASSERT_EQ(g.tun_b.size(), 1u);
   EXPECT_EQ(g.tun_links_b[0], 0u);  // the shared TUN device
+}
+
+TEST(RouteBasedCore, PacketOutsideTheSasSelectorsIsDroppedNotSent) {
+  Gateways g;
+  g.up("cloud");
+  // An IPv6 packet into a tunnel whose CHILD SA carries 0.0.0.0/0 only.
+  Bytes packet(40 + 8, 0);
+  wire::Ipv6HeaderFields h;
+  h.source = ip("2001:db8::1");
+  h.destination = ip("2001:db8::2");
+  h.next_header = wire::ip_protocol::kUdp;
+  h.payload_length = 8;
+  ASSERT_TRUE(wire::write_ipv6_header(packet, h));
+  OutputBatch out;
+  const OutboundVerdict v = g.from_link(packet, out);
+  EXPECT_EQ(v.kind, Kind::Dropped);
+  EXPECT_EQ(v.drop, ipsec::DropReason::PolicyMismatch);
+  EXPECT_TRUE(out.packets().empty());
 }
 
 TEST(RouteBasedCore, PacketWithoutSaStartsTheConnectionAndWaitsForIt) {

@@ -139,6 +139,14 @@ void render_connection(std::ostringstream& out, const json& connection) {
       << (version ? "IKEv" + std::to_string(*version) : std::string("IKE")) << ", start_action "
       << text_at(connection, "start_action") << ", " << joined(connection, "local_addrs", ", ", "%any")
       << " → " << joined(connection, "remote_addrs", ", ", "%any") << "\n";
+  if (const json& interface = member(connection, "interface"); interface.is_object()) {
+    // Route-based: its own interface, whose carrier follows the CHILD SA.
+    out << "  interface " << text_at(interface, "name") << ": " << text_at(interface, "state") << ", MTU "
+        << text_at(interface, "mtu") << ", " << joined(interface, "addresses", ", ", "no addresses")
+        << (array_at(interface, "routes").empty() ? std::string()
+                                                  : ", routes " + joined(interface, "routes", ", ", ""))
+        << "\n";
+  }
   const json& ike_sas = array_at(connection, "ike_sas");
   if (!ike_sas.empty()) {
     for (const json& ike_sa : ike_sas) render_ike_sa(out, ike_sa);

@@ -35,6 +35,11 @@ struct DaemonSettings {
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;
   std::optional<std::size_t> max_half_open_per_source;
+  // IKE retransmissions (strongSwan's charon.retransmit_timeout/_tries): the first after this
+  // long, then 1.8 times longer each; the IKE SA is given up after `retransmit_tries` of them.
+  // Unset: the engine's defaults (1 s, 5: about 41 s). Read at start.
+  std::optional<Milliseconds> retransmit_timeout;
+  std::optional<unsigned> retransmit_tries;
   // Where cygnetd keeps state across restarts (the pools' leases, leases.json).
   std::string state_dir = "/var/lib/cygnet";
 };

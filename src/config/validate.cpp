@@ -14,6 +14,7 @@
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
 #include "config/shunt_config.hpp"
+#include "config/interface_config.hpp"
 #include "crypto/mschapv2.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
@@ -40,12 +41,17 @@ constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
-constexpr std::array<std::string_view, 11> kDaemonKeys{
-    "listen",         "control_socket", "tun",
-    "log_level",      "metrics",        "allow_key_export",
-    "drop_cleartext", "max_half_open",  "max_half_open_per_source",
-    "offload",        "state_dir"};
-constexpr std::array<std::string_view, 29> kConnectionKeys{
+constexpr std::array<std::string_view, 13> kDaemonKeys{
+    "listen",          "control_socket", "tun",
+    "log_level",       "metrics",        "allow_key_export",
+    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
+    "offload",         "state_dir",      "retransmit_timeout_ms",
+    "retransmit_tries"};
+// IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
+constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
+constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
+constexpr std::int64_t kMaxRetransmitTries = 20;
+constexpr std::array<std::string_view, 33> kConnectionKeys{
     "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
     "local_id",      "remote_id",         "auth",         "psk",
     "psk_file",      "certificate",       "private_key",  "ca_certificates",
@@ -53,7 +59,7 @@ constexpr std::array<std::string_view, 29> kConnectionKeys{
     "encapsulation", "allow_legacy",      "aggressive",   "children",
     "revocation",    "local_auth",        "remote_auth",  "eap_identity",
     "eap_password",  "eap_password_file", "pools",        "vips",
-    "mobike"};
+    "mobike",        "interface",         "interface_addrs", "routes", "mtu"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -283,6 +289,7 @@ class Validator {
           if (entry.second.auth == ike::AuthKind::PublicKey) entry.second.authorities = authorities;
           config.connections.push_back(std::move(entry.second));
         }
+        check_interfaces(config);
       }
     }
     if (const toml::node* pools = root.get("pools")) {
@@ -474,6 +481,23 @@ class Validator {
     if (const auto offload = bool_at(table, "offload")) daemon.offload = *offload;
     if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
     if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
+    // How soon an unanswered exchange (a DPD check among them) gives the IKE SA up.
+    if (const auto timeout = integer_at(table, "retransmit_timeout_ms")) {
+      if (*timeout < kMinRetransmitTimeoutMs || *timeout > kMaxRetransmitTimeoutMs)
+        error(*table.get("retransmit_timeout_ms"),
+              "'retransmit_timeout_ms' must be between " + std::to_string(kMinRetransmitTimeoutMs) + " and " +
+                  std::to_string(kMaxRetransmitTimeoutMs) + ", not " + std::to_string(*timeout));
+      else
+        daemon.retransmit_timeout = Milliseconds{*timeout};
+    }
+    if (const auto tries = integer_at(table, "retransmit_tries")) {
+      if (*tries < 0 || *tries > kMaxRetransmitTries)
+        error(*table.get("retransmit_tries"), "'retransmit_tries' must be between 0 and " +
+                                                  std::to_string(kMaxRetransmitTries) + ", not " +
+                                                  std::to_string(*tries));
+      else
+        daemon.retransmit_tries = static_cast<unsigned>(*tries);
+    }
     if (const auto dir = string_at(table, "state_dir")) {
       if (dir->empty() || dir->front() != '/')
         error(*table.get("state_dir"), "'state_dir' must be an absolute path, not \"" + *dir + "\"");
@@ -660,8 +684,15 @@ class Validator {
     if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
       c.encapsulation = *encapsulation;
     }
+    route_interface_settings(table, c);
     virtual_ip_settings(table, c);  // before the children: vips are a client's local side
     children(table, scope, local_addrs, remote_addrs, c);
+    if (c.route_interface && c.children.size() != 1 && table.contains("children")) {
+      error(*table.get("interface"), scope +
+                                         " is route-based ('interface'): traffic entering its interface has "
+                                         "one CHILD SA to go to, so it needs exactly one child, not " +
+                                         std::to_string(c.children.size()));
+    }
     if (c.start_action == ike::StartAction::Trap && c.children.empty() && table.contains("start_action")) {
       error(*table.get("start_action"),
             "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
@@ -1418,6 +1449,7 @@ class Validator {
       for (const auto& vip : c.vips) local_side.push_back(Located{vip.family(), vip.to_string(), &table});
     }
     check_families(remote_ts, "remote_ts", local_ts, local_side, "local", scope);
+    if (c.route_interface) route_based_selectors(table, scope, child, local_ts, remote_ts);
     if (c.ike_version == 1) {
       // A Quick Mode carries one client identity per side (RFC 2409 §5.5: IDci, IDcr).
       for (const auto* side : {&local_ts, &remote_ts}) {
@@ -1537,11 +1569,106 @@ class Validator {
     }
   }
 
+  // ---- route-based connections: `interface`, `interface_addrs`, `routes`, `mtu` ----
+  void route_interface_settings(const toml::table& table, ike::ConnectionSettings& c) {
+    const bool route_based = table.contains("interface");
+    if (!route_based) {
+      for (const char* key : {"interface_addrs", "routes", "mtu"}) {
+        if (const toml::node* node = table.get(key))
+          error(*node, in_quotes(key) + " belongs to a route-based connection: set 'interface' too");
+      }
+      return;
+    }
+    const std::optional<std::string> name = string_at(table, "interface");
+    if (!name) return;
+    ike::RouteInterface interface;
+    if (auto problem = interface_name_problem(*name)) {
+      error(*table.get("interface"), "'interface': " + *problem);
+    } else {
+      interface.name = *name;
+      interface_nodes_.emplace_back(*name, table.get("interface"));
+    }
+    if (const auto entries = strings_at(table, "interface_addrs")) {
+      for (const TextEntry& entry : *entries) {
+        if (const auto address = parse_interface_address(entry.text))
+          interface.addresses.push_back(*address);
+        else
+          error(*entry.node, "'interface_addrs': " + in_quotes(entry.text) +
+                                 " is not an address with its prefix length such as \"169.254.21.2/30\"");
+      }
+    }
+    prefixes(table, "routes", interface.routes);
+    if (const auto mtu = integer_at(table, "mtu")) {
+      if (*mtu < kMinInterfaceMtu || *mtu > kMaxInterfaceMtu)
+        error(*table.get("mtu"), "'mtu' must be between " + std::to_string(kMinInterfaceMtu) + " and " +
+                                     std::to_string(kMaxInterfaceMtu) + ", not " + std::to_string(*mtu));
+      else
+        interface.mtu = static_cast<int>(*mtu);
+    }
+    c.route_interface = std::move(interface);
+  }
+
+  // A route-based child carries whatever the routes send into its interface: its selectors are the
+  // whole address family (0.0.0.0/0 and/or ::/0), and tunnel mode.
+  void route_based_selectors(const toml::table& table, const std::string& scope,
+                             const ike::ChildSettings& child, const std::vector<Located>& local_ts,
+                             const std::vector<Located>& remote_ts) {
+    if (child.mode != ipsec::Mode::Tunnel)
+      error(*table.get("mode"),
+            scope + " is route-based (its connection has 'interface'): it needs mode = \"tunnel\"");
+    for (const auto* side : {&local_ts, &remote_ts}) {
+      const std::string key = side == &local_ts ? "local_ts" : "remote_ts";
+      if (side->empty() && !table.contains(key)) {
+        error(table.source(),
+              scope + " is route-based (its connection has 'interface'): it needs " + in_quotes(key) +
+                  " = [\"0.0.0.0/0\"] (and/or \"::/0\"); routes, not selectors, pick its traffic");
+        continue;
+      }
+      const std::vector<wire::IpPrefix>& parsed = side == &local_ts ? child.local_ts : child.remote_ts;
+      for (std::size_t i = 0; i < parsed.size() && i < side->size(); ++i) {
+        if (is_whole_family(parsed[i])) continue;
+        error(*(*side)[i].node,
+              in_quotes(key) + ": " + in_quotes((*side)[i].text) + " in " + scope +
+                  ": a route-based child (its connection has 'interface') carries the whole "
+                  "address family, \"0.0.0.0/0\" or \"::/0\"; routes into the interface "
+                  "pick its traffic (use a policy-based connection, without 'interface', "
+                  "for narrower selectors)");
+      }
+    }
+  }
+
+  // Interface names once every connection is read: unique, not the shared TUN device, and not a
+  // device of the host that is not a TUN device (cygnetd could not attach to it).
+  void check_interfaces(const Config& config) {
+    std::stable_sort(interface_nodes_.begin(), interface_nodes_.end(), [](const auto& a, const auto& b) {
+      return a.second->source().begin.line < b.second->source().begin.line;
+    });
+    std::map<std::string, std::uint32_t> first_line;
+    for (const auto& [name, node] : interface_nodes_) {
+      const auto [it, inserted] = first_line.emplace(name, node->source().begin.line);
+      if (!inserted) {
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is already the interface of another connection (line " +
+                         std::to_string(it->second) + ")");
+        continue;
+      }
+      if (name == config.daemon.tun) {
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is the shared TUN device of policy-based connections "
+                         "([daemon] tun)");
+        continue;
+      }
+      if (existing_interface(name) == ExistingInterface::Other)
+        error(*node, "'interface': " + in_quotes(name) + " exists on this host and is not a TUN device");
+    }
+  }
+
   const std::string& source_name_;
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
   const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
   std::vector<std::pair<std::string, const toml::node*>> pool_references_;
+  std::vector<std::pair<std::string, const toml::node*>> interface_nodes_;  // `interface` values
 };
 
 }  // namespace

@@ -44,6 +44,8 @@ ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   if (daemon.max_half_open) o.max_half_open = o.ikev1_max_half_open = *daemon.max_half_open;
   if (daemon.max_half_open_per_source)
     o.max_half_open_per_source = o.ikev1_max_half_open_per_source = *daemon.max_half_open_per_source;
+  if (daemon.retransmit_timeout) o.retransmit_timeout = *daemon.retransmit_timeout;
+  if (daemon.retransmit_tries) o.retransmit_tries = *daemon.retransmit_tries;
   // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
   o.steady_origin = Clock::now();
   o.wall_origin = std::chrono::system_clock::now();
@@ -71,6 +73,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   engine().set_eap_users(config_.eap_users);
   load_leases();
   netlink_.emplace();
+  interfaces_ = std::make_unique<RouteBasedInterfaces>(*netlink_);
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload));
   tun_io_.emplace(*tun_);
   log(Subsystem::Net)
@@ -290,13 +293,24 @@ void Gateway::remove_rules_and_routes() {
 }
 
 void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint now) {
-  routes_.set_connection(settings);
-  cleartext_filter_->planner().set_connection(settings);
+  // A route-based connection brings its own interface and no routes or cleartext rules of the
+  // shared TUN device: its whole-family selectors would capture every packet there.
+  const bool route_based = settings.route_interface.has_value();
+  if (route_based && !open_interface(settings)) return;
+  if (!route_based) {
+    routes_.set_connection(settings);
+    cleartext_filter_->planner().set_connection(settings);
+  }
   if (!core_->add_connection(settings, now, out_)) {
     log(Subsystem::Ike).error("connection {} not loaded (see the error above)", settings.name);
     routes_.remove_connection(settings.name);
     cleartext_filter_->planner().remove_connection(settings.name);
     return;
+  }
+  if (route_based) {
+    if (RouteBasedInterface* interface = interfaces_->find(settings.name))
+      interfaces_->set_link(*interface, core_->link_of(settings.name).value_or(0));
+    update_carriers();
   }
   log(Subsystem::Ike)
       .info("connection {} loaded (start_action {})", settings.name,
@@ -319,6 +333,11 @@ void Gateway::apply_shunts() {
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
   core_->remove_connection(name, now, out_);
   forget_client_connection(name);
+  // Its interface stays (a reload re-adds a changed connection; close_unused_interfaces decides).
+  if (RouteBasedInterface* interface = interfaces_->find(name)) {
+    interfaces_->set_link(*interface, 0);
+    update_carriers();
+  }
   routes_.remove_connection(name);
   cleartext_filter_->planner().remove_connection(name);
   log(Subsystem::Ike).info("connection {} removed", name);
@@ -358,9 +377,11 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
     const ScopedLogContext context({.connection = install->connection,
                                     .peer = install->outbound.remote_address.to_string(),
                                     .spi = install->inbound.spi});
-    routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
-    cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
-                                               install->child, install->selectors);
+    if (!core_->is_route_based(install->connection)) {  // a route-based one: its interface's routes
+      routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
+      cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
+                                                 install->child, install->selectors);
+    }
     log(Subsystem::DataPlane)
         .info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection, install->child,
               install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
@@ -379,7 +400,11 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
     cleartext_filter_->planner().remove_selectors("child:" + std::to_string(remove->id));
     log(Subsystem::DataPlane)
         .info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
-  } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
+  } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action);
+             trap && core_->is_route_based(trap->connection)) {
+    log(Subsystem::DataPlane)
+        .info("{}/{}: waiting for traffic on its interface", trap->connection, trap->child);
+  } else if (trap) {
     routes_.set_selectors("trap:" + trap->connection + "/" + trap->child, trap->selectors);
     cleartext_filter_->planner().set_selectors("trap:" + trap->connection + "/" + trap->child,
                                                trap->connection, trap->child, trap->selectors);
@@ -440,6 +465,36 @@ void Gateway::reconcile_routes() {
       log(Subsystem::Net).error("adding route {}: {}", route_text(r), e.what());
     }
   }
+}
+
+bool Gateway::open_interface(const ike::ConnectionSettings& settings) {
+  const RouteBasedInterface* before = interfaces_->find(settings.name);
+  const int fd_before = before ? before->tun.fd() : -1;
+  if (before && before->settings != *settings.route_interface) loop_.unwatch(fd_before);  // replaced below
+  try {
+    RouteBasedInterface& interface = interfaces_->open(settings, options_.tun_mtu);
+    if (interface.tun.fd() != fd_before) {
+      const std::string name = settings.name;
+      loop_.watch(interface.tun.fd(), [this, name] { on_link_readable(name); });
+      log(Subsystem::Net)
+          .info("{}: interface {} (index {}, MTU {}) created, carrier down until a CHILD SA is installed",
+                settings.name, interface.tun.name(), interface.tun.ifindex(), interface.tun.mtu());
+    }
+    return true;
+  } catch (const std::exception& e) {
+    log(Subsystem::Net).error("connection {} not loaded: its interface: {}", settings.name, e.what());
+    return false;
+  }
+}
+
+void Gateway::close_unused_interfaces(const std::vector<ike::ConnectionSettings>& connections) {
+  for (int fd : interfaces_->close_unused(connections)) loop_.unwatch(fd);
+}
+
+void Gateway::update_carriers() {
+  if (interfaces_->empty()) return;
+  for (const std::string& change : interfaces_->update_carriers(*core_, config_.connections))
+    log(Subsystem::Net).info("{}", change);
 }
 
 void Gateway::housekeeping(TimePoint now) {

@@ -31,6 +31,7 @@
 #include "daemon/resolved_dns.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/revocation_fetcher.hpp"
+#include "daemon/route_based_interfaces.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_json.hpp"
@@ -107,12 +108,18 @@ class Gateway {
   void reconcile_routes();
   // config_.shunts into the core's SPD, the route planner and the cleartext filter.
   void apply_shunts();
+  // Route-based interfaces: opened (and watched) for a connection being added; carriers after SA changes.
+  bool open_interface(const ike::ConnectionSettings& settings);
+  void close_unused_interfaces(const std::vector<ike::ConnectionSettings>& connections);
+  void update_carriers();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)
 
   // --- packets (gateway_packets.cpp): reading a batch into the core
   void on_tun_readable();
+  // A route-based connection's interface (route_based_interfaces.hpp) has packets.
+  void on_link_readable(const std::string& connection);
   void on_udp_readable(IkeSocket& socket);
   void on_raw_readable(RawIpSocket& socket);
   // ICMP Fragmentation Needed / Packet Too Big on the outer side → the core's path MTU.
@@ -167,6 +174,7 @@ class Gateway {
   int control_fd_ = -1;
   std::vector<RuleSpec> installed_rules_;
   std::vector<RouteSpec> installed_routes_;
+  std::unique_ptr<RouteBasedInterfaces> interfaces_;  // after netlink_: closed before it
 
   std::unique_ptr<gateway::GatewayCore> core_;
   gateway::OutputBatch out_;                     // reused by every call into the core

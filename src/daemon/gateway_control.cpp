@@ -47,6 +47,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     add_last_failures(result, engine(), now);
     result["client"] = client_status_json();
     result["shunts"] = shunts_json(core_->shunts(), nlohmann::json::object());
+    interfaces_->add_status(result);
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {
@@ -111,6 +112,7 @@ json Gateway::reload(TimePoint now) {
   for (const std::string& name : diff.removed) remove_connection(name, now);
   for (const std::string& name : diff.changed) remove_connection(name, now);
   carry_out(now);
+  close_unused_interfaces(next.connections);  // gone, or their interface settings changed
   batch();
   for (const ike::ConnectionSettings& c : next.connections) {
     const bool is_new = std::find(diff.added.begin(), diff.added.end(), c.name) != diff.added.end();
@@ -137,6 +139,13 @@ json Gateway::reload(TimePoint now) {
     notes.push_back("[daemon] allow_key_export changes take effect at the next restart");
     next.daemon.allow_key_export = config_.daemon.allow_key_export;
   }
+  if (next.daemon.retransmit_timeout != config_.daemon.retransmit_timeout ||
+      next.daemon.retransmit_tries != config_.daemon.retransmit_tries) {
+    notes.push_back(
+        "[daemon] retransmit_timeout_ms and retransmit_tries changes take effect at the next restart");
+    next.daemon.retransmit_timeout = config_.daemon.retransmit_timeout;
+    next.daemon.retransmit_tries = config_.daemon.retransmit_tries;
+  }
   if (next.daemon.max_half_open != config_.daemon.max_half_open ||
       next.daemon.max_half_open_per_source != config_.daemon.max_half_open_per_source) {
     notes.push_back(
@@ -149,6 +158,7 @@ json Gateway::reload(TimePoint now) {
   }
   config_ = std::move(next);
   apply_shunts();
+  update_carriers();  // a trap connection re-added with other settings
   cleartext_filter_->set_enabled(config_.daemon.drop_cleartext);
   cleartext_filter_->release();
   carry_out(now);

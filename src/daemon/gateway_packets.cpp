@@ -54,6 +54,27 @@ void Gateway::on_tun_readable() {
   carry_out(now);
 }
 
+void Gateway::on_link_readable(const std::string& connection) {
+  const TimePoint now = Clock::now();
+  RouteBasedInterface* interface = interfaces_->find(connection);
+  if (interface == nullptr) return;
+  gateway::OutputBatch& out = batch();
+  for (int i = 0; i < kBatch; ++i) {
+    std::optional<std::size_t> n;
+    try {
+      n = interface->tun.read(in_buffer_);
+    } catch (const std::system_error& e) {
+      log(Subsystem::DataPlane).error("reading {}: {}", interface->tun.name(), e.what());
+      break;
+    }
+    if (!n) break;
+    ++counters_.tun_packets_read;
+    if (interface->link != 0)
+      core_->on_link_packet(interface->link, ByteView(in_buffer_.data(), *n), now, out);
+  }
+  carry_out(now);
+}
+
 void Gateway::on_udp_readable(IkeSocket& socket) {
   const TimePoint now = Clock::now();
   gateway::OutputBatch& out = batch();
@@ -130,6 +151,7 @@ void Gateway::carry_out(TimePoint now) {
     publish_event(event, now);
   }
   for (const gateway::AppliedAction& applied : out.applied) on_applied(applied);
+  if (!out.applied.empty()) update_carriers();
   if (out.selectors_changed) reconcile_routes();
   if (leases_dirty_) save_leases();
   // A raw send refused with EMSGSIZE: the route's MTU went down since the SA was installed.
@@ -146,6 +168,14 @@ void Gateway::carry_out(TimePoint now) {
 void Gateway::write_tun_packets(const gateway::OutputBatch& out) {
   for (const gateway::OutputPacket& p : out.packets()) {
     if (p.destination != gateway::Destination::Tun) continue;
+    if (p.link != 0) {  // decapsulated from a route-based connection's SA: its own interface
+      RouteBasedInterface* interface = interfaces_->by_link(p.link);
+      if (interface != nullptr && interface->tun.write(out.bytes(p)))
+        ++counters_.tun_packets_written;
+      else
+        ++counters_.send_errors;
+      continue;
+    }
     // Queued: segments of one TCP flow are joined into one write (packet_io.hpp).
     const TunWriteResult written = tun_io_->queue_write(out.bytes(p));
     counters_.tun_packets_written += written.packets_written;

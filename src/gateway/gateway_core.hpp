@@ -50,6 +50,9 @@ struct CoreOptions {
   std::function<std::optional<std::uint32_t>(const wire::IpAddress& peer)> route_mtu;
 };
 
+// A route-based connection's interface as the core knows it (0 is never one: the shared TUN).
+using LinkId = std::uint32_t;
+
 // What happened to one cleartext packet handed to the core.
 struct OutboundVerdict {
   ipsec::OutboundOutcome::Kind kind = ipsec::OutboundOutcome::Kind::Dropped;
@@ -90,6 +93,11 @@ class GatewayCore {
   // --- packets
   // A cleartext packet from the protected side (read from the TUN device).
   OutboundVerdict on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // A cleartext packet read from a route-based connection's interface: protected with that
+  // connection's current CHILD SA, no SPD lookup (whatever was routed into the interface belongs
+  // to the tunnel). No SA: an acquire for the connection's child, the packet held like a trapped
+  // one. Decapsulated packets of its SAs come out with OutputPacket::link = `link`.
+  OutboundVerdict on_link_packet(LinkId link, ByteView ip_packet, TimePoint now, OutputBatch& out);
   // A UDP payload received on port 500 or 4500 (`local`: where it arrived).
   InboundVerdict on_udp_datagram(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload,
                                  TimePoint now, OutputBatch& out);
@@ -107,6 +115,15 @@ class GatewayCore {
   std::optional<TimePoint> next_deadline() const;
   void on_timer(TimePoint now, OutputBatch& out);
 
+  // --- route-based connections (ConnectionSettings::route_interface)
+  // The link of a loaded route-based connection (a new id each time it is added).
+  std::optional<LinkId> link_of(const std::string& connection) const;
+  // Whether the link has a CHILD SA carrying its outbound traffic (its carrier follows this).
+  bool link_has_sa(LinkId link) const;
+  bool is_route_based(const std::string& connection) const {
+    return link_by_connection_.contains(connection);
+  }
+
   // --- views (status, stats, tests)
   ike::Engine& engine() { return *engine_; }
   const ike::Engine& engine() const { return *engine_; }
@@ -119,6 +136,13 @@ class GatewayCore {
   const std::vector<ShuntState>& shunts() const { return shunts_.shunts(); }
 
  private:
+  // Protected / bypassed / dropped / acquire (for `target`) for an outcome of either lookup.
+  OutboundVerdict finish_outbound(const ipsec::OutboundOutcome& o, ByteView ip_packet,
+                                  const std::optional<AcquireQueue::Key>& target, TimePoint now,
+                                  OutputBatch& out);
+  // Keeps route-based links' SAs current across an engine action; `removed` is the handles of a
+  // RemoveChildSa's SA, read before the binding forgot them.
+  void track_link_sas(const ike::Action& action, std::optional<ike::DataPlaneBinding::Handles> removed);
   InboundVerdict deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out);
   // The data plane's answer to a packet from the network (its inner packet, if any, in `room`).
   InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
@@ -142,6 +166,17 @@ class GatewayCore {
   ShuntTable shunts_;
   // Per connection, the data plane settings the engine does not negotiate (a child's MSS clamp).
   std::map<std::string, ike::ConnectionSettings> connections_;
+  // Route-based connections: each link's child and outbound SA; inbound SAs point at their link.
+  struct RouteLink {
+    std::string connection;
+    std::string child;
+    std::vector<ike::ChildSaId> installed;    // its CHILD SAs, oldest first
+    std::optional<ipsec::SaHandle> outbound;  // the one carrying traffic now
+  };
+  std::map<LinkId, RouteLink> links_;
+  std::map<std::string, LinkId> link_by_connection_;
+  std::map<ipsec::SaHandle, LinkId> link_by_inbound_sa_;
+  LinkId next_link_ = 1;
   std::optional<TimePoint> next_queue_expiry_;  // while packets are held
   std::optional<TimePoint> next_keepalive_;
   Bytes fragment_source_;  // an outer packet being fragmented

@@ -63,6 +63,18 @@ struct RevocationAuthority {
   std::vector<std::string> ocsp_uris;  // http://
 };
 
+// A route-based connection's own TUN device (`interface`, `interface_addrs`, `routes`, `mtu`):
+// the daemon creates it; traffic routed into it is protected with the connection's CHILD SA,
+// whatever its addresses (docs/route-based.md).
+struct RouteInterface {
+  std::string name;
+  // The inside addresses with their prefix length, host bits kept ("169.254.21.2/30").
+  std::vector<wire::IpPrefix> addresses;
+  std::vector<wire::IpPrefix> routes;  // installed in the main table through the device
+  std::optional<int> mtu;              // nullopt: the daemon's TUN MTU
+  friend bool operator==(const RouteInterface&, const RouteInterface&) = default;
+};
+
 struct ConnectionSettings {
   std::string name;
   int ike_version = 2;
@@ -102,6 +114,8 @@ struct ConnectionSettings {
   std::vector<std::string> pools;
   // Client: virtual IPs to request (0.0.0.0 = any IPv4 address, :: = any IPv6 address).
   std::vector<wire::IpAddress> vips;
+  // Route-based: the connection's own interface; nullopt = policy-based (the shared TUN + SPD).
+  std::optional<RouteInterface> route_interface;
 };
 
 // How each side proves itself: `local_auth` / `remote_auth`, or `auth` for a side without one.

@@ -66,12 +66,38 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   SecurityAssociation* sa = policy->outbound_sa_entry ? policy->outbound_sa_entry->sa.get()
                             : policy->outbound_sa     ? sad_.find(*policy->outbound_sa)
                                                       : nullptr;
+  return protect(sa, policy->outbound_sa, policy->id, ip_packet, *info, out, now);
+}
+
+OutboundOutcome DataPlane::process_outbound_on_sa(std::optional<SaHandle> handle, ByteView ip_packet,
+                                                  MutableByteView out, TimePoint now) {
+  auto info = wire::parse_ip_packet(ip_packet);
+  if (!info) return drop_outbound(DropReason::Malformed, std::nullopt);
+  SecurityAssociation* sa = handle ? sad_.find(*handle) : nullptr;
+  // No SPD chose this SA: its selectors still bound what it may carry (an IPv6 packet in a
+  // 0.0.0.0/0 tunnel would only be dropped by the peer's inbound check).
+  if (sa != nullptr && sa->usable() && !sa->params().carries_outbound(*info)) {
+    sa->count_drop(DropReason::PolicyMismatch);
+    OutboundOutcome d = drop_outbound(DropReason::PolicyMismatch, std::nullopt);
+    d.sa = handle;
+    return d;
+  }
+  return protect(sa, handle, std::nullopt, ip_packet, *info, out, now);
+}
+
+OutboundOutcome DataPlane::protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
+                                   std::optional<PolicyId> policy, ByteView ip_packet,
+                                   const wire::IpPacketInfo& packet_info, MutableByteView out,
+                                   TimePoint now) {
+  const wire::IpPacketInfo* info = &packet_info;
+  OutboundOutcome o;
+  o.policy = policy;
   if (sa == nullptr || !sa->usable()) {
     // "No SA yet" (or the SA just died): the caller starts or awaits a negotiation.
     o.kind = OutboundOutcome::Kind::Acquire;
     return o;
   }
-  o.sa = policy->outbound_sa;
+  o.sa = handle;
   if (sa->params().mss_clamp && is_tcp_syn(ip_packet, *info)) {
     clamp_buffer_.assign(ip_packet.begin(),
                          ip_packet.begin() + static_cast<std::ptrdiff_t>(info->total_length));
@@ -82,8 +108,8 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
     const auto pmtu = path_mtu_.current(sa->params().remote_address, now);
     if (pmtu && encapsulated_length(*sa, *info) > *pmtu) {
       if (auto answered = handle_too_big(*sa, *info, ip_packet, out, now)) {
-        answered->policy = policy->id;
-        answered->sa = policy->outbound_sa;
+        answered->policy = policy;
+        answered->sa = handle;
         return *answered;
       }
       o.fragment_to = *pmtu;
@@ -92,7 +118,7 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, out, now)
                                                   : ah_encapsulate(*sa, ip_packet, out, now);
   if (!o.result.ok) {
-    OutboundOutcome d = drop_outbound(o.result.drop, policy->id);
+    OutboundOutcome d = drop_outbound(o.result.drop, policy);
     d.sa = o.sa;
     d.result = o.result;  // carries the lifetime event (e.g. exhaustion → Expired)
     return d;

@@ -92,6 +92,11 @@ class DataPlane {
   // A cleartext packet leaving this host. No matching policy means DISCARD (RFC 4301 §4.4.1:
   // the SPD must be complete; an unmatched packet is dropped).
   OutboundOutcome process_outbound(ByteView ip_packet, MutableByteView out, TimePoint now);
+  // A cleartext packet for one given outbound SA, no SPD lookup: a route-based interface's
+  // traffic (whatever was routed into it goes to its CHILD SA). No SA, or one no longer usable:
+  // Acquire (with no policy). Otherwise exactly as process_outbound after its lookup.
+  OutboundOutcome process_outbound_on_sa(std::optional<SaHandle> sa, ByteView ip_packet, MutableByteView out,
+                                         TimePoint now);
 
   // A packet from the network: protocol 50 (ESP), 51 (AH), UDP to port 4500 carrying ESP
   // (RFC 3948), or cleartext checked against the SPD. Decapsulated packets must match the
@@ -116,6 +121,10 @@ class DataPlane {
                                           TimePoint now) const;
 
  private:
+  // process_outbound after the policy decided PROTECT with `sa` (nullptr: none yet).
+  OutboundOutcome protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
+                          std::optional<PolicyId> policy, ByteView ip_packet, const wire::IpPacketInfo& info,
+                          MutableByteView out, TimePoint now);
   // Applies the SA's MSS clamp to a TCP SYN in place; counts a rewrite.
   void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
                  TimePoint now);

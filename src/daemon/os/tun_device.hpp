@@ -32,7 +32,9 @@ class TunDevice {
   // errno text on failure (e.g. no /dev/net/tun, name in use by a non-TUN link).
   // With `offload`, asks for IFF_VNET_HDR and the offloads above, keeping whatever subset the
   // kernel grants; a kernel without TUNSETOFFLOAD gives a plain device (offloads() all false).
-  static TunDevice open(const std::string& name, int mtu, bool offload = false);
+  // With `carrier` false the carrier is off before the link goes up, so the kernel sends nothing
+  // into it (IPv6 router solicitations, MLD) that would have to be read as traffic.
+  static TunDevice open(const std::string& name, int mtu, bool offload = false, bool carrier = true);
 
   TunDevice(TunDevice&& other) noexcept;
   TunDevice& operator=(TunDevice&& other) noexcept;
@@ -52,6 +54,11 @@ class TunDevice {
   std::optional<std::size_t> read(MutableByteView buffer);
   // One packet out. False (errno kept) when the kernel refused it; never throws.
   bool write(ByteView packet);
+
+  // The link's carrier (TUNSETCARRIER, Linux 5.0+): off, the kernel reports the link down (no
+  // LOWER_UP) and queues nothing for it, so routing daemons see the path gone. Throws
+  // std::system_error on failure.
+  void set_carrier(bool on);
 
   // Packets read() dropped because they did not fit the caller's buffer.
   std::uint64_t truncated_drops() const { return truncated_drops_; }

@@ -68,7 +68,8 @@ void Gateway::on_udp_readable(IkeSocket& socket) {
   }
   for (const ReceivedUdp& d : datagrams) {
     ++counters_.network_packets_received;
-    const auto verdict = core_->on_udp_datagram(endpoint_of(d.local), endpoint_of(d.remote), d.payload, now, out);
+    const auto verdict =
+        core_->on_udp_datagram(endpoint_of(d.local), endpoint_of(d.remote), d.payload, now, out);
     engine_touched = engine_touched || verdict == gateway::InboundVerdict::Ike;
   }
   carry_out(now);
@@ -194,7 +195,8 @@ void Gateway::send_udp_packets(const gateway::OutputBatch& out) {
       log(Subsystem::Net).warn("no socket for {} (not in [daemon] listen?)", p.local.to_string());
       continue;
     }
-    if (p.local.address.family() != socket->socket.family() || p.remote.address.family() != socket->socket.family()) {
+    if (p.local.address.family() != socket->socket.family() ||
+        p.remote.address.family() != socket->socket.family()) {
       ++counters_.send_errors;  // UdpSocket::send refuses these too (EAFNOSUPPORT)
       continue;
     }
@@ -206,7 +208,8 @@ void Gateway::send_udp_packets(const gateway::OutputBatch& out) {
   const std::span<const SendOutcome> outcomes = udp_sender_.flush();
   if (udp_sender_.gso_lost() && !gso_loss_logged_) {
     gso_loss_logged_ = true;
-    log(Subsystem::Net).warn("UDP GSO refused by the kernel (EIO: no checksum offload on the route's device): off");
+    log(Subsystem::Net)
+        .warn("UDP GSO refused by the kernel (EIO: no checksum offload on the route's device): off");
   }
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const gateway::OutputPacket& p = *sending_[i];

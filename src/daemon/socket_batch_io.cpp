@@ -86,7 +86,8 @@ ControlFacts read_control(msghdr& message) {
       in_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
       facts.destination = IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&info.ipi_addr), 4));
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && length >= sizeof(in6_pktinfo)) {
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+               length >= sizeof(in6_pktinfo)) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
       facts.destination = IpAddress::v6(ByteView(info.ipi6_addr.s6_addr, 16));
@@ -216,11 +217,12 @@ std::span<const ReceivedUdp> UdpBatchReceiver::receive(int fd, std::uint16_t loc
     datagram.remote = endpoint_of(names_[i]);
     datagram.local.port = local_port;
     // The kernel always supplies pktinfo once asked; without it we only know the family.
-    datagram.local.address = facts.destination.value_or(
-        datagram.remote.address.is_v4() ? IpAddress() : IpAddress::v6(ByteView()));
+    datagram.local.address =
+        facts.destination.value_or(datagram.remote.address.is_v4() ? IpAddress() : IpAddress::v6(ByteView()));
     const ByteView whole(buffers_.data() + i * kSlotSize, messages_[i].msg_len);
     // A GRO aggregate: datagrams of gro_size bytes back to back, the last one maybe shorter.
-    const std::size_t step = facts.gro_size != 0 && facts.gro_size < whole.size() ? facts.gro_size : whole.size();
+    const std::size_t step =
+        facts.gro_size != 0 && facts.gro_size < whole.size() ? facts.gro_size : whole.size();
     if (step < whole.size()) ++counters_.gro_aggregates;
     if (whole.empty()) {  // an empty datagram is still one
       datagram.payload = whole;
@@ -253,8 +255,8 @@ std::span<const ByteView> RawBatchReceiver::receive(int fd, IpFamily family, std
   // IPv6 raw sockets deliver the payload only: it lands after room for the header we rebuild.
   const std::size_t header_room = v6 ? wire::kIpv6HeaderLength : 0;
   for (std::size_t i = 0; i < kSocketBatch; ++i) {
-    arm_receive(messages_[i], iovecs_[i], buffers_.data() + i * kSlotSize + header_room, kSlotSize - header_room,
-                names_[i], controls_.data() + i * kControlSize);
+    arm_receive(messages_[i], iovecs_[i], buffers_.data() + i * kSlotSize + header_room,
+                kSlotSize - header_room, names_[i], controls_.data() + i * kControlSize);
   }
   const int n = receive_batch(fd, messages_.data(), kSocketBatch);
   if (n < 0) {
@@ -296,7 +298,8 @@ std::span<const ByteView> RawBatchReceiver::receive(int fd, IpFamily family, std
 
 UdpBatchSender::UdpBatchSender(bool gso) : gso_(gso) {}
 
-void UdpBatchSender::queue(int fd, const IpAddress& source, const UdpEndpoint& destination, ByteView payload) {
+void UdpBatchSender::queue(int fd, const IpAddress& source, const UdpEndpoint& destination,
+                           ByteView payload) {
   queued_.push_back(Queued{fd, source, destination, payload});
 }
 
@@ -358,7 +361,8 @@ std::span<const SendOutcome> UdpBatchSender::flush() {
   std::size_t k = 0;
   while (k < plan_.size()) {
     std::size_t end = k + 1;
-    while (end < plan_.size() && end - k < kSocketBatch && queued_[plan_[end].first].fd == queued_[plan_[k].first].fd)
+    while (end < plan_.size() && end - k < kSocketBatch &&
+           queued_[plan_[end].first].fd == queued_[plan_[k].first].fd)
       ++end;
     send_run(k, end);
     k = end;
@@ -386,8 +390,8 @@ void UdpBatchSender::send_run(std::size_t first, std::size_t end) {
       k += static_cast<std::size_t>(n);
       continue;
     }
-    // The first message of the rest was refused.
-    const int error = errno;
+    // The first message of the rest was refused (0 sent: treated as a full queue).
+    const int error = n < 0 ? errno : EAGAIN;
     const Message& m = plan_[k];
     if (m.count > 1) {
       // GSO refused: a segment over the route's MTU (EINVAL, EMSGSIZE: the kernel fragments
@@ -487,7 +491,7 @@ std::span<const SendOutcome> RawBatchSender::flush() {
         counters_.messages_sent += static_cast<std::size_t>(n);
         i += static_cast<std::size_t>(n);
       } else {
-        outcomes_[i] = SendOutcome{false, errno};
+        outcomes_[i] = SendOutcome{false, n < 0 ? errno : EAGAIN};
         ++i;
       }
     }

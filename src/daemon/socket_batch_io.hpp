@@ -29,16 +29,16 @@ inline constexpr std::size_t kMaxGsoSegments = 64;
 
 // What the batched calls did, for `cygnetctl stats` (daemon section) and the tests.
 struct SocketBatchCounters {
-  std::uint64_t receive_calls = 0;         // recvmmsg calls that returned data
-  std::uint64_t messages_received = 0;     // messages those calls returned (a GRO aggregate is one)
-  std::uint64_t gro_aggregates = 0;        // received messages that held several UDP datagrams
-  std::uint64_t gro_datagrams = 0;         // datagrams cut out of those
-  std::uint64_t truncated_drops = 0;       // messages longer than their buffer (dropped)
-  std::uint64_t send_calls = 0;            // sendmmsg / sendmsg calls
-  std::uint64_t messages_sent = 0;         // messages the kernel took (a GSO message is one)
-  std::uint64_t gso_messages = 0;          // of those, UDP GSO messages of several datagrams
-  std::uint64_t gso_datagrams = 0;         // datagrams those carried
-  std::uint64_t gso_resent_singly = 0;     // GSO messages the kernel refused, resent one by one
+  std::uint64_t receive_calls = 0;      // recvmmsg calls that returned data
+  std::uint64_t messages_received = 0;  // messages those calls returned (a GRO aggregate is one)
+  std::uint64_t gro_aggregates = 0;     // received messages that held several UDP datagrams
+  std::uint64_t gro_datagrams = 0;      // datagrams cut out of those
+  std::uint64_t truncated_drops = 0;    // messages longer than their buffer (dropped)
+  std::uint64_t send_calls = 0;         // sendmmsg / sendmsg calls
+  std::uint64_t messages_sent = 0;      // messages the kernel took (a GSO message is one)
+  std::uint64_t gso_messages = 0;       // of those, UDP GSO messages of several datagrams
+  std::uint64_t gso_datagrams = 0;      // datagrams those carried
+  std::uint64_t gso_resent_singly = 0;  // GSO messages the kernel refused, resent one by one
 };
 
 // Whether UDP GSO (UDP_SEGMENT, Linux 4.18) is available on this socket.

@@ -47,8 +47,8 @@ std::vector<Bytes> drain_singly(UdpSocket& socket, std::size_t expected) {
 }
 
 // Every datagram waiting on `fd`, through the batch receiver (which may need several calls).
-std::vector<ReceivedUdp> drain_batched(UdpBatchReceiver& receiver, int fd, std::uint16_t port, std::size_t expected,
-                                       std::vector<Bytes>& payloads) {
+std::vector<ReceivedUdp> drain_batched(UdpBatchReceiver& receiver, int fd, std::uint16_t port,
+                                       std::size_t expected, std::vector<Bytes>& payloads) {
   std::vector<ReceivedUdp> got;
   while (got.size() < expected && test::wait_readable(fd, 1000)) {
     for (const ReceivedUdp& d : receiver.receive(fd, port)) {
@@ -66,7 +66,8 @@ TEST(UdpBatchReceiver, ReadsManyDatagramsInOneCallWithTheirEndpoints) {
   std::vector<Bytes> sent;
   for (std::uint8_t i = 0; i < 10; ++i) {
     sent.push_back(payload(100 + i * 50, i));
-    ASSERT_TRUE(sender.send(sent.back(), address("127.0.0.1"), UdpEndpoint{address("127.0.0.1"), receiver.port()}));
+    ASSERT_TRUE(
+        sender.send(sent.back(), address("127.0.0.1"), UdpEndpoint{address("127.0.0.1"), receiver.port()}));
   }
   ASSERT_TRUE(test::wait_readable(receiver.fd()));
   UdpBatchReceiver batch;
@@ -199,7 +200,8 @@ TEST(UdpBatchSender, JoinsOnlyRunsToOnePeerOfOneSize) {
   if (!udp_gso_supported(sender.fd())) GTEST_SKIP() << "this kernel has no UDP_SEGMENT";
   const UdpEndpoint to_a{address("127.0.0.1"), a.port()};
   const UdpEndpoint to_b{address("127.0.0.1"), b.port()};
-  const Bytes big1 = payload(1000, 1), big2 = payload(1000, 2), small = payload(10, 3), big3 = payload(1000, 4);
+  const Bytes big1 = payload(1000, 1), big2 = payload(1000, 2), small = payload(10, 3),
+              big3 = payload(1000, 4);
   UdpBatchSender batch(true);
   batch.queue(sender.fd(), address("127.0.0.1"), to_a, big1);
   batch.queue(sender.fd(), address("127.0.0.1"), to_b, big2);   // another peer: a new message
@@ -238,7 +240,8 @@ TEST(UdpBatchSender, ReportsEachRefusedDatagramWithItsErrno) {
 // ---- raw ESP ----
 
 // An ESP packet (protocol 50) of `payload_size` bytes after its IP header, SPI = tag.
-Bytes esp_packet(const IpAddress& source, const IpAddress& destination, std::size_t payload_size, std::uint8_t tag) {
+Bytes esp_packet(const IpAddress& source, const IpAddress& destination, std::size_t payload_size,
+                 std::uint8_t tag) {
   const bool v4 = source.is_v4();
   const std::size_t header = v4 ? wire::kIpv4MinHeaderLength : wire::kIpv6HeaderLength;
   Bytes packet(header + payload_size);

@@ -73,6 +73,16 @@ constexpr Label kDaemonCounters[] = {
     {"tun_coalesced_writes", "TUN coalesced writes"},
     {"tun_segments_coalesced", "TUN segments coalesced"},
     {"tun_offload_errors", "TUN offload errors"},
+    {"socket_receive_calls", "socket receive calls"},
+    {"socket_messages_received", "socket messages received"},
+    {"socket_send_calls", "socket send calls"},
+    {"socket_messages_sent", "socket messages sent"},
+    {"socket_truncated_drops", "socket truncated drops"},
+    {"udp_gso_messages", "UDP GSO messages"},
+    {"udp_gso_datagrams", "UDP GSO datagrams"},
+    {"udp_gso_resent_singly", "UDP GSO resent singly"},
+    {"udp_gro_aggregates", "UDP GRO aggregates"},
+    {"udp_gro_datagrams", "UDP GRO datagrams"},
 };
 
 constexpr Label kPathMtuCounters[] = {

@@ -195,6 +195,7 @@ void Gateway::open_sockets() {
       }
     }
   }
+  enable_udp_offloads();
   for (wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
     for (std::uint8_t protocol : {std::uint8_t{50}, std::uint8_t{51}}) {
       try {
@@ -219,6 +220,27 @@ void Gateway::open_sockets() {
                 family == wire::IpFamily::V4 ? 4 : 6, e.what());
     }
   }
+}
+
+void Gateway::enable_udp_offloads() {
+  // UDP GSO for ESP in UDP (one send per run of same-size packets to a peer) and GRO on receive,
+  // both under [daemon] offload like the TUN offloads; a kernel without them: one datagram per
+  // message, still batched by sendmmsg / recvmmsg.
+  bool gso = config_.daemon.offload && !ike_sockets_.empty();
+  bool gro = gso;
+  for (const auto& s : ike_sockets_) {
+    if (!config_.daemon.offload) break;
+    gso = gso && udp_gso_supported(s->socket.fd());
+    gro = enable_udp_gro(s->socket.fd()) && gro;
+  }
+  udp_sender_ = UdpBatchSender(gso);
+  log(Subsystem::Net)
+      .info("UDP offloads: {}{}",
+            gso && gro ? "GSO, GRO"
+            : gso      ? "GSO (no GRO)"
+            : gro      ? "GRO (no GSO)"
+                       : "none",
+            config_.daemon.offload ? "" : " ([daemon] offload = false)");
 }
 
 void Gateway::open_control_socket() {

@@ -34,6 +34,7 @@
 #include "daemon/route_based_interfaces.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
+#include "daemon/socket_batch_io.hpp"
 #include "daemon/status_json.hpp"
 #include "gateway/gateway_core.hpp"
 
@@ -71,6 +72,7 @@ class Gateway {
 
   // --- set-up and tear-down (gateway.cpp)
   void open_sockets();
+  void enable_udp_offloads();  // UDP GSO / GRO on the IKE sockets where the kernel has them
   void open_control_socket();
   void install_rules();
   void remove_rules_and_routes();
@@ -129,9 +131,9 @@ class Gateway {
   void write_tun_packets(const gateway::OutputBatch& out);
   void send_raw_packets(const gateway::OutputBatch& out);
   void send_udp_packets(const gateway::OutputBatch& out);
-  // A complete IP packet on the raw socket of its family (counted as sent or as a send error).
-  bool send_raw(ByteView ip_packet, wire::IpFamily family);
-  bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
+  // The raw socket that sends IP packets of `family`; the UDP socket bound to `local` (null: none).
+  const RawIpSocket* raw_socket_for(wire::IpFamily family) const;
+  const IkeSocket* udp_socket_for(const ike::Endpoint& local) const;
   void sync_core_counters();  // the core's counts into counters_ (stats, metrics)
 
   // --- control socket (gateway_control.cpp)
@@ -195,7 +197,15 @@ class Gateway {
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
   RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 
-  Bytes in_buffer_ = Bytes(65536);  // one packet read, reused
+  Bytes in_buffer_ = Bytes(65536);  // one ICMP packet read, reused
+  // Batched socket I/O (socket_batch_io.hpp): one recvmmsg / sendmmsg per batch, UDP GSO and GRO
+  // when [daemon] offload is on and the kernel has them (open_sockets decides).
+  UdpBatchReceiver udp_receiver_;
+  RawBatchReceiver raw_receiver_;
+  UdpBatchSender udp_sender_{false};
+  RawBatchSender raw_sender_;
+  std::vector<const gateway::OutputPacket*> sending_;  // what each queued send is, in queue order
+  bool gso_loss_logged_ = false;
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};

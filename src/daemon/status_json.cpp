@@ -244,7 +244,17 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"tun_segments_from_super_packets", daemon.tun_segments_from_super_packets},
                    {"tun_coalesced_writes", daemon.tun_coalesced_writes},
                    {"tun_segments_coalesced", daemon.tun_segments_coalesced},
-                   {"tun_offload_errors", daemon.tun_offload_errors}};
+                   {"tun_offload_errors", daemon.tun_offload_errors},
+                   {"socket_receive_calls", daemon.sockets.receive_calls},
+                   {"socket_messages_received", daemon.sockets.messages_received},
+                   {"socket_send_calls", daemon.sockets.send_calls},
+                   {"socket_messages_sent", daemon.sockets.messages_sent},
+                   {"socket_truncated_drops", daemon.sockets.truncated_drops},
+                   {"udp_gso_messages", daemon.sockets.gso_messages},
+                   {"udp_gso_datagrams", daemon.sockets.gso_datagrams},
+                   {"udp_gso_resent_singly", daemon.sockets.gso_resent_singly},
+                   {"udp_gro_aggregates", daemon.sockets.gro_aggregates},
+                   {"udp_gro_datagrams", daemon.sockets.gro_datagrams}};
   json sas = json::array();
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {

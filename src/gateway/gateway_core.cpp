@@ -305,7 +305,8 @@ OutboundVerdict GatewayCore::finish_outbound(const ipsec::OutboundOutcome& o, By
 }
 
 void GatewayCore::emit_protected(const ipsec::OutboundOutcome& o, OutputBatch& out) {
-  const ipsec::SecurityAssociation* sa = o.sa ? data_plane_.sad().find(*o.sa) : nullptr;
+  // The data plane says which SA protected the packet: its endpoints say where it goes.
+  const ipsec::SecurityAssociation* sa = o.sa_entry;
   if (sa == nullptr) return;
   const ipsec::SaParameters& p = sa->params();
   const ike::Endpoint peer{p.remote_address, 0};

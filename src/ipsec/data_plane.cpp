@@ -115,8 +115,9 @@ OutboundOutcome DataPlane::protect(SecurityAssociation* sa, std::optional<SaHand
       o.fragment_to = *pmtu;
     }
   }
-  o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, out, now)
-                                                  : ah_encapsulate(*sa, ip_packet, out, now);
+  // Parsed once: the SPD lookup's parse serves ESP/AH too (an MSS clamp changes no header field).
+  o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, *info, out, now)
+                                                  : ah_encapsulate(*sa, ip_packet, *info, out, now);
   if (!o.result.ok) {
     OutboundOutcome d = drop_outbound(o.result.drop, policy);
     d.sa = o.sa;
@@ -127,6 +128,7 @@ OutboundOutcome DataPlane::protect(SecurityAssociation* sa, std::optional<SaHand
   counters_.outbound.bytes += info->total_length;
   if (o.fragment_to != 0) counters_.path_mtu.fragmented_packets++;
   o.kind = OutboundOutcome::Kind::Protected;
+  o.sa_entry = sa;
   return o;
 }
 

@@ -35,6 +35,10 @@ struct OutboundOutcome {
   std::size_t fragment_to = 0;
   std::optional<SaHandle> sa;  // Protected, TooBig (and Dropped when an SA was involved)
   std::optional<PolicyId> policy;
+  // Protected: the SA that protected it, found through the policy's bound entry, so the caller
+  // reads where the packet goes (endpoints, UDP encapsulation) without a second SAD lookup.
+  // Valid until the SAD changes (the caller uses it at once).
+  const SecurityAssociation* sa_entry = nullptr;
 };
 
 struct InboundOutcome {

@@ -112,7 +112,8 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
   if (!eap_identity.empty()) out << labelled(kIndent, "EAP identity", eap_identity);
   out << labelled(kIndent, "NAT",
                   flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
-  if (flag_at(ike_sa, "mobike")) out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
+  if (flag_at(ike_sa, "mobike"))
+    out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");
   if (!our_vips.empty()) out << labelled(kIndent, "virtual IP", our_vips + " (ours, assigned by the peer)");
   const std::string peer_vips = joined(ike_sa, "remote_virtual_ips", ", ", "");

@@ -320,7 +320,7 @@ struct Connection {
   std::string encapsulation = "auto";
   bool allow_legacy = false;
   bool aggressive = false;
-  bool mobike = true;  // strongSwan's default, and Cygnet's
+  bool mobike = true;                     // strongSwan's default, and Cygnet's
   std::optional<std::string> revocation;  // remote.revocation: strict | ifuri | relaxed
   std::vector<Child> children;
 };

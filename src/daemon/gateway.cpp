@@ -409,7 +409,8 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
               install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
               install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
   } else if (const auto* moved = std::get_if<ike::UpdateChildSaAddresses>(&action)) {
-    const ScopedLogContext context({.connection = moved->connection, .peer = moved->remote.to_string(), .spi = {}});
+    const ScopedLogContext context(
+        {.connection = moved->connection, .peer = moved->remote.to_string(), .spi = {}});
     log(Subsystem::DataPlane)
         .info("{}/{}: CHILD SA #{} moved (MOBIKE): {} <-> {}{}", moved->connection, moved->child, moved->id,
               moved->local.to_string(), moved->remote.to_string(),

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/address_monitor.hpp"
 #include "daemon/cleartext_filter.hpp"
 #include "daemon/client_addresses.hpp"
 #include "daemon/control_clients.hpp"
@@ -22,7 +23,6 @@
 #include "daemon/event_subscribers.hpp"
 #include "daemon/metrics_report.hpp"
 #include "daemon/metrics_server.hpp"
-#include "daemon/address_monitor.hpp"
 #include "daemon/os/netlink.hpp"
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"

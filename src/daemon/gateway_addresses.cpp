@@ -10,7 +10,8 @@ void Gateway::watch_local_addresses() {
   try {
     address_monitor_.emplace();
   } catch (const NetlinkError& e) {
-    log(Subsystem::Net).warn("not watching local address changes (MOBIKE clients will not move): {}", e.what());
+    log(Subsystem::Net)
+        .warn("not watching local address changes (MOBIKE clients will not move): {}", e.what());
     return;
   }
   loop_.watch(address_monitor_->fd(), [this] { on_local_addresses_changed(); });

@@ -102,10 +102,12 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     const wire::IpAddress old_remote = in->params().remote_address;
     const auto old_udp = in->params().udp_encapsulation;
     if (!sad.move_endpoints(h.inbound, moved->local, moved->remote, moved->udp_encapsulation))
-      return "CHILD SA " + std::to_string(moved->id) + ": inbound SA cannot move to " + moved->local.to_string();
+      return "CHILD SA " + std::to_string(moved->id) + ": inbound SA cannot move to " +
+             moved->local.to_string();
     if (!sad.move_endpoints(h.outbound, moved->local, moved->remote, moved->udp_encapsulation)) {
       sad.move_endpoints(h.inbound, old_local, old_remote, old_udp);  // both or neither
-      return "CHILD SA " + std::to_string(moved->id) + ": outbound SA cannot move to " + moved->remote.to_string();
+      return "CHILD SA " + std::to_string(moved->id) + ": outbound SA cannot move to " +
+             moved->remote.to_string();
     }
     return std::nullopt;
   }

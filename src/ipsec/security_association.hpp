@@ -94,7 +94,7 @@ class SecurityAssociation {
   struct WorkerState;           // one worker's cipher contexts and counters (security_association.cpp)
   WorkerState* worker_state();  // the caller's, created on first use; nullptr if impossible
   std::unique_ptr<WorkerState> make_worker_state() const;  // schedules a fresh set of contexts
-  void prepare_outer_header();                              // outer_ipv4_ from params_
+  void prepare_outer_header();                             // outer_ipv4_ from params_
 
   SaParameters params_;
   // Kept (wiped on destruction) to schedule each worker's contexts; params_ holds no key copy.

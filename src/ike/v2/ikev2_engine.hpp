@@ -358,13 +358,16 @@ struct Ikev2Engine {
   // IKE_AUTH: MOBIKE_SUPPORTED when the connection has `mobike`; MOBIKE is on for the SA when both
   // announced it (take_mobike_announcement, on the peer's IKE_AUTH message).
   void append_mobike_supported(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out) const;
-  void take_mobike_announcement(IkeSa& sa, const ConnectionSettings& conn, const std::vector<ikev2::Payload>& in);
+  void take_mobike_announcement(IkeSa& sa, const ConnectionSettings& conn,
+                                const std::vector<ikev2::Payload>& in);
   void take_additional_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in);
   // An INFORMATIONAL request with UPDATE_SA_ADDRESSES on a MOBIKE SA: it moves the SA itself
   // (handle_request then leaves the addresses alone).
-  bool is_mobike_update(const IkeSa& sa, ikev2::ExchangeType exchange, const std::vector<ikev2::Payload>& in) const;
+  bool is_mobike_update(const IkeSa& sa, ikev2::ExchangeType exchange,
+                        const std::vector<ikev2::Payload>& in) const;
   // The answer to an INFORMATIONAL request carrying MOBIKE notifies; nullopt: none (or MOBIKE off).
-  std::optional<std::vector<ikev2::Payload>> answer_mobike_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+  std::optional<std::vector<ikev2::Payload>> answer_mobike_request(IkeSa& sa,
+                                                                   const std::vector<ikev2::Payload>& in,
                                                                    TimePoint now);
   // Gateway: moves the SA to where the request came from; false (error notify in `out`) if refused.
   bool update_sa_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in, std::vector<ikev2::Payload>& out,

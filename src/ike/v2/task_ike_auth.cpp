@@ -51,7 +51,7 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   if (auth) payloads.emplace_back(std::move(*auth));
-  append_config_request(*conn, payloads);   // task_config.cpp
+  append_config_request(*conn, payloads);    // task_config.cpp
   append_mobike_supported(*conn, payloads);  // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {

@@ -187,7 +187,8 @@ bool v2::Ikev2Engine::update_sa_addresses(IkeSa& sa, const std::vector<ikev2::Pa
         old_remote.to_string() + " -> " + remote.to_string() + " (MOBIKE update" +
             (sa.udp_encapsulated() ? ", NAT: ESP in UDP" : ", no NAT: plain ESP") + ")");
   // Our NAT detection for the response's path (§3.5), so the peer sees the same.
-  out.emplace_back(notify(ikev2::NotifyType::NatDetectionSourceIp, nat_detection_hash(sa.spi_i, sa.spi_r, local)));
+  out.emplace_back(
+      notify(ikev2::NotifyType::NatDetectionSourceIp, nat_detection_hash(sa.spi_i, sa.spi_r, local)));
   out.emplace_back(
       notify(ikev2::NotifyType::NatDetectionDestinationIp, nat_detection_hash(sa.spi_i, sa.spi_r, remote)));
   if (contains(sa.verified_peer_addresses, remote.address)) {
@@ -300,8 +301,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::mobike_update_payloads(const IkeSa&
   payloads.emplace_back(notify(ikev2::NotifyType::UpdateSaAddresses));
   payloads.emplace_back(
       notify(ikev2::NotifyType::NatDetectionSourceIp, nat_detection_hash(sa.spi_i, sa.spi_r, sa.local)));
-  payloads.emplace_back(
-      notify(ikev2::NotifyType::NatDetectionDestinationIp, nat_detection_hash(sa.spi_i, sa.spi_r, sa.remote)));
+  payloads.emplace_back(notify(ikev2::NotifyType::NatDetectionDestinationIp,
+                               nat_detection_hash(sa.spi_i, sa.spi_r, sa.remote)));
   payloads.emplace_back(notify(ikev2::NotifyType::Cookie2, task.cookie2));
   return payloads;
 }
@@ -339,8 +340,8 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, MobikeUpdateTask& task, const std::
                                   TimePoint now) {
   if (const auto* error = first_error_notify(in)) {
     event(EventType::Error, sa.connection, sa.id, std::nullopt,
-          std::string("MOBIKE: the peer refused our UPDATE_SA_ADDRESSES from ") + sa.local.to_string() + ": " +
-              ikev2::notify_name(error->type));
+          std::string("MOBIKE: the peer refused our UPDATE_SA_ADDRESSES from ") + sa.local.to_string() +
+              ": " + ikev2::notify_name(error->type));
     return;
   }
   const auto* cookie2 = ikev2::find_notify(in, ikev2::NotifyType::Cookie2);

@@ -62,7 +62,7 @@ TEST(ImportSwanctlCommand, WritesAFileThatCheckAccepts) {
   EXPECT_THAT(err.str(), HasSubstr("1 connection imported"));
   EXPECT_THAT(err.str(),
               HasSubstr("not carried over: " + dir.file("conf.d/gw.conf") + ":4:3: connections.gw.unique"));
-  EXPECT_THAT(err.str(), HasSubstr("no Cygnet equivalent"));  // listed on stderr
+  EXPECT_THAT(err.str(), HasSubstr("Cygnet has no uniqueness policy"));  // listed on stderr
   EXPECT_THAT(err.str(), Not(HasSubstr("cli-test-secret")));
   const auto perms = std::filesystem::status(options.output).permissions();
   EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),

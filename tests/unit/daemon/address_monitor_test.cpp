@@ -10,7 +10,9 @@ namespace {
 
 using ::testing::ElementsAre;
 
-wire::IpAddress addr(std::string_view t) { return *wire::IpAddress::parse(t); }
+wire::IpAddress addr(std::string_view t) {
+  return *wire::IpAddress::parse(t);
+}
 
 InterfaceAddress on(int ifindex, std::string_view address) {
   InterfaceAddress a;
@@ -23,9 +25,9 @@ InterfaceAddress on(int ifindex, std::string_view address) {
 TEST(UsableLocalAddresses, LeavesOutLoopbackLinkLocalAndTheTunDevice) {
   constexpr int kLoopback = 1, kEthernet = 2, kWifi = 3, kTun = 9;
   const std::vector<InterfaceAddress> kernel{
-      on(kLoopback, "127.0.0.1"),  on(kLoopback, "::1"),          on(kEthernet, "192.0.2.10"),
-      on(kEthernet, "fe80::1"),    on(kWifi, "169.254.7.7"),      on(kWifi, "2001:db8::10"),
-      on(kTun, "198.51.100.129"),  on(kWifi, "192.0.2.10"),       on(kWifi, "203.0.113.20")};
+      on(kLoopback, "127.0.0.1"), on(kLoopback, "::1"),     on(kEthernet, "192.0.2.10"),
+      on(kEthernet, "fe80::1"),   on(kWifi, "169.254.7.7"), on(kWifi, "2001:db8::10"),
+      on(kTun, "198.51.100.129"), on(kWifi, "192.0.2.10"),  on(kWifi, "203.0.113.20")};
   EXPECT_THAT(usable_local_addresses(kernel, kTun),
               ElementsAre(addr("192.0.2.10"), addr("2001:db8::10"), addr("203.0.113.20")));
 }

@@ -45,8 +45,8 @@ EngineOptions retaining_keys() {
 struct Outer {
   wire::IpAddress source;
   wire::IpAddress destination;
-  std::uint8_t protocol = 0;    // 50 ESP, 17 ESP in UDP
-  std::uint16_t udp_dst = 0;    // ESP in UDP: the destination port
+  std::uint8_t protocol = 0;  // 50 ESP, 17 ESP in UDP
+  std::uint16_t udp_dst = 0;  // ESP in UDP: the destination port
   bool protected_ok = false;
 };
 
@@ -341,9 +341,10 @@ struct Forging {
     if (keys) forger.emplace(*keys);
   }
   // A request from A's SA (message ID `mid`) arriving from `from`; B's actions.
-  std::vector<Action> to_b(std::uint32_t mid, const std::vector<ikev2::Payload>& payloads, const Endpoint& from) {
-    const Bytes d =
-        forger->message(forge::Sender::Initiator, ikev2::ExchangeType::Informational, mid, forge::chain(payloads));
+  std::vector<Action> to_b(std::uint32_t mid, const std::vector<ikev2::Payload>& payloads,
+                           const Endpoint& from) {
+    const Bytes d = forger->message(forge::Sender::Initiator, ikev2::ExchangeType::Informational, mid,
+                                    forge::chain(payloads));
     m.net.b.engine->on_datagram(ep("192.0.2.2", 4500), from, with_marker(d), m.net.now);
     auto actions = m.net.b.engine->take_actions();
     for (const auto& a : actions) {
@@ -374,8 +375,9 @@ ikev2::NotifyPayload n(ikev2::NotifyType type, Bytes data = {}) {
 
 TEST(Mobike, UpdateWithMobikeOffIsAnIgnoredStatusNotify) {
   Forging f(false);
-  const auto actions = f.to_b(2, {n(ikev2::NotifyType::UpdateSaAddresses), n(ikev2::NotifyType::Cookie2, Bytes(16, 7))},
-                              ep(kSecond, 4500));
+  const auto actions =
+      f.to_b(2, {n(ikev2::NotifyType::UpdateSaAddresses), n(ikev2::NotifyType::Cookie2, Bytes(16, 7))},
+             ep(kSecond, 4500));
   const auto answer = f.response(actions);
   EXPECT_TRUE(answer.empty());  // no COOKIE2 echo, no NAT detection: MOBIKE is not spoken here
   EXPECT_EQ(Mobile::only_sa(f.m.net.b).remote.address, addr(kFirst));
@@ -386,13 +388,15 @@ TEST(Mobike, UpdateWithMobikeOffIsAnIgnoredStatusNotify) {
 TEST(Mobike, Cookie2IsEchoedAndAdditionalAddressesKept) {
   Forging f(true);
   const Bytes cookie(24, 0x42);
-  const auto answer = f.response(f.to_b(
-      2, {n(ikev2::NotifyType::AdditionalIp4Address, Bytes{198, 51, 100, 9}), n(ikev2::NotifyType::Cookie2, cookie)},
-      ep(kFirst, 4500)));
+  const auto answer = f.response(f.to_b(2,
+                                        {n(ikev2::NotifyType::AdditionalIp4Address, Bytes{198, 51, 100, 9}),
+                                         n(ikev2::NotifyType::Cookie2, cookie)},
+                                        ep(kFirst, 4500)));
   const auto* echoed = ikev2::find_notify(answer, ikev2::NotifyType::Cookie2);
   ASSERT_NE(echoed, nullptr);
   EXPECT_EQ(echoed->data, cookie);
-  EXPECT_EQ(Mobile::only_sa(f.m.net.b).peer_additional_addresses, std::vector<wire::IpAddress>{addr("198.51.100.9")});
+  EXPECT_EQ(Mobile::only_sa(f.m.net.b).peer_additional_addresses,
+            std::vector<wire::IpAddress>{addr("198.51.100.9")});
   f.response(f.to_b(3, {n(ikev2::NotifyType::NoAdditionalAddresses)}, ep(kFirst, 4500)));
   EXPECT_TRUE(Mobile::only_sa(f.m.net.b).peer_additional_addresses.empty());
 }

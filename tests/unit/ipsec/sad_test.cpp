@@ -233,8 +233,10 @@ TEST(Sad, MoveEndpointsKeepsTheSaAndReindexesInbound) {
   const auto out = sad.add(make_sa(0x6006, Direction::Outbound, "192.0.2.1", "198.51.100.1"));
   ASSERT_TRUE(in && out);
   ASSERT_TRUE(sad.find(*out)->next_sequence().has_value());
-  ASSERT_TRUE(sad.move_endpoints(*in, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
-  ASSERT_TRUE(sad.move_endpoints(*out, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
+  ASSERT_TRUE(
+      sad.move_endpoints(*in, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
+  ASSERT_TRUE(
+      sad.move_endpoints(*out, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
   EXPECT_EQ(sad.find_inbound_handle(0x5005, addr("192.0.2.77"), IpsecProtocol::Esp), in);
   EXPECT_FALSE(sad.find_inbound_handle(0x5005, addr("192.0.2.1"), IpsecProtocol::Esp).has_value());
   const SecurityAssociation& moved = *sad.find(*out);

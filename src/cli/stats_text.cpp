@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cleartext_filter_text.hpp"
+#include "cli/shunt_text.hpp"
 #include "cli/text_format.hpp"
 
 namespace cygnet::cli {
@@ -37,6 +38,8 @@ constexpr Label kIkeCounters[] = {
     {"revocation_fetch_failures", "revocation no answer"},
     {"revocation_parked", "parked for revocation"},
     {"revocation_parked_drops", "dropped while parked"},
+    {"eap_conversations", "EAP conversations"},
+    {"eap_discarded", "EAP messages discarded"},
     {"half_open_ike_sas", "half-open IKE SAs"},
     {"refused_half_open_global_cap", "refused: half-open cap"},
     {"refused_half_open_per_source_cap", "refused: per-source cap"},
@@ -70,6 +73,16 @@ constexpr Label kDaemonCounters[] = {
     {"tun_coalesced_writes", "TUN coalesced writes"},
     {"tun_segments_coalesced", "TUN segments coalesced"},
     {"tun_offload_errors", "TUN offload errors"},
+    {"socket_receive_calls", "socket receive calls"},
+    {"socket_messages_received", "socket messages received"},
+    {"socket_send_calls", "socket send calls"},
+    {"socket_messages_sent", "socket messages sent"},
+    {"socket_truncated_drops", "socket truncated drops"},
+    {"udp_gso_messages", "UDP GSO messages"},
+    {"udp_gso_datagrams", "UDP GSO datagrams"},
+    {"udp_gso_resent_singly", "UDP GSO resent singly"},
+    {"udp_gro_aggregates", "UDP GRO aggregates"},
+    {"udp_gro_datagrams", "UDP GRO datagrams"},
 };
 
 constexpr Label kPathMtuCounters[] = {
@@ -199,6 +212,7 @@ std::string render_stats(const json& result) {
     for (const json& sa : sas) out << "  " << sa_line(sa) << "\n";
   }
   if (const std::string filter = render_cleartext_filter(result); !filter.empty()) out << "\n" << filter;
+  if (const std::string shunts = render_shunts_stats(result); !shunts.empty()) out << "\n" << shunts;
   return out.str();
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "cli/shunt_text.hpp"
 #include "cli/text_format.hpp"
 #include "cli/why_text.hpp"
 
@@ -107,8 +108,12 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
       spi_at(ike_sa, "initiator_spi") + " (initiator), " + spi_at(ike_sa, "responder_spi") + " (responder)");
   const std::string algorithms = text_at(ike_sa, "algorithms", "");
   out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
+  const std::string eap_identity = text_at(ike_sa, "eap_identity", "");
+  if (!eap_identity.empty()) out << labelled(kIndent, "EAP identity", eap_identity);
   out << labelled(kIndent, "NAT",
                   flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
+  if (flag_at(ike_sa, "mobike"))
+    out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");
   if (!our_vips.empty()) out << labelled(kIndent, "virtual IP", our_vips + " (ours, assigned by the peer)");
   const std::string peer_vips = joined(ike_sa, "remote_virtual_ips", ", ", "");
@@ -135,6 +140,14 @@ void render_connection(std::ostringstream& out, const json& connection) {
       << (version ? "IKEv" + std::to_string(*version) : std::string("IKE")) << ", start_action "
       << text_at(connection, "start_action") << ", " << joined(connection, "local_addrs", ", ", "%any")
       << " → " << joined(connection, "remote_addrs", ", ", "%any") << "\n";
+  if (const json& interface = member(connection, "interface"); interface.is_object()) {
+    // Route-based: its own interface, whose carrier follows the CHILD SA.
+    out << "  interface " << text_at(interface, "name") << ": " << text_at(interface, "state") << ", MTU "
+        << text_at(interface, "mtu") << ", " << joined(interface, "addresses", ", ", "no addresses")
+        << (array_at(interface, "routes").empty() ? std::string()
+                                                  : ", routes " + joined(interface, "routes", ", ", ""))
+        << "\n";
+  }
   const json& ike_sas = array_at(connection, "ike_sas");
   if (!ike_sas.empty()) {
     for (const json& ike_sa : ike_sas) render_ike_sa(out, ike_sa);
@@ -148,6 +161,25 @@ void render_connection(std::ostringstream& out, const json& connection) {
     out << "    child " << text_at(child, "name") << ": " << upper(text_at(child, "protocol")) << " "
         << text_at(child, "mode") << ", " << selectors(child) << "\n";
   }
+}
+
+// Cygnet as a remote-access client: the virtual addresses on the TUN device and the DNS settings
+// handed to systemd-resolved (only when some connection holds addresses).
+void render_client(std::ostringstream& out, const json& client) {
+  const json& assignments = array_at(client, "connections");
+  if (assignments.empty()) return;
+  out << "\nvirtual IPs on " << text_at(client, "device") << ":\n";
+  for (const json& a : assignments) {
+    out << labelled("  ", text_at(a, "connection"),
+                    joined(a, "addresses", ", ", "none") + " (DNS " + joined(a, "dns", ", ", "none") +
+                        ", domains " + joined(a, "dns_domains", ", ", "none") + ")");
+  }
+  const json& dns = member(client, "dns");
+  std::string applied = text_at(dns, "state", "none");
+  if (member(dns, "servers").is_array())
+    applied += ": " + joined(dns, "servers", ", ", "") + "; " + joined(dns, "domains", ", ", "") +
+               (flag_at(dns, "default_route") ? "; default route" : "");
+  out << labelled("  ", "DNS", applied);
 }
 
 }  // namespace
@@ -165,12 +197,13 @@ std::string render_status(const json& result) {
   const json& connections = array_at(result, "connections");
   if (connections.empty()) {
     out << (daemon.is_object() ? "\n" : "") << "no connections configured\n";
-    return out.str();
   }
   for (const json& connection : connections) {
     if (out.tellp() > 0) out << "\n";
     render_connection(out, connection);
   }
+  render_client(out, member(result, "client"));
+  if (const std::string shunts = render_shunts_status(result); !shunts.empty()) out << "\n" << shunts;
   return out.str();
 }
 

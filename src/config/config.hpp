@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "config/listen_endpoint.hpp"
+#include "config/radius_settings.hpp"
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
+#include "ipsec/shunt.hpp"
 #include "wire/ip_address.hpp"
 
 namespace cygnet::config {
@@ -40,6 +42,11 @@ struct DaemonSettings {
   // defaults (ike::EngineOptions).
   std::optional<std::size_t> max_half_open;
   std::optional<std::size_t> max_half_open_per_source;
+  // IKE retransmissions (strongSwan's charon.retransmit_timeout/_tries): the first after this
+  // long, then 1.8 times longer each; the IKE SA is given up after `retransmit_tries` of them.
+  // Unset: the engine's defaults (1 s, 5: about 41 s). Read at start.
+  std::optional<Milliseconds> retransmit_timeout;
+  std::optional<unsigned> retransmit_tries;
   // Where cygnetd keeps state across restarts (the pools' leases, leases.json).
   std::string state_dir = "/var/lib/cygnet";
 };
@@ -49,6 +56,8 @@ struct Config {
   std::vector<ike::ConnectionSettings> connections;  // in file order
   ike::EapUsers eap_users;                           // [eap_users.NAME]: NT hashes for EAP-MSCHAPv2 gateways
   std::vector<ike::PoolSettings> pools;              // [pools.NAME], in file order
+  std::optional<RadiusSettings> radius;              // [radius]: EAP-RADIUS and accounting
+  std::vector<ipsec::ShuntSettings> shunts;          // [shunts.NAME]: pass/drop policies, in file order
   std::string source_path;
 };
 

@@ -320,6 +320,7 @@ struct Connection {
   std::string encapsulation = "auto";
   bool allow_legacy = false;
   bool aggressive = false;
+  bool mobike = true;                     // strongSwan's default, and Cygnet's
   std::optional<std::string> revocation;  // remote.revocation: strict | ifuri | relaxed
   std::vector<Child> children;
 };
@@ -700,7 +701,6 @@ class Importer {
 
     long long ike_rekey = kStrongswanIkeRekey, reauth = 0;
     std::optional<long long> over;
-    bool mobike = true;
 
     for (const SettingsValue& v : s.values) {
       const std::string key_path = path + "." + v.key;
@@ -753,7 +753,7 @@ class Importer {
       } else if (v.key == "encap") {
         if (is_yes(value)) c.encapsulation = "udp";
       } else if (v.key == "mobike") {
-        mobike = !is_no(value);
+        c.mobike = !is_no(value);
       } else if (v.key == "dpd_delay") {
         long long d = 0;
         if (time_or_note(d)) c.dpd_delay = duration_text(d);
@@ -797,11 +797,6 @@ class Importer {
       } else {
         unmapped(v, key_path, "no Cygnet equivalent");
       }
-    }
-    if (c.ike_version == 2 && mobike) {
-      const SettingsValue* v = s.find_value("mobike");
-      unmapped_at(v ? v->where : s.where, path + ".mobike = yes" + (v ? "" : " (strongSwan's default)"),
-                  "Cygnet does not implement MOBIKE (RFC 4555): address changes are not followed");
     }
     if (!s.find_value("proposals")) {
       c.ike_proposals =
@@ -1204,6 +1199,7 @@ class Importer {
     if (legacy)
       t += "allow_legacy = true   # the strongSwan proposals include RFC 8247/8221 SHOULD NOT algorithms\n";
     if (c.aggressive) t += "aggressive = true\n";
+    if (!c.mobike && c.ike_version == 2) t += "mobike = false\n";
     t += "start_action = " + toml_string(c.start_action) + "\n";
     t += "dpd_delay = " + toml_string(c.dpd_delay) + "\n";
     t += "ike_lifetime = " + toml_string(c.ike_lifetime) + "\n";

@@ -13,6 +13,8 @@
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
+#include "config/shunt_config.hpp"
+#include "config/interface_config.hpp"
 #include "crypto/mschapv2.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
@@ -30,24 +32,34 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 5> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
-                                                        "pools"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys{"daemon",    "connections", "authorities",
+                                                        "eap_users", "pools",       "radius", "shunts"};
+constexpr std::array<std::string_view, 8> kRadiusKeys{"servers",    "secret",          "secret_file",
+                                                      "timeout",    "retries",         "nas_identifier",
+                                                      "accounting", "interim_interval"};
+constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "acct_port"};
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
-constexpr std::array<std::string_view, 12> kDaemonKeys{
-    "listen",         "control_socket", "tun",
-    "log_level",      "metrics",        "allow_key_export",
-    "drop_cleartext", "max_half_open",  "max_half_open_per_source",
-    "offload",        "state_dir",      "workers"};
-constexpr std::array<std::string_view, 28> kConnectionKeys{
+constexpr std::array<std::string_view, 14> kDaemonKeys{
+    "listen",          "control_socket", "tun",
+    "log_level",       "metrics",        "allow_key_export",
+    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
+    "offload",         "state_dir",      "retransmit_timeout_ms",
+    "retransmit_tries", "workers"};
+// IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
+constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
+constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
+constexpr std::int64_t kMaxRetransmitTries = 20;
+constexpr std::array<std::string_view, 33> kConnectionKeys{
     "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
     "local_id",      "remote_id",         "auth",         "psk",
     "psk_file",      "certificate",       "private_key",  "ca_certificates",
     "ike_proposals", "start_action",      "dpd_delay",    "ike_lifetime",
     "encapsulation", "allow_legacy",      "aggressive",   "children",
     "revocation",    "local_auth",        "remote_auth",  "eap_identity",
-    "eap_password",  "eap_password_file", "pools",        "vips"};
+    "eap_password",  "eap_password_file", "pools",        "vips",
+    "mobike",        "interface",         "interface_addrs", "routes", "mtu"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -247,6 +259,10 @@ class Validator {
         config.eap_users = eap_users(*table);
     }
     eap_users_ = &config.eap_users;
+    if (const toml::node* radius = root.get("radius")) {
+      if (const toml::table* table = table_or_error(*radius, "radius"))
+        config.radius = radius_settings(*table);
+    }
     if (const toml::node* connections = root.get("connections")) {
       if (const toml::table* table = table_or_error(*connections, "connections")) {
         std::vector<std::pair<toml::source_position, ike::ConnectionSettings>> located;
@@ -273,12 +289,17 @@ class Validator {
           if (entry.second.auth == ike::AuthKind::PublicKey) entry.second.authorities = authorities;
           config.connections.push_back(std::move(entry.second));
         }
+        check_interfaces(config);
       }
     }
     if (const toml::node* pools = root.get("pools")) {
       if (const toml::table* table = table_or_error(*pools, "pools")) config.pools = pool_settings(*table);
     }
     check_pool_references(config.pools);
+    if (const toml::node* shunts = root.get("shunts")) {
+      if (const toml::table* table = table_or_error(*shunts, "shunts"))
+        config.shunts = shunt_settings(*table, source_name_, errors_);
+    }
     return config;
   }
 
@@ -467,6 +488,23 @@ class Validator {
     }
     if (const auto cap = count_at(table, "max_half_open")) daemon.max_half_open = *cap;
     if (const auto cap = count_at(table, "max_half_open_per_source")) daemon.max_half_open_per_source = *cap;
+    // How soon an unanswered exchange (a DPD check among them) gives the IKE SA up.
+    if (const auto timeout = integer_at(table, "retransmit_timeout_ms")) {
+      if (*timeout < kMinRetransmitTimeoutMs || *timeout > kMaxRetransmitTimeoutMs)
+        error(*table.get("retransmit_timeout_ms"),
+              "'retransmit_timeout_ms' must be between " + std::to_string(kMinRetransmitTimeoutMs) + " and " +
+                  std::to_string(kMaxRetransmitTimeoutMs) + ", not " + std::to_string(*timeout));
+      else
+        daemon.retransmit_timeout = Milliseconds{*timeout};
+    }
+    if (const auto tries = integer_at(table, "retransmit_tries")) {
+      if (*tries < 0 || *tries > kMaxRetransmitTries)
+        error(*table.get("retransmit_tries"), "'retransmit_tries' must be between 0 and " +
+                                                  std::to_string(kMaxRetransmitTries) + ", not " +
+                                                  std::to_string(*tries));
+      else
+        daemon.retransmit_tries = static_cast<unsigned>(*tries);
+    }
     if (const auto dir = string_at(table, "state_dir")) {
       if (dir->empty() || dir->front() != '/')
         error(*table.get("state_dir"), "'state_dir' must be an absolute path, not \"" + *dir + "\"");
@@ -616,6 +654,7 @@ class Validator {
       }
     }
     if (const auto legacy = bool_at(table, "allow_legacy")) c.allow_legacy = *legacy;
+    if (const auto mobike = bool_at(table, "mobike")) c.mobike = *mobike;  // IKEv1 ignores it
     if (const auto aggressive = bool_at(table, "aggressive")) {
       c.aggressive = *aggressive;
       if (*aggressive && c.ike_version != 1) {
@@ -652,8 +691,15 @@ class Validator {
     if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
       c.encapsulation = *encapsulation;
     }
+    route_interface_settings(table, c);
+    virtual_ip_settings(table, c);  // before the children: vips are a client's local side
     children(table, scope, local_addrs, remote_addrs, c);
-    virtual_ip_settings(table, c);
+    if (c.route_interface && c.children.size() != 1 && table.contains("children")) {
+      error(*table.get("interface"), scope +
+                                         " is route-based ('interface'): traffic entering its interface has "
+                                         "one CHILD SA to go to, so it needs exactly one child, not " +
+                                         std::to_string(c.children.size()));
+    }
     if (c.start_action == ike::StartAction::Trap && c.children.empty() && table.contains("start_action")) {
       error(*table.get("start_action"),
             "'start_action' = \"trap\" installs the policies of the children, but " + scope + " has none");
@@ -828,6 +874,142 @@ class Validator {
         users.emplace(name, std::move(*hash));
     }
     return users;
+  }
+
+  // [radius]: servers (tried in order), one shared secret, timeout/retries per server, the
+  // NAS-Identifier, accounting. radcli splits its server lists on ',', ' ' and tab and keeps
+  // secrets in 96-byte buffers, so a secret with those characters or longer is refused here.
+  std::optional<RadiusSettings> radius_settings(const toml::table& table) {
+    check_keys(table, kRadiusKeys, "[radius]");
+    RadiusSettings settings;
+    bool ok = true;
+    const toml::node* servers = typed(table, "servers", toml::node_type::array);
+    if (servers == nullptr) {
+      if (!table.contains("servers"))
+        error(table.source(), "[radius] needs 'servers' (at least one RADIUS server)");
+      ok = false;
+    } else if (servers->as_array()->empty() || servers->as_array()->size() > kMaxRadiusServers) {
+      error(*servers, "'servers' must list 1 to " + std::to_string(kMaxRadiusServers) + " RADIUS servers");
+      ok = false;
+    } else {
+      for (const toml::node& element : *servers->as_array()) {
+        const toml::table* server = element.as_table();
+        if (server == nullptr) {
+          error(
+              element,
+              std::string("entries of 'servers' must be tables such as { address = \"192.0.2.10\" }, not ") +
+                  describe_type(element.type()));
+          ok = false;
+          continue;
+        }
+        if (auto parsed = radius_server(*server)) {
+          settings.servers.push_back(std::move(*parsed));
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (auto secret_value = secret(table, "secret", "secret_file", "[radius]")) {
+      const std::string_view text(reinterpret_cast<const char*>(secret_value->view().data()),
+                                  secret_value->size());
+      const char* where_key = table.contains("secret") ? "secret" : "secret_file";
+      if (text.size() > kMaxRadiusSecretLength) {
+        error(*table.get(where_key), "the RADIUS shared secret must be at most " +
+                                         std::to_string(kMaxRadiusSecretLength) + " bytes");
+        ok = false;
+      } else if (text.find_first_of(", \t\r\n") != std::string_view::npos) {
+        error(*table.get(where_key),
+              "the RADIUS shared secret cannot contain spaces, tabs, line breaks or ','");
+        ok = false;
+      } else {
+        settings.secret = std::move(*secret_value);
+      }
+    } else {
+      ok = false;
+    }
+    if (table.contains("timeout")) {
+      if (const auto timeout = duration_at(table, "timeout", false)) {
+        if (timeout->count() > 60) {
+          error(*table.get("timeout"), "'timeout' must be at most 60s (it is per try)");
+          ok = false;
+        } else {
+          settings.timeout = *timeout;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (table.contains("retries")) {
+      const std::optional<std::int64_t> retries = integer_at(table, "retries");
+      if (!retries || *retries < 0 || *retries > 10) {
+        if (retries) error(*table.get("retries"), "'retries' must be 0 to 10 (retransmissions per server)");
+        ok = false;
+      } else {
+        settings.retries = static_cast<unsigned>(*retries);
+      }
+    }
+    if (table.contains("nas_identifier")) {
+      const std::optional<std::string> nas = string_at(table, "nas_identifier");
+      if (!nas || nas->empty() || nas->size() > 253) {
+        if (nas) error(*table.get("nas_identifier"), "'nas_identifier' must be 1 to 253 bytes");
+        ok = false;
+      } else {
+        settings.nas_identifier = *nas;
+      }
+    }
+    if (table.contains("accounting")) {
+      if (const auto accounting = bool_at(table, "accounting")) {
+        settings.accounting = *accounting;
+      } else {
+        ok = false;
+      }
+    }
+    if (table.contains("interim_interval")) {
+      if (const auto interval = duration_at(table, "interim_interval", true)) {
+        if (interval->count() != 0 && interval->count() < 60) {
+          error(*table.get("interim_interval"),
+                "'interim_interval' must be 0 (off) or at least 60s (RFC 2869 §5.16)");
+          ok = false;
+        } else {
+          settings.interim_interval = *interval;
+        }
+        if (!settings.accounting && interval->count() != 0) {
+          error(*table.get("interim_interval"), "'interim_interval' needs 'accounting' = true");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return settings;
+  }
+
+  std::optional<RadiusServer> radius_server(const toml::table& table) {
+    check_keys(table, kRadiusServerKeys, "a [radius] server");
+    RadiusServer server;
+    const std::optional<std::string> address = string_at(table, "address");
+    if (!address) {
+      if (!table.contains("address")) error(table.source(), "a [radius] server needs 'address'");
+      return std::nullopt;
+    }
+    if (!wire::IpAddress::parse(*address)) {
+      error(*table.get("address"), "'address' must be an IPv4 or IPv6 address, not \"" + *address + "\"");
+      return std::nullopt;
+    }
+    server.address = *address;
+    for (auto [key, port] : {std::pair<std::string_view, std::uint16_t*>{"port", &server.port},
+                             std::pair<std::string_view, std::uint16_t*>{"acct_port", &server.acct_port}}) {
+      if (!table.contains(key)) continue;
+      const std::optional<std::int64_t> value = integer_at(table, key);
+      if (!value) return std::nullopt;
+      if (*value < 1 || *value > 65535) {
+        error(*table.get(key), in_quotes(key) + " must be a port from 1 to 65535");
+        return std::nullopt;
+      }
+      *port = static_cast<std::uint16_t>(*value);
+    }
+    return server;
   }
 
   // local_auth = "eap-mschapv2": the EAP identity (default: local_id's text) and password.
@@ -1266,7 +1448,15 @@ class Validator {
       // Its default, the peer's address, is not known before the name is resolved.
       error(table.source(), scope + " needs 'remote_ts': the peer is named by a host name in 'remote_addrs'");
     }
-    check_families(remote_ts, "remote_ts", local_ts, local_addrs, "local", scope);
+    // A client (`vips`) sends from its virtual addresses, not its outer ones: they are the local
+    // side when local_ts is empty.
+    std::vector<Located> local_side = local_addrs;
+    if (!c.vips.empty()) {
+      local_side.clear();
+      for (const auto& vip : c.vips) local_side.push_back(Located{vip.family(), vip.to_string(), &table});
+    }
+    check_families(remote_ts, "remote_ts", local_ts, local_side, "local", scope);
+    if (c.route_interface) route_based_selectors(table, scope, child, local_ts, remote_ts);
     if (c.ike_version == 1) {
       // A Quick Mode carries one client identity per side (RFC 2409 §5.5: IDci, IDcr).
       for (const auto* side : {&local_ts, &remote_ts}) {
@@ -1386,11 +1576,106 @@ class Validator {
     }
   }
 
+  // ---- route-based connections: `interface`, `interface_addrs`, `routes`, `mtu` ----
+  void route_interface_settings(const toml::table& table, ike::ConnectionSettings& c) {
+    const bool route_based = table.contains("interface");
+    if (!route_based) {
+      for (const char* key : {"interface_addrs", "routes", "mtu"}) {
+        if (const toml::node* node = table.get(key))
+          error(*node, in_quotes(key) + " belongs to a route-based connection: set 'interface' too");
+      }
+      return;
+    }
+    const std::optional<std::string> name = string_at(table, "interface");
+    if (!name) return;
+    ike::RouteInterface interface;
+    if (auto problem = interface_name_problem(*name)) {
+      error(*table.get("interface"), "'interface': " + *problem);
+    } else {
+      interface.name = *name;
+      interface_nodes_.emplace_back(*name, table.get("interface"));
+    }
+    if (const auto entries = strings_at(table, "interface_addrs")) {
+      for (const TextEntry& entry : *entries) {
+        if (const auto address = parse_interface_address(entry.text))
+          interface.addresses.push_back(*address);
+        else
+          error(*entry.node, "'interface_addrs': " + in_quotes(entry.text) +
+                                 " is not an address with its prefix length such as \"169.254.21.2/30\"");
+      }
+    }
+    prefixes(table, "routes", interface.routes);
+    if (const auto mtu = integer_at(table, "mtu")) {
+      if (*mtu < kMinInterfaceMtu || *mtu > kMaxInterfaceMtu)
+        error(*table.get("mtu"), "'mtu' must be between " + std::to_string(kMinInterfaceMtu) + " and " +
+                                     std::to_string(kMaxInterfaceMtu) + ", not " + std::to_string(*mtu));
+      else
+        interface.mtu = static_cast<int>(*mtu);
+    }
+    c.route_interface = std::move(interface);
+  }
+
+  // A route-based child carries whatever the routes send into its interface: its selectors are the
+  // whole address family (0.0.0.0/0 and/or ::/0), and tunnel mode.
+  void route_based_selectors(const toml::table& table, const std::string& scope,
+                             const ike::ChildSettings& child, const std::vector<Located>& local_ts,
+                             const std::vector<Located>& remote_ts) {
+    if (child.mode != ipsec::Mode::Tunnel)
+      error(*table.get("mode"),
+            scope + " is route-based (its connection has 'interface'): it needs mode = \"tunnel\"");
+    for (const auto* side : {&local_ts, &remote_ts}) {
+      const std::string key = side == &local_ts ? "local_ts" : "remote_ts";
+      if (side->empty() && !table.contains(key)) {
+        error(table.source(),
+              scope + " is route-based (its connection has 'interface'): it needs " + in_quotes(key) +
+                  " = [\"0.0.0.0/0\"] (and/or \"::/0\"); routes, not selectors, pick its traffic");
+        continue;
+      }
+      const std::vector<wire::IpPrefix>& parsed = side == &local_ts ? child.local_ts : child.remote_ts;
+      for (std::size_t i = 0; i < parsed.size() && i < side->size(); ++i) {
+        if (is_whole_family(parsed[i])) continue;
+        error(*(*side)[i].node,
+              in_quotes(key) + ": " + in_quotes((*side)[i].text) + " in " + scope +
+                  ": a route-based child (its connection has 'interface') carries the whole "
+                  "address family, \"0.0.0.0/0\" or \"::/0\"; routes into the interface "
+                  "pick its traffic (use a policy-based connection, without 'interface', "
+                  "for narrower selectors)");
+      }
+    }
+  }
+
+  // Interface names once every connection is read: unique, not the shared TUN device, and not a
+  // device of the host that is not a TUN device (cygnetd could not attach to it).
+  void check_interfaces(const Config& config) {
+    std::stable_sort(interface_nodes_.begin(), interface_nodes_.end(), [](const auto& a, const auto& b) {
+      return a.second->source().begin.line < b.second->source().begin.line;
+    });
+    std::map<std::string, std::uint32_t> first_line;
+    for (const auto& [name, node] : interface_nodes_) {
+      const auto [it, inserted] = first_line.emplace(name, node->source().begin.line);
+      if (!inserted) {
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is already the interface of another connection (line " +
+                         std::to_string(it->second) + ")");
+        continue;
+      }
+      if (name == config.daemon.tun) {
+        error(*node, "'interface': " + in_quotes(name) +
+                         " is the shared TUN device of policy-based connections "
+                         "([daemon] tun)");
+        continue;
+      }
+      if (existing_interface(name) == ExistingInterface::Other)
+        error(*node, "'interface': " + in_quotes(name) + " exists on this host and is not a TUN device");
+    }
+  }
+
   const std::string& source_name_;
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
   const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
   std::vector<std::pair<std::string, const toml::node*>> pool_references_;
+  std::vector<std::pair<std::string, const toml::node*>> interface_nodes_;  // `interface` values
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/duration.hpp"
+#include "config/shunt_config.hpp"
 #include "ike/algorithms.hpp"
 
 namespace cygnet::config {
@@ -168,7 +169,9 @@ std::vector<std::string> weak_choices(const Config& config) {
   for (const ike::ConnectionSettings& connection : config.connections) {
     connection_findings(findings, connection);
   }
-  return findings.take();
+  std::vector<std::string> lines = findings.take();
+  for (std::string& overlap : shunt_overlap_warnings(config)) lines.push_back(std::move(overlap));
+  return lines;
 }
 
 }  // namespace cygnet::config

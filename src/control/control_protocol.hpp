@@ -22,7 +22,7 @@
 //       "initiator": true, "initiator_spi": "0123456789abcdef", "responder_spi": "fedcba9876543210",
 //       "local": "192.0.2.1[500]", "remote": "192.0.2.2[500]",
 //       "local_id": "192.0.2.1", "remote_id": "192.0.2.2",
-//       "algorithms": "aes256gcm16-prfsha256-x25519", "nat_detected": false,
+//       "algorithms": "aes256gcm16-prfsha256-x25519", "nat_detected": false, "eap_identity": "",
 //       "age_seconds": 12, "rekey_in_seconds": 13000 (or null),
 //       "child_sas": [{   (for IKEv1: the IPsec SAs negotiated by Quick Mode)
 //         "id": 2, "name": "net", "protocol": "esp", "mode": "tunnel",
@@ -67,7 +67,7 @@
 //           "refused_request_before_auth": 0, "refused_address_change": 0,
 //           "refused_repeat_budget": 0, "refused_unverified_evicted": 0,
 //           "revocation_fetches": 0, "revocation_fetch_failures": 0, "revocation_parked": 0,
-//           "revocation_parked_drops": 0},
+//           "revocation_parked_drops": 0, "eap_conversations": 0, "eap_discarded": 0},
 //           (refusals: ike/refusal_counters.hpp)
 //   "data_plane": {"outbound": {"packets": 0, "bytes": 0}, "inbound": {...}, "bypassed": {...},
 //                  "drops": {"unknown_spi": 0, "replay": 0, ... every drop reason, snake_case},
@@ -80,7 +80,10 @@
 //              "control_requests": 0, "reloads": 0, "revocation_downloads": 0,
 //              "revocation_download_failures": 0, "crl_cache_hits": 0, "tun_super_packets_read": 0,
 //              "tun_segments_from_super_packets": 0, "tun_coalesced_writes": 0,
-//              "tun_segments_coalesced": 0, "tun_offload_errors": 0},
+//              "tun_segments_coalesced": 0, "tun_offload_errors": 0, "socket_receive_calls": 0,
+//              "socket_messages_received": 0, "socket_send_calls": 0, "socket_messages_sent": 0,
+//              "socket_truncated_drops": 0, "udp_gso_messages": 0, "udp_gso_datagrams": 0,
+//              "udp_gso_resent_singly": 0, "udp_gro_aggregates": 0, "udp_gro_datagrams": 0},
 //   "sas": [{"connection": "site-b", "child": "net", "id": 2,
 //            "inbound_spi": "c1a2b3c4", "outbound_spi": "d5e6f708",
 //            "inbound": {"packets": 0, "bytes": 0}, "outbound": {"packets": 0, "bytes": 0},
@@ -88,7 +91,11 @@
 //   "cleartext_filter": {"enabled": true ([daemon] drop_cleartext), "installed": true (table in the kernel),
 //                        "table": "inet cygnet", "rules": 2,
 //                        "drops": {"site-b/net": 20}   (packets per connection/child, across rekeys),
-//                        "total_drops": 20, "update_errors": 0 (nft refused a rule update)}
+//                        "total_drops": 20, "shunt_drops": {"quarantine": 3} (per drop shunt),
+//                        "update_errors": 0 (nft refused a rule update)},
+//   "shunts": [{"name": "quarantine", "type": "pass" | "drop", "selectors": ["... <=> ... proto any"],
+//               "packets_out": 0 (from the TUN), "packets_in": 0 (from the network),
+//               "cleartext_drops": 3}]   (also in the "status" result, with cleartext_drops 0)
 // }
 //
 // "up" / "down" result: {"connection": "site-b", "message": "initiating"}.

@@ -58,7 +58,9 @@ void CleartextFilter::apply() {
     return;
   }
   applied_script_ = script;
-  log(Subsystem::Net).info("cleartext filter: {} drop rule(s) in table inet {}", plan.rules.size(), table_);
+  log(Subsystem::Net)
+      .info("cleartext filter: {} drop rule(s), {} shunt rule(s) in table inet {}", plan.rules.size(),
+            plan.shunt_rules.size(), table_);
   for (const CleartextDropRule& rule : plan.rules) {
     log(Subsystem::Net)
         .debug("cleartext filter: {}: drop {}", plan.counters.at(rule.counter),
@@ -80,6 +82,7 @@ void CleartextFilter::set_enabled(bool enabled) {
 nlohmann::json CleartextFilter::stats_json() {
   const CleartextFilterPlan plan = planner_.plan();
   nlohmann::json drops = nlohmann::json::object();
+  nlohmann::json shunt_drops = nlohmann::json::object();  // per drop shunt, apart from the tunnels'
   std::uint64_t total = 0;
   if (!applied_script_.empty()) {
     const NftResult listed = nft_->run("list counters table inet " + table_, true);
@@ -88,6 +91,8 @@ nlohmann::json CleartextFilter::stats_json() {
         drops[key] = packets;
         total += packets;
       }
+      for (const auto& [shunt, packets] : cleartext_shunt_drop_counts(listed.output, plan))
+        shunt_drops[shunt] = packets;
     } else {
       log(Subsystem::Net).warn("cleartext filter: reading counters: {}", listed.error);
     }
@@ -98,6 +103,7 @@ nlohmann::json CleartextFilter::stats_json() {
           {"rules", enabled_ ? plan.rules.size() : 0},
           {"drops", drops},
           {"total_drops", total},
+          {"shunt_drops", shunt_drops},
           {"update_errors", update_errors_}};
 }
 

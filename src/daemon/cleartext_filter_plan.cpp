@@ -58,6 +58,14 @@ void CleartextFilterPlanner::remove_selectors(const std::string& owner) {
   by_owner_.erase(owner);
 }
 
+void CleartextFilterPlanner::set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) {
+  shunts_ = shunts;
+  for (const ipsec::ShuntSettings& shunt : shunts_) {
+    if (shunt.type != ipsec::ShuntType::Drop || shunt_counter_names_.contains(shunt.name)) continue;
+    shunt_counter_names_.emplace(shunt.name, "shunt_" + std::to_string(shunt_counter_names_.size()));
+  }
+}
+
 std::string CleartextFilterPlanner::counter_for(const std::string& key) {
   auto it = counter_names_.find(key);
   if (it == counter_names_.end()) {
@@ -87,6 +95,13 @@ CleartextFilterPlan CleartextFilterPlanner::plan() const {
     for (const Entry& e : entry.second) add(e);
   }
   for (const auto& entry : by_owner_) add(entry.second);
+  for (const ipsec::ShuntSettings& shunt : shunts_) {
+    const bool pass = shunt.type == ipsec::ShuntType::Pass;
+    const std::string counter = pass ? std::string() : shunt_counter_names_.at(shunt.name);
+    if (!pass) plan.shunt_counters.emplace(counter, shunt.name);
+    for (const ipsec::Selector& s : shunt.selectors)
+      plan.shunt_rules.push_back(CleartextShuntRule{counter, s, pass});
+  }
   return plan;
 }
 
@@ -125,6 +140,11 @@ std::string cleartext_filter_script(const std::string& table, const std::string&
   s += "add rule " + t +
        " prerouting ip6 hoplimit 255 icmpv6 type { nd-router-solicit, nd-router-advert, "
        "nd-neighbor-solicit, nd-neighbor-advert } accept\n";
+  for (const auto& entry : plan.shunt_counters) s += "add counter " + t + " " + entry.first + "\n";
+  for (const CleartextShuntRule& rule : plan.shunt_rules) {
+    s += "add rule " + t + " prerouting iifname != \"" + tun + "\" " + cleartext_match(rule.selector) +
+         (rule.pass ? std::string(" accept\n") : " counter name \"" + rule.counter + "\" drop\n");
+  }
   for (const CleartextDropRule& rule : plan.rules) {
     s += "add rule " + t + " prerouting iifname != \"" + tun + "\" " + cleartext_match(rule.selector) +
          " counter name \"" + rule.counter + "\" drop\n";
@@ -132,8 +152,11 @@ std::string cleartext_filter_script(const std::string& table, const std::string&
   return s;
 }
 
-std::map<std::string, std::uint64_t> cleartext_drop_counts(const std::string& nft_json,
-                                                           const CleartextFilterPlan& plan) {
+namespace {
+
+// Packets per key of `names` (counter name -> key) in `nft -j list counters` output.
+std::map<std::string, std::uint64_t> counts_by_name(const std::string& nft_json,
+                                                    const std::map<std::string, std::string>& names) {
   std::map<std::string, std::uint64_t> counts;
   const nlohmann::json doc = nlohmann::json::parse(nft_json, nullptr, false);
   if (!doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) return counts;
@@ -142,11 +165,23 @@ std::map<std::string, std::uint64_t> cleartext_drop_counts(const std::string& nf
     const nlohmann::json& counter = item["counter"];
     if (!counter.contains("name") || !counter["name"].is_string()) continue;
     if (!counter.contains("packets") || !counter["packets"].is_number_unsigned()) continue;
-    const auto key = plan.counters.find(counter["name"].get<std::string>());
-    if (key == plan.counters.end()) continue;
+    const auto key = names.find(counter["name"].get<std::string>());
+    if (key == names.end()) continue;
     counts[key->second] += counter["packets"].get<std::uint64_t>();
   }
   return counts;
+}
+
+}  // namespace
+
+std::map<std::string, std::uint64_t> cleartext_drop_counts(const std::string& nft_json,
+                                                           const CleartextFilterPlan& plan) {
+  return counts_by_name(nft_json, plan.counters);
+}
+
+std::map<std::string, std::uint64_t> cleartext_shunt_drop_counts(const std::string& nft_json,
+                                                                 const CleartextFilterPlan& plan) {
+  return counts_by_name(nft_json, plan.shunt_counters);
 }
 
 }  // namespace cygnet::daemon

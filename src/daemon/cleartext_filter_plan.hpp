@@ -14,6 +14,7 @@
 
 #include "ike/connection_settings.hpp"
 #include "ipsec/selector.hpp"
+#include "ipsec/shunt.hpp"
 
 namespace cygnet::daemon {
 
@@ -24,9 +25,20 @@ struct CleartextDropRule {
   friend bool operator==(const CleartextDropRule&, const CleartextDropRule&) = default;
 };
 
+// One shunt's rule (ipsec/shunt.hpp), ahead of every tunnel's drop rule: a pass shunt exempts its
+// cleartext from the filter (accept), a drop shunt drops it, counted per shunt.
+struct CleartextShuntRule {
+  std::string counter;  // nft counter name (drop shunts only)
+  ipsec::Selector selector;
+  bool pass = false;
+  friend bool operator==(const CleartextShuntRule&, const CleartextShuntRule&) = default;
+};
+
 struct CleartextFilterPlan {
-  std::map<std::string, std::string> counters;  // counter name -> "connection/child"
-  std::vector<CleartextDropRule> rules;         // deduplicated, in a stable order
+  std::map<std::string, std::string> counters;        // counter name -> "connection/child"
+  std::vector<CleartextDropRule> rules;               // deduplicated, in a stable order
+  std::map<std::string, std::string> shunt_counters;  // counter name -> shunt name
+  std::vector<CleartextShuntRule> shunt_rules;        // in configuration order
 };
 
 class CleartextFilterPlanner {
@@ -41,6 +53,8 @@ class CleartextFilterPlanner {
   void set_selectors(const std::string& owner, const std::string& connection, const std::string& child,
                      const std::vector<ipsec::Selector>& selectors);
   void remove_selectors(const std::string& owner);
+  // The configured shunts (replacing earlier ones).
+  void set_shunts(const std::vector<ipsec::ShuntSettings>& shunts);
 
   CleartextFilterPlan plan() const;
 
@@ -56,6 +70,9 @@ class CleartextFilterPlanner {
   std::map<std::string, std::vector<Entry>> by_connection_;
   std::map<std::string, Entry> by_owner_;
   std::map<std::string, std::string> counter_names_;  // key -> counter
+  std::vector<ipsec::ShuntSettings> shunts_;
+  std::map<std::string, std::string>
+      shunt_counter_names_;  // shunt name -> counter, kept for the daemon's life
 };
 
 // The nft script (one transaction) that makes `table` (inet family) hold exactly `plan`:
@@ -64,6 +81,8 @@ class CleartextFilterPlanner {
 //     even when a selector covers the gateways' own outer addresses; and for on-link IPv6
 //     neighbour discovery (hop limit 255), without which the gateways could not reach each other;
 //     and for non-first fragments addressed to this host (a fragmented IKE message);
+//   - per shunt, in configuration order: iifname != tun, the selector's match (inbound view), then
+//     accept (pass) or counter + drop (drop);
 //   - per rule: iifname != tun, addresses/protocol/ports of the selector (inbound view), counter, drop.
 // The chain hooks prerouting at priority raw (-300): before routing, so forwarded and locally
 // delivered packets are both dropped, and before conntrack sees them.
@@ -77,5 +96,8 @@ std::string cleartext_match(const ipsec::Selector& selector);
 // counters unknown to `plan` are ignored. Malformed JSON gives an empty map.
 std::map<std::string, std::uint64_t> cleartext_drop_counts(const std::string& nft_json,
                                                            const CleartextFilterPlan& plan);
+// The same for the drop shunts' counters: drops per shunt name.
+std::map<std::string, std::uint64_t> cleartext_shunt_drop_counts(const std::string& nft_json,
+                                                                 const CleartextFilterPlan& plan);
 
 }  // namespace cygnet::daemon

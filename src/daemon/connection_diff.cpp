@@ -87,6 +87,16 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
   f.add(static_cast<std::int64_t>(c.vips.size()));
   for (const auto& vip : c.vips) f.add(vip.to_string());
   f.add(c.aggressive ? 1 : 0);
+  f.add(c.mobike ? 1 : 0);
+  if (const auto& i = c.route_interface) {  // route-based: its interface, addresses, routes and MTU
+    f.add("interface " + i->name);
+    for (const auto& a : i->addresses)
+      f.add("address " + a.address.to_string() + "/" + std::to_string(a.length));
+    for (const auto& r : i->routes) f.add("route " + r.to_string());
+    f.add(i->mtu.value_or(0));
+  } else {
+    f.add("policy-based");
+  }
   f.add(static_cast<std::int64_t>(c.children.size()));
   for (const ike::ChildSettings& child : c.children) {
     f.add(child.name);

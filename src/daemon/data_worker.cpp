@@ -55,15 +55,17 @@ static std::vector<std::unique_ptr<TunPacketIo>> packet_ios(const std::vector<Tu
 }
 
 DataWorker::DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues,
-                       gateway::WorkerRequestQueue& requests, std::uint32_t fwmark,
-                       UdpSocketFor udp_socket_for)
+                       gateway::WorkerRequestQueue& requests, gateway::WorkerPause& pause,
+                       std::uint32_t fwmark, bool udp_gso, UdpSocketFor udp_socket_for)
     : tun_(*tun_queues.at(index)),
       tun_ios_(packet_ios(tun_queues)),
       tun_io_(*tun_ios_[index]),
       path_(index, requests),
       requests_(requests),
+      pause_(pause),
       raw_v4_(RawIpSocket::open_sender(wire::IpFamily::V4, fwmark)),
-      udp_socket_for_(std::move(udp_socket_for)) {
+      udp_socket_for_(std::move(udp_socket_for)),
+      udp_sender_(udp_gso) {
   try {
     raw_v6_.emplace(RawIpSocket::open_sender(wire::IpFamily::V6, fwmark));
   } catch (const std::system_error& e) {
@@ -113,6 +115,7 @@ void DataWorker::run() {
   const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) {
     log(Subsystem::DataPlane).error("worker {}: epoll_create1: {}", index(), std::strerror(errno));
+    pause_.worker_gone();
     return;
   }
   for (int fd : {tun_.fd(), wake_fd_}) {
@@ -134,6 +137,7 @@ void DataWorker::run() {
     // the next epoll_wait again.
     std::uint64_t wakes = 0;
     [[maybe_unused]] const ssize_t n = ::read(wake_fd_, &wakes, sizeof wakes);
+    pause_.checkpoint();  // the control thread changing an SA in place (MOBIKE) waits for this
     path_.refresh();  // SA changes published since the last batch
     const TimePoint now = Clock::now();
     out.clear();
@@ -186,13 +190,25 @@ void DataWorker::run() {
     io_.tun_offload_errors.store(offload.offload_errors, std::memory_order_relaxed);
   }
   ::close(epoll_fd);
+  pause_.worker_gone();
 }
 
 void DataWorker::carry_out(gateway::OutputBatch& out) {
+  sending_.clear();
   for (const gateway::OutputPacket& p : out.packets()) {
     const ByteView bytes = out.bytes(p);
     switch (p.destination) {
       case gateway::Destination::Tun: {
+        if (p.link != 0) {
+          // A route-based connection's interface is the control thread's (created and removed
+          // there): the packet goes back to it.
+          gateway::WorkerRequest r;
+          r.kind = gateway::WorkerRequest::Kind::LinkPacket;
+          r.link = p.link;
+          r.packet.assign(bytes.begin(), bytes.end());
+          if (!requests_.push(std::move(r))) bump(io_.send_errors);
+          break;
+        }
         TunPacketIo& queue = *tun_ios_[symmetric_flow_hash(bytes) % tun_ios_.size()];
         const TunWriteResult written = queue.queue_write(bytes);
         bump(io_.tun_packets_written, written.packets_written);
@@ -200,31 +216,49 @@ void DataWorker::carry_out(gateway::OutputBatch& out) {
         break;
       }
       case gateway::Destination::Raw: {
-        std::optional<RawIpSocket>& raw = p.family == wire::IpFamily::V6 ? raw_v6_ : raw_v4_;
-        if (raw && raw->send(bytes)) {
-          bump(io_.network_packets_sent);
-        } else {
+        const std::optional<RawIpSocket>& raw = p.family == wire::IpFamily::V6 ? raw_v6_ : raw_v4_;
+        if (!raw) {
           bump(io_.send_errors);
-          if (raw && errno == EMSGSIZE && p.purpose == gateway::Purpose::Data) {
-            gateway::WorkerRequest r;
-            r.kind = gateway::WorkerRequest::Kind::LinkMtuRefused;
-            r.peer = p.remote.address;
-            requests_.push(std::move(r));
-          }
+          break;
         }
+        raw_sender_.queue(raw->send_fd(), p.family, bytes);
+        sending_.push_back(&p);
         break;
       }
-      case gateway::Destination::Udp: {
-        UdpSocket* socket = udp_socket_for_(p.local);
-        if (socket != nullptr &&
-            socket->send(bytes, p.local.address, UdpEndpoint{p.remote.address, p.remote.port})) {
-          bump(io_.network_packets_sent);
-        } else {
-          bump(io_.send_errors);
-        }
-        break;
+      case gateway::Destination::Udp: break;  // below, after the raw packets
+    }
+  }
+  if (!sending_.empty()) {
+    const std::span<const SendOutcome> outcomes = raw_sender_.flush();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].sent) {
+        bump(io_.network_packets_sent);
+        continue;
+      }
+      bump(io_.send_errors);
+      const gateway::OutputPacket& p = *sending_[i];
+      if (outcomes[i].error == EMSGSIZE && p.purpose == gateway::Purpose::Data) {
+        gateway::WorkerRequest r;
+        r.kind = gateway::WorkerRequest::Kind::LinkMtuRefused;
+        r.peer = p.remote.address;
+        requests_.push(std::move(r));
       }
     }
+  }
+  // In batch order, so the ESP packets cut from one TUN super-packet leave as one GSO message.
+  std::size_t udp_queued = 0;
+  for (const gateway::OutputPacket& p : out.packets()) {
+    if (p.destination != gateway::Destination::Udp) continue;
+    const int fd = udp_socket_for_(p.local);
+    if (fd < 0) {
+      bump(io_.send_errors);
+      continue;
+    }
+    udp_sender_.queue(fd, p.local.address, UdpEndpoint{p.remote.address, p.remote.port}, out.bytes(p));
+    ++udp_queued;
+  }
+  if (udp_queued != 0) {
+    for (const SendOutcome& outcome : udp_sender_.flush()) bump(outcome.sent ? io_.network_packets_sent : io_.send_errors);
   }
   for (auto& queue : tun_ios_) {
     const TunWriteResult flushed = queue->flush();

@@ -1,12 +1,13 @@
 // One data-plane worker thread of cygnetd when [daemon] workers is more than 1
 // (docs/architecture.md, "Workers"). It owns:
 //   - one queue of the multi-queue TUN device: the kernel hands it whole flows (by flow hash),
-//     which it encrypts (gateway::WorkerPath) and sends from its own raw sending sockets, or from
-//     the shared UDP 4500 socket for ESP in UDP (sendmsg on one socket from several threads is
-//     safe: each call is one datagram);
+//     which it encrypts (gateway::WorkerPath) and sends with sendmmsg from its own raw sending
+//     sockets, or from the shared UDP 4500 socket for ESP in UDP (UDP GSO as on the control
+//     thread; sendmmsg on one socket from several threads is safe: each message is whole);
 //   - a PacketRing the control thread fills with the ESP/AH packets of the SPIs it owns (the
 //     control thread reads the raw sockets, which would give every worker a copy of every
-//     packet); it decrypts them and writes them into its TUN queue.
+//     packet); it decrypts them and writes them into its TUN queue (a route-based connection's
+//     packets go back to the control thread, which owns those interfaces).
 // It never waits for the control thread: SA changes arrive as replicas (WorkerPath::publish),
 // acquires and lifetime limits leave through the WorkerRequestQueue.
 #pragma once
@@ -22,8 +23,10 @@
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
 #include "daemon/packet_io.hpp"
+#include "daemon/socket_batch_io.hpp"
 #include "gateway/output_batch.hpp"
 #include "gateway/packet_ring.hpp"
+#include "gateway/worker_pause.hpp"
 #include "gateway/worker_path.hpp"
 #include "ike/engine.hpp"
 
@@ -47,8 +50,9 @@ struct WorkerIoCounters {
 
 class DataWorker {
  public:
-  // The UDP socket to send from for a local endpoint (a lookup in sockets fixed at start).
-  using UdpSocketFor = std::function<UdpSocket*(const ike::Endpoint& local)>;
+  // The fd of the UDP socket to send from for a local endpoint, -1 for none (a lookup in sockets
+  // fixed at start).
+  using UdpSocketFor = std::function<int(const ike::Endpoint& local)>;
 
   static constexpr std::size_t kRingSlots = 1024;
   static constexpr std::size_t kRingSlotSize = 2048;  // larger ESP/AH stays on the control thread
@@ -57,7 +61,8 @@ class DataWorker {
   // queue `index` and writes decrypted packets to the queue of their inner flow (below). Opens
   // the worker's raw sending sockets (throws).
   DataWorker(std::size_t index, const std::vector<TunDevice*>& tun_queues,
-             gateway::WorkerRequestQueue& requests, std::uint32_t fwmark, UdpSocketFor udp_socket_for);
+             gateway::WorkerRequestQueue& requests, gateway::WorkerPause& pause, std::uint32_t fwmark,
+             bool udp_gso, UdpSocketFor udp_socket_for);
   ~DataWorker();  // stop()s
   DataWorker(const DataWorker&) = delete;
   DataWorker& operator=(const DataWorker&) = delete;
@@ -90,10 +95,15 @@ class DataWorker {
   TunPacketIo& tun_io_;
   gateway::WorkerPath path_;
   gateway::WorkerRequestQueue& requests_;
+  gateway::WorkerPause& pause_;
   gateway::PacketRing ring_{kRingSlots, kRingSlotSize};
   std::optional<RawIpSocket> raw_v4_;
   std::optional<RawIpSocket> raw_v6_;  // absent on a host without IPv6
   UdpSocketFor udp_socket_for_;
+  // The sockets are written like the control thread's: sendmmsg, UDP GSO for ESP in UDP.
+  RawBatchSender raw_sender_;
+  UdpBatchSender udp_sender_;
+  std::vector<const gateway::OutputPacket*> sending_;  // queued in the senders, in order
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   WorkerIoCounters io_;

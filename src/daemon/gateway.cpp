@@ -33,7 +33,7 @@ constexpr Seconds kHousekeepingInterval{1};
 constexpr Seconds kShutdownGrace{3};
 
 std::string route_text(const RouteSpec& r) {
-  std::string text = r.destination.to_string();
+  std::string text = (r.throw_route ? "throw " : "") + r.destination.to_string();
   if (r.source) text += " src " + r.source->to_string();
   return text + " table " + std::to_string(r.table);
 }
@@ -51,6 +51,8 @@ ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   if (daemon.max_half_open) o.max_half_open = o.ikev1_max_half_open = *daemon.max_half_open;
   if (daemon.max_half_open_per_source)
     o.max_half_open_per_source = o.ikev1_max_half_open_per_source = *daemon.max_half_open_per_source;
+  if (daemon.retransmit_timeout) o.retransmit_timeout = *daemon.retransmit_timeout;
+  if (daemon.retransmit_tries) o.retransmit_tries = *daemon.retransmit_tries;
   // Certificates are checked against wall-clock time: anchor the engine's steady clock to it.
   o.steady_origin = Clock::now();
   o.wall_origin = std::chrono::system_clock::now();
@@ -73,16 +75,21 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   core_options.route_mtu = [fwmark = options_.fwmark](const wire::IpAddress& peer) {
     return route_mtu_toward(peer, fwmark);
   };
+  core_options.with_workers_paused = [this](const std::function<void()>& change) { with_workers_paused(change); };
   core_ = std::make_unique<gateway::GatewayCore>(engine_options(config_.daemon), std::move(core_options));
   engine().set_pools(config_.pools);
+  engine().set_eap_users(config_.eap_users);
   load_leases();
   netlink_.emplace();
+  interfaces_ = std::make_unique<RouteBasedInterfaces>(*netlink_);
   const std::size_t workers = worker_count(config_.daemon);
-  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload, workers > 1));
+  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload, /*carrier=*/true,
+                               /*multi_queue=*/workers > 1));
   tun_io_.emplace(*tun_);  // with workers: this thread's writes only (worker 0 reads this queue)
   log(Subsystem::Net)
       .info("TUN device {} (index {}, MTU {}) up, offloads: {}{}", tun_->name(), tun_->ifindex(), tun_->mtu(),
             tun_->offloads().describe(), config_.daemon.offload ? "" : " ([daemon] offload = false)");
+  remove_client_leftovers();
   install_rules();
   cleartext_filter_ = std::make_unique<CleartextFilter>(config_.daemon.drop_cleartext, tun_->name());
   open_sockets();
@@ -106,6 +113,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.watch(revocation_fetcher_.fd(), [this] { on_revocation_readable(); });
+  watch_local_addresses();  // gateway_addresses.cpp
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
     if (signal == SIGHUP) {
@@ -131,6 +139,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
 
   const TimePoint now = Clock::now();
   batch();
+  apply_shunts();
   for (const ike::ConnectionSettings& c : config_.connections) add_connection(c, now);
   carry_out(now);
   reconcile_routes();
@@ -143,6 +152,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
 Gateway::~Gateway() {
   stop_workers();
   if (worker_requests_fd_ >= 0) close(worker_requests_fd_);
+  remove_client_setup();
   remove_rules_and_routes();
   if (control_fd_ >= 0) {
     close(control_fd_);
@@ -199,6 +209,7 @@ void Gateway::open_sockets() {
       }
     }
   }
+  enable_udp_offloads();
   for (wire::IpFamily family : {wire::IpFamily::V4, wire::IpFamily::V6}) {
     for (std::uint8_t protocol : {std::uint8_t{50}, std::uint8_t{51}}) {
       try {
@@ -223,6 +234,27 @@ void Gateway::open_sockets() {
                 family == wire::IpFamily::V4 ? 4 : 6, e.what());
     }
   }
+}
+
+void Gateway::enable_udp_offloads() {
+  // UDP GSO for ESP in UDP (one send per run of same-size packets to a peer) and GRO on receive,
+  // both under [daemon] offload like the TUN offloads; a kernel without them: one datagram per
+  // message, still batched by sendmmsg / recvmmsg.
+  bool gso = config_.daemon.offload && !ike_sockets_.empty();
+  bool gro = gso;
+  for (const auto& s : ike_sockets_) {
+    if (!config_.daemon.offload) break;
+    gso = gso && udp_gso_supported(s->socket.fd());
+    gro = enable_udp_gro(s->socket.fd()) && gro;
+  }
+  udp_sender_ = UdpBatchSender(gso);
+  log(Subsystem::Net)
+      .info("UDP offloads: {}{}",
+            gso && gro ? "GSO, GRO"
+            : gso      ? "GSO (no GRO)"
+            : gro      ? "GRO (no GSO)"
+                       : "none",
+            config_.daemon.offload ? "" : " ([daemon] offload = false)");
 }
 
 void Gateway::open_control_socket() {
@@ -297,21 +329,51 @@ void Gateway::remove_rules_and_routes() {
 }
 
 void Gateway::add_connection(const ike::ConnectionSettings& settings, TimePoint now) {
-  routes_.set_connection(settings);
-  cleartext_filter_->planner().set_connection(settings);
+  // A route-based connection brings its own interface and no routes or cleartext rules of the
+  // shared TUN device: its whole-family selectors would capture every packet there.
+  const bool route_based = settings.route_interface.has_value();
+  if (route_based && !open_interface(settings)) return;
+  if (!route_based) {
+    routes_.set_connection(settings);
+    cleartext_filter_->planner().set_connection(settings);
+  }
   if (!core_->add_connection(settings, now, out_)) {
     log(Subsystem::Ike).error("connection {} not loaded (see the error above)", settings.name);
     routes_.remove_connection(settings.name);
     cleartext_filter_->planner().remove_connection(settings.name);
     return;
   }
+  if (route_based) {
+    if (RouteBasedInterface* interface = interfaces_->find(settings.name))
+      interfaces_->set_link(*interface, core_->link_of(settings.name).value_or(0));
+    update_carriers();
+  }
   log(Subsystem::Ike)
       .info("connection {} loaded (start_action {})", settings.name,
             ike::start_action_name(settings.start_action));
 }
 
+void Gateway::apply_shunts() {
+  core_->set_shunts(config_.shunts);
+  routes_.set_shunts(config_.shunts);
+  cleartext_filter_->planner().set_shunts(config_.shunts);
+  for (const ipsec::ShuntSettings& shunt : config_.shunts) {
+    std::string selectors;
+    for (const ipsec::Selector& s : shunt.selectors)
+      selectors += (selectors.empty() ? "" : ", ") + s.to_string();
+    log(Subsystem::DataPlane)
+        .info("shunt {}: {} {}", shunt.name, ipsec::shunt_type_name(shunt.type), selectors);
+  }
+}
+
 void Gateway::remove_connection(const std::string& name, TimePoint now) {
   core_->remove_connection(name, now, out_);
+  forget_client_connection(name);
+  // Its interface stays (a reload re-adds a changed connection; close_unused_interfaces decides).
+  if (RouteBasedInterface* interface = interfaces_->find(name)) {
+    interfaces_->set_link(*interface, 0);
+    update_carriers();
+  }
   routes_.remove_connection(name);
   cleartext_filter_->planner().remove_connection(name);
   log(Subsystem::Ike).info("connection {} removed", name);
@@ -351,13 +413,22 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
     const ScopedLogContext context({.connection = install->connection,
                                     .peer = install->outbound.remote_address.to_string(),
                                     .spi = install->inbound.spi});
-    routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
-    cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
-                                               install->child, install->selectors);
+    if (!core_->is_route_based(install->connection)) {  // a route-based one: its interface's routes
+      routes_.set_selectors("child:" + std::to_string(install->id), install->selectors);
+      cleartext_filter_->planner().set_selectors("child:" + std::to_string(install->id), install->connection,
+                                                 install->child, install->selectors);
+    }
     log(Subsystem::DataPlane)
         .info("{}/{}: CHILD SA #{} installed, SPIs in {} out {}{}", install->connection, install->child,
               install->id, spi_hex(install->inbound.spi), spi_hex(install->outbound.spi),
               install->outbound.udp_encapsulation ? " (ESP in UDP)" : "");
+  } else if (const auto* moved = std::get_if<ike::UpdateChildSaAddresses>(&action)) {
+    const ScopedLogContext context(
+        {.connection = moved->connection, .peer = moved->remote.to_string(), .spi = {}});
+    log(Subsystem::DataPlane)
+        .info("{}/{}: CHILD SA #{} moved (MOBIKE): {} <-> {}{}", moved->connection, moved->child, moved->id,
+              moved->local.to_string(), moved->remote.to_string(),
+              moved->udp_encapsulation ? " (ESP in UDP)" : "");
   } else if (const auto* activate = std::get_if<ike::ActivateChildSa>(&action)) {
     log(Subsystem::DataPlane).debug("CHILD SA #{} now carries outbound traffic", activate->id);
   } else if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action)) {
@@ -366,7 +437,11 @@ void Gateway::on_applied(const gateway::AppliedAction& applied) {
     cleartext_filter_->planner().remove_selectors("child:" + std::to_string(remove->id));
     log(Subsystem::DataPlane)
         .info("{}/{}: CHILD SA #{} removed", remove->connection, remove->child, remove->id);
-  } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) {
+  } else if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action);
+             trap && core_->is_route_based(trap->connection)) {
+    log(Subsystem::DataPlane)
+        .info("{}/{}: waiting for traffic on its interface", trap->connection, trap->child);
+  } else if (trap) {
     routes_.set_selectors("trap:" + trap->connection + "/" + trap->child, trap->selectors);
     cleartext_filter_->planner().set_selectors("trap:" + trap->connection + "/" + trap->child,
                                                trap->connection, trap->child, trap->selectors);
@@ -421,11 +496,42 @@ void Gateway::reconcile_routes() {
     try {
       netlink_->add_route(r);
       installed_routes_.push_back(r);
-      log(Subsystem::Net).info("route added: {} dev {}", route_text(r), tun_->name());
+      log(Subsystem::Net)
+          .info("route added: {}{}", route_text(r), r.throw_route ? "" : " dev " + tun_->name());
     } catch (const NetlinkError& e) {
       log(Subsystem::Net).error("adding route {}: {}", route_text(r), e.what());
     }
   }
+}
+
+bool Gateway::open_interface(const ike::ConnectionSettings& settings) {
+  const RouteBasedInterface* before = interfaces_->find(settings.name);
+  const int fd_before = before ? before->tun.fd() : -1;
+  if (before && before->settings != *settings.route_interface) loop_.unwatch(fd_before);  // replaced below
+  try {
+    RouteBasedInterface& interface = interfaces_->open(settings, options_.tun_mtu);
+    if (interface.tun.fd() != fd_before) {
+      const std::string name = settings.name;
+      loop_.watch(interface.tun.fd(), [this, name] { on_link_readable(name); });
+      log(Subsystem::Net)
+          .info("{}: interface {} (index {}, MTU {}) created, carrier down until a CHILD SA is installed",
+                settings.name, interface.tun.name(), interface.tun.ifindex(), interface.tun.mtu());
+    }
+    return true;
+  } catch (const std::exception& e) {
+    log(Subsystem::Net).error("connection {} not loaded: its interface: {}", settings.name, e.what());
+    return false;
+  }
+}
+
+void Gateway::close_unused_interfaces(const std::vector<ike::ConnectionSettings>& connections) {
+  for (int fd : interfaces_->close_unused(connections)) loop_.unwatch(fd);
+}
+
+void Gateway::update_carriers() {
+  if (interfaces_->empty()) return;
+  for (const std::string& change : interfaces_->update_carriers(*core_, config_.connections))
+    log(Subsystem::Net).info("{}", change);
 }
 
 void Gateway::housekeeping(TimePoint now) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <unordered_set>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -17,7 +19,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/address_monitor.hpp"
 #include "daemon/cleartext_filter.hpp"
+#include "daemon/client_addresses.hpp"
 #include "daemon/control_clients.hpp"
 #include "daemon/data_worker.hpp"
 #include "daemon/event_loop.hpp"
@@ -29,10 +33,13 @@
 #include "daemon/os/tun_device.hpp"
 #include "daemon/packet_io.hpp"
 #include "daemon/refusal_log.hpp"
+#include "daemon/resolved_dns.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/revocation_fetcher.hpp"
+#include "daemon/route_based_interfaces.hpp"
 #include "daemon/route_planner.hpp"
 #include "daemon/service_notifier.hpp"
+#include "daemon/socket_batch_io.hpp"
 #include "daemon/status_json.hpp"
 #include "gateway/gateway_core.hpp"
 
@@ -70,6 +77,7 @@ class Gateway {
 
   // --- set-up and tear-down (gateway.cpp)
   void open_sockets();
+  void enable_udp_offloads();  // UDP GSO / GRO on the IKE sockets where the kernel has them
   void open_control_socket();
   void install_rules();
   void remove_rules_and_routes();
@@ -95,14 +103,30 @@ class Gateway {
   void load_leases();
   void save_leases();
   void log_virtual_ips(const ike::Action& action);
+  // Cygnet as a remote-access client (gateway_client.cpp): the assigned virtual addresses on the
+  // TUN device, the routes' preferred source, DNS through systemd-resolved; all undone on release.
+  void on_virtual_ip_change(const ike::Action& change);
+  void forget_client_connection(const std::string& name);  // unloaded: its assignment goes too
+  void apply_client_setup();
+  void remove_client_leftovers();  // at start: addresses a crashed run left on the TUN device
+  void remove_client_setup();      // at exit
+  nlohmann::json client_status_json() const;
   void log_event(const ike::Event& event);
   void reconcile_routes();
+  // config_.shunts into the core's SPD, the route planner and the cleartext filter.
+  void apply_shunts();
+  // Route-based interfaces: opened (and watched) for a connection being added; carriers after SA changes.
+  bool open_interface(const ike::ConnectionSettings& settings);
+  void close_unused_interfaces(const std::vector<ike::ConnectionSettings>& connections);
+  void update_carriers();
   void housekeeping(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
   SaCounts sa_counts(TimePoint now) const;  // for systemd's STATUS= (service_notifier.hpp)
 
   // --- packets (gateway_packets.cpp): reading a batch into the core
   void on_tun_readable();
+  // A route-based connection's interface (route_based_interfaces.hpp) has packets.
+  void on_link_readable(const std::string& connection);
   void on_udp_readable(IkeSocket& socket);
   void on_raw_readable(RawIpSocket& socket);
   // ICMP Fragmentation Needed / Packet Too Big on the outer side → the core's path MTU.
@@ -112,13 +136,10 @@ class Gateway {
   void write_tun_packets(const gateway::OutputBatch& out);
   void send_raw_packets(const gateway::OutputBatch& out);
   void send_udp_packets(const gateway::OutputBatch& out);
-  // A complete IP packet on the raw socket of its family (counted as sent or as a send error).
-  bool send_raw(ByteView ip_packet, wire::IpFamily family);
-  bool send_udp(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload);
+  // The raw socket that sends IP packets of `family`; the UDP socket bound to `local` (null: none).
+  const RawIpSocket* raw_socket_for(wire::IpFamily family) const;
+  const IkeSocket* udp_socket_for(const ike::Endpoint& local) const;
   void sync_core_counters();  // the core's counts into counters_ (stats, metrics)
-  // Which IKE socket sends from `local` (nullptr: none). The sockets are fixed at start, so
-  // workers may ask too.
-  IkeSocket* socket_for(const ike::Endpoint& local) const;
 
   // --- data-plane workers (gateway_workers.cpp); nothing happens here with one worker
   void start_workers(std::size_t count);
@@ -135,6 +156,11 @@ class Gateway {
   ipsec::GlobalCounters data_plane_counters() const;
   // counters_ plus the workers' TUN and network counts.
   DaemonCounters daemon_counters() const;
+  // The shunts with what this thread and every worker counted for them.
+  std::vector<gateway::ShuntState> shunt_states() const;
+  // Runs `change` with every worker paused at a checkpoint, then publishes new replicas
+  // (CoreOptions::with_workers_paused: MOBIKE's in-place move of an SA's addresses).
+  void with_workers_paused(const std::function<void()>& change);
 
   // --- control socket (gateway_control.cpp)
   void on_control_readable();
@@ -146,6 +172,9 @@ class Gateway {
   // --- host names in remote_addrs (gateway_resolution.cpp)
   void resolve_remote(const ike::ResolveRemote& request);
   void on_resolver_readable();
+  // --- local address changes for MOBIKE clients (gateway_addresses.cpp)
+  void watch_local_addresses();
+  void on_local_addresses_changed();
   // --- certificate revocation data (gateway_revocation.cpp)
   void fetch_revocation(const ike::FetchRevocation& request);
   void on_revocation_readable();
@@ -164,6 +193,7 @@ class Gateway {
 
   EventLoop loop_;
   std::optional<Netlink> netlink_;
+  std::optional<AddressMonitor> address_monitor_;  // MOBIKE: our address changes (gateway_addresses.cpp)
   std::optional<TunDevice> tun_;
   std::optional<TunPacketIo> tun_io_;  // reads/writes tun_ in offload-sized units
   std::vector<std::unique_ptr<IkeSocket>> ike_sockets_;
@@ -172,11 +202,18 @@ class Gateway {
   int control_fd_ = -1;
   std::vector<RuleSpec> installed_rules_;
   std::vector<RouteSpec> installed_routes_;
+  std::unique_ptr<RouteBasedInterfaces> interfaces_;  // after netlink_: closed before it
 
   std::unique_ptr<gateway::GatewayCore> core_;
   gateway::OutputBatch out_;                     // reused by every call into the core
   std::vector<wire::IpAddress> emsgsize_peers_;  // raw sends refused as too big, this batch
   RoutePlanner routes_;
+  ClientAssignments client_assignments_;
+  ResolvedDns resolved_;
+  std::optional<LinkDns> applied_dns_;  // what systemd-resolved holds for the TUN link
+  std::optional<LinkDns> wanted_dns_;   // what the assignments ask for (applied or not)
+  std::string dns_state_ =
+      "none";  // for status: "none", "applied through systemd-resolved", "not applied: ..."
   std::unique_ptr<CleartextFilter> cleartext_filter_;  // set once the TUN device exists
   DaemonCounters counters_;
   Resolver resolver_;
@@ -186,7 +223,15 @@ class Gateway {
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd
   RefusalLog refusal_log_;  // rate-limited lines for refused (hostile) IKE requests
 
-  Bytes in_buffer_ = Bytes(65536);  // one packet read, reused
+  Bytes in_buffer_ = Bytes(65536);  // one ICMP packet read, reused
+  // Batched socket I/O (socket_batch_io.hpp): one recvmmsg / sendmmsg per batch, UDP GSO and GRO
+  // when [daemon] offload is on and the kernel has them (open_sockets decides).
+  UdpBatchReceiver udp_receiver_;
+  RawBatchReceiver raw_receiver_;
+  UdpBatchSender udp_sender_{false};
+  RawBatchSender raw_sender_;
+  std::vector<const gateway::OutputPacket*> sending_;  // what each queued send is, in queue order
+  bool gso_loss_logged_ = false;
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};
@@ -206,6 +251,10 @@ class Gateway {
   std::vector<std::unique_ptr<TunDevice>> tun_queues_;  // the TUN device's queues beyond tun_
   std::vector<std::unique_ptr<DataWorker>> workers_;
   std::vector<bool> wake_pending_;
+  gateway::WorkerPause worker_pause_;
+  // Inbound SPIs of route-based connections: their ESP stays on this thread, which owns those
+  // interfaces (refreshed with every replica).
+  std::unordered_set<std::uint32_t> route_based_spis_;
 };
 
 }  // namespace cygnet::daemon

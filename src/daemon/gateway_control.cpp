@@ -10,6 +10,7 @@
 #include "daemon/failure_json.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/shunt_json.hpp"
 
 namespace cygnet::daemon {
 
@@ -44,6 +45,9 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     json result =
         status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
     add_last_failures(result, engine(), now);
+    result["client"] = client_status_json();
+    result["shunts"] = shunts_json(shunt_states(), nlohmann::json::object());
+    interfaces_->add_status(result);
     return control::ok_response(std::move(result));
   }
   if (command == "stats") {
@@ -65,6 +69,8 @@ json Gateway::handle_request(const json& request, TimePoint now) {
       stats["workers"] = workers_json();
     }
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
+    stats["shunts"] =
+        shunts_json(shunt_states(), stats["cleartext_filter"].value("shunt_drops", json::object()));
     stats["control_clients"] = {{"refused", control_clients_.refused()},
                                 {"timed_out", control_clients_.timed_out()},
                                 {"bad_requests", control_clients_.bad_requests()}};
@@ -103,12 +109,14 @@ json Gateway::reload(TimePoint now) {
   for (const std::string& finding : config::weak_choices(next)) log(Subsystem::Daemon).warn("{}", finding);
   const ConnectionDiff diff = diff_connections(config_.connections, next.connections);
   engine().set_pools(next.pools);  // unchanged pools keep their leases
+  engine().set_eap_users(next.eap_users);
   leases_dirty_ = true;
   cleartext_filter_->hold();  // a changed connection is removed and re-added: no gap in between
   batch();
   for (const std::string& name : diff.removed) remove_connection(name, now);
   for (const std::string& name : diff.changed) remove_connection(name, now);
   carry_out(now);
+  close_unused_interfaces(next.connections);  // gone, or their interface settings changed
   batch();
   for (const ike::ConnectionSettings& c : next.connections) {
     const bool is_new = std::find(diff.added.begin(), diff.added.end(), c.name) != diff.added.end();
@@ -135,6 +143,13 @@ json Gateway::reload(TimePoint now) {
     notes.push_back("[daemon] allow_key_export changes take effect at the next restart");
     next.daemon.allow_key_export = config_.daemon.allow_key_export;
   }
+  if (next.daemon.retransmit_timeout != config_.daemon.retransmit_timeout ||
+      next.daemon.retransmit_tries != config_.daemon.retransmit_tries) {
+    notes.push_back(
+        "[daemon] retransmit_timeout_ms and retransmit_tries changes take effect at the next restart");
+    next.daemon.retransmit_timeout = config_.daemon.retransmit_timeout;
+    next.daemon.retransmit_tries = config_.daemon.retransmit_tries;
+  }
   if (next.daemon.max_half_open != config_.daemon.max_half_open ||
       next.daemon.max_half_open_per_source != config_.daemon.max_half_open_per_source) {
     notes.push_back(
@@ -146,6 +161,8 @@ json Gateway::reload(TimePoint now) {
     if (auto error = apply_log_levels(next.daemon.log_level)) notes.push_back(*error);
   }
   config_ = std::move(next);
+  apply_shunts();
+  update_carriers();  // a trap connection re-added with other settings
   cleartext_filter_->set_enabled(config_.daemon.drop_cleartext);
   cleartext_filter_->release();
   carry_out(now);

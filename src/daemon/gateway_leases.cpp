@@ -1,7 +1,7 @@
 // Virtual IPs in the daemon. Gateway: the pools' leases are read from `[daemon] state_dir` at
 // start and written back (atomically, lease_store.hpp) whenever the engine reports a change.
-// Client: the addresses and DNS servers the gateway assigned are logged (see docs/remote-access.md
-// for what is not applied to the host yet).
+// Client: the addresses and DNS servers the gateway assigned are logged here; gateway_client.cpp
+// applies them to the host.
 #include <filesystem>
 #include <string>
 #include <type_traits>

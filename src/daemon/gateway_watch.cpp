@@ -6,6 +6,7 @@
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/monitor_event.hpp"
+#include "daemon/shunt_json.hpp"
 
 namespace cygnet::daemon {
 
@@ -31,7 +32,7 @@ std::string Gateway::render_metrics() {
       connection_events_,
       {subscribers_.size(), subscribers_.disconnected_slow(), subscribers_.refused()},
       metrics_ ? metrics_->scrapes() : 0};
-  return metrics_text(sources);
+  return metrics_text(sources) + shunt_metrics_text(shunt_states());
 }
 
 void Gateway::publish_event(const ike::Event& event, TimePoint now) {

@@ -76,11 +76,12 @@ void Gateway::start_workers(std::size_t count) {
     queues.push_back(tun_queues_.back().get());
   }
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<DataWorker>(i, queues, worker_requests_, options_.fwmark,
-                                                    [this](const ike::Endpoint& local) -> UdpSocket* {
-                                                      IkeSocket* socket = socket_for(local);
-                                                      return socket != nullptr ? &socket->socket : nullptr;
-                                                    }));
+    workers_.push_back(std::make_unique<DataWorker>(
+        i, queues, worker_requests_, worker_pause_, options_.fwmark, udp_sender_.gso(),
+        [this](const ike::Endpoint& local) {
+          const IkeSocket* socket = udp_socket_for(local);
+          return socket != nullptr ? socket->socket.fd() : -1;
+        }));
   }
   wake_pending_.assign(count, false);
   publish_replicas();  // before the first packet
@@ -95,10 +96,42 @@ void Gateway::stop_workers() {
 
 void Gateway::publish_replicas() {
   replicas_dirty_ = false;
+  const gateway::ReplicaContext context = core_->replica_context();
+  route_based_spis_.clear();
+  for (const auto& [sa, link] : context.links) {
+    if (const ipsec::SecurityAssociation* entry = core_->data_plane().sad().find(sa))
+      route_based_spis_.insert(entry->spi());
+  }
   for (auto& worker : workers_) {
-    worker->path().publish(core_->data_plane().replica());
+    worker->path().publish(core_->data_plane().replica(), context);
     worker->wake();  // an idle worker lets go of removed SAs (and their keys) now
   }
+}
+
+void Gateway::with_workers_paused(const std::function<void()>& change) {
+  if (workers_.empty()) {
+    change();
+    return;
+  }
+  worker_pause_.pause(workers_.size(), [this] {
+    for (auto& worker : workers_) worker->wake();
+  });
+  change();
+  worker_pause_.resume();
+  // The SAD of every replica still files a moved inbound SA under its old address.
+  publish_replicas();
+}
+
+std::vector<gateway::ShuntState> Gateway::shunt_states() const {
+  std::unordered_map<std::string, gateway::ShuntCounts> from_workers;
+  for (const auto& worker : workers_) {
+    for (const auto& [key, counts] : worker->path().shunt_counts()) {
+      gateway::ShuntCounts& sum = from_workers[key];
+      sum.packets_out += counts.packets_out;
+      sum.packets_in += counts.packets_in;
+    }
+  }
+  return core_->shunt_table().with_counts(from_workers);
 }
 
 bool Gateway::hand_to_worker(ByteView packet, const std::optional<ipsec::UdpEndpoints>& udp) {
@@ -110,6 +143,7 @@ bool Gateway::hand_to_worker(ByteView packet, const std::optional<ipsec::UdpEndp
     spi = spi_of(packet);
   }
   if (!spi) return false;
+  if (!route_based_spis_.empty() && route_based_spis_.contains(*spi)) return false;  // this thread's
   const std::size_t index = worker_of(*spi, workers_.size());
   if (workers_[index]->hand_over(packet, udp)) wake_pending_[index] = true;  // else counted there
   return true;

@@ -183,6 +183,15 @@ void data_plane(PrometheusText& out, const MetricsSources& s) {
   out.sample("cygnet_queue_drops_total", {{"reason", "expired"}}, s.daemon.queue_expired_drops);
   out.family("cygnet_send_errors_total", "counter", "Packets the operating system refused to send");
   out.sample("cygnet_send_errors_total", {}, s.daemon.send_errors);
+  out.family("cygnet_socket_calls_total", "counter",
+             "recvmmsg / sendmmsg calls on the network sockets (each moves up to 64 messages)");
+  out.sample("cygnet_socket_calls_total", {{"direction", "receive"}}, s.daemon.sockets.receive_calls);
+  out.sample("cygnet_socket_calls_total", {{"direction", "send"}}, s.daemon.sockets.send_calls);
+  out.family("cygnet_udp_gso_datagrams_total", "counter",
+             "ESP-in-UDP datagrams sent inside UDP GSO messages");
+  out.sample("cygnet_udp_gso_datagrams_total", {}, s.daemon.sockets.gso_datagrams);
+  out.family("cygnet_udp_gro_datagrams_total", "counter", "UDP datagrams received inside GRO aggregates");
+  out.sample("cygnet_udp_gro_datagrams_total", {}, s.daemon.sockets.gro_datagrams);
   out.family("cygnet_path_mtu_icmp_sent_total", "counter",
              "ICMP Fragmentation Needed / Packet Too Big sent to inner senders whose packet did not fit");
   out.sample("cygnet_path_mtu_icmp_sent_total", {}, g.path_mtu.too_big_sent);

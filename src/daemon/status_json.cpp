@@ -137,6 +137,8 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["remote_id"] = sa.remote_id;
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
+      s["eap_identity"] = sa.eap_identity;  // empty without EAP
+      s["mobike"] = sa.mobike;  // the outer addresses above follow the peer (RFC 4555)
       // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).
       s["local_virtual_ips"] = json::array();
       for (const auto& a : sa.local_virtual_ips) s["local_virtual_ips"].push_back(a.to_string());
@@ -215,7 +217,9 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"revocation_fetches", ike.revocation_fetches},
                 {"revocation_fetch_failures", ike.revocation_fetch_failures},
                 {"revocation_parked", ike.revocation_parked},
-                {"revocation_parked_drops", ike.revocation_parked_drops}};
+                {"revocation_parked_drops", ike.revocation_parked_drops},
+                {"eap_conversations", ike.eap_conversations},
+                {"eap_discarded", ike.eap_discarded}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)
@@ -243,7 +247,17 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                    {"tun_segments_from_super_packets", daemon.tun_segments_from_super_packets},
                    {"tun_coalesced_writes", daemon.tun_coalesced_writes},
                    {"tun_segments_coalesced", daemon.tun_segments_coalesced},
-                   {"tun_offload_errors", daemon.tun_offload_errors}};
+                   {"tun_offload_errors", daemon.tun_offload_errors},
+                   {"socket_receive_calls", daemon.sockets.receive_calls},
+                   {"socket_messages_received", daemon.sockets.messages_received},
+                   {"socket_send_calls", daemon.sockets.send_calls},
+                   {"socket_messages_sent", daemon.sockets.messages_sent},
+                   {"socket_truncated_drops", daemon.sockets.truncated_drops},
+                   {"udp_gso_messages", daemon.sockets.gso_messages},
+                   {"udp_gso_datagrams", daemon.sockets.gso_datagrams},
+                   {"udp_gso_resent_singly", daemon.sockets.gso_resent_singly},
+                   {"udp_gro_aggregates", daemon.sockets.gro_aggregates},
+                   {"udp_gro_datagrams", daemon.sockets.gro_datagrams}};
   json sas = json::array();
   for (const ike::ConnectionStatus& c : status) {
     for (const ike::IkeSaStatus& sa : c.ike_sas) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/socket_batch_io.hpp"
 #include "gateway/sa_traffic.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
@@ -49,6 +50,8 @@ struct DaemonCounters {
   std::uint64_t tun_coalesced_writes = 0;
   std::uint64_t tun_segments_coalesced = 0;
   std::uint64_t tun_offload_errors = 0;
+  // Batched socket I/O (daemon/socket_batch_io.hpp): system calls, messages, UDP GSO and GRO.
+  SocketBatchCounters sockets;
 };
 
 nlohmann::json status_json(const std::vector<ike::ConnectionStatus>& status,

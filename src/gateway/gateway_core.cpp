@@ -38,8 +38,19 @@ void GatewayCore::note(OutputBatch& out, Notice::Level level, std::string text) 
 bool GatewayCore::add_connection(const ike::ConnectionSettings& settings, TimePoint now, OutputBatch& out) {
   if (options_.nat_keepalive && !next_keepalive_) next_keepalive_ = now + *options_.nat_keepalive;
   connections_[settings.name] = settings;
+  // Before the engine may install anything (start_action = start, trap): the link must exist.
+  const bool route_based = settings.route_interface && !settings.children.empty();
+  if (route_based) {
+    const LinkId link = next_link_++;
+    links_[link] = RouteLink{settings.name, settings.children.front().name, {}, std::nullopt};
+    link_by_connection_[settings.name] = link;
+  }
   if (!engine_->add_connection(settings, now)) {
     connections_.erase(settings.name);
+    if (route_based) {
+      links_.erase(link_by_connection_[settings.name]);
+      link_by_connection_.erase(settings.name);
+    }
     drain(now, out);
     return false;
   }
@@ -51,7 +62,23 @@ void GatewayCore::remove_connection(const std::string& name, TimePoint now, Outp
   engine_->remove_connection(name, now);
   acquire_queue_.discard_connection(name);
   connections_.erase(name);
-  drain(now, out);
+  drain(now, out);  // its RemoveChildSa actions still find the link
+  if (auto link = link_by_connection_.find(name); link != link_by_connection_.end()) {
+    std::erase_if(link_by_inbound_sa_, [&](const auto& entry) { return entry.second == link->second; });
+    links_.erase(link->second);
+    link_by_connection_.erase(link);
+  }
+}
+
+std::optional<LinkId> GatewayCore::link_of(const std::string& connection) const {
+  auto it = link_by_connection_.find(connection);
+  if (it == link_by_connection_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool GatewayCore::link_has_sa(LinkId link) const {
+  auto it = links_.find(link);
+  return it != links_.end() && it->second.outbound.has_value();
 }
 
 bool GatewayCore::up(const std::string& name, TimePoint now, OutputBatch& out) {
@@ -123,11 +150,34 @@ void GatewayCore::apply_data_plane_action(const ike::Action& engine_action, Time
     learn_link_mtu(install->outbound.remote_address, now, out);
   }
   const ike::Action& action = with_clamp ? *with_clamp : engine_action;
-  if (auto error = binding_.apply(action)) {
+  // A route-based connection's policies are its interface, not SPD entries: its whole-family
+  // selectors must not catch the shared TUN device's traffic, so the binding gets none (the SAs
+  // keep their own selectors for the inbound check).
+  const std::string* connection = nullptr;
+  if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) connection = &install->connection;
+  if (const auto* trap = std::get_if<ike::InstallTrapPolicy>(&action)) connection = &trap->connection;
+  if (const auto* untrap = std::get_if<ike::RemoveTrapPolicy>(&action)) connection = &untrap->connection;
+  const bool route_based = connection != nullptr && is_route_based(*connection);
+  std::optional<ike::DataPlaneBinding::Handles> removed;
+  if (const auto* remove = std::get_if<ike::RemoveChildSa>(&action))
+    removed = binding_.handles_of(remove->id);
+  std::optional<std::string> error;
+  if (route_based && std::holds_alternative<ike::InstallChildSa>(action)) {
+    ike::Action without_policies = action;
+    std::get<ike::InstallChildSa>(without_policies).selectors.clear();
+    error = binding_.apply(without_policies);
+  } else if (std::holds_alternative<ike::UpdateChildSaAddresses>(action) && options_.with_workers_paused) {
+    // MOBIKE edits the SAs in place: no worker may read their endpoints meanwhile.
+    options_.with_workers_paused([&] { error = binding_.apply(action); });
+  } else if (!route_based) {
+    error = binding_.apply(action);
+  }  // a route-based trap: acquires come from on_link_packet, nothing for the SPD
+  if (error) {
     out.binding_errors.push_back(*error);
     note(out, Notice::Level::Error, "could not apply an engine action: " + *error);
     return;
   }
+  if (!links_.empty()) track_link_sas(action, removed);
   out.selectors_changed = out.selectors_changed || std::holds_alternative<ike::InstallChildSa>(action) ||
                           std::holds_alternative<ike::RemoveChildSa>(action) ||
                           std::holds_alternative<ike::InstallTrapPolicy>(action) ||
@@ -138,12 +188,81 @@ void GatewayCore::apply_data_plane_action(const ike::Action& engine_action, Time
   }
 }
 
+void GatewayCore::track_link_sas(const ike::Action& action,
+                                 std::optional<ike::DataPlaneBinding::Handles> removed) {
+  if (const auto* install = std::get_if<ike::InstallChildSa>(&action)) {
+    auto link = link_by_connection_.find(install->connection);
+    const auto handles = binding_.handles_of(install->id);
+    if (link == link_by_connection_.end() || !handles) return;
+    RouteLink& l = links_.at(link->second);
+    l.installed.push_back(install->id);
+    link_by_inbound_sa_[handles->inbound] = link->second;
+    if (install->route_outbound) l.outbound = handles->outbound;
+    return;
+  }
+  const ike::ChildSaId id =
+      std::holds_alternative<ike::ActivateChildSa>(action) ? std::get<ike::ActivateChildSa>(action).id
+      : std::holds_alternative<ike::RemoveChildSa>(action) ? std::get<ike::RemoveChildSa>(action).id
+                                                           : 0;
+  if (id == 0) return;
+  for (auto& [link, l] : links_) {
+    auto it = std::find(l.installed.begin(), l.installed.end(), id);
+    if (it == l.installed.end()) continue;
+    if (std::holds_alternative<ike::ActivateChildSa>(action)) {
+      if (const auto handles = binding_.handles_of(id)) l.outbound = handles->outbound;
+      return;
+    }
+    l.installed.erase(it);
+    if (removed) link_by_inbound_sa_.erase(removed->inbound);
+    // The removed SA carried the traffic: the newest remaining one takes over (or none: carrier down).
+    if (!removed || l.outbound == removed->outbound) {
+      l.outbound.reset();
+      if (!l.installed.empty())
+        if (const auto handles = binding_.handles_of(l.installed.back())) l.outbound = handles->outbound;
+    }
+    return;
+  }
+}
+
 // ---- packets --------------------------------------------------------------------------------
 
 OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
   // Encrypted straight into the batch's arena: no copy of the protected packet.
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
-  ipsec::OutboundOutcome o = data_plane_.process_outbound(ip_packet, room, now);
+  const ipsec::OutboundOutcome o = data_plane_.process_outbound(ip_packet, room, now);
+  std::optional<AcquireQueue::Key> target;
+  if (o.kind == ipsec::OutboundOutcome::Kind::Acquire) {
+    ++counters_.acquires;
+    target = o.policy ? binding_.acquire_target(*o.policy) : std::nullopt;
+    if (!target) {
+      out.binding_errors.push_back("acquire on a policy the binding does not know");
+      return OutboundVerdict{o.kind, o.drop};
+    }
+  }
+  return finish_outbound(o, ip_packet, target, now, out);
+}
+
+OutboundVerdict GatewayCore::on_link_packet(LinkId link, ByteView ip_packet, TimePoint now,
+                                            OutputBatch& out) {
+  auto it = links_.find(link);
+  if (it == links_.end()) {  // read just before its connection was removed
+    counters_.outbound_drops.count(ipsec::DropReason::PolicyDiscard);
+    return OutboundVerdict{};
+  }
+  MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
+  const ipsec::OutboundOutcome o =
+      data_plane_.process_outbound_on_sa(it->second.outbound, ip_packet, room, now);
+  std::optional<AcquireQueue::Key> target;
+  if (o.kind == ipsec::OutboundOutcome::Kind::Acquire) {
+    ++counters_.acquires;
+    target = AcquireQueue::Key{it->second.connection, it->second.child};
+  }
+  return finish_outbound(o, ip_packet, target, now, out);
+}
+
+OutboundVerdict GatewayCore::finish_outbound(const ipsec::OutboundOutcome& o, ByteView ip_packet,
+                                             const std::optional<AcquireQueue::Key>& target, TimePoint now,
+                                             OutputBatch& out) {
   switch (o.kind) {
     case ipsec::OutboundOutcome::Kind::Protected:
       ++counters_.protected_out;
@@ -153,15 +272,10 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
     case ipsec::OutboundOutcome::Kind::Bypass:
       // A BYPASS policy: out in the clear (the daemon's marked socket keeps it out of the TUN).
       ++counters_.bypassed_out;
+      if (o.policy) shunts_.count_outbound(*o.policy);
       out.add(OutputPacket{Destination::Raw, Purpose::Bypass, family_of(ip_packet), {}, {}, 0, 0}, ip_packet);
       break;
     case ipsec::OutboundOutcome::Kind::Acquire: {
-      ++counters_.acquires;
-      auto target = o.policy ? binding_.acquire_target(*o.policy) : std::nullopt;
-      if (!target) {
-        out.binding_errors.push_back("acquire on a policy the binding does not know");
-        break;
-      }
       if (options_.hold_while_negotiating && acquire_queue_.hold(*target, ip_packet, now)) {
         ++counters_.queued_while_negotiating;
         if (!next_queue_expiry_) next_queue_expiry_ = now + kQueueExpiryInterval;
@@ -170,16 +284,19 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
       drain(now, out);
       break;
     }
-    case ipsec::OutboundOutcome::Kind::TooBig:
+    case ipsec::OutboundOutcome::Kind::TooBig: {
       // Locally generated, like a router's ICMP: out of the raw socket, routed to the sender by
       // the main table (written into the TUN device instead, a source that is one of our own
       // addresses would be dropped as a martian).
       counters_.outbound_drops.count(o.drop);  // TooBig
-      out.commit(OutputPacket{Destination::Raw, Purpose::TooBig, family_of(room), {}, {}, 0, 0},
+      const ByteView answer = out.reserve(o.result.length).first(o.result.length);
+      out.commit(OutputPacket{Destination::Raw, Purpose::TooBig, family_of(answer), {}, {}, 0, 0},
                  o.result.length);
       break;
+    }
     case ipsec::OutboundOutcome::Kind::Dropped:
       counters_.outbound_drops.count(o.drop);
+      if (o.policy && o.drop == ipsec::DropReason::PolicyDiscard) shunts_.count_outbound(*o.policy);
       if (options_.trace_drops)
         note(out, Notice::Level::Trace,
              std::string("outbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
@@ -190,7 +307,8 @@ OutboundVerdict GatewayCore::on_tun_packet(ByteView ip_packet, TimePoint now, Ou
 }
 
 void GatewayCore::emit_protected(const ipsec::OutboundOutcome& o, OutputBatch& out) {
-  const ipsec::SecurityAssociation* sa = o.sa ? data_plane_.sad().find(*o.sa) : nullptr;
+  // The data plane says which SA protected the packet: its endpoints say where it goes.
+  const ipsec::SecurityAssociation* sa = o.sa_entry;
   if (sa == nullptr) return;
   if (!protected_output_.emit(o, *sa, out))
     note(out, Notice::Level::Debug,
@@ -230,18 +348,25 @@ InboundVerdict GatewayCore::inbound_outcome(const ipsec::InboundOutcome& o, Muta
                                             TimePoint now, OutputBatch& out) {
   InboundVerdict verdict = InboundVerdict::Dropped;
   switch (o.kind) {
-    case ipsec::InboundOutcome::Kind::Decapsulated:
+    case ipsec::InboundOutcome::Kind::Decapsulated: {
       ++counters_.decapsulated_in;
-      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0},
-                 o.result.length);
+      OutputPacket packet{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0};
+      if (!link_by_inbound_sa_.empty() && o.sa) {  // an SA of a route-based connection: its interface
+        if (auto link = link_by_inbound_sa_.find(*o.sa); link != link_by_inbound_sa_.end())
+          packet.link = link->second;
+      }
+      out.commit(packet, o.result.length);
       verdict = InboundVerdict::Decapsulated;
       break;
+    }
     case ipsec::InboundOutcome::Kind::Bypass:
       ++counters_.bypassed_in;
+      if (o.policy) shunts_.count_inbound(*o.policy);
       verdict = InboundVerdict::Bypass;  // the kernel already delivered the cleartext original
       break;
     case ipsec::InboundOutcome::Kind::Dropped:
       counters_.inbound_drops.count(o.drop);
+      if (o.policy) shunts_.count_inbound(*o.policy);
       if (options_.trace_drops)
         note(out, Notice::Level::Trace,
              std::string("inbound packet dropped: ") + ipsec::drop_reason_name(o.drop));
@@ -313,7 +438,13 @@ void GatewayCore::release_queued(const std::string& connection, const std::strin
   note(out, Notice::Level::Info,
        connection + "/" + child + ": sending " + std::to_string(packets.size()) +
            " packet(s) held during the negotiation");
-  for (const Bytes& packet : packets) on_tun_packet(packet, now, out);
+  const std::optional<LinkId> link = link_of(connection);
+  for (const Bytes& packet : packets) {
+    if (link)
+      on_link_packet(*link, packet, now, out);
+    else
+      on_tun_packet(packet, now, out);
+  }
 }
 
 void GatewayCore::send_nat_keepalives(TimePoint now, OutputBatch& out) {
@@ -341,6 +472,14 @@ void GatewayCore::on_worker_request(const WorkerRequest& request, TimePoint now,
     learn_link_mtu(request.peer, now, out);
     return;
   }
+  if (request.kind == WorkerRequest::Kind::LinkPacket) {
+    // Decapsulated by a worker on a route-based connection's SA: out of that interface, if it
+    // still exists (the daemon writes interfaces on this thread only).
+    if (links_.contains(request.link))
+      out.add(OutputPacket{Destination::Tun, Purpose::Data, family_of(request.packet), {}, {}, 0, 0, request.link},
+              request.packet);
+    return;
+  }
   const ipsec::Policy* policy = data_plane_.spd().find(request.policy);
   if (policy == nullptr) return;  // removed meanwhile
   if (policy->outbound_sa) {
@@ -360,6 +499,13 @@ void GatewayCore::on_worker_request(const WorkerRequest& request, TimePoint now,
   }
   engine_->on_acquire(target->first, target->second, now);
   drain(now, out);
+}
+
+ReplicaContext GatewayCore::replica_context() const {
+  ReplicaContext context;
+  context.links.insert(link_by_inbound_sa_.begin(), link_by_inbound_sa_.end());
+  context.shunt_keys = shunts_.policy_keys();
+  return context;
 }
 
 // ---- time -----------------------------------------------------------------------------------

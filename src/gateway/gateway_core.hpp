@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 #include "gateway/core_counters.hpp"
 #include "gateway/output_batch.hpp"
 #include "gateway/protected_output.hpp"
+#include "gateway/shunt_table.hpp"
 #include "gateway/worker_requests.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
@@ -49,6 +51,19 @@ struct CoreOptions {
   // The MTU of the route toward a peer (nullopt: unknown). Asked when an SA is installed and
   // by refresh_link_mtu(); unset: path MTU comes from ICMP alone.
   std::function<std::optional<std::uint32_t>(const wire::IpAddress& peer)> route_mtu;
+  // Runs `change` while no other thread processes packets (the daemon's data-plane workers
+  // paused). Used for the one SA change made in place, MOBIKE's move of a CHILD SA's addresses:
+  // everything else replaces SAs and reaches workers as a new replica. Unset: `change` runs at once.
+  std::function<void(const std::function<void()>& change)> with_workers_paused;
+};
+
+// A route-based connection's interface as the core knows it (0 is never one: the shared TUN).
+using LinkId = std::uint32_t;
+
+// What a data-plane worker needs besides its data plane replica (worker_path.hpp).
+struct ReplicaContext {
+  std::map<ipsec::SaHandle, LinkId> links;  // inbound SAs of route-based connections, their interface
+  std::unordered_map<ipsec::PolicyId, std::string> shunt_keys;  // shunt policies, ShuntTable::key_of
 };
 
 // What happened to one cleartext packet handed to the core.
@@ -81,12 +96,21 @@ class GatewayCore {
   void remove_connection(const std::string& name, TimePoint now, OutputBatch& out);
   bool up(const std::string& name, TimePoint now, OutputBatch& out);    // false: unknown connection
   bool down(const std::string& name, TimePoint now, OutputBatch& out);  // false: unknown connection
+  // The configured pass/drop shunts (replacing earlier ones; their counts carry over by name).
+  void set_shunts(const std::vector<ipsec::ShuntSettings>& shunts) {
+    shunts_.replace(data_plane_.spd(), shunts);
+  }
   // Carries out whatever the engine queued after a direct call on engine() (status calls queue none).
   void drain(TimePoint now, OutputBatch& out);
 
   // --- packets
   // A cleartext packet from the protected side (read from the TUN device).
   OutboundVerdict on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
+  // A cleartext packet read from a route-based connection's interface: protected with that
+  // connection's current CHILD SA, no SPD lookup (whatever was routed into the interface belongs
+  // to the tunnel). No SA: an acquire for the connection's child, the packet held like a trapped
+  // one. Decapsulated packets of its SAs come out with OutputPacket::link = `link`.
+  OutboundVerdict on_link_packet(LinkId link, ByteView ip_packet, TimePoint now, OutputBatch& out);
   // A UDP payload received on port 500 or 4500 (`local`: where it arrived).
   InboundVerdict on_udp_datagram(const ike::Endpoint& local, const ike::Endpoint& remote, ByteView payload,
                                  TimePoint now, OutputBatch& out);
@@ -109,6 +133,15 @@ class GatewayCore {
   std::optional<TimePoint> next_deadline() const;
   void on_timer(TimePoint now, OutputBatch& out);
 
+  // --- route-based connections (ConnectionSettings::route_interface)
+  // The link of a loaded route-based connection (a new id each time it is added).
+  std::optional<LinkId> link_of(const std::string& connection) const;
+  // Whether the link has a CHILD SA carrying its outbound traffic (its carrier follows this).
+  bool link_has_sa(LinkId link) const;
+  bool is_route_based(const std::string& connection) const {
+    return link_by_connection_.contains(connection);
+  }
+
   // --- views (status, stats, tests)
   ike::Engine& engine() { return *engine_; }
   const ike::Engine& engine() const { return *engine_; }
@@ -118,8 +151,19 @@ class GatewayCore {
   const ike::DataPlaneBinding& binding() const { return binding_; }
   const AcquireQueue& acquire_queue() const { return acquire_queue_; }
   const CoreCounters& counters() const { return counters_; }
+  const std::vector<ShuntState>& shunts() const { return shunts_.shunts(); }
+  const ShuntTable& shunt_table() const { return shunts_; }
+  // For the workers' next replicas (published with DataPlane::replica()).
+  ReplicaContext replica_context() const;
 
  private:
+  // Protected / bypassed / dropped / acquire (for `target`) for an outcome of either lookup.
+  OutboundVerdict finish_outbound(const ipsec::OutboundOutcome& o, ByteView ip_packet,
+                                  const std::optional<AcquireQueue::Key>& target, TimePoint now,
+                                  OutputBatch& out);
+  // Keeps route-based links' SAs current across an engine action; `removed` is the handles of a
+  // RemoveChildSa's SA, read before the binding forgot them.
+  void track_link_sas(const ike::Action& action, std::optional<ike::DataPlaneBinding::Handles> removed);
   InboundVerdict deliver_inbound(ByteView ip_packet, TimePoint now, OutputBatch& out);
   // The data plane's answer to a packet from the network (its inner packet, if any, in `room`).
   InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, TimePoint now,
@@ -140,8 +184,20 @@ class GatewayCore {
   std::unique_ptr<ike::Engine> engine_;
   AcquireQueue acquire_queue_;
   CoreCounters counters_;
+  ShuntTable shunts_;
   // Per connection, the data plane settings the engine does not negotiate (a child's MSS clamp).
   std::map<std::string, ike::ConnectionSettings> connections_;
+  // Route-based connections: each link's child and outbound SA; inbound SAs point at their link.
+  struct RouteLink {
+    std::string connection;
+    std::string child;
+    std::vector<ike::ChildSaId> installed;    // its CHILD SAs, oldest first
+    std::optional<ipsec::SaHandle> outbound;  // the one carrying traffic now
+  };
+  std::map<LinkId, RouteLink> links_;
+  std::map<std::string, LinkId> link_by_connection_;
+  std::map<ipsec::SaHandle, LinkId> link_by_inbound_sa_;
+  LinkId next_link_ = 1;
   std::optional<TimePoint> next_queue_expiry_;  // while packets are held
   std::optional<TimePoint> next_keepalive_;
   ProtectedOutput protected_output_;

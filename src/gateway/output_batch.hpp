@@ -47,6 +47,9 @@ struct OutputPacket {
   ike::Endpoint remote;                        // Udp: the destination; Raw (protected): the peer
   std::size_t offset = 0;                      // into the arena
   std::size_t length = 0;
+  // Tun: which device. 0 = the shared TUN device of policy-based connections, otherwise the
+  // interface of a route-based connection (GatewayCore::link_of).
+  std::uint32_t link = 0;
 };
 
 // A change of the data plane the engine asked for, once applied. RemoveChildSa carries the SA's

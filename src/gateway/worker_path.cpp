@@ -51,9 +51,10 @@ WorkerPath::~WorkerPath() {
   delete pending_.exchange(nullptr);
 }
 
-void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica) {
+void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaContext context) {
   // Whoever exchanges a pointer out owns it: a replica the worker never took is freed here.
-  delete pending_.exchange(replica.release(), std::memory_order_acq_rel);
+  auto* next = new Replica{std::move(replica), std::move(context)};
+  delete pending_.exchange(next, std::memory_order_acq_rel);
 }
 
 bool WorkerPath::refresh() {
@@ -62,10 +63,11 @@ bool WorkerPath::refresh() {
 }
 
 bool WorkerPath::take_pending() {
-  ipsec::DataPlane* next = pending_.exchange(nullptr, std::memory_order_acq_rel);
+  std::unique_ptr<Replica> next(pending_.exchange(nullptr, std::memory_order_acq_rel));
   if (next == nullptr) return false;
   add_counters(retired_, plane_->counters());
-  plane_.reset(next);  // the old replica (and any SA only it still held) goes here
+  plane_ = std::move(next->plane);  // the old replica (and any SA only it still held) goes here
+  context_ = std::move(next->context);
   bump(counters_.replicas_taken);
   return true;
 }
@@ -75,6 +77,20 @@ void WorkerPath::publish_counters() {
   if (!lock.owns_lock()) return;  // a reader is copying them: next batch
   published_ = retired_;
   add_counters(published_, plane_->counters());
+  if (!shunt_counts_.empty()) published_shunts_ = shunt_counts_;
+}
+
+std::unordered_map<std::string, ShuntCounts> WorkerPath::shunt_counts() const {
+  std::lock_guard lock(published_mutex_);
+  return published_shunts_;
+}
+
+void WorkerPath::count_shunt(const std::optional<ipsec::PolicyId>& policy, bool outbound) {
+  if (!policy || context_.shunt_keys.empty()) return;
+  const auto key = context_.shunt_keys.find(*policy);
+  if (key == context_.shunt_keys.end()) return;  // a policy, not a shunt's
+  ShuntCounts& counts = shunt_counts_[key->second];
+  ++(outbound ? counts.packets_out : counts.packets_in);
 }
 
 ipsec::GlobalCounters WorkerPath::data_plane_counters() const {
@@ -102,7 +118,8 @@ OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, Out
   const ipsec::OutboundOutcome o = plane_->process_outbound(ip_packet, room, now);
   switch (o.kind) {
     case ipsec::OutboundOutcome::Kind::Protected: {
-      const ipsec::SecurityAssociation* sa = o.sa ? plane_->sad().find(*o.sa) : nullptr;
+      // The SA the data plane used (one lookup, as in GatewayCore::emit_protected).
+      const ipsec::SecurityAssociation* sa = o.sa_entry;
       if (sa != nullptr && protected_output_.emit(o, *sa, out)) {
         bump(counters_.protected_out);
       } else {
@@ -112,6 +129,7 @@ OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, Out
       break;
     }
     case ipsec::OutboundOutcome::Kind::Bypass:
+      count_shunt(o.policy, true);
       out.add(OutputPacket{Destination::Raw, Purpose::Bypass, family_of(ip_packet), {}, {}, 0, 0}, ip_packet);
       break;
     case ipsec::OutboundOutcome::Kind::Acquire:
@@ -131,6 +149,7 @@ OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, Out
       break;
     case ipsec::OutboundOutcome::Kind::Dropped:
       bump(counters_.outbound_drops);
+      if (o.drop == ipsec::DropReason::PolicyDiscard) count_shunt(o.policy, true);
       report_lifetime(o.sa, o.result.lifetime_event);
       break;
   }
@@ -158,14 +177,24 @@ InboundVerdict WorkerPath::inbound_outcome(const ipsec::InboundOutcome& o, Mutab
                                            OutputBatch& out) {
   InboundVerdict verdict = InboundVerdict::Dropped;
   switch (o.kind) {
-    case ipsec::InboundOutcome::Kind::Decapsulated:
+    case ipsec::InboundOutcome::Kind::Decapsulated: {
       bump(counters_.decapsulated_in);
-      out.commit(OutputPacket{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0},
-                 o.result.length);
+      OutputPacket packet{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0};
+      if (!context_.links.empty() && o.sa) {  // a route-based connection's SA: its interface
+        if (const auto link = context_.links.find(*o.sa); link != context_.links.end()) packet.link = link->second;
+      }
+      out.commit(packet, o.result.length);
       verdict = InboundVerdict::Decapsulated;
       break;
-    case ipsec::InboundOutcome::Kind::Bypass: verdict = InboundVerdict::Bypass; break;
-    case ipsec::InboundOutcome::Kind::Dropped: bump(counters_.inbound_drops); break;
+    }
+    case ipsec::InboundOutcome::Kind::Bypass:
+      count_shunt(o.policy, false);
+      verdict = InboundVerdict::Bypass;
+      break;
+    case ipsec::InboundOutcome::Kind::Dropped:
+      bump(counters_.inbound_drops);
+      count_shunt(o.policy, false);
+      break;
   }
   report_lifetime(o.sa, o.result.lifetime_event);
   return verdict;

@@ -16,12 +16,15 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "base/bytes.hpp"
 #include "base/time.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/output_batch.hpp"
 #include "gateway/protected_output.hpp"
+#include "gateway/shunt_table.hpp"
 #include "gateway/worker_requests.hpp"
 #include "ipsec/data_plane.hpp"
 
@@ -50,8 +53,9 @@ class WorkerPath {
   WorkerPath& operator=(const WorkerPath&) = delete;
 
   // --- control thread
-  // Hands over a new replica (replacing one not yet taken).
-  void publish(std::unique_ptr<ipsec::DataPlane> replica);
+  // Hands over a new replica (replacing one not yet taken), with what the core knows about its
+  // SAs and policies (route-based interfaces, shunts: GatewayCore::replica_context()).
+  void publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaContext context = {});
 
   // --- worker thread
   // Takes the newest published replica, if any. Call before each batch. False while the worker
@@ -71,23 +75,34 @@ class WorkerPath {
   const WorkerCounters& counters() const { return counters_; }
   // The data plane counters of every replica this worker used, as of its last publish_counters().
   ipsec::GlobalCounters data_plane_counters() const;
+  // Packets each shunt (by ShuntTable::key_of) decided on this worker, as of publish_counters().
+  std::unordered_map<std::string, ShuntCounts> shunt_counts() const;
   std::size_t index() const { return index_; }
 
  private:
+  // A published replica and its context, handed over as one.
+  struct Replica {
+    std::unique_ptr<ipsec::DataPlane> plane;
+    ReplicaContext context;
+  };
   bool take_pending();  // true: a newer replica replaced the current one
+  void count_shunt(const std::optional<ipsec::PolicyId>& policy, bool outbound);
   InboundVerdict inbound_outcome(const ipsec::InboundOutcome& o, MutableByteView room, OutputBatch& out);
   void report_lifetime(const std::optional<ipsec::SaHandle>& sa, ipsec::LifetimeEvent event);
   void request(WorkerRequest request);
 
   const std::size_t index_;
   WorkerRequestQueue& requests_;
-  std::atomic<ipsec::DataPlane*> pending_{nullptr};  // published, not yet taken (owned)
-  std::unique_ptr<ipsec::DataPlane> plane_;          // the worker's current replica
+  std::atomic<Replica*> pending_{nullptr};   // published, not yet taken (owned)
+  std::unique_ptr<ipsec::DataPlane> plane_;  // the worker's current replica
+  ReplicaContext context_;                   // ... and its context
+  std::unordered_map<std::string, ShuntCounts> shunt_counts_;
   ipsec::GlobalCounters retired_;                    // counters of the replicas it replaced
   ProtectedOutput protected_output_;
   WorkerCounters counters_;
   mutable std::mutex published_mutex_;
   ipsec::GlobalCounters published_;
+  std::unordered_map<std::string, ShuntCounts> published_shunts_;
 };
 
 // Adds `from` into `into` (every traffic, drop and path MTU count).

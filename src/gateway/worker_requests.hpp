@@ -26,12 +26,14 @@ struct WorkerRequest {
     Acquire,         // `policy` needs an SA; `packet` is the cleartext packet to hold meanwhile
     LifetimeLimit,   // `sa` reached `event` (Rekey: soft limit, Expired: hard limit)
     LinkMtuRefused,  // a raw send toward `peer` failed with EMSGSIZE: ask the route's MTU again
+    LinkPacket,      // `packet`, decapsulated on a route-based SA, goes out of interface `link`
   };
   Kind kind = Kind::Acquire;
   ipsec::PolicyId policy = 0;
   ipsec::SaHandle sa = 0;
   ipsec::LifetimeEvent event = ipsec::LifetimeEvent::None;
   wire::IpAddress peer;
+  std::uint32_t link = 0;  // LinkPacket: a gateway::LinkId
   Bytes packet;
 };
 

@@ -63,6 +63,18 @@ struct RevocationAuthority {
   std::vector<std::string> ocsp_uris;  // http://
 };
 
+// A route-based connection's own TUN device (`interface`, `interface_addrs`, `routes`, `mtu`):
+// the daemon creates it; traffic routed into it is protected with the connection's CHILD SA,
+// whatever its addresses (docs/route-based.md).
+struct RouteInterface {
+  std::string name;
+  // The inside addresses with their prefix length, host bits kept ("169.254.21.2/30").
+  std::vector<wire::IpPrefix> addresses;
+  std::vector<wire::IpPrefix> routes;  // installed in the main table through the device
+  std::optional<int> mtu;              // nullopt: the daemon's TUN MTU
+  friend bool operator==(const RouteInterface&, const RouteInterface&) = default;
+};
+
 struct ConnectionSettings {
   std::string name;
   int ike_version = 2;
@@ -75,7 +87,7 @@ struct ConnectionSettings {
   Identity local_id;
   Identity remote_id;  // any = accept every authenticated identity
   AuthKind auth = AuthKind::Psk;
-  // Per-side overrides of `auth`; nullopt = `auth`. The IKEv2 engine does not run them yet.
+  // Per-side overrides of `auth`; nullopt = `auth` (IKEv2 only; see local_auth_method()).
   std::optional<AuthMethod> local_auth;
   std::optional<AuthMethod> remote_auth;
   // EAP client (local_auth = eap-mschapv2): the EAP identity and the password's NT hash.
@@ -95,11 +107,23 @@ struct ConnectionSettings {
   Encapsulation encapsulation = Encapsulation::Auto;
   bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)
   bool aggressive = false;    // IKEv1 only
+  // MOBIKE (RFC 4555, IKEv2): announce MOBIKE_SUPPORTED and follow UPDATE_SA_ADDRESSES.
+  bool mobike = true;
   std::vector<ChildSettings> children;
   // Gateway: the pools (`[pools.NAME]`) a client's CFG_REQUEST is answered from, in order.
   std::vector<std::string> pools;
   // Client: virtual IPs to request (0.0.0.0 = any IPv4 address, :: = any IPv6 address).
   std::vector<wire::IpAddress> vips;
+  // Route-based: the connection's own interface; nullopt = policy-based (the shared TUN + SPD).
+  std::optional<RouteInterface> route_interface;
 };
+
+// How each side proves itself: `local_auth` / `remote_auth`, or `auth` for a side without one.
+inline AuthMethod local_auth_method(const ConnectionSettings& c) {
+  return c.local_auth.value_or(c.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey);
+}
+inline AuthMethod remote_auth_method(const ConnectionSettings& c) {
+  return c.remote_auth.value_or(c.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey);
+}
 
 }  // namespace cygnet::ike

@@ -92,6 +92,26 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     return std::nullopt;
   }
 
+  if (const auto* moved = std::get_if<UpdateChildSaAddresses>(&action)) {
+    auto it = children_.find(moved->id);
+    if (it == children_.end()) return "no installed CHILD SA " + std::to_string(moved->id);
+    const Handles h = it->second.handles;
+    const ipsec::SecurityAssociation* in = sad.find(h.inbound);
+    if (!in) return "CHILD SA " + std::to_string(moved->id) + " has no inbound SA";
+    const wire::IpAddress old_local = in->params().local_address;
+    const wire::IpAddress old_remote = in->params().remote_address;
+    const auto old_udp = in->params().udp_encapsulation;
+    if (!sad.move_endpoints(h.inbound, moved->local, moved->remote, moved->udp_encapsulation))
+      return "CHILD SA " + std::to_string(moved->id) + ": inbound SA cannot move to " +
+             moved->local.to_string();
+    if (!sad.move_endpoints(h.outbound, moved->local, moved->remote, moved->udp_encapsulation)) {
+      sad.move_endpoints(h.inbound, old_local, old_remote, old_udp);  // both or neither
+      return "CHILD SA " + std::to_string(moved->id) + ": outbound SA cannot move to " +
+             moved->remote.to_string();
+    }
+    return std::nullopt;
+  }
+
   if (const auto* remove = std::get_if<RemoveChildSa>(&action)) {
     auto it = children_.find(remove->id);
     if (it == children_.end()) return std::nullopt;  // already gone (or never installed)

@@ -19,7 +19,8 @@ class DataPlaneBinding {
  public:
   explicit DataPlaneBinding(ipsec::DataPlane& data_plane) : data_plane_(data_plane) {}
 
-  // InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy, RemoveTrapPolicy; other actions are ignored.
+  // InstallChildSa, ActivateChildSa, RemoveChildSa, UpdateChildSaAddresses, InstallTrapPolicy,
+  // RemoveTrapPolicy; other actions are ignored.
   // Returns an error text when an action could not be applied (e.g. an inbound SPI clash).
   std::optional<std::string> apply(const Action& action);
 

@@ -171,10 +171,12 @@ EapStep EapMsChapV2Authenticator::verify(const eap::MsChapV2Response& response) 
   ++identifier_;
   state_ = State::WaitFailureAck;
   // E=691 (authentication failure), R=0 (no retry), C: the challenge, V=3 (draft-kamath §2.5).
+  // The reason goes with this Continue already: many clients (strongSwan among them) do not
+  // acknowledge the Failure but leave, so the refusal must be told now.
   return EapStep{EapStatus::Continue,
                  request(eap::MsChapV2Result{eap::MsChapV2OpCode::Failure, response.ms_chap_id,
                                              "E=691 R=0 C=" + upper(to_hex(challenge_)) + " V=3 M=Denied"}),
-                 {}};
+                 failure_reason_};
 }
 
 // ---- peer (client) ----

@@ -49,18 +49,20 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
   if (s.ike_version != 1 && s.ike_version != 2) return "ike_version must be 1 or 2";
   if (s.ike_proposals.empty()) return "no IKE proposals";
   if (!first_group(s.ike_proposals)) return "the first IKE proposal has no key exchange group";
-  if (s.auth == AuthKind::Psk && s.psk.empty()) return "PSK authentication without a PSK";
-  if (s.auth == AuthKind::PublicKey && !s.private_key)
+  // Split authentication (IKEv2): each side by its own method; EAP authenticates the client only.
+  const AuthMethod local = local_auth_method(s);
+  const AuthMethod remote = remote_auth_method(s);
+  if ((local == AuthMethod::Psk || remote == AuthMethod::Psk) && s.psk.empty())
+    return "PSK authentication without a PSK";
+  if (local == AuthMethod::PublicKey && !s.private_key)
     return "public key authentication without a private key";
-  // Hook for issue 14: the configuration carries split authentication and EAP, but IKE_AUTH
-  // still proves both sides with `auth`; refuse rather than authenticate differently than asked.
-  for (const std::optional<AuthMethod>& side : {s.local_auth, s.remote_auth}) {
-    const bool same_as_auth = side && ((*side == AuthMethod::Psk && s.auth == AuthKind::Psk) ||
-                                       (*side == AuthMethod::PublicKey && s.auth == AuthKind::PublicKey));
-    if (side && !same_as_auth)
-      return std::string("local_auth/remote_auth = \"") + auth_method_name(*side) +
-             "\" differs from 'auth': split authentication and EAP are not run by the IKE engine yet";
-  }
+  if (local == AuthMethod::EapMsChapV2 && remote == AuthMethod::EapMsChapV2)
+    return "EAP authenticates the client only: local_auth and remote_auth cannot both be EAP";
+  if (local == AuthMethod::EapMsChapV2 && s.eap_password_hash.empty())
+    return "local_auth = eap-mschapv2 without an EAP password";
+  const AuthMethod plain = s.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey;
+  if (s.ike_version == 1 && (local != plain || remote != plain))
+    return "local_auth/remote_auth differing from 'auth' (split authentication, EAP) need IKEv2";
   for (const auto& c : s.children) {
     if (c.name.empty()) return "a child needs a name";
     if (c.proposals.empty()) return "child " + c.name + " has no proposals";
@@ -136,6 +138,10 @@ bool Engine::remove_connection(std::string_view name, TimePoint now) {
     return impl_->ikev1_engine.remove_connection(name, now);
   }
   return impl_->ikev2_engine.remove_connection(name, now);
+}
+
+void Engine::set_eap_users(EapUsers users) {
+  impl_->ikev2_engine.eap_users = std::make_shared<const EapUsers>(std::move(users));
 }
 
 void Engine::set_pools(std::vector<PoolSettings> pools) {
@@ -224,6 +230,12 @@ void Engine::on_remote_resolved(std::string_view connection, std::vector<wire::I
 void Engine::on_remote_resolution_failed(std::string_view connection, std::string_view reason,
                                          TimePoint now) {
   impl_->ikev2_engine.on_remote_resolution_failed(connection, reason, now);
+}
+
+// MOBIKE is IKEv2 only (RFC 4555).
+void Engine::on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now) {
+  impl_->shared.failures.set_now(now);
+  impl_->ikev2_engine.on_local_addresses(std::move(addresses), now);
 }
 
 void Engine::on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now) {

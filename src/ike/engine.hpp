@@ -16,6 +16,7 @@
 #include "crypto/x509.hpp"
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
+#include "ike/eap_mschapv2.hpp"
 #include "ike/engine_metrics.hpp"
 #include "ike/random_source.hpp"
 #include "ike/refusal_counters.hpp"
@@ -113,6 +114,18 @@ struct RemoveChildSa {
   ChildSaId id = 0;
   std::string connection;
   std::string child;
+};
+
+// MOBIKE (RFC 4555): the IKE SA moved to new addresses; both SAs of this CHILD SA now use these
+// outer addresses and ESP-in-UDP ports (nullopt: plain ESP). SPIs, keys, sequence numbers and
+// replay windows stay; both directions move in one step.
+struct UpdateChildSaAddresses {
+  ChildSaId id = 0;
+  std::string connection;
+  std::string child;
+  wire::IpAddress local;
+  wire::IpAddress remote;
+  std::optional<ipsec::UdpEncapsulation> udp_encapsulation;
 };
 
 // start_action = "trap": PROTECT policies with no SA yet; a matching packet triggers an acquire.
@@ -214,7 +227,7 @@ struct VirtualIpsReleased {
 
 using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
                             RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged,
-                            VirtualIpsAssigned, VirtualIpsReleased>;
+                            VirtualIpsAssigned, VirtualIpsReleased, UpdateChildSaAddresses>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -250,8 +263,11 @@ struct IkeSaStatus {
   std::string remote_id;
   std::string algorithms;                           // "aes256gcm16-prfsha256-x25519"
   bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
+  bool mobike = false;                              // both ends announced MOBIKE (RFC 4555)
+  std::vector<wire::IpAddress> peer_additional_addresses;  // MOBIKE: the peer's other addresses
   std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
   std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
+  std::string eap_identity;  // the client's EAP identity (either role), empty without EAP
   Seconds age{0};
   std::optional<Seconds> rekey_in;
   std::vector<ChildSaStatus> children;
@@ -283,6 +299,10 @@ struct EngineCounters {
   std::uint64_t revocation_fetch_failures = 0;
   std::uint64_t revocation_parked = 0;
   std::uint64_t revocation_parked_drops = 0;
+  // EAP inside IKE_AUTH (v2/task_eap.cpp): conversations begun (either role), and EAP messages
+  // discarded as malformed, replayed or out of order.
+  std::uint64_t eap_conversations = 0;
+  std::uint64_t eap_discarded = 0;
   // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
   // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
   ExchangeCounters exchanges;
@@ -313,6 +333,9 @@ class Engine {
   // Address pools (`[pools.NAME]`). A pool whose settings did not change keeps its leases; the
   // leases of a pool that is gone are forgotten.
   void set_pools(std::vector<PoolSettings> pools);
+  // The users an EAP-MSCHAPv2 gateway checks (`[eap_users.NAME]`). Conversations already running
+  // finish with the users they started with.
+  void set_eap_users(EapUsers users);
   // Leases from the daemon's state file, offline and reserved for their identities.
   void restore_leases(const std::vector<Lease>& leases);
   std::vector<Lease> leases() const;  // every pool's, by pool then address
@@ -338,6 +361,10 @@ class Engine {
   // IKE_AUTH messages that waited for it processed as if it had been cached all along. Answers
   // nobody asked for are ignored.
   void on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now);
+  // Client MOBIKE (RFC 4555): the host's usable local addresses now (the daemon watches them
+  // through netlink). An IKEv2 SA we initiated with MOBIKE whose local address is gone moves to
+  // another one of the same family with UPDATE_SA_ADDRESSES (task_mobike.cpp).
+  void on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now);
   // Runs everything due at `now` (retransmissions, rekeys, expiries, liveness checks).
   void on_timer(TimePoint now);
   // When on_timer must next run (nullopt: nothing scheduled).

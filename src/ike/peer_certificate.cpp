@@ -84,7 +84,7 @@ std::vector<crypto::Certificate> our_chain_for(
     const ConnectionSettings& conn, bool asked_for_any,
     const std::function<bool(const crypto::Certificate&)>& requested) {
   std::vector<crypto::Certificate> out;
-  if (conn.auth != AuthKind::PublicKey || !conn.certificate) return out;
+  if (local_auth_method(conn) != AuthMethod::PublicKey || !conn.certificate) return out;
   out.push_back(*conn.certificate);
   if (conn.certificate_chain.empty()) return out;
   bool wanted = !asked_for_any;

@@ -12,6 +12,9 @@
 namespace cygnet::ipsec {
 
 PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now);
+// The same for a packet the caller already parsed (`inner` = wire::parse_ip_packet(ip_packet)).
+PacketResult ah_encapsulate(SecurityAssociation& sa, ByteView ip_packet, const wire::IpPacketInfo& inner,
+                            MutableByteView out, TimePoint now);
 
 // The size ah_encapsulate would give this inner packet, for path MTU decisions.
 std::size_t ah_encapsulated_length(const SecurityAssociation& sa, const wire::IpPacketInfo& inner);

@@ -66,12 +66,38 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   SecurityAssociation* sa = policy->outbound_sa_entry ? policy->outbound_sa_entry->sa.get()
                             : policy->outbound_sa     ? sad_.find(*policy->outbound_sa)
                                                       : nullptr;
+  return protect(sa, policy->outbound_sa, policy->id, ip_packet, *info, out, now);
+}
+
+OutboundOutcome DataPlane::process_outbound_on_sa(std::optional<SaHandle> handle, ByteView ip_packet,
+                                                  MutableByteView out, TimePoint now) {
+  auto info = wire::parse_ip_packet(ip_packet);
+  if (!info) return drop_outbound(DropReason::Malformed, std::nullopt);
+  SecurityAssociation* sa = handle ? sad_.find(*handle) : nullptr;
+  // No SPD chose this SA: its selectors still bound what it may carry (an IPv6 packet in a
+  // 0.0.0.0/0 tunnel would only be dropped by the peer's inbound check).
+  if (sa != nullptr && sa->usable() && !sa->params().carries_outbound(*info)) {
+    sa->count_drop(DropReason::PolicyMismatch);
+    OutboundOutcome d = drop_outbound(DropReason::PolicyMismatch, std::nullopt);
+    d.sa = handle;
+    return d;
+  }
+  return protect(sa, handle, std::nullopt, ip_packet, *info, out, now);
+}
+
+OutboundOutcome DataPlane::protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
+                                   std::optional<PolicyId> policy, ByteView ip_packet,
+                                   const wire::IpPacketInfo& packet_info, MutableByteView out,
+                                   TimePoint now) {
+  const wire::IpPacketInfo* info = &packet_info;
+  OutboundOutcome o;
+  o.policy = policy;
   if (sa == nullptr || !sa->usable()) {
     // "No SA yet" (or the SA just died): the caller starts or awaits a negotiation.
     o.kind = OutboundOutcome::Kind::Acquire;
     return o;
   }
-  o.sa = policy->outbound_sa;
+  o.sa = handle;
   if (sa->params().mss_clamp && is_tcp_syn(ip_packet, *info)) {
     clamp_buffer_.assign(ip_packet.begin(),
                          ip_packet.begin() + static_cast<std::ptrdiff_t>(info->total_length));
@@ -82,17 +108,18 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
     const auto pmtu = path_mtu_.current(sa->params().remote_address, now);
     if (pmtu && encapsulated_length(*sa, *info) > *pmtu) {
       if (auto answered = handle_too_big(*sa, *info, ip_packet, out, now)) {
-        answered->policy = policy->id;
-        answered->sa = policy->outbound_sa;
+        answered->policy = policy;
+        answered->sa = handle;
         return *answered;
       }
       o.fragment_to = *pmtu;
     }
   }
-  o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, out, now)
-                                                  : ah_encapsulate(*sa, ip_packet, out, now);
+  // Parsed once: the SPD lookup's parse serves ESP/AH too (an MSS clamp changes no header field).
+  o.result = sa->protocol() == IpsecProtocol::Esp ? esp_encapsulate(*sa, ip_packet, *info, out, now)
+                                                  : ah_encapsulate(*sa, ip_packet, *info, out, now);
   if (!o.result.ok) {
-    OutboundOutcome d = drop_outbound(o.result.drop, policy->id);
+    OutboundOutcome d = drop_outbound(o.result.drop, policy);
     d.sa = o.sa;
     d.result = o.result;  // carries the lifetime event (e.g. exhaustion → Expired)
     return d;
@@ -101,6 +128,7 @@ OutboundOutcome DataPlane::process_outbound(ByteView ip_packet, MutableByteView 
   counters_.outbound.bytes += info->total_length;
   if (o.fragment_to != 0) counters_.path_mtu.fragmented_packets++;
   o.kind = OutboundOutcome::Kind::Protected;
+  o.sa_entry = sa;
   return o;
 }
 
@@ -232,13 +260,16 @@ InboundOutcome DataPlane::process_inbound(ByteView ip_packet, MutableByteView ou
         counters_.bypassed.bytes += info->total_length;
         InboundOutcome o;
         o.kind = InboundOutcome::Kind::Bypass;
+        o.policy = policy->id;
         return o;
       }
       // Traffic a PROTECT policy covers must arrive protected; DISCARD and unmatched are dropped.
-      return drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect
-                              ? DropReason::PolicyMismatch
-                              : DropReason::PolicyDiscard,
-                          std::nullopt);
+      InboundOutcome d = drop_inbound(policy != nullptr && policy->action == PolicyAction::Protect
+                                          ? DropReason::PolicyMismatch
+                                          : DropReason::PolicyDiscard,
+                                      std::nullopt);
+      if (policy != nullptr && policy->action == PolicyAction::Discard) d.policy = policy->id;
+      return d;
     }
   }
   if (offset + 8 > info->total_length) return drop_inbound(DropReason::Malformed, std::nullopt);
@@ -288,6 +319,19 @@ InboundOutcome DataPlane::finish_inbound(SecurityAssociation& sa, InboundOutcome
     d.result = o.result;
     d.result.ok = false;
     return d;
+  }
+  // A DISCARD policy (a drop shunt) comes before every tunnel: it refuses the inner packet even
+  // though the SA's selectors carry it. No lookup while the SPD has no DISCARD policy.
+  if (spd_.discard_count() != 0) {
+    const Policy* policy = spd_.lookup_inbound(*inner);
+    if (policy != nullptr && policy->action == PolicyAction::Discard) {
+      sa.count_drop(DropReason::PolicyDiscard);
+      InboundOutcome d = drop_inbound(DropReason::PolicyDiscard, o.sa);
+      d.result = o.result;
+      d.result.ok = false;
+      d.policy = policy->id;
+      return d;
+    }
   }
   if (sa.params().mss_clamp && is_tcp_syn(ByteView(out.data(), o.result.length), *inner)) {
     clamp_mss(sa, MutableByteView(out.data(), o.result.length), inner->family, now);

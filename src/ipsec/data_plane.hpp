@@ -36,6 +36,10 @@ struct OutboundOutcome {
   std::size_t fragment_to = 0;
   std::optional<SaHandle> sa;  // Protected, TooBig (and Dropped when an SA was involved)
   std::optional<PolicyId> policy;
+  // Protected: the SA that protected it, found through the policy's bound entry, so the caller
+  // reads where the packet goes (endpoints, UDP encapsulation) without a second SAD lookup.
+  // Valid until the SAD changes (the caller uses it at once).
+  const SecurityAssociation* sa_entry = nullptr;
 };
 
 struct InboundOutcome {
@@ -48,6 +52,9 @@ struct InboundOutcome {
   DropReason drop = DropReason::Malformed;
   PacketResult result;
   std::optional<SaHandle> sa;
+  // The BYPASS or DISCARD policy that decided (cleartext, or a decapsulated packet a DISCARD
+  // policy refuses: a shunt ordered before the tunnels, ipsec/shunt.hpp).
+  std::optional<PolicyId> policy;
 };
 
 // Where an ESP-in-UDP packet arrived (as a UDP socket reports it): our address and port, the peer's.
@@ -96,6 +103,11 @@ class DataPlane {
   // A cleartext packet leaving this host. No matching policy means DISCARD (RFC 4301 §4.4.1:
   // the SPD must be complete; an unmatched packet is dropped).
   OutboundOutcome process_outbound(ByteView ip_packet, MutableByteView out, TimePoint now);
+  // A cleartext packet for one given outbound SA, no SPD lookup: a route-based interface's
+  // traffic (whatever was routed into it goes to its CHILD SA). No SA, or one no longer usable:
+  // Acquire (with no policy). Otherwise exactly as process_outbound after its lookup.
+  OutboundOutcome process_outbound_on_sa(std::optional<SaHandle> sa, ByteView ip_packet, MutableByteView out,
+                                         TimePoint now);
 
   // A packet from the network: protocol 50 (ESP), 51 (AH), UDP to port 4500 carrying ESP
   // (RFC 3948), or cleartext checked against the SPD. Decapsulated packets must match the
@@ -120,6 +132,10 @@ class DataPlane {
                                           TimePoint now) const;
 
  private:
+  // process_outbound after the policy decided PROTECT with `sa` (nullptr: none yet).
+  OutboundOutcome protect(SecurityAssociation* sa, std::optional<SaHandle> handle,
+                          std::optional<PolicyId> policy, ByteView ip_packet, const wire::IpPacketInfo& info,
+                          MutableByteView out, TimePoint now);
   // Applies the SA's MSS clamp to a TCP SYN in place; counts a rewrite.
   void clamp_mss(const SecurityAssociation& sa, MutableByteView ip_packet, wire::IpFamily family,
                  TimePoint now);

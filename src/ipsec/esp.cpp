@@ -79,12 +79,19 @@ std::size_t esp_encapsulated_length(const SecurityAssociation& sa, const wire::I
 
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out,
                              TimePoint now) {
+  const auto parsed = wire::parse_ip_packet(ip_packet);
+  if (parsed) return esp_encapsulate(sa, ip_packet, *parsed, out, now);
   LifetimeEvent time_event = LifetimeEvent::None;
   if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
   if (auto refused = refuse_without_worker(sa)) return *refused;
-  auto parsed = wire::parse_ip_packet(ip_packet);
-  if (!parsed) return drop(sa, DropReason::Malformed);
-  const IpPacketInfo& inner = *parsed;
+  return drop(sa, DropReason::Malformed);
+}
+
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, const IpPacketInfo& inner,
+                             MutableByteView out, TimePoint now) {
+  LifetimeEvent time_event = LifetimeEvent::None;
+  if (auto refused = refuse_if_expired(sa, now, time_event)) return *refused;
+  if (auto refused = refuse_without_worker(sa)) return *refused;
   const bool tunnel = sa.mode() == Mode::Tunnel;
   if (!tunnel && inner.family != sa.params().local_address.family()) return drop(sa, DropReason::Malformed);
 

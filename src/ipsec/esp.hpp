@@ -13,6 +13,10 @@ namespace cygnet::ipsec {
 // (tunnel: new outer header; transport: the original header, rewritten); with UDP encapsulation a
 // UDP header sits before ESP. Counts into the SA; never allocates.
 PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, MutableByteView out, TimePoint now);
+// The same for a packet the caller already parsed (`inner` = wire::parse_ip_packet(ip_packet)):
+// the data plane parses each outbound packet once, for the SPD and for ESP.
+PacketResult esp_encapsulate(SecurityAssociation& sa, ByteView ip_packet, const wire::IpPacketInfo& inner,
+                             MutableByteView out, TimePoint now);
 
 // The size esp_encapsulate would give this inner packet (outer header, UDP, ESP header, IV,
 // padding, trailer and ICV included), for path MTU decisions.

@@ -29,4 +29,11 @@ bool SaParameters::carries_inbound(const wire::IpPacketInfo& inner) const {
   return false;
 }
 
+bool SaParameters::carries_outbound(const wire::IpPacketInfo& inner) const {
+  if (selector.matches_outbound(inner)) return true;
+  for (const Selector& s : extra_selectors)
+    if (s.matches_outbound(inner)) return true;
+  return false;
+}
+
 }  // namespace cygnet::ipsec

@@ -75,6 +75,7 @@ struct SaParameters {
   // Further selector pairs of the same SA (an IKEv2 CHILD SA may carry several TSi × TSr pairs).
   std::vector<Selector> extra_selectors;
   bool carries_inbound(const wire::IpPacketInfo& inner) const;
+  bool carries_outbound(const wire::IpPacketInfo& inner) const;  // an SA chosen without SPD lookup
   // TCP MSS clamping of SYNs through this SA (both directions): nullopt = off, 0 = derived from
   // the inner MTU (mss_clamp.hpp), otherwise that MSS.
   std::optional<std::uint16_t> mss_clamp;

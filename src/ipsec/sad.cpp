@@ -98,6 +98,26 @@ bool Sad::remove(SaHandle handle) {
   return true;
 }
 
+bool Sad::move_endpoints(SaHandle handle, const wire::IpAddress& local, const wire::IpAddress& remote,
+                         const std::optional<UdpEncapsulation>& udp_encapsulation) {
+  auto it = by_handle_.find(handle);
+  if (it == by_handle_.end()) return false;
+  SecurityAssociation& sa = *it->second->sa;
+  const wire::IpAddress old_local = sa.params().local_address;
+  const bool inbound = sa.direction() == Direction::Inbound;
+  if (inbound && local != old_local) {
+    auto taken = inbound_.find(InboundKey{sa.spi(), local, sa.protocol()});
+    if (taken != inbound_.end() && taken->second != handle) return false;
+  }
+  if (!sa.move_endpoints(local, remote, udp_encapsulation)) return false;
+  if (inbound && local != old_local) {
+    inbound_.erase(InboundKey{sa.spi(), old_local, sa.protocol()});
+    inbound_.emplace(InboundKey{sa.spi(), local, sa.protocol()}, handle);
+  }
+  changed_since_publish_ = true;
+  return true;
+}
+
 SecurityAssociation* Sad::find(SaHandle handle) {
   auto it = by_handle_.find(handle);
   return it == by_handle_.end() ? nullptr : it->second->sa.get();

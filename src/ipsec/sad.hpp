@@ -91,6 +91,11 @@ class Sad {
   // Takes ownership. Inbound: fails (nullopt) if (SPI, local address, protocol) is already taken.
   std::optional<SaHandle> add(std::unique_ptr<SecurityAssociation> sa);
   bool remove(SaHandle handle);
+  // MOBIKE: the SA keeps its handle, SPI and state but uses new outer addresses (an inbound SA is
+  // then found by its new local address). False when absent, or refused (family change, or the
+  // new inbound key is taken by another SA); nothing changes then.
+  bool move_endpoints(SaHandle handle, const wire::IpAddress& local, const wire::IpAddress& remote,
+                      const std::optional<UdpEncapsulation>& udp_encapsulation);
 
   SecurityAssociation* find(SaHandle handle);
   const SecurityAssociation* find(SaHandle handle) const;

@@ -42,6 +42,27 @@ void add_single_writer(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
 
 }  // namespace
 
+void SecurityAssociation::prepare_outer_header() {
+  outer_ipv4_.reset();
+  if (params_.local_address.is_v4()) {
+    const std::uint8_t outer_protocol = params_.protocol == IpsecProtocol::Ah ? wire::ip_protocol::kAh
+                                        : params_.udp_encapsulation           ? wire::ip_protocol::kUdp
+                                                                              : wire::ip_protocol::kEsp;
+    outer_ipv4_.emplace(params_.local_address, params_.remote_address, outer_protocol);
+  }
+}
+
+bool SecurityAssociation::move_endpoints(const wire::IpAddress& local, const wire::IpAddress& remote,
+                                         const std::optional<UdpEncapsulation>& udp_encapsulation) {
+  if (local.family() != remote.family() || local.family() != params_.local_address.family()) return false;
+  if (udp_encapsulation && params_.protocol == IpsecProtocol::Ah) return false;
+  params_.local_address = local;
+  params_.remote_address = remote;
+  params_.udp_encapsulation = udp_encapsulation;
+  prepare_outer_header();
+  return true;
+}
+
 SecurityAssociation::SecurityAssociation(SaParameters params, TimePoint created)
     : params_(std::move(params)),
       replay_(params_.direction == Direction::Inbound ? params_.replay_window : 0,
@@ -51,12 +72,7 @@ SecurityAssociation::SecurityAssociation(SaParameters params, TimePoint created)
   require(params_.spi > 255, who + "SPI must be above 255 (RFC 4303 §2.1 reserves 0-255)");
   require(params_.local_address.family() == params_.remote_address.family(),
           who + "outer addresses must be of one family");
-  if (params_.local_address.is_v4()) {
-    const std::uint8_t outer_protocol = params_.protocol == IpsecProtocol::Ah ? wire::ip_protocol::kAh
-                                        : params_.udp_encapsulation           ? wire::ip_protocol::kUdp
-                                                                              : wire::ip_protocol::kEsp;
-    outer_ipv4_.emplace(params_.local_address, params_.remote_address, outer_protocol);
-  }
+  prepare_outer_header();
 
   if (params_.integrity) {
     crypto::IntegrityAlgorithm integ = *params_.integrity;

@@ -80,6 +80,13 @@ class SecurityAssociation {
     return outer_ipv4_ ? &*outer_ipv4_ : nullptr;
   }
 
+  // MOBIKE (RFC 4555): the SA's outer addresses and ESP-in-UDP ports change; SPI, keys, sequence
+  // numbers, replay window and counters stay. Only the thread that changes the SAD may call it
+  // (Sad::move_endpoints), with no worker processing packets on this SA meanwhile: the data plane
+  // runs on that thread today. False (nothing changed) for a family change or AH in UDP.
+  bool move_endpoints(const wire::IpAddress& local, const wire::IpAddress& remote,
+                      const std::optional<UdpEncapsulation>& udp_encapsulation);
+
   // Usable for traffic: not expired and (outbound) not exhausted.
   bool usable() const { return !lifetime_.expired() && !sequence_exhausted(); }
 
@@ -87,6 +94,7 @@ class SecurityAssociation {
   struct WorkerState;           // one worker's cipher contexts and counters (security_association.cpp)
   WorkerState* worker_state();  // the caller's, created on first use; nullptr if impossible
   std::unique_ptr<WorkerState> make_worker_state() const;  // schedules a fresh set of contexts
+  void prepare_outer_header();                             // outer_ipv4_ from params_
 
   SaParameters params_;
   // Kept (wiped on destruction) to schedule each worker's contexts; params_ holds no key copy.

@@ -27,6 +27,7 @@ PolicyId Spd::add(Policy policy) {
     policies_.erase(at);
     throw;
   }
+  if (at->second.action == PolicyAction::Discard) ++discard_count_;
   return id;
 }
 
@@ -34,6 +35,7 @@ bool Spd::remove(PolicyId id) {
   const auto rank = ranks_.find(id);
   if (rank == ranks_.end()) return false;
   const auto at = policies_.find(rank->second);
+  if (at->second.action == PolicyAction::Discard) --discard_count_;
   index_.erase(at->second.selector, rank->second);
   policies_.erase(at);
   ranks_.erase(rank);

@@ -103,6 +103,9 @@ class Spd {
   // it if that policy is PROTECT, since protected traffic must arrive protected.
   const Policy* lookup_inbound(const wire::IpPacketInfo& packet) const;
 
+  // How many DISCARD policies the SPD holds (decapsulated packets are checked against them).
+  std::size_t discard_count() const { return discard_count_; }
+
   // Every policy in SPD order (a view: empty(), size(), front(), iteration).
   PolicyView<std::map<PolicyIndex::Rank, Policy>> policies() const { return PolicyView(policies_); }
 
@@ -113,6 +116,7 @@ class Spd {
   static PolicyIndex::Rank rank_of(const Policy& p) { return (PolicyIndex::Rank{p.priority} << 32) | p.id; }
 
   PolicyId next_id_ = 1;
+  std::size_t discard_count_ = 0;
   std::map<PolicyIndex::Rank, Policy> policies_;  // nodes never move: the index points into them
   std::unordered_map<PolicyId, PolicyIndex::Rank> ranks_;
   PolicyIndex index_;

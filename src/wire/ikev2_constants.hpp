@@ -164,6 +164,8 @@ enum class NotifyType : std::uint16_t {
   FailedCpRequired = 37,
   TsUnacceptable = 38,
   InvalidSelectors = 39,
+  UnacceptableAddresses = 40,  // RFC 4555 §4
+  UnexpectedNatDetected = 41,  // RFC 4555 §4
   TemporaryFailure = 43,
   ChildSaNotFound = 44,
 
@@ -179,7 +181,13 @@ enum class NotifyType : std::uint16_t {
   RekeySa = 16393,
   EspTfcPaddingNotSupported = 16394,
   NonFirstFragmentsAlso = 16395,
-  MobikeSupported = 16396,
+  MobikeSupported = 16396,  // RFC 4555 §4, with the five below
+  AdditionalIp4Address = 16397,
+  AdditionalIp6Address = 16398,
+  NoAdditionalAddresses = 16399,
+  UpdateSaAddresses = 16400,
+  Cookie2 = 16401,
+  NoNatsAllowed = 16402,
   MultipleAuthSupported = 16404,
   IkeFragmentationSupported = 16430,  // RFC 7383
   SignatureHashAlgorithms = 16431,    // RFC 7427

@@ -55,6 +55,8 @@ const char* notify_name(NotifyType t) {
     case NotifyType::FailedCpRequired: return "FAILED_CP_REQUIRED";
     case NotifyType::TsUnacceptable: return "TS_UNACCEPTABLE";
     case NotifyType::InvalidSelectors: return "INVALID_SELECTORS";
+    case NotifyType::UnacceptableAddresses: return "UNACCEPTABLE_ADDRESSES";
+    case NotifyType::UnexpectedNatDetected: return "UNEXPECTED_NAT_DETECTED";
     case NotifyType::TemporaryFailure: return "TEMPORARY_FAILURE";
     case NotifyType::ChildSaNotFound: return "CHILD_SA_NOT_FOUND";
     case NotifyType::InitialContact: return "INITIAL_CONTACT";
@@ -70,6 +72,12 @@ const char* notify_name(NotifyType t) {
     case NotifyType::EspTfcPaddingNotSupported: return "ESP_TFC_PADDING_NOT_SUPPORTED";
     case NotifyType::NonFirstFragmentsAlso: return "NON_FIRST_FRAGMENTS_ALSO";
     case NotifyType::MobikeSupported: return "MOBIKE_SUPPORTED";
+    case NotifyType::AdditionalIp4Address: return "ADDITIONAL_IP4_ADDRESS";
+    case NotifyType::AdditionalIp6Address: return "ADDITIONAL_IP6_ADDRESS";
+    case NotifyType::NoAdditionalAddresses: return "NO_ADDITIONAL_ADDRESSES";
+    case NotifyType::UpdateSaAddresses: return "UPDATE_SA_ADDRESSES";
+    case NotifyType::Cookie2: return "COOKIE2";
+    case NotifyType::NoNatsAllowed: return "NO_NATS_ALLOWED";
     case NotifyType::MultipleAuthSupported: return "MULTIPLE_AUTH_SUPPORTED";
     case NotifyType::IkeFragmentationSupported: return "IKEV2_FRAGMENTATION_SUPPORTED";
     case NotifyType::SignatureHashAlgorithms: return "SIGNATURE_HASH_ALGORITHMS";

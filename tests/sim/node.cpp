@@ -145,6 +145,15 @@ void Node::on_timer(TimePoint now) {
   carry_out(out, now);
 }
 
+void Node::move_to(const wire::IpAddress& address, TimePoint now) {
+  network_.detach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())});
+  config_.address = address;
+  network_.attach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())},
+                  [this](ByteView packet, TimePoint t) { receive(packet, t); });
+  engine().on_local_addresses({address}, now);
+  drain(now);
+}
+
 void Node::drain(TimePoint now) {
   gateway::OutputBatch out;
   core_->drain(now, out);

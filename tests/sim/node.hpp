@@ -71,6 +71,10 @@ class Node {
   const ipsec::DataPlane& data_plane() const { return core_->data_plane(); }
   ike::DataPlaneBinding& binding() { return core_->binding(); }
 
+  // The host's outer address changes (a client moving to another network): the node is reached at
+  // `address` from now on, and the engine hears of it (Engine::on_local_addresses), as cygnetd's
+  // address monitor would tell it.
+  void move_to(const wire::IpAddress& address, TimePoint now);
   // A packet from the network addressed to this gateway: IKE to the engine, the rest to the data plane.
   void receive(ByteView ip_packet, TimePoint now);
   // A cleartext packet from the protected side, leaving through the data plane.

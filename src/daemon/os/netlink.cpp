@@ -257,11 +257,16 @@ void build_route(Message& message, const RouteSpec& route, bool adding) {
     header->rtm_protocol = RTPROT_STATIC;
     header->rtm_scope = RT_SCOPE_LINK;  // a device route without a gateway, as `ip route` does
     header->rtm_type = RTN_UNICAST;
+    if (route.throw_route) {
+      header->rtm_scope = RT_SCOPE_UNIVERSE;
+      header->rtm_type = RTN_THROW;
+    }
   } else {
     header->rtm_scope = RT_SCOPE_NOWHERE;  // matches any scope, protocol and type
   }
   if (route.destination.length > 0) message.put_address(RTA_DST, route.destination.address);
-  if (route.ifindex > 0) message.put_u32(RTA_OIF, static_cast<std::uint32_t>(route.ifindex));
+  if (route.ifindex > 0 && !route.throw_route)
+    message.put_u32(RTA_OIF, static_cast<std::uint32_t>(route.ifindex));
   if (route.source) message.put_address(RTA_PREFSRC, *route.source);
   message.put_u32(RTA_TABLE, route.table);
 }
@@ -410,6 +415,8 @@ int parse_route_type(const nlmsghdr* message, void* data) {
   return MNL_CB_OK;
 }
 
+}  // namespace
+
 bool is_loopback_or_link_local(const IpAddress& address) {
   const ByteView bytes = address.bytes();
   if (address.is_v4()) return bytes[0] == 127 || (bytes[0] == 169 && bytes[1] == 254);
@@ -417,8 +424,6 @@ bool is_loopback_or_link_local(const IpAddress& address) {
   static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   return std::equal(bytes.begin(), bytes.end(), kLoopback.begin());
 }
-
-}  // namespace
 
 Netlink::Netlink() {
   socket_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -536,6 +541,22 @@ void Netlink::add_address(int ifindex, const IpAddress& address, std::uint8_t pr
   if (address.is_v4() || !link_is_running(ifindex)) return;
   for (int attempt = 0; attempt < 400 && !routes_as_local(address); ++attempt)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void Netlink::delete_address(int ifindex, const IpAddress& address, std::uint8_t prefix_length) {
+  const std::string what = "removing address " + address.to_string() + "/" + std::to_string(prefix_length) +
+                           " from link #" + std::to_string(ifindex);
+  Message message(RTM_DELADDR, 0);
+  auto* header = message.put_family_header<ifaddrmsg>();
+  header->ifa_family = static_cast<std::uint8_t>(address_family(address.family()));
+  header->ifa_prefixlen = prefix_length;
+  header->ifa_index = static_cast<std::uint32_t>(ifindex);
+  message.put_address(IFA_LOCAL, address);
+  try {
+    request(message.header(), what, false, true);
+  } catch (const NetlinkError& e) {
+    if (e.error_number() != EADDRNOTAVAIL) throw;  // the kernel's answer for an absent address
+  }
 }
 
 bool Netlink::link_is_running(int ifindex) {

@@ -38,6 +38,9 @@ struct RouteSpec {
   int ifindex = 0;                        // output device
   std::optional<wire::IpAddress> source;  // preferred source (RTA_PREFSRC)
   std::uint32_t table = 254;              // RT_TABLE_MAIN
+  // A "throw" route (no device): the lookup in `table` fails for this destination and the rules
+  // after it decide (a pass shunt keeps its range out of the tunnel's table).
+  bool throw_route = false;
   friend bool operator==(const RouteSpec&, const RouteSpec&) = default;
 };
 
@@ -70,6 +73,8 @@ class Netlink {
   // route from a work queue after it acknowledged the request, so on a link that is up this
   // waits (up to 2 s) until the address is routable as local: usable when it returns.
   void add_address(int ifindex, const wire::IpAddress& address, std::uint8_t prefix_length);
+  // Removes the address from the link; removing one the link does not have is not an error.
+  void delete_address(int ifindex, const wire::IpAddress& address, std::uint8_t prefix_length);
 
   // Adds or replaces (NLM_F_REPLACE) a unicast route; delete of a missing route is not an error.
   void add_route(const RouteSpec& route);
@@ -108,5 +113,8 @@ class Netlink {
 // tunnelled packets from them could not be routed back.
 std::optional<wire::IpAddress> address_inside(const std::vector<InterfaceAddress>& addresses,
                                               const wire::IpPrefix& prefix);
+
+// 127.0.0.0/8, 169.254.0.0/16, ::1, fe80::/10: never a preferred source for tunnelled traffic.
+bool is_loopback_or_link_local(const wire::IpAddress& address);
 
 }  // namespace cygnet::daemon

@@ -83,7 +83,9 @@ class RawIpSocket {
   ~RawIpSocket();
 
   int receive_fd() const { return receive_fd_; }
+  int send_fd() const { return send_fd_; }  // header included (for batched sends)
   wire::IpFamily family() const { return family_; }
+  std::uint8_t protocol() const { return protocol_; }
 
   // One received packet as a complete IP packet starting at buffer[0]: IPv4 raw sockets deliver
   // the header; for IPv6 the kernel strips it, so a 40-byte header is rebuilt from the source

@@ -105,7 +105,7 @@ std::string TunOffloads::describe() const {
   return text.empty() ? "none" : text;
 }
 
-TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool multi_queue) {
+TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool carrier, bool multi_queue) {
   const short queue_flag = multi_queue ? IFF_MULTI_QUEUE : 0;
   if (name.size() >= IFNAMSIZ) throw_tun_error(ENAMETOOLONG, name, "name longer than 15 characters");
   std::string actual_name;
@@ -125,6 +125,10 @@ TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool m
     if (!fd.valid()) throw_tun_error(errno, name, "TUNSETIFF");
   }
 
+  if (!carrier) {
+    int off = 0;
+    if (::ioctl(fd.get(), TUNSETCARRIER, &off) < 0) throw_tun_error(errno, actual_name, "TUNSETCARRIER");
+  }
   const int actual_mtu = configure_link(actual_name, mtu);
   const unsigned ifindex = ::if_nametoindex(actual_name.c_str());
   if (ifindex == 0) throw_tun_error(errno, actual_name, "if_nametoindex");
@@ -197,6 +201,11 @@ std::optional<std::size_t> TunDevice::read(MutableByteView buffer) {
     }
     return length;
   }
+}
+
+void TunDevice::set_carrier(bool on) {
+  int carrier = on ? 1 : 0;
+  if (::ioctl(fd_, TUNSETCARRIER, &carrier) < 0) throw_tun_error(errno, name_, "TUNSETCARRIER");
 }
 
 bool TunDevice::write(ByteView packet) {

@@ -32,10 +32,13 @@ class TunDevice {
   // errno text on failure (e.g. no /dev/net/tun, name in use by a non-TUN link).
   // With `offload`, asks for IFF_VNET_HDR and the offloads above, keeping whatever subset the
   // kernel grants; a kernel without TUNSETOFFLOAD gives a plain device (offloads() all false).
+  // With `carrier` false the carrier is off before the link goes up, so the kernel sends nothing
+  // into it (IPv6 router solicitations, MLD) that would have to be read as traffic.
   // With `multi_queue` the device is opened with IFF_MULTI_QUEUE: this object is its first queue
   // and open_queue() adds more. The kernel then picks the queue a packet is read from by its
   // flow hash, so one flow always comes out of the same queue (one worker, in order).
-  static TunDevice open(const std::string& name, int mtu, bool offload = false, bool multi_queue = false);
+  static TunDevice open(const std::string& name, int mtu, bool offload = false, bool carrier = true,
+                        bool multi_queue = false);
 
   // Another queue of a device opened with multi_queue (same flags and offloads). Every queue
   // must be read: the kernel gives each its share of the flows. Throws std::system_error.
@@ -59,6 +62,11 @@ class TunDevice {
   std::optional<std::size_t> read(MutableByteView buffer);
   // One packet out. False (errno kept) when the kernel refused it; never throws.
   bool write(ByteView packet);
+
+  // The link's carrier (TUNSETCARRIER, Linux 5.0+): off, the kernel reports the link down (no
+  // LOWER_UP) and queues nothing for it, so routing daemons see the path gone. Throws
+  // std::system_error on failure.
+  void set_carrier(bool on);
 
   // Packets read() dropped because they did not fit the caller's buffer.
   std::uint64_t truncated_drops() const { return truncated_drops_; }

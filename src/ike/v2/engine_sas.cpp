@@ -145,7 +145,8 @@ void v2::Ikev2Engine::ike_sa_established(IkeSa& sa, TimePoint now) {
   if (const ConnectionSettings* conn = connection(sa.connection)) schedule_ike_lifetime(sa, *conn, now);
   event(EventType::IkeSaEstablished, sa.connection, sa.id, std::nullopt,
         sa.local.to_string() + " - " + sa.remote.to_string() + " (" +
-            (sa.remote_id ? sa.remote_id->to_string() : std::string("?")) + "), " +
+            (sa.remote_id ? sa.remote_id->to_string() : std::string("?")) +
+            (sa.eap_identity.empty() ? std::string() : ", EAP identity " + sa.eap_identity) + "), " +
             (sa.algorithms ? sa.algorithms->to_string() : std::string()) +
             (sa.udp_encapsulated() ? ", NAT detected: UDP encapsulation" : ""));
 }

@@ -17,6 +17,7 @@
 #include "ike/algorithms.hpp"
 #include "ike/engine.hpp"
 #include "ike/identity.hpp"
+#include "ike/v2/eap_conversation.hpp"
 #include "ike/v2/keys.hpp"
 #include "ike/v2/sk_protection.hpp"
 #include "ike/v2/tasks.hpp"
@@ -57,6 +58,16 @@ struct IkeSa {
   bool nat_local = false;      // we are behind a NAT
   bool nat_remote = false;     // the peer is behind a NAT (or forced encapsulation)
   bool fragmentation = false;  // both sides announced RFC 7383 support
+  // MOBIKE (RFC 4555, task_mobike.cpp): both sides announced MOBIKE_SUPPORTED in IKE_AUTH; the
+  // peer's ADDITIONAL_IP4/6_ADDRESS list (NO_ADDITIONAL_ADDRESSES empties it); peer addresses
+  // that passed return routability (or authenticated IKE_AUTH), to which ESP may go at once; the
+  // endpoints the request being answered arrived on (handle_request), which UPDATE_SA_ADDRESSES
+  // moves the SA to.
+  bool mobike = false;
+  std::vector<wire::IpAddress> peer_additional_addresses;
+  std::vector<wire::IpAddress> verified_peer_addresses;
+  Endpoint request_local;
+  Endpoint request_remote;
   std::vector<wire::ikev2::SignatureHash> peer_signature_hashes;
   // Initiator: the CERTREQ payloads of the IKE_SA_INIT response (RFC 7296 §3.7), which decide
   // whether our intermediates go with IKE_AUTH (peer_authentication.hpp).
@@ -91,6 +102,10 @@ struct IkeSa {
   std::string lease_identity;
   std::vector<wire::IpAddress> virtual_ips;
   bool send_initial_contact = false;
+  // EAP inside IKE_AUTH (v2/task_eap.cpp): the conversation while it runs, and the client's EAP
+  // identity once known (shown by `cygnetctl status`).
+  std::unique_ptr<EapConversation> eap;
+  std::string eap_identity;
 
   // Requester side.
   std::uint32_t next_message_id = 0;

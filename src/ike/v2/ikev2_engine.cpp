@@ -129,8 +129,11 @@ std::vector<ConnectionStatus> v2::Ikev2Engine::status(TimePoint now) const {
       s.remote_id = sa.remote_id ? sa.remote_id->to_string() : std::string();
       s.algorithms = sa.algorithms ? sa.algorithms->to_string() : std::string();
       s.nat_detected = sa.udp_encapsulated();
+      s.mobike = sa.mobike;
+      s.peer_additional_addresses = sa.peer_additional_addresses;
       s.local_virtual_ips = sa.virtual_ips;
       for (const auto& lease : sa.leases) s.remote_virtual_ips.push_back(lease.address);
+      s.eap_identity = sa.eap_identity;
       s.age = std::chrono::duration_cast<Seconds>(now - sa.created);
       if (sa.rekey_at && !sa.rekey_requested)
         s.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.rekey_at - now));

@@ -237,20 +237,26 @@ struct Ikev2Engine {
   // --- each task: start() sends its request, on_response() processes the answer ---
   void start(IkeSa& sa, IkeSaInitTask task, TimePoint now);
   void start(IkeSa& sa, IkeAuthTask task, TimePoint now);
+  void start(IkeSa& sa, EapRoundTask task, TimePoint now);
   void start(IkeSa& sa, ChildCreateTask task, TimePoint now);
   void start(IkeSa& sa, ChildRekeyTask task, TimePoint now);
   void start(IkeSa& sa, IkeRekeyTask task, TimePoint now);
   void start(IkeSa& sa, DeleteChildrenTask task, TimePoint now);
   void start(IkeSa& sa, DeleteIkeTask task, TimePoint now);
   void start(IkeSa& sa, LivenessTask task, TimePoint now);
+  void start(IkeSa& sa, MobikeUpdateTask task, TimePoint now);
+  void start(IkeSa& sa, MobikeCheckTask task, TimePoint now);
   void on_response(IkeSa& sa, IkeSaInitTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, EapRoundTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, ChildCreateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, ChildRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeRekeyTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, DeleteChildrenTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, DeleteIkeTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, LivenessTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, MobikeUpdateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, MobikeCheckTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
 
   // --- IKE_SA_INIT (task_ike_sa_init.cpp) ---
   void send_init_request(IkeSa& sa, TimePoint now);
@@ -266,6 +272,31 @@ struct Ikev2Engine {
                                                                   TimePoint now);
   void process_auth_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in,
                              TimePoint now);
+  // Responder, the peer authenticated: INITIAL_CONTACT, the configuration payload and the first
+  // CHILD SA of `request` (its first IKE_AUTH request), appended to `out` (our IDr/CERT/AUTH).
+  std::vector<ikev2::Payload> answer_authenticated_request(IkeSa& sa, const ConnectionSettings& conn,
+                                                           const std::vector<ikev2::Payload>& request,
+                                                           std::vector<ikev2::Payload> out, TimePoint now);
+  // Initiator, the responder authenticated as `peer`: the SA is up; the configuration reply and the
+  // first CHILD SA of the final response `in` are taken.
+  void complete_authentication(IkeSa& sa, const ConnectionSettings& conn,
+                               std::optional<ChildNegotiation>& child, const Identity& peer,
+                               const std::vector<ikev2::Payload>& in, TimePoint now);
+
+  // --- EAP inside IKE_AUTH (task_eap.cpp) ---
+  std::shared_ptr<const EapUsers> eap_users;  // [eap_users]: remote_auth = "eap-mschapv2"
+  // Gateway: the client's first IKE_AUTH request came without AUTH → IDr, CERT, AUTH and the
+  // first EAP Request (or the refusal).
+  std::vector<ikev2::Payload> begin_eap_as_gateway(IkeSa& sa, const ConnectionSettings& conn,
+                                                   const Identity& peer,
+                                                   const std::vector<ikev2::Payload>& in, TimePoint now);
+  // Gateway: every later IKE_AUTH request of the SA (EAP Responses, then the client's AUTH).
+  std::vector<ikev2::Payload> process_eap_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
+                                                  TimePoint now);
+  // Client: the gateway's first IKE_AUTH response, whose AUTH verified → our first EAP round.
+  void begin_eap_as_client(IkeSa& sa, const ConnectionSettings& conn, IkeAuthTask& task,
+                           const ikev2::IdPayload& idr, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void send_eap_round(IkeSa& sa, EapRoundTask task, Bytes eap_packet, TimePoint now);
 
   // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
   ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth);
@@ -322,6 +353,35 @@ struct Ikev2Engine {
   std::vector<ikev2::Payload> process_informational_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                             TimePoint now);
   void handle_initial_contact(IkeSa& sa);
+
+  // --- MOBIKE, RFC 4555 (task_mobike.cpp) ---
+  // IKE_AUTH: MOBIKE_SUPPORTED when the connection has `mobike`; MOBIKE is on for the SA when both
+  // announced it (take_mobike_announcement, on the peer's IKE_AUTH message).
+  void append_mobike_supported(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out) const;
+  void take_mobike_announcement(IkeSa& sa, const ConnectionSettings& conn,
+                                const std::vector<ikev2::Payload>& in);
+  void take_additional_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in);
+  // An INFORMATIONAL request with UPDATE_SA_ADDRESSES on a MOBIKE SA: it moves the SA itself
+  // (handle_request then leaves the addresses alone).
+  bool is_mobike_update(const IkeSa& sa, ikev2::ExchangeType exchange,
+                        const std::vector<ikev2::Payload>& in) const;
+  // The answer to an INFORMATIONAL request carrying MOBIKE notifies; nullopt: none (or MOBIKE off).
+  std::optional<std::vector<ikev2::Payload>> answer_mobike_request(IkeSa& sa,
+                                                                   const std::vector<ikev2::Payload>& in,
+                                                                   TimePoint now);
+  // Gateway: moves the SA to where the request came from; false (error notify in `out`) if refused.
+  bool update_sa_addresses(IkeSa& sa, const std::vector<ikev2::Payload>& in, std::vector<ikev2::Payload>& out,
+                           TimePoint now);
+  // Every CHILD SA of the IKE SA onto its current addresses and NAT state (UpdateChildSaAddresses).
+  void move_children(IkeSa& sa);
+  // Client: the host's local addresses changed (Engine::on_local_addresses).
+  void on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now);
+  std::vector<std::pair<Endpoint, Endpoint>> mobike_paths(const IkeSa& sa) const;
+  std::vector<ikev2::Payload> mobike_update_payloads(const IkeSa& sa, const MobikeUpdateTask& task) const;
+  // The outstanding UPDATE_SA_ADDRESSES went unanswered on its path: send it over the next (§3.6).
+  // False when there is none left (the SA is then given up as for any unanswered request).
+  bool retry_mobike_path(IkeSa& sa, TimePoint now);
+  std::vector<wire::IpAddress> local_addresses;  // as last reported by on_local_addresses
 
   // --- failure reports for `cygnetctl why` (engine_failures.cpp); each before its event ---
   void report_ike_proposals_refused(const std::vector<const ConnectionSettings*>& candidates,

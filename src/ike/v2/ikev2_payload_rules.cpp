@@ -58,6 +58,30 @@ constexpr std::array kRows = {
   Ikev2PayloadRow{EX::IkeAuth, true, Form::WithoutChild, "", true,
       {once(PT::IdResponder), any(PT::Certificate), once(PT::Authentication), optional(PT::Configuration),
        any(PT::Notify), any(PT::VendorId)}},
+  // §2.16, EAP: HDR, SK {IDi, [CERTREQ+], [IDr], [CP(CFG_REQUEST)], SAi2, TSi, TSr} (no AUTH) /
+  // HDR, SK {IDr, [CERT+], AUTH, EAP}; then HDR, SK {EAP} both ways; then HDR, SK {AUTH} /
+  // HDR, SK {AUTH, [CP(CFG_REPLY)], SAr2, TSi, TSr}. EAP-Failure may come with AUTHENTICATION_FAILED.
+  Ikev2PayloadRow{EX::IkeAuth, false, Form::EapStart, "EAP start", true,
+      {once(PT::IdInitiator), any(PT::Certificate), any(PT::CertificateRequest), optional(PT::IdResponder),
+       optional(PT::Configuration), once(PT::SecurityAssociation), once(PT::TsInitiator),
+       once(PT::TsResponder), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, false, Form::EapStartWithoutChild, "EAP start", true,
+      {once(PT::IdInitiator), any(PT::Certificate), any(PT::CertificateRequest), optional(PT::IdResponder),
+       optional(PT::Configuration), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, false, Form::EapRound, "EAP", true,
+      {once(PT::Eap), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, false, Form::EapAuth, "EAP AUTH", true,
+      {once(PT::Authentication), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, true, Form::EapStart, "EAP start", true,
+      {once(PT::IdResponder), any(PT::Certificate), once(PT::Authentication), once(PT::Eap), any(PT::Notify),
+       any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, true, Form::EapRound, "EAP", true,
+      {once(PT::Eap), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, true, Form::EapAuth, "EAP AUTH", true,
+      {once(PT::Authentication), optional(PT::Configuration), once(PT::SecurityAssociation),
+       once(PT::TsInitiator), once(PT::TsResponder), any(PT::Notify), any(PT::VendorId)}},
+  Ikev2PayloadRow{EX::IkeAuth, true, Form::EapAuthWithoutChild, "EAP AUTH", true,
+      {once(PT::Authentication), optional(PT::Configuration), any(PT::Notify), any(PT::VendorId)}},
   // §2.21.2: HDR, SK {N(AUTHENTICATION_FAILED)} and other errors that refuse the IKE SA.
   Ikev2PayloadRow{EX::IkeAuth, true, Form::ErrorNotify, "error", true,
       {some(PT::Notify), any(PT::VendorId)}},
@@ -117,9 +141,20 @@ Form classify(EX exchange, bool response, const std::vector<ikev2::Payload>& in)
       if (has_error_notify(in) && !has_type(in, PT::SecurityAssociation)) return Form::ErrorNotify;
       return Form::Normal;
     case EX::IkeAuth: {
-      if (response && has_error_notify(in) && !has_type(in, PT::Authentication)) return Form::ErrorNotify;
+      const bool auth = has_type(in, PT::Authentication);
+      const bool eap = has_type(in, PT::Eap);
+      if (response && has_error_notify(in) && !auth && !eap) return Form::ErrorNotify;
       const bool child = has_type(in, PT::SecurityAssociation) || has_type(in, PT::TsInitiator) ||
                          has_type(in, PT::TsResponder);
+      // §2.16: the initiator's ID goes with its first request only, the responder's with its first
+      // response (next to the first EAP request); the EAP rounds carry EAP alone.
+      const PT id = response ? PT::IdResponder : PT::IdInitiator;
+      if (eap) return has_type(in, id) && response ? Form::EapStart : Form::EapRound;
+      if (!response && has_type(in, id) && !auth) return child ? Form::EapStart : Form::EapStartWithoutChild;
+      if (!has_type(in, id) && auth) {
+        if (!response) return Form::EapAuth;
+        return child ? Form::EapAuth : Form::EapAuthWithoutChild;
+      }
       return child ? Form::Normal : Form::WithoutChild;
     }
     case EX::CreateChildSa:

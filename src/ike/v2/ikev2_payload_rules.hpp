@@ -31,6 +31,13 @@ enum class Ikev2MessageForm : std::uint8_t {
   NewChild,      // CREATE_CHILD_SA for a new CHILD SA (§1.3.1)
   RekeyChild,    // ... rekeying a CHILD SA: N(REKEY_SA) (§1.3.3)
   RekeyIke,      // ... rekeying the IKE SA: an SA payload with an IKE proposal, no TS (§1.3.2)
+  // IKE_AUTH with EAP (§2.16): the client's first request has IDi but no AUTH; the gateway answers
+  // IDr, AUTH and the first EAP request; EAP payloads go back and forth; then one AUTH each.
+  EapStart,              // first request (with a CHILD SA part) / the gateway's IDr, AUTH, EAP
+  EapStartWithoutChild,  // first request without the CHILD SA part
+  EapRound,              // an EAP payload and nothing but notifies
+  EapAuth,               // the AUTH computed from the MSK: alone (request) / with the CHILD SA (response)
+  EapAuthWithoutChild,   // the final response without the CHILD SA part
 };
 
 struct Ikev2PayloadRow {

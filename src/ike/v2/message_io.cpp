@@ -291,7 +291,10 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
   }
   if (refuse_by_payload_rules(sa, m, d.payloads)) return;
   sa.last_received = now;
-  follow_peer_address(sa, local, remote);
+  sa.request_local = local;
+  sa.request_remote = remote;
+  if (!is_mobike_update(sa, m.header.exchange, d.payloads))  // MOBIKE moves the SA itself (task_mobike.cpp)
+    follow_peer_address(sa, local, remote);
 
   std::optional<std::vector<ikev2::Payload>> response =
       answer_request(sa, m.header.exchange, d.payloads, now);
@@ -329,8 +332,12 @@ void v2::Ikev2Engine::follow_peer_address(IkeSa& sa, const Endpoint& local, cons
     return;
   }
   sa.local = local;
-  if (sa.remote != remote) peer_address_changed(sa, remote);
+  const bool moved = sa.remote != remote;
+  if (moved) peer_address_changed(sa, remote);
   sa.remote = remote;
+  // MOBIKE: a NAT rebinding takes the CHILD SAs along too (RFC 7296 §2.23), e.g. the new mapping
+  // a client's float to 4500 gets after a move (task_mobike.cpp).
+  if (moved && sa.mobike && sa.authenticated) move_children(sa);
 }
 
 void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteView raw, TimePoint now) {
@@ -368,6 +375,7 @@ void v2::Ikev2Engine::handle_response(IkeSa& sa, const ikev2::Message& m, ByteVi
 
 void v2::Ikev2Engine::retransmit_or_give_up(IkeSa& sa, TimePoint now) {
   OutstandingRequest& o = *sa.outstanding;
+  if (o.retransmits >= options.retransmit_tries && retry_mobike_path(sa, now)) return;  // task_mobike.cpp
   if (o.retransmits >= options.retransmit_tries) {
     const IkeSaId id = sa.id;
     if (std::holds_alternative<DeleteIkeTask>(o.task) || sa.closing) {

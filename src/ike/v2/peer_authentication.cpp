@@ -12,7 +12,9 @@ std::optional<ikev2::AuthPayload> make_auth_payload(const ConnectionSettings& co
                                                     const std::vector<ikev2::SignatureHash>& peer_hashes,
                                                     ByteView octets) {
   ikev2::AuthPayload auth;
-  if (conn.auth == AuthKind::Psk) {
+  const AuthMethod method = local_auth_method(conn);
+  if (method == AuthMethod::EapMsChapV2) return std::nullopt;  // the MSK's AUTH: task_eap.cpp
+  if (method == AuthMethod::Psk) {
     if (conn.psk.empty()) return std::nullopt;
     auth.method = ikev2::AuthMethod::SharedKeyMic;
     auth.data = psk_auth_data(prf, conn.psk.view(), octets);
@@ -44,7 +46,7 @@ std::vector<ikev2::Payload> our_certificate_payloads(const ConnectionSettings& c
 }
 
 std::optional<ikev2::CertReqPayload> our_certificate_request(const ConnectionSettings& conn) {
-  if (conn.auth != AuthKind::PublicKey || conn.ca_certificates.empty()) return std::nullopt;
+  if (remote_auth_method(conn) != AuthMethod::PublicKey || conn.ca_certificates.empty()) return std::nullopt;
   ikev2::CertReqPayload req;
   for (const auto& ca : conn.ca_certificates) {
     const Bytes id = ca.spki_sha1();
@@ -60,7 +62,9 @@ std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Ide
                                        std::vector<crypto::Certificate>* accepted_chain) {
   if (!conn.remote_id.matches(peer_id))
     return "peer ID " + peer_id.to_string() + " does not match remote_id " + conn.remote_id.to_string();
-  if (conn.auth == AuthKind::Psk) {
+  const AuthMethod method = remote_auth_method(conn);
+  if (method == AuthMethod::EapMsChapV2) return "the peer must authenticate with EAP (remote_auth), not AUTH";
+  if (method == AuthMethod::Psk) {
     if (auth.method != ikev2::AuthMethod::SharedKeyMic)
       return "peer used AUTH method " + std::to_string(static_cast<int>(auth.method)) + ", we expect a PSK";
     if (!verify_psk_auth(prf, conn.psk.view(), octets, auth.data))

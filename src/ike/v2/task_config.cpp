@@ -49,7 +49,10 @@ v2::Ikev2Engine::ConfigAnswer v2::Ikev2Engine::answer_config_request(IkeSa& sa,
   // §3.15.1: a responder need not honour a request; one without pools ignores it.
   if (conn.pools.empty()) return ConfigAnswer::NotRequested;
   const ikev2::ConfigValues& request = *decoded.values;
-  const std::string identity = sa.remote_id ? sa.remote_id->to_string() : sa.remote.address.to_string();
+  // A user who authenticated with EAP keeps their address across devices and IKE identities.
+  const std::string identity = !sa.eap_identity.empty() ? sa.eap_identity
+                               : sa.remote_id           ? sa.remote_id->to_string()
+                                                        : sa.remote.address.to_string();
 
   // One address per family asked for, from the first of the connection's pools of that family
   // with one to give. An address the client asks for by value is honoured when that pool has it

@@ -32,6 +32,7 @@ void v2::Ikev2Engine::start(IkeSa& sa, DeleteIkeTask task, TimePoint now) {
 
 std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
     IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now) {
+  if (auto mobike = answer_mobike_request(sa, in, now)) return *mobike;  // task_mobike.cpp
   if (ikev2::find_notify(in, ikev2::NotifyType::AuthenticationFailed)) {
     // The initiator rejected our AUTH (§2.21.2).
     ++counters.authentication_failures;

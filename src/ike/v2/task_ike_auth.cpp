@@ -1,5 +1,8 @@
-// IKE_AUTH (RFC 7296 §1.2, §2.15): identities, AUTH (PSK or RFC 7427 signatures with certificates),
-// INITIAL_CONTACT, and the first CHILD SA. A CHILD failure leaves the IKE SA up.
+// IKE_AUTH (RFC 7296 §1.2, §2.15): identities, AUTH (PSK or RFC 7427 signatures with certificates,
+// each side its own method: split authentication), INITIAL_CONTACT, and the first CHILD SA. A CHILD
+// failure leaves the IKE SA up. A client authenticating with EAP sends no AUTH; the rounds that
+// follow are task_eap.cpp's, which ends in the same tails (answer_authenticated_request,
+// complete_authentication).
 #include "ike/v2/authentication.hpp"
 #include "ike/v2/ikev2_engine.hpp"
 #include "ike/v2/peer_authentication.hpp"
@@ -29,8 +32,9 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   const ikev2::IdPayload idi = sa.local_id.to_payload();
   const Bytes octets =
       signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), idi);
+  const bool eap = local_auth_method(*conn) == AuthMethod::EapMsChapV2;  // §2.16: no AUTH yet
   auto auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, octets);
-  if (!auth) {
+  if (!auth && !eap) {
     remove_ike_sa(sa.id, EventType::Error, "cannot authenticate: the connection has no PSK or private key");
     return;
   }
@@ -46,8 +50,9 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!other_sa) payloads.emplace_back(notify(ikev2::NotifyType::InitialContact));
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
-  payloads.emplace_back(std::move(*auth));
-  append_config_request(*conn, payloads);  // task_config.cpp
+  if (auth) payloads.emplace_back(std::move(*auth));
+  append_config_request(*conn, payloads);    // task_config.cpp
+  append_mobike_supported(*conn, payloads);  // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
@@ -64,8 +69,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   const auto* idi = ikev2::find_payload<ikev2::IdInitiatorPayload>(in);
   const auto* auth = ikev2::find_payload<ikev2::AuthPayload>(in);
   const auto* idr = ikev2::find_payload<ikev2::IdResponderPayload>(in);
-  if (!idi || !auth) {
-    malformed(sa.connection, sa.id, "IKE_AUTH request without IDi or AUTH");
+  if (!idi) {
+    malformed(sa.connection, sa.id, "IKE_AUTH request without IDi");
     sa.remove_after_response = true;
     return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
@@ -80,15 +85,28 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   };
 
   // The final choice of connection: addresses, the peer's ID and (when sent) the ID it wants us to be.
+  // A request without AUTH asks for EAP (§2.16): only a connection with an EAP remote_auth takes it.
   const ConnectionSettings* conn = nullptr;
   const ConnectionSettings* by_address = nullptr;
+  const ConnectionSettings* other_method = nullptr;
   for (const auto& c : connections) {
     if (!address_allowed(c.local_addrs, sa.local.address) || !remote_allowed(c, sa.remote.address)) continue;
     if (!by_address) by_address = &c;
     if (!c.remote_id.matches(peer)) continue;
     if (idr && !our_identity(c, sa).matches(Identity::from_payload(*idr))) continue;
+    if ((remote_auth_method(c) == AuthMethod::EapMsChapV2) == (auth != nullptr)) {
+      if (!other_method) other_method = &c;
+      continue;
+    }
     conn = &c;
     break;
+  }
+  if (!conn && other_method) {
+    return reject(other_method->name,
+                  auth ? "the client sent AUTH but connection " + other_method->name +
+                             " authenticates clients with EAP (remote_auth = eap-mschapv2)"
+                       : "the client sent no AUTH (it wants EAP) but connection " + other_method->name +
+                             " has remote_auth = " + auth_method_name(remote_auth_method(*other_method)));
   }
   if (!conn) {
     if (!by_address) return reject(sa.connection, "no connection accepts " + sa.remote.to_string());
@@ -97,13 +115,14 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
                                         by_address->name);
   }
   sa.connection = conn->name;
+  if (!auth) return begin_eap_as_gateway(sa, *conn, peer, in, now);  // task_eap.cpp
   const Bytes octets =
       signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), *idi);
   std::vector<crypto::Certificate> chain;
   if (auto why =
           verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now), &chain))
     return reject(conn->name, *why);
-  if (conn->auth == AuthKind::PublicKey) {
+  if (remote_auth_method(*conn) == AuthMethod::PublicKey) {
     const RevocationGate gate = revocation_gate(sa, *conn, chain, true, in, nullptr, now);
     if (gate.kind == RevocationGate::Kind::Wait) return std::nullopt;  // resumed by resume_parked_sa
     if (gate.kind == RevocationGate::Kind::Refuse) return reject(conn->name, gate.why);
@@ -117,23 +136,30 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   auto our_auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, our_octets);
   if (!our_auth)
     return reject(conn->name, "we cannot authenticate ourselves: no PSK or private key configured");
+  std::vector<ikev2::Payload> out;
+  out.emplace_back(ikev2::IdResponderPayload{our_id});
+  for (auto& c : our_certificate_payloads(*conn, in)) out.push_back(std::move(c));
+  out.emplace_back(std::move(*our_auth));
+  return answer_authenticated_request(sa, *conn, in, std::move(out), now);
+}
 
+std::vector<ikev2::Payload> v2::Ikev2Engine::answer_authenticated_request(
+    IkeSa& sa, const ConnectionSettings& conn, const std::vector<ikev2::Payload>& in,
+    std::vector<ikev2::Payload> out, TimePoint now) {
   if (ikev2::find_notify(in, ikev2::NotifyType::InitialContact)) handle_initial_contact(sa);
   // After INITIAL_CONTACT: the peer's earlier SAs gave their leases back, so it gets the same address.
   std::vector<ikev2::Payload> config;
-  const ConfigAnswer config_answer = answer_config_request(sa, *conn, in, config);  // task_config.cpp
+  const ConfigAnswer config_answer = answer_config_request(sa, conn, in, config);  // task_config.cpp
   if (config_answer == ConfigAnswer::Malformed) {
     release_virtual_ips(sa);
     sa.remove_after_response = true;
     return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
   }
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, conn, in);  // task_mobike.cpp
 
-  std::vector<ikev2::Payload> out;
-  out.emplace_back(ikev2::IdResponderPayload{our_id});
-  for (auto& c : our_certificate_payloads(*conn, in)) out.push_back(std::move(c));
-  out.emplace_back(std::move(*our_auth));
   for (auto& p : config) out.push_back(std::move(p));
+  if (sa.mobike) append_mobike_supported(conn, out);
   // §3.15.4: without an address there is no CHILD SA (INTERNAL_ADDRESS_FAILURE is already in `config`).
   if (ikev2::find_payload<ikev2::SaPayload>(in) && config_answer != ConfigAnswer::AddressFailure)
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
@@ -176,7 +202,7 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
   std::vector<crypto::Certificate> chain;
   std::optional<std::string> why =
       verify_peer(*conn, peer, in, *auth, sa.algorithms->prf, octets, wall_time(options, now), &chain);
-  if (!why && conn->auth == AuthKind::PublicKey) {
+  if (!why && remote_auth_method(*conn) == AuthMethod::PublicKey) {
     Task parked_task = std::move(task);
     const RevocationGate gate = revocation_gate(sa, *conn, chain, false, in, &parked_task, now);
     if (gate.kind == RevocationGate::Kind::Wait) return;  // resumed by resume_parked_sa
@@ -199,17 +225,29 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
                   "responder " + sa.remote.to_string() + " (" + peer.to_string() + "): " + *why);
     return;
   }
+  if (local_auth_method(*conn) == AuthMethod::EapMsChapV2) {
+    begin_eap_as_client(sa, *conn, task, *idr, in, now);  // task_eap.cpp
+    return;
+  }
+  complete_authentication(sa, *conn, task.child, peer, in, now);
+}
+
+void v2::Ikev2Engine::complete_authentication(IkeSa& sa, const ConnectionSettings& conn,
+                                              std::optional<ChildNegotiation>& child, const Identity& peer,
+                                              const std::vector<ikev2::Payload>& in, TimePoint now) {
+  const IkeSaId id = sa.id;
   sa.remote_id = peer;
   ike_sa_established(sa, now);
+  take_mobike_announcement(sa, conn, in);  // task_mobike.cpp
   sa.first_child.reset();
-  if (!take_config_reply(sa, *conn, in)) {  // task_config.cpp
+  if (!take_config_reply(sa, conn, in)) {  // task_config.cpp
     // A client that asked for a virtual IP and got none has no use for the SA (nor its CHILD SA,
     // whose selectors would be the whole address space).
-    if (task.child) negotiating.erase({sa.connection, task.child->child});
+    if (child) negotiating.erase({sa.connection, child->child});
     queue_request(sa, DeleteIkeTask{}, now, true);
     return;
   }
-  if (task.child) accept_child(sa, *task.child, in, sa.nonce_i, sa.nonce_r, now);
+  if (child) accept_child(sa, *child, in, sa.nonce_i, sa.nonce_r, now);
   if (IkeSa* still = ike_sa(id)) release_establishment_state(*still);
 }
 

@@ -170,6 +170,9 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   sa.nat_local = old.nat_local;
   sa.nat_remote = old.nat_remote;
   sa.fragmentation = old.fragmentation;
+  sa.mobike = old.mobike;  // MOBIKE state goes with the IKE SA (task_mobike.cpp)
+  sa.peer_additional_addresses = old.peer_additional_addresses;
+  sa.verified_peer_addresses = old.verified_peer_addresses;
   sa.peer_signature_hashes = old.peer_signature_hashes;
   ikev2::Proposal p = chosen;
   p.spi.clear();

@@ -48,7 +48,7 @@ bool nat_between(const std::vector<ikev2::Payload>& payloads, ikev2::NotifyType 
 }
 
 bool uses_public_key(const ConnectionSettings& c) {
-  return c.auth == AuthKind::PublicKey;
+  return local_auth_method(c) == AuthMethod::PublicKey || remote_auth_method(c) == AuthMethod::PublicKey;
 }
 
 }  // namespace

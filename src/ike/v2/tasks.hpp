@@ -7,11 +7,13 @@
 //
 //   task_ike_sa_init.cpp  IKE_SA_INIT: SA, KE, nonces, NAT detection, COOKIE, INVALID_KE_PAYLOAD
 //   task_ike_auth.cpp     IKE_AUTH: identities, AUTH, certificates, the first CHILD SA
+//   task_eap.cpp          IKE_AUTH's EAP rounds (§2.16): EAP server and peer, the MSK's AUTH
 //   task_child_create.cpp CREATE_CHILD_SA for a new CHILD SA (and the CREATE_CHILD_SA router)
 //   task_child_rekey.cpp  CREATE_CHILD_SA with REKEY_SA, make-before-break, collisions (§2.8.1)
 //   task_ike_rekey.cpp    CREATE_CHILD_SA rekeying the IKE SA (§2.18)
 //   task_delete.cpp       INFORMATIONAL Delete of CHILD SAs and of the IKE SA, peer's notifies
 //   task_liveness.cpp     INFORMATIONAL liveness check (empty request)
+//   task_mobike.cpp       MOBIKE (RFC 4555): UPDATE_SA_ADDRESSES, return routability (COOKIE2)
 //
 // The tables that pick the task live in dispatch.cpp: start_request and finish_request visit
 // the Task variant with one overload per task (no generic fallback: a task type without its
@@ -27,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -65,6 +68,12 @@ struct IkeAuthTask {
   std::optional<ChildNegotiation> child;
 };
 
+// A client's EAP round inside IKE_AUTH (task_eap.cpp): its EAP Response, or once EAP succeeded
+// its AUTH from the MSK. Carries the first CHILD SA of the IKE_AUTH request to the final response.
+struct EapRoundTask {
+  std::optional<ChildNegotiation> child;
+};
+
 // A new CHILD SA (task_child_create.cpp); `sent` is filled when the request goes out.
 struct ChildCreateTask {
   std::string child;
@@ -94,7 +103,22 @@ struct DeleteIkeTask {};
 // A liveness check: an empty INFORMATIONAL request (task_liveness.cpp).
 struct LivenessTask {};
 
-using Task = std::variant<IkeSaInitTask, IkeAuthTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                          DeleteChildrenTask, DeleteIkeTask, LivenessTask>;
+// MOBIKE (task_mobike.cpp). Client: announce that our address changed (UPDATE_SA_ADDRESSES from
+// the new address). `paths` are the (local, remote) pairs to try in order (RFC 4555 §3.6): when
+// one stays unanswered, the same request goes out over the next; `cookie2` must come back.
+struct MobikeUpdateTask {
+  std::vector<std::pair<Endpoint, Endpoint>> paths;
+  std::size_t path = 0;
+  Bytes cookie2;
+};
+// Gateway: return routability (RFC 4555 §3.5, §5.2) of the peer's new address before ESP goes
+// there: an INFORMATIONAL with COOKIE2 to `target`, answered with the same COOKIE2.
+struct MobikeCheckTask {
+  Endpoint target;
+  Bytes cookie2;
+};
+
+using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
+                          DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask, MobikeCheckTask>;
 
 }  // namespace cygnet::ike

@@ -349,8 +349,9 @@ EOF
   it_wait_for 5 "routed link" ip netns exec "${IT_NS[l]}" ping -c1 -W1 192.0.2.66 || it_fail "trio does not pass traffic"
 }
 
-# Counts, on NODE's out0 (both directions), the outer packets by kind: raw ESP, AH, UDP 4500 (IKE
-# after NAT-T and ESP-in-UDP), UDP 500, cleartext ICMP echo and TCP (what a tunnel must carry), and
+# Counts, on NODE's out0 (both directions), the outer packets by kind: raw ESP, AH, ESP in UDP 4500
+# (a non-zero SPI where IKE on 4500 has its zero non-ESP marker, so IKE moved to 4500 is not
+# counted as ESP; NAT keepalives are too short to count), UDP 500, cleartext ICMP echo and TCP (what a tunnel must carry), and
 # other ICMPv4 (errors, e.g. "protocol unreachable" when a raw ESP socket's receive queue
 # overflows). nft_counter NODE NAME reads one (esp ah udp4500 udp500 clear_icmp icmp_error clear_tcp).
 nft_count_setup() {
@@ -366,8 +367,8 @@ table inet cygnet_count {
   chain count {
     meta l4proto esp counter name c_esp
     meta l4proto ah counter name c_ah
-    udp dport 4500 counter name c_udp4500
-    udp sport 4500 counter name c_udp4500
+    udp dport 4500 @th,64,32 != 0 counter name c_udp4500
+    udp sport 4500 @th,64,32 != 0 counter name c_udp4500
     udp dport 500 counter name c_udp500
     icmp type { echo-request, echo-reply } counter name c_clear_icmp
     icmpv6 type { echo-request, echo-reply } counter name c_clear_icmp

@@ -68,6 +68,13 @@ TEST(StatusText, ConnectionHeaders) {
   EXPECT_THAT(text, HasSubstr("on-demand: IKEv2, start_action trap, 192.0.2.1 → 192.0.2.9\n"));
 }
 
+TEST(StatusText, EapIdentityShownOnlyWhenTheClientUsedEap) {
+  json status = kStatus;
+  EXPECT_THAT(render_status(status), Not(HasSubstr("EAP identity")));
+  status["connections"][0]["ike_sas"][0]["eap_identity"] = "alice";
+  EXPECT_THAT(render_status(status), HasSubstr("    EAP identity alice\n"));
+}
+
 TEST(StatusText, EstablishedIkeSa) {
   const std::string text = render_status(kStatus);
   EXPECT_THAT(text,
@@ -161,6 +168,32 @@ TEST(StatusText, OddInputNeverThrows) {
   EXPECT_NO_THROW(text = render_status(odd));
   EXPECT_THAT(text, HasSubstr("IKE SA #? ?"));
   EXPECT_THAT(text, Not(HasSubstr("cygnetd: pid")));
+}
+
+TEST(StatusText, ClientVirtualIpsAndAppliedDns) {
+  const nlohmann::json status = nlohmann::json::parse(R"({
+    "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
+    "client": {"device": "cyg0",
+               "connections": [{"connection": "office", "ike_sa": 3,
+                                "addresses": ["198.51.100.129", "2001:db8:ffff::1"],
+                                "dns": ["198.51.100.53"], "dns_domains": ["corp.example"]}],
+               "dns": {"state": "applied through systemd-resolved", "servers": ["198.51.100.53"],
+                       "domains": ["~corp.example"], "default_route": false}}
+  })");
+  const std::string text = render_status(status);
+  EXPECT_THAT(text, HasSubstr("virtual IPs on cyg0:\n"
+                              "  office      198.51.100.129, 2001:db8:ffff::1 (DNS 198.51.100.53, "
+                              "domains corp.example)\n"
+                              "  DNS         applied through systemd-resolved: 198.51.100.53; "
+                              "~corp.example\n"));
+}
+
+TEST(StatusText, NoClientSectionWithoutAssignments) {
+  const nlohmann::json status = nlohmann::json::parse(R"({
+    "connections": [{"name": "office", "ike_version": 2, "start_action": "none", "ike_sas": []}],
+    "client": {"device": "cyg0", "connections": [], "dns": {"state": "none"}}
+  })");
+  EXPECT_THAT(render_status(status), Not(HasSubstr("virtual IPs on")));
 }
 
 }  // namespace

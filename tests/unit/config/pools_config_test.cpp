@@ -94,6 +94,24 @@ TEST(PoolsConfig, VipsOnePerFamily) {
                           "t.toml:6:33: 'vips': 'any' is not an IP address (\"0.0.0.0\" or \"::\" for any)"));
 }
 
+TEST(PoolsConfig, AClientsLocalSideIsItsVirtualIpsNotItsOuterAddresses) {
+  // An IPv4-only host asking for an IPv6 virtual address may route ::/0 through the tunnel.
+  const std::string client =
+      "[connections.home]\n"
+      "local_addrs = [\"192.0.2.9\"]\n"
+      "remote_addrs = [\"192.0.2.1\"]\n"
+      "local_id = \"alice@example.com\"\n"
+      "auth = \"psk\"\n"
+      "psk = \"a long random secret\"\n";
+  const std::string everything =
+      "[[connections.home.children]]\nname = \"all\"\nremote_ts = [\"0.0.0.0/0\", \"::/0\"]\n";
+  const Config c = loads(client + "vips = [\"0.0.0.0\", \"::\"]\n" + everything);
+  ASSERT_EQ(c.connections.size(), 1u);
+  EXPECT_EQ(c.connections[0].children.at(0).remote_ts.size(), 2u);
+  // Without an IPv6 virtual address (and no IPv6 outer address) ::/0 could never match.
+  EXPECT_EQ(errors_of(client + "vips = [\"0.0.0.0\"]\n" + everything).size(), 1u);
+}
+
 TEST(PoolsConfig, StateDirMustBeAbsolute) {
   EXPECT_THAT(errors_of("[daemon]\nstate_dir = \"var/lib\"\n"),
               ElementsAre("t.toml:2:13: 'state_dir' must be an absolute path, not \"var/lib\""));

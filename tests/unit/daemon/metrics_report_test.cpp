@@ -37,6 +37,25 @@ TEST(MetricsReport, PerConnectionRekeysAndFailuresFromEvents) {
   EXPECT_TRUE(has_line(text, R"(cygnet_ike_handshake_duration_seconds_bucket{le="+Inf"} 0)"));
 }
 
+TEST(MetricsReport, BatchedSocketCallsAndUdpOffloads) {
+  ipsec::DataPlane data_plane;
+  ike::DataPlaneBinding binding(data_plane);
+  ike::EngineCounters ike;
+  DaemonCounters daemon;
+  daemon.sockets.receive_calls = 3;
+  daemon.sockets.send_calls = 7;
+  daemon.sockets.gso_datagrams = 640;
+  daemon.sockets.gro_datagrams = 128;
+  RetiredTraffic retired;
+  ConnectionEventCounts events;
+  const std::vector<ike::ConnectionStatus> status;
+  const std::string text = metrics_text({status, ike, binding, data_plane, daemon, retired, events, {}, 0});
+  EXPECT_TRUE(has_line(text, R"(cygnet_socket_calls_total{direction="receive"} 3)")) << text;
+  EXPECT_TRUE(has_line(text, R"(cygnet_socket_calls_total{direction="send"} 7)"));
+  EXPECT_TRUE(has_line(text, "cygnet_udp_gso_datagrams_total 640"));
+  EXPECT_TRUE(has_line(text, "cygnet_udp_gro_datagrams_total 128"));
+}
+
 TEST(MetricsReport, ConnectionTrafficIncludesRemovedChildSas) {
   RetiredTraffic retired;
   SaTraffic first;

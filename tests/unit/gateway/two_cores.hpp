@@ -105,6 +105,7 @@ class TwoCores {
       const ByteView bytes = out.bytes(p);
       if (p.destination == Destination::Tun) {
         tun.emplace_back(bytes.begin(), bytes.end());
+        (&tun == &tun_a ? tun_links_a : tun_links_b).push_back(p.link);
       } else {
         network.push_back(InFlight{p.destination == Destination::Udp, p.local, p.remote,
                                    Bytes(bytes.begin(), bytes.end())});
@@ -149,6 +150,7 @@ class TwoCores {
   std::unique_ptr<GatewayCore> a, b;
   std::vector<InFlight> to_a, to_b;
   std::vector<Bytes> tun_a, tun_b;
+  std::vector<std::uint32_t> tun_links_a, tun_links_b;  // OutputPacket::link of each, in order
   std::vector<ike::Event> events;
   std::vector<std::string> binding_errors;
   std::vector<AppliedAction> applied;  // both sides

@@ -9,11 +9,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "gateway/worker_pause.hpp"
 #include "ipsec/replay_window.hpp"
 #include "wire/byte_reader.hpp"
 #include "wire/ip_packet.hpp"
@@ -86,6 +89,7 @@ struct Gateways : ::testing::Test {
     p.selector.local = range("198.51.100.0/24");
     p.selector.remote = range("203.0.113.0/24");
     p.action = ipsec::PolicyAction::Protect;
+    p.priority = 90;  // a CHILD SA's, as the binding installs it (shunts come first)
     protect = a.spd().add(p);
   }
 
@@ -306,6 +310,168 @@ TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {
   EXPECT_EQ(decapsulated, total);
   EXPECT_EQ(drops, 0u) << "a replay false positive or a lost SA";
   EXPECT_TRUE(requests.take_all().empty());
+}
+
+}  // namespace
+}  // namespace cygnet::gateway
+
+// ---------------------------------------------------------------- with the rest of the gateway
+
+namespace cygnet::gateway {
+namespace {
+
+// A shunt decided on a worker counts for that shunt: the worker counts by the shunt's name and
+// type (the replica's context names its policies), the daemon sums that into the core's table.
+TEST_F(Gateways, ShuntPacketsOnAWorkerCountForTheirShunt) {
+  ShuntTable shunts;
+  ipsec::ShuntSettings lan{"lan", ipsec::ShuntType::Drop, {}};
+  ipsec::Selector everything;
+  everything.local = range("198.51.100.0/24");
+  everything.remote = range("203.0.113.0/24");
+  lan.selectors.push_back(everything);
+  shunts.replace(a.spd(), {lan});
+  install(0x1001);  // a tunnel for the same traffic: the shunt, ordered first, still decides
+  WorkerPath worker(0, requests);
+  ReplicaContext context;
+  context.shunt_keys = shunts.policy_keys();
+  worker.publish(a.replica(), context);
+  ASSERT_TRUE(worker.refresh());
+  OutputBatch out;
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(worker.on_tun_packet(udp_packet(20), kNow, out).kind, ipsec::OutboundOutcome::Kind::Dropped);
+  EXPECT_TRUE(out.packets().empty());
+  worker.publish_counters();
+  const auto counts = worker.shunt_counts();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts.at(ShuntTable::key_of(lan)).packets_out, 3u);
+  EXPECT_TRUE(shunts.count_outbound(shunts.shunts()[0].policies[0]));  // one on the control thread
+  const std::vector<ShuntState> summed = shunts.with_counts(counts);
+  ASSERT_EQ(summed.size(), 1u);
+  EXPECT_EQ(summed[0].packets_out, 4u);
+  EXPECT_EQ(shunts.shunts()[0].packets_out, 1u);  // the table itself holds only its own
+}
+
+// Decapsulated on a route-based connection's SA, the packet names that connection's interface
+// (the daemon then hands it to the control thread, which writes it there), not the shared TUN.
+TEST_F(Gateways, ARouteBasedSaDecryptedOnAWorkerGoesToItsInterface) {
+  const auto inbound_link =
+      b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x3003), kNow));
+  ASSERT_TRUE(inbound_link);
+  const auto added = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x3003), kNow));
+  ASSERT_TRUE(added);
+  ASSERT_TRUE(a.bind_outbound_sa(protect, *added));
+  WorkerPath sender(0, requests);
+  WorkerPath receiver(1, requests);
+  sender.publish(a.replica());
+  ReplicaContext context;
+  context.links[*inbound_link] = 7;
+  receiver.publish(b.replica(), context);
+  sender.refresh();
+  receiver.refresh();
+  OutputBatch out;
+  ASSERT_EQ(sender.on_tun_packet(udp_packet(50), kNow, out).kind, ipsec::OutboundOutcome::Kind::Protected);
+  const Bytes wire_packet(out.bytes(out.packets()[0]).begin(), out.bytes(out.packets()[0]).end());
+  OutputBatch in;
+  ASSERT_EQ(receiver.on_raw_packet(wire_packet, kNow, in), InboundVerdict::Decapsulated);
+  ASSERT_EQ(in.packets().size(), 1u);
+  EXPECT_EQ(in.packets()[0].destination, Destination::Tun);
+  EXPECT_EQ(in.packets()[0].link, 7u);
+}
+
+// MOBIKE moves an SA's addresses in the SA object every replica shares. The control thread does
+// it with the workers paused (WorkerPause), so under ThreadSanitizer no read of the endpoints
+// races the write, and each worker sees the old addresses, then only the new ones, never a mix
+// (the outer header it builds agrees with where the batch says the packet goes).
+TEST_F(Gateways, MobikeMovesAnSaWhileWorkersEncryptOnIt) {
+  install(0x1001);
+  constexpr std::size_t kWorkers = 3;
+  WorkerPause pause;
+  std::vector<std::unique_ptr<WorkerPath>> paths;
+  for (std::size_t i = 0; i < kWorkers; ++i) {
+    paths.push_back(std::make_unique<WorkerPath>(i, requests));
+    paths.back()->publish(a.replica());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<bool> moved{false};
+  std::vector<std::atomic<std::uint64_t>> sent_after_move(kWorkers);
+  std::vector<std::atomic<std::uint64_t>> sent(kWorkers);
+  std::vector<std::vector<std::string>> problems(kWorkers);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kWorkers; ++i) {
+    threads.emplace_back([&, i] {
+      WorkerPath& path = *paths[i];
+      OutputBatch out;
+      bool seen_new = false;
+      const Bytes inner = udp_packet(60);
+      while (!stop.load()) {
+        pause.checkpoint();
+        path.refresh();
+        const bool after_move = moved.load();
+        out.clear();
+        if (path.on_tun_packet(inner, kNow, out).kind != ipsec::OutboundOutcome::Kind::Protected) {
+          problems[i].push_back("not protected");
+          continue;
+        }
+        const OutputPacket& p = out.packets()[0];
+        const ByteView bytes = out.bytes(p);
+        const wire::IpAddress source = wire::IpAddress::v4(wire::load_be32(bytes.data() + 12));
+        const wire::IpAddress destination = wire::IpAddress::v4(wire::load_be32(bytes.data() + 16));
+        const bool is_new = p.remote.address == addr("192.0.2.12");
+        if (!(destination == p.remote.address)) problems[i].push_back("header and batch disagree");
+        if (!(source == (is_new ? addr("192.0.2.11") : addr("192.0.2.1")))) problems[i].push_back("torn endpoints");
+        if (seen_new && !is_new) problems[i].push_back("old address after the new one");
+        if (after_move && !is_new) problems[i].push_back("old address after the move");
+        seen_new = seen_new || is_new;
+        sent[i].fetch_add(1);
+        if (after_move) sent_after_move[i].fetch_add(1);
+      }
+    });
+  }
+  auto wait_until = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return done();
+  };
+  EXPECT_TRUE(wait_until([&] {
+    for (auto& n : sent)
+      if (n.load() < 50) return false;
+    return true;
+  }));
+  bool move_ok = false;
+  pause.pause(kWorkers, nullptr);
+  move_ok = a.sad().move_endpoints(*outbound, addr("192.0.2.11"), addr("192.0.2.12"), std::nullopt);
+  moved.store(true);
+  pause.resume();
+  EXPECT_TRUE(move_ok);
+  for (auto& path : paths) path->publish(a.replica());
+  EXPECT_TRUE(wait_until([&] {
+    for (auto& n : sent_after_move)
+      if (n.load() < 50) return false;
+    return true;
+  }));
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < kWorkers; ++i) {
+    EXPECT_TRUE(problems[i].empty()) << "worker " << i << ": " << problems[i].size() << " problems, first "
+                                     << (problems[i].empty() ? "" : problems[i][0]);
+  }
+  EXPECT_EQ(pause.pauses(), 1u);
+}
+
+// A worker whose thread ended never holds up a pause.
+TEST(WorkerPauseTest, AWorkerThatEndedDoesNotBlockAPause) {
+  WorkerPause pause;
+  std::thread gone([&] { pause.worker_gone(); });
+  gone.join();
+  std::atomic<bool> stop{false};
+  std::thread running([&] {
+    while (!stop.load()) pause.checkpoint();
+  });
+  pause.pause(2, nullptr);
+  stop.store(true);
+  pause.resume();
+  running.join();
+  EXPECT_EQ(pause.pauses(), 1u);
 }
 
 }  // namespace

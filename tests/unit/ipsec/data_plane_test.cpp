@@ -119,6 +119,22 @@ TEST_F(TwoGateways, ProtectedPacketCrossesAndIsCounted) {
   EXPECT_EQ(b.counters().inbound.bytes, pkt.size());
 }
 
+// The outcome names the SA that protected the packet (the policy's bound entry), so the caller
+// learns where it goes (endpoints, UDP encapsulation) without looking the SA up again.
+TEST_F(TwoGateways, ProtectedOutcomeCarriesTheSaThatProtectedIt) {
+  install(false);
+  Bytes pkt = udp_packet("198.51.100.7", "203.0.113.9", 1000, 2000, 100);
+  OutboundOutcome o = a.process_outbound(pkt, out, kNow);
+  ASSERT_EQ(o.kind, OutboundOutcome::Kind::Protected);
+  ASSERT_TRUE(o.sa.has_value());
+  ASSERT_NE(o.sa_entry, nullptr);
+  EXPECT_EQ(o.sa_entry, a.sad().find(*o.sa));
+  EXPECT_EQ(o.sa_entry->params().direction, Direction::Outbound);
+  // Not protected: no SA to name.
+  Bytes unmatched = udp_packet("192.0.2.1", "192.0.2.2", 1000, 2000, 10);
+  EXPECT_EQ(a.process_outbound(unmatched, out, kNow).sa_entry, nullptr);
+}
+
 // bind_outbound_sa keeps the SAD's entry with the policy, so packets skip the SAD lookup; the
 // entry must follow the SA's life: removed SA -> acquire (never a dangling SA), rebinding -> the
 // new SA. (Run under ASan, a stale pointer here would be a heap-use-after-free.)

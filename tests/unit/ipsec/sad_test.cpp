@@ -225,5 +225,41 @@ TEST(Sad, FoundSaIsMutable) {
   EXPECT_EQ(sad.find(*h)->replay_window().highest(), 5u);
 }
 
+// MOBIKE (RFC 4555): an SA keeps its handle, SPI and sequence numbers but takes new outer
+// addresses; an inbound SA is then found under its new local address only.
+TEST(Sad, MoveEndpointsKeepsTheSaAndReindexesInbound) {
+  Sad sad;
+  const auto in = sad.add(make_sa(0x5005, Direction::Inbound, "192.0.2.1", "198.51.100.1"));
+  const auto out = sad.add(make_sa(0x6006, Direction::Outbound, "192.0.2.1", "198.51.100.1"));
+  ASSERT_TRUE(in && out);
+  ASSERT_TRUE(sad.find(*out)->next_sequence().has_value());
+  ASSERT_TRUE(
+      sad.move_endpoints(*in, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
+  ASSERT_TRUE(
+      sad.move_endpoints(*out, addr("192.0.2.77"), addr("198.51.100.1"), UdpEncapsulation{4500, 40000}));
+  EXPECT_EQ(sad.find_inbound_handle(0x5005, addr("192.0.2.77"), IpsecProtocol::Esp), in);
+  EXPECT_FALSE(sad.find_inbound_handle(0x5005, addr("192.0.2.1"), IpsecProtocol::Esp).has_value());
+  const SecurityAssociation& moved = *sad.find(*out);
+  EXPECT_EQ(moved.params().local_address, addr("192.0.2.77"));
+  ASSERT_TRUE(moved.params().udp_encapsulation.has_value());
+  EXPECT_EQ(moved.params().udp_encapsulation->remote_port, 40000);
+  EXPECT_EQ(moved.last_sent_sequence(), 1u);  // the sequence goes on
+  // Back to plain ESP.
+  EXPECT_TRUE(sad.move_endpoints(*out, addr("192.0.2.77"), addr("198.51.100.1"), std::nullopt));
+  EXPECT_FALSE(sad.find(*out)->params().udp_encapsulation.has_value());
+}
+
+TEST(Sad, MoveEndpointsRefusesAFamilyChangeOrATakenInboundKey) {
+  Sad sad;
+  const auto a = sad.add(make_sa(0x7007, Direction::Inbound, "192.0.2.1", "198.51.100.1"));
+  const auto b = sad.add(make_sa(0x7007, Direction::Inbound, "192.0.2.2", "198.51.100.1"));
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(sad.move_endpoints(*a, addr("2001:db8::1"), addr("2001:db8::2"), std::nullopt));
+  EXPECT_FALSE(sad.move_endpoints(*a, addr("192.0.2.2"), addr("198.51.100.1"), std::nullopt));  // b's key
+  EXPECT_EQ(sad.find(*a)->params().local_address, addr("192.0.2.1"));  // nothing changed
+  EXPECT_EQ(sad.find_inbound_handle(0x7007, addr("192.0.2.1"), IpsecProtocol::Esp), a);
+  EXPECT_FALSE(sad.move_endpoints(999, addr("192.0.2.3"), addr("198.51.100.1"), std::nullopt));
+}
+
 }  // namespace
 }  // namespace cygnet::ipsec

@@ -1,0 +1,40 @@
+// The gateway's half of an EAP conversation inside IKE_AUTH (RFC 7296 §2.16), behind one small
+// interface so the IKEv2 EAP task (v2/task_eap.cpp) does not care who checks the client: today a
+// local EAP-MSCHAPv2 authenticator over the [eap_users]; a RADIUS relay (RFC 3579) later.
+//
+// The conversation is synchronous today: every response gets its answer at once. A relay that
+// waits for a RADIUS server will answer EapStatus::Pending (to add) and the EAP task parks the
+// IKE_AUTH request the way v2/revocation_parking.cpp parks one for a revocation fetch, resuming
+// it with the server's answer; nothing else in the task changes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/bytes.hpp"
+#include "crypto/secure_bytes.hpp"
+#include "ike/connection_settings.hpp"
+#include "ike/eap_mschapv2.hpp"
+#include "ike/random_source.hpp"
+
+namespace cygnet::ike {
+
+class EapServer {
+ public:
+  virtual ~EapServer() = default;
+  // The first EAP Request (an Identity request, or the method's first when the identity is known).
+  virtual Bytes start() = 0;
+  // The client's EAP Response → what to send back (EapStep, eap_mschapv2.hpp). Bounded: after
+  // kMaxEapRounds packets the conversation fails.
+  virtual EapStep on_response(ByteView packet) = 0;
+  virtual std::string eap_identity() const = 0;  // empty until the client named itself
+  // The MSK that keys the final AUTH payloads; null until the conversation succeeded.
+  virtual const crypto::SecureBytes* msk() const = 0;
+};
+
+// The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users` (kept alive by the
+// server, so reloading [eap_users] does not pull them from under a running conversation).
+std::unique_ptr<EapServer> make_eap_server(AuthMethod method, std::shared_ptr<const EapUsers> users,
+                                           std::shared_ptr<RandomSource> random);
+
+}  // namespace cygnet::ike

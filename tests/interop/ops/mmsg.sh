@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# interop.ops.mmsg: batched socket I/O (issue 13). Cygnet <-> Cygnet over a veth pair, iperf3 TCP
+# from l to r through the tunnel:
+# - ESP in UDP (encapsulation = "udp") with offloads on (the default): l sends the ESP packets of
+#   each TUN super-packet as UDP GSO messages (stats: UDP GSO messages / datagrams) with sendmmsg,
+#   r reads them with recvmmsg (and as GRO aggregates where the kernel hands them over whole);
+#   both use fewer system calls than packets; the start-up log says which UDP offloads are on.
+# - ESP in UDP with [daemon] offload = false: the same transfer works, no GSO and no GRO, still
+#   batched by sendmmsg / recvmmsg.
+# - plain ESP on the raw sockets: sendmmsg and recvmmsg there too.
+# The throughput of each run is logged (the real comparison: docs/performance.md).
+source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
+
+IT_DEADLINE=160
+it_init
+[ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces)"
+command -v iperf3 >/dev/null 2>&1 || it_skip "iperf3 not installed"
+cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+
+ns_create_pair
+
+# NODE's configuration: ENCAP (udp|auto) and OFFLOAD (true|false).
+config_for() {
+  local f
+  f=$(cyg_config "$1" start_action=trap encapsulation="$2")
+  [ "$3" = false ] && sed -i '/^\[daemon\]/a offload = false' "$f"
+  echo "$f"
+}
+stat_of() { cyg_stats "$1" | it_json "d['daemon']['$2']"; }
+
+start_both() {
+  cyg_start r "$(config_for r "$1" "$2")"
+  cyg_start l "$(config_for l "$1" "$2")"
+  MIN_REPLIES=2 tr_ping l r 4 0.3 || it_fail "no tunnel"
+  cyg_wait_sa l 10 || it_fail "no SA on l"
+}
+stop_both() {
+  cyg_stop l || it_fail "l did not stop cleanly"
+  cyg_stop r || it_fail "r did not stop cleanly"
+}
+show() { cyg_ctl "$1" stats | grep -E "network packets|socket|UDP G" >&2; }
+
+# Fewer system calls than packets on NODE, both ways: what recvmmsg / sendmmsg are for.
+check_batched() {
+  local node=$1 sent calls received reads
+  sent=$(stat_of "$node" network_packets_sent)
+  calls=$(stat_of "$node" socket_send_calls)
+  received=$(stat_of "$node" network_packets_received)
+  reads=$(stat_of "$node" socket_receive_calls)
+  it_log "$node: $sent packets sent in $calls send calls, $received received in $reads receive calls"
+  [ "$calls" -ge 1 ] && [ "$reads" -ge 1 ] || it_fail "$node: no batched socket calls counted"
+  [ "$2" = send ] && { [ "$calls" -lt "$sent" ] || it_fail "$node: not fewer send calls than packets"; }
+  [ "$2" = receive ] && { [ "$reads" -lt "$received" ] || it_fail "$node: not fewer receive calls than packets"; }
+  [ "$(stat_of "$node" send_errors)" = 0 ] || it_fail "$node: send errors counted"
+}
+
+it_step "ESP in UDP, offloads on: UDP GSO and GRO"
+start_both udp true
+grep -q "UDP offloads: GSO" "${IT_DIR[l]}/cygnetd.log" || it_skip "the kernel has no UDP GSO: $(grep -o 'UDP offloads: .*' "${IT_DIR[l]}/cygnetd.log")"
+it_log "l: $(grep -o 'UDP offloads: .*' "${IT_DIR[l]}/cygnetd.log" | head -n 1)"
+tr_iperf l r -t 3 || it_fail "TCP l -> r through ESP in UDP failed"
+gso=$TR_MBIT
+show l
+show r
+[ "$(stat_of l udp_gso_messages)" -ge 1 ] || it_fail "l sent no UDP GSO message"
+[ "$(stat_of l udp_gso_datagrams)" -gt "$(stat_of l udp_gso_messages)" ] ||
+  it_fail "l's GSO messages did not carry several datagrams each"
+check_batched l send
+check_batched r receive
+it_log "r: $(stat_of r udp_gro_aggregates) GRO aggregates holding $(stat_of r udp_gro_datagrams) datagrams"
+[ "$(stat_of r socket_truncated_drops)" = 0 ] || it_fail "r dropped truncated datagrams"
+stop_both
+
+it_step "ESP in UDP, offload = false: no GSO / GRO, still sendmmsg / recvmmsg"
+start_both udp false
+grep -q "UDP offloads: none (\[daemon\] offload = false)" "${IT_DIR[l]}/cygnetd.log" ||
+  it_fail "l's log does not say the UDP offloads are off"
+tr_iperf l r -t 3 || it_fail "TCP l -> r through ESP in UDP without offloads failed"
+nogso=$TR_MBIT
+show l
+for node in l r; do
+  for counter in udp_gso_messages udp_gro_aggregates; do
+    [ "$(stat_of $node $counter)" = 0 ] || it_fail "$node: $counter is not 0 with offload = false"
+  done
+done
+check_batched r receive
+[ "$(stat_of r network_packets_received)" -ge 100 ] || it_fail "r received almost nothing"
+stop_both
+
+it_step "plain ESP on the raw sockets: sendmmsg / recvmmsg"
+start_both auto true
+tr_iperf l r -t 3 || it_fail "TCP l -> r through raw ESP failed"
+raw=$TR_MBIT
+show l
+[ "$(stat_of l udp_gso_messages)" = 0 ] || it_fail "l used UDP GSO for raw ESP"
+check_batched l send
+check_batched r receive
+stop_both
+it_log "RESULT TCP l -> r: ESP in UDP ${gso} Mbit/s with GSO/GRO, ${nogso} Mbit/s without; raw ESP ${raw} Mbit/s"
+it_log "PASS"

@@ -138,7 +138,7 @@ void DataWorker::run() {
     std::uint64_t wakes = 0;
     [[maybe_unused]] const ssize_t n = ::read(wake_fd_, &wakes, sizeof wakes);
     pause_.checkpoint();  // the control thread changing an SA in place (MOBIKE) waits for this
-    path_.refresh();  // SA changes published since the last batch
+    path_.refresh();      // SA changes published since the last batch
     const TimePoint now = Clock::now();
     out.clear();
     more = false;
@@ -258,7 +258,8 @@ void DataWorker::carry_out(gateway::OutputBatch& out) {
     ++udp_queued;
   }
   if (udp_queued != 0) {
-    for (const SendOutcome& outcome : udp_sender_.flush()) bump(outcome.sent ? io_.network_packets_sent : io_.send_errors);
+    for (const SendOutcome& outcome : udp_sender_.flush())
+      bump(outcome.sent ? io_.network_packets_sent : io_.send_errors);
   }
   for (auto& queue : tun_ios_) {
     const TunWriteResult flushed = queue->flush();

@@ -26,8 +26,8 @@
 #include "daemon/socket_batch_io.hpp"
 #include "gateway/output_batch.hpp"
 #include "gateway/packet_ring.hpp"
-#include "gateway/worker_pause.hpp"
 #include "gateway/worker_path.hpp"
+#include "gateway/worker_pause.hpp"
 #include "ike/engine.hpp"
 
 namespace cygnet::daemon {

@@ -75,7 +75,9 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   core_options.route_mtu = [fwmark = options_.fwmark](const wire::IpAddress& peer) {
     return route_mtu_toward(peer, fwmark);
   };
-  core_options.with_workers_paused = [this](const std::function<void()>& change) { with_workers_paused(change); };
+  core_options.with_workers_paused = [this](const std::function<void()>& change) {
+    with_workers_paused(change);
+  };
   core_ = std::make_unique<gateway::GatewayCore>(engine_options(config_.daemon), std::move(core_options));
   engine().set_pools(config_.pools);
   engine().set_eap_users(config_.eap_users);

@@ -11,11 +11,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <unordered_set>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.hpp"

@@ -76,12 +76,12 @@ void Gateway::start_workers(std::size_t count) {
     queues.push_back(tun_queues_.back().get());
   }
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<DataWorker>(
-        i, queues, worker_requests_, worker_pause_, options_.fwmark, udp_sender_.gso(),
-        [this](const ike::Endpoint& local) {
-          const IkeSocket* socket = udp_socket_for(local);
-          return socket != nullptr ? socket->socket.fd() : -1;
-        }));
+    workers_.push_back(std::make_unique<DataWorker>(i, queues, worker_requests_, worker_pause_,
+                                                    options_.fwmark, udp_sender_.gso(),
+                                                    [this](const ike::Endpoint& local) {
+                                                      const IkeSocket* socket = udp_socket_for(local);
+                                                      return socket != nullptr ? socket->socket.fd() : -1;
+                                                    }));
   }
   wake_pending_.assign(count, false);
   publish_replicas();  // before the first packet

@@ -476,8 +476,10 @@ void GatewayCore::on_worker_request(const WorkerRequest& request, TimePoint now,
     // Decapsulated by a worker on a route-based connection's SA: out of that interface, if it
     // still exists (the daemon writes interfaces on this thread only).
     if (links_.contains(request.link))
-      out.add(OutputPacket{Destination::Tun, Purpose::Data, family_of(request.packet), {}, {}, 0, 0, request.link},
-              request.packet);
+      out.add(
+          OutputPacket{
+              Destination::Tun, Purpose::Data, family_of(request.packet), {}, {}, 0, 0, request.link},
+          request.packet);
     return;
   }
   const ipsec::Policy* policy = data_plane_.spd().find(request.policy);

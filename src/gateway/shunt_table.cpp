@@ -50,7 +50,8 @@ std::unordered_map<ipsec::PolicyId, std::string> ShuntTable::policy_keys() const
   return keys;
 }
 
-std::vector<ShuntState> ShuntTable::with_counts(const std::unordered_map<std::string, ShuntCounts>& extra) const {
+std::vector<ShuntState> ShuntTable::with_counts(
+    const std::unordered_map<std::string, ShuntCounts>& extra) const {
   std::vector<ShuntState> sum = shunts_;
   if (extra.empty()) return sum;
   for (ShuntState& shunt : sum) {

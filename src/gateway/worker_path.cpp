@@ -181,7 +181,8 @@ InboundVerdict WorkerPath::inbound_outcome(const ipsec::InboundOutcome& o, Mutab
       bump(counters_.decapsulated_in);
       OutputPacket packet{Destination::Tun, Purpose::Data, family_of(room), {}, {}, 0, 0};
       if (!context_.links.empty() && o.sa) {  // a route-based connection's SA: its interface
-        if (const auto link = context_.links.find(*o.sa); link != context_.links.end()) packet.link = link->second;
+        if (const auto link = context_.links.find(*o.sa); link != context_.links.end())
+          packet.link = link->second;
       }
       out.commit(packet, o.result.length);
       verdict = InboundVerdict::Decapsulated;

@@ -97,7 +97,7 @@ class WorkerPath {
   std::unique_ptr<ipsec::DataPlane> plane_;  // the worker's current replica
   ReplicaContext context_;                   // ... and its context
   std::unordered_map<std::string, ShuntCounts> shunt_counts_;
-  ipsec::GlobalCounters retired_;                    // counters of the replicas it replaced
+  ipsec::GlobalCounters retired_;  // counters of the replicas it replaced
   ProtectedOutput protected_output_;
   WorkerCounters counters_;
   mutable std::mutex published_mutex_;

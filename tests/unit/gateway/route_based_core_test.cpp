@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/gateway_core.hpp"
+#include "gateway/worker_path.hpp"
 #include "two_cores.hpp"
 
 namespace cygnet::gateway {
@@ -188,6 +189,56 @@ TEST(RouteBasedCore, RekeyKeepsTheLinkCarried) {
   g.tun_b.clear();
   g.pump();
   ASSERT_EQ(g.tun_b.size(), 1u);
+}
+
+}  // namespace
+}  // namespace cygnet::gateway
+
+// With data-plane workers: a worker's replica context names the route-based SAs, so a packet a
+// worker decrypts on one is marked with its link; handed back to the core (the control thread
+// owns the interfaces) it comes out on that interface, and not at all once the link is gone.
+namespace cygnet::gateway {
+namespace {
+
+TEST(RouteBasedCore, AWorkersDecryptionOfARouteBasedSaComesOutOfItsInterface) {
+  Gateways g;
+  g.up("cloud");
+  ASSERT_TRUE(g.b->link_has_sa(g.link_b));
+  const ReplicaContext context = g.b->replica_context();
+  ASSERT_EQ(context.links.size(), 1u);
+  EXPECT_EQ(context.links.begin()->second, g.link_b);
+  WorkerRequestQueue requests;
+  WorkerPath worker(0, requests);
+  worker.publish(g.b->data_plane().replica(), context);
+  ASSERT_TRUE(worker.refresh());
+
+  const Bytes packet = inner_udp_packet("169.254.21.1", "169.254.21.2", 80);
+  OutputBatch out;
+  ASSERT_EQ(g.a->on_link_packet(g.link_a, packet, g.now, out).kind, Kind::Protected);
+  ASSERT_EQ(out.packets().size(), 1u);
+  const Bytes esp(out.bytes(out.packets()[0]).begin(), out.bytes(out.packets()[0]).end());
+  OutputBatch decrypted;
+  ASSERT_EQ(worker.on_raw_packet(esp, g.now, decrypted), InboundVerdict::Decapsulated);
+  ASSERT_EQ(decrypted.packets().size(), 1u);
+  const OutputPacket& marked = decrypted.packets()[0];
+  EXPECT_EQ(marked.link, g.link_b);
+
+  WorkerRequest back;
+  back.kind = WorkerRequest::Kind::LinkPacket;
+  back.link = marked.link;
+  back.packet.assign(decrypted.bytes(marked).begin(), decrypted.bytes(marked).end());
+  OutputBatch written;
+  g.b->on_worker_request(back, g.now, written);
+  ASSERT_EQ(written.packets().size(), 1u);
+  EXPECT_EQ(written.packets()[0].destination, Destination::Tun);
+  EXPECT_EQ(written.packets()[0].link, g.link_b);
+  const ByteView bytes = written.bytes(written.packets()[0]);
+  EXPECT_EQ(Bytes(bytes.begin(), bytes.end()), packet);
+
+  back.link = g.link_b + 100;  // an interface removed meanwhile: dropped
+  written.clear();
+  g.b->on_worker_request(back, g.now, written);
+  EXPECT_TRUE(written.packets().empty());
 }
 
 }  // namespace

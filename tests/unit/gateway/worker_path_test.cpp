@@ -357,7 +357,8 @@ TEST_F(Gateways, ARouteBasedSaDecryptedOnAWorkerGoesToItsInterface) {
   const auto inbound_link =
       b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, 0x3003), kNow));
   ASSERT_TRUE(inbound_link);
-  const auto added = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x3003), kNow));
+  const auto added =
+      a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, 0x3003), kNow));
   ASSERT_TRUE(added);
   ASSERT_TRUE(a.bind_outbound_sa(protect, *added));
   WorkerPath sender(0, requests);
@@ -418,7 +419,8 @@ TEST_F(Gateways, MobikeMovesAnSaWhileWorkersEncryptOnIt) {
         const wire::IpAddress destination = wire::IpAddress::v4(wire::load_be32(bytes.data() + 16));
         const bool is_new = p.remote.address == addr("192.0.2.12");
         if (!(destination == p.remote.address)) problems[i].push_back("header and batch disagree");
-        if (!(source == (is_new ? addr("192.0.2.11") : addr("192.0.2.1")))) problems[i].push_back("torn endpoints");
+        if (!(source == (is_new ? addr("192.0.2.11") : addr("192.0.2.1"))))
+          problems[i].push_back("torn endpoints");
         if (seen_new && !is_new) problems[i].push_back("old address after the new one");
         if (after_move && !is_new) problems[i].push_back("old address after the move");
         seen_new = seen_new || is_new;

@@ -188,6 +188,13 @@ void DataWorker::run() {
     io_.tun_coalesced_writes.store(offload.coalesced_writes, std::memory_order_relaxed);
     io_.tun_segments_coalesced.store(offload.segments_coalesced, std::memory_order_relaxed);
     io_.tun_offload_errors.store(offload.offload_errors, std::memory_order_relaxed);
+    const SocketBatchCounters& raw = raw_sender_.counters();
+    const SocketBatchCounters& udp = udp_sender_.counters();
+    io_.socket_send_calls.store(raw.send_calls + udp.send_calls, std::memory_order_relaxed);
+    io_.socket_messages_sent.store(raw.messages_sent + udp.messages_sent, std::memory_order_relaxed);
+    io_.gso_messages.store(udp.gso_messages, std::memory_order_relaxed);
+    io_.gso_datagrams.store(udp.gso_datagrams, std::memory_order_relaxed);
+    io_.gso_resent_singly.store(udp.gso_resent_singly, std::memory_order_relaxed);
   }
   ::close(epoll_fd);
   pause_.worker_gone();

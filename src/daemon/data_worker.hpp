@@ -46,6 +46,12 @@ struct WorkerIoCounters {
   std::atomic<std::uint64_t> tun_coalesced_writes{0};
   std::atomic<std::uint64_t> tun_segments_coalesced{0};
   std::atomic<std::uint64_t> tun_offload_errors{0};
+  // Its batched senders' counters (sendmmsg calls, UDP GSO), copied after every batch.
+  std::atomic<std::uint64_t> socket_send_calls{0};
+  std::atomic<std::uint64_t> socket_messages_sent{0};
+  std::atomic<std::uint64_t> gso_messages{0};
+  std::atomic<std::uint64_t> gso_datagrams{0};
+  std::atomic<std::uint64_t> gso_resent_singly{0};
 };
 
 class DataWorker {

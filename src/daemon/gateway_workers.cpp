@@ -58,6 +58,11 @@ void add(DaemonCounters& into, const WorkerIoCounters& io, const gateway::Worker
   into.tun_coalesced_writes += io.tun_coalesced_writes.load(std::memory_order_relaxed);
   into.tun_segments_coalesced += io.tun_segments_coalesced.load(std::memory_order_relaxed);
   into.tun_offload_errors += io.tun_offload_errors.load(std::memory_order_relaxed);
+  into.sockets.send_calls += io.socket_send_calls.load(std::memory_order_relaxed);
+  into.sockets.messages_sent += io.socket_messages_sent.load(std::memory_order_relaxed);
+  into.sockets.gso_messages += io.gso_messages.load(std::memory_order_relaxed);
+  into.sockets.gso_datagrams += io.gso_datagrams.load(std::memory_order_relaxed);
+  into.sockets.gso_resent_singly += io.gso_resent_singly.load(std::memory_order_relaxed);
 }
 
 }  // namespace

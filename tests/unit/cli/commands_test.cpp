@@ -95,9 +95,8 @@ TEST_F(Commands, UpSendsTheNameAndPrintsTheAnswer) {
 }
 
 TEST_F(Commands, FailureAnswerExitsOneWithTheMessage) {
-  FakeDaemon daemon(socket_, [](const json&) {
-    return control::error_response("no connection named 'nope'");
-  });
+  FakeDaemon daemon(socket_,
+                    [](const json&) { return control::error_response("no connection named 'nope'"); });
   EXPECT_EQ(run("down", "nope"), kExitCommandFailed);
   EXPECT_EQ(err_.str(), "cygnetctl: no connection named 'nope'\n");
   EXPECT_EQ(out_.str(), "");
@@ -105,10 +104,8 @@ TEST_F(Commands, FailureAnswerExitsOneWithTheMessage) {
 
 TEST_F(Commands, ReloadListsWhatChanged) {
   FakeDaemon daemon(socket_, [](const json&) {
-    return control::ok_response({{"added", {"x"}},
-                                 {"removed", json::array()},
-                                 {"changed", {"y", "z"}},
-                                 {"unchanged", {"w"}}});
+    return control::ok_response(
+        {{"added", {"x"}}, {"removed", json::array()}, {"changed", {"y", "z"}}, {"unchanged", {"w"}}});
   });
   EXPECT_EQ(run("reload"), kExitSuccess);
   EXPECT_EQ(out_.str(), "configuration reloaded\n  added: x\n  changed: y, z\n  unchanged: w\n");
@@ -195,13 +192,13 @@ TEST_F(Commands, CheckPrintsTheIkev1Warnings) {
                                       "auth = \"psk\"\n"
                                       "psk = \"0123456789abcdefghijKLMNOPQRSTUV\"\n");
   EXPECT_EQ(run("check", path), kExitSuccess);
-  EXPECT_EQ(out_.str(),
-            path + ": ok, 1 connection\n"
-                   "warning: connection 'old': uses IKEv1, which RFC 9395 deprecates; IKEv2 "
-                   "(ike_version = 2) is simpler, better analysed and preferred\n"
-                   "warning: connection 'old': IKEv1 aggressive mode with a PSK sends a hash of the "
-                   "PSK in the clear: anyone who captures it can run an offline dictionary attack; "
-                   "use main mode (aggressive = false), IKEv2 or certificates\n");
+  EXPECT_EQ(out_.str(), path +
+                            ": ok, 1 connection\n"
+                            "warning: connection 'old': uses IKEv1, which RFC 9395 deprecates; IKEv2 "
+                            "(ike_version = 2) is simpler, better analysed and preferred\n"
+                            "warning: connection 'old': IKEv1 aggressive mode with a PSK sends a hash of the "
+                            "PSK in the clear: anyone who captures it can run an offline dictionary attack; "
+                            "use main mode (aggressive = false), IKEv2 or certificates\n");
   EXPECT_THAT(err_.str(), IsEmpty());
 }
 

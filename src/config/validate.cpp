@@ -13,8 +13,8 @@
 #include "config/duration.hpp"
 #include "config/file_reading.hpp"
 #include "config/host_name.hpp"
-#include "config/shunt_config.hpp"
 #include "config/interface_config.hpp"
+#include "config/shunt_config.hpp"
 #include "crypto/mschapv2.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "crypto/signature.hpp"
@@ -32,8 +32,8 @@ constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un.sun_path less the terminator
 constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ less the terminator
 
-constexpr std::array<std::string_view, 7> kTopLevelKeys{"daemon",    "connections", "authorities",
-                                                        "eap_users", "pools",       "radius", "shunts"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys{"daemon", "connections", "authorities", "eap_users",
+                                                        "pools",  "radius",      "shunts"};
 constexpr std::array<std::string_view, 8> kRadiusKeys{"servers",    "secret",          "secret_file",
                                                       "timeout",    "retries",         "nas_identifier",
                                                       "accounting", "interim_interval"};
@@ -51,15 +51,39 @@ constexpr std::array<std::string_view, 14> kDaemonKeys{
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
 constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
 constexpr std::int64_t kMaxRetransmitTries = 20;
-constexpr std::array<std::string_view, 33> kConnectionKeys{
-    "ike_version",   "local_addrs",       "remote_addrs", "remote_port",
-    "local_id",      "remote_id",         "auth",         "psk",
-    "psk_file",      "certificate",       "private_key",  "ca_certificates",
-    "ike_proposals", "start_action",      "dpd_delay",    "ike_lifetime",
-    "encapsulation", "allow_legacy",      "aggressive",   "children",
-    "revocation",    "local_auth",        "remote_auth",  "eap_identity",
-    "eap_password",  "eap_password_file", "pools",        "vips",
-    "mobike",        "interface",         "interface_addrs", "routes", "mtu"};
+constexpr std::array<std::string_view, 33> kConnectionKeys{"ike_version",
+                                                           "local_addrs",
+                                                           "remote_addrs",
+                                                           "remote_port",
+                                                           "local_id",
+                                                           "remote_id",
+                                                           "auth",
+                                                           "psk",
+                                                           "psk_file",
+                                                           "certificate",
+                                                           "private_key",
+                                                           "ca_certificates",
+                                                           "ike_proposals",
+                                                           "start_action",
+                                                           "dpd_delay",
+                                                           "ike_lifetime",
+                                                           "encapsulation",
+                                                           "allow_legacy",
+                                                           "aggressive",
+                                                           "children",
+                                                           "revocation",
+                                                           "local_auth",
+                                                           "remote_auth",
+                                                           "eap_identity",
+                                                           "eap_password",
+                                                           "eap_password_file",
+                                                           "pools",
+                                                           "vips",
+                                                           "mobike",
+                                                           "interface",
+                                                           "interface_addrs",
+                                                           "routes",
+                                                           "mtu"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};

@@ -1,5 +1,6 @@
 #include "daemon/address_monitor.hpp"
 
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -44,7 +45,7 @@ AddressMonitor::~AddressMonitor() {
 
 bool AddressMonitor::drain() {
   bool changed = false;
-  std::array<std::uint8_t, 16384> buffer{};
+  alignas(nlmsghdr) std::array<std::uint8_t, 16384> buffer{};
   for (;;) {
     const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
     if (n < 0) {
@@ -57,8 +58,9 @@ bool AddressMonitor::drain() {
     }
     if (n == 0) return changed;
     int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<const nlmsghdr*>(buffer.data()); NLMSG_OK(h, static_cast<unsigned>(left));
-         h = NLMSG_NEXT(h, left)) {
+    // libmnl's walk: NLMSG_NEXT's char* cast trips -Wcast-align under clang.
+    for (const auto* h = reinterpret_cast<const nlmsghdr*>(buffer.data()); mnl_nlmsg_ok(h, left);
+         h = mnl_nlmsg_next(h, &left)) {
       if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) changed = true;
     }
   }

@@ -138,7 +138,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
       s["eap_identity"] = sa.eap_identity;  // empty without EAP
-      s["mobike"] = sa.mobike;  // the outer addresses above follow the peer (RFC 4555)
+      s["mobike"] = sa.mobike;              // the outer addresses above follow the peer (RFC 4555)
       // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).
       s["local_virtual_ips"] = json::array();
       for (const auto& a : sa.local_virtual_ips) s["local_virtual_ips"].push_back(a.to_string());

@@ -11,14 +11,14 @@ namespace {
 // the narrowed policy carries its traffic and the wider trap still catches the rest (an acquire).
 constexpr std::uint32_t kChildPolicyPriority = 90;
 constexpr std::uint32_t kTrapPolicyPriority = 100;
-}
+}  // namespace
 
 namespace {
 
 // Adds PROTECT policies for the selectors not yet covered by `ids`.
-void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids, const std::vector<ipsec::Selector>& selectors,
-                     ipsec::IpsecProtocol protocol, ipsec::Mode mode, const std::string& name,
-                     std::uint32_t priority) {
+void ensure_policies(ipsec::Spd& spd, std::vector<ipsec::PolicyId>& ids,
+                     const std::vector<ipsec::Selector>& selectors, ipsec::IpsecProtocol protocol,
+                     ipsec::Mode mode, const std::string& name, std::uint32_t priority) {
   for (const auto& sel : selectors) {
     const bool present = std::any_of(ids.begin(), ids.end(), [&](ipsec::PolicyId id) {
       const ipsec::Policy* p = spd.find(id);
@@ -56,7 +56,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   ipsec::Spd& spd = data_plane_.spd();
 
   if (const auto* install = std::get_if<InstallChildSa>(&action)) {
-    if (children_.contains(install->id)) return "CHILD SA " + std::to_string(install->id) + " is already installed";
+    if (children_.contains(install->id))
+      return "CHILD SA " + std::to_string(install->id) + " is already installed";
     InstalledChild installed;
     installed.connection = install->connection;
     installed.child = install->child;
@@ -79,7 +80,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     ensure_policies(spd, ids, install->selectors, install->outbound.protocol, install->outbound.mode,
                     install->connection + "/" + install->child, kChildPolicyPriority);
     installed.selectors = install->selectors;
-    if (install->route_outbound) bind_policies(data_plane_, ids, installed.selectors, installed.handles.outbound);
+    if (install->route_outbound)
+      bind_policies(data_plane_, ids, installed.selectors, installed.handles.outbound);
     children_[install->id] = std::move(installed);
     return std::nullopt;
   }
@@ -88,7 +90,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     auto it = children_.find(activate->id);
     if (it == children_.end()) return "no installed CHILD SA " + std::to_string(activate->id);
     auto p = policies_.find({it->second.connection, it->second.child});
-    if (p != policies_.end()) bind_policies(data_plane_, p->second, it->second.selectors, it->second.handles.outbound);
+    if (p != policies_.end())
+      bind_policies(data_plane_, p->second, it->second.selectors, it->second.handles.outbound);
     return std::nullopt;
   }
 
@@ -160,8 +163,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   if (const auto* trap = std::get_if<InstallTrapPolicy>(&action)) {
     const auto key = std::make_pair(trap->connection, trap->child);
     auto& ids = policies_[key];
-    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode, trap->connection + "/" + trap->child,
-                    kTrapPolicyPriority);
+    ensure_policies(spd, ids, trap->selectors, trap->protocol, trap->mode,
+                    trap->connection + "/" + trap->child, kTrapPolicyPriority);
     traps_.insert(key);
     return std::nullopt;
   }
@@ -182,7 +185,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   return std::nullopt;  // datagrams and events are not the data plane's business
 }
 
-std::optional<std::pair<std::string, std::string>> DataPlaneBinding::acquire_target(ipsec::PolicyId policy) const {
+std::optional<std::pair<std::string, std::string>> DataPlaneBinding::acquire_target(
+    ipsec::PolicyId policy) const {
   for (const auto& [key, ids] : policies_)
     if (std::find(ids.begin(), ids.end(), policy) != ids.end()) return key;
   return std::nullopt;

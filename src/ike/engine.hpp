@@ -261,12 +261,12 @@ struct IkeSaStatus {
   Endpoint remote;
   std::string local_id;
   std::string remote_id;
-  std::string algorithms;                           // "aes256gcm16-prfsha256-x25519"
-  bool nat_detected = false;                        // either side behind a NAT → ESP in UDP
-  bool mobike = false;                              // both ends announced MOBIKE (RFC 4555)
+  std::string algorithms;                                  // "aes256gcm16-prfsha256-x25519"
+  bool nat_detected = false;                               // either side behind a NAT → ESP in UDP
+  bool mobike = false;                                     // both ends announced MOBIKE (RFC 4555)
   std::vector<wire::IpAddress> peer_additional_addresses;  // MOBIKE: the peer's other addresses
-  std::vector<wire::IpAddress> local_virtual_ips;   // client: assigned to us by the gateway
-  std::vector<wire::IpAddress> remote_virtual_ips;  // gateway: leased to the peer from a pool
+  std::vector<wire::IpAddress> local_virtual_ips;          // client: assigned to us by the gateway
+  std::vector<wire::IpAddress> remote_virtual_ips;         // gateway: leased to the peer from a pool
   std::string eap_identity;  // the client's EAP identity (either role), empty without EAP
   Seconds age{0};
   std::optional<Seconds> rekey_in;

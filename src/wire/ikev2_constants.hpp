@@ -6,7 +6,7 @@
 
 namespace cygnet::wire::ikev2 {
 
-inline constexpr std::uint8_t kVersion = 0x20;          // major 2, minor 0
+inline constexpr std::uint8_t kVersion = 0x20;  // major 2, minor 0
 inline constexpr std::size_t kHeaderLength = 28;
 inline constexpr std::size_t kGenericPayloadHeaderLength = 4;
 inline constexpr std::uint16_t kIkePort = 500;
@@ -193,7 +193,9 @@ enum class NotifyType : std::uint16_t {
   SignatureHashAlgorithms = 16431,    // RFC 7427
 };
 
-inline constexpr bool is_error_notify(NotifyType t) { return static_cast<std::uint16_t>(t) < 16384; }
+inline constexpr bool is_error_notify(NotifyType t) {
+  return static_cast<std::uint16_t>(t) < 16384;
+}
 
 // RFC 7427 §4 hash algorithm identifiers carried in SIGNATURE_HASH_ALGORITHMS.
 enum class SignatureHash : std::uint16_t { Sha1 = 1, Sha2_256 = 2, Sha2_384 = 3, Sha2_512 = 4, Identity = 5 };

@@ -118,7 +118,8 @@ struct MobikeCheckTask {
   Bytes cookie2;
 };
 
-using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                          DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask, MobikeCheckTask>;
+using Task =
+    std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
+                 DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask, MobikeCheckTask>;
 
 }  // namespace cygnet::ike

@@ -146,8 +146,8 @@ TEST(Sad, DuplicateInboundTripleIsRefused) {
   EXPECT_EQ(sad.size(), 1u);
   // Same SPI on another local address, or for the other protocol: distinct SAs.
   EXPECT_TRUE(sad.add(make_sa(0x5005, Direction::Inbound, "192.0.2.2", "198.51.100.1")).has_value());
-  EXPECT_TRUE(sad.add(make_sa(0x5005, Direction::Inbound, "192.0.2.1", "198.51.100.1",
-                              IpsecProtocol::Ah)).has_value());
+  EXPECT_TRUE(sad.add(make_sa(0x5005, Direction::Inbound, "192.0.2.1", "198.51.100.1", IpsecProtocol::Ah))
+                  .has_value());
   EXPECT_EQ(sad.size(), 3u);
   EXPECT_EQ(sad.find_inbound(0x5005, addr("192.0.2.1"), IpsecProtocol::Ah)->protocol(), IpsecProtocol::Ah);
   EXPECT_EQ(sad.find_inbound(0x5005, addr("192.0.2.1"), IpsecProtocol::Esp)->protocol(), IpsecProtocol::Esp);
@@ -200,8 +200,8 @@ TEST(Sad, ForEachVisitsEverySa) {
   std::map<SaHandle, std::uint32_t> added;
   for (std::uint32_t i = 0; i < 20; ++i) {
     const Direction d = i % 2 == 0 ? Direction::Inbound : Direction::Outbound;
-    const auto h = sad.add(make_sa(0x9000 + i, d, "192.0.2.1", "198.51.100.1", IpsecProtocol::Esp,
-                                   "sa" + std::to_string(i)));
+    const auto h = sad.add(
+        make_sa(0x9000 + i, d, "192.0.2.1", "198.51.100.1", IpsecProtocol::Esp, "sa" + std::to_string(i)));
     ASSERT_TRUE(h.has_value());
     added[*h] = 0x9000 + i;
   }

@@ -84,9 +84,19 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   load_leases();
   netlink_.emplace();
   interfaces_ = std::make_unique<RouteBasedInterfaces>(*netlink_);
-  const std::size_t workers = worker_count(config_.daemon);
-  tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload, /*carrier=*/true,
-                               /*multi_queue=*/workers > 1));
+  std::size_t workers = worker_count(config_.daemon);
+  TunDevice::ForQueues opened = TunDevice::open_for_queues(config_.daemon.tun, options_.tun_mtu,
+                                                           config_.daemon.offload, /*carrier=*/true, workers);
+  if (opened.single_queue_fallback) {
+    log(Subsystem::Net)
+        .warn(
+            "TUN device {} exists without multi_queue, so it has one queue: running 1 data-plane worker "
+            "instead of {} (recreate it with `ip tuntap add {} mode tun multi_queue`, or let cygnetd create "
+            "it)",
+            opened.device.name(), workers, opened.device.name());
+    workers = 1;
+  }
+  tun_.emplace(std::move(opened.device));
   tun_io_.emplace(*tun_);  // with workers: this thread's writes only (worker 0 reads this queue)
   log(Subsystem::Net)
       .info("TUN device {} (index {}, MTU {}) up, offloads: {}{}", tun_->name(), tun_->ifindex(), tun_->mtu(),

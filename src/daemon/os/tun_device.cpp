@@ -136,6 +136,19 @@ TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool c
                    multi_queue);
 }
 
+TunDevice::ForQueues TunDevice::open_for_queues(const std::string& name, int mtu, bool offload, bool carrier,
+                                                std::size_t queues) {
+  if (queues <= 1) return {open(name, mtu, offload, carrier, /*multi_queue=*/false), false};
+  try {
+    return {open(name, mtu, offload, carrier, /*multi_queue=*/true), false};
+  } catch (const std::system_error& error) {
+    if (error.code() != std::errc::invalid_argument) throw;
+    // EINVAL is also what a non-TUN device of that name gives: the single-queue attempt then fails
+    // with its own error, which is the one reported.
+    return {open(name, mtu, offload, carrier, /*multi_queue=*/false), true};
+  }
+}
+
 TunDevice TunDevice::open_queue() const {
   if (!multi_queue_) throw_tun_error(EINVAL, name_, "a second queue of a single-queue device");
   const short flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE |

@@ -40,6 +40,13 @@ class TunDevice {
   static TunDevice open(const std::string& name, int mtu, bool offload = false, bool carrier = true,
                         bool multi_queue = false);
 
+  // open() with multi_queue when `queues` > 1, except that a persistent device created without
+  // multi_queue (`ip tuntap add NAME mode tun`), which refuses IFF_MULTI_QUEUE with EINVAL, is
+  // opened single-queue instead: the result then says single_queue_fallback and has one queue.
+  struct ForQueues;
+  static ForQueues open_for_queues(const std::string& name, int mtu, bool offload, bool carrier,
+                                   std::size_t queues);
+
   // Another queue of a device opened with multi_queue (same flags and offloads). Every queue
   // must be read: the kernel gives each its share of the flows. Throws std::system_error.
   TunDevice open_queue() const;
@@ -86,6 +93,11 @@ class TunDevice {
   TunOffloads offloads_;
   bool multi_queue_ = false;
   std::uint64_t truncated_drops_ = 0;
+};
+
+struct TunDevice::ForQueues {
+  TunDevice device;
+  bool single_queue_fallback = false;  // asked for several queues, the existing device has one
 };
 
 }  // namespace cygnet::daemon

@@ -225,7 +225,12 @@ TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {
       WorkerPath& worker = *senders[static_cast<std::size_t>(i)];
       const Bytes inner = udp_packet(64);
       OutputBatch out;
-      while (static_cast<int>(sent[i].size()) < kPacketsPerSender || rekeys.load() < 3) {
+      // The rekey count is read before refresh(): the replica of every rekey counted so far is then
+      // visible, so the last burst (sent after seeing 3) cannot still use the first SPI, however the
+      // threads are scheduled (a sender descheduled between refresh() and its burst made this flaky).
+      int rekeys_seen = 0;
+      while (static_cast<int>(sent[i].size()) < kPacketsPerSender || rekeys_seen < 3) {
+        rekeys_seen = rekeys.load();
         worker.refresh();
         out.clear();
         for (int p = 0; p < kBurst; ++p) worker.on_tun_packet(inner, kNow, out);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <net/if.h>
 
+#include <cstdlib>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -109,6 +110,31 @@ TEST(TunDevice, ErrorsNameTheDevice) {
   }
   // An MTU the kernel refuses (below IPv4's 68).
   EXPECT_THROW(TunDevice::open("cyg-test0", 20), std::system_error);
+}
+
+// Workers want one queue each; a persistent device someone created without multi_queue refuses
+// that (EINVAL), and cygnetd must still start on it with one queue instead of failing.
+TEST(TunDevice, APersistentSingleQueueDeviceIsOpenedWithOneQueue) {
+  CYGNET_REQUIRE_FRESH_NETNS();
+  ASSERT_EQ(std::system("ip tuntap add dev cyg-persist mode tun"), 0);
+  {
+    TunDevice::ForQueues opened = TunDevice::open_for_queues("cyg-persist", 1400, /*offload=*/true,
+                                                             /*carrier=*/true, /*queues=*/2);
+    EXPECT_TRUE(opened.single_queue_fallback);
+    EXPECT_EQ(opened.device.name(), "cyg-persist");
+    EXPECT_THROW(opened.device.open_queue(), std::system_error);  // really one queue
+  }
+  ASSERT_EQ(std::system("ip tuntap del dev cyg-persist mode tun"), 0);
+  ASSERT_EQ(std::system("ip tuntap add dev cyg-persist mode tun multi_queue"), 0);
+  {
+    TunDevice::ForQueues opened = TunDevice::open_for_queues("cyg-persist", 1400, /*offload=*/true,
+                                                             /*carrier=*/true, /*queues=*/2);
+    EXPECT_FALSE(opened.single_queue_fallback);
+    EXPECT_NO_THROW(opened.device.open_queue());
+  }
+  ASSERT_EQ(std::system("ip tuntap del dev cyg-persist mode tun multi_queue"), 0);
+  // A name that is no TUN device still fails, with the single-queue attempt's error.
+  EXPECT_THROW(TunDevice::open_for_queues("lo", 1400, false, true, 2), std::system_error);
 }
 
 struct RoutingCase {

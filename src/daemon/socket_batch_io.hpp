@@ -46,6 +46,32 @@ bool udp_gso_supported(int fd);
 // Asks for UDP GRO aggregates (UDP_GRO, Linux 5.0) on this socket; false when refused.
 bool enable_udp_gro(int fd);
 
+// The buffers one recvmmsg reads into, shared by both receivers: kSocketBatch slots of 64 KiB
+// (the longest IP packet, and the longest GRO aggregate), each with its sender address and
+// control-message room. Allocated once; pages of a slot only become resident as long packets arrive.
+class ReceiveSlots {
+ public:
+  ReceiveSlots();
+  // One recvmmsg on `fd`, each message's data landing `header_room` bytes into its slot: the
+  // number of messages read (0 when none is waiting), counted in `counters`; -1 with errno on
+  // other errors.
+  int receive(int fd, std::size_t header_room, SocketBatchCounters& counters);
+
+  std::uint8_t* slot(std::size_t i) { return buffers_.data() + i * kSlotBytes; }
+  std::size_t length(std::size_t i) const { return messages_[i].msg_len; }
+  msghdr& header(std::size_t i) { return messages_[i].msg_hdr; }
+  const sockaddr_storage& sender(std::size_t i) const { return names_[i]; }
+
+  static constexpr std::size_t kSlotBytes = 65536;
+
+ private:
+  Bytes buffers_;
+  std::vector<sockaddr_storage> names_;
+  Bytes controls_;
+  std::vector<iovec> iovecs_;
+  std::vector<mmsghdr> messages_;
+};
+
 // One UDP datagram as received: payload valid until the next receive().
 struct ReceivedUdp {
   ByteView payload;
@@ -65,11 +91,7 @@ class UdpBatchReceiver {
   const SocketBatchCounters& counters() const { return counters_; }
 
  private:
-  Bytes buffers_;  // kSocketBatch slots of 64 KiB: a GRO aggregate is at most that long
-  std::vector<sockaddr_storage> names_;
-  Bytes controls_;
-  std::vector<iovec> iovecs_;
-  std::vector<mmsghdr> messages_;
+  ReceiveSlots slots_;
   std::vector<ReceivedUdp> datagrams_;
   SocketBatchCounters counters_;
 };
@@ -86,11 +108,7 @@ class RawBatchReceiver {
   const SocketBatchCounters& counters() const { return counters_; }
 
  private:
-  Bytes buffers_;
-  std::vector<sockaddr_storage> names_;
-  Bytes controls_;
-  std::vector<iovec> iovecs_;
-  std::vector<mmsghdr> messages_;
+  ReceiveSlots slots_;
   std::vector<ByteView> packets_;
   SocketBatchCounters counters_;
 };

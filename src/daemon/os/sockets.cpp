@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "daemon/os/socket_messages.hpp"
 #include "daemon/os/unique_fd.hpp"
 #include "wire/ip_packet.hpp"
 
@@ -28,9 +29,6 @@ using wire::IpFamily;
 constexpr std::size_t kControlBufferSize = 128;
 static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int)) <= kControlBufferSize);
 
-constexpr std::uint8_t kRebuiltHopLimit = 64;
-constexpr std::size_t kMaxIpv6Payload = 0xffff;  // no jumbograms
-
 int address_family(IpFamily family) {
   return family == IpFamily::V4 ? AF_INET : AF_INET6;
 }
@@ -42,54 +40,6 @@ std::string describe(const IpAddress& address, std::uint16_t port) {
 
 [[noreturn]] void throw_socket_error(int error_number, const std::string& what) {
   throw std::system_error(error_number, std::generic_category(), what);
-}
-
-bool is_any(const IpAddress& address) {
-  const ByteView bytes = address.bytes();
-  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
-}
-
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
-
-SocketAddress to_socket_address(const IpAddress& address, std::uint16_t port) {
-  SocketAddress out;
-  if (address.is_v4()) {
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    std::memcpy(&in.sin_addr, address.bytes().data(), 4);
-    std::memcpy(&out.storage, &in, sizeof in);
-    out.length = sizeof in;
-  } else {
-    sockaddr_in6 in6{};
-    in6.sin6_family = AF_INET6;
-    in6.sin6_port = htons(port);
-    std::memcpy(&in6.sin6_addr, address.bytes().data(), 16);
-    std::memcpy(&out.storage, &in6, sizeof in6);
-    out.length = sizeof in6;
-  }
-  return out;
-}
-
-// The address and port in a sockaddr the kernel filled in (msg_name, getsockname).
-UdpEndpoint from_socket_address(const sockaddr_storage& storage) {
-  UdpEndpoint out;
-  if (storage.ss_family == AF_INET) {
-    sockaddr_in in;
-    std::memcpy(&in, &storage, sizeof in);
-    out.address = IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&in.sin_addr), 4));
-    out.port = ntohs(in.sin_port);
-  } else if (storage.ss_family == AF_INET6) {
-    sockaddr_in6 in6;
-    std::memcpy(&in6, &storage, sizeof in6);
-    out.address = IpAddress::v6(ByteView(in6.sin6_addr.s6_addr, 16));
-    out.port = ntohs(in6.sin6_port);
-  }
-  return out;
 }
 
 void set_option(int fd, int level, int name, int value, const std::string& what) {
@@ -113,38 +63,6 @@ void set_mark(int fd, std::uint32_t fwmark, const std::string& what) {
   if (fwmark == 0) return;
   if (::setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0)
     throw_socket_error(errno, what + ": setting SO_MARK");
-}
-
-// What the control messages of one received packet said.
-struct PacketInfo {
-  std::optional<IpAddress> destination;  // IP_PKTINFO / IPV6_PKTINFO
-  std::uint8_t traffic_class = 0;        // IPV6_TCLASS
-};
-
-PacketInfo read_control_messages(msghdr& message) {
-  PacketInfo info;
-  for (cmsghdr* control = CMSG_FIRSTHDR(&message); control != nullptr;
-       control = CMSG_NXTHDR(&message, control)) {
-    const std::size_t data_length = control->cmsg_len - CMSG_LEN(0);
-    if (control->cmsg_level == IPPROTO_IP && control->cmsg_type == IP_PKTINFO &&
-        data_length >= sizeof(in_pktinfo)) {
-      in_pktinfo pktinfo;
-      std::memcpy(&pktinfo, CMSG_DATA(control), sizeof pktinfo);
-      // ipi_addr is the header's destination; ipi_spec_dst the local address routing chose.
-      info.destination = IpAddress::v4(ByteView(reinterpret_cast<const std::uint8_t*>(&pktinfo.ipi_addr), 4));
-    } else if (control->cmsg_level == IPPROTO_IPV6 && control->cmsg_type == IPV6_PKTINFO &&
-               data_length >= sizeof(in6_pktinfo)) {
-      in6_pktinfo pktinfo;
-      std::memcpy(&pktinfo, CMSG_DATA(control), sizeof pktinfo);
-      info.destination = IpAddress::v6(ByteView(pktinfo.ipi6_addr.s6_addr, 16));
-    } else if (control->cmsg_level == IPPROTO_IPV6 && control->cmsg_type == IPV6_TCLASS &&
-               data_length >= sizeof(int)) {
-      int traffic_class = 0;
-      std::memcpy(&traffic_class, CMSG_DATA(control), sizeof traffic_class);
-      info.traffic_class = static_cast<std::uint8_t>(traffic_class);
-    }
-  }
-  return info;
 }
 
 // recvmsg without EINTR: the byte count, or -1 with errno.
@@ -177,14 +95,16 @@ UdpSocket UdpSocket::bind(const IpAddress& address, std::uint16_t port, std::uin
     set_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1, what + ": setting IPV6_V6ONLY");
     set_option(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, what + ": setting IPV6_RECVPKTINFO");
   }
-  const SocketAddress local = to_socket_address(address, port);
-  if (::bind(fd.get(), local.get(), local.length) < 0) throw_socket_error(errno, what + ": bind");
+  sockaddr_storage local{};
+  const socklen_t local_length = fill_socket_address(local, address, port);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local), local_length) < 0)
+    throw_socket_error(errno, what + ": bind");
   // Port 0 lets the kernel choose; remember the port it chose.
   sockaddr_storage bound{};
   socklen_t bound_length = sizeof bound;
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_length) < 0)
     throw_socket_error(errno, what + ": getsockname");
-  return UdpSocket(fd.release(), address.family(), from_socket_address(bound).port);
+  return UdpSocket(fd.release(), address.family(), endpoint_of(bound).port);
 }
 
 UdpSocket::UdpSocket(UdpSocket&& other) noexcept
@@ -229,10 +149,10 @@ std::optional<ReceivedDatagram> UdpSocket::receive(MutableByteView buffer) {
       ++truncated_drops_;
       continue;
     }
-    const PacketInfo info = read_control_messages(message);
+    const ReceivedControl info = read_control_messages(message);
     ReceivedDatagram datagram;
     datagram.length = static_cast<std::size_t>(n);
-    datagram.remote = from_socket_address(remote);
+    datagram.remote = endpoint_of(remote);
     datagram.local.port = port_;
     // The kernel always supplies pktinfo once asked; without it we only know the family.
     datagram.local.address =
@@ -246,38 +166,17 @@ bool UdpSocket::send(ByteView payload, const IpAddress& source, const UdpEndpoin
     errno = EAFNOSUPPORT;
     return false;
   }
-  const SocketAddress remote = to_socket_address(destination.address, destination.port);
+  sockaddr_storage remote{};
   iovec data{const_cast<std::uint8_t*>(payload.data()), payload.size()};
   msghdr message{};
-  message.msg_name = const_cast<sockaddr*>(remote.get());
-  message.msg_namelen = remote.length;
+  message.msg_name = &remote;
+  message.msg_namelen = fill_socket_address(remote, destination.address, destination.port);
   message.msg_iov = &data;
   message.msg_iovlen = 1;
   alignas(cmsghdr) std::array<unsigned char, kControlBufferSize> control{};
-  if (!is_any(source)) {
-    // The source address travels as pktinfo; interface index 0 lets routing pick the device.
-    message.msg_control = control.data();
-    cmsghdr* header = nullptr;
-    if (family_ == IpFamily::V4) {
-      in_pktinfo pktinfo{};
-      std::memcpy(&pktinfo.ipi_spec_dst, source.bytes().data(), 4);
-      message.msg_controllen = CMSG_SPACE(sizeof pktinfo);
-      header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = IPPROTO_IP;
-      header->cmsg_type = IP_PKTINFO;
-      header->cmsg_len = CMSG_LEN(sizeof pktinfo);
-      std::memcpy(CMSG_DATA(header), &pktinfo, sizeof pktinfo);
-    } else {
-      in6_pktinfo pktinfo{};
-      std::memcpy(&pktinfo.ipi6_addr, source.bytes().data(), 16);
-      message.msg_controllen = CMSG_SPACE(sizeof pktinfo);
-      header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = IPPROTO_IPV6;
-      header->cmsg_type = IPV6_PKTINFO;
-      header->cmsg_len = CMSG_LEN(sizeof pktinfo);
-      std::memcpy(CMSG_DATA(header), &pktinfo, sizeof pktinfo);
-    }
-  }
+  message.msg_control = control.data();
+  message.msg_controllen = add_source_address(message, 0, source);
+  if (message.msg_controllen == 0) message.msg_control = nullptr;
   for (;;) {
     const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -376,17 +275,7 @@ std::optional<std::size_t> RawIpSocket::receive(MutableByteView buffer) {
     }
     if (!v6) return length;  // IPv4 raw sockets deliver the header as received
 
-    const PacketInfo info = read_control_messages(message);
-    const UdpEndpoint from = from_socket_address(source);
-    if (!info.destination || from.address.is_v4() || length > kMaxIpv6Payload) continue;
-    wire::Ipv6HeaderFields header;
-    header.source = from.address;
-    header.destination = *info.destination;
-    header.next_header = protocol_;
-    header.payload_length = static_cast<std::uint16_t>(length);
-    header.hop_limit = kRebuiltHopLimit;
-    header.traffic_class = info.traffic_class;
-    if (!wire::write_ipv6_header(buffer.first(wire::kIpv6HeaderLength), header)) continue;
+    if (!rebuild_ipv6_header(buffer, source, read_control_messages(message), protocol_, length)) continue;
     return wire::kIpv6HeaderLength + length;
   }
 }
@@ -403,9 +292,11 @@ bool RawIpSocket::send(ByteView ip_packet) {
   // agree with the header.
   const IpAddress destination =
       v6 ? IpAddress::v6(ip_packet.subspan(24, 16)) : IpAddress::v4(ip_packet.subspan(16, 4));
-  const SocketAddress to = to_socket_address(destination, 0);
+  sockaddr_storage to{};
+  const socklen_t to_length = fill_socket_address(to, destination, 0);
   for (;;) {
-    const ssize_t n = ::sendto(send_fd_, ip_packet.data(), ip_packet.size(), 0, to.get(), to.length);
+    const ssize_t n = ::sendto(send_fd_, ip_packet.data(), ip_packet.size(), 0,
+                               reinterpret_cast<const sockaddr*>(&to), to_length);
     if (n < 0 && errno == EINTR) continue;
     return n >= 0 && static_cast<std::size_t>(n) == ip_packet.size();
   }
@@ -436,20 +327,7 @@ std::optional<std::uint32_t> route_mtu_toward(const IpAddress& peer, std::uint32
   if (fwmark != 0 && setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) != 0)
     return std::nullopt;
   sockaddr_storage address{};
-  socklen_t length = 0;
-  if (peer.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&address);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(4500);
-    std::memcpy(&sin->sin_addr, peer.bytes().data(), 4);
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&address);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(4500);
-    std::memcpy(&sin6->sin6_addr, peer.bytes().data(), 16);
-    length = sizeof(sockaddr_in6);
-  }
+  const socklen_t length = fill_socket_address(address, peer, 4500);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) return std::nullopt;
   int mtu = 0;
   socklen_t size = sizeof mtu;

@@ -10,34 +10,14 @@
 # - plain ESP on the raw sockets: sendmmsg and recvmmsg there too.
 # The throughput of each run is logged (the real comparison: docs/performance.md).
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ops_lib.sh"
 
 IT_DEADLINE=160
 it_init
-[ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces)"
-command -v iperf3 >/dev/null 2>&1 || it_skip "iperf3 not installed"
-cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+ops_require iperf3 cygnet
 
 ns_create_pair
-
-# NODE's configuration: ENCAP (udp|auto) and OFFLOAD (true|false).
-config_for() {
-  local f
-  f=$(cyg_config "$1" start_action=trap encapsulation="$2")
-  [ "$3" = false ] && sed -i '/^\[daemon\]/a offload = false' "$f"
-  echo "$f"
-}
-stat_of() { cyg_stats "$1" | it_json "d['daemon']['$2']"; }
-
-start_both() {
-  cyg_start r "$(config_for r "$1" "$2")"
-  cyg_start l "$(config_for l "$1" "$2")"
-  MIN_REPLIES=2 tr_ping l r 4 0.3 || it_fail "no tunnel"
-  cyg_wait_sa l 10 || it_fail "no SA on l"
-}
-stop_both() {
-  cyg_stop l || it_fail "l did not stop cleanly"
-  cyg_stop r || it_fail "r did not stop cleanly"
-}
+stat_of() { ops_daemon_stat "$@"; }
 show() { cyg_ctl "$1" stats | grep -E "network packets|socket|UDP G" >&2; }
 
 # Fewer system calls than packets on NODE, both ways: what recvmmsg / sendmmsg are for.
@@ -55,7 +35,7 @@ check_batched() {
 }
 
 it_step "ESP in UDP, offloads on: UDP GSO and GRO"
-start_both udp true
+ops_pair_start udp true
 grep -q "UDP offloads: GSO" "${IT_DIR[l]}/cygnetd.log" || it_skip "the kernel has no UDP GSO: $(grep -o 'UDP offloads: .*' "${IT_DIR[l]}/cygnetd.log")"
 it_log "l: $(grep -o 'UDP offloads: .*' "${IT_DIR[l]}/cygnetd.log" | head -n 1)"
 tr_iperf l r -t 3 || it_fail "TCP l -> r through ESP in UDP failed"
@@ -69,10 +49,10 @@ check_batched l send
 check_batched r receive
 it_log "r: $(stat_of r udp_gro_aggregates) GRO aggregates holding $(stat_of r udp_gro_datagrams) datagrams"
 [ "$(stat_of r socket_truncated_drops)" = 0 ] || it_fail "r dropped truncated datagrams"
-stop_both
+ops_pair_stop
 
 it_step "ESP in UDP, offload = false: no GSO / GRO, still sendmmsg / recvmmsg"
-start_both udp false
+ops_pair_start udp false
 grep -q "UDP offloads: none (\[daemon\] offload = false)" "${IT_DIR[l]}/cygnetd.log" ||
   it_fail "l's log does not say the UDP offloads are off"
 tr_iperf l r -t 3 || it_fail "TCP l -> r through ESP in UDP without offloads failed"
@@ -85,16 +65,16 @@ for node in l r; do
 done
 check_batched r receive
 [ "$(stat_of r network_packets_received)" -ge 100 ] || it_fail "r received almost nothing"
-stop_both
+ops_pair_stop
 
 it_step "plain ESP on the raw sockets: sendmmsg / recvmmsg"
-start_both auto true
+ops_pair_start auto true
 tr_iperf l r -t 3 || it_fail "TCP l -> r through raw ESP failed"
 raw=$TR_MBIT
 show l
 [ "$(stat_of l udp_gso_messages)" = 0 ] || it_fail "l used UDP GSO for raw ESP"
 check_batched l send
 check_batched r receive
-stop_both
+ops_pair_stop
 it_log "RESULT TCP l -> r: ESP in UDP ${gso} Mbit/s with GSO/GRO, ${nogso} Mbit/s without; raw ESP ${raw} Mbit/s"
 it_log "PASS"

@@ -9,33 +9,17 @@
 #   every offload counter stays zero.
 # The throughput of each run is logged (the real comparison is bench/tunnel's, docs/performance.md).
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ops_lib.sh"
 
 IT_DEADLINE=110
 it_init
-[ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces)"
-command -v iperf3 >/dev/null 2>&1 || it_skip "iperf3 not installed"
-cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
+ops_require iperf3 cygnet
 
 ns_create_pair
-
-# NODE's configuration; with OFFLOAD=false, [daemon] offload = false.
-config_for() {
-  local f
-  f=$(cyg_config "$1" start_action=trap)
-  [ "${2:-true}" = false ] && sed -i '/^\[daemon\]/a offload = false' "$f"
-  echo "$f"
-}
-daemon_stat() { cyg_stats "$1" | it_json "d['daemon']['$2']"; }
-
-start_both() {
-  cyg_start r "$(config_for r "$1")"
-  cyg_start l "$(config_for l "$1")"
-  MIN_REPLIES=2 tr_ping l r 4 0.3 || it_fail "no tunnel"
-  cyg_wait_sa l 10 || it_fail "no SA on l"
-}
+daemon_stat() { ops_daemon_stat "$@"; }
 
 it_step "offloads on"
-start_both true
+ops_pair_start auto true
 grep -q "offloads: .*TSO" "${IT_DIR[l]}/cygnetd.log" || it_skip "the kernel granted no TSO on the TUN device: $(grep -o 'offloads: .*' "${IT_DIR[l]}/cygnetd.log")"
 it_log "l: $(grep -o 'offloads: .*' "${IT_DIR[l]}/cygnetd.log" | head -n 1)"
 tr_iperf l r -t 3 || it_fail "TCP l -> r with offloads failed"
@@ -53,11 +37,10 @@ cyg_ctl r stats | grep -E "TUN" >&2
 # The reverse direction too (r splits, l joins).
 tr_iperf l r -t 2 -R || it_fail "TCP r -> l with offloads failed"
 [ "$(daemon_stat l tun_coalesced_writes)" -ge 1 ] || it_fail "l made no coalesced TUN write"
-cyg_stop l || it_fail "l did not stop cleanly"
-cyg_stop r || it_fail "r did not stop cleanly"
+ops_pair_stop
 
 it_step "offload = false: the fallback path"
-start_both false
+ops_pair_start auto false
 grep -q "offloads: none (\[daemon\] offload = false)" "${IT_DIR[l]}/cygnetd.log" ||
   it_fail "l's log does not say the offloads are off"
 tr_iperf l r -t 3 || it_fail "TCP l -> r without offloads failed"

@@ -8,13 +8,11 @@
 #      addresses;
 #   3. cygnetd restarts (leases.json in a temporary state_dir) and the client still gets them back.
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ops_lib.sh"
 
 IT_DEADLINE=200
 it_init
-[ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces)"
-cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
-[ -x "$CHARON" ] || it_skip "strongSwan charon not installed ($CHARON)"
-command -v "$SWANCTL" >/dev/null 2>&1 || it_skip "swanctl not installed"
+ops_require cygnet strongswan
 
 VIP4=198.51.100.129
 VIP6=2001:db8:ffff::1
@@ -26,19 +24,8 @@ ip -n "${IT_NS[l]}" addr add 198.51.100.1/25 dev prot0
 it_step "r: Cygnet gateway with two pools; l: strongSwan client asking for 0.0.0.0 and ::"
 state=$IT_TMP/state
 conf=$(cyg_config r remote_addr=%any remote_id=%any local_ts="203.0.113.0/24 2001:db8:2::/64" remote_ts=-)
-sed -i "s|^auth = \"psk\"|auth = \"psk\"\npools = [\"rw4\", \"rw6\"]|; s|^log_level = .*|&\nstate_dir = \"$state\"|" "$conf"
-cat >>"$conf" <<'TOML'
-
-[pools.rw4]
-addrs = "198.51.100.128/25"
-dns = ["198.51.100.53"]
-dns_domains = ["corp.example"]
-
-[pools.rw6]
-addrs = "2001:db8:ffff::/112"
-dns = ["2001:db8:ffff::53"]
-TOML
-"$CYGNETCTL" check "$conf" >/dev/null || it_fail "generated gateway configuration does not load"
+sed -i "s|^log_level = .*|&\nstate_dir = \"$state\"|" "$conf"
+ops_add_pools "$conf"
 cyg_start r "$conf"
 
 ss_write_strongswan_conf l

@@ -17,21 +17,19 @@
 #   5. with nobody owning org.freedesktop.resolve1 the addresses still work and the DNS settings
 #      are logged once as not applied (and said so in `cygnetctl status`).
 source "$(dirname "${BASH_SOURCE[0]}")/../strongswan/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ops_lib.sh"
 
 IT_DEADLINE=220
 it_init
-[ "$(id -u)" -eq 0 ] || it_skip "needs root (network namespaces)"
-cyg_built || it_skip "cygnetd/cygnetctl not built ($CYGNETD, $CYGNETCTL)"
-[ -x "$CHARON" ] || it_skip "strongSwan charon not installed ($CHARON)"
-command -v "$SWANCTL" >/dev/null 2>&1 || it_skip "swanctl not installed"
-command -v dbus-daemon >/dev/null 2>&1 || it_skip "dbus-daemon not installed"
+ops_require cygnet strongswan dbus-daemon
 "$IT_PYTHON" -c 'import dbus, gi.repository.GLib' 2>/dev/null || it_skip "python3-dbus / python3-gi not installed"
 
-POOL4=198.51.100.128/25
-POOL6=2001:db8:ffff::/112
-DNS4=198.51.100.53
-DNS6=2001:db8:ffff::53
-DOMAIN=corp.example
+# The gateways' pools (ops_lib.sh; strongSwan's pools below use the same).
+POOL4=$OPS_POOL4
+POOL6=$OPS_POOL6
+DNS4=$OPS_DNS4
+DNS6=$OPS_DNS6
+DOMAIN=$OPS_DOMAIN
 ns_create_pair
 ip -n "${IT_NS[l]}" addr flush dev prot0  # the client's only inner addresses are the virtual ones
 
@@ -69,6 +67,7 @@ listen = ["192.0.2.1"]
 control_socket = "$(cyg_socket l)"
 tun = "$TUN"
 log_level = "debug"
+workers = 2
 
 [connections.office]
 local_addrs = ["192.0.2.1"]
@@ -88,8 +87,10 @@ esp_proposals = ["aes256gcm16"]
 EOF
 "$CYGNETCTL" check "$client_conf" >/dev/null || it_fail "the client configuration does not load"
 # What a crashed run could leave if its TUN device survived (here: made persistent beforehand): an
-# address on it and a route of table 199 into it. cygnetd must clear both when it starts.
-ip -n "${IT_NS[l]}" tuntap add mode tun name "$TUN" || it_fail "cannot create a persistent $TUN"
+# address on it and a route of table 199 into it. cygnetd must clear both when it starts. With
+# workers = 2 cygnetd opens its TUN device multi-queue, and the kernel refuses (EINVAL) to attach
+# a multi-queue opener to a single-queue device: the device a crashed run leaves is multi-queue.
+ip -n "${IT_NS[l]}" tuntap add mode tun multi_queue name "$TUN" || it_fail "cannot create a persistent $TUN"
 ip -n "${IT_NS[l]}" link set "$TUN" up
 ip -n "${IT_NS[l]}" addr add 198.51.100.200/32 dev "$TUN"
 # (IPv6: removing a link's last IPv4 address makes the kernel drop its IPv4 routes by itself.)
@@ -203,19 +204,7 @@ ss_stop r
 it_step "2. Cygnet as the gateway (pools)"
 : >"$calls"
 gw=$(cyg_config r remote_addr=%any remote_id=%any local_ts="0.0.0.0/0 ::/0" remote_ts=-)
-sed -i 's|^auth = "psk"|auth = "psk"\npools = ["rw4", "rw6"]|' "$gw"
-cat >>"$gw" <<EOF
-
-[pools.rw4]
-addrs = "$POOL4"
-dns = ["$DNS4"]
-dns_domains = ["$DOMAIN"]
-
-[pools.rw6]
-addrs = "$POOL6"
-dns = ["$DNS6"]
-EOF
-"$CYGNETCTL" check "$gw" >/dev/null || it_fail "generated gateway configuration does not load"
+ops_add_pools "$gw"
 cyg_start r "$gw"
 cyg_ctl l up office >/dev/null || it_fail "cygnetctl up office"
 cyg_wait_sa l 15 office net || it_fail "no SA with the Cygnet gateway"

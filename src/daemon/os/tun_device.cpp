@@ -138,14 +138,15 @@ TunDevice TunDevice::open(const std::string& name, int mtu, bool offload, bool c
 
 TunDevice::ForQueues TunDevice::open_for_queues(const std::string& name, int mtu, bool offload, bool carrier,
                                                 std::size_t queues) {
-  if (queues <= 1) return {open(name, mtu, offload, carrier, /*multi_queue=*/false), false};
+  const bool want_multi_queue = queues > 1;
   try {
-    return {open(name, mtu, offload, carrier, /*multi_queue=*/true), false};
+    return {open(name, mtu, offload, carrier, want_multi_queue), false};
   } catch (const std::system_error& error) {
     if (error.code() != std::errc::invalid_argument) throw;
-    // EINVAL is also what a non-TUN device of that name gives: the single-queue attempt then fails
-    // with its own error, which is the one reported.
-    return {open(name, mtu, offload, carrier, /*multi_queue=*/false), true};
+    // An existing device's queue mode cannot change: the kernel answers EINVAL to the other
+    // mode. One queue of a multi-queue device serves a single worker as well. (EINVAL is also
+    // what a non-TUN device of that name gives: the second attempt then fails and reports it.)
+    return {open(name, mtu, offload, carrier, !want_multi_queue), want_multi_queue};
   }
 }
 

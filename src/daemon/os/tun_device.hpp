@@ -40,9 +40,10 @@ class TunDevice {
   static TunDevice open(const std::string& name, int mtu, bool offload = false, bool carrier = true,
                         bool multi_queue = false);
 
-  // open() with multi_queue when `queues` > 1, except that a persistent device created without
-  // multi_queue (`ip tuntap add NAME mode tun`), which refuses IFF_MULTI_QUEUE with EINVAL, is
-  // opened single-queue instead: the result then says single_queue_fallback and has one queue.
+  // open() with multi_queue when `queues` > 1. A persistent device (`ip tuntap add`) keeps the
+  // queue mode it was created with and refuses the other with EINVAL: a single-queue one is then
+  // opened single-queue (single_queue_fallback: one queue only), a multi-queue one wanted for one
+  // queue is opened as one queue of a multi-queue device.
   struct ForQueues;
   static ForQueues open_for_queues(const std::string& name, int mtu, bool offload, bool carrier,
                                    std::size_t queues);

@@ -132,6 +132,12 @@ TEST(TunDevice, APersistentSingleQueueDeviceIsOpenedWithOneQueue) {
     EXPECT_FALSE(opened.single_queue_fallback);
     EXPECT_NO_THROW(opened.device.open_queue());
   }
+  {  // workers = 1 on a multi-queue device: one queue of it
+    TunDevice::ForQueues opened = TunDevice::open_for_queues("cyg-persist", 1400, /*offload=*/true,
+                                                             /*carrier=*/true, /*queues=*/1);
+    EXPECT_FALSE(opened.single_queue_fallback);
+    EXPECT_EQ(opened.device.name(), "cyg-persist");
+  }
   ASSERT_EQ(std::system("ip tuntap del dev cyg-persist mode tun multi_queue"), 0);
   // A name that is no TUN device still fails, with the single-queue attempt's error.
   EXPECT_THROW(TunDevice::open_for_queues("lo", 1400, false, true, 2), std::system_error);

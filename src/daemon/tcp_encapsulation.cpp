@@ -409,6 +409,8 @@ void TcpEncapsulation::on_timer(TimePoint now, const InUse& in_use) {
     if (peer.connection != 0) continue;
     const bool used = std::any_of(peer.engine_remotes.begin(), peer.engine_remotes.end(), in_use) ||
                       in_use(peer.engine_remote);
+    log(Subsystem::Net).debug("TCP peer {}: no connection, {}", peer.engine_remote.to_string(),
+                              used ? "an IKE SA still uses it" : "unused: forgotten");
     if (!used) {
       unused.push_back(id);
     } else if (peer.initiator && peer.reconnect_at && now >= *peer.reconnect_at) {
@@ -426,7 +428,7 @@ void TcpEncapsulation::forget_peer(std::uint64_t id) {
 
 std::optional<TimePoint> TcpEncapsulation::next_deadline() const {
   if (connections_.empty() && peers_.empty()) return std::nullopt;
-  return last_tick_ ? *last_tick_ + kTick : Clock::now();
+  return last_tick_ ? *last_tick_ + kTick : TimePoint{};  // never ticked: due at once
 }
 
 nlohmann::json TcpEncapsulation::counters_json() const {

@@ -78,7 +78,7 @@ for node in l r; do
   [ "$(transport_of "$node")" = tcp ] || it_fail "$node: IKE SA transport is $(transport_of "$node"), not tcp"
 done
 cyg_ctl l status | tee "$IT_TMP/status-l.txt" >&2
-grep -q "transport: *TCP (RFC 9329), connection" "$IT_TMP/status-l.txt" || it_fail "cygnetctl status does not show TCP"
+grep -q "transport  *TCP (RFC 9329), connection" "$IT_TMP/status-l.txt" || it_fail "cygnetctl status does not show TCP"
 cyg_ctl r stats | grep -A4 "TCP encapsulation" >&2 || it_fail "cygnetctl stats shows no TCP section"
 [ "$(blocked_out l udp_out)" = 0 ] || it_fail "l sent $(blocked_out l udp_out) UDP packets to 500/4500"
 [ "$(blocked_out l esp_out)" = 0 ] || it_fail "l sent $(blocked_out l esp_out) raw ESP packets"

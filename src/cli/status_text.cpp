@@ -119,7 +119,7 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
                                    : std::string("TCP (RFC 9329), connection lost: waiting for a reconnect"));
   }
   out << labelled(kIndent, "NAT",
-                  over_tcp                          ? std::string("not used over TCP (IKE and ESP framed on the stream)")
+                  over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)")
                   : flag_at(ike_sa, "nat_detected") ? std::string("detected: using UDP port 4500")
                                                     : std::string("not detected"));
   if (flag_at(ike_sa, "mobike"))

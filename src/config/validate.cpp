@@ -41,13 +41,22 @@ constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
-constexpr std::array<std::string_view, 16> kDaemonKeys{
-    "listen",           "control_socket", "tun",
-    "log_level",        "metrics",        "allow_key_export",
-    "drop_cleartext",   "max_half_open",  "max_half_open_per_source",
-    "offload",          "state_dir",      "retransmit_timeout_ms",
-    "retransmit_tries", "workers",        "tcp_port",
-    "tcp_max_connections"};
+constexpr std::array<std::string_view, 16> kDaemonKeys{"listen",
+                                                       "control_socket",
+                                                       "tun",
+                                                       "log_level",
+                                                       "metrics",
+                                                       "allow_key_export",
+                                                       "drop_cleartext",
+                                                       "max_half_open",
+                                                       "max_half_open_per_source",
+                                                       "offload",
+                                                       "state_dir",
+                                                       "retransmit_timeout_ms",
+                                                       "retransmit_tries",
+                                                       "workers",
+                                                       "tcp_port",
+                                                       "tcp_max_connections"};
 // IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
 constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
@@ -707,7 +716,8 @@ class Validator {
       c.tcp = *tcp;
       // RFC 9329 is IKEv2's; a responder (%any) never initiates, so TCP there is [daemon] tcp_port.
       if (*tcp != ike::TcpEncapsulationMode::Never && c.ike_version == 1)
-        error(*table.get("tcp"), "'tcp' (RFC 9329 TCP encapsulation) is IKEv2 only; this connection uses IKEv1");
+        error(*table.get("tcp"),
+              "'tcp' (RFC 9329 TCP encapsulation) is IKEv2 only; this connection uses IKEv1");
       else if (*tcp != ike::TcpEncapsulationMode::Never && c.remote_addrs.empty() && c.remote_hosts.empty())
         error(*table.get("tcp"),
               "'tcp' chooses how this side initiates, but 'remote_addrs' is %any; a gateway accepts "

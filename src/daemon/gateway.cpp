@@ -89,7 +89,8 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   const bool tcp_in_use = config_.daemon.tcp_port || tcp_initiators_configured(config_);
   const std::size_t workers = tcp_in_use ? 1 : worker_count(config_.daemon);
   if (tcp_in_use && worker_count(config_.daemon) > 1)
-    log(Subsystem::Daemon).info("TCP encapsulation configured: one data-plane thread ([daemon] workers ignored)");
+    log(Subsystem::Daemon)
+        .info("TCP encapsulation configured: one data-plane thread ([daemon] workers ignored)");
   tun_.emplace(TunDevice::open(config_.daemon.tun, options_.tun_mtu, config_.daemon.offload, /*carrier=*/true,
                                /*multi_queue=*/workers > 1));
   tun_io_.emplace(*tun_);  // with workers: this thread's writes only (worker 0 reads this queue)

@@ -48,9 +48,9 @@ std::optional<std::uint64_t> ike_sa_init_request(ByteView payload, std::uint16_t
 }  // namespace
 
 bool tcp_initiators_configured(const config::Config& config) {
-  return std::any_of(config.connections.begin(), config.connections.end(), [](const ike::ConnectionSettings& c) {
-    return c.tcp != ike::TcpEncapsulationMode::Never;
-  });
+  return std::any_of(
+      config.connections.begin(), config.connections.end(),
+      [](const ike::ConnectionSettings& c) { return c.tcp != ike::TcpEncapsulationMode::Never; });
 }
 
 void Gateway::open_tcp() {
@@ -89,9 +89,11 @@ bool Gateway::route_over_tcp(const gateway::OutputPacket& p, ByteView payload, T
         if (sa.initiator && sa.initiator_spi == *spi) attempt.connection = c.name;
   }
   if (!attempt.connection) return false;
-  const auto settings = std::find_if(config_.connections.begin(), config_.connections.end(),
-                                     [&](const ike::ConnectionSettings& c) { return c.name == *attempt.connection; });
-  if (settings == config_.connections.end() || settings->tcp == ike::TcpEncapsulationMode::Never) return false;
+  const auto settings =
+      std::find_if(config_.connections.begin(), config_.connections.end(),
+                   [&](const ike::ConnectionSettings& c) { return c.name == *attempt.connection; });
+  if (settings == config_.connections.end() || settings->tcp == ike::TcpEncapsulationMode::Never)
+    return false;
   if (settings->tcp == ike::TcpEncapsulationMode::Fallback) {
     if (attempt.sends <= 1 + kFallbackAfterRetransmissions) return false;
     log(Subsystem::Ike)
@@ -99,8 +101,9 @@ bool Gateway::route_over_tcp(const gateway::OutputPacket& p, ByteView payload, T
               settings->name, p.remote.to_string(), kFallbackAfterRetransmissions, settings->tcp_port);
   }
   if (!workers_.empty()) {
-    log(Subsystem::Net).error("{}: TCP encapsulation needs [daemon] workers = 1 (restart cygnetd): sent over UDP",
-                              settings->name);
+    log(Subsystem::Net)
+        .error("{}: TCP encapsulation needs [daemon] workers = 1 (restart cygnetd): sent over UDP",
+               settings->name);
     return false;
   }
   const wire::IpAddress& peer = p.remote.address;
@@ -138,8 +141,9 @@ void Gateway::add_tcp_status(nlohmann::json& status, TimePoint now) const {
       if (connection) ike_sas[j]["tcp_connection"] = *connection;
     }
   }
-  status["tcp"] = {{"listening", config_.daemon.tcp_port ? nlohmann::json(*config_.daemon.tcp_port) : nlohmann::json()},
-                   {"connections", tcp_->status_json(now)}};
+  status["tcp"] = {
+      {"listening", config_.daemon.tcp_port ? nlohmann::json(*config_.daemon.tcp_port) : nlohmann::json()},
+      {"connections", tcp_->status_json(now)}};
 }
 
 }  // namespace cygnet::daemon

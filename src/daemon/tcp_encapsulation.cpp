@@ -104,7 +104,8 @@ void TcpEncapsulation::listen(const std::vector<wire::IpAddress>& configured, st
     }
     listeners_.push_back(fd);
     loop_.watch(fd, [this, fd] { accept_from(fd); });
-    log(Subsystem::Net).info("TCP encapsulation (RFC 9329): listening on {}", ike::Endpoint{address, port}.to_string());
+    log(Subsystem::Net)
+        .info("TCP encapsulation (RFC 9329): listening on {}", ike::Endpoint{address, port}.to_string());
   }
 }
 
@@ -113,13 +114,15 @@ void TcpEncapsulation::accept_from(int listener) {
   for (int i = 0; i < kReadsPerWakeup; ++i) {
     sockaddr_storage name{};
     socklen_t length = sizeof(name);
-    const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&name), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd =
+        ::accept4(listener, reinterpret_cast<sockaddr*>(&name), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or an error the next wake-up will see again
     const ike::Endpoint remote = from_sockaddr(name);
     if (connections_.size() >= max_connections_) {
       ++counters_.connections_refused;
-      log(Subsystem::Net).warn("TCP connection from {} refused: {} connections open ([daemon] tcp_max_connections)",
-                               remote.to_string(), connections_.size());
+      log(Subsystem::Net)
+          .warn("TCP connection from {} refused: {} connections open ([daemon] tcp_max_connections)",
+                remote.to_string(), connections_.size());
       ::close(fd);
       continue;
     }
@@ -131,8 +134,10 @@ void TcpEncapsulation::accept_from(int listener) {
     }
     ++counters_.connections_accepted;
     const std::uint64_t id = next_id_++;
-    Connection c{id, fd, false, false, 0, local_of(fd), remote,
-                 wire::TcpFrameDecoder(wire::TcpFrameDecoder::Role::Responder), {}, now, now, 0, 0};
+    Connection c{id, fd,           false,  false,
+                 0,  local_of(fd), remote, wire::TcpFrameDecoder(wire::TcpFrameDecoder::Role::Responder),
+                 {}, now,          now,    0,
+                 0};
     connections_.emplace(id, std::move(c));
     loop_.watch(fd, [this, id] { on_readable(id); });
     log(Subsystem::Net).debug("TCP connection {} from {}", id, remote.to_string());
@@ -154,8 +159,9 @@ void TcpEncapsulation::carry_peer(const wire::IpAddress& local, const wire::IpAd
   peer.local = local;
   peer.connect_to = ike::Endpoint{peer_address, tcp_port};
   for (const ike::Endpoint& e : engine_remotes) peer_by_endpoint_[{e.address, e.port}] = id;
-  log(Subsystem::Net).info("IKE and ESP toward {} go over TCP to {} (RFC 9329)", peer_address.to_string(),
-                           peer.connect_to.to_string());
+  log(Subsystem::Net)
+      .info("IKE and ESP toward {} go over TCP to {} (RFC 9329)", peer_address.to_string(),
+            peer.connect_to.to_string());
   open_connection(peer, now);
 }
 
@@ -184,11 +190,24 @@ void TcpEncapsulation::open_connection(TcpPeer& peer, TimePoint now) {
     if (::bind(fd, reinterpret_cast<sockaddr*>(&name), length) != 0) return fail(errno);
   }
   const socklen_t length = to_sockaddr(peer.connect_to.address, peer.connect_to.port, name);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&name), length) != 0 && errno != EINPROGRESS) return fail(errno);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&name), length) != 0 && errno != EINPROGRESS)
+    return fail(errno);
   const std::uint64_t id = next_id_++;
-  Connection c{id, fd, true, true, peer.id, local_of(fd), peer.connect_to,
-               wire::TcpFrameDecoder(wire::TcpFrameDecoder::Role::Initiator), {}, now, now, 0, 0};
-  c.out.assign(wire::kTcpEncapPrefix.begin(), wire::kTcpEncapPrefix.end());  // RFC 9329 §4: first on the stream
+  Connection c{id,
+               fd,
+               true,
+               true,
+               peer.id,
+               local_of(fd),
+               peer.connect_to,
+               wire::TcpFrameDecoder(wire::TcpFrameDecoder::Role::Initiator),
+               {},
+               now,
+               now,
+               0,
+               0};
+  c.out.assign(wire::kTcpEncapPrefix.begin(),
+               wire::kTcpEncapPrefix.end());  // RFC 9329 §4: first on the stream
   connections_.emplace(id, std::move(c));
   peer.connection = id;
   loop_.watch(fd, [this, id] { on_readable(id); });
@@ -213,8 +232,8 @@ void TcpEncapsulation::on_writable(std::uint64_t id) {
     c.connecting = false;
     c.tcp_local = local_of(c.fd);
     if (auto peer = peers_.find(c.peer); peer != peers_.end()) peer->second.reconnect_delay = Seconds{1};
-    log(Subsystem::Net).info("TCP connection {} to {} up (from {})", id, c.tcp_remote.to_string(),
-                             c.tcp_local.to_string());
+    log(Subsystem::Net)
+        .info("TCP connection {} to {} up (from {})", id, c.tcp_remote.to_string(), c.tcp_local.to_string());
   }
   flush(c);
 }
@@ -233,7 +252,8 @@ void TcpEncapsulation::flush(Connection& c) {
   const bool want = !c.out.empty() || c.connecting;
   if (want == c.writable_watched) return;
   c.writable_watched = want;
-  loop_.watch_writable(c.fd, want ? EventLoop::Handler([this, id = c.id] { on_writable(id); }) : EventLoop::Handler{});
+  loop_.watch_writable(
+      c.fd, want ? EventLoop::Handler([this, id = c.id] { on_writable(id); }) : EventLoop::Handler{});
 }
 
 void TcpEncapsulation::on_readable(std::uint64_t id) {
@@ -277,8 +297,9 @@ void TcpEncapsulation::on_readable(std::uint64_t id) {
         reused->engine_remotes = {c.tcp_remote};
         peer_by_endpoint_[{c.tcp_remote.address, c.tcp_remote.port}] = pid;
       } else {
-        log(Subsystem::Net).info("TCP connection {} from {} takes over the TCP peer {}", id,
-                                 c.tcp_remote.to_string(), reused->engine_remote.to_string());
+        log(Subsystem::Net)
+            .info("TCP connection {} from {} takes over the TCP peer {}", id, c.tcp_remote.to_string(),
+                  reused->engine_remote.to_string());
       }
       reused->connection = id;
       c.peer = reused->id;
@@ -305,8 +326,9 @@ void TcpEncapsulation::on_readable(std::uint64_t id) {
       if (error == wire::TcpStreamError::BadPrefix) ++counters_.bad_prefix;
       if (error == wire::TcpStreamError::BadLength) ++counters_.bad_length;
       if (error == wire::TcpStreamError::Oversized) ++counters_.oversized_frames;
-      log(Subsystem::Net).warn("TCP connection {} from {}: {} (RFC 9329 framing): closed", id,
-                               c.tcp_remote.to_string(), wire::tcp_stream_error_name(error));
+      log(Subsystem::Net)
+          .warn("TCP connection {} from {}: {} (RFC 9329 framing): closed", id, c.tcp_remote.to_string(),
+                wire::tcp_stream_error_name(error));
       close_connection(id, "");
       break;
     }
@@ -382,7 +404,8 @@ void TcpEncapsulation::write_frame(TcpPeer& peer, ByteView payload, bool non_esp
     return;
   }
   Connection& c = it->second;
-  if (c.out.size() + payload.size() + 8 > kMaxSendBuffer || !wire::append_tcp_frame(c.out, payload, non_esp_marker)) {
+  if (c.out.size() + payload.size() + 8 > kMaxSendBuffer ||
+      !wire::append_tcp_frame(c.out, payload, non_esp_marker)) {
     ++counters_.send_buffer_drops;
     return;
   }
@@ -409,12 +432,14 @@ void TcpEncapsulation::on_timer(TimePoint now, const InUse& in_use) {
     if (peer.connection != 0) continue;
     const bool used = std::any_of(peer.engine_remotes.begin(), peer.engine_remotes.end(), in_use) ||
                       in_use(peer.engine_remote);
-    log(Subsystem::Net).debug("TCP peer {}: no connection, {}", peer.engine_remote.to_string(),
-                              used ? "an IKE SA still uses it" : "unused: forgotten");
+    log(Subsystem::Net)
+        .debug("TCP peer {}: no connection, {}", peer.engine_remote.to_string(),
+               used ? "an IKE SA still uses it" : "unused: forgotten");
     if (!used) {
       unused.push_back(id);
     } else if (peer.initiator && peer.reconnect_at && now >= *peer.reconnect_at) {
-      log(Subsystem::Net).info("reconnecting to {} over TCP (the IKE SA is still up)", peer.connect_to.to_string());
+      log(Subsystem::Net)
+          .info("reconnecting to {} over TCP (the IKE SA is still up)", peer.connect_to.to_string());
       open_connection(peer, now);
     }
   }

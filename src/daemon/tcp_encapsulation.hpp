@@ -44,10 +44,10 @@ struct TcpEncapCounters {
   std::uint64_t bad_prefix = 0;  // framing errors: the connection is closed
   std::uint64_t bad_length = 0;
   std::uint64_t oversized_frames = 0;
-  std::uint64_t half_open_closed = 0;  // accepted, no complete frame within kHandshakeTimeout
-  std::uint64_t idle_closed = 0;       // nothing received for kIdleTimeout
-  std::uint64_t send_buffer_drops = 0;    // frames dropped: the connection's send buffer was full
-  std::uint64_t disconnected_drops = 0;   // frames for a TCP peer without a connection right now
+  std::uint64_t half_open_closed = 0;    // accepted, no complete frame within kHandshakeTimeout
+  std::uint64_t idle_closed = 0;         // nothing received for kIdleTimeout
+  std::uint64_t send_buffer_drops = 0;   // frames dropped: the connection's send buffer was full
+  std::uint64_t disconnected_drops = 0;  // frames for a TCP peer without a connection right now
 };
 
 class TcpEncapsulation {

@@ -66,7 +66,8 @@ TcpStreamError TcpFrameDecoder::feed(ByteView bytes, const std::function<void(By
     partial_.clear();
   }
   const std::size_t used = take_frames(bytes, on_frame);
-  if (error_ == TcpStreamError::None) partial_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end());
+  if (error_ == TcpStreamError::None)
+    partial_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end());
   return error_;
 }
 

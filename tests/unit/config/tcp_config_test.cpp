@@ -50,7 +50,8 @@ TEST(TcpConfig, BadValuesAreLocated) {
   EXPECT_THAT(testing::errors_of("[daemon]\ntcp_max_connections = 0\n"),
               ElementsAre(HasSubstr("'tcp_max_connections' must be between 1 and 1000000")));
   EXPECT_THAT(testing::errors_of(client("tcp = \"sometimes\"\n")), ElementsAre(HasSubstr("tcp")));
-  EXPECT_THAT(testing::errors_of(client("tcp_port = 70000\n")), ElementsAre(HasSubstr("between 1 and 65535")));
+  EXPECT_THAT(testing::errors_of(client("tcp_port = 70000\n")),
+              ElementsAre(HasSubstr("between 1 and 65535")));
 }
 
 TEST(TcpConfig, NeedsAPeerAndIkev2) {

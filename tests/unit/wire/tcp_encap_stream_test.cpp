@@ -11,11 +11,17 @@
 namespace cygnet::wire {
 namespace {
 
-Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes bytes_of(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 // An IKE frame (non-ESP marker + a stand-in message) and an ESP frame (SPI 0x01020304 + 12 bytes).
-Bytes ike_payload() { return from_hex("0102030405060708 0000000000000000 21202208 00000000 0000001c"); }
-Bytes esp_payload() { return from_hex("01020304 00000001 aabbccddeeff00112233"); }
+Bytes ike_payload() {
+  return from_hex("0102030405060708 0000000000000000 21202208 00000000 0000001c");
+}
+Bytes esp_payload() {
+  return from_hex("01020304 00000001 aabbccddeeff00112233");
+}
 
 Bytes stream_of(bool prefix, const std::vector<std::pair<Bytes, bool>>& frames) {
   Bytes stream = prefix ? bytes_of(kTcpEncapPrefix) : Bytes{};
@@ -71,7 +77,8 @@ TEST(TcpFrameDecoder, PrefixThenFramesInOneRead) {
 }
 
 TEST(TcpFrameDecoder, EveryFrameSplitByteByByte) {
-  const Bytes stream = stream_of(true, {{ike_payload(), true}, {esp_payload(), false}, {esp_payload(), false}});
+  const Bytes stream =
+      stream_of(true, {{ike_payload(), true}, {esp_payload(), false}, {esp_payload(), false}});
   TcpFrameDecoder decoder(TcpFrameDecoder::Role::Responder);
   Collected got;
   for (std::size_t i = 0; i < stream.size(); ++i) {

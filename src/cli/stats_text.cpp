@@ -194,6 +194,34 @@ void workers_section(std::ostringstream& out, const json& workers) {
   }
 }
 
+// TCP encapsulation (RFC 9329): shown once anything used it.
+void tcp_section(std::ostringstream& out, const json& tcp) {
+  if (!tcp.is_object()) return;
+  std::uint64_t any = 0;
+  for (const auto& [key, value] : tcp.items())
+    any += value.is_number_unsigned() ? value.get<std::uint64_t>() : 0;
+  if (any == 0) return;
+  out << "\nTCP encapsulation (RFC 9329)\n";
+  counter_line(out, "connections",
+               std::to_string(count_at(tcp, "connections_open")) + " open, " +
+                   std::to_string(count_at(tcp, "connections_accepted")) + " accepted, " +
+                   std::to_string(count_at(tcp, "connections_refused")) + " refused (cap), " +
+                   std::to_string(count_at(tcp, "connections_opened")) + " opened by us, " +
+                   std::to_string(count_at(tcp, "connect_failures")) + " connect failures");
+  counter_line(out, "frames",
+               std::to_string(count_at(tcp, "frames_received")) + " received, " +
+                   std::to_string(count_at(tcp, "frames_sent")) + " sent");
+  counter_line(out, "closed for",
+               std::to_string(count_at(tcp, "bad_prefix")) + " bad prefix, " +
+                   std::to_string(count_at(tcp, "bad_length")) + " bad length, " +
+                   std::to_string(count_at(tcp, "oversized_frames")) + " oversized frame, " +
+                   std::to_string(count_at(tcp, "half_open_closed")) + " half-open, " +
+                   std::to_string(count_at(tcp, "idle_closed")) + " idle");
+  counter_line(out, "dropped frames",
+               std::to_string(count_at(tcp, "send_buffer_drops")) + " send buffer full, " +
+                   std::to_string(count_at(tcp, "disconnected_drops")) + " no connection");
+}
+
 }  // namespace
 
 std::string render_stats(const json& result) {
@@ -205,6 +233,7 @@ std::string render_stats(const json& result) {
   counter_section(out, "daemon", member(result, "daemon"), std::data(kDaemonCounters),
                   std::size(kDaemonCounters));
   workers_section(out, member(result, "workers"));
+  tcp_section(out, member(result, "tcp"));
   out << "\nSAs\n";
   const json& sas = member(result, "sas");
   if (!sas.is_array() || sas.empty()) out << "  no CHILD SAs\n";

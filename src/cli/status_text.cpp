@@ -110,8 +110,18 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
   out << labelled(kIndent, "algorithms", algorithms.empty() ? "(not negotiated yet)" : algorithms);
   const std::string eap_identity = text_at(ike_sa, "eap_identity", "");
   if (!eap_identity.empty()) out << labelled(kIndent, "EAP identity", eap_identity);
+  // TCP encapsulation (RFC 9329): the daemon names the TCP connection carrying the SA.
+  const bool over_tcp = text_at(ike_sa, "transport", "udp") == "tcp";
+  if (over_tcp) {
+    const std::int64_t connection = integer_at(ike_sa, "tcp_connection").value_or(0);
+    out << labelled(kIndent, "transport",
+                    connection > 0 ? "TCP (RFC 9329), connection " + std::to_string(connection)
+                                   : std::string("TCP (RFC 9329), connection lost: waiting for a reconnect"));
+  }
   out << labelled(kIndent, "NAT",
-                  flag_at(ike_sa, "nat_detected") ? "detected: using UDP port 4500" : "not detected");
+                  over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)")
+                  : flag_at(ike_sa, "nat_detected") ? std::string("detected: using UDP port 4500")
+                                                    : std::string("not detected"));
   if (flag_at(ike_sa, "mobike"))
     out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");

@@ -47,6 +47,10 @@ struct DaemonSettings {
   // Unset: the engine's defaults (1 s, 5: about 41 s). Read at start.
   std::optional<Milliseconds> retransmit_timeout;
   std::optional<unsigned> retransmit_tries;
+  // TCP encapsulation (RFC 9329) as a responder: the TCP port to accept IKE and ESP on (off
+  // unless set), and how many such connections may be open at once. Read at start.
+  std::optional<std::uint16_t> tcp_port;
+  std::size_t tcp_max_connections = 1000;
   // Where cygnetd keeps state across restarts (the pools' leases, leases.json).
   std::string state_dir = "/var/lib/cygnet";
 };

@@ -41,17 +41,27 @@ constexpr std::array<std::string_view, 3> kRadiusServerKeys{"address", "port", "
 constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "ocsp_uris"};
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
-constexpr std::array<std::string_view, 14> kDaemonKeys{
-    "listen",          "control_socket", "tun",
-    "log_level",       "metrics",        "allow_key_export",
-    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
-    "offload",         "state_dir",      "retransmit_timeout_ms",
-    "retransmit_tries", "workers"};
+constexpr std::array<std::string_view, 16> kDaemonKeys{"listen",
+                                                       "control_socket",
+                                                       "tun",
+                                                       "log_level",
+                                                       "metrics",
+                                                       "allow_key_export",
+                                                       "drop_cleartext",
+                                                       "max_half_open",
+                                                       "max_half_open_per_source",
+                                                       "offload",
+                                                       "state_dir",
+                                                       "retransmit_timeout_ms",
+                                                       "retransmit_tries",
+                                                       "workers",
+                                                       "tcp_port",
+                                                       "tcp_max_connections"};
 // IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
 constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
 constexpr std::int64_t kMaxRetransmitTries = 20;
-constexpr std::array<std::string_view, 33> kConnectionKeys{"ike_version",
+constexpr std::array<std::string_view, 35> kConnectionKeys{"ike_version",
                                                            "local_addrs",
                                                            "remote_addrs",
                                                            "remote_port",
@@ -83,7 +93,9 @@ constexpr std::array<std::string_view, 33> kConnectionKeys{"ike_version",
                                                            "interface",
                                                            "interface_addrs",
                                                            "routes",
-                                                           "mtu"};
+                                                           "mtu",
+                                                           "tcp",
+                                                           "tcp_port"};
 constexpr std::array<std::string_view, 12> kChildKeys{
     "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
     "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
@@ -113,6 +125,10 @@ constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
      {"relaxed", ike::RevocationPolicy::Relaxed}}};
 constexpr std::array<Choice<ike::Encapsulation>, 2> kEncapsulationChoices{
     {{"auto", ike::Encapsulation::Auto}, {"udp", ike::Encapsulation::ForceUdp}}};
+constexpr std::array<Choice<ike::TcpEncapsulationMode>, 3> kTcpChoices{
+    {{"never", ike::TcpEncapsulationMode::Never},
+     {"always", ike::TcpEncapsulationMode::Always},
+     {"fallback", ike::TcpEncapsulationMode::Fallback}}};
 constexpr std::array<Choice<ipsec::Mode>, 2> kModeChoices{
     {{"tunnel", ipsec::Mode::Tunnel}, {"transport", ipsec::Mode::Transport}}};
 constexpr std::array<Choice<ipsec::IpsecProtocol>, 2> kProtocolChoices{
@@ -529,6 +545,19 @@ class Validator {
       else
         daemon.retransmit_tries = static_cast<unsigned>(*tries);
     }
+    if (const auto port = integer_at(table, "tcp_port")) {
+      if (*port < 1 || *port > 65535)
+        error(*table.get("tcp_port"), "'tcp_port' must be between 1 and 65535, not " + std::to_string(*port));
+      else
+        daemon.tcp_port = static_cast<std::uint16_t>(*port);
+    }
+    if (const auto cap = integer_at(table, "tcp_max_connections")) {
+      if (*cap < 1 || *cap > 1000000)
+        error(*table.get("tcp_max_connections"),
+              "'tcp_max_connections' must be between 1 and 1000000, not " + std::to_string(*cap));
+      else
+        daemon.tcp_max_connections = static_cast<std::size_t>(*cap);
+    }
     if (const auto dir = string_at(table, "state_dir")) {
       if (dir->empty() || dir->front() != '/')
         error(*table.get("state_dir"), "'state_dir' must be an absolute path, not \"" + *dir + "\"");
@@ -676,6 +705,23 @@ class Validator {
       } else {
         c.remote_port = static_cast<std::uint16_t>(*port);
       }
+    }
+    if (const auto port = integer_at(table, "tcp_port")) {
+      if (*port < 1 || *port > 65535)
+        error(*table.get("tcp_port"), "'tcp_port' must be between 1 and 65535, not " + std::to_string(*port));
+      else
+        c.tcp_port = static_cast<std::uint16_t>(*port);
+    }
+    if (const auto tcp = choice_at(table, "tcp", kTcpChoices)) {
+      c.tcp = *tcp;
+      // RFC 9329 is IKEv2's; a responder (%any) never initiates, so TCP there is [daemon] tcp_port.
+      if (*tcp != ike::TcpEncapsulationMode::Never && c.ike_version == 1)
+        error(*table.get("tcp"),
+              "'tcp' (RFC 9329 TCP encapsulation) is IKEv2 only; this connection uses IKEv1");
+      else if (*tcp != ike::TcpEncapsulationMode::Never && c.remote_addrs.empty() && c.remote_hosts.empty())
+        error(*table.get("tcp"),
+              "'tcp' chooses how this side initiates, but 'remote_addrs' is %any; a gateway accepts "
+              "TCP through [daemon] tcp_port");
     }
     if (const auto legacy = bool_at(table, "allow_legacy")) c.allow_legacy = *legacy;
     if (const auto mobike = bool_at(table, "mobike")) c.mobike = *mobike;  // IKEv1 ignores it

@@ -84,7 +84,13 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   load_leases();
   netlink_.emplace();
   interfaces_ = std::make_unique<RouteBasedInterfaces>(*netlink_);
-  std::size_t workers = worker_count(config_.daemon);
+  // TCP encapsulation keeps the data plane on this thread: its ESP leaves on TCP connections
+  // this thread owns (workers would send it on UDP or raw sockets).
+  const bool tcp_in_use = config_.daemon.tcp_port || tcp_initiators_configured(config_);
+  std::size_t workers = tcp_in_use ? 1 : worker_count(config_.daemon);
+  if (tcp_in_use && worker_count(config_.daemon) > 1)
+    log(Subsystem::Daemon)
+        .info("TCP encapsulation configured: one data-plane thread ([daemon] workers ignored)");
   TunDevice::ForQueues opened = TunDevice::open_for_queues(config_.daemon.tun, options_.tun_mtu,
                                                            config_.daemon.offload, /*carrier=*/true, workers);
   if (opened.single_queue_fallback) {
@@ -105,6 +111,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   install_rules();
   cleartext_filter_ = std::make_unique<CleartextFilter>(config_.daemon.drop_cleartext, tun_->name());
   open_sockets();
+  open_tcp();
   open_control_socket();
   open_metrics();
   start_workers(workers);
@@ -181,6 +188,7 @@ int Gateway::run() {
               carry_out(now);
               stop_when_deletes_done(now);
               if (now >= next_housekeeping_) housekeeping(now);
+              tcp_timer(now);
               control_clients_.expire(now);
               // The watchdog keep-alive comes from here, so a stuck loop stops it.
               notifier_.on_tick(now, [this, now] { return sa_counts(now); });
@@ -558,6 +566,7 @@ std::optional<TimePoint> Gateway::next_deadline() const {
   if (!deadline || next_housekeeping_ < *deadline) deadline = next_housekeeping_;
   if (auto watchdog = notifier_.next_deadline(); watchdog && *watchdog < *deadline) deadline = watchdog;
   if (auto control = control_clients_.next_deadline(); control && *control < *deadline) deadline = control;
+  if (auto tcp = tcp_ ? tcp_->next_deadline() : std::nullopt; tcp && *tcp < *deadline) deadline = tcp;
   if (stop_by_ && *stop_by_ < *deadline) deadline = stop_by_;
   return deadline;
 }

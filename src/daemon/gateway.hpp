@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,9 +42,13 @@
 #include "daemon/service_notifier.hpp"
 #include "daemon/socket_batch_io.hpp"
 #include "daemon/status_json.hpp"
+#include "daemon/tcp_encapsulation.hpp"
 #include "gateway/gateway_core.hpp"
 
 namespace cygnet::daemon {
+
+// Whether any connection initiates over TCP (`tcp` = "always" or "fallback"; gateway_tcp.cpp).
+bool tcp_initiators_configured(const config::Config& config);
 
 struct GatewayOptions {
   std::string config_path;
@@ -179,6 +184,16 @@ class Gateway {
   void fetch_revocation(const ike::FetchRevocation& request);
   void on_revocation_readable();
 
+  // --- TCP encapsulation, RFC 9329 (gateway_tcp.cpp)
+  void open_tcp();
+  void on_tcp_frames(std::vector<TcpEncapsulation::Inbound>& frames);
+  // A UDP payload of the output batch that goes over TCP instead (a TCP peer's, or an
+  // IKE_SA_INIT of a connection with `tcp`): true when taken.
+  bool route_over_tcp(const gateway::OutputPacket& p, ByteView payload, TimePoint now);
+  bool tcp_peer_in_use(const ike::Endpoint& remote, TimePoint now) const;
+  void tcp_timer(TimePoint now);
+  void add_tcp_status(nlohmann::json& status, TimePoint now) const;
+
   // --- metrics and monitor subscribers (gateway_watch.cpp)
   void open_metrics();
   std::string render_metrics();
@@ -232,6 +247,15 @@ class Gateway {
   RawBatchSender raw_sender_;
   std::vector<const gateway::OutputPacket*> sending_;  // what each queued send is, in queue order
   bool gso_loss_logged_ = false;
+
+  // TCP encapsulation: after loop_, so its fds leave the loop before it closes.
+  std::unique_ptr<TcpEncapsulation> tcp_;
+  struct TcpAttempt {  // an IKE_SA_INIT request of ours, by initiator SPI
+    unsigned sends = 0;
+    TimePoint last_sent;
+    std::optional<std::string> connection;
+  };
+  std::map<std::uint64_t, TcpAttempt> tcp_attempts_;
 
   // Watching: after loop_, so they leave the loop before it closes.
   EventSubscribers subscribers_{loop_};

@@ -45,6 +45,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     json result =
         status_json(engine().status(now), config_.connections, core_->binding(), core_->data_plane(), info);
     add_last_failures(result, engine(), now);
+    add_tcp_status(result, now);
     result["client"] = client_status_json();
     result["shunts"] = shunts_json(shunt_states(), nlohmann::json::object());
     interfaces_->add_status(result);
@@ -69,6 +70,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
       stats["workers"] = workers_json();
     }
     stats["cleartext_filter"] = cleartext_filter_->stats_json();
+    stats["tcp"] = tcp_->counters_json();
     stats["shunts"] =
         shunts_json(shunt_states(), stats["cleartext_filter"].value("shunt_drops", json::object()));
     stats["control_clients"] = {{"refused", control_clients_.refused()},

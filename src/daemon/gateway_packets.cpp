@@ -203,6 +203,8 @@ void Gateway::send_raw_packets(const gateway::OutputBatch& out) {
   sending_.clear();
   for (const gateway::OutputPacket& p : out.packets()) {
     if (p.destination != gateway::Destination::Raw) continue;
+    // ESP toward a peer reached over TCP (RFC 9329) goes on its TCP connection.
+    if (p.purpose == gateway::Purpose::Data && tcp_->send_raw(p.remote.address, out.bytes(p))) continue;
     const RawIpSocket* socket = raw_socket_for(p.family);
     if (socket == nullptr) {
       ++counters_.send_errors;
@@ -234,6 +236,7 @@ void Gateway::send_udp_packets(const gateway::OutputBatch& out) {
   sending_.clear();
   for (const gateway::OutputPacket& p : out.packets()) {
     if (p.destination != gateway::Destination::Udp) continue;
+    if (route_over_tcp(p, out.bytes(p), Clock::now())) continue;  // a TCP peer's (RFC 9329)
     const IkeSocket* socket = udp_socket_for(p.local);
     if (socket == nullptr) {
       ++counters_.send_errors;

@@ -26,6 +26,11 @@ enum class AuthMethod : std::uint8_t { Psk, PublicKey, EapMsChapV2 };
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
 
+// TCP encapsulation (RFC 9329) as an initiator (the daemon's business: the engine ignores it).
+// Never: UDP only; Always: IKE and ESP over TCP from the first message; Fallback: over TCP when
+// the IKE_SA_INIT request went unanswered over UDP (src/daemon/gateway_tcp.cpp says after how many).
+enum class TcpEncapsulationMode : std::uint8_t { Never, Always, Fallback };
+
 // How a missing revocation answer counts (strongSwan's `revocation`): strict needs every
 // certificate proven good; ifuri needs that only of a certificate with a CRL distribution point or
 // OCSP responder (its own or an authority's); relaxed fails only a certificate proven revoked.
@@ -109,6 +114,9 @@ struct ConnectionSettings {
   bool aggressive = false;    // IKEv1 only
   // MOBIKE (RFC 4555, IKEv2): announce MOBIKE_SUPPORTED and follow UPDATE_SA_ADDRESSES.
   bool mobike = true;
+  // TCP encapsulation as an initiator (`tcp`) and the peer's TCP port (`tcp_port`).
+  TcpEncapsulationMode tcp = TcpEncapsulationMode::Never;
+  std::uint16_t tcp_port = 4500;
   std::vector<ChildSettings> children;
   // Gateway: the pools (`[pools.NAME]`) a client's CFG_REQUEST is answered from, in order.
   std::vector<std::string> pools;

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/import_swanctl.hpp"
+#include "cli/leases_text.hpp"
 #include "cli/monitor.hpp"
 #include "cli/stats_text.hpp"
 #include "cli/status_text.hpp"
@@ -21,17 +22,6 @@ bool is_daemon_command(const std::string& command) {
 
 std::string up_down_text(const json& result, const std::string& requested) {
   return text_at(result, "connection", requested) + ": " + text_at(result, "message", "done") + "\n";
-}
-
-// `cygnetctl leases`: one line per lease, pools in order.
-std::string leases_text(const json& result) {
-  const json& leases = member(result, "leases");
-  if (!leases.is_array() || leases.empty()) return "no leases\n";
-  std::string text;
-  for (const json& lease : leases)
-    text += text_at(lease, "pool") + "  " + text_at(lease, "address") + "  " + text_at(lease, "state") +
-            "  " + text_at(lease, "identity") + "\n";
-  return text;
 }
 
 std::string reload_text(const json& result) {
@@ -87,7 +77,7 @@ int run_daemon_command(const Options& options, std::ostream& out, std::ostream& 
   } else if (options.command == "reload") {
     out << reload_text(result);
   } else if (options.command == "leases") {
-    out << leases_text(result);
+    out << render_leases(result);
   } else {
     out << up_down_text(result, options.connection);
   }

@@ -93,6 +93,50 @@ std::string version_and_mode(const json& ike_sa) {
   return mode.empty() ? text : text + " " + mode + " mode";
 }
 
+// Which side is behind a NAT, when cygnetd says ("" from an older cygnetd, or none).
+std::string nat_side(const json& ike_sa) {
+  const bool ours = flag_at(ike_sa, "nat_local");
+  const bool peers = flag_at(ike_sa, "nat_remote");
+  if (ours && peers) return "both sides behind a NAT";
+  if (ours) return "we are behind a NAT";
+  if (peers) return "the peer is behind a NAT";
+  return "";
+}
+
+// "detected, the peer is behind a NAT: using UDP port 4500", or "not detected".
+std::string nat_state(const json& ike_sa) {
+  if (!flag_at(ike_sa, "nat_detected")) return "not detected";
+  const std::string side = nat_side(ike_sa);
+  return "detected" + (side.empty() ? std::string() : ", " + side) + ": using UDP port 4500";
+}
+
+// A road warrior of ours: a peer-initiated IKE SA that leased addresses or logged in with EAP.
+bool is_client(const json& ike_sa) {
+  return !flag_at(ike_sa, "initiator") &&
+         (!array_at(ike_sa, "remote_virtual_ips").empty() || !text_at(ike_sa, "eap_identity", "").empty());
+}
+
+// One line per client, for a gateway with many: virtual IPs, who (EAP and IKE identity), from
+// where, NAT. The IKE SA blocks below have the rest.
+void render_clients(std::ostringstream& out, const json& ike_sas) {
+  std::size_t count = 0;
+  for (const json& ike_sa : ike_sas) count += is_client(ike_sa) ? 1 : 0;
+  if (count == 0) return;
+  out << "  clients (" << count << "):\n";
+  for (const json& ike_sa : ike_sas) {
+    if (!is_client(ike_sa)) continue;
+    const std::string eap = text_at(ike_sa, "eap_identity", "");
+    const std::string id = text_at(ike_sa, "remote_id", "");
+    const std::string who = eap.empty() ? id : eap + " (IKE id " + (id.empty() ? "?" : id) + ")";
+    const bool nat = flag_at(ike_sa, "nat_detected");
+    const std::string side = nat_side(ike_sa);
+    out << "    " << joined(ike_sa, "remote_virtual_ips", ", ", "no virtual IP") << "  " << who << ", from "
+        << text_at(ike_sa, "remote")
+        << (nat ? ", NAT: " + (side.empty() ? std::string("detected") : side) : ", no NAT") << ", IKE SA #"
+        << text_at(ike_sa, "id") << "\n";
+  }
+}
+
 void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
   // IKEv1 calls its phase-1 SA the ISAKMP SA (RFC 2408/2409).
   const bool ikev1 = integer_at(ike_sa, "version") == 1;
@@ -119,9 +163,7 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
                                    : std::string("TCP (RFC 9329), connection lost: waiting for a reconnect"));
   }
   out << labelled(kIndent, "NAT",
-                  over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)")
-                  : flag_at(ike_sa, "nat_detected") ? std::string("detected: using UDP port 4500")
-                                                    : std::string("not detected"));
+                  over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)") : nat_state(ike_sa));
   if (flag_at(ike_sa, "mobike"))
     out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");
@@ -160,6 +202,7 @@ void render_connection(std::ostringstream& out, const json& connection) {
   }
   const json& ike_sas = array_at(connection, "ike_sas");
   if (!ike_sas.empty()) {
+    render_clients(out, ike_sas);
     for (const json& ike_sa : ike_sas) render_ike_sa(out, ike_sa);
     return;
   }

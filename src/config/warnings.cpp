@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/client_certificate_warnings.hpp"
 #include "config/duration.hpp"
 #include "config/shunt_config.hpp"
 #include "ike/algorithms.hpp"
@@ -171,6 +172,7 @@ std::vector<std::string> weak_choices(const Config& config) {
   }
   std::vector<std::string> lines = findings.take();
   for (std::string& overlap : shunt_overlap_warnings(config)) lines.push_back(std::move(overlap));
+  for (std::string& finding : client_certificate_warnings(config)) lines.push_back(std::move(finding));
   return lines;
 }
 

@@ -54,4 +54,17 @@ std::optional<std::string> check_ike_key_usage(const Certificate& certificate) {
          ": IKE accepts serverAuth, clientAuth, ipsecIKE (1.3.6.1.5.5.7.3.17) or anyExtendedKeyUsage";
 }
 
+std::optional<std::vector<std::string>> extended_key_usages(const Certificate& certificate) {
+  X509* x509 = certificate.impl()->x509.get();
+  if ((X509_get_extension_flags(x509) & EXFLAG_XKUSAGE) == 0) return std::nullopt;
+  std::unique_ptr<EXTENDED_KEY_USAGE, EkuFree> usage(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x509, NID_ext_key_usage, nullptr, nullptr)));
+  ERR_clear_error();
+  if (!usage) return std::nullopt;
+  std::vector<std::string> names;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usage.get()); ++i)
+    names.push_back(purpose_name(sk_ASN1_OBJECT_value(usage.get(), i)));
+  return names;
+}
+
 }  // namespace cygnet::crypto

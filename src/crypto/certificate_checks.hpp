@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/x509.hpp"
 
@@ -17,5 +18,11 @@ namespace cygnet::crypto {
 //    RFC 4945 §5.1.3.12 the last two; a certificate with none of them (e.g. codeSigning only) is
 //    refused.
 std::optional<std::string> check_ike_key_usage(const Certificate& certificate);
+
+// The purposes a certificate's extendedKeyUsage lists, as OpenSSL's short names ("serverAuth",
+// "clientAuth", "ipsecIKE", ...) or dotted OIDs for those it has no name for; nullopt when the
+// certificate has no extendedKeyUsage (or one that does not parse). For checks of what clients
+// demand of a gateway's own certificate (config/client_certificate_warnings.cpp).
+std::optional<std::vector<std::string>> extended_key_usages(const Certificate& certificate);
 
 }  // namespace cygnet::crypto

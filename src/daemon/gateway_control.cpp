@@ -94,7 +94,7 @@ json Gateway::handle_request(const json& request, TimePoint now) {
     return control::ok_response(std::move(*result));
   }
   if (command == "reload") return reload(now);
-  if (command == "leases") return control::ok_response(leases_json(engine().leases()));
+  if (command == "leases") return control::ok_response(leases_json(engine().leases(), config_.pools));
   return control::error_response("unknown command \"" + command + "\"");
 }
 

@@ -7,14 +7,34 @@ namespace cygnet::daemon {
 
 using nlohmann::json;
 
-nlohmann::json leases_json(const std::vector<ike::Lease>& leases) {
+nlohmann::json leases_json(const std::vector<ike::Lease>& leases,
+                           const std::vector<ike::PoolSettings>& pools) {
   json out = json::array();
   for (const ike::Lease& l : leases)
     out.push_back({{"pool", l.pool},
                    {"address", l.address.to_string()},
                    {"identity", l.identity},
                    {"state", l.online ? "online" : "offline"}});
-  return json{{"leases", out}};
+  json pool_list = json::array();
+  for (const ike::PoolSettings& pool : pools) {
+    std::uint64_t online = 0;
+    std::uint64_t offline = 0;
+    for (const ike::Lease& l : leases) {
+      if (l.pool != pool.name) continue;
+      ++(l.online ? online : offline);
+    }
+    // An offline lease stays reserved for its identity until no never-used address is left.
+    const std::uint64_t size = ike::AddressPool(pool).size();
+    const std::uint64_t taken = std::min(size, online + offline);
+    pool_list.push_back({{"name", pool.name},
+                         {"first", pool.first.to_string()},
+                         {"last", pool.last.to_string()},
+                         {"size", size},
+                         {"online", online},
+                         {"offline", offline},
+                         {"free", size - taken}});
+  }
+  return json{{"pools", pool_list}, {"leases", out}};
 }
 
 std::string spi_hex(std::uint32_t spi) {
@@ -137,6 +157,8 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       s["remote_id"] = sa.remote_id;
       s["algorithms"] = sa.algorithms;
       s["nat_detected"] = sa.nat_detected;
+      s["nat_local"] = sa.nat_local;        // we are behind a NAT
+      s["nat_remote"] = sa.nat_remote;      // the peer (a client) is behind a NAT
       s["eap_identity"] = sa.eap_identity;  // empty without EAP
       s["mobike"] = sa.mobike;              // the outer addresses above follow the peer (RFC 4555)
       // Virtual IPs: ours (a client's, from the gateway) and the peer's (leased from a pool).

@@ -70,8 +70,11 @@ nlohmann::json stats_json(const std::vector<ike::ConnectionStatus>& status, cons
 using gateway::SaTraffic;
 using gateway::traffic_of;
 
-// `cygnetctl leases`: {"leases": [{"pool", "address", "identity", "state": "online"|"offline"}]}.
-nlohmann::json leases_json(const std::vector<ike::Lease>& leases);
+// `cygnetctl leases`: {"pools": [{"name", "first", "last", "size", "online", "offline", "free"}],
+// "leases": [{"pool", "address", "identity", "state": "online"|"offline"}]}. "free" counts the
+// never-used addresses; offline leases are reserved for their identities until those run out.
+nlohmann::json leases_json(const std::vector<ike::Lease>& leases,
+                           const std::vector<ike::PoolSettings>& pools);
 std::string spi_hex(std::uint32_t spi);      // "c1a2b3c4"
 std::string ike_spi_hex(std::uint64_t spi);  // "0123456789abcdef"
 

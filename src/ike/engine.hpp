@@ -263,6 +263,8 @@ struct IkeSaStatus {
   std::string remote_id;
   std::string algorithms;                                  // "aes256gcm16-prfsha256-x25519"
   bool nat_detected = false;                               // either side behind a NAT → ESP in UDP
+  bool nat_local = false;                                  // we are behind a NAT
+  bool nat_remote = false;                                 // the peer is (or it faked one)
   bool mobike = false;                                     // both ends announced MOBIKE (RFC 4555)
   std::vector<wire::IpAddress> peer_additional_addresses;  // MOBIKE: the peer's other addresses
   std::vector<wire::IpAddress> local_virtual_ips;          // client: assigned to us by the gateway

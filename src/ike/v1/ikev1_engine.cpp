@@ -819,6 +819,8 @@ std::vector<ConnectionStatus> Ikev1Engine::status(TimePoint now) const {
       st.remote_id = s->remote_id ? s->remote_id->to_string() : std::string();
       st.algorithms = s->suite ? s->suite->to_string() : std::string();
       st.nat_detected = s->nat_local || s->nat_remote;
+      st.nat_local = s->nat_local;
+      st.nat_remote = s->nat_remote;
       st.age = std::chrono::duration_cast<Seconds>(now - (s->established() ? s->established_at : s->created));
       if (s->rekey_at) st.rekey_in = std::chrono::duration_cast<Seconds>(*s->rekey_at - now);
       cs.ike_sas.push_back(std::move(st));

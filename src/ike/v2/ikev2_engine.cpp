@@ -129,6 +129,8 @@ std::vector<ConnectionStatus> v2::Ikev2Engine::status(TimePoint now) const {
       s.remote_id = sa.remote_id ? sa.remote_id->to_string() : std::string();
       s.algorithms = sa.algorithms ? sa.algorithms->to_string() : std::string();
       s.nat_detected = sa.udp_encapsulated();
+      s.nat_local = sa.nat_local;
+      s.nat_remote = sa.nat_remote;
       s.mobike = sa.mobike;
       s.peer_additional_addresses = sa.peer_additional_addresses;
       s.local_virtual_ips = sa.virtual_ips;

@@ -196,5 +196,42 @@ TEST(StatusText, NoClientSectionWithoutAssignments) {
   EXPECT_THAT(render_status(status), Not(HasSubstr("virtual IPs on")));
 }
 
+// A gateway with two road warriors: one line per client above the IKE SA blocks (virtual IPs, EAP
+// and IKE identity, outer address and port, which side is behind a NAT).
+TEST(StatusText, GatewayListsItsClients) {
+  const nlohmann::json status = nlohmann::json::parse(R"({
+    "connections": [{"name": "rw", "ike_version": 2, "start_action": "none", "ike_sas": [
+      {"id": 4, "state": "established", "initiator": false, "local": "192.0.2.2[4500]",
+       "remote": "198.51.100.77[61234]", "local_id": "vpn.example.com", "remote_id": "laptop.example",
+       "eap_identity": "alice", "nat_detected": true, "nat_local": false, "nat_remote": true,
+       "remote_virtual_ips": ["198.51.100.129", "2001:db8:ffff::1"], "child_sas": []},
+      {"id": 5, "state": "established", "initiator": false, "local": "192.0.2.2[500]",
+       "remote": "192.0.2.9[500]", "local_id": "vpn.example.com", "remote_id": "CN=phone,O=Example",
+       "eap_identity": "", "nat_detected": false, "remote_virtual_ips": ["198.51.100.130"], "child_sas": []}
+    ]}]
+  })");
+  const std::string text = render_status(status);
+  EXPECT_THAT(text,
+              HasSubstr("  clients (2):\n"
+                        "    198.51.100.129, 2001:db8:ffff::1  alice (IKE id laptop.example), from "
+                        "198.51.100.77[61234], NAT: the peer is behind a NAT, IKE SA #4\n"
+                        "    198.51.100.130  CN=phone,O=Example, from 192.0.2.9[500], no NAT, IKE SA #5\n"));
+  EXPECT_THAT(text, HasSubstr("    NAT         detected, the peer is behind a NAT: using UDP port 4500\n"));
+  EXPECT_THAT(text, HasSubstr("    EAP identity alice\n"));
+  EXPECT_THAT(text,
+              HasSubstr("    virtual IP  198.51.100.129, 2001:db8:ffff::1 (the peer's, from our pools)\n"));
+}
+
+TEST(StatusText, SiteToSiteHasNoClientList) {
+  EXPECT_THAT(render_status(kStatus), Not(HasSubstr("clients (")));
+  // We initiated: a client of someone else's gateway is not one of our clients.
+  json status = kStatus;
+  status["connections"][0]["ike_sas"][0]["local_virtual_ips"] = {"198.51.100.129"};
+  status["connections"][0]["ike_sas"][0]["nat_local"] = true;
+  const std::string text = render_status(status);
+  EXPECT_THAT(text, Not(HasSubstr("clients (")));
+  EXPECT_THAT(text, HasSubstr("NAT         detected, we are behind a NAT: using UDP port 4500\n"));
+}
+
 }  // namespace
 }  // namespace cygnet::cli

@@ -45,6 +45,9 @@ TEST_F(Established, StatusNamesTheSasTheirSpisSelectorsAndCounters) {
   EXPECT_EQ(sa["initiator"], true);
   EXPECT_EQ(sa["remote"], "192.0.2.2[500]");
   EXPECT_EQ(sa["algorithms"], "aes256gcm16-prfsha256-x25519");
+  EXPECT_EQ(sa["nat_detected"], false);
+  EXPECT_EQ(sa["nat_local"], false);  // which side is behind a NAT, for `status`
+  EXPECT_EQ(sa["nat_remote"], false);
   EXPECT_EQ(sa["initiator_spi"].get<std::string>().size(), 16u);
   EXPECT_EQ(sa["age_seconds"], 42);
   EXPECT_TRUE(sa["rekey_in_seconds"].is_number());

@@ -103,6 +103,7 @@ void Node::build(std::uint64_t seed, TimePoint now) {
 }
 
 void Node::restart(std::uint64_t seed, TimePoint now) {
+  touched();
   trace(now, "restart");
   build(seed, now);
 }
@@ -113,6 +114,7 @@ void Node::trace(TimePoint now, const std::string& text) const {
 }
 
 void Node::receive(ByteView ip_packet, TimePoint now) {
+  touched();
   // What the daemon's sockets do: UDP to 500/4500 arrives as a datagram with its endpoints, ESP
   // and AH as whole IP packets.
   gateway::OutputBatch out;
@@ -132,6 +134,7 @@ void Node::receive(ByteView ip_packet, TimePoint now) {
 }
 
 OutboundVerdict Node::send_cleartext(ByteView ip_packet, TimePoint now) {
+  touched();
   gateway::OutputBatch out;
   const OutboundVerdict v = core_->on_tun_packet(ip_packet, now, out);
   if (v.kind == ipsec::OutboundOutcome::Kind::Acquire) trace(now, "acquire");
@@ -140,12 +143,14 @@ OutboundVerdict Node::send_cleartext(ByteView ip_packet, TimePoint now) {
 }
 
 void Node::on_timer(TimePoint now) {
+  touched();
   gateway::OutputBatch out;
   core_->on_timer(now, out);
   carry_out(out, now);
 }
 
 void Node::move_to(const wire::IpAddress& address, TimePoint now) {
+  touched();
   network_.detach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())});
   config_.address = address;
   network_.attach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())},
@@ -155,6 +160,7 @@ void Node::move_to(const wire::IpAddress& address, TimePoint now) {
 }
 
 void Node::drain(TimePoint now) {
+  touched();
   gateway::OutputBatch out;
   core_->drain(now, out);
   carry_out(out, now);

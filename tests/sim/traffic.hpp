@@ -63,10 +63,21 @@ class TrafficGenerator {
     std::uint64_t counted_from = 0;  // packets sent before the last reset_counters are not counted
     std::optional<OutboundVerdict> first_verdict;
   };
+  // When each flow sends next: a min-heap by (time, flow) with exactly one entry per flow, so a
+  // tick costs what it sends, not the number of flows.
+  struct Due {
+    TimePoint at;
+    std::size_t flow = 0;
+  };
+  struct LaterDue {
+    bool operator()(const Due& a, const Due& b) const { return a.at != b.at ? a.at > b.at : a.flow > b.flow; }
+  };
   void on_delivered(ByteView packet);
   Bytes build_packet(std::size_t index, State& s) const;
+  void send_due(std::size_t index, TimePoint now);
 
   std::vector<State> flows_;
+  std::vector<Due> schedule_;
   bool running_ = true;
 };
 

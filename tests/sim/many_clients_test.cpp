@@ -112,8 +112,15 @@ class ManyRoadWarriors : public ::testing::Test {
   void mark_traffic() {
     for (int i = 0; i < kClients; ++i) last_delivered[i] = {fleet.delivered_up(i), fleet.delivered_down(i)};
   }
+  // Consistent now, or within a few seconds: under loss an exchange may be in flight at the
+  // checkpoint (a CHILD SA the gateway installed whose response the client has yet to get by a
+  // retransmission). A leak or an orphan stays, and fails.
   void expect_consistent(const char* when) {
-    const auto v = fleet.violations();
+    auto v = fleet.violations();
+    for (int second = 0; second < 10 && !v.empty(); ++second) {
+      fleet.sim.run_for(1s);
+      v = fleet.violations();
+    }
     EXPECT_TRUE(v.empty()) << when << ": " << describe(v);
   }
 
@@ -194,9 +201,10 @@ TEST_F(ManyRoadWarriors, ConnectTrafficRoamRekeyReconnectUnderLossAndReordering)
     mobike_updates += e.event.detail.find("MOBIKE update") != std::string::npos ? 1 : 0;
   EXPECT_GE(mobike_updates, static_cast<std::size_t>((kClients + 2) / 3));
 
-  // The network heals: the state settles to exactly one tunnel per client.
+  // The network heals: the state settles to exactly one tunnel per client. (An IKE SA the gateway
+  // kept for a client that left while its exchanges were lost is found dead by DPD.)
   fleet.sim.network().set_default_link(LinkConditions{});
-  fleet.sim.run_for(30s);
+  fleet.sim.run_for(90s);  // past the gateway's DPD (30 s) and its retransmissions
   expect_every_tunnel("at the end");
   expect_consistent("at the end");
   std::size_t gateway_sas = 0;

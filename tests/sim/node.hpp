@@ -126,6 +126,8 @@ class Node {
   void touched() {
     if (on_touched_) on_touched_();
   }
+  // Inputs that reach the engine (IKE datagrams, acquires, lifetime limits), counted by the core.
+  std::uint64_t engine_inputs() const;
   // Carries out one output batch: onto the network, to the host sink, into events_.
   void carry_out(const gateway::OutputBatch& out, TimePoint now);
   void trace(TimePoint now, const std::string& text) const;

@@ -107,7 +107,7 @@ ike::ConnectionSettings RoadWarriorFleet::gateway_connection(bool eap) const {
   c.certificate = gateway_credentials_.certificate;
   c.ca_certificates = {*ca_.certificate};
   c.ike_proposals = {proposal("aes256gcm16-prfsha256-x25519", wire::ikev2::ProtocolId::Ike)};
-  c.dpd_delay = Seconds{0};
+  c.dpd_delay = Seconds{30};  // clients that vanish without a Delete are found out
   c.pools = {"v4", "v6"};
   ike::ChildSettings child;
   child.name = std::string(kChild);

@@ -142,7 +142,8 @@ TEST_F(ManyRoadWarriors, ConnectTrafficRoamRekeyReconnectUnderLossAndReordering)
   fleet.sim.run_until(at(40s));
   expect_every_tunnel("after connecting");
   expect_consistent("after connecting");
-  EXPECT_GE(fleet.gateway().engine().counters().eap_conversations, static_cast<std::uint64_t>(kClients * 9 / 10));
+  EXPECT_GE(fleet.gateway().engine().counters().eap_conversations,
+            static_cast<std::uint64_t>(kClients * 9 / 10));
 
   for (int i = 0; i < kClients; ++i) fleet.start_traffic(i, 1s, at(40s) + 1ms * i);
   mark_traffic();
@@ -162,8 +163,8 @@ TEST_F(ManyRoadWarriors, ConnectTrafficRoamRekeyReconnectUnderLossAndReordering)
     if (!roams(i)) continue;
     const auto sa = fleet.tunnel(i);
     ASSERT_TRUE(sa) << i;
-    for (const auto& gw : fleet.gateway().ike_sas(fleet.by_certificate(i) ? kCertConnection : kEapConnection,
-                                                  fleet.sim.now()))
+    for (const auto& gw :
+         fleet.gateway().ike_sas(fleet.by_certificate(i) ? kCertConnection : kEapConnection, fleet.sim.now()))
       if (gw.initiator_spi == sa->initiator_spi) {
         EXPECT_EQ(gw.remote.address, RoadWarriorFleet::away_address(i)) << "client " << i;
       }

@@ -48,7 +48,8 @@ const PacketReceiver* Network::route(const wire::IpAddress& destination) const {
   if (auto host = host_routes_.find(destination); host != host_routes_.end()) return &host->second;
   const Route* best = nullptr;
   for (const Route& r : routes_) {
-    if (r.prefix.contains(destination) && (best == nullptr || r.prefix.length > best->prefix.length)) best = &r;
+    if (r.prefix.contains(destination) && (best == nullptr || r.prefix.length > best->prefix.length))
+      best = &r;
   }
   return best ? &best->receiver : nullptr;
 }

@@ -22,10 +22,10 @@
 namespace cygnet::sim {
 
 struct LinkConditions {
-  double loss = 0.0;       // probability that a packet is lost
-  double duplicate = 0.0;  // probability that a packet is delivered twice
+  double loss = 0.0;                              // probability that a packet is lost
+  double duplicate = 0.0;                         // probability that a packet is delivered twice
   Duration delay = std::chrono::milliseconds(5);  // base one-way delay
-  Duration jitter{0};      // extra uniform delay in [0, jitter]: packets overtake each other
+  Duration jitter{0};  // extra uniform delay in [0, jitter]: packets overtake each other
 };
 
 struct NetworkCounters {
@@ -89,7 +89,7 @@ class Network {
 
   std::mt19937_64 rng_;
   std::map<wire::IpAddress, PacketReceiver> host_routes_;  // full-length prefixes: the nodes
-  std::vector<Route> routes_;                               // shorter prefixes
+  std::vector<Route> routes_;                              // shorter prefixes
   std::map<std::pair<wire::IpAddress, wire::IpAddress>, LinkConditions> links_;
   LinkConditions default_link_;
   PacketTap tap_;

@@ -111,7 +111,9 @@ class BadRemoteAccessInput : public ::testing::Test {
     ASSERT_TRUE(engine.add_connection(c, fleet.sim.now()));
   }
 
-  std::vector<RecordedEvent> gateway_events(ike::EventType type) const { return fleet.gateway().events_of(type); }
+  std::vector<RecordedEvent> gateway_events(ike::EventType type) const {
+    return fleet.gateway().events_of(type);
+  }
 
   RoadWarriorFleet fleet;
   std::set<int> excluded;
@@ -189,7 +191,8 @@ TEST_F(BadRemoteAccessInput, ReplayedEapConversationChangesNothing) {
   EXPECT_EQ(after.ike_sas_established, before.ike_sas_established);
   EXPECT_EQ(after.authentication_failures, before.authentication_failures);
   EXPECT_LE(out_to_victim, replayed_bytes);  // no amplification
-  EXPECT_EQ(fleet.gateway().count_events(ike::EventType::IkeSaEstablished), static_cast<std::size_t>(kClients));
+  EXPECT_EQ(fleet.gateway().count_events(ike::EventType::IkeSaEstablished),
+            static_cast<std::size_t>(kClients));
   expect_bystanders_untouched();  // the victim included: its tunnel is the same
 }
 
@@ -213,7 +216,8 @@ TEST_F(BadRemoteAccessInput, AddressRequestsOutsideThePoolOrOfAnotherClientGetTh
   ike::AddressPool pool(v6);
   const auto outside_sa = fleet.tunnel(kOutside);
   ASSERT_TRUE(outside_sa) << event_log(fleet.client(kOutside));
-  EXPECT_TRUE(pool.contains(outside_sa->local_virtual_ips.front())) << outside_sa->local_virtual_ips.front().to_string();
+  EXPECT_TRUE(pool.contains(outside_sa->local_virtual_ips.front()))
+      << outside_sa->local_virtual_ips.front().to_string();
   const auto thief_sa = fleet.tunnel(kThief);
   ASSERT_TRUE(thief_sa) << event_log(fleet.client(kThief));
   EXPECT_NE(thief_sa->local_virtual_ips.front(), held);
@@ -248,7 +252,8 @@ TEST_F(PoolExhaustion, ClientsBeyondThePoolAreRefusedAndCountedTheOthersKeepThei
   }
   const auto refused = gateway_events(ike::EventType::InternalAddressFailure);
   ASSERT_EQ(refused.size(), 3u) << event_log(fleet.gateway());
-  for (const auto& e : refused) EXPECT_TRUE(contains(e.event.detail, "pool v6 is exhausted")) << e.event.detail;
+  for (const auto& e : refused)
+    EXPECT_TRUE(contains(e.event.detail, "pool v6 is exhausted")) << e.event.detail;
   EXPECT_EQ(fleet.gateway().engine().counters().failures.get(ike::FailureReason::Other), other_before + 3);
   bool explained = false;
   for (std::string_view conn : {kEapConnection, kCertConnection})

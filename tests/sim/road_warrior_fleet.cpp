@@ -257,7 +257,8 @@ std::vector<std::string> RoadWarriorFleet::lease_violations() const {
   for (const auto& [pool, leases] : by_address)
     for (const auto& [address, l] : leases)
       if (l.online && !held.contains(address))
-        out.push_back("lease " + address.to_string() + " of " + l.identity + " online without an IKE SA (leaked)");
+        out.push_back("lease " + address.to_string() + " of " + l.identity +
+                      " online without an IKE SA (leaked)");
   // Every client's virtual IPs are its own leases.
   for (int i = 0; i < size(); ++i) {
     const auto sa = tunnel(i);
@@ -283,14 +284,15 @@ std::vector<std::string> RoadWarriorFleet::sa_violations() const {
   std::vector<ipsec::Selector> selectors;  // and their selectors
   for (std::string_view conn : {kEapConnection, kCertConnection}) {
     for (const auto& sa : gateway().ike_sas(conn, sim.now())) {
-      const std::string name = "gateway IKE SA " + hex_spi(sa.initiator_spi) + " (" +
-                               sa.remote.to_string() + ", " + ike::ike_sa_state_name(sa.state) + ")";
+      const std::string name = "gateway IKE SA " + hex_spi(sa.initiator_spi) + " (" + sa.remote.to_string() +
+                               ", " + ike::ike_sa_state_name(sa.state) + ")";
       auto twin = client_sas.find(sa.initiator_spi);
       if (twin == client_sas.end()) {
         out.push_back(name + " is orphaned: no client has it");
       } else if (is_up(sa.state) && is_up(twin->second.second.state)) {
         const auto& theirs = twin->second.second;
-        if (theirs.responder_spi != sa.responder_spi) out.push_back(name + ": the client knows another responder SPI");
+        if (theirs.responder_spi != sa.responder_spi)
+          out.push_back(name + ": the client knows another responder SPI");
         for (const auto& child : sa.children) {
           bool matched = false;
           for (const auto& c : theirs.children)
@@ -314,7 +316,8 @@ std::vector<std::string> RoadWarriorFleet::sa_violations() const {
   }
   const ipsec::DataPlane& dp = gateway().data_plane();
   for (ipsec::SaHandle h : installed)
-    if (!dp.sad().find(h)) out.push_back("SA handle " + std::to_string(h) + " of a CHILD SA missing from the SAD");
+    if (!dp.sad().find(h))
+      out.push_back("SA handle " + std::to_string(h) + " of a CHILD SA missing from the SAD");
   dp.sad().for_each([&](ipsec::SaHandle h, const ipsec::SecurityAssociation&) {
     if (!installed.contains(h)) out.push_back("SAD entry " + std::to_string(h) + " belongs to no CHILD SA");
   });

@@ -26,7 +26,7 @@ namespace cygnet::sim {
 struct FleetOptions {
   int clients = 1000;
   std::uint64_t seed = 20261214;
-  int dual_stack_every = 4;   // client i asks for IPv4 too when i % this == 0 (the IPv4 pool is a /24)
+  int dual_stack_every = 4;    // client i asks for IPv4 too when i % this == 0 (the IPv4 pool is a /24)
   int certificate_every = 10;  // client i authenticates by certificate when i % this == 5
   // The clients' lifetimes (they rekey; the gateway's are long, so it never rekeys first).
   Seconds ike_lifetime{4 * 3600};

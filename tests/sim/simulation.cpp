@@ -25,7 +25,9 @@ Simulation::Simulation(std::uint64_t seed) : seed_(seed), network_(mix(seed)) {}
 
 Simulation::~Simulation() = default;
 
-std::uint64_t Simulation::derive_seed(std::uint64_t salt) const { return mix(seed_ ^ mix(salt + 1)); }
+std::uint64_t Simulation::derive_seed(std::uint64_t salt) const {
+  return mix(seed_ ^ mix(salt + 1));
+}
 
 Node& Simulation::add_node(NodeConfig config) {
   if (config.seed == 0) config.seed = derive_seed(100 + nodes_.size());

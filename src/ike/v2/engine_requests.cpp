@@ -33,15 +33,16 @@ void v2::Ikev2Engine::initiate_to(const ConnectionSettings& conn, const wire::Ip
   std::optional<wire::IpAddress> local;
   for (const auto& a : conn.local_addrs) {
     if (a.family() != sa.remote.address.family()) continue;
-    const bool present = local_addresses.empty() ||
-                         std::find(local_addresses.begin(), local_addresses.end(), a) != local_addresses.end();
+    const bool present = local_addresses.empty() || std::find(local_addresses.begin(), local_addresses.end(),
+                                                              a) != local_addresses.end();
     if (present || !local) local = a;
     if (present) break;
   }
   // A peer reached on 4500 from the start is talked to from 4500 too, with the non-ESP marker
   // (RFC 7296 §2.23); otherwise IKE starts on 500 and floats when a NAT is detected.
   const bool nat_port = sa.remote.port == ikev2::kNatTraversalPort;
-  sa.local = Endpoint{local.value_or(wire::IpAddress{}), nat_port ? ikev2::kNatTraversalPort : ikev2::kIkePort};
+  sa.local =
+      Endpoint{local.value_or(wire::IpAddress{}), nat_port ? ikev2::kNatTraversalPort : ikev2::kIkePort};
   for (std::size_t i = 0; i < child_names.size(); ++i) {
     negotiating.insert({conn.name, child_names[i]});
     if (i == 0)

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "crypto/key_exchange.hpp"
+#include "heap_accounting.hpp"
 #include "ike/algorithms.hpp"
 #include "ike/data_plane_binding.hpp"
 #include "ike/engine.hpp"
@@ -87,6 +88,12 @@ void operator delete(void* p, std::size_t) noexcept {
 void operator delete[](void* p, std::size_t) noexcept {
   counted_free(p);
 }
+
+namespace cygnet::bench {
+std::int64_t live_heap_bytes() {
+  return g_live_bytes.load();
+}
+}  // namespace cygnet::bench
 
 namespace cygnet::bench {
 namespace {

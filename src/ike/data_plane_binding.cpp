@@ -130,6 +130,13 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
       for (ipsec::PolicyId id : p->second) {
         const ipsec::Policy* policy = spd.find(id);
         if (!policy) continue;
+        // Only the policies of the removed SA's own selectors can lose their SA or their last
+        // carrier; the others are left alone (a gateway holds one policy per client here, and
+        // looking at all of them for every removal made each O(clients²)).
+        if (!carries(gone.selectors, policy->selector)) {
+          kept.push_back(id);
+          continue;
+        }
         const ipsec::Selector selector = policy->selector;
         std::optional<ipsec::SaHandle> successor;
         for (auto c = children_.rbegin(); c != children_.rend(); ++c)
@@ -176,10 +183,26 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
       return kv.second.connection == key.first && kv.second.child == key.second;
     });
     auto p = policies_.find(key);
-    if (!in_use && p != policies_.end()) {
-      for (ipsec::PolicyId id : p->second) spd.remove(id);
-      policies_.erase(p);
+    if (p == policies_.end()) return std::nullopt;
+    // The trap's policies go; those a CHILD SA still carries stay with it (so every policy left
+    // is carried by a CHILD SA or a trap, which RemoveChildSa relies on).
+    std::vector<ipsec::PolicyId> kept;
+    for (ipsec::PolicyId id : p->second) {
+      const ipsec::Policy* policy = spd.find(id);
+      if (!policy) continue;
+      const bool carried = in_use && std::any_of(children_.begin(), children_.end(), [&](const auto& kv) {
+                             return kv.second.connection == key.first && kv.second.child == key.second &&
+                                    carries(kv.second.selectors, policy->selector);
+                           });
+      if (carried)
+        kept.push_back(id);
+      else
+        spd.remove(id);
     }
+    if (kept.empty())
+      policies_.erase(p);
+    else
+      p->second = std::move(kept);
     return std::nullopt;
   }
   return std::nullopt;  // datagrams and events are not the data plane's business

@@ -300,6 +300,8 @@ std::optional<FailureClass> failure_class_of(EventType type, std::string_view de
     case EventType::AuthenticationFailed: return classify_authentication_failure(detail);
     case EventType::RetransmitGaveUp: return FailureClass::Timeout;
     case EventType::PeerDead: return FailureClass::PeerDead;
+    // A pool exhausted (gateway) or no address assigned (client): `cygnetctl why` says which.
+    case EventType::InternalAddressFailure: return FailureClass::Other;
     default: return std::nullopt;
   }
 }

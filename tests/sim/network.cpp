@@ -8,13 +8,25 @@ namespace cygnet::sim {
 
 Network::Network(std::uint64_t seed) : rng_(seed) {}
 
+namespace {
+bool is_host_route(const wire::IpPrefix& prefix) {
+  return prefix.length == prefix.address.bit_length();
+}
+}  // namespace
+
 void Network::attach(const wire::IpPrefix& prefix, PacketReceiver receiver) {
   detach(prefix);
-  routes_.push_back(Route{prefix, std::move(receiver)});
+  if (is_host_route(prefix))
+    host_routes_[prefix.address] = std::move(receiver);
+  else
+    routes_.push_back(Route{prefix, std::move(receiver)});
 }
 
 void Network::detach(const wire::IpPrefix& prefix) {
-  std::erase_if(routes_, [&](const Route& r) { return r.prefix == prefix; });
+  if (is_host_route(prefix))
+    host_routes_.erase(prefix.address);
+  else
+    std::erase_if(routes_, [&](const Route& r) { return r.prefix == prefix; });
 }
 
 void Network::set_link(const wire::IpAddress& from, const wire::IpAddress& to, const LinkConditions& c) {
@@ -31,12 +43,15 @@ const LinkConditions& Network::link(const wire::IpAddress& from, const wire::IpA
   return it == links_.end() ? default_link_ : it->second;
 }
 
-const Network::Route* Network::route(const wire::IpAddress& destination) const {
+const PacketReceiver* Network::route(const wire::IpAddress& destination) const {
+  // A host route is the longest prefix there is.
+  if (auto host = host_routes_.find(destination); host != host_routes_.end()) return &host->second;
   const Route* best = nullptr;
   for (const Route& r : routes_) {
-    if (r.prefix.contains(destination) && (best == nullptr || r.prefix.length > best->prefix.length)) best = &r;
+    if (r.prefix.contains(destination) && (best == nullptr || r.prefix.length > best->prefix.length))
+      best = &r;
   }
-  return best;
+  return best ? &best->receiver : nullptr;
 }
 
 bool Network::chance(double p) {
@@ -89,14 +104,14 @@ void Network::deliver_due(TimePoint now) {
     InFlight item = std::move(queue_.back());
     queue_.pop_back();
     auto info = wire::parse_ip_packet(item.packet);
-    const Route* r = info ? route(info->destination) : nullptr;
+    const PacketReceiver* r = info ? route(info->destination) : nullptr;
     if (r == nullptr) {
       ++counters_.unroutable;
       continue;
     }
     ++counters_.delivered;
     // Copy the receiver: it may attach/detach endpoints (a restarting node) while running.
-    PacketReceiver receiver = r->receiver;
+    PacketReceiver receiver = *r;
     receiver(item.packet, now);
   }
 }

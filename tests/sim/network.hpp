@@ -22,10 +22,10 @@
 namespace cygnet::sim {
 
 struct LinkConditions {
-  double loss = 0.0;       // probability that a packet is lost
-  double duplicate = 0.0;  // probability that a packet is delivered twice
+  double loss = 0.0;                              // probability that a packet is lost
+  double duplicate = 0.0;                         // probability that a packet is delivered twice
   Duration delay = std::chrono::milliseconds(5);  // base one-way delay
-  Duration jitter{0};      // extra uniform delay in [0, jitter]: packets overtake each other
+  Duration jitter{0};  // extra uniform delay in [0, jitter]: packets overtake each other
 };
 
 struct NetworkCounters {
@@ -82,13 +82,14 @@ class Network {
     wire::IpPrefix prefix;
     PacketReceiver receiver;
   };
-  const Route* route(const wire::IpAddress& destination) const;
+  const PacketReceiver* route(const wire::IpAddress& destination) const;
   void enqueue(Bytes packet, TimePoint at);
   Duration random_delay(const LinkConditions& c);
   bool chance(double p);
 
   std::mt19937_64 rng_;
-  std::vector<Route> routes_;
+  std::map<wire::IpAddress, PacketReceiver> host_routes_;  // full-length prefixes: the nodes
+  std::vector<Route> routes_;                              // shorter prefixes
   std::map<std::pair<wire::IpAddress, wire::IpAddress>, LinkConditions> links_;
   LinkConditions default_link_;
   PacketTap tap_;

@@ -103,6 +103,7 @@ void Node::build(std::uint64_t seed, TimePoint now) {
 }
 
 void Node::restart(std::uint64_t seed, TimePoint now) {
+  touched();
   trace(now, "restart");
   build(seed, now);
 }
@@ -112,7 +113,16 @@ void Node::trace(TimePoint now, const std::string& text) const {
   std::fprintf(stderr, "[%10.3f] %s: %s\n", seconds_since_epoch(now), config_.name.c_str(), text.c_str());
 }
 
+std::uint64_t Node::engine_inputs() const {
+  const gateway::CoreCounters& c = core_->counters();
+  return c.ike_datagrams_in + c.acquires + c.soft_limits + c.hard_limits;
+}
+
 void Node::receive(ByteView ip_packet, TimePoint now) {
+  // A packet only the data plane saw cannot move the node's deadline (engine timers, held
+  // packets' expiry): the event loop need not read it again, which would cost a walk over every
+  // SA of a gateway with a thousand clients for each of their ESP packets.
+  const std::uint64_t inputs_before = engine_inputs();
   // What the daemon's sockets do: UDP to 500/4500 arrives as a datagram with its endpoints, ESP
   // and AH as whole IP packets.
   gateway::OutputBatch out;
@@ -128,24 +138,29 @@ void Node::receive(ByteView ip_packet, TimePoint now) {
   } else if (core_->on_raw_packet(ip_packet, now, out) == gateway::InboundVerdict::Bypass) {
     if (host_sink_) host_sink_(ip_packet, now);
   }
+  if (engine_inputs() != inputs_before || !out.applied.empty()) touched();
   carry_out(out, now);
 }
 
 OutboundVerdict Node::send_cleartext(ByteView ip_packet, TimePoint now) {
+  const std::uint64_t inputs_before = engine_inputs();  // as in receive()
   gateway::OutputBatch out;
   const OutboundVerdict v = core_->on_tun_packet(ip_packet, now, out);
+  if (engine_inputs() != inputs_before || !out.applied.empty()) touched();
   if (v.kind == ipsec::OutboundOutcome::Kind::Acquire) trace(now, "acquire");
   carry_out(out, now);
   return v;
 }
 
 void Node::on_timer(TimePoint now) {
+  touched();
   gateway::OutputBatch out;
   core_->on_timer(now, out);
   carry_out(out, now);
 }
 
 void Node::move_to(const wire::IpAddress& address, TimePoint now) {
+  touched();
   network_.detach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())});
   config_.address = address;
   network_.attach(wire::IpPrefix{config_.address, static_cast<std::uint8_t>(config_.address.bit_length())},
@@ -155,6 +170,7 @@ void Node::move_to(const wire::IpAddress& address, TimePoint now) {
 }
 
 void Node::drain(TimePoint now) {
+  touched();
   gateway::OutputBatch out;
   core_->drain(now, out);
   carry_out(out, now);

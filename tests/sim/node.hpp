@@ -64,12 +64,29 @@ class Node {
   const std::string& name() const { return config_.name; }
   const wire::IpAddress& address() const { return config_.address; }
   const NodeConfig& config() const { return config_; }
-  gateway::GatewayCore& core() { return *core_; }
-  ike::Engine& engine() { return core_->engine(); }
+  // Non-const access may change what the node waits for: each one tells the event loop to read
+  // next_deadline() again (set_on_touched) before it picks the next event.
+  gateway::GatewayCore& core() {
+    touched();
+    return *core_;
+  }
+  ike::Engine& engine() {
+    touched();
+    return core_->engine();
+  }
+  const gateway::GatewayCore& core() const { return *core_; }
   const ike::Engine& engine() const { return core_->engine(); }
-  ipsec::DataPlane& data_plane() { return core_->data_plane(); }
+  ipsec::DataPlane& data_plane() {
+    touched();
+    return core_->data_plane();
+  }
   const ipsec::DataPlane& data_plane() const { return core_->data_plane(); }
-  ike::DataPlaneBinding& binding() { return core_->binding(); }
+  ike::DataPlaneBinding& binding() {
+    touched();
+    return core_->binding();
+  }
+  // Called on every input and every non-const access (the Simulation's wake-up bookkeeping).
+  void set_on_touched(std::function<void()> hook) { on_touched_ = std::move(hook); }
 
   // The host's outer address changes (a client moving to another network): the node is reached at
   // `address` from now on, and the engine hears of it (Engine::on_local_addresses), as cygnetd's
@@ -106,6 +123,11 @@ class Node {
 
  private:
   void build(std::uint64_t seed, TimePoint now);
+  void touched() {
+    if (on_touched_) on_touched_();
+  }
+  // Inputs that reach the engine (IKE datagrams, acquires, lifetime limits), counted by the core.
+  std::uint64_t engine_inputs() const;
   // Carries out one output batch: onto the network, to the host sink, into events_.
   void carry_out(const gateway::OutputBatch& out, TimePoint now);
   void trace(TimePoint now, const std::string& text) const;
@@ -114,6 +136,7 @@ class Node {
   NodeConfig config_;
   std::unique_ptr<gateway::GatewayCore> core_;
   std::function<void(ByteView, TimePoint)> host_sink_;
+  std::function<void()> on_touched_;
   std::vector<RecordedEvent> events_;
   std::vector<ike::FetchRevocation> fetches_;
   std::vector<std::string> binding_errors_;

@@ -25,20 +25,55 @@ Simulation::Simulation(std::uint64_t seed) : seed_(seed), network_(mix(seed)) {}
 
 Simulation::~Simulation() = default;
 
-std::uint64_t Simulation::derive_seed(std::uint64_t salt) const { return mix(seed_ ^ mix(salt + 1)); }
+std::uint64_t Simulation::derive_seed(std::uint64_t salt) const {
+  return mix(seed_ ^ mix(salt + 1));
+}
 
 Node& Simulation::add_node(NodeConfig config) {
   if (config.seed == 0) config.seed = derive_seed(100 + nodes_.size());
+  const std::size_t index = nodes_.size();
   nodes_.push_back(std::make_unique<Node>(network_, std::move(config), now()));
+  scheduled_.emplace_back();
+  is_touched_.push_back(false);
+  nodes_.back()->set_on_touched([this, index] {
+    if (is_touched_[index]) return;
+    is_touched_[index] = true;
+    touched_.push_back(index);
+  });
+  is_touched_[index] = true;  // its start actions may have set a deadline
+  touched_.push_back(index);
   return *nodes_.back();
 }
 
-std::optional<TimePoint> Simulation::next_event() const {
+void Simulation::reschedule_touched() {
+  for (std::size_t index : touched_) {
+    is_touched_[index] = false;
+    const std::optional<TimePoint> deadline = nodes_[index]->next_deadline();
+    if (deadline == scheduled_[index]) continue;
+    scheduled_[index] = deadline;
+    if (deadline) {
+      wakeups_.push_back(Wakeup{*deadline, index});
+      std::push_heap(wakeups_.begin(), wakeups_.end(), LaterWakeup{});
+    }
+  }
+  touched_.clear();
+}
+
+void Simulation::drop_stale_wakeups() {
+  while (!wakeups_.empty() && !is_current(wakeups_.front())) {
+    std::pop_heap(wakeups_.begin(), wakeups_.end(), LaterWakeup{});
+    wakeups_.pop_back();
+  }
+}
+
+std::optional<TimePoint> Simulation::next_event() {
+  reschedule_touched();
+  drop_stale_wakeups();
   std::optional<TimePoint> next = network_.next_delivery();
   auto consider = [&](std::optional<TimePoint> t) {
     if (t && (!next || *t < *next)) next = t;
   };
-  for (const auto& n : nodes_) consider(n->next_deadline());
+  if (!wakeups_.empty()) consider(wakeups_.front().at);
   consider(traffic_.next_tick());
   return next;
 }
@@ -57,10 +92,16 @@ void Simulation::step(TimePoint at) {
     last_step_ = t;
     steps_at_same_instant_ = 0;
   }
-  for (const auto& n : nodes_) {
-    auto d = n->next_deadline();
-    if (d && *d <= t) n->on_timer(t);
+  // The nodes whose deadline is due, in node order (as if every node were visited in turn).
+  std::vector<std::size_t> due;
+  for (drop_stale_wakeups(); !wakeups_.empty() && wakeups_.front().at <= t; drop_stale_wakeups()) {
+    std::pop_heap(wakeups_.begin(), wakeups_.end(), LaterWakeup{});
+    due.push_back(wakeups_.back().node);
+    scheduled_[due.back()] = std::nullopt;  // consumed: on_timer touches the node, which queues it again
+    wakeups_.pop_back();
   }
+  std::sort(due.begin(), due.end());
+  for (std::size_t index : due) nodes_[index]->on_timer(t);
   network_.deliver_due(t);
   auto tick = traffic_.next_tick();
   if (tick && *tick <= t) traffic_.tick(t);

@@ -2,6 +2,10 @@
 // delivery, an engine deadline, a traffic tick — and runs it. Engine timers due at an instant run
 // before the packets arriving at that instant, so two ends whose timers fire together really
 // cross their requests on the wire. Everything is deterministic from the seed.
+//
+// Event-driven, so a thousand nodes cost what they do, not what they are: each node's deadline
+// sits in a priority queue, read again only after the node was touched (a packet, a timer, a
+// test's call on its engine), and only nodes whose deadline is due are woken.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +45,22 @@ class Simulation {
   bool run_for(const std::function<bool()>& done, Duration limit) { return run_until(done, now() + limit); }
 
  private:
-  std::optional<TimePoint> next_event() const;
+  // A node's deadline as queued; stale entries (the node's deadline moved since) are skipped.
+  struct Wakeup {
+    TimePoint at;
+    std::size_t node = 0;
+  };
+  struct LaterWakeup {
+    bool operator()(const Wakeup& a, const Wakeup& b) const {
+      return a.at != b.at ? a.at > b.at : a.node > b.node;
+    }
+  };
+  std::optional<TimePoint> next_event();
   void step(TimePoint at);
+  // Reads the deadline of every node touched since the last call and queues it when it changed.
+  void reschedule_touched();
+  void drop_stale_wakeups();
+  bool is_current(const Wakeup& w) const { return scheduled_[w.node] == w.at; }
 
   std::uint64_t seed_;
   VirtualClock clock_;
@@ -50,6 +68,10 @@ class Simulation {
   // Nodes are destroyed before the network and the traffic generator that refer to them.
   TrafficGenerator traffic_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<Wakeup> wakeups_;                      // min-heap by (time, node)
+  std::vector<std::optional<TimePoint>> scheduled_;  // per node: the deadline its wakeup stands for
+  std::vector<std::size_t> touched_;                 // nodes to reschedule, each once
+  std::vector<bool> is_touched_;
   TimePoint last_step_{};
   std::uint64_t steps_at_same_instant_ = 0;
 };

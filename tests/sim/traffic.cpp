@@ -31,6 +31,8 @@ std::size_t TrafficGenerator::add_flow(const Flow& flow, TimePoint start) {
   s.flow.payload_size = std::max<std::size_t>(flow.payload_size, 12);
   s.next = start;
   flows_.push_back(std::move(s));
+  schedule_.push_back(Due{start, flows_.size() - 1});
+  std::push_heap(schedule_.begin(), schedule_.end(), LaterDue{});
   auto sink = [this](ByteView packet, TimePoint) { on_delivered(packet); };
   flow.from->set_host_sink(sink);
   flow.to->set_host_sink(sink);
@@ -39,14 +41,17 @@ std::size_t TrafficGenerator::add_flow(const Flow& flow, TimePoint start) {
 
 void TrafficGenerator::resume(TimePoint now) {
   running_ = true;
-  for (State& s : flows_) s.next = std::max(s.next, now);
+  schedule_.clear();
+  for (std::size_t i = 0; i < flows_.size(); ++i) {
+    flows_[i].next = std::max(flows_[i].next, now);
+    schedule_.push_back(Due{flows_[i].next, i});
+  }
+  std::make_heap(schedule_.begin(), schedule_.end(), LaterDue{});
 }
 
 std::optional<TimePoint> TrafficGenerator::next_tick() const {
-  if (!running_ || flows_.empty()) return std::nullopt;
-  TimePoint t = flows_.front().next;
-  for (const State& s : flows_) t = std::min(t, s.next);
-  return t;
+  if (!running_ || schedule_.empty()) return std::nullopt;
+  return schedule_.front().at;
 }
 
 Bytes TrafficGenerator::build_packet(std::size_t index, State& s) const {
@@ -61,23 +66,37 @@ Bytes TrafficGenerator::build_packet(std::size_t index, State& s) const {
 
 void TrafficGenerator::tick(TimePoint now) {
   if (!running_) return;
-  for (std::size_t i = 0; i < flows_.size(); ++i) {
-    State& s = flows_[i];
-    while (s.next <= now) {
-      Bytes packet = build_packet(i, s);
-      ++s.sequence;
-      ++s.counters.sent;
-      s.seen.push_back(false);
-      s.next += s.flow.interval;
-      OutboundVerdict v = s.flow.from->send_cleartext(packet, now);
-      if (!s.first_verdict) s.first_verdict = v;
-      switch (v.kind) {
-        case ipsec::OutboundOutcome::Kind::Protected: ++s.counters.protected_out; break;
-        case ipsec::OutboundOutcome::Kind::Acquire: ++s.counters.acquires; break;
-        case ipsec::OutboundOutcome::Kind::TooBig:
-        case ipsec::OutboundOutcome::Kind::Dropped: s.counters.outbound_drops.count(v.drop); break;
-        case ipsec::OutboundOutcome::Kind::Bypass: break;
-      }
+  // The flows due, in flow order (as if every flow were visited in turn).
+  std::vector<std::size_t> due;
+  while (!schedule_.empty() && schedule_.front().at <= now) {
+    std::pop_heap(schedule_.begin(), schedule_.end(), LaterDue{});
+    due.push_back(schedule_.back().flow);
+    schedule_.pop_back();
+  }
+  std::sort(due.begin(), due.end());
+  for (std::size_t i : due) {
+    send_due(i, now);
+    schedule_.push_back(Due{flows_[i].next, i});
+    std::push_heap(schedule_.begin(), schedule_.end(), LaterDue{});
+  }
+}
+
+void TrafficGenerator::send_due(std::size_t i, TimePoint now) {
+  State& s = flows_[i];
+  while (s.next <= now) {
+    Bytes packet = build_packet(i, s);
+    ++s.sequence;
+    ++s.counters.sent;
+    s.seen.push_back(false);
+    s.next += s.flow.interval;
+    OutboundVerdict v = s.flow.from->send_cleartext(packet, now);
+    if (!s.first_verdict) s.first_verdict = v;
+    switch (v.kind) {
+      case ipsec::OutboundOutcome::Kind::Protected: ++s.counters.protected_out; break;
+      case ipsec::OutboundOutcome::Kind::Acquire: ++s.counters.acquires; break;
+      case ipsec::OutboundOutcome::Kind::TooBig:
+      case ipsec::OutboundOutcome::Kind::Dropped: s.counters.outbound_drops.count(v.drop); break;
+      case ipsec::OutboundOutcome::Kind::Bypass: break;
     }
   }
 }

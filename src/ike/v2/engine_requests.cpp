@@ -1,5 +1,7 @@
 // The requester side of every IKE SA: initiating, and the per-SA queue of tasks (window size 1,
 // §2.3) from which pump() starts the next one (dispatch.cpp: start_request).
+#include <algorithm>
+
 #include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
@@ -26,16 +28,21 @@ void v2::Ikev2Engine::initiate_to(const ConnectionSettings& conn, const wire::Ip
                                   std::vector<std::string> child_names, TimePoint now) {
   IkeSa& sa = create_ike_sa(conn, true, now);
   sa.remote = Endpoint{remote, conn.remote_port};
-  wire::IpAddress local;
-  for (const auto& a : conn.local_addrs)
-    if (a.family() == sa.remote.address.family()) {
-      local = a;
-      break;
-    }
+  // The first local address of the peer's family that the host has now (on_local_addresses): after
+  // a MOBIKE move the first configured one may be gone, and answers to it would never arrive.
+  std::optional<wire::IpAddress> local;
+  for (const auto& a : conn.local_addrs) {
+    if (a.family() != sa.remote.address.family()) continue;
+    const bool present = local_addresses.empty() || std::find(local_addresses.begin(), local_addresses.end(),
+                                                              a) != local_addresses.end();
+    if (present || !local) local = a;
+    if (present) break;
+  }
   // A peer reached on 4500 from the start is talked to from 4500 too, with the non-ESP marker
   // (RFC 7296 §2.23); otherwise IKE starts on 500 and floats when a NAT is detected.
   const bool nat_port = sa.remote.port == ikev2::kNatTraversalPort;
-  sa.local = Endpoint{local, nat_port ? ikev2::kNatTraversalPort : ikev2::kIkePort};
+  sa.local =
+      Endpoint{local.value_or(wire::IpAddress{}), nat_port ? ikev2::kNatTraversalPort : ikev2::kIkePort};
   for (std::size_t i = 0; i < child_names.size(); ++i) {
     negotiating.insert({conn.name, child_names[i]});
     if (i == 0)

@@ -41,20 +41,35 @@ IkeSa* v2::Ikev2Engine::half_open_for(std::uint64_t spi_i, const Endpoint& remot
 
 std::vector<ChildSa*> v2::Ikev2Engine::children_of(IkeSaId id) {
   std::vector<ChildSa*> out;
-  for (auto& [cid, c] : children)
-    if (c.ike_sa == id) out.push_back(&c);
+  for (auto it = children_by_ike.lower_bound({id, 0}); it != children_by_ike.end() && it->first == id; ++it)
+    out.push_back(&children.at(it->second));
   return out;
 }
 
+std::vector<const ChildSa*> v2::Ikev2Engine::children_of(IkeSaId id) const {
+  std::vector<const ChildSa*> out;
+  for (auto it = children_by_ike.lower_bound({id, 0}); it != children_by_ike.end() && it->first == id; ++it)
+    out.push_back(&children.at(it->second));
+  return out;
+}
+
+void v2::Ikev2Engine::move_children_to(IkeSaId from, IkeSaId to) {
+  for (ChildSa* c : children_of(from)) {
+    children_by_ike.erase({from, c->id});
+    c->ike_sa = to;
+    children_by_ike.emplace(to, c->id);
+  }
+}
+
 ChildSa* v2::Ikev2Engine::child_by_outbound_spi(IkeSaId ike, std::uint32_t spi) {
-  for (auto& [cid, c] : children)
-    if (c.ike_sa == ike && c.outbound_spi == spi) return &c;
+  for (ChildSa* c : children_of(ike))
+    if (c->outbound_spi == spi) return c;
   return nullptr;
 }
 
 ChildSa* v2::Ikev2Engine::child_by_inbound_spi(IkeSaId ike, std::uint32_t spi) {
-  for (auto& [cid, c] : children)
-    if (c.ike_sa == ike && c.inbound_spi == spi) return &c;
+  for (ChildSa* c : children_of(ike))
+    if (c->inbound_spi == spi) return c;
   return nullptr;
 }
 
@@ -258,6 +273,7 @@ ChildSa& v2::Ikev2Engine::install_child(IkeSa& sa, const NegotiatedChild& n, con
   actions.emplace_back(install_child_action(c, std::move(params), n.replaces, route_outbound));
   if (!n.replaces) ++counters.child_sas_established;
   negotiating.erase({c.connection, c.child});
+  children_by_ike.emplace(c.ike_sa, c.id);
   auto [it, inserted] = children.emplace(c.id, std::move(c));
   return it->second;
 }
@@ -272,6 +288,7 @@ void v2::Ikev2Engine::remove_child(ChildSaId id, bool emit_event, const std::str
     event(EventType::ChildSaDeleted, c.connection, c.ike_sa, c.id,
           c.child + " SPIs " + to_hex(u32_bytes(c.inbound_spi)) + "_i " + to_hex(u32_bytes(c.outbound_spi)) +
               "_o: " + detail);
+  children_by_ike.erase({c.ike_sa, c.id});
   children.erase(it);
 }
 

@@ -101,6 +101,10 @@ struct Ikev2Engine {
   // Responder SAs by the initiator's SPI: a repeated IKE_SA_INIT finds its SA without a scan.
   std::multimap<std::uint64_t, IkeSaId> responders_by_spi_i;
   std::map<ChildSaId, ChildSa> children;
+  // (IKE SA, CHILD SA) for every child: an IKE SA's children without a scan of all of them (a
+  // gateway with thousands of clients runs this lookup on every timer and every request).
+  // Kept by install_child, remove_child and move_children_to; nothing else sets ChildSa::ike_sa.
+  std::set<std::pair<IkeSaId, ChildSaId>> children_by_ike;
   std::set<std::pair<std::string, std::string>> negotiating;  // children being negotiated
   CookieJar cookies;
   std::map<std::string, AddressPool, std::less<>> pools;  // `[pools.NAME]` (task_config.cpp)
@@ -121,6 +125,9 @@ struct Ikev2Engine {
   // peer address (its port may have moved to 4500 since).
   IkeSa* half_open_for(std::uint64_t spi_i, const Endpoint& remote);
   std::vector<ChildSa*> children_of(IkeSaId id);
+  std::vector<const ChildSa*> children_of(IkeSaId id) const;
+  // The IKE rekey's hand-over: every CHILD SA of `from` belongs to `to` from now on.
+  void move_children_to(IkeSaId from, IkeSaId to);
   ChildSa* child_by_outbound_spi(IkeSaId ike, std::uint32_t spi);
   ChildSa* child_by_inbound_spi(IkeSaId ike, std::uint32_t spi);
   std::size_t half_open_count() const;

@@ -185,6 +185,7 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   // The virtual IPs stay with the client: the new SA holds them now, the old one releases nothing.
   sa.leases = std::exchange(old.leases, {});
   sa.lease_identity = old.lease_identity;
+  sa.eap_identity = old.eap_identity;  // still the user `cygnetctl status` shows
   sa.virtual_ips = std::exchange(old.virtual_ips, {});
   sa.created = now;
   sa.established_at = now;
@@ -194,7 +195,7 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   by_spi[sa.our_spi()] = sa.id;
   set_ike_keys(sa, seed.view());
   release_establishment_state(sa);  // authenticated already: no IKE_AUTH follows
-  for (ChildSa* c : children_of(old.id)) c->ike_sa = sa.id;
+  move_children_to(old.id, sa.id);
   // Work queued on the old SA continues on the new one (except deleting the old one).
   for (auto& p2 : old.queue)
     if (!std::holds_alternative<DeleteIkeTask>(p2)) sa.queue.push_back(std::move(p2));

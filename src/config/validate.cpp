@@ -85,8 +85,8 @@ constexpr std::array<std::string_view, 33> kConnectionKeys{"ike_version",
                                                            "routes",
                                                            "mtu"};
 constexpr std::array<std::string_view, 13> kChildKeys{
-    "name",         "mode",     "protocol",   "local_ts",      "remote_ts", "esp_proposals", "ah_proposals",
-    "lifetime",     "life_bytes", "life_packets", "replay_window", "mss_clamp", "per_cpu_sas"};
+    "name",     "mode",       "protocol",     "local_ts",      "remote_ts", "esp_proposals", "ah_proposals",
+    "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp", "per_cpu_sas"};
 // An MSS from the IPv4 minimum of RFC 879 to the largest that fits an IPv4 packet (65535 - 40).
 constexpr std::int64_t kMinMssClamp = 536;
 constexpr std::int64_t kMaxMssClamp = 65495;

@@ -155,7 +155,8 @@ bool Gateway::hand_to_worker(ByteView packet, const std::optional<ipsec::UdpEndp
   if (!spi) return false;
   if (!route_based_spis_.empty() && route_based_spis_.contains(*spi)) return false;  // this thread's
   const auto own = resource_spi_workers_.find(*spi);  // a per-resource SA's worker
-  const std::size_t index = own != resource_spi_workers_.end() ? own->second : worker_of(*spi, workers_.size());
+  const std::size_t index =
+      own != resource_spi_workers_.end() ? own->second : worker_of(*spi, workers_.size());
   if (workers_[index]->hand_over(packet, udp)) wake_pending_[index] = true;  // else counted there
   return true;
 }

@@ -56,7 +56,8 @@ void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaConte
   // policies otherwise point at the fallback). Done here, on the control thread, before the
   // worker can see the replica.
   for (const auto& b : context.resource_bindings)
-    if (worker_of_resource(b.resource, context.workers) == index_) replica->bind_outbound_sa(b.policy, b.outbound);
+    if (worker_of_resource(b.resource, context.workers) == index_)
+      replica->bind_outbound_sa(b.policy, b.outbound);
   // Whoever exchanges a pointer out owns it: a replica the worker never took is freed here.
   auto* next = new Replica{std::move(replica), std::move(context)};
   delete pending_.exchange(next, std::memory_order_acq_rel);

@@ -253,7 +253,7 @@ struct ChildSaStatus {
   Seconds age{0};
   std::optional<Seconds> rekey_in;  // time until the scheduled rekey
   bool udp_encapsulated = false;
-  bool per_resource = false;             // negotiated with SA_RESOURCE_INFO (RFC 9611)
+  bool per_resource = false;              // negotiated with SA_RESOURCE_INFO (RFC 9611)
   std::optional<std::uint32_t> resource;  // ... for this data-plane worker (nullopt: the fallback)
 };
 

@@ -65,7 +65,8 @@ void v2::Ikev2Engine::append_child_request(const ChildNegotiation& n, std::vecto
   if (n.transport) out.emplace_back(notify(ikev2::NotifyType::UseTransportMode));
   // RFC 9611 §4: the resource identifier is opaque to the peer; ours is the worker number.
   if (n.resource_info)
-    out.emplace_back(notify(ikev2::NotifyType::SaResourceInfo, n.resource ? u32_bytes(*n.resource) : Bytes{}));
+    out.emplace_back(
+        notify(ikev2::NotifyType::SaResourceInfo, n.resource ? u32_bytes(*n.resource) : Bytes{}));
   out.emplace_back(ikev2::SaPayload{n.proposals});
   if (!n.nonce.empty()) out.emplace_back(ikev2::NoncePayload{n.nonce});
   if (n.ke)

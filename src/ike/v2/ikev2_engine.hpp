@@ -322,7 +322,8 @@ struct Ikev2Engine {
     std::optional<std::uint32_t> resource;  // our worker for it (nullopt: the fallback)
     bool refused = false;                   // TS_MAX_QUEUE: no more of them
   };
-  ResourceAnswer answer_resource_info(const IkeSa& sa, const ChildSettings& c, const std::vector<ikev2::Payload>& in,
+  ResourceAnswer answer_resource_info(const IkeSa& sa, const ChildSettings& c,
+                                      const std::vector<ikev2::Payload>& in,
                                       std::optional<ChildSaId> replaces) const;
   // Initiator: the fallback came up per-resource; one more CREATE_CHILD_SA per worker.
   void request_per_resource_sas(IkeSa& sa, const ChildSa& fallback, TimePoint now);

@@ -22,9 +22,9 @@ bool v2::Ikev2Engine::wants_per_resource_sas(const ChildSettings& c) const {
   return c.per_cpu_sas && options.data_plane_workers > 1;
 }
 
-v2::Ikev2Engine::ResourceAnswer v2::Ikev2Engine::answer_resource_info(const IkeSa& sa, const ChildSettings& c,
-                                                                      const std::vector<ikev2::Payload>& in,
-                                                                      std::optional<ChildSaId> replaces) const {
+v2::Ikev2Engine::ResourceAnswer v2::Ikev2Engine::answer_resource_info(
+    const IkeSa& sa, const ChildSettings& c, const std::vector<ikev2::Payload>& in,
+    std::optional<ChildSaId> replaces) const {
   ResourceAnswer answer;
   if (!c.per_cpu_sas || !ikev2::find_notify(in, ikev2::NotifyType::SaResourceInfo)) return answer;
   if (replaces) {  // a rekey keeps what the SA was for

@@ -208,7 +208,8 @@ TEST_F(Gateways, EachWorkerSendsOnItsOwnPerResourceSa) {
   std::vector<SaHandle> own;
   for (std::uint32_t spi : {0x2000u, 0x2001u}) {
     ASSERT_TRUE(b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, spi), kNow)));
-    const auto added = a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, spi), kNow));
+    const auto added =
+        a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, spi), kNow));
     ASSERT_TRUE(added);
     own.push_back(*added);
   }
@@ -228,7 +229,8 @@ TEST_F(Gateways, EachWorkerSendsOnItsOwnPerResourceSa) {
   for (std::size_t i = 0; i < 3; ++i) {
     OutputBatch out;
     for (int n = 0; n < 3; ++n)
-      ASSERT_EQ(workers[i]->on_tun_packet(udp_packet(50), kNow, out).kind, ipsec::OutboundOutcome::Kind::Protected);
+      ASSERT_EQ(workers[i]->on_tun_packet(udp_packet(50), kNow, out).kind,
+                ipsec::OutboundOutcome::Kind::Protected);
     ASSERT_EQ(out.packets().size(), 3u);
     for (const OutputPacket& packet : out.packets()) {
       const Bytes wire_packet(out.bytes(packet).begin(), out.bytes(packet).end());

@@ -22,8 +22,8 @@ EngineOptions with_workers(std::size_t workers) {
 }
 
 ConnectionSettings site(bool a, bool per_cpu_sas) {
-  ConnectionSettings c = a ? psk_connection("site", "192.0.2.1", "192.0.2.2")
-                           : psk_connection("site", "192.0.2.2", "192.0.2.1");
+  ConnectionSettings c =
+      a ? psk_connection("site", "192.0.2.1", "192.0.2.2") : psk_connection("site", "192.0.2.2", "192.0.2.1");
   c.children[0].per_cpu_sas = per_cpu_sas;
   if (a) c.start_action = StartAction::Start;
   return c;
@@ -54,7 +54,8 @@ std::uint32_t outbound_spi_on_worker(Peer& p, std::uint32_t worker, TimePoint no
   auto replica = p.data_plane().replica();
   for (const auto& b : p.binding().resource_bindings())
     if (b.resource == worker) replica->bind_outbound_sa(b.policy, b.outbound);
-  const Bytes packet = cygnet::test::make_packet(addr("198.51.100.7"), addr("203.0.113.9"), cygnet::test::L4::Udp, 64);
+  const Bytes packet =
+      cygnet::test::make_packet(addr("198.51.100.7"), addr("203.0.113.9"), cygnet::test::L4::Udp, 64);
   Bytes out(packet.size() + 256);
   const auto o = replica->process_outbound(packet, out, now);
   if (o.kind != ipsec::OutboundOutcome::Kind::Protected || o.sa_entry == nullptr) return 0;

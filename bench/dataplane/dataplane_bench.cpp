@@ -32,6 +32,7 @@
 #include "base/time.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ipsec/esp.hpp"
+#include "ipsec/packet_batch.hpp"
 #include "ipsec/packet_result.hpp"
 #include "ipsec/security_association.hpp"
 #include "wire/byte_reader.hpp"
@@ -77,7 +78,9 @@ Bytes pattern(std::size_t n, std::uint8_t seed) {
   return b;
 }
 
-wire::IpAddress addr(const char* text) { return *wire::IpAddress::parse(text); }
+wire::IpAddress addr(const char* text) {
+  return *wire::IpAddress::parse(text);
+}
 
 ipsec::SaParameters sa_parameters(const Suite& suite, ipsec::Direction direction) {
   ipsec::SaParameters p;
@@ -261,11 +264,12 @@ void bm_aead_open(benchmark::State& state, const Suite& suite, std::size_t bytes
   Bytes out(bytes);
   for (auto _ : state) {
     int len = 0;
-    const bool ok = EVP_DecryptInit_ex(c.ctx, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
-                    EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTag), tag.data()) == 1 &&
-                    EVP_DecryptUpdate(c.ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-                    EVP_DecryptUpdate(c.ctx, out.data(), &len, sealed.data(), static_cast<int>(bytes)) == 1 &&
-                    EVP_DecryptFinal_ex(c.ctx, out.data() + len, &len) == 1;
+    const bool ok =
+        EVP_DecryptInit_ex(c.ctx, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
+        EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTag), tag.data()) == 1 &&
+        EVP_DecryptUpdate(c.ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+        EVP_DecryptUpdate(c.ctx, out.data(), &len, sealed.data(), static_cast<int>(bytes)) == 1 &&
+        EVP_DecryptFinal_ex(c.ctx, out.data() + len, &len) == 1;
     if (!ok) {
       state.SkipWithError("EVP open failed to verify");
       break;
@@ -300,8 +304,8 @@ struct Hmac256 {
   // Re-keys from the stored key (EVP_MAC_init with a NULL key), MACs data, writes 32 bytes.
   bool mac32(ByteView data, std::uint8_t* out32) {
     std::size_t written = 0;
-    return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
-           EVP_MAC_final(ctx, out32, &written, 32) == 1;
+    return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+           EVP_MAC_update(ctx, data.data(), data.size()) == 1 && EVP_MAC_final(ctx, out32, &written, 32) == 1;
   }
 };
 
@@ -310,7 +314,9 @@ constexpr std::size_t kCbcIcv = 16;
 constexpr std::size_t kEspHeader = 8;
 
 // The CBC-encrypted length ESP produces for a payload of `bytes`: payload + 2-byte trailer, padded.
-std::size_t cbc_length(std::size_t bytes) { return (bytes + 2 + kCbcBlock - 1) / kCbcBlock * kCbcBlock; }
+std::size_t cbc_length(std::size_t bytes) {
+  return (bytes + 2 + kCbcBlock - 1) / kCbcBlock * kCbcBlock;
+}
 
 struct CbcHmacReference {
   Cipher cipher{"AES-128-CBC"};
@@ -320,8 +326,9 @@ struct CbcHmacReference {
   bool ok = false;
   CbcHmacReference() {
     const Bytes key = pattern(16, 0x11);
-    ok = keyed(enc, cipher, key, 1) && keyed(dec, cipher, key, 0) && EVP_CIPHER_CTX_set_padding(enc.ctx, 0) == 1 &&
-         EVP_CIPHER_CTX_set_padding(dec.ctx, 0) == 1 && hmac.ctx != nullptr;
+    ok = keyed(enc, cipher, key, 1) && keyed(dec, cipher, key, 0) &&
+         EVP_CIPHER_CTX_set_padding(enc.ctx, 0) == 1 && EVP_CIPHER_CTX_set_padding(dec.ctx, 0) == 1 &&
+         hmac.ctx != nullptr;
   }
   // wire = [8-byte ESP header][16-byte IV][ciphertext]; encrypts plain (cbc_length bytes) into it
   // and writes the truncated ICV.
@@ -422,7 +429,10 @@ void bm_raw_open(benchmark::State& state, const Suite& suite, std::size_t bytes)
 // Encapsulation from N threads at once: all on one shared SA (atomic sequence numbers, one cipher
 // context per worker slot, per-worker counters) versus one SA per thread (nothing shared). Real
 // time, so bytes per second is the aggregate of all threads.
-void bm_esp_encap_threads(benchmark::State& state, const Suite& suite, std::size_t bytes, bool shared) {
+// `batched`: in batches of 32 packets (ipsec/packet_batch.hpp), as the daemon's workers run them:
+// the SA's counters and lifetime use are added once per batch, not per packet.
+void bm_esp_encap_threads(benchmark::State& state, const Suite& suite, std::size_t bytes, bool shared,
+                          bool batched) {
   static const std::unique_ptr<ipsec::SecurityAssociation> shared_sa =
       make_sa(kSuites[1], ipsec::Direction::Outbound);  // aes256gcm16, the suite registered below
   std::unique_ptr<ipsec::SecurityAssociation> own_sa;
@@ -430,7 +440,14 @@ void bm_esp_encap_threads(benchmark::State& state, const Suite& suite, std::size
   ipsec::SecurityAssociation& sa = shared ? *shared_sa : *own_sa;
   const Bytes packet = inner_packet(bytes);
   Bytes out(bytes + ipsec::kMaxEncapsulationOverhead);
+  ipsec::PacketBatch batch;
+  const ipsec::PacketBatch::Use use(batch);
+  std::size_t in_batch = 0;
   for (auto _ : state) {
+    if (batched && in_batch++ % 32 == 0) {
+      batch.close();
+      batch.open();
+    }
     ipsec::PacketResult r = ipsec::esp_encapsulate(sa, packet, out, kNow);
     if (!r.ok) {
       state.SkipWithError("esp_encapsulate dropped the packet");
@@ -462,10 +479,15 @@ void register_all() {
       }
     }
   }
-  for (const bool shared : {true, false}) {
-    const std::string name = std::string(shared ? "BM_EspEncapOneSa" : "BM_EspEncapSaPerThread") + "/aes256gcm16/1400";
+  for (const auto& [shared, batched] :
+       {std::pair{true, false}, std::pair{true, true}, std::pair{false, false}}) {
+    const std::string name = std::string(shared ? (batched ? "BM_EspEncapOneSaBatched" : "BM_EspEncapOneSa")
+                                                : "BM_EspEncapSaPerThread") +
+                             "/aes256gcm16/1400";
     benchmark::RegisterBenchmark(name.c_str(),
-                                 [shared](benchmark::State& st) { bm_esp_encap_threads(st, kSuites[1], 1400, shared); })
+                                 [shared, batched](benchmark::State& st) {
+                                   bm_esp_encap_threads(st, kSuites[1], 1400, shared, batched);
+                                 })
         ->Threads(1)
         ->Threads(2)
         ->UseRealTime();

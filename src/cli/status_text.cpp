@@ -65,6 +65,11 @@ void render_child_sa(std::ostringstream& out, const json& child) {
       text_at(child, "algorithms") + ", " +
           (flag_at(child, "udp_encapsulated") ? "UDP-encapsulated (NAT traversal)" : "not UDP-encapsulated"));
   out << labelled(kIndent, "selectors", selectors(child));
+  if (const auto worker = integer_at(child, "resource")) {  // RFC 9611 per-resource SAs
+    out << labelled(kIndent, "per-resource", "worker " + std::to_string(*worker));
+  } else if (child.contains("resource")) {
+    out << labelled(kIndent, "per-resource", "fallback");
+  }
   out << labelled(kIndent, "in", traffic(child, "inbound", "inbound_spi"));
   out << labelled(kIndent, "out", traffic(child, "outbound", "outbound_spi"));
   if (const auto path = integer_at(child, "path_mtu")) {

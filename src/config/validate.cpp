@@ -96,9 +96,9 @@ constexpr std::array<std::string_view, 35> kConnectionKeys{"ike_version",
                                                            "mtu",
                                                            "tcp",
                                                            "tcp_port"};
-constexpr std::array<std::string_view, 12> kChildKeys{
-    "name",         "mode",     "protocol",   "local_ts",     "remote_ts",     "esp_proposals",
-    "ah_proposals", "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp"};
+constexpr std::array<std::string_view, 13> kChildKeys{
+    "name",     "mode",       "protocol",     "local_ts",      "remote_ts", "esp_proposals", "ah_proposals",
+    "lifetime", "life_bytes", "life_packets", "replay_window", "mss_clamp", "per_cpu_sas"};
 // An MSS from the IPv4 minimum of RFC 879 to the largest that fits an IPv4 packet (65535 - 40).
 constexpr std::int64_t kMinMssClamp = 536;
 constexpr std::int64_t kMaxMssClamp = 65495;
@@ -1570,6 +1570,7 @@ class Validator {
         child.replay_window = static_cast<std::uint32_t>(*window);
       }
     }
+    if (const auto per_cpu = bool_at(table, "per_cpu_sas")) child.per_cpu_sas = *per_cpu;
     if (const toml::node* clamp = table.get("mss_clamp")) {
       if (const auto* flag = clamp->as_boolean()) {
         if (flag->get()) child.mss_clamp = 0;  // derived from the inner MTU

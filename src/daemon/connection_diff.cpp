@@ -112,6 +112,7 @@ std::string connection_fingerprint(const ike::ConnectionSettings& c) {
     f.add(static_cast<std::int64_t>(child.life_bytes));
     f.add(static_cast<std::int64_t>(child.life_packets));
     f.add(child.replay_window);
+    f.add(static_cast<std::int64_t>(child.per_cpu_sas));
   }
   return f.finish();
 }

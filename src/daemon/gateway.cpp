@@ -47,6 +47,7 @@ std::size_t worker_count(const config::DaemonSettings& daemon) {
 
 ike::EngineOptions engine_options(const config::DaemonSettings& daemon) {
   ike::EngineOptions o;
+  o.data_plane_workers = worker_count(daemon);  // per-resource CHILD SAs: one per worker
   o.retain_keys_for_export = daemon.allow_key_export;
   if (daemon.max_half_open) o.max_half_open = o.ikev1_max_half_open = *daemon.max_half_open;
   if (daemon.max_half_open_per_source)

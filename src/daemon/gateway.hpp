@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -279,6 +280,8 @@ class Gateway {
   // Inbound SPIs of route-based connections: their ESP stays on this thread, which owns those
   // interfaces (refreshed with every replica).
   std::unordered_set<std::uint32_t> route_based_spis_;
+  // RFC 9611 per-resource SAs: inbound SPI -> the worker that owns it (else the SPI hash decides).
+  std::unordered_map<std::uint32_t, std::size_t> resource_spi_workers_;
 };
 
 }  // namespace cygnet::daemon

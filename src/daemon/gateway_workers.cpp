@@ -101,7 +101,12 @@ void Gateway::stop_workers() {
 
 void Gateway::publish_replicas() {
   replicas_dirty_ = false;
-  const gateway::ReplicaContext context = core_->replica_context();
+  gateway::ReplicaContext context = core_->replica_context();
+  context.workers = workers_.size();
+  // RFC 9611: the ESP of a per-resource SA goes to the worker that sends on its partner.
+  resource_spi_workers_.clear();
+  for (const auto& [spi, resource] : core_->binding().resource_inbound_spis())
+    resource_spi_workers_[spi] = gateway::worker_of_resource(resource, workers_.size());
   route_based_spis_.clear();
   for (const auto& [sa, link] : context.links) {
     if (const ipsec::SecurityAssociation* entry = core_->data_plane().sad().find(sa))
@@ -149,7 +154,9 @@ bool Gateway::hand_to_worker(ByteView packet, const std::optional<ipsec::UdpEndp
   }
   if (!spi) return false;
   if (!route_based_spis_.empty() && route_based_spis_.contains(*spi)) return false;  // this thread's
-  const std::size_t index = worker_of(*spi, workers_.size());
+  const auto own = resource_spi_workers_.find(*spi);  // a per-resource SA's worker
+  const std::size_t index =
+      own != resource_spi_workers_.end() ? own->second : worker_of(*spi, workers_.size());
   if (workers_[index]->hand_over(packet, udp)) wake_pending_[index] = true;  // else counted there
   return true;
 }

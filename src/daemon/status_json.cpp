@@ -179,6 +179,14 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
         cs["outbound_spi"] = spi_hex(child.outbound_spi);
         cs["algorithms"] = child.algorithms;
         cs["udp_encapsulated"] = child.udp_encapsulated;
+        // RFC 9611: "fallback", or the worker number of a per-resource SA; absent otherwise.
+        if (child.per_resource) {
+          if (child.resource) {
+            cs["resource"] = *child.resource;
+          } else {
+            cs["resource"] = "fallback";
+          }
+        }
         json local_ts;
         json remote_ts;
         selector_sides(child.selectors, local_ts, remote_ts);

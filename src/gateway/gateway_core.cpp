@@ -507,6 +507,7 @@ ReplicaContext GatewayCore::replica_context() const {
   ReplicaContext context;
   context.links.insert(link_by_inbound_sa_.begin(), link_by_inbound_sa_.end());
   context.shunt_keys = shunts_.policy_keys();
+  context.resource_bindings = binding_.resource_bindings();
   return context;
 }
 

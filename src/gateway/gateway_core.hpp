@@ -64,7 +64,16 @@ using LinkId = std::uint32_t;
 struct ReplicaContext {
   std::map<ipsec::SaHandle, LinkId> links;  // inbound SAs of route-based connections, their interface
   std::unordered_map<ipsec::PolicyId, std::string> shunt_keys;  // shunt policies, ShuntTable::key_of
+  // RFC 9611 per-resource CHILD SAs: resource r belongs to worker r mod `workers` (set by whoever
+  // runs the workers), whose replica binds the policy to that outbound SA instead of the fallback.
+  std::vector<ike::DataPlaneBinding::ResourceBinding> resource_bindings;
+  std::size_t workers = 1;
 };
+
+// The worker a per-resource SA's resource belongs to (ReplicaContext::resource_bindings).
+inline std::size_t worker_of_resource(std::uint32_t resource, std::size_t workers) {
+  return workers == 0 ? 0 : resource % workers;
+}
 
 // What happened to one cleartext packet handed to the core.
 struct OutboundVerdict {

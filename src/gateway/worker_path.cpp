@@ -52,6 +52,12 @@ WorkerPath::~WorkerPath() {
 }
 
 void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaContext context) {
+  // RFC 9611: this worker sends on its own per-resource SA where it has one (the replica's
+  // policies otherwise point at the fallback). Done here, on the control thread, before the
+  // worker can see the replica.
+  for (const auto& b : context.resource_bindings)
+    if (worker_of_resource(b.resource, context.workers) == index_)
+      replica->bind_outbound_sa(b.policy, b.outbound);
   // Whoever exchanges a pointer out owns it: a replica the worker never took is freed here.
   auto* next = new Replica{std::move(replica), std::move(context)};
   delete pending_.exchange(next, std::memory_order_acq_rel);
@@ -59,20 +65,26 @@ void WorkerPath::publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaConte
 
 bool WorkerPath::refresh() {
   take_pending();
+  batch_.open();
   return counters_.replicas_taken.load(std::memory_order_relaxed) != 0;
 }
 
 bool WorkerPath::take_pending() {
   std::unique_ptr<Replica> next(pending_.exchange(nullptr, std::memory_order_acq_rel));
   if (next == nullptr) return false;
+  // The old replica may hold the last reference to an SA this batch holds counts for.
+  const bool batch_was_open = batch_.is_open();
+  batch_.close();
   add_counters(retired_, plane_->counters());
   plane_ = std::move(next->plane);  // the old replica (and any SA only it still held) goes here
   context_ = std::move(next->context);
   bump(counters_.replicas_taken);
+  if (batch_was_open) batch_.open();
   return true;
 }
 
 void WorkerPath::publish_counters() {
+  batch_.close();
   std::unique_lock lock(published_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return;  // a reader is copying them: next batch
   published_ = retired_;
@@ -114,6 +126,7 @@ void WorkerPath::report_lifetime(const std::optional<ipsec::SaHandle>& sa, ipsec
 
 OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
   bump(counters_.tun_packets_read);
+  const ipsec::PacketBatch::Use batch(batch_);
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
   const ipsec::OutboundOutcome o = plane_->process_outbound(ip_packet, room, now);
   switch (o.kind) {
@@ -158,6 +171,7 @@ OutboundVerdict WorkerPath::on_tun_packet(ByteView ip_packet, TimePoint now, Out
 
 InboundVerdict WorkerPath::on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out) {
   bump(counters_.network_packets_in);
+  const ipsec::PacketBatch::Use batch(batch_);
   MutableByteView room = out.reserve(ip_packet.size() + ipsec::kMaxEncapsulationOverhead);
   ipsec::InboundOutcome o = plane_->process_inbound(ip_packet, room, now);
   if (unknown_spi(o) && take_pending()) o = plane_->process_inbound(ip_packet, room, now);
@@ -167,6 +181,7 @@ InboundVerdict WorkerPath::on_raw_packet(ByteView ip_packet, TimePoint now, Outp
 InboundVerdict WorkerPath::on_esp_in_udp(ByteView esp, const ipsec::UdpEndpoints& endpoints, TimePoint now,
                                          OutputBatch& out) {
   bump(counters_.network_packets_in);
+  const ipsec::PacketBatch::Use batch(batch_);
   MutableByteView room = out.reserve(esp.size() + ipsec::kMaxEncapsulationOverhead);
   ipsec::InboundOutcome o = plane_->process_esp_in_udp(esp, endpoints, room, now);
   if (unknown_spi(o) && take_pending()) o = plane_->process_esp_in_udp(esp, endpoints, room, now);

@@ -27,6 +27,7 @@
 #include "gateway/shunt_table.hpp"
 #include "gateway/worker_requests.hpp"
 #include "ipsec/data_plane.hpp"
+#include "ipsec/packet_batch.hpp"
 
 namespace cygnet::gateway {
 
@@ -54,11 +55,15 @@ class WorkerPath {
 
   // --- control thread
   // Hands over a new replica (replacing one not yet taken), with what the core knows about its
-  // SAs and policies (route-based interfaces, shunts: GatewayCore::replica_context()).
+  // SAs and policies (route-based interfaces, shunts, per-resource SAs:
+  // GatewayCore::replica_context()). The policies of this worker's per-resource SAs are bound to
+  // them in the replica here.
   void publish(std::unique_ptr<ipsec::DataPlane> replica, ReplicaContext context = {});
 
   // --- worker thread
-  // Takes the newest published replica, if any. Call before each batch. False while the worker
+  // Takes the newest published replica, if any, and opens the batch: until publish_counters(),
+  // each SA's statistics and lifetime use are added once per batch (ipsec/packet_batch.hpp).
+  // Call before each batch. False while the worker
   // has never had one (then every packet is dropped as no_sa / policy_discard, counted). An
   // inbound packet for an unknown SPI also looks for a newer replica and is tried once more
   // (its first attempt stays counted as unknown_spi in the replaced replica's counters).
@@ -67,8 +72,9 @@ class WorkerPath {
   InboundVerdict on_raw_packet(ByteView ip_packet, TimePoint now, OutputBatch& out);
   InboundVerdict on_esp_in_udp(ByteView esp, const ipsec::UdpEndpoints& endpoints, TimePoint now,
                                OutputBatch& out);
-  // Makes this worker's data plane counters readable by data_plane_counters(). Call after a
-  // batch; never waits (skipped while a reader holds them).
+  // Closes the batch (the SAs' held counts added) and makes this worker's data plane counters
+  // readable by data_plane_counters(). Call after a batch; never waits (the copy is skipped while
+  // a reader holds them).
   void publish_counters();
 
   // --- any thread
@@ -98,6 +104,9 @@ class WorkerPath {
   ReplicaContext context_;                   // ... and its context
   std::unordered_map<std::string, ShuntCounts> shunt_counts_;
   ipsec::GlobalCounters retired_;  // counters of the replicas it replaced
+  // After plane_: destroyed first, while the SAs it may still hold counts for are alive. Closed
+  // before a replica is let go (take_pending), so every SA it noted outlives it.
+  ipsec::PacketBatch batch_;
   ProtectedOutput protected_output_;
   WorkerCounters counters_;
   mutable std::mutex published_mutex_;

@@ -76,6 +76,8 @@ ChildSaStatus child_sa_status(const ChildSa& c, TimePoint now) {
   if (c.rekey_at && !c.rekey_requested && c.state == ChildSaState::Installed)
     ch.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *c.rekey_at - now));
   ch.udp_encapsulated = c.udp_encapsulated;
+  ch.per_resource = c.per_resource;
+  ch.resource = c.resource;
   return ch;
 }
 
@@ -91,6 +93,7 @@ InstallChildSa install_child_action(const ChildSa& c, ChildSaParameters params,
   install.selectors = c.selectors;
   install.replaces = replaces;
   install.route_outbound = route_outbound;
+  install.resource = c.resource;
   return install;
 }
 

@@ -63,6 +63,10 @@ struct ChildSa {
   bool activation_pending = false;  // installed with route_outbound = false
   // Lost a simultaneous rekey (§2.8.1): Delete it once `replaced_by` carries our traffic.
   bool delete_when_replacement_active = false;
+  // RFC 9611: negotiated with SA_RESOURCE_INFO; `resource` is the data-plane worker it is for
+  // (nullopt: the fallback SA, carrying what the workers without their own SA send).
+  bool per_resource = false;
+  std::optional<std::uint32_t> resource;
   // A copy of the installed pair, kept only with EngineOptions::retain_keys_for_export (key_export.hpp).
   std::optional<ChildSaParameters> retained_for_export;
 };

@@ -57,6 +57,9 @@ struct ChildSettings {
   // TCP MSS clamping through this child's SAs (applied by the data plane, not negotiated):
   // nullopt = off, 0 = derived from the inner MTU, otherwise that MSS.
   std::optional<std::uint16_t> mss_clamp;
+  // RFC 9611: with several data-plane workers, one CHILD SA per worker besides the fallback, each
+  // with the same selectors (initiator: asks for them; responder: accepts them).
+  bool per_cpu_sas = false;
 };
 
 // An `[authorities.NAME]` table: where to ask whether certificates `cacert` issued are revoked,

@@ -80,7 +80,11 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
     ensure_policies(spd, ids, install->selectors, install->outbound.protocol, install->outbound.mode,
                     install->connection + "/" + install->child, kChildPolicyPriority);
     installed.selectors = install->selectors;
-    if (install->route_outbound)
+    installed.resource = install->resource;
+    installed.active = install->route_outbound;
+    installed.inbound_spi = install->inbound.spi;
+    // A per-resource SA leaves the policies on the fallback: only its worker sends on it.
+    if (install->route_outbound && !install->resource)
       bind_policies(data_plane_, ids, installed.selectors, installed.handles.outbound);
     children_[install->id] = std::move(installed);
     return std::nullopt;
@@ -89,6 +93,8 @@ std::optional<std::string> DataPlaneBinding::apply(const Action& action) {
   if (const auto* activate = std::get_if<ActivateChildSa>(&action)) {
     auto it = children_.find(activate->id);
     if (it == children_.end()) return "no installed CHILD SA " + std::to_string(activate->id);
+    it->second.active = true;
+    if (it->second.resource) return std::nullopt;  // its worker's replica binds it (resource_bindings)
     auto p = policies_.find({it->second.connection, it->second.child});
     if (p != policies_.end())
       bind_policies(data_plane_, p->second, it->second.selectors, it->second.handles.outbound);
@@ -219,6 +225,30 @@ std::optional<ChildSaId> DataPlaneBinding::child_of(ipsec::SaHandle sa) const {
   for (const auto& [id, c] : children_)
     if (c.handles.inbound == sa || c.handles.outbound == sa) return id;
   return std::nullopt;
+}
+
+std::vector<DataPlaneBinding::ResourceBinding> DataPlaneBinding::resource_bindings() const {
+  // Ascending ids: a newer SA of the same resource (its rekey) replaces the older one.
+  std::map<std::pair<std::uint32_t, ipsec::PolicyId>, ipsec::SaHandle> newest;
+  for (const auto& [id, c] : children_) {
+    if (!c.resource || !c.active) continue;
+    auto p = policies_.find({c.connection, c.child});
+    if (p == policies_.end()) continue;
+    for (ipsec::PolicyId policy : p->second) {
+      const ipsec::Policy* found = data_plane_.spd().find(policy);
+      if (found && carries(c.selectors, found->selector)) newest[{*c.resource, policy}] = c.handles.outbound;
+    }
+  }
+  std::vector<ResourceBinding> out;
+  for (const auto& [key, outbound] : newest) out.push_back(ResourceBinding{key.first, key.second, outbound});
+  return out;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> DataPlaneBinding::resource_inbound_spis() const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (const auto& [id, c] : children_)
+    if (c.resource) out.emplace_back(c.inbound_spi, *c.resource);
+  return out;
 }
 
 std::optional<DataPlaneBinding::Handles> DataPlaneBinding::handles_of(ChildSaId id) const {

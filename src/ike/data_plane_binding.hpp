@@ -35,6 +35,19 @@ class DataPlaneBinding {
   };
   std::optional<Handles> handles_of(ChildSaId id) const;
 
+  // RFC 9611 per-resource CHILD SAs. Their outbound SAs are not what the child's policies point
+  // at (that stays the fallback); instead the worker of their resource binds those policies to
+  // them in its own data plane replica (gateway/worker_path.hpp).
+  struct ResourceBinding {
+    std::uint32_t resource = 0;
+    ipsec::PolicyId policy = 0;
+    ipsec::SaHandle outbound = 0;
+  };
+  // For each resource and policy, the newest active per-resource SA.
+  std::vector<ResourceBinding> resource_bindings() const;
+  // The inbound SPIs of per-resource SAs and their resource (so their ESP goes to that worker).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> resource_inbound_spis() const;
+
  private:
   struct InstalledChild {
     std::string connection;
@@ -43,6 +56,9 @@ class DataPlaneBinding {
     // The selectors it carries: only the policies with these selectors point at its outbound SA
     // (a responder connection for %any holds one CHILD SA per peer, each with its own selectors).
     std::vector<ipsec::Selector> selectors;
+    std::optional<std::uint32_t> resource;  // InstallChildSa::resource
+    bool active = false;                    // route_outbound, or activated since
+    std::uint32_t inbound_spi = 0;
   };
   ipsec::DataPlane& data_plane_;
   std::map<ChildSaId, InstalledChild> children_;

@@ -67,6 +67,9 @@ struct EngineOptions {
   // Keep the SAs' keys after handing them to the data plane, so export_keys() can read them
   // (the operator's opt-in Wireshark export). Off: keys live only where they are used.
   bool retain_keys_for_export = false;
+  // Data-plane worker threads of the daemon ([daemon] workers). Above 1, children with
+  // per_cpu_sas ask the peer for one RFC 9611 per-resource CHILD SA per worker.
+  std::size_t data_plane_workers = 1;
   // remote_addrs with host names and start_action = start: a failed resolution is retried after this.
   Seconds resolve_retry{15};
   // Revocation (revocation_checker.hpp): an IKE_AUTH message waiting for a FetchRevocation answer
@@ -99,6 +102,10 @@ struct InstallChildSa {
   ipsec::SaParameters outbound;
   std::vector<ipsec::Selector> selectors;  // local/remote pairs, as in the SAs' selectors
   std::optional<ChildSaId> replaces;
+  // An RFC 9611 per-resource CHILD SA for data-plane worker `resource` (modulo the workers):
+  // that worker sends on it instead of the child's policies' SA (the fallback); nullopt for an
+  // ordinary or fallback CHILD SA.
+  std::optional<std::uint32_t> resource;
   // false: install both SAs (inbound works at once) but leave the policies on the old outbound SA
   // until an ActivateChildSa — the responder of a rekey does this, since its peer may not have the
   // new inbound SA until our response arrives.
@@ -246,6 +253,8 @@ struct ChildSaStatus {
   Seconds age{0};
   std::optional<Seconds> rekey_in;  // time until the scheduled rekey
   bool udp_encapsulated = false;
+  bool per_resource = false;              // negotiated with SA_RESOURCE_INFO (RFC 9611)
+  std::optional<std::uint32_t> resource;  // ... for this data-plane worker (nullopt: the fallback)
 };
 
 struct IkeSaStatus {

@@ -27,6 +27,17 @@ LifetimeEvent LifetimeTracker::on_packet(std::uint64_t bytes, TimePoint now) {
   return evaluate(now, total_bytes, total_packets);
 }
 
+LifetimeEvent LifetimeTracker::on_packet_held(std::uint64_t held_bytes, std::uint64_t held_packets,
+                                              TimePoint now) {
+  return evaluate(now, bytes_.load(std::memory_order_relaxed) + held_bytes,
+                  packets_.load(std::memory_order_relaxed) + held_packets);
+}
+
+void LifetimeTracker::add_use(std::uint64_t bytes, std::uint64_t packets) {
+  if (bytes != 0) bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (packets != 0) packets_.fetch_add(packets, std::memory_order_relaxed);
+}
+
 LifetimeEvent LifetimeTracker::on_time(TimePoint now) {
   return evaluate(now, bytes_.load(std::memory_order_relaxed), packets_.load(std::memory_order_relaxed));
 }

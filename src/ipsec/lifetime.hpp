@@ -31,6 +31,12 @@ class LifetimeTracker {
   // Accounts one packet of `bytes` at `now`. Returns Rekey the first time a soft limit is crossed,
   // Expired the first time a hard limit is crossed, None otherwise.
   LifetimeEvent on_packet(std::uint64_t bytes, TimePoint now);
+  // A packet accounted in a batch (ipsec/packet_batch.hpp): the caller holds `held_bytes` and
+  // `held_packets` (this one included) not yet added; the limits are checked against the totals
+  // plus those. Same once-only semantics as on_packet.
+  LifetimeEvent on_packet_held(std::uint64_t held_bytes, std::uint64_t held_packets, TimePoint now);
+  // Adds a batch's held use to the totals (checked per packet already, by on_packet_held).
+  void add_use(std::uint64_t bytes, std::uint64_t packets);
   // Time-only check for timers: same once-only semantics as on_packet.
   LifetimeEvent on_time(TimePoint now);
 

@@ -123,9 +123,9 @@ inline std::optional<DropReason> replay_drop(ReplayWindow::Verdict verdict) {
 // Last step of a processed packet: count it and report the lifetime event it caused, if any.
 inline PacketResult packet_done(SecurityAssociation& sa, std::size_t length, std::size_t protocol_offset,
                                 std::size_t payload_bytes, LifetimeEvent time_event, TimePoint now) {
-  sa.count_traffic(payload_bytes);
   PacketResult result{true, DropReason::Malformed, length, protocol_offset, time_event};
-  LifetimeEvent use_event = sa.lifetime().on_packet(payload_bytes, now);
+  // Per packet, or held for the batch open on this thread (packet_batch.hpp).
+  LifetimeEvent use_event = sa.account_packet(payload_bytes, now);
   if (use_event != LifetimeEvent::None) result.lifetime_event = use_event;
   return result;
 }

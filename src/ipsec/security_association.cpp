@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ipsec/packet_batch.hpp"
 #include "wire/ip_packet.hpp"
 
 namespace cygnet::ipsec {
@@ -30,6 +31,10 @@ struct alignas(64) SecurityAssociation::WorkerState {
   std::atomic<std::uint64_t> packets{0};
   std::atomic<std::uint64_t> bytes{0};
   std::array<std::atomic<std::uint64_t>, kDropReasonCount> drops{};
+  // Held during a PacketBatch (packet_batch.hpp); only this worker's thread touches them.
+  std::uint64_t held_packets = 0;
+  std::uint64_t held_bytes = 0;
+  bool noted_in_batch = false;
 };
 
 namespace {
@@ -184,6 +189,34 @@ void SecurityAssociation::count_traffic(std::uint64_t inner_bytes) {
     unslotted_->packets.fetch_add(1, std::memory_order_relaxed);
     unslotted_->bytes.fetch_add(inner_bytes, std::memory_order_relaxed);
   }
+}
+
+LifetimeEvent SecurityAssociation::account_packet(std::uint64_t inner_bytes, TimePoint now) {
+  PacketBatch* batch = PacketBatch::current();
+  if (batch != nullptr) {
+    const std::size_t slot = current_worker_slot();
+    WorkerState* state = slot == kNoWorkerSlot ? nullptr : workers_[slot].load(std::memory_order_acquire);
+    if (state != nullptr && (state->noted_in_batch || batch->note(*this))) {
+      state->noted_in_batch = true;
+      state->held_packets += 1;
+      state->held_bytes += inner_bytes;
+      return lifetime_.on_packet_held(state->held_bytes, state->held_packets, now);
+    }
+  }
+  count_traffic(inner_bytes);
+  return lifetime_.on_packet(inner_bytes, now);
+}
+
+void SecurityAssociation::release_held() {
+  const std::size_t slot = current_worker_slot();
+  WorkerState* state = slot == kNoWorkerSlot ? nullptr : workers_[slot].load(std::memory_order_acquire);
+  if (state == nullptr || !state->noted_in_batch) return;
+  add_single_writer(state->packets, state->held_packets);
+  add_single_writer(state->bytes, state->held_bytes);
+  lifetime_.add_use(state->held_bytes, state->held_packets);
+  state->held_packets = 0;
+  state->held_bytes = 0;
+  state->noted_in_batch = false;
 }
 
 void SecurityAssociation::count_drop(DropReason reason) {

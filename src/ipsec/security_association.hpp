@@ -70,6 +70,13 @@ class SecurityAssociation {
 
   // --- statistics: per-worker shards (no shared cache line written per packet), summed on read ---
   void count_traffic(std::uint64_t inner_bytes);
+  // One completed packet of `inner_bytes`: its statistics and lifetime use, and the lifetime event
+  // it caused. Inside a PacketBatch open on this thread both are held in this thread's shard and
+  // added once per batch (packet_batch.hpp); the limits are still checked per packet.
+  LifetimeEvent account_packet(std::uint64_t inner_bytes, TimePoint now);
+  // What this thread held during its batch, added to the counters and the lifetime. Only
+  // PacketBatch::close() calls it, on the thread of the batch.
+  void release_held();
   void count_drop(DropReason reason);
   TrafficCounters traffic() const;
   DropCounters drops() const;

@@ -168,6 +168,7 @@ enum class NotifyType : std::uint16_t {
   UnexpectedNatDetected = 41,  // RFC 4555 §4
   TemporaryFailure = 43,
   ChildSaNotFound = 44,
+  TsMaxQueue = 48,  // RFC 9611 §5: no more per-resource CHILD SAs with these selectors
 
   InitialContact = 16384,
   SetWindowSize = 16385,
@@ -191,6 +192,7 @@ enum class NotifyType : std::uint16_t {
   MultipleAuthSupported = 16404,
   IkeFragmentationSupported = 16430,  // RFC 7383
   SignatureHashAlgorithms = 16431,    // RFC 7427
+  SaResourceInfo = 16444,             // RFC 9611: a per-resource CHILD SA
 };
 
 inline constexpr bool is_error_notify(NotifyType t) {

@@ -59,6 +59,7 @@ const char* notify_name(NotifyType t) {
     case NotifyType::UnexpectedNatDetected: return "UNEXPECTED_NAT_DETECTED";
     case NotifyType::TemporaryFailure: return "TEMPORARY_FAILURE";
     case NotifyType::ChildSaNotFound: return "CHILD_SA_NOT_FOUND";
+    case NotifyType::TsMaxQueue: return "TS_MAX_QUEUE";
     case NotifyType::InitialContact: return "INITIAL_CONTACT";
     case NotifyType::SetWindowSize: return "SET_WINDOW_SIZE";
     case NotifyType::AdditionalTsPossible: return "ADDITIONAL_TS_POSSIBLE";
@@ -81,6 +82,7 @@ const char* notify_name(NotifyType t) {
     case NotifyType::MultipleAuthSupported: return "MULTIPLE_AUTH_SUPPORTED";
     case NotifyType::IkeFragmentationSupported: return "IKEV2_FRAGMENTATION_SUPPORTED";
     case NotifyType::SignatureHashAlgorithms: return "SIGNATURE_HASH_ALGORITHMS";
+    case NotifyType::SaResourceInfo: return "SA_RESOURCE_INFO";
   }
   return "UNKNOWN";
 }

@@ -57,11 +57,16 @@ ChildNegotiation v2::Ikev2Engine::prepare_child(IkeSa& sa, const ChildSettings& 
   n.tsi = local_selectors(c, sa);
   n.tsr = remote_selectors(c, sa);
   n.transport = c.mode == ipsec::Mode::Transport;
+  n.resource_info = wants_per_resource_sas(c);  // RFC 9611: this first one is the fallback
   return n;
 }
 
 void v2::Ikev2Engine::append_child_request(const ChildNegotiation& n, std::vector<ikev2::Payload>& out) {
   if (n.transport) out.emplace_back(notify(ikev2::NotifyType::UseTransportMode));
+  // RFC 9611 §4: the resource identifier is opaque to the peer; ours is the worker number.
+  if (n.resource_info)
+    out.emplace_back(
+        notify(ikev2::NotifyType::SaResourceInfo, n.resource ? u32_bytes(*n.resource) : Bytes{}));
   out.emplace_back(ikev2::SaPayload{n.proposals});
   if (!n.nonce.empty()) out.emplace_back(ikev2::NoncePayload{n.nonce});
   if (n.ke)
@@ -136,6 +141,13 @@ std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vec
     out.emplace_back(notify(ikev2::NotifyType::NoProposalChosen));
     return std::nullopt;
   }
+  const ResourceAnswer resource = answer_resource_info(sa, *settings, in, replaces);
+  if (resource.refused) {
+    event(EventType::Error, sa.connection, sa.id, std::nullopt,
+          "child " + settings->name + ": no more per-resource CHILD SAs (RFC 9611), answered TS_MAX_QUEUE");
+    out.emplace_back(notify(ikev2::NotifyType::TsMaxQueue));
+    return std::nullopt;
+  }
   const auto peer_spi = read_u32(selection.chosen->spi);
   // RFC 4303 §2.1: SPI 0 never goes on the wire and 1..255 are reserved; an SPI the peer already
   // uses for another of its CHILD SAs would make its Deletes and REKEY_SAs ambiguous (catalog row 19).
@@ -182,6 +194,8 @@ std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vec
   n.nonce_r.assign(nonce_r.begin(), nonce_r.end());
   n.we_initiated = false;
   n.replaces = replaces;
+  n.per_resource = resource.per_resource;
+  n.resource = resource.resource;
   const ChildSaKeys keys = derive_child_sa_keys(
       sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
       pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
@@ -189,6 +203,7 @@ std::optional<ChildSaId> v2::Ikev2Engine::answer_child(IkeSa& sa, const std::vec
   ikev2::Proposal answer = *selection.chosen;
   answer.spi = u32_bytes(n.inbound_spi);
   if (n.transport) out.emplace_back(notify(ikev2::NotifyType::UseTransportMode));
+  if (n.per_resource) out.emplace_back(notify(ikev2::NotifyType::SaResourceInfo));  // RFC 9611 §4
   out.emplace_back(ikev2::SaPayload{{answer}});
   if (!in_ike_auth) out.emplace_back(ikev2::NoncePayload{Bytes(nonce_r.begin(), nonce_r.end())});
   if (our_ke) out.emplace_back(std::move(*our_ke));
@@ -280,6 +295,11 @@ std::optional<ChildSaId> v2::Ikev2Engine::accept_child(IkeSa& sa, const ChildNeg
   neg.nonce_r.assign(nonce_r.begin(), nonce_r.end());
   neg.we_initiated = true;
   neg.replaces = n.rekey_of;
+  // RFC 9611: per-resource when the responder answered with SA_RESOURCE_INFO too (a rekey keeps
+  // what the SA was for).
+  neg.per_resource =
+      n.resource_info && (n.rekey_of || ikev2::find_notify(in, ikev2::NotifyType::SaResourceInfo) != nullptr);
+  if (neg.per_resource) neg.resource = n.resource;
   const ChildSaKeys keys = derive_child_sa_keys(
       sa.algorithms->prf, sa.keys->sk_d.view(), *alg,
       pfs_secret ? std::optional<ByteView>(pfs_secret->view()) : std::nullopt, nonce_i, nonce_r);
@@ -288,8 +308,10 @@ std::optional<ChildSaId> v2::Ikev2Engine::accept_child(IkeSa& sa, const ChildNeg
       child.child + " " + ts_list(child.local_ts) + " === " + ts_list(child.remote_ts) + ", " +
       child.algorithms.to_string() + ", SPIs " + to_hex(u32_bytes(child.inbound_spi)) + "_i " +
       to_hex(u32_bytes(child.outbound_spi)) + "_o" + (child.udp_encapsulated ? ", UDP-encapsulated" : "");
-  if (!n.rekey_of) event(EventType::ChildSaEstablished, sa.connection, sa.id, child.id, text);
-  return child.id;
+  const ChildSaId id = child.id;
+  if (!n.rekey_of) event(EventType::ChildSaEstablished, sa.connection, sa.id, id, text);
+  if (child.per_resource && !child.resource && !n.rekey_of) request_per_resource_sas(sa, child, now);
+  return id;
 }
 
 }  // namespace cygnet::ike

@@ -255,6 +255,8 @@ ChildSa& v2::Ikev2Engine::install_child(IkeSa& sa, const NegotiatedChild& n, con
   c.rekey_at = child_rekey_time(settings, now);
   if (settings.lifetime.count() > 0) c.expire_at = now + settings.lifetime;
   c.activation_pending = !route_outbound;
+  c.per_resource = n.per_resource;
+  c.resource = n.resource;
 
   ChildSaParameterInput in;
   in.child = &c;

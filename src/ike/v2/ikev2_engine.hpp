@@ -51,6 +51,8 @@ struct NegotiatedChild {
   Bytes nonce_r;
   bool we_initiated = false;
   std::optional<ChildSaId> replaces;
+  bool per_resource = false;  // RFC 9611 (ChildSa::per_resource, ::resource)
+  std::optional<std::uint32_t> resource;
 };
 
 namespace v2 {
@@ -318,10 +320,26 @@ struct Ikev2Engine {
   std::optional<ChildSaId> accept_child(IkeSa& sa, const ChildNegotiation& n,
                                         const std::vector<ikev2::Payload>& in, ByteView nonce_i,
                                         ByteView nonce_r, TimePoint now);
+  // --- RFC 9611 per-resource CHILD SAs (per_resource_sas.cpp) ---
+  // Whether we ask for them for this child: per_cpu_sas and more than one data-plane worker.
+  bool wants_per_resource_sas(const ChildSettings& c) const;
+  // Responder: what a request for a new (or, `replaces`, rekeyed) CHILD SA of child `c` gets.
+  struct ResourceAnswer {
+    bool per_resource = false;              // echo SA_RESOURCE_INFO, ChildSa::per_resource
+    std::optional<std::uint32_t> resource;  // our worker for it (nullopt: the fallback)
+    bool refused = false;                   // TS_MAX_QUEUE: no more of them
+  };
+  ResourceAnswer answer_resource_info(const IkeSa& sa, const ChildSettings& c,
+                                      const std::vector<ikev2::Payload>& in,
+                                      std::optional<ChildSaId> replaces) const;
+  // Initiator: the fallback came up per-resource; one more CREATE_CHILD_SA per worker.
+  void request_per_resource_sas(IkeSa& sa, const ChildSa& fallback, TimePoint now);
+
   // --- CREATE_CHILD_SA for a new CHILD SA (task_child_create.cpp) ---
-  // Sends the request of a new child, or of a rekey of `rekey_of` (then a ChildRekeyTask).
+  // Sends the request of a new child, or of a rekey of `rekey_of` (then a ChildRekeyTask);
+  // `resource`: an additional RFC 9611 per-resource CHILD SA for that worker.
   void send_create_child_request(IkeSa& sa, const std::string& child, std::optional<ChildSaId> rekey_of,
-                                 TimePoint now);
+                                 TimePoint now, std::optional<std::uint32_t> resource = std::nullopt);
   // Responder: every CREATE_CHILD_SA request enters here and goes to the task it concerns (new
   // CHILD SA, CHILD rekey, IKE rekey).
   std::vector<ikev2::Payload> process_create_child_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,

@@ -21,6 +21,11 @@ ikev2::ProtocolId protocol_id(ipsec::IpsecProtocol p) {
 }  // namespace
 
 void v2::Ikev2Engine::start(IkeSa& sa, ChildCreateTask task, TimePoint now) {
+  if (task.resource) {  // an additional per-resource SA: the child is up (its fallback) by design
+    if (child_settings(sa.connection, task.child))
+      send_create_child_request(sa, task.child, std::nullopt, now, task.resource);
+    return;
+  }
   if (child_is_up(sa.connection, task.child) || !child_settings(sa.connection, task.child)) {
     negotiating.erase({sa.connection, task.child});
     return;
@@ -34,10 +39,15 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, ChildCreateTask& task, const std::v
 }
 
 void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& child_name,
-                                                std::optional<ChildSaId> rekey_of, TimePoint now) {
+                                                std::optional<ChildSaId> rekey_of, TimePoint now,
+                                                std::optional<std::uint32_t> resource) {
   const ChildSettings* settings = child_settings(sa.connection, child_name);
   if (!settings) return;
   ChildNegotiation n = prepare_child(sa, *settings, false);
+  if (resource) {
+    n.resource_info = true;
+    n.resource = resource;
+  }
   std::vector<ikev2::Payload> payloads;
   if (rekey_of) {
     auto it = children.find(*rekey_of);
@@ -48,6 +58,9 @@ void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& ch
     n.tsi = old.local_ts;
     n.tsr = old.remote_ts;
     n.transport = old.mode == ipsec::Mode::Transport;
+    // RFC 9611: a per-resource SA's rekey is one too, for the same worker.
+    n.resource_info = old.per_resource;
+    n.resource = old.resource;
     ikev2::NotifyPayload rekey = notify(ikev2::NotifyType::RekeySa);
     rekey.protocol = protocol_id(old.protocol);
     rekey.spi = u32_bytes(old.inbound_spi);
@@ -55,7 +68,7 @@ void v2::Ikev2Engine::send_create_child_request(IkeSa& sa, const std::string& ch
   }
   append_child_request(n, payloads);
   Task sent = rekey_of ? Task{ChildRekeyTask{*rekey_of, std::move(n)}}
-                       : Task{ChildCreateTask{child_name, std::move(n)}};
+                       : Task{ChildCreateTask{child_name, std::move(n), resource}};
   send_request(sa, ikev2::ExchangeType::CreateChildSa, payloads, std::move(sent), now);
 }
 

@@ -57,6 +57,10 @@ struct ChildNegotiation {
   std::vector<wire::ikev2::Proposal> proposals;
   std::optional<ChildSaId> rekey_of;
   bool transport = false;
+  // RFC 9611: send SA_RESOURCE_INFO; `resource` is our worker for an additional SA (nullopt: the
+  // fallback, or a rekey of one).
+  bool resource_info = false;
+  std::optional<std::uint32_t> resource;
 };
 
 // The initiator's IKE_SA_INIT (task_ike_sa_init.cpp). Its response is unencrypted and arrives
@@ -78,6 +82,8 @@ struct EapRoundTask {
 struct ChildCreateTask {
   std::string child;
   ChildNegotiation sent{};
+  // RFC 9611: an additional per-resource CHILD SA for this data-plane worker (per_resource_sas.cpp).
+  std::optional<std::uint32_t> resource{};
 };
 
 // Rekeying CHILD SA `id` (task_child_rekey.cpp); `sent` is filled when the request goes out.

@@ -201,6 +201,70 @@ TEST_F(Gateways, ARemovedSaStaysUsableUntilTheWorkerTakesTheNextReplica) {
   EXPECT_EQ(worker.counters().replicas_taken.load(), 2u);
 }
 
+// RFC 9611 per-resource SAs: the replica of each worker binds the policy to its own SA; a worker
+// without one sends on the fallback the policy points at. Decrypting works on any of them.
+TEST_F(Gateways, EachWorkerSendsOnItsOwnPerResourceSa) {
+  install(0x1001);  // the fallback, bound to the policy
+  std::vector<SaHandle> own;
+  for (std::uint32_t spi : {0x2000u, 0x2001u}) {
+    ASSERT_TRUE(b.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Inbound, spi), kNow)));
+    const auto added =
+        a.sad().add(std::make_unique<SecurityAssociation>(sa_params(Direction::Outbound, spi), kNow));
+    ASSERT_TRUE(added);
+    own.push_back(*added);
+  }
+  ReplicaContext context;
+  context.workers = 3;  // worker 2 has no SA of its own
+  context.resource_bindings = {{0, protect, own[0]}, {1, protect, own[1]}};
+  std::vector<std::unique_ptr<WorkerPath>> workers;
+  for (std::size_t i = 0; i < 3; ++i) {
+    workers.push_back(std::make_unique<WorkerPath>(i, requests));
+    workers[i]->publish(a.replica(), context);
+    ASSERT_TRUE(workers[i]->refresh());
+  }
+  WorkerPath receiver(0, requests);
+  receiver.publish(b.replica());
+  ASSERT_TRUE(receiver.refresh());
+  const std::uint32_t expected[] = {0x2000, 0x2001, 0x1001};
+  for (std::size_t i = 0; i < 3; ++i) {
+    OutputBatch out;
+    for (int n = 0; n < 3; ++n)
+      ASSERT_EQ(workers[i]->on_tun_packet(udp_packet(50), kNow, out).kind,
+                ipsec::OutboundOutcome::Kind::Protected);
+    ASSERT_EQ(out.packets().size(), 3u);
+    for (const OutputPacket& packet : out.packets()) {
+      const Bytes wire_packet(out.bytes(packet).begin(), out.bytes(packet).end());
+      EXPECT_EQ(spi_of(wire_packet), expected[i]) << "worker " << i;
+      OutputBatch in;
+      EXPECT_EQ(receiver.on_raw_packet(wire_packet, kNow, in), InboundVerdict::Decapsulated);
+    }
+    // Each SA's own sequence numbers: 1, 2, 3 on every one of them, none shared.
+    EXPECT_EQ(sequence_of(out.bytes(out.packets().back())), 3u) << "worker " << i;
+  }
+  // The master data plane (the control thread's) still sends on the fallback.
+  EXPECT_EQ(a.spd().find(protect)->outbound_sa, *outbound);
+  receiver.publish_counters();
+  EXPECT_EQ(receiver.data_plane_counters().inbound.packets, 9u);
+}
+
+// Per-batch accounting (ipsec/packet_batch.hpp): between refresh() and publish_counters() a
+// worker's packets are held per SA and added once; after publish_counters() they are all there.
+TEST_F(Gateways, AWorkerAddsItsSaCountsOncePerBatch) {
+  install(0x1001);
+  WorkerPath worker(0, requests);
+  worker.publish(a.replica());
+  ASSERT_TRUE(worker.refresh());
+  OutputBatch out;
+  for (int n = 0; n < 5; ++n) worker.on_tun_packet(udp_packet(50), kNow, out);
+  const SecurityAssociation* sa = a.sad().find(*outbound);
+  ASSERT_NE(sa, nullptr);
+  EXPECT_EQ(sa->lifetime().packets(), 0u);  // held in the worker's shard
+  worker.publish_counters();
+  EXPECT_EQ(sa->lifetime().packets(), 5u);
+  EXPECT_EQ(sa->traffic().packets, 5u);
+  EXPECT_EQ(sa->traffic().bytes, 5 * udp_packet(50).size());
+}
+
 // ---------------------------------------------------------------- several workers at once
 
 TEST_F(Gateways, WorkersEncryptAndDecryptWhileTheControlThreadRekeys) {

@@ -829,6 +829,9 @@ TEST(Ikev2Names, PayloadsExchangesNotifiesErrors) {
   EXPECT_STREQ(notify_name(NotifyType::NoProposalChosen), "NO_PROPOSAL_CHOSEN");
   EXPECT_STREQ(notify_name(NotifyType::NatDetectionDestinationIp), "NAT_DETECTION_DESTINATION_IP");
   EXPECT_STREQ(notify_name(NotifyType::IkeFragmentationSupported), "IKEV2_FRAGMENTATION_SUPPORTED");
+  EXPECT_STREQ(notify_name(NotifyType::SaResourceInfo), "SA_RESOURCE_INFO");  // RFC 9611 §4
+  EXPECT_EQ(static_cast<std::uint16_t>(NotifyType::SaResourceInfo), 16444);
+  EXPECT_STREQ(notify_name(NotifyType::TsMaxQueue), "TS_MAX_QUEUE");
   EXPECT_STREQ(parse_error_name(ParseError::Truncated), "truncated");
   EXPECT_STREQ(parse_error_name(ParseError::EncryptedNotLast), "encrypted_not_last");
   // Every payload type the codec knows has a name of its own.

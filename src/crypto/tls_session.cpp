@@ -16,12 +16,16 @@ namespace {
 using SslCtxPtr = std::unique_ptr<SSL_CTX, detail::OpenSslDeleter<&SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, detail::OpenSslDeleter<&SSL_free>>;
 
-int protocol_version(TlsVersion v) { return v == TlsVersion::Tls13 ? TLS1_3_VERSION : TLS1_2_VERSION; }
+int protocol_version(TlsVersion v) {
+  return v == TlsVersion::Tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
 
 // The peer's certificate is judged by the caller (see the header), so OpenSSL's own chain
 // verdict is not used; requiring the certificate still makes OpenSSL check the peer's proof of
 // possession of its key.
-int accept_for_caller_check(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { return 1; }
+int accept_for_caller_check(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) {
+  return 1;
+}
 
 // OpenSSL's queued errors as one line, queue cleared.
 std::string drain_errors() {
@@ -44,7 +48,9 @@ Certificate wrap(X509* x509) {
 
 }  // namespace
 
-const char* tls_version_name(TlsVersion v) { return v == TlsVersion::Tls13 ? "TLS 1.3" : "TLS 1.2"; }
+const char* tls_version_name(TlsVersion v) {
+  return v == TlsVersion::Tls13 ? "TLS 1.3" : "TLS 1.2";
+}
 
 struct TlsSession::Impl {
   SslCtxPtr ctx;
@@ -103,8 +109,8 @@ TlsSession::~TlsSession() = default;
 TlsSession::State TlsSession::advance(ByteView received) {
   if (state_ == State::Failed) return state_;
   SSL* ssl = impl_->ssl.get();
-  if (!received.empty() &&
-      BIO_write(impl_->in, received.data(), static_cast<int>(received.size())) != static_cast<int>(received.size())) {
+  if (!received.empty() && BIO_write(impl_->in, received.data(), static_cast<int>(received.size())) !=
+                               static_cast<int>(received.size())) {
     state_ = State::Failed;
     error_ = "TLS: cannot buffer the received records";
     return state_;
@@ -142,8 +148,9 @@ TlsSession::State TlsSession::advance(ByteView received) {
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) break;
     state_ = State::Failed;
     const std::string detail = drain_errors();
-    error_ = e == SSL_ERROR_ZERO_RETURN ? "TLS: the peer closed the session"
-                                        : "TLS failed after the handshake" + (detail.empty() ? "" : ": " + detail);
+    error_ = e == SSL_ERROR_ZERO_RETURN
+                 ? "TLS: the peer closed the session"
+                 : "TLS failed after the handshake" + (detail.empty() ? "" : ": " + detail);
     break;
   }
   return state_;
@@ -166,10 +173,13 @@ std::optional<TlsVersion> TlsSession::version() const {
 bool TlsSession::write(ByteView data) {
   if (state_ != State::Established || data.empty()) return false;
   ERR_clear_error();
-  return SSL_write(impl_->ssl.get(), data.data(), static_cast<int>(data.size())) == static_cast<int>(data.size());
+  return SSL_write(impl_->ssl.get(), data.data(), static_cast<int>(data.size())) ==
+         static_cast<int>(data.size());
 }
 
-Bytes TlsSession::read() { return std::exchange(impl_->application_data, {}); }
+Bytes TlsSession::read() {
+  return std::exchange(impl_->application_data, {});
+}
 
 std::vector<Certificate> TlsSession::peer_certificates() const {
   std::vector<Certificate> out;
@@ -192,9 +202,9 @@ std::optional<SecureBytes> TlsSession::export_keying_material(std::string_view l
   if (state_ != State::Established) return std::nullopt;
   SecureBytes out(length);
   MutableByteView target = out.mutable_view();
-  const int ok = SSL_export_keying_material(impl_->ssl.get(), target.data(), length, label.data(), label.size(),
-                                            context ? context->data() : nullptr, context ? context->size() : 0,
-                                            context ? 1 : 0);
+  const int ok = SSL_export_keying_material(impl_->ssl.get(), target.data(), length, label.data(),
+                                            label.size(), context ? context->data() : nullptr,
+                                            context ? context->size() : 0, context ? 1 : 0);
   ERR_clear_error();
   if (ok != 1) return std::nullopt;
   return out;

@@ -29,9 +29,9 @@ const char* tls_version_name(TlsVersion v);  // "TLS 1.2", "TLS 1.3"
 
 struct TlsSettings {
   TlsRole role = TlsRole::Client;
-  std::shared_ptr<const PrivateKey> key;     // ours (required for both roles in EAP-TLS)
-  std::optional<Certificate> certificate;    // ours, matching `key`
-  std::vector<Certificate> chain;            // our intermediates, sent after the certificate
+  std::shared_ptr<const PrivateKey> key;   // ours (required for both roles in EAP-TLS)
+  std::optional<Certificate> certificate;  // ours, matching `key`
+  std::vector<Certificate> chain;          // our intermediates, sent after the certificate
   TlsVersion min_version = TlsVersion::Tls12;
   TlsVersion max_version = TlsVersion::Tls12;
 };

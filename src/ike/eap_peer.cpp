@@ -24,7 +24,9 @@ class TlsPeer final : public EapPeer {
   explicit TlsPeer(const ConnectionSettings& conn) : peer_(conn.eap_identity, eap_tls_settings(conn)) {}
   EapStep on_request(ByteView packet) override { return peer_.on_request(packet); }
   const std::optional<crypto::SecureBytes>& msk() const override { return peer_.msk(); }
-  std::vector<crypto::Certificate> server_certificates() const override { return peer_.server_certificates(); }
+  std::vector<crypto::Certificate> server_certificates() const override {
+    return peer_.server_certificates();
+  }
   const char* method_name() const override { return "EAP-TLS"; }
 
  private:

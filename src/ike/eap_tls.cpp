@@ -11,7 +11,7 @@ namespace eap = wire::eap;
 constexpr auto kTlsType = static_cast<std::uint8_t>(eap::Type::Tls);
 constexpr std::size_t kMaxIdentityLength = 255;
 constexpr std::size_t kMskLength = 64;
-constexpr std::size_t kKeyMaterialLength = 128;  // MSK || EMSK
+constexpr std::size_t kKeyMaterialLength = 128;    // MSK || EMSK
 constexpr std::uint8_t kCommitmentMessage = 0x00;  // RFC 9190 §2.5
 
 Bytes bare_packet(eap::Code code, std::uint8_t identifier) {
@@ -35,10 +35,11 @@ std::optional<crypto::SecureBytes> eap_tls_msk(const crypto::TlsSession& tls) {
   const auto version = tls.version();
   if (!version) return std::nullopt;
   static constexpr std::uint8_t kTypeCode[] = {kTlsType};
-  const auto material = *version == crypto::TlsVersion::Tls13
-                            ? tls.export_keying_material("EXPORTER_EAP_TLS_Key_Material", ByteView(kTypeCode),
-                                                         kKeyMaterialLength)
-                            : tls.export_keying_material("client EAP encryption", std::nullopt, kKeyMaterialLength);
+  const auto material =
+      *version == crypto::TlsVersion::Tls13
+          ? tls.export_keying_material("EXPORTER_EAP_TLS_Key_Material", ByteView(kTypeCode),
+                                       kKeyMaterialLength)
+          : tls.export_keying_material("client EAP encryption", std::nullopt, kKeyMaterialLength);
   if (!material) return std::nullopt;
   return crypto::SecureBytes(material->view().first(kMskLength));
 }
@@ -84,11 +85,12 @@ EapStep EapTlsAuthenticator::on_response(ByteView packet) {
   const auto parsed = eap::parse_packet(packet);
   if (!parsed) return discard("malformed EAP message: " + parsed.failure.detail);
   const eap::Packet& in = *parsed.value;
-  if (in.code != eap::Code::Response) return discard(std::string("EAP ") + eap::code_name(in.code) + " from the client");
+  if (in.code != eap::Code::Response)
+    return discard(std::string("EAP ") + eap::code_name(in.code) + " from the client");
   // RFC 3748 §4.1: a Response whose identifier is not the outstanding Request's is discarded.
   if (in.identifier != identifier_)
-    return discard("EAP identifier " + std::to_string(in.identifier) + ", expected " + std::to_string(identifier_) +
-                   " (replayed or out of order)");
+    return discard("EAP identifier " + std::to_string(in.identifier) + ", expected " +
+                   std::to_string(identifier_) + " (replayed or out of order)");
   if (in.type == static_cast<std::uint8_t>(eap::Type::Nak)) return fail("the client declined EAP-TLS (Nak)");
 
   if (state_ == State::WaitIdentity) {
@@ -123,8 +125,10 @@ EapStep EapTlsAuthenticator::on_tls_fragment(const eap::TlsFragment& fragment) {
     }
     return discard("EAP-TLS acknowledgement with nothing to acknowledge");
   }
-  if (fragmenter_.pending()) return fail("EAP-TLS data from the client while our fragments are unacknowledged");
-  if (state_ == State::WaitFinalAck) return fail("EAP-TLS data from the client after the TLS handshake finished");
+  if (fragmenter_.pending())
+    return fail("EAP-TLS data from the client while our fragments are unacknowledged");
+  if (state_ == State::WaitFinalAck)
+    return fail("EAP-TLS data from the client after the TLS handshake finished");
   auto outcome = reassembler_.add(fragment);
   switch (outcome.kind) {
     case EapTlsReassembler::Outcome::Kind::Error: return fail(std::move(outcome.error));
@@ -138,7 +142,8 @@ EapStep EapTlsAuthenticator::on_tls_fragment(const eap::TlsFragment& fragment) {
     // TLS 1.3 (RFC 9190 §2.5): the commitment message tells the client no more handshake
     // messages follow; TLS 1.2 ends with our Finished.
     if (tls_->version() == crypto::TlsVersion::Tls13) {
-      if (!tls_->write(ByteView(&kCommitmentMessage, 1))) return fail("TLS: cannot write the commitment message");
+      if (!tls_->write(ByteView(&kCommitmentMessage, 1)))
+        return fail("TLS: cannot write the commitment message");
       const Bytes more = tls_->take_output();
       out.insert(out.end(), more.begin(), more.end());
     }
@@ -189,7 +194,8 @@ EapStep EapTlsPeer::on_request(ByteView packet) {
   const auto parsed = eap::parse_packet(packet);
   if (!parsed) return EapStep{EapStatus::Discarded, {}, "malformed EAP message: " + parsed.failure.detail};
   // RFC 3748 §4.1: a retransmitted Request gets the original Response again.
-  if (!last_reply_.empty() && std::equal(packet.begin(), packet.end(), last_request_.begin(), last_request_.end()))
+  if (!last_reply_.empty() &&
+      std::equal(packet.begin(), packet.end(), last_request_.begin(), last_request_.end()))
     return EapStep{EapStatus::Continue, last_reply_, {}};
   if (++rounds_ > kMaxEapTlsRounds)
     return fail("more than " + std::to_string(kMaxEapTlsRounds) + " EAP-TLS messages without a result");
@@ -212,7 +218,8 @@ EapStep EapTlsPeer::on_request(ByteView packet) {
   }
   last_request_.assign(packet.begin(), packet.end());
   if (in.type == static_cast<std::uint8_t>(eap::Type::Identity)) {
-    if (state_ != State::WaitStart) return EapStep{EapStatus::Discarded, {}, "EAP Identity request out of order"};
+    if (state_ != State::WaitStart)
+      return EapStep{EapStatus::Discarded, {}, "EAP Identity request out of order"};
     return respond(in.identifier, in.type, Bytes(identity_.begin(), identity_.end()));
   }
   if (in.type == static_cast<std::uint8_t>(eap::Type::Notification))
@@ -243,8 +250,10 @@ EapStep EapTlsPeer::on_tls_request(std::uint8_t identifier, const eap::TlsFragme
     if (auto next = fragmenter_.next()) return respond_tls(identifier, *next);
     return fail("EAP-TLS acknowledgement with nothing to acknowledge");
   }
-  if (fragmenter_.pending()) return fail("EAP-TLS data from the gateway while our fragments are unacknowledged");
-  if (state_ == State::WaitEapSuccess) return fail("EAP-TLS data from the gateway after the TLS handshake finished");
+  if (fragmenter_.pending())
+    return fail("EAP-TLS data from the gateway while our fragments are unacknowledged");
+  if (state_ == State::WaitEapSuccess)
+    return fail("EAP-TLS data from the gateway after the TLS handshake finished");
   auto outcome = reassembler_.add(fragment);
   switch (outcome.kind) {
     case EapTlsReassembler::Outcome::Kind::Error: return fail(std::move(outcome.error));
@@ -270,6 +279,8 @@ std::vector<crypto::Certificate> EapTlsPeer::server_certificates() const {
   return tls_->peer_certificates();
 }
 
-std::optional<crypto::TlsVersion> EapTlsPeer::tls_version() const { return tls_ ? tls_->version() : std::nullopt; }
+std::optional<crypto::TlsVersion> EapTlsPeer::tls_version() const {
+  return tls_ ? tls_->version() : std::nullopt;
+}
 
 }  // namespace cygnet::ike

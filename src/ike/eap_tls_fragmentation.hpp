@@ -35,8 +35,8 @@ class EapTlsReassembler {
   struct Outcome {
     enum class Kind : std::uint8_t { NeedMore, Complete, Error };
     Kind kind = Kind::NeedMore;
-    Bytes message;       // Complete: the whole TLS message
-    std::string error;   // Error: why (names the numbers)
+    Bytes message;      // Complete: the whole TLS message
+    std::string error;  // Error: why (names the numbers)
   };
   // One received fragment (not an acknowledgement). After Error the reassembler is empty again.
   Outcome add(const wire::eap::TlsFragment& fragment);

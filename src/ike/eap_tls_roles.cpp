@@ -40,7 +40,8 @@ EapTlsSettings eap_tls_settings(const ConnectionSettings& conn) {
   return s;
 }
 
-std::unique_ptr<EapServer> make_eap_tls_server(const ConnectionSettings& conn, std::shared_ptr<RandomSource> random) {
+std::unique_ptr<EapServer> make_eap_tls_server(const ConnectionSettings& conn,
+                                               std::shared_ptr<RandomSource> random) {
   return std::make_unique<LocalEapTlsServer>(eap_tls_settings(conn), std::move(random));
 }
 

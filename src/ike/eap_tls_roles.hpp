@@ -21,6 +21,7 @@ namespace cygnet::ike {
 inline constexpr crypto::TlsVersion kEapTlsMaxVersion = crypto::TlsVersion::Tls12;
 
 EapTlsSettings eap_tls_settings(const ConnectionSettings& conn);
-std::unique_ptr<EapServer> make_eap_tls_server(const ConnectionSettings& conn, std::shared_ptr<RandomSource> random);
+std::unique_ptr<EapServer> make_eap_tls_server(const ConnectionSettings& conn,
+                                               std::shared_ptr<RandomSource> random);
 
 }  // namespace cygnet::ike

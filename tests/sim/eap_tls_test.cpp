@@ -37,7 +37,8 @@ TEST_P(EapTlsRoadWarrior, ClientCertificateCheckedWithRevocationLikeAnIkeCertifi
 
   const CertificateAuthority ca = make_ca(crypto::KeyType::EcdsaP256, "Sim EAP-TLS CA");
   Credentials client;
-  auto client_key = std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
+  auto client_key =
+      std::make_shared<crypto::PrivateKey>(crypto::PrivateKey::generate(crypto::KeyType::EcdsaP256));
   crypto::CertificateSpec spec;
   spec.common_name = "carol.example";
   spec.dns_names = {"carol.example"};
@@ -92,7 +93,8 @@ TEST_P(EapTlsRoadWarrior, ClientCertificateCheckedWithRevocationLikeAnIkeCertifi
     // `cygnetctl status` on the gateway: the client's certificate subject as its EAP identity.
     const auto sas = g.b->ike_sas(kConnection, sim.now());
     ASSERT_EQ(sas.size(), 1u);
-    EXPECT_NE(sas.front().eap_identity.find("CN=carol.example"), std::string::npos) << sas.front().eap_identity;
+    EXPECT_NE(sas.front().eap_identity.find("CN=carol.example"), std::string::npos)
+        << sas.front().eap_identity;
   } else {
     ASSERT_TRUE(sim.run_for([&] { return g.b->count_events(ike::EventType::AuthenticationFailed) > 0; }, 5s))
         << event_log(g);
@@ -115,9 +117,9 @@ TEST_P(EapTlsRoadWarrior, ClientCertificateCheckedWithRevocationLikeAnIkeCertifi
 INSTANTIATE_TEST_SUITE_P(GoodAndRevoked, EapTlsRoadWarrior,
                          ::testing::Values(EapTlsCase{false, 51}, EapTlsCase{true, 52}, EapTlsCase{false, 53},
                                            EapTlsCase{true, 54}),
-                         [](const ::testing::TestParamInfo<EapTlsCase>& info) {
-                           return std::string(info.param.revoked ? "revoked" : "good") + "_seed" +
-                                  std::to_string(info.param.seed);
+                         [](const ::testing::TestParamInfo<EapTlsCase>& case_info) {
+                           return std::string(case_info.param.revoked ? "revoked" : "good") + "_seed" +
+                                  std::to_string(case_info.param.seed);
                          });
 
 }  // namespace

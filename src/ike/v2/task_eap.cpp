@@ -117,7 +117,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_eap_request(
     r.theirs = {"ID " + peer.to_string()};
     if (!sa.eap_identity.empty()) r.theirs.push_back("EAP identity " + printable(sa.eap_identity));
     r.fix = tls ? certificate_failure_fix(why)
-                : "the client's EAP identity and password must match an [eap_users.NAME] table with that password";
+                : "the client's EAP identity and password must match an [eap_users.NAME] table with that "
+                  "password";
     failures.record(std::move(r));
     event(EventType::AuthenticationFailed, sa.connection, sa.id, std::nullopt,
           "peer " + sa.remote.to_string() + " (" + peer.to_string() + "), EAP identity '" +
@@ -144,7 +145,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_eap_request(
       eap.awaiting_revocation.reset();
     } else {
       const auto* packet = ikev2::find_payload<ikev2::EapPayload>(in);
-      if (!packet) return refuse("IKE_AUTH request without EAP payload before EAP finished (out of order)", {});
+      if (!packet)
+        return refuse("IKE_AUTH request without EAP payload before EAP finished (out of order)", {});
       step = eap.server->on_response(packet->message);
     }
     sa.eap_identity = eap.server->eap_identity();
@@ -167,8 +169,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_eap_request(
       case EapStatus::Success: {
         // EAP-TLS: the client's certificate passes the IKE certificate checks, revocation
         // included, before the EAP-Success goes out (eap_certificates.cpp).
-        const RevocationGate gate = eap_certificate_gate(sa, *conn, eap.server->client_certificates(), peer, true,
-                                                         in, nullptr, now);
+        const RevocationGate gate =
+            eap_certificate_gate(sa, *conn, eap.server->client_certificates(), peer, true, in, nullptr, now);
         if (gate.kind == RevocationGate::Kind::Wait) {
           eap.awaiting_revocation = std::move(step);
           return std::nullopt;  // parked; resume_parked_sa answers
@@ -252,8 +254,9 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
     FailureReport r = eap_failure_report(sa, conn->name, method, why);
     r.ours = {std::string("local_auth ") + auth_method_name(local_auth_method(*conn)),
               "eap_identity " + printable(conn->eap_identity)};
-    r.fix = tls ? "check our certificate against the gateway's CAs (its log names the reason)"
-                : "check eap_identity and eap_password against the gateway's EAP user (its log names the reason)";
+    r.fix =
+        tls ? "check our certificate against the gateway's CAs (its log names the reason)"
+            : "check eap_identity and eap_password against the gateway's EAP user (its log names the reason)";
     failures.record(std::move(r));
     if (tell_gateway) {
       ikev2::Header h;

@@ -104,7 +104,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   if (!conn && other_method) {
     return reject(other_method->name,
                   auth ? "the client sent AUTH but connection " + other_method->name +
-                             " authenticates clients with EAP (remote_auth = " + auth_method_name(remote_auth_method(*other_method)) + ")"
+                             " authenticates clients with EAP (remote_auth = " +
+                             auth_method_name(remote_auth_method(*other_method)) + ")"
                        : "the client sent no AUTH (it wants EAP) but connection " + other_method->name +
                              " has remote_auth = " + auth_method_name(remote_auth_method(*other_method)));
   }

@@ -44,7 +44,8 @@ struct Outcome {
 };
 
 // Runs the conversation; `tamper` may change each Request before the peer sees it.
-Outcome converse(EapTlsAuthenticator& gateway, EapTlsPeer& client, const std::function<void(Bytes&)>& tamper = {}) {
+Outcome converse(EapTlsAuthenticator& gateway, EapTlsPeer& client,
+                 const std::function<void(Bytes&)>& tamper = {}) {
   Outcome out;
   Bytes request = gateway.start();
   for (int i = 0; i < 60; ++i) {
@@ -97,7 +98,9 @@ TEST_P(EapTlsVersions, EveryConversationHasItsOwnMsk) {
 
 INSTANTIATE_TEST_SUITE_P(Tls, EapTlsVersions,
                          ::testing::Values(crypto::TlsVersion::Tls12, crypto::TlsVersion::Tls13),
-                         [](const auto& version) { return version.param == crypto::TlsVersion::Tls13 ? "Tls13" : "Tls12"; });
+                         [](const auto& version) {
+                           return version.param == crypto::TlsVersion::Tls13 ? "Tls13" : "Tls12";
+                         });
 
 TEST(EapTls, TheVersionIsTheLowerOfBothSidesMaximum) {
   EapTlsAuthenticator gateway(settings_for(&pki().server, crypto::TlsVersion::Tls13), seeded_random(1));
@@ -191,8 +194,8 @@ TEST(EapTls, OversizedAnnouncedMessageEndsTheConversation) {
   huge.message_length = 1u << 30;
   huge.more_fragments = true;
   huge.data = Bytes(100, 0x16);
-  const EapStep refused = gateway.on_response(eap::serialize_packet(
-      eap::Packet{eap::Code::Response, id, static_cast<std::uint8_t>(eap::Type::Tls), serialize_tls_fragment(huge)}));
+  const EapStep refused = gateway.on_response(eap::serialize_packet(eap::Packet{
+      eap::Code::Response, id, static_cast<std::uint8_t>(eap::Type::Tls), serialize_tls_fragment(huge)}));
   EXPECT_EQ(refused.status, EapStatus::Failure);
   EXPECT_EQ(refused.reason, "EAP-TLS message of 1073741824 bytes exceeds the limit of 65536");
   EXPECT_EQ(eap::parse_packet(refused.reply).value->code, eap::Code::Failure);
@@ -214,7 +217,8 @@ TEST(EapTls, DataAfterTheHandshakeFinishedIsRefused) {
     }
     // The gateway's Finished went out; answer it with TLS data instead of the acknowledgement.
     auto forged = *eap::parse_packet(c.reply).value;
-    forged.type_data = serialize_tls_fragment(eap::TlsFragment{false, false, std::nullopt, from_hex("1503030002")});
+    forged.type_data =
+        serialize_tls_fragment(eap::TlsFragment{false, false, std::nullopt, from_hex("1503030002")});
     const EapStep g = gateway.on_response(eap::serialize_packet(forged));
     EXPECT_EQ(g.status, EapStatus::Failure);
     EXPECT_EQ(g.reason, "EAP-TLS data from the client after the TLS handshake finished");
@@ -227,10 +231,11 @@ TEST(EapTls, DataAfterTheHandshakeFinishedIsRefused) {
 TEST(EapTls, ClientThatDeclinesWithNakIsRefused) {
   EapTlsAuthenticator gateway(settings_for(&pki().server, crypto::TlsVersion::Tls12), seeded_random(1));
   const auto id = eap::parse_packet(gateway.start()).value->identifier;
-  const EapStep identity = gateway.on_response(
-      eap::serialize_packet(eap::Packet{eap::Code::Response, id, 1, Bytes{'c'}}));
+  const EapStep identity =
+      gateway.on_response(eap::serialize_packet(eap::Packet{eap::Code::Response, id, 1, Bytes{'c'}}));
   const auto id2 = eap::parse_packet(identity.reply).value->identifier;
-  const EapStep nak = gateway.on_response(eap::serialize_packet(eap::Packet{eap::Code::Response, id2, 3, Bytes{26}}));
+  const EapStep nak =
+      gateway.on_response(eap::serialize_packet(eap::Packet{eap::Code::Response, id2, 3, Bytes{26}}));
   EXPECT_EQ(nak.status, EapStatus::Failure);
   EXPECT_EQ(nak.reason, "the client declined EAP-TLS (Nak)");
 }

@@ -103,7 +103,8 @@ TEST_P(EapTlsRoadWarrior, ClientCertificateCheckedWithRevocationLikeAnIkeCertifi
     ASSERT_EQ(failures.size(), 1u) << event_log(g);
     EXPECT_NE(failures[0].event.detail.find("revoked at"), std::string::npos) << failures[0].event.detail;
     EXPECT_NE(failures[0].event.detail.find(kCrlUri), std::string::npos) << failures[0].event.detail;
-    EXPECT_GE(g.a->count_events(ike::EventType::AuthenticationFailed), 1u) << event_log(g);
+    // A hears AUTHENTICATION_FAILED unless the link loses that one response (the gateway has
+    // dropped the SA with it); either way A never gets an SA.
     for (const Node* node : {g.a, g.b}) {
       SCOPED_TRACE(node->name());
       EXPECT_EQ(node->count_events(ike::EventType::IkeSaEstablished), 0u) << event_log(g);

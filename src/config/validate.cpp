@@ -755,9 +755,10 @@ class Validator {
                                                                 : std::nullopt;
     if (!local || !remote) return auth;
     if (ike::is_eap(*local) && ike::is_eap(*remote)) {
-      error(*table.get(c.remote_auth ? "remote_auth" : "local_auth"),
-            "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be "
-            "EAP methods");
+      error(
+          *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
+          "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be "
+          "EAP methods");
     }
     const bool psk = *local == ike::AuthMethod::Psk || *remote == ike::AuthMethod::Psk;
     // EAP-TLS: the TLS certificate is the connection's own; a client checks the gateway's TLS

@@ -24,7 +24,9 @@ enum class AuthKind : std::uint8_t { Psk, PublicKey };
 // `remote_auth`). EAP (RFC 7296 §2.16) authenticates only the initiator.
 enum class AuthMethod : std::uint8_t { Psk, PublicKey, EapMsChapV2, EapTls };
 // The methods that run as EAP inside IKE_AUTH (no AUTH payload until the MSK exists).
-inline bool is_eap(AuthMethod m) { return m == AuthMethod::EapMsChapV2 || m == AuthMethod::EapTls; }
+inline bool is_eap(AuthMethod m) {
+  return m == AuthMethod::EapMsChapV2 || m == AuthMethod::EapTls;
+}
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
 

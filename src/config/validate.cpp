@@ -110,13 +110,14 @@ struct Choice {
 };
 constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
-// Per-side methods (split authentication). "eap-tls" and "eap-radius" are reserved: refused with
-// "not supported yet" rather than "unknown".
-constexpr std::array<Choice<ike::AuthMethod>, 3> kSideAuthChoices{
+// Per-side methods (split authentication). "eap-radius" is reserved: refused with "not supported
+// yet" rather than "unknown".
+constexpr std::array<Choice<ike::AuthMethod>, 4> kSideAuthChoices{
     {{"psk", ike::AuthMethod::Psk},
      {"pubkey", ike::AuthMethod::PublicKey},
-     {"eap-mschapv2", ike::AuthMethod::EapMsChapV2}}};
-constexpr std::array<std::string_view, 2> kReservedAuthMethods{"eap-tls", "eap-radius"};
+     {"eap-mschapv2", ike::AuthMethod::EapMsChapV2},
+     {"eap-tls", ike::AuthMethod::EapTls}}};
+constexpr std::array<std::string_view, 1> kReservedAuthMethods{"eap-radius"};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
 constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
@@ -799,15 +800,18 @@ class Validator {
                                                   : auth        ? std::optional(method_of(*auth))
                                                                 : std::nullopt;
     if (!local || !remote) return auth;
-    if (*local == ike::AuthMethod::EapMsChapV2 && *remote == ike::AuthMethod::EapMsChapV2) {
+    if (ike::is_eap(*local) && ike::is_eap(*remote)) {
       error(
           *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
           "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be "
-          "\"eap-mschapv2\"");
+          "EAP methods");
     }
     const bool psk = *local == ike::AuthMethod::Psk || *remote == ike::AuthMethod::Psk;
-    const bool own_certificate = *local == ike::AuthMethod::PublicKey;
-    const bool trust_anchors = *remote == ike::AuthMethod::PublicKey;
+    // EAP-TLS: the TLS certificate is the connection's own; a client checks the gateway's TLS
+    // certificate, a gateway the client's, against the connection's CAs.
+    const bool eap_tls = *local == ike::AuthMethod::EapTls || *remote == ike::AuthMethod::EapTls;
+    const bool own_certificate = *local == ike::AuthMethod::PublicKey || eap_tls;
+    const bool trust_anchors = *remote == ike::AuthMethod::PublicKey || eap_tls;
     // The AUTH payload kind this connection uses where it does not run EAP.
     c.auth = *local == ike::AuthMethod::Psk ||
                      (*local != ike::AuthMethod::PublicKey && *remote == ike::AuthMethod::Psk)
@@ -830,8 +834,10 @@ class Validator {
     }
     if (*local != ike::AuthMethod::EapMsChapV2) {
       for (std::string_view key : {"eap_identity", "eap_password", "eap_password_file"}) {
+        if (key == "eap_identity" && *local == ike::AuthMethod::EapTls) continue;
         if (const toml::node* node = table.get(key))
-          error(*node, in_quotes(key) + " is only used with 'local_auth' = \"eap-mschapv2\"");
+          error(*node, in_quotes(key) + " is only used with 'local_auth' = \"eap-mschapv2\"" +
+                           (key == "eap_identity" ? " or \"eap-tls\"" : ""));
       }
     }
     return own_certificate ? std::optional(ike::AuthKind::PublicKey) : std::optional(c.auth);
@@ -844,7 +850,7 @@ class Validator {
         text != nullptr && std::find(kReservedAuthMethods.begin(), kReservedAuthMethods.end(), text->get()) !=
                                kReservedAuthMethods.end()) {
       error(*node, in_quotes(key) + " = \"" + text->get() +
-                       "\" is not supported yet (psk, pubkey and eap-mschapv2 are)");
+                       "\" is not supported yet (psk, pubkey, eap-mschapv2 and eap-tls are)");
       return std::nullopt;
     }
     return choice_at(table, key, kSideAuthChoices);
@@ -1083,8 +1089,9 @@ class Validator {
   }
 
   // local_auth = "eap-mschapv2": the EAP identity (default: local_id's text) and password.
+  // local_auth = "eap-tls": the EAP identity only (the certificate is the credential).
   void eap_client_identity(const toml::table& table, const std::string& scope, ike::ConnectionSettings& c) {
-    if (c.local_auth != ike::AuthMethod::EapMsChapV2) return;
+    if (c.local_auth != ike::AuthMethod::EapMsChapV2 && c.local_auth != ike::AuthMethod::EapTls) return;
     if (const auto identity = string_at(table, "eap_identity")) {
       if (identity->empty() || identity->size() > 255) {
         error(*table.get("eap_identity"), "'eap_identity' must be 1 to 255 bytes");
@@ -1094,9 +1101,10 @@ class Validator {
     } else if (const auto local_id = string_at(table, "local_id")) {
       c.eap_identity = *local_id;
     } else {
-      error(table.source(),
-            scope + " uses 'local_auth' = \"eap-mschapv2\" and needs 'eap_identity' or 'local_id'");
+      error(table.source(), scope + " uses 'local_auth' = \"" + ike::auth_method_name(*c.local_auth) +
+                                "\" and needs 'eap_identity' or 'local_id'");
     }
+    if (c.local_auth == ike::AuthMethod::EapTls) return;
     const std::optional<crypto::SecureBytes> password =
         secret(table, "eap_password", "eap_password_file", scope);
     if (!password) return;

@@ -10,9 +10,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "crypto/secure_bytes.hpp"
+#include "crypto/x509.hpp"
 #include "ike/connection_settings.hpp"
 #include "ike/eap_mschapv2.hpp"
 #include "ike/random_source.hpp"
@@ -30,6 +32,9 @@ class EapServer {
   virtual std::string eap_identity() const = 0;  // empty until the client named itself
   // The MSK that keys the final AUTH payloads; null until the conversation succeeded.
   virtual const crypto::SecureBytes* msk() const = 0;
+  // The certificates the client proved it holds the key of (EAP-TLS, own first), which the engine
+  // checks like IKE certificates before the EAP-Success goes out; empty for other methods.
+  virtual std::vector<crypto::Certificate> client_certificates() const { return {}; }
 };
 
 // The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users` (kept alive by the

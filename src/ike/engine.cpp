@@ -56,10 +56,14 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
     return "PSK authentication without a PSK";
   if (local == AuthMethod::PublicKey && !s.private_key)
     return "public key authentication without a private key";
-  if (local == AuthMethod::EapMsChapV2 && remote == AuthMethod::EapMsChapV2)
+  if (is_eap(local) && is_eap(remote))
     return "EAP authenticates the client only: local_auth and remote_auth cannot both be EAP";
   if (local == AuthMethod::EapMsChapV2 && s.eap_password_hash.empty())
     return "local_auth = eap-mschapv2 without an EAP password";
+  if (remote == AuthMethod::EapTls && s.ca_certificates.empty())
+    return "remote_auth = eap-tls without CA certificates to check client certificates against";
+  if (local == AuthMethod::EapTls && (!s.private_key || !s.certificate))
+    return "local_auth = eap-tls without a certificate and private key";
   const AuthMethod plain = s.auth == AuthKind::Psk ? AuthMethod::Psk : AuthMethod::PublicKey;
   if (s.ike_version == 1 && (local != plain || remote != plain))
     return "local_auth/remote_auth differing from 'auth' (split authentication, EAP) need IKEv2";

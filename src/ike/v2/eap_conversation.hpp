@@ -9,6 +9,7 @@
 #include "base/bytes.hpp"
 #include "crypto/secure_bytes.hpp"
 #include "ike/eap_mschapv2.hpp"
+#include "ike/eap_peer.hpp"
 #include "ike/eap_server.hpp"
 #include "wire/ikev2_message.hpp"
 
@@ -22,10 +23,13 @@ struct EapConversation {
   std::vector<wire::ikev2::Payload> first_request;
   Bytes last_request;
   // Client: the EAP peer.
-  std::unique_ptr<EapMsChapV2Peer> peer;
+  std::unique_ptr<EapPeer> peer;
   // Both: the ID payloads the final AUTH payloads sign (§2.15: the MSK takes the PSK's place).
   wire::ikev2::IdPayload initiator_id;
   wire::ikev2::IdPayload responder_id;
+  // EAP-TLS: the method succeeded and the message is parked while the revocation status of the
+  // peer's certificate is fetched (revocation_parking.cpp); resuming starts from this step.
+  std::optional<EapStep> awaiting_revocation;
   // Set when EAP succeeded: only the AUTH pair is left.
   std::optional<crypto::SecureBytes> msk;
 };

@@ -300,8 +300,17 @@ struct Ikev2Engine {
                                                    const Identity& peer,
                                                    const std::vector<ikev2::Payload>& in, TimePoint now);
   // Gateway: every later IKE_AUTH request of the SA (EAP Responses, then the client's AUTH).
-  std::vector<ikev2::Payload> process_eap_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
-                                                  TimePoint now);
+  // nullopt: parked for an EAP-TLS certificate's revocation status (like process_auth_request).
+  std::optional<std::vector<ikev2::Payload>> process_eap_request(IkeSa& sa,
+                                                                 const std::vector<ikev2::Payload>& in,
+                                                                 TimePoint now);
+  // EAP-TLS (eap_certificates.cpp): the certificates the EAP method authenticated pass the checks
+  // of IKE certificates for `identity`, then revocation (Wait parks the message). Accept when
+  // `certificates` is empty (a method without certificates).
+  RevocationGate eap_certificate_gate(IkeSa& sa, const ConnectionSettings& conn,
+                                      const std::vector<crypto::Certificate>& certificates,
+                                      const Identity& identity, bool is_request,
+                                      const std::vector<ikev2::Payload>& in, Task* task, TimePoint now);
   // Client: the gateway's first IKE_AUTH response, whose AUTH verified → our first EAP round.
   void begin_eap_as_client(IkeSa& sa, const ConnectionSettings& conn, IkeAuthTask& task,
                            const ikev2::IdPayload& idr, const std::vector<ikev2::Payload>& in, TimePoint now);

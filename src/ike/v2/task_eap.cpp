@@ -18,6 +18,8 @@
 // other. An EAP Response the server discards (malformed, replayed, out of order, oversized) is
 // counted and answered with the current Request again; the server fails the conversation after
 // kMaxEapRounds packets, and the half-open timeout bounds it in time. A failure costs only this SA.
+#include "ike/eap_tls_roles.hpp"
+#include "ike/peer_certificate.hpp"
 #include "ike/v2/authentication.hpp"
 #include "ike/v2/ikev2_engine.hpp"
 #include "ike/v2/peer_authentication.hpp"
@@ -44,14 +46,15 @@ ikev2::AuthPayload msk_auth(crypto::HashAlgorithm prf, const crypto::SecureBytes
   return ikev2::AuthPayload{ikev2::AuthMethod::SharedKeyMic, psk_auth_data(prf, msk.view(), octets)};
 }
 
-FailureReport eap_failure_report(const IkeSa& sa, const std::string& connection, const std::string& why) {
+FailureReport eap_failure_report(const IkeSa& sa, const std::string& connection, const std::string& method,
+                                 const std::string& why) {
   FailureReport r;
   r.connection = connection;
   r.role = sa.initiator ? FailureRole::Initiator : FailureRole::Responder;
   r.exchange = "IKE_AUTH";
   r.kind = FailureClass::Authentication;
   r.peer = sa.remote.to_string();
-  r.summary = "EAP-MSCHAPv2: " + why;
+  r.summary = method + ": " + why;
   r.subject = "EAP authentication";
   return r;
 }
@@ -78,7 +81,9 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::begin_eap_as_gateway(IkeSa& sa, con
       signed_octets(sa.init_response, sa.nonce_i, sa.algorithms->prf, sa.keys->sk_pr.view(), our_id);
   auto our_auth = make_auth_payload(conn, sa.algorithms->prf, sa.peer_signature_hashes, our_octets);
   if (!our_auth) return refuse("we cannot authenticate ourselves: no PSK or private key configured");
-  auto server = make_eap_server(remote_auth_method(conn), eap_users, random);
+  auto server = remote_auth_method(conn) == AuthMethod::EapTls
+                    ? make_eap_tls_server(conn, random)
+                    : make_eap_server(remote_auth_method(conn), eap_users, random);
   if (!server) return refuse("remote_auth of connection " + conn.name + " is not an EAP method");
 
   auto eap = std::make_unique<EapConversation>();
@@ -97,20 +102,23 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::begin_eap_as_gateway(IkeSa& sa, con
   return out;
 }
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
-                                                                 const std::vector<ikev2::Payload>& in,
-                                                                 TimePoint now) {
+std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_eap_request(
+    IkeSa& sa, const std::vector<ikev2::Payload>& in, TimePoint now) {
   EapConversation& eap = *sa.eap;
   const Identity peer = Identity::from_payload(eap.initiator_id);
   // A refusal, told once: counted, reported for `cygnetctl why`, logged with the EAP identity
   // (never a secret).
   const auto tell_refusal = [&](const std::string& why) {
     ++counters.authentication_failures;
-    FailureReport r = eap_failure_report(sa, sa.connection, why);
-    r.ours = {"remote_auth eap-mschapv2"};
+    const ConnectionSettings* settings = connection(sa.connection);
+    const bool tls = settings && remote_auth_method(*settings) == AuthMethod::EapTls;
+    FailureReport r = eap_failure_report(sa, sa.connection, tls ? "EAP-TLS" : "EAP-MSCHAPv2", why);
+    r.ours = {tls ? "remote_auth eap-tls" : "remote_auth eap-mschapv2"};
     r.theirs = {"ID " + peer.to_string()};
     if (!sa.eap_identity.empty()) r.theirs.push_back("EAP identity " + printable(sa.eap_identity));
-    r.fix = "the client's EAP identity and password must match an [eap_users.NAME] table with that password";
+    r.fix = tls ? certificate_failure_fix(why)
+                : "the client's EAP identity and password must match an [eap_users.NAME] table with that "
+                  "password";
     failures.record(std::move(r));
     event(EventType::AuthenticationFailed, sa.connection, sa.id, std::nullopt,
           "peer " + sa.remote.to_string() + " (" + peer.to_string() + "), EAP identity '" +
@@ -131,9 +139,16 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
   if (!conn) return refuse("connection " + sa.connection + " was removed during EAP", {});
 
   if (!eap.msk) {
-    const auto* packet = ikev2::find_payload<ikev2::EapPayload>(in);
-    if (!packet) return refuse("IKE_AUTH request without EAP payload before EAP finished (out of order)", {});
-    EapStep step = eap.server->on_response(packet->message);
+    EapStep step;
+    if (eap.awaiting_revocation) {  // resumed (revocation_parking.cpp): the method had succeeded
+      step = std::move(*eap.awaiting_revocation);
+      eap.awaiting_revocation.reset();
+    } else {
+      const auto* packet = ikev2::find_payload<ikev2::EapPayload>(in);
+      if (!packet)
+        return refuse("IKE_AUTH request without EAP payload before EAP finished (out of order)", {});
+      step = eap.server->on_response(packet->message);
+    }
     sa.eap_identity = eap.server->eap_identity();
     switch (step.status) {
       case EapStatus::Continue:
@@ -143,17 +158,31 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_eap_request(IkeSa& sa,
         // half-open timeout then removes it).
         if (!step.reason.empty()) tell_refusal(step.reason);
         eap.last_request = std::move(step.reply);
-        return {ikev2::EapPayload{eap.last_request}};
+        return std::vector<ikev2::Payload>{ikev2::EapPayload{eap.last_request}};
       case EapStatus::Discarded:
         // RFC 3748 §4.1: the authenticator ignores it; IKE wants an answer, so the same Request.
         ++counters.eap_discarded;
         malformed(sa.connection, sa.id, "EAP message discarded: " + step.reason);
-        return {ikev2::EapPayload{eap.last_request}};
+        return std::vector<ikev2::Payload>{ikev2::EapPayload{eap.last_request}};
       case EapStatus::Failure:
         return refuse(step.reason, std::move(step.reply), is_mschapv2_failure_request(eap.last_request));
-      case EapStatus::Success:
+      case EapStatus::Success: {
+        // EAP-TLS: the client's certificate passes the IKE certificate checks, revocation
+        // included, before the EAP-Success goes out (eap_certificates.cpp).
+        const RevocationGate gate =
+            eap_certificate_gate(sa, *conn, eap.server->client_certificates(), peer, true, in, nullptr, now);
+        if (gate.kind == RevocationGate::Kind::Wait) {
+          eap.awaiting_revocation = std::move(step);
+          return std::nullopt;  // parked; resume_parked_sa answers
+        }
+        if (gate.kind == RevocationGate::Kind::Refuse) {
+          Bytes eap_failure = std::move(step.reply);  // EAP-Failure: EAP-Success's layout, code 4
+          eap_failure[0] = static_cast<std::uint8_t>(wire::eap::Code::Failure);
+          return refuse(gate.why, std::move(eap_failure));
+        }
         eap.msk = *eap.server->msk();
-        return {ikev2::EapPayload{std::move(step.reply)}};
+        return std::vector<ikev2::Payload>{ikev2::EapPayload{std::move(step.reply)}};
+      }
     }
     return refuse("unknown EAP result", {});
   }
@@ -182,7 +211,7 @@ void v2::Ikev2Engine::begin_eap_as_client(IkeSa& sa, const ConnectionSettings& c
                                           const ikev2::IdPayload& idr, const std::vector<ikev2::Payload>& in,
                                           TimePoint now) {
   auto eap = std::make_unique<EapConversation>();
-  eap->peer = std::make_unique<EapMsChapV2Peer>(conn.eap_identity, conn.eap_password_hash, random);
+  eap->peer = make_eap_peer(conn, random);
   eap->initiator_id = sa.local_id.to_payload();
   eap->responder_id = idr;
   sa.eap = std::move(eap);
@@ -220,9 +249,14 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
   // already) AUTHENTICATION_FAILED sent in an INFORMATIONAL (§2.21.2).
   const auto fail = [&](const std::string& why, bool tell_gateway) {
     ++counters.authentication_failures;
-    FailureReport r = eap_failure_report(sa, conn->name, why);
-    r.ours = {"local_auth eap-mschapv2", "eap_identity " + printable(conn->eap_identity)};
-    r.fix = "check eap_identity and eap_password against the gateway's EAP user (its log names the reason)";
+    const std::string method = eap.peer->method_name();
+    const bool tls = local_auth_method(*conn) == AuthMethod::EapTls;
+    FailureReport r = eap_failure_report(sa, conn->name, method, why);
+    r.ours = {std::string("local_auth ") + auth_method_name(local_auth_method(*conn)),
+              "eap_identity " + printable(conn->eap_identity)};
+    r.fix =
+        tls ? "check our certificate against the gateway's CAs (its log names the reason)"
+            : "check eap_identity and eap_password against the gateway's EAP user (its log names the reason)";
     failures.record(std::move(r));
     if (tell_gateway) {
       ikev2::Header h;
@@ -235,7 +269,7 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
         emit(sa.local, sa.remote, d);
     }
     remove_ike_sa(sa.id, EventType::AuthenticationFailed,
-                  "EAP-MSCHAPv2 as '" + printable(conn->eap_identity) + "' with gateway " +
+                  method + " as '" + printable(conn->eap_identity) + "' with gateway " +
                       sa.remote.to_string() + ": " + why);
   };
   const auto* packet = ikev2::find_payload<ikev2::EapPayload>(in);
@@ -257,13 +291,35 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
            error == nullptr);
       return;
     }
-    EapStep step = eap.peer->on_request(packet->message);
+    EapStep step;
+    if (eap.awaiting_revocation) {  // resumed (revocation_parking.cpp): the method had succeeded
+      step = std::move(*eap.awaiting_revocation);
+      eap.awaiting_revocation.reset();
+    } else {
+      step = eap.peer->on_request(packet->message);
+    }
     switch (step.status) {
       case EapStatus::Continue: send_eap_round(sa, std::move(task), std::move(step.reply), now); return;
-      case EapStatus::Success:
+      case EapStatus::Success: {
+        // EAP-TLS: the TLS server's certificate passes the IKE certificate checks for the
+        // gateway's identity before we take the MSK (eap_certificates.cpp).
+        Task parked_task = std::move(task);
+        const RevocationGate gate =
+            eap_certificate_gate(sa, *conn, eap.peer->server_certificates(),
+                                 Identity::from_payload(eap.responder_id), false, in, &parked_task, now);
+        if (gate.kind == RevocationGate::Kind::Wait) {
+          eap.awaiting_revocation = std::move(step);
+          return;  // parked; resume_parked_sa calls us again
+        }
+        task = std::move(std::get<EapRoundTask>(parked_task));
+        if (gate.kind == RevocationGate::Kind::Refuse) {
+          fail("the gateway's EAP-TLS certificate: " + gate.why, true);
+          return;
+        }
         eap.msk = *eap.peer->msk();
         send_eap_round(sa, std::move(task), {}, now);  // the AUTH from the MSK
         return;
+      }
       case EapStatus::Failure: fail(step.reason, true); return;
       case EapStatus::Discarded:
         // Each of our requests gets exactly one response: there is no later one to wait for.

@@ -32,7 +32,7 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   const ikev2::IdPayload idi = sa.local_id.to_payload();
   const Bytes octets =
       signed_octets(sa.init_request, sa.nonce_r, sa.algorithms->prf, sa.keys->sk_pi.view(), idi);
-  const bool eap = local_auth_method(*conn) == AuthMethod::EapMsChapV2;  // §2.16: no AUTH yet
+  const bool eap = is_eap(local_auth_method(*conn));  // §2.16: no AUTH yet
   auto auth = make_auth_payload(*conn, sa.algorithms->prf, sa.peer_signature_hashes, octets);
   if (!auth && !eap) {
     remove_ike_sa(sa.id, EventType::Error, "cannot authenticate: the connection has no PSK or private key");
@@ -94,7 +94,7 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
     if (!by_address) by_address = &c;
     if (!c.remote_id.matches(peer)) continue;
     if (idr && !our_identity(c, sa).matches(Identity::from_payload(*idr))) continue;
-    if ((remote_auth_method(c) == AuthMethod::EapMsChapV2) == (auth != nullptr)) {
+    if (is_eap(remote_auth_method(c)) == (auth != nullptr)) {
       if (!other_method) other_method = &c;
       continue;
     }
@@ -104,7 +104,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
   if (!conn && other_method) {
     return reject(other_method->name,
                   auth ? "the client sent AUTH but connection " + other_method->name +
-                             " authenticates clients with EAP (remote_auth = eap-mschapv2)"
+                             " authenticates clients with EAP (remote_auth = " +
+                             auth_method_name(remote_auth_method(*other_method)) + ")"
                        : "the client sent no AUTH (it wants EAP) but connection " + other_method->name +
                              " has remote_auth = " + auth_method_name(remote_auth_method(*other_method)));
   }
@@ -225,7 +226,7 @@ void v2::Ikev2Engine::process_auth_response(IkeSa& sa, IkeAuthTask& task,
                   "responder " + sa.remote.to_string() + " (" + peer.to_string() + "): " + *why);
     return;
   }
-  if (local_auth_method(*conn) == AuthMethod::EapMsChapV2) {
+  if (is_eap(local_auth_method(*conn))) {
     begin_eap_as_client(sa, *conn, task, *idr, in, now);  // task_eap.cpp
     return;
   }

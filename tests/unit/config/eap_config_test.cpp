@@ -85,12 +85,9 @@ TEST(EapConfig, EapIdentityDefaultsToLocalId) {
 
 TEST(EapConfig, ReservedMethodsAreRefusedAsNotSupportedYet) {
   EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
-                        "remote_auth = \"eap-tls\"\n"),
-              ElementsAre("t.toml:5:15: 'remote_auth' = \"eap-tls\" is not supported yet (psk, pubkey and "
-                          "eap-mschapv2 are)"));
-  EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
                         "local_auth = \"eap-radius\"\n"),
-              ElementsAre(HasSubstr("t.toml:5:14: 'local_auth' = \"eap-radius\" is not supported yet")));
+              ElementsAre("t.toml:5:14: 'local_auth' = \"eap-radius\" is not supported yet (psk, pubkey, "
+                          "eap-mschapv2 and eap-tls are)"));
   EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
                         "local_auth = \"eap-md5\"\n"),
               ElementsAre(HasSubstr("'local_auth' must be")));
@@ -125,7 +122,7 @@ TEST(EapConfig, EapKeysOutsideAnEapClientAreRefused) {
   EXPECT_THAT(errors_of("[connections.gw]\nremote_addrs = [\"192.0.2.1\"]\nlocal_id = \"a@b\"\n"
                         "local_auth = \"eap-mschapv2\"\nremote_auth = \"eap-mschapv2\"\n"
                         "eap_password = \"x\"\n[eap_users.a]\npassword = \"x\"\n"),
-              ElementsAre(HasSubstr("cannot both be \"eap-mschapv2\"")));
+              ElementsAre(HasSubstr("cannot both be EAP methods")));
   EXPECT_THAT(errors_of("[connections.gw]\nremote_addrs = [\"192.0.2.1\"]\nlocal_id = \"a@b\"\n"
                         "local_auth = \"eap-mschapv2\"\nremote_auth = \"psk\"\npsk = \"s\"\n"),
               ElementsAre("t.toml:1:1: connection 'gw' needs 'eap_password' or 'eap_password_file'"));
@@ -136,6 +133,20 @@ TEST(EapConfig, AuthMayBeLeftOutOnlyWhenBothSidesAreGiven) {
       errors_of("[connections.gw]\nlocal_addrs = [\"192.0.2.1\"]\nlocal_auth = \"psk\"\npsk = \"s\"\n"),
       ElementsAre(
           HasSubstr("needs 'auth' = \"psk\" or \"pubkey\" (or both 'local_auth' and 'remote_auth')")));
+}
+
+// EAP-TLS: the connection's own certificate and key are the TLS credentials and its CAs check the
+// other side's TLS certificate, on the gateway and on the client.
+TEST(EapConfig, EapTlsNeedsTheConnectionsCertificateKeyAndCas) {
+  EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
+                        "remote_auth = \"eap-tls\"\n"),
+              Contains(HasSubstr("needs 'certificate', 'private_key', 'ca_certificates'")));
+  EXPECT_THAT(errors_of("[connections.home]\nremote_addrs = [\"192.0.2.1\"]\nlocal_id = \"a@example.com\"\n"
+                        "local_auth = \"eap-tls\"\nremote_auth = \"pubkey\"\neap_password = \"x\"\n"),
+              Contains(HasSubstr("'eap_password' is only used with 'local_auth' = \"eap-mschapv2\"")));
+  EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nlocal_auth = \"eap-tls\"\n"
+                        "remote_auth = \"eap-tls\"\n"),
+              Contains(HasSubstr("cannot both be EAP methods")));
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ const char* event_type_name(EventType t) {
     case EventType::InitialContact: return "initial-contact";
     case EventType::PeerAddressChanged: return "peer-address-changed";
     case EventType::InternalAddressFailure: return "internal-address-failure";
+    case EventType::IkeSaReauthenticated: return "ike-sa-reauthenticated";
+    case EventType::DuplicateIkeSa: return "duplicate-ike-sa";
     case EventType::Error: return "error";
   }
   return "unknown";
@@ -78,6 +80,16 @@ const char* auth_method_name(AuthMethod m) {
     case AuthMethod::EapMsChapV2: return "eap-mschapv2";
   }
   return "unknown";
+}
+
+const char* unique_policy_name(UniquePolicy p) {
+  switch (p) {
+    case UniquePolicy::No: return "no";
+    case UniquePolicy::Never: return "never";
+    case UniquePolicy::Replace: return "replace";
+    case UniquePolicy::Keep: return "keep";
+  }
+  return "no";
 }
 
 const char* start_action_name(StartAction a) {

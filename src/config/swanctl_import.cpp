@@ -317,7 +317,7 @@ struct Connection {
   std::string start_action = "none";
   std::string dpd_delay = "0s";
   std::string ike_lifetime;
-  std::string reauth_time;     // empty: no reauthentication (strongSwan's default)
+  std::string reauth_time;    // empty: no reauthentication (strongSwan's default)
   std::string unique = "no";  // strongSwan's default, and Cygnet's
   std::string encapsulation = "auto";
   bool allow_legacy = false;

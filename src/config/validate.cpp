@@ -42,10 +42,10 @@ constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
 constexpr std::array<std::string_view, 14> kDaemonKeys{
-    "listen",          "control_socket", "tun",
-    "log_level",       "metrics",        "allow_key_export",
-    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
-    "offload",         "state_dir",      "retransmit_timeout_ms",
+    "listen",           "control_socket", "tun",
+    "log_level",        "metrics",        "allow_key_export",
+    "drop_cleartext",   "max_half_open",  "max_half_open_per_source",
+    "offload",          "state_dir",      "retransmit_timeout_ms",
     "retransmit_tries", "workers"};
 // IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
@@ -728,7 +728,8 @@ class Validator {
     if (const auto unique = choice_at(table, "unique", kUniqueChoices)) {
       c.unique = *unique;
       if (*unique != ike::UniquePolicy::No && c.ike_version != 2)
-        error(*table.get("unique"), "'unique' is an IKEv2 setting; an IKEv1 connection follows only INITIAL_CONTACT");
+        error(*table.get("unique"),
+              "'unique' is an IKEv2 setting; an IKEv1 connection follows only INITIAL_CONTACT");
     }
     if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
       c.encapsulation = *encapsulation;

@@ -17,10 +17,11 @@ using namespace std::chrono_literals;
 
 void expect_no_trouble(const Node& node) {
   SCOPED_TRACE(node.name());
-  for (ike::EventType bad : {ike::EventType::PeerDead, ike::EventType::RetransmitGaveUp, ike::EventType::Error,
-                             ike::EventType::MalformedMessage, ike::EventType::AuthenticationFailed,
-                             ike::EventType::NoProposalChosen, ike::EventType::TsUnacceptable,
-                             ike::EventType::InternalAddressFailure, ike::EventType::DuplicateIkeSa}) {
+  for (ike::EventType bad :
+       {ike::EventType::PeerDead, ike::EventType::RetransmitGaveUp, ike::EventType::Error,
+        ike::EventType::MalformedMessage, ike::EventType::AuthenticationFailed,
+        ike::EventType::NoProposalChosen, ike::EventType::TsUnacceptable,
+        ike::EventType::InternalAddressFailure, ike::EventType::DuplicateIkeSa}) {
     EXPECT_EQ(node.count_events(bad), 0u) << ike::event_type_name(bad) << "\n" << event_log(node);
   }
   EXPECT_TRUE(node.binding_errors().empty()) << event_log(node);
@@ -30,9 +31,9 @@ void expect_no_trouble(const Node& node) {
 
 struct ReauthCase {
   std::uint64_t seed;
-  double loss;       // on every link, both directions
-  bool jitter;       // 20 ms + up to 30 ms: packets overtake each other
-  bool two_children; // a second child, recreated with CREATE_CHILD_SA on the new IKE SA
+  double loss;        // on every link, both directions
+  bool jitter;        // 20 ms + up to 30 ms: packets overtake each other
+  bool two_children;  // a second child, recreated with CREATE_CHILD_SA on the new IKE SA
 };
 
 class SiteReauthentication : public ::testing::TestWithParam<ReauthCase> {};
@@ -116,9 +117,9 @@ TEST_P(SiteReauthentication, TrafficNeverStops) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SiteReauthentication,
-                         ::testing::Values(ReauthCase{41, 0.0, false, false}, ReauthCase{42, 0.0, true, false},
-                                           ReauthCase{43, 0.0, false, true}, ReauthCase{44, 0.1, true, false},
-                                           ReauthCase{45, 0.1, true, true}),
+                         ::testing::Values(ReauthCase{41, 0.0, false, false},
+                                           ReauthCase{42, 0.0, true, false}, ReauthCase{43, 0.0, false, true},
+                                           ReauthCase{44, 0.1, true, false}, ReauthCase{45, 0.1, true, true}),
                          [](const ::testing::TestParamInfo<ReauthCase>& case_info) {
                            const ReauthCase& c = case_info.param;
                            return "seed" + std::to_string(c.seed) + (c.loss > 0 ? "_lossy" : "") +
@@ -229,8 +230,10 @@ struct SameUser {
       users.emplace("alice", nt_hash("alice's password"));
       gateway->engine().set_eap_users(std::move(users));
     }
-    NodeConfig l{"laptop", client_address(1), {client_connection(1, eap, reauth_time)}, default_engine_options(), 2};
-    NodeConfig p{"phone", client_address(2), {client_connection(2, eap, reauth_time)}, default_engine_options(), 3};
+    NodeConfig l{
+        "laptop", client_address(1), {client_connection(1, eap, reauth_time)}, default_engine_options(), 2};
+    NodeConfig p{
+        "phone", client_address(2), {client_connection(2, eap, reauth_time)}, default_engine_options(), 3};
     laptop = &sim.add_node(std::move(l));
     phone = &sim.add_node(std::move(p));
   }
@@ -385,19 +388,19 @@ TEST_P(RoadWarriorReauthentication, KeepsTheAddressAndTheTraffic) {
   EXPECT_EQ(u.gateway->engine().counters().unique_refused, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, RoadWarriorReauthentication,
-    ::testing::Values(ReauthRoadWarriorCase{61, ike::UniquePolicy::No, false, 0.0},
-                      ReauthRoadWarriorCase{62, ike::UniquePolicy::No, true, 0.0},
-                      ReauthRoadWarriorCase{63, ike::UniquePolicy::Replace, true, 0.0},
-                      ReauthRoadWarriorCase{64, ike::UniquePolicy::Keep, false, 0.0},
-                      ReauthRoadWarriorCase{65, ike::UniquePolicy::Never, true, 0.0},
-                      ReauthRoadWarriorCase{66, ike::UniquePolicy::No, true, 0.1}),
-    [](const ::testing::TestParamInfo<ReauthRoadWarriorCase>& case_info) {
-      const ReauthRoadWarriorCase& c = case_info.param;
-      return std::string("seed") + std::to_string(c.seed) + "_" + ike::unique_policy_name(c.unique) +
-             (c.eap ? "_eap" : "_psk") + (c.loss > 0 ? "_lossy" : "");
-    });
+INSTANTIATE_TEST_SUITE_P(Cases, RoadWarriorReauthentication,
+                         ::testing::Values(ReauthRoadWarriorCase{61, ike::UniquePolicy::No, false, 0.0},
+                                           ReauthRoadWarriorCase{62, ike::UniquePolicy::No, true, 0.0},
+                                           ReauthRoadWarriorCase{63, ike::UniquePolicy::Replace, true, 0.0},
+                                           ReauthRoadWarriorCase{64, ike::UniquePolicy::Keep, false, 0.0},
+                                           ReauthRoadWarriorCase{65, ike::UniquePolicy::Never, true, 0.0},
+                                           ReauthRoadWarriorCase{66, ike::UniquePolicy::No, true, 0.1}),
+                         [](const ::testing::TestParamInfo<ReauthRoadWarriorCase>& case_info) {
+                           const ReauthRoadWarriorCase& c = case_info.param;
+                           return std::string("seed") + std::to_string(c.seed) + "_" +
+                                  ike::unique_policy_name(c.unique) + (c.eap ? "_eap" : "_psk") +
+                                  (c.loss > 0 ? "_lossy" : "");
+                         });
 
 }  // namespace
 }  // namespace cygnet::sim

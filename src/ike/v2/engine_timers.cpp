@@ -17,7 +17,8 @@ std::optional<TimePoint> dpd_deadline(const IkeSa& sa, const ConnectionSettings*
 }
 
 // A reauthentication to start: due, and none under way (one whose new SA failed is retried).
-std::optional<TimePoint> reauth_deadline(const IkeSa& sa, const std::map<IkeSaId, std::unique_ptr<IkeSa>>& sas) {
+std::optional<TimePoint> reauth_deadline(const IkeSa& sa,
+                                         const std::map<IkeSaId, std::unique_ptr<IkeSa>>& sas) {
   if (!sa.reauth_at || sa.closing || sa.state == IkeSaState::Deleting) return std::nullopt;
   if (sa.reauth_by && sas.contains(*sa.reauth_by)) return std::nullopt;
   return sa.reauth_at;

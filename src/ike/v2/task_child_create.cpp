@@ -22,7 +22,8 @@ ikev2::ProtocolId protocol_id(ipsec::IpsecProtocol p) {
 
 void v2::Ikev2Engine::start(IkeSa& sa, ChildCreateTask task, TimePoint now) {
   // A reauthentication recreates children that are up on the old IKE SA (task_ike_reauth.cpp).
-  if ((child_is_up(sa.connection, task.child) && !sa.reauth_of) || !child_settings(sa.connection, task.child)) {
+  if ((child_is_up(sa.connection, task.child) && !sa.reauth_of) ||
+      !child_settings(sa.connection, task.child)) {
     negotiating.erase({sa.connection, task.child});
     return;
   }

@@ -52,7 +52,7 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   if (auth) payloads.emplace_back(std::move(*auth));
   append_config_request(*conn, payloads, reauth_virtual_ips(sa));  // task_config.cpp
-  append_mobike_supported(*conn, payloads);  // task_mobike.cpp
+  append_mobike_supported(*conn, payloads);                        // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {

@@ -103,8 +103,8 @@ void v2::Ikev2Engine::hand_over_children(IkeSa& old, TimePoint now) {
     if (c->state != ChildSaState::Installed && c->state != ChildSaState::Rekeyed) continue;
     ChildSa* successor = nullptr;
     for (auto& [cid, other] : children) {
-      if (other.ike_sa == old.id || other.state != ChildSaState::Installed || other.connection != c->connection ||
-          other.child != c->child || other.remote_ts != c->remote_ts)
+      if (other.ike_sa == old.id || other.state != ChildSaState::Installed ||
+          other.connection != c->connection || other.child != c->child || other.remote_ts != c->remote_ts)
         continue;
       const IkeSa* carrier = ike_sa(other.ike_sa);
       if (carrier && carrier->authenticated && !carrier->closing && peer_identity_key(*carrier) == who)

@@ -132,9 +132,8 @@ struct MobikeCheckTask {
   Bytes cookie2;
 };
 
-using Task =
-    std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                 DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask, MobikeCheckTask,
-                 ReauthRetireTask, ReplaceOlderTask>;
+using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask,
+                          IkeRekeyTask, DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask,
+                          MobikeCheckTask, ReauthRetireTask, ReplaceOlderTask>;
 
 }  // namespace cygnet::ike

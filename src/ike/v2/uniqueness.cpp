@@ -55,8 +55,9 @@ bool v2::Ikev2Engine::enforce_uniqueness(IkeSa& sa, const ConnectionSettings& co
   to_replace = std::move(older);
   for (IkeSaId id : to_replace)
     event(EventType::DuplicateIkeSa, sa.connection, id, std::nullopt,
-          peer + ": IKE SA #" + std::to_string(id) + " deleted, replaced by IKE SA #" + std::to_string(sa.id) +
-              " (unique = " + unique_policy_name(conn.unique) + (same_address ? ", same address" : "") + ")");
+          peer + ": IKE SA #" + std::to_string(id) + " deleted, replaced by IKE SA #" +
+              std::to_string(sa.id) + " (unique = " + unique_policy_name(conn.unique) +
+              (same_address ? ", same address" : "") + ")");
   return true;
 }
 

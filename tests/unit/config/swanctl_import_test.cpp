@@ -267,7 +267,8 @@ connections { old {
 } }
 secrets { ike { secret = 0x616263646566676869306a6b6c6d6e6f70717273 } }
 )");
-  EXPECT_THAT(v1.result.unmapped, AllOf(Contains(HasSubstr("old.reauth_time")), Contains(HasSubstr("old.unique"))));
+  EXPECT_THAT(v1.result.unmapped,
+              AllOf(Contains(HasSubstr("old.reauth_time")), Contains(HasSubstr("old.unique"))));
   EXPECT_THAT(v1.result.toml, Not(HasSubstr("\nreauth_time =")));
   EXPECT_THAT(v1.result.toml, Not(HasSubstr("\nunique =")));
   only_connection(v1);

@@ -220,8 +220,9 @@ TEST(Validate, ReauthTimeAndUnique) {
   EXPECT_EQ(loads(kHead + "unique = \"keep\"\n").connections[0].unique, ike::UniquePolicy::Keep);
   EXPECT_EQ(loads(kHead + "unique = \"never\"\n").connections[0].unique, ike::UniquePolicy::Never);
   EXPECT_EQ(loads(kHead + "reauth_time = 0\n").connections[0].reauth_time, Seconds{0});
-  EXPECT_THAT(connection_errors("unique = \"yes\"\n"),
-              ElementsAre("t.toml:6:10: 'unique' must be \"no\", \"never\", \"replace\" or \"keep\", not \"yes\""));
+  EXPECT_THAT(
+      connection_errors("unique = \"yes\"\n"),
+      ElementsAre("t.toml:6:10: 'unique' must be \"no\", \"never\", \"replace\" or \"keep\", not \"yes\""));
   EXPECT_THAT(connection_errors("reauth_time = \"-1h\"\n"),
               ElementsAre(StartsWith("t.toml:6:15: 'reauth_time': ")));
   EXPECT_THAT(connection_errors("ike_version = 1\nreauth_time = \"1h\"\n"),

@@ -42,6 +42,9 @@ std::string age_and_rekey(const json& sa) {
   if (const auto rekey = integer_at(sa, "rekey_in_seconds")) {
     text += ", rekey in " + format_duration(*rekey);
   }
+  if (const auto reauth = integer_at(sa, "reauth_in_seconds")) {
+    text += ", reauth in " + format_duration(*reauth);
+  }
   return text;
 }
 

@@ -317,6 +317,8 @@ struct Connection {
   std::string start_action = "none";
   std::string dpd_delay = "0s";
   std::string ike_lifetime;
+  std::string reauth_time;    // empty: no reauthentication (strongSwan's default)
+  std::string unique = "no";  // strongSwan's default, and Cygnet's
   std::string encapsulation = "auto";
   bool allow_legacy = false;
   bool aggressive = false;
@@ -779,7 +781,13 @@ class Importer {
       } else if (v.key == "keyingtries") {
         if (value != "1") unmapped(v, key_path, "Cygnet retries according to start_action, not a count");
       } else if (v.key == "unique") {
-        if (lower(value) != "no") unmapped(v, key_path, "Cygnet has no uniqueness policy");
+        const std::string policy = lower(value);
+        if (policy != "no" && policy != "never" && policy != "replace" && policy != "keep")
+          unmapped(v, key_path, "not a uniqueness policy (no, never, replace, keep)");
+        else if (policy != "no" && c.ike_version != 2)
+          unmapped(v, key_path, "Cygnet applies 'unique' to IKEv2 only; IKEv1 follows INITIAL_CONTACT");
+        else
+          c.unique = policy;
       } else if (v.key == "pull") {
         if (!is_yes(value)) unmapped(v, key_path, "Cygnet has no Mode Config");
       } else if (v.key == "dscp") {
@@ -815,10 +823,13 @@ class Importer {
     // and gives up at that plus over_time; Cygnet takes the hard limit and rekeys at about 90 %.
     long long base = ike_rekey > 0 ? ike_rekey : reauth;
     if (reauth > 0) {
-      const SettingsValue* v = s.find_value("reauth_time");
-      unmapped_at(v ? v->where : s.where, path + ".reauth_time",
-                  ike_rekey > 0 ? "Cygnet rekeys the IKE SA and never reauthenticates; rekey_time is used"
-                                : "Cygnet rekeys the IKE SA instead of reauthenticating it");
+      if (c.ike_version == 2) {
+        c.reauth_time = duration_text(reauth);  // make-before-break, as strongSwan's default
+      } else {
+        const SettingsValue* v = s.find_value("reauth_time");
+        unmapped_at(v ? v->where : s.where, path + ".reauth_time",
+                    "an IKEv1 phase 1 is renewed with a new Main Mode (a reauthentication) at ike_lifetime");
+      }
     }
     if (base == 0) {
       unmapped_at(s.where, path + ".rekey_time = 0", "Cygnet needs an IKE SA lifetime; set to 10 years");
@@ -1203,6 +1214,8 @@ class Importer {
     t += "start_action = " + toml_string(c.start_action) + "\n";
     t += "dpd_delay = " + toml_string(c.dpd_delay) + "\n";
     t += "ike_lifetime = " + toml_string(c.ike_lifetime) + "\n";
+    if (!c.reauth_time.empty()) t += "reauth_time = " + toml_string(c.reauth_time) + "\n";
+    if (c.unique != "no") t += "unique = " + toml_string(c.unique) + "\n";
     t += "encapsulation = " + toml_string(c.encapsulation) + "\n";
     for (const Child& ch : c.children) {
       t += "\n[[connections." + c.name + ".children]]\n";

@@ -61,7 +61,7 @@ constexpr std::array<std::string_view, 16> kDaemonKeys{"listen",
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
 constexpr std::int64_t kMaxRetransmitTimeoutMs = 60000;
 constexpr std::int64_t kMaxRetransmitTries = 20;
-constexpr std::array<std::string_view, 35> kConnectionKeys{"ike_version",
+constexpr std::array<std::string_view, 37> kConnectionKeys{"ike_version",
                                                            "local_addrs",
                                                            "remote_addrs",
                                                            "remote_port",
@@ -77,6 +77,8 @@ constexpr std::array<std::string_view, 35> kConnectionKeys{"ike_version",
                                                            "start_action",
                                                            "dpd_delay",
                                                            "ike_lifetime",
+                                                           "reauth_time",
+                                                           "unique",
                                                            "encapsulation",
                                                            "allow_legacy",
                                                            "aggressive",
@@ -124,6 +126,10 @@ constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
     {{"strict", ike::RevocationPolicy::Strict},
      {"ifuri", ike::RevocationPolicy::IfUri},
      {"relaxed", ike::RevocationPolicy::Relaxed}}};
+constexpr std::array<Choice<ike::UniquePolicy>, 4> kUniqueChoices{{{"no", ike::UniquePolicy::No},
+                                                                   {"never", ike::UniquePolicy::Never},
+                                                                   {"replace", ike::UniquePolicy::Replace},
+                                                                   {"keep", ike::UniquePolicy::Keep}}};
 constexpr std::array<Choice<ike::Encapsulation>, 2> kEncapsulationChoices{
     {{"auto", ike::Encapsulation::Auto}, {"udp", ike::Encapsulation::ForceUdp}}};
 constexpr std::array<Choice<ike::TcpEncapsulationMode>, 3> kTcpChoices{
@@ -758,6 +764,19 @@ class Validator {
     }
     if (const auto lifetime = duration_at(table, "ike_lifetime", /*zero_allowed=*/false)) {
       c.ike_lifetime = *lifetime;
+    }
+    if (const auto reauth = duration_at(table, "reauth_time", /*zero_allowed=*/true)) {
+      c.reauth_time = *reauth;
+      if (reauth->count() > 0 && c.ike_version != 2)
+        error(*table.get("reauth_time"),
+              "'reauth_time' is an IKEv2 setting; an IKEv1 connection renews phase 1 at 'ike_lifetime' "
+              "with a new authentication already");
+    }
+    if (const auto unique = choice_at(table, "unique", kUniqueChoices)) {
+      c.unique = *unique;
+      if (*unique != ike::UniquePolicy::No && c.ike_version != 2)
+        error(*table.get("unique"),
+              "'unique' is an IKEv2 setting; an IKEv1 connection follows only INITIAL_CONTACT");
     }
     if (const auto encapsulation = choice_at(table, "encapsulation", kEncapsulationChoices)) {
       c.encapsulation = *encapsulation;

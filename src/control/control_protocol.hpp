@@ -23,7 +23,7 @@
 //       "local": "192.0.2.1[500]", "remote": "192.0.2.2[500]",
 //       "local_id": "192.0.2.1", "remote_id": "192.0.2.2",
 //       "algorithms": "aes256gcm16-prfsha256-x25519", "nat_detected": false, "eap_identity": "",
-//       "age_seconds": 12, "rekey_in_seconds": 13000 (or null),
+//       "age_seconds": 12, "rekey_in_seconds": 13000 (or null), "reauth_in_seconds": null,
 //       "child_sas": [{   (for IKEv1: the IPsec SAs negotiated by Quick Mode)
 //         "id": 2, "name": "net", "protocol": "esp", "mode": "tunnel",
 //         "inbound_spi": "c1a2b3c4", "outbound_spi": "d5e6f708", "algorithms": "aes256gcm16",
@@ -67,7 +67,9 @@
 //           "refused_request_before_auth": 0, "refused_address_change": 0,
 //           "refused_repeat_budget": 0, "refused_unverified_evicted": 0,
 //           "revocation_fetches": 0, "revocation_fetch_failures": 0, "revocation_parked": 0,
-//           "revocation_parked_drops": 0, "eap_conversations": 0, "eap_discarded": 0},
+//           "revocation_parked_drops": 0, "eap_conversations": 0, "eap_discarded": 0,
+//           "ike_sas_reauthenticated": 0, "unique_replaced": 0, "unique_refused": 0,
+//           "initial_contact_removed": 0},
 //           (refusals: ike/refusal_counters.hpp)
 //   "data_plane": {"outbound": {"packets": 0, "bytes": 0}, "inbound": {...}, "bypassed": {...},
 //                  "drops": {"unknown_spi": 0, "replay": 0, ... every drop reason, snake_case},

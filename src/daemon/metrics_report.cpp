@@ -118,6 +118,13 @@ void engine(PrometheusText& out, const ike::EngineCounters& ike) {
           ike.child_sas_established);
   counter("cygnet_ike_sas_rekeyed_total", "IKE SA rekeys completed", ike.ike_sas_rekeyed);
   counter("cygnet_child_sas_rekeyed_total", "CHILD SA rekeys completed", ike.child_sas_rekeyed);
+  counter("cygnet_ike_sas_reauthenticated_total", "make-before-break reauthentications completed",
+          ike.ike_sas_reauthenticated);
+  counter("cygnet_ike_unique_replaced_total", "IKE SAs deleted by unique = replace (or keep, reauth)",
+          ike.unique_replaced);
+  counter("cygnet_ike_unique_refused_total", "IKE SAs refused by unique = keep", ike.unique_refused);
+  counter("cygnet_ike_initial_contact_removed_total", "IKE SAs removed because of INITIAL_CONTACT",
+          ike.initial_contact_removed);
   counter("cygnet_ike_cookies_sent_total", "COOKIE challenges sent to IKE_SA_INIT requests",
           ike.cookies_sent);
   counter("cygnet_ike_retransmissions_total", "IKE messages retransmitted", ike.retransmissions);

@@ -168,6 +168,7 @@ json status_json(const std::vector<ike::ConnectionStatus>& status,
       for (const auto& a : sa.remote_virtual_ips) s["remote_virtual_ips"].push_back(a.to_string());
       s["age_seconds"] = sa.age.count();
       s["rekey_in_seconds"] = optional_seconds(sa.rekey_in);
+      s["reauth_in_seconds"] = optional_seconds(sa.reauth_in);
       json child_sas = json::array();
       for (const ike::ChildSaStatus& child : sa.children) {
         json cs;
@@ -249,7 +250,11 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"revocation_parked", ike.revocation_parked},
                 {"revocation_parked_drops", ike.revocation_parked_drops},
                 {"eap_conversations", ike.eap_conversations},
-                {"eap_discarded", ike.eap_discarded}};
+                {"eap_discarded", ike.eap_discarded},
+                {"ike_sas_reauthenticated", ike.ike_sas_reauthenticated},
+                {"unique_replaced", ike.unique_replaced},
+                {"unique_refused", ike.unique_refused},
+                {"initial_contact_removed", ike.initial_contact_removed}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)

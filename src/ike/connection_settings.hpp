@@ -29,6 +29,12 @@ inline bool is_eap(AuthMethod m) {
 }
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
+// A second IKE SA authenticated as the same peer identity on the same connection (swanctl's
+// `unique`, v2/uniqueness.cpp): Replace deletes the older ones; Keep refuses the newcomer while an
+// older one lives (unless it comes from the same address: a reauthentication); Never lets them
+// coexist and ignores INITIAL_CONTACT; No lets them coexist unless INITIAL_CONTACT says the peer
+// restarted.
+enum class UniquePolicy : std::uint8_t { No, Never, Replace, Keep };
 
 // TCP encapsulation (RFC 9329) as an initiator (the daemon's business: the engine ignores it).
 // Never: UDP only; Always: IKE and ESP over TCP from the first message; Fallback: over TCP when
@@ -44,6 +50,7 @@ const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
 const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
 const char* start_action_name(StartAction a);            // "none", "trap", "start"
 const char* auth_method_name(AuthMethod m);              // "psk", "pubkey", "eap-mschapv2", "eap-tls"
+const char* unique_policy_name(UniquePolicy p);          // "no", "never", "replace", "keep"
 
 struct ChildSettings {
   std::string name;
@@ -116,6 +123,11 @@ struct ConnectionSettings {
   StartAction start_action = StartAction::None;
   Seconds dpd_delay{30};           // 0 = no liveness checks
   Seconds ike_lifetime{4 * 3600};  // hard; IKE SA rekeyed at ~90 % minus jitter
+  // Make-before-break reauthentication (IKEv2 initiator, v2/task_ike_reauth.cpp): a new IKE SA
+  // with fresh authentication at ~90 % of this minus jitter after each authentication; 0 = off.
+  // IKE rekeys in between keep the reauthentication deadline.
+  Seconds reauth_time{0};
+  UniquePolicy unique = UniquePolicy::No;
   Encapsulation encapsulation = Encapsulation::Auto;
   bool allow_legacy = false;  // accept RFC 8247 SHOULD-NOT algorithms (3DES, SHA-1, MODP-1024)
   bool aggressive = false;    // IKEv1 only

@@ -198,6 +198,8 @@ enum class EventType : std::uint8_t {
   Error,                   // anything else, in words
   PeerAddressChanged,      // NAT rebinding or float to 4500; detail "OLD -> NEW"
   InternalAddressFailure,  // no virtual IP: the pools are exhausted (gateway) or none was assigned (client)
+  IkeSaReauthenticated,    // make-before-break reauthentication: a new IKE SA replaced the old one
+  DuplicateIkeSa,          // a second IKE SA of one peer identity: `unique` replaced or refused one
 };
 const char* event_type_name(EventType t);  // "ike-sa-established", ...
 // A negotiation or an SA ended in failure (packets held for it are dropped, logged as warnings).
@@ -281,6 +283,7 @@ struct IkeSaStatus {
   std::string eap_identity;  // the client's EAP identity (either role), empty without EAP
   Seconds age{0};
   std::optional<Seconds> rekey_in;
+  std::optional<Seconds> reauth_in;  // time until the scheduled reauthentication (reauth_time)
   std::vector<ChildSaStatus> children;
 };
 
@@ -314,6 +317,13 @@ struct EngineCounters {
   // discarded as malformed, replayed or out of order.
   std::uint64_t eap_conversations = 0;
   std::uint64_t eap_discarded = 0;
+  // Reauthentication and `unique` (v2/task_ike_reauth.cpp, v2/uniqueness.cpp): reauthentications
+  // completed as initiator; older IKE SAs deleted by unique = "replace"; newcomers refused by
+  // unique = "keep"; older IKE SAs removed because of INITIAL_CONTACT.
+  std::uint64_t ike_sas_reauthenticated = 0;
+  std::uint64_t unique_replaced = 0;
+  std::uint64_t unique_refused = 0;
+  std::uint64_t initial_contact_removed = 0;
   // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
   // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
   ExchangeCounters exchanges;

@@ -39,6 +39,8 @@ const char* event_type_name(EventType t) {
     case EventType::InitialContact: return "initial-contact";
     case EventType::PeerAddressChanged: return "peer-address-changed";
     case EventType::InternalAddressFailure: return "internal-address-failure";
+    case EventType::IkeSaReauthenticated: return "ike-sa-reauthenticated";
+    case EventType::DuplicateIkeSa: return "duplicate-ike-sa";
     case EventType::Error: return "error";
   }
   return "unknown";
@@ -79,6 +81,16 @@ const char* auth_method_name(AuthMethod m) {
     case AuthMethod::EapTls: return "eap-tls";
   }
   return "unknown";
+}
+
+const char* unique_policy_name(UniquePolicy p) {
+  switch (p) {
+    case UniquePolicy::No: return "no";
+    case UniquePolicy::Never: return "never";
+    case UniquePolicy::Replace: return "replace";
+    case UniquePolicy::Keep: return "keep";
+  }
+  return "no";
 }
 
 const char* start_action_name(StartAction a) {

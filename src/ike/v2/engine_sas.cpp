@@ -142,6 +142,8 @@ void v2::Ikev2Engine::schedule_ike_lifetime(IkeSa& sa, const ConnectionSettings&
   if (conn.ike_lifetime.count() <= 0) return;
   sa.rekey_at = now + rekey_after(conn.ike_lifetime, options.rekey_jitter, *random);
   sa.expire_at = now + conn.ike_lifetime;
+  // A reauthentication due within this lifetime renews the keys itself: no rekey before it.
+  if (sa.reauth_at && *sa.reauth_at <= *sa.expire_at) sa.rekey_at.reset();
 }
 
 std::optional<TimePoint> v2::Ikev2Engine::child_rekey_time(const ChildSettings& c, TimePoint now) {
@@ -157,7 +159,10 @@ void v2::Ikev2Engine::ike_sa_established(IkeSa& sa, TimePoint now) {
   release_half_open(sa);
   ++counters.ike_sas_established;
   counters.handshake_latency.observe(now - sa.created);
-  if (const ConnectionSettings* conn = connection(sa.connection)) schedule_ike_lifetime(sa, *conn, now);
+  if (const ConnectionSettings* conn = connection(sa.connection)) {
+    schedule_ike_lifetime(sa, *conn, now);
+    schedule_reauthentication(sa, *conn, now);  // task_ike_reauth.cpp
+  }
   event(EventType::IkeSaEstablished, sa.connection, sa.id, std::nullopt,
         sa.local.to_string() + " - " + sa.remote.to_string() + " (" +
             (sa.remote_id ? sa.remote_id->to_string() : std::string("?")) +
@@ -254,6 +259,9 @@ ChildSa& v2::Ikev2Engine::install_child(IkeSa& sa, const NegotiatedChild& n, con
   c.created = now;
   c.rekey_at = child_rekey_time(settings, now);
   if (settings.lifetime.count() > 0) c.expire_at = now + settings.lifetime;
+  // Another IKE SA of the same peer carries this traffic (it reauthenticates, or logs in again):
+  // that one keeps the outbound side until it goes, since the peer may not have our SA yet.
+  if (route_outbound && child_carried_by_other_sa(sa, n)) route_outbound = false;
   c.activation_pending = !route_outbound;
   c.per_resource = n.per_resource;
   c.resource = n.resource;

@@ -16,6 +16,14 @@ std::optional<TimePoint> dpd_deadline(const IkeSa& sa, const ConnectionSettings*
   return sa.last_received + conn->dpd_delay;
 }
 
+// A reauthentication to start: due, and none under way (one whose new SA failed is retried).
+std::optional<TimePoint> reauth_deadline(const IkeSa& sa,
+                                         const std::map<IkeSaId, std::unique_ptr<IkeSa>>& sas) {
+  if (!sa.reauth_at || sa.closing || sa.state == IkeSaState::Deleting) return std::nullopt;
+  if (sa.reauth_by && sas.contains(*sa.reauth_by)) return std::nullopt;
+  return sa.reauth_at;
+}
+
 void earliest(std::optional<TimePoint>& acc, std::optional<TimePoint> t) {
   if (t && (!acc || *t < *acc)) acc = t;
 }
@@ -52,6 +60,14 @@ void v2::Ikev2Engine::on_timer_sa(IkeSa& sa, TimePoint now) {
   if (sa.rekey_at && !sa.rekey_requested && now >= *sa.rekey_at && sa.state == IkeSaState::Established) {
     sa.rekey_requested = true;
     queue_request(sa, IkeRekeyTask{}, now);
+  }
+  if (auto reauth = reauth_deadline(sa, ike_sas); reauth && now >= *reauth) {
+    if (sa.reauth_by) {  // the last attempt's new SA failed: the old one carries on, retry soon
+      sa.reauth_by.reset();
+      sa.reauth_at = now + Seconds{30};
+    } else {
+      start_reauthentication(sa, now);  // task_ike_reauth.cpp
+    }
   }
   if (auto dpd = dpd_deadline(sa, connection(sa.connection)); dpd && now >= *dpd) {
     sa.dpd_queued = true;
@@ -123,6 +139,7 @@ std::optional<TimePoint> v2::Ikev2Engine::next_deadline() const {
     if (sa.replaced_by) continue;
     if (!sa.rekey_requested && sa.state == IkeSaState::Established) earliest(next, sa.rekey_at);
     earliest(next, dpd_deadline(sa, connection(sa.connection)));
+    earliest(next, reauth_deadline(sa, ike_sas));
   }
   for (const auto& [cid, c] : children) {
     earliest(next, c.remove_at);

@@ -135,6 +135,12 @@ struct IkeSa {
   bool rekey_requested = false;
   bool dpd_queued = false;
   std::optional<IkeSaId> replaced_by;  // rekeyed: the old SA only waits for its Delete exchange
+  // Reauthentication (v2/task_ike_reauth.cpp): when the next one is due (carried over by IKE
+  // rekeys, set anew by each authentication); on the old SA the new one being built; on the new SA
+  // the old one it replaces once it is up.
+  std::optional<TimePoint> reauth_at;
+  std::optional<IkeSaId> reauth_by;
+  std::optional<IkeSaId> reauth_of;
   // bring_down() asked for this SA to go: only its Delete is queued, and it goes once the exchange
   // outstanding at that moment has ended (close_after_outstanding, engine_requests.cpp).
   bool closing = false;

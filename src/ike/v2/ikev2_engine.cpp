@@ -139,6 +139,8 @@ std::vector<ConnectionStatus> v2::Ikev2Engine::status(TimePoint now) const {
       s.age = std::chrono::duration_cast<Seconds>(now - sa.created);
       if (sa.rekey_at && !sa.rekey_requested)
         s.rekey_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.rekey_at - now));
+      if (sa.reauth_at && !sa.replaced_by)
+        s.reauth_in = std::chrono::duration_cast<Seconds>(std::max(Duration{0}, *sa.reauth_at - now));
       for (const ChildSa* c : children_of(sa.id)) s.children.push_back(child_sa_status(*c, now));
       cs.ike_sas.push_back(std::move(s));
     }

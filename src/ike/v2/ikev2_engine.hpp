@@ -155,7 +155,9 @@ struct Ikev2Engine {
   Identity our_identity(const ConnectionSettings& conn, const IkeSa& sa) const;
   // --- configuration payload, virtual IPs (task_config.cpp) ---
   // Client: CP(CFG_REQUEST) for the connection's `vips`, appended to the IKE_AUTH request.
-  void append_config_request(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out) const;
+  // A reauthentication asks for the addresses the old SA holds (`held`) instead of `vips`.
+  void append_config_request(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out,
+                             const std::vector<wire::IpAddress>* held = nullptr) const;
   // Gateway: the peer's CFG_REQUEST in IKE_AUTH (authenticated already), answered from the
   // connection's pools. NotRequested: no CP (or not a request); Malformed: refuse the IKE SA
   // with INVALID_SYNTAX; AddressFailure: N(INTERNAL_ADDRESS_FAILURE) instead of the CHILD SA.
@@ -255,6 +257,8 @@ struct Ikev2Engine {
   void start(IkeSa& sa, LivenessTask task, TimePoint now);
   void start(IkeSa& sa, MobikeUpdateTask task, TimePoint now);
   void start(IkeSa& sa, MobikeCheckTask task, TimePoint now);
+  void start(IkeSa& sa, ReauthRetireTask task, TimePoint now);
+  void start(IkeSa& sa, ReplaceOlderTask task, TimePoint now);
   void on_response(IkeSa& sa, IkeSaInitTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, IkeAuthTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, EapRoundTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
@@ -266,6 +270,8 @@ struct Ikev2Engine {
   void on_response(IkeSa& sa, LivenessTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, MobikeUpdateTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
   void on_response(IkeSa& sa, MobikeCheckTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, ReauthRetireTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
+  void on_response(IkeSa& sa, ReplaceOlderTask& task, const std::vector<ikev2::Payload>& in, TimePoint now);
 
   // --- IKE_SA_INIT (task_ike_sa_init.cpp) ---
   void send_init_request(IkeSa& sa, TimePoint now);
@@ -387,6 +393,37 @@ struct Ikev2Engine {
   std::vector<ikev2::Payload> process_informational_request(IkeSa& sa, const std::vector<ikev2::Payload>& in,
                                                             TimePoint now);
   void handle_initial_contact(IkeSa& sa);
+
+  // --- reauthentication (task_ike_reauth.cpp) ---
+  // The first reauthentication deadline of a freshly authenticated SA (nullopt: off, or we
+  // cannot initiate to the peer).
+  void schedule_reauthentication(IkeSa& sa, const ConnectionSettings& conn, TimePoint now);
+  // Due: a new IKE SA to the same peer, with fresh IKE_SA_INIT and IKE_AUTH and the old SA's
+  // children; the old one carries traffic until the new one has them all.
+  void start_reauthentication(IkeSa& old, TimePoint now);
+  // The virtual IPs the new SA of a reauthentication asks for: those the old one holds.
+  const std::vector<wire::IpAddress>* reauth_virtual_ips(const IkeSa& fresh);
+  // The newest SA a reauthentication replaces (the old SA may have been rekeyed meanwhile).
+  IkeSa* reauth_predecessor(const IkeSa& fresh);
+  // `old` is being deleted: each of its CHILD SAs whose traffic another IKE SA of the same peer
+  // carries (the reauthenticated one) moves there and stays for old_sa_grace, so that packets
+  // sent before the Delete still arrive; that SA's own child takes the outbound side now.
+  void hand_over_children(IkeSa& old, TimePoint now);
+
+  // --- a second IKE SA of one peer identity, `unique` and INITIAL_CONTACT (uniqueness.cpp) ---
+  // The identity uniqueness is judged by: the EAP identity when there was one, else the IKE one.
+  static std::string peer_identity_key(const IkeSa& sa);
+  // Responder, `sa` just authenticated: applies the connection's `unique` policy and the peer's
+  // INITIAL_CONTACT. False: refused (unique = keep); the caller answers AUTHENTICATION_FAILED.
+  // `to_replace`: the older SAs to delete once the newcomer's CHILD SA is installed.
+  bool enforce_uniqueness(IkeSa& sa, const ConnectionSettings& conn, bool initial_contact,
+                          std::vector<IkeSaId>& to_replace);
+  // Deletes `older` (Delete sent; with INITIAL_CONTACT not waited for); their CHILD SAs' traffic
+  // moves to `sa`'s (hand_over_children).
+  void replace_older_sas(IkeSa& sa, const std::vector<IkeSaId>& older, bool initial_contact, TimePoint now);
+  // Responder: another IKE SA of the same peer already carries this CHILD SA's traffic (a
+  // reauthentication or second login): the new child's outbound waits until that one goes.
+  bool child_carried_by_other_sa(const IkeSa& sa, const NegotiatedChild& n) const;
 
   // --- MOBIKE, RFC 4555 (task_mobike.cpp) ---
   // IKE_AUTH: MOBIKE_SUPPORTED when the connection has `mobike`; MOBIKE is on for the SA when both

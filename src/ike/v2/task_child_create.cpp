@@ -26,7 +26,9 @@ void v2::Ikev2Engine::start(IkeSa& sa, ChildCreateTask task, TimePoint now) {
       send_create_child_request(sa, task.child, std::nullopt, now, task.resource);
     return;
   }
-  if (child_is_up(sa.connection, task.child) || !child_settings(sa.connection, task.child)) {
+  // A reauthentication recreates children that are up on the old IKE SA (task_ike_reauth.cpp).
+  if ((child_is_up(sa.connection, task.child) && !sa.reauth_of) ||
+      !child_settings(sa.connection, task.child)) {
     negotiating.erase({sa.connection, task.child});
     return;
   }

@@ -28,11 +28,11 @@ wire::IpPrefix host_prefix(const wire::IpAddress& a) {
 
 }  // namespace
 
-void v2::Ikev2Engine::append_config_request(const ConnectionSettings& conn,
-                                            std::vector<ikev2::Payload>& out) const {
+void v2::Ikev2Engine::append_config_request(const ConnectionSettings& conn, std::vector<ikev2::Payload>& out,
+                                            const std::vector<wire::IpAddress>* held) const {
   if (conn.vips.empty()) return;
-  out.emplace_back(
-      ikev2::ConfigPayload{ikev2::ConfigType::Request, ikev2::config_request_attributes(conn.vips)});
+  out.emplace_back(ikev2::ConfigPayload{ikev2::ConfigType::Request,
+                                        ikev2::config_request_attributes(held ? *held : conn.vips)});
 }
 
 v2::Ikev2Engine::ConfigAnswer v2::Ikev2Engine::answer_config_request(IkeSa& sa,

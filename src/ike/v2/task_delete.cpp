@@ -2,7 +2,7 @@
 // IKE SA, as requester and as responder. Every INFORMATIONAL request is answered here: Deletes,
 // the initiator's AUTHENTICATION_FAILED (§2.21.2), and an empty request (a liveness check, see
 // task_liveness.cpp) which gets an empty answer. INITIAL_CONTACT's cleanup of a restarted peer's
-// old SAs (§2.4) is here too.
+// old SAs (§2.4) is in uniqueness.cpp.
 #include "ike/v2/ikev2_engine.hpp"
 
 namespace cygnet::ike {
@@ -49,6 +49,7 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::process_informational_request(
     const auto* del = std::get_if<ikev2::DeletePayload>(&p);
     if (!del) continue;
     if (del->protocol == ikev2::ProtocolId::Ike) {
+      hand_over_children(sa, now);  // the peer reauthenticated: task_ike_reauth.cpp
       std::vector<ChildSaId> ids;
       for (ChildSa* c : children_of(sa.id)) ids.push_back(c->id);
       for (ChildSaId id : ids) remove_child(id, true, "IKE SA deleted by the peer");
@@ -111,24 +112,9 @@ void v2::Ikev2Engine::on_response(IkeSa& /*sa*/, DeleteChildrenTask& task,
 }
 
 void v2::Ikev2Engine::on_response(IkeSa& sa, DeleteIkeTask& /*task*/,
-                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint /*now*/) {
+                                  const std::vector<ikev2::Payload>& /*in*/, TimePoint now) {
+  hand_over_children(sa, now);  // a reauthenticated SA's children: kept for the grace period
   remove_ike_sa(sa.id, std::nullopt, "");
-}
-
-void v2::Ikev2Engine::handle_initial_contact(IkeSa& sa) {
-  // The peer restarted: every other IKE SA with the same identity is stale (§2.4). Remove them
-  // locally; the peer no longer knows their keys, so no Delete is sent.
-  if (!sa.remote_id) return;
-  std::vector<IkeSaId> stale;
-  for (const auto& [id, other] : ike_sas)
-    if (id != sa.id && other->authenticated && other->remote_id && *other->remote_id == *sa.remote_id &&
-        other->connection == sa.connection)
-      stale.push_back(id);
-  for (IkeSaId id : stale) {
-    event(EventType::InitialContact, sa.connection, id, std::nullopt,
-          "peer " + sa.remote_id->to_string() + " restarted (INITIAL_CONTACT): removing its old IKE SA");
-    remove_ike_sa(id, std::nullopt, "");
-  }
 }
 
 }  // namespace cygnet::ike

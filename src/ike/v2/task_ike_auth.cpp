@@ -51,8 +51,8 @@ void v2::Ikev2Engine::send_auth_request(IkeSa& sa, TimePoint now) {
   if (!conn->remote_id.any && !conn->remote_id.data.empty())
     payloads.emplace_back(ikev2::IdResponderPayload{conn->remote_id.to_payload()});
   if (auth) payloads.emplace_back(std::move(*auth));
-  append_config_request(*conn, payloads);    // task_config.cpp
-  append_mobike_supported(*conn, payloads);  // task_mobike.cpp
+  append_config_request(*conn, payloads, reauth_virtual_ips(sa));  // task_config.cpp
+  append_mobike_supported(*conn, payloads);                        // task_mobike.cpp
   IkeAuthTask task;
   if (sa.first_child) {
     if (const ChildSettings* child = child_settings(sa.connection, *sa.first_child)) {
@@ -147,8 +147,14 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
 std::vector<ikev2::Payload> v2::Ikev2Engine::answer_authenticated_request(
     IkeSa& sa, const ConnectionSettings& conn, const std::vector<ikev2::Payload>& in,
     std::vector<ikev2::Payload> out, TimePoint now) {
-  if (ikev2::find_notify(in, ikev2::NotifyType::InitialContact)) handle_initial_contact(sa);
-  // After INITIAL_CONTACT: the peer's earlier SAs gave their leases back, so it gets the same address.
+  // `unique` and INITIAL_CONTACT (uniqueness.cpp); after them the peer's replaced SAs gave their
+  // leases back, and it gets the same address either way (a lease belongs to the identity).
+  std::vector<IkeSaId> to_replace;
+  const bool initial_contact = ikev2::find_notify(in, ikev2::NotifyType::InitialContact) != nullptr;
+  if (!enforce_uniqueness(sa, conn, initial_contact, to_replace)) {
+    sa.remove_after_response = true;
+    return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::AuthenticationFailed)};
+  }
   std::vector<ikev2::Payload> config;
   const ConfigAnswer config_answer = answer_config_request(sa, conn, in, config);  // task_config.cpp
   if (config_answer == ConfigAnswer::Malformed) {
@@ -164,6 +170,8 @@ std::vector<ikev2::Payload> v2::Ikev2Engine::answer_authenticated_request(
   // §3.15.4: without an address there is no CHILD SA (INTERNAL_ADDRESS_FAILURE is already in `config`).
   if (ikev2::find_payload<ikev2::SaPayload>(in) && config_answer != ConfigAnswer::AddressFailure)
     answer_child(sa, in, sa.nonce_i, sa.nonce_r, true, nullptr, std::nullopt, out, now);
+  // uniqueness.cpp: once our response (and CHILD SA) is out, the older SAs go.
+  if (!to_replace.empty()) sa.queue.push_front(ReplaceOlderTask{std::move(to_replace), initial_contact});
   release_establishment_state(sa);
   return out;
 }

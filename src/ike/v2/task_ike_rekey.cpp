@@ -182,6 +182,10 @@ IkeSa& v2::Ikev2Engine::adopt_rekeyed_ike_sa(IkeSa& old, bool we_initiated, std:
   sa.nonce_r.assign(nr.begin(), nr.end());
   sa.local_id = old.local_id;
   sa.remote_id = old.remote_id;
+  sa.eap_identity = old.eap_identity;
+  // A rekey is no reauthentication: the deadline (and one under way) stays (task_ike_reauth.cpp).
+  sa.reauth_at = old.reauth_at;
+  sa.reauth_by = std::exchange(old.reauth_by, std::nullopt);
   // The virtual IPs stay with the client: the new SA holds them now, the old one releases nothing.
   sa.leases = std::exchange(old.leases, {});
   sa.lease_identity = old.lease_identity;

@@ -14,6 +14,7 @@
 //   task_delete.cpp       INFORMATIONAL Delete of CHILD SAs and of the IKE SA, peer's notifies
 //   task_liveness.cpp     INFORMATIONAL liveness check (empty request)
 //   task_mobike.cpp       MOBIKE (RFC 4555): UPDATE_SA_ADDRESSES, return routability (COOKIE2)
+//   task_ike_reauth.cpp   make-before-break reauthentication: a whole new IKE SA, then the old goes
 //
 // The tables that pick the task live in dispatch.cpp: start_request and finish_request visit
 // the Task variant with one overload per task (no generic fallback: a task type without its
@@ -106,6 +107,19 @@ struct DeleteChildrenTask {
 };
 struct DeleteIkeTask {};
 
+// Reauthentication (task_ike_reauth.cpp): queued on the new IKE SA behind the CHILD SAs it
+// recreates; when its turn comes every child is up there, and the old IKE SA is deleted. It
+// sends nothing itself.
+struct ReauthRetireTask {};
+
+// `unique` (uniqueness.cpp): queued on a newcomer's IKE SA when it replaces older IKE SAs of the
+// same peer identity, so that their Deletes leave after our IKE_AUTH response (the peer, when it is
+// reauthenticating, then has its new SA before it hears that the old one goes). Sends nothing itself.
+struct ReplaceOlderTask {
+  std::vector<IkeSaId> older;
+  bool initial_contact = false;  // the older ones are forgotten at once (their Delete not awaited)
+};
+
 // A liveness check: an empty INFORMATIONAL request (task_liveness.cpp).
 struct LivenessTask {};
 
@@ -124,8 +138,8 @@ struct MobikeCheckTask {
   Bytes cookie2;
 };
 
-using Task =
-    std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask, IkeRekeyTask,
-                 DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask, MobikeCheckTask>;
+using Task = std::variant<IkeSaInitTask, IkeAuthTask, EapRoundTask, ChildCreateTask, ChildRekeyTask,
+                          IkeRekeyTask, DeleteChildrenTask, DeleteIkeTask, LivenessTask, MobikeUpdateTask,
+                          MobikeCheckTask, ReauthRetireTask, ReplaceOlderTask>;
 
 }  // namespace cygnet::ike

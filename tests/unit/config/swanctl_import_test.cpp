@@ -223,6 +223,57 @@ secrets {
   EXPECT_EQ(c.children.front().name, "net");
 }
 
+TEST(SwanctlImport, ReauthTimeAndUniqueMap) {
+  const Imported i = import_text(R"(
+connections { rw {
+  version = 2
+  remote_addrs = 192.0.2.2
+  rekey_time = 0
+  reauth_time = 3h
+  unique = replace
+  local { auth = psk
+          id = me@example.com }
+  remote { auth = psk
+           id = gw.example.com }
+  children { net { remote_ts = 203.0.113.0/24 } }
+} }
+secrets { ike { secret = 0x616263646566676869306a6b6c6d6e6f70717273 } }
+)");
+  for (const std::string& f : i.result.unmapped) {
+    EXPECT_THAT(f, Not(HasSubstr("reauth_time")));
+    EXPECT_THAT(f, Not(HasSubstr("unique")));
+  }
+  EXPECT_THAT(i.result.toml, HasSubstr("reauth_time = \"3h\""));
+  EXPECT_THAT(i.result.toml, HasSubstr("unique = \"replace\""));
+  EXPECT_THAT(i.result.toml, HasSubstr("ike_lifetime = \"3h18m\""));  // reauth_time + 10 % over time
+  const ike::ConnectionSettings& c = only_connection(i);
+  EXPECT_EQ(c.reauth_time, Seconds{3 * 3600});
+  EXPECT_EQ(c.unique, ike::UniquePolicy::Replace);
+
+  // IKEv1: a new phase 1 is a reauthentication already; unique applies to IKEv2 only.
+  const Imported v1 = import_text(R"(
+connections { old {
+  version = 1
+  remote_addrs = 192.0.2.2
+  proposals = aes256-sha256-modp2048
+  reauth_time = 3h
+  unique = keep
+  local { auth = psk
+          id = me@example.com }
+  remote { auth = psk
+           id = gw.example.com }
+  children { net { remote_ts = 203.0.113.0/24
+                   esp_proposals = aes256-sha256 } }
+} }
+secrets { ike { secret = 0x616263646566676869306a6b6c6d6e6f70717273 } }
+)");
+  EXPECT_THAT(v1.result.unmapped,
+              AllOf(Contains(HasSubstr("old.reauth_time")), Contains(HasSubstr("old.unique"))));
+  EXPECT_THAT(v1.result.toml, Not(HasSubstr("\nreauth_time =")));
+  EXPECT_THAT(v1.result.toml, Not(HasSubstr("\nunique =")));
+  only_connection(v1);
+}
+
 TEST(SwanctlImport, Ikev1MainModeAndAggressive) {
   const Imported i = import_text(R"(
 connections {

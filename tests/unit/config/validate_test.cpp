@@ -209,6 +209,28 @@ TEST(Validate, Durations) {
               ElementsAre("t.toml:8:12: 'lifetime': unknown unit 'x' in '5x' (use s, m, h or d)"));
 }
 
+TEST(Validate, ReauthTimeAndUnique) {
+  // strongSwan's defaults: no reauthentication, unique = "no".
+  const Config defaults = loads(kHead);
+  EXPECT_EQ(defaults.connections[0].reauth_time, Seconds{0});
+  EXPECT_EQ(defaults.connections[0].unique, ike::UniquePolicy::No);
+  const Config set = loads(kHead + "reauth_time = \"2h\"\nunique = \"replace\"\n");
+  EXPECT_EQ(set.connections[0].reauth_time, Seconds{7200});
+  EXPECT_EQ(set.connections[0].unique, ike::UniquePolicy::Replace);
+  EXPECT_EQ(loads(kHead + "unique = \"keep\"\n").connections[0].unique, ike::UniquePolicy::Keep);
+  EXPECT_EQ(loads(kHead + "unique = \"never\"\n").connections[0].unique, ike::UniquePolicy::Never);
+  EXPECT_EQ(loads(kHead + "reauth_time = 0\n").connections[0].reauth_time, Seconds{0});
+  EXPECT_THAT(
+      connection_errors("unique = \"yes\"\n"),
+      ElementsAre("t.toml:6:10: 'unique' must be \"no\", \"never\", \"replace\" or \"keep\", not \"yes\""));
+  EXPECT_THAT(connection_errors("reauth_time = \"-1h\"\n"),
+              ElementsAre(StartsWith("t.toml:6:15: 'reauth_time': ")));
+  EXPECT_THAT(connection_errors("ike_version = 1\nreauth_time = \"1h\"\n"),
+              ElementsAre(StartsWith("t.toml:7:15: 'reauth_time' is an IKEv2 setting")));
+  EXPECT_THAT(connection_errors("ike_version = 1\nunique = \"keep\"\n"),
+              ElementsAre(StartsWith("t.toml:7:10: 'unique' is an IKEv2 setting")));
+}
+
 TEST(Validate, ChildCountsAndReplayWindow) {
   const Config config =
       loads(kChildHead + "life_bytes = 1000000000\nlife_packets = 5000000\nreplay_window = 0\n");

@@ -98,13 +98,13 @@ struct Choice {
 };
 constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
-// Per-side methods (split authentication). "eap-tls" and "eap-radius" are reserved: refused with
-// "not supported yet" rather than "unknown".
-constexpr std::array<Choice<ike::AuthMethod>, 3> kSideAuthChoices{
-    {{"psk", ike::AuthMethod::Psk},
-     {"pubkey", ike::AuthMethod::PublicKey},
-     {"eap-mschapv2", ike::AuthMethod::EapMsChapV2}}};
-constexpr std::array<std::string_view, 2> kReservedAuthMethods{"eap-tls", "eap-radius"};
+// Per-side methods (split authentication). "eap-tls" is reserved: refused with "not supported
+// yet" rather than "unknown".
+constexpr std::array<Choice<ike::AuthMethod>, 4> kSideAuthChoices{{{"psk", ike::AuthMethod::Psk},
+                                                                   {"pubkey", ike::AuthMethod::PublicKey},
+                                                                   {"eap-mschapv2", ike::AuthMethod::EapMsChapV2},
+                                                                   {"eap-radius", ike::AuthMethod::EapRadius}}};
+constexpr std::array<std::string_view, 1> kReservedAuthMethods{"eap-tls"};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
 constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
@@ -283,6 +283,7 @@ class Validator {
         config.eap_users = eap_users(*table);
     }
     eap_users_ = &config.eap_users;
+    radius_present_ = root.contains("radius");
     if (const toml::node* radius = root.get("radius")) {
       if (const toml::table* table = table_or_error(*radius, "radius"))
         config.radius = radius_settings(*table);
@@ -753,11 +754,16 @@ class Validator {
                                                   : auth        ? std::optional(method_of(*auth))
                                                                 : std::nullopt;
     if (!local || !remote) return auth;
-    if (*local == ike::AuthMethod::EapMsChapV2 && *remote == ike::AuthMethod::EapMsChapV2) {
+    if (*local == ike::AuthMethod::EapRadius) {
+      error(*table.get("local_auth"),
+            "'local_auth' = \"eap-radius\" is not a client method: the gateway relays its clients' EAP to "
+            "RADIUS with 'remote_auth' = \"eap-radius\" (a client uses \"eap-mschapv2\")");
+    }
+    if (ike::is_eap(*local) && ike::is_eap(*remote)) {
       error(
           *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
-          "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be "
-          "\"eap-mschapv2\"");
+          "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be " +
+              std::string(*remote == ike::AuthMethod::EapMsChapV2 ? "\"eap-mschapv2\"" : "EAP"));
     }
     const bool psk = *local == ike::AuthMethod::Psk || *remote == ike::AuthMethod::Psk;
     const bool own_certificate = *local == ike::AuthMethod::PublicKey;
@@ -782,6 +788,10 @@ class Validator {
             "'remote_auth' = \"eap-mschapv2\" needs at least one [eap_users.NAME] table to check passwords "
             "against");
     }
+    if (*remote == ike::AuthMethod::EapRadius && !radius_present_) {
+      error(*table.get(c.remote_auth ? "remote_auth" : "auth"),
+            "'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS servers");
+    }
     if (*local != ike::AuthMethod::EapMsChapV2) {
       for (std::string_view key : {"eap_identity", "eap_password", "eap_password_file"}) {
         if (const toml::node* node = table.get(key))
@@ -798,7 +808,7 @@ class Validator {
         text != nullptr && std::find(kReservedAuthMethods.begin(), kReservedAuthMethods.end(), text->get()) !=
                                kReservedAuthMethods.end()) {
       error(*node, in_quotes(key) + " = \"" + text->get() +
-                       "\" is not supported yet (psk, pubkey and eap-mschapv2 are)");
+                       "\" is not supported yet (psk, pubkey, eap-mschapv2 and eap-radius are)");
       return std::nullopt;
     }
     return choice_at(table, key, kSideAuthChoices);
@@ -1698,6 +1708,7 @@ class Validator {
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
   const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
+  bool radius_present_ = false;               // the file has a [radius] table (remote_auth = "eap-radius")
   std::vector<std::pair<std::string, const toml::node*>> pool_references_;
   std::vector<std::pair<std::string, const toml::node*>> interface_nodes_;  // `interface` values
 };

@@ -76,6 +76,7 @@ const char* auth_method_name(AuthMethod m) {
     case AuthMethod::Psk: return "psk";
     case AuthMethod::PublicKey: return "pubkey";
     case AuthMethod::EapMsChapV2: return "eap-mschapv2";
+    case AuthMethod::EapRadius: return "eap-radius";
   }
   return "unknown";
 }

@@ -63,7 +63,7 @@ std::optional<std::string> verify_peer(const ConnectionSettings& conn, const Ide
   if (!conn.remote_id.matches(peer_id))
     return "peer ID " + peer_id.to_string() + " does not match remote_id " + conn.remote_id.to_string();
   const AuthMethod method = remote_auth_method(conn);
-  if (method == AuthMethod::EapMsChapV2) return "the peer must authenticate with EAP (remote_auth), not AUTH";
+  if (is_eap(method)) return "the peer must authenticate with EAP (remote_auth), not AUTH";
   if (method == AuthMethod::Psk) {
     if (auth.method != ikev2::AuthMethod::SharedKeyMic)
       return "peer used AUTH method " + std::to_string(static_cast<int>(auth.method)) + ", we expect a PSK";

@@ -94,7 +94,7 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_auth_request
     if (!by_address) by_address = &c;
     if (!c.remote_id.matches(peer)) continue;
     if (idr && !our_identity(c, sa).matches(Identity::from_payload(*idr))) continue;
-    if ((remote_auth_method(c) == AuthMethod::EapMsChapV2) == (auth != nullptr)) {
+    if (is_eap(remote_auth_method(c)) == (auth != nullptr)) {
       if (!other_method) other_method = &c;
       continue;
     }

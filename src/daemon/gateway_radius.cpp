@@ -4,9 +4,9 @@
 // accounting = true`, the sessions of EAP-RADIUS clients are accounted (radius_accounting.hpp):
 // looked at again after every batch with events and every second for Interim-Updates.
 #include <algorithm>
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"

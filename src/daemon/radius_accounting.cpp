@@ -28,7 +28,7 @@ static RadiusAccounting::Totals totals_of(const gateway::SaTraffic& t) {
 
 RadiusAccounting::Totals RadiusAccounting::Session::total() const {
   Totals sum = retired;
-  for (const auto& [id, counts] : children) add(sum, counts);
+  for (const auto& [child, counts] : children) add(sum, counts);
   return sum;
 }
 

@@ -219,7 +219,10 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"revocation_parked", ike.revocation_parked},
                 {"revocation_parked_drops", ike.revocation_parked_drops},
                 {"eap_conversations", ike.eap_conversations},
-                {"eap_discarded", ike.eap_discarded}};
+                {"eap_discarded", ike.eap_discarded},
+                {"radius_requests", ike.radius_requests},
+                {"radius_parked_drops", ike.radius_parked_drops},
+                {"radius_answers_unclaimed", ike.radius_answers_unclaimed}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)

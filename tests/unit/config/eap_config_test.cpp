@@ -111,7 +111,7 @@ TEST(EapConfig, EapRadiusGatewayNeedsRadiusServers) {
               ElementsAre("t.toml:4:15: 'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS "
                           "servers"));
   const Config config = loads(gateway +
-                              "[radius]\nsecret = \"radius secret\"\n"
+                              "[radius]\nsecret = \"radius-secret\"\n"
                               "servers = [{ address = \"192.0.2.9\" }]\n");
   EXPECT_EQ(config.connections.at(0).remote_auth, ike::AuthMethod::EapRadius);
   ASSERT_TRUE(config.radius.has_value());

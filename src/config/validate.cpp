@@ -42,10 +42,10 @@ constexpr std::array<std::string_view, 3> kAuthorityKeys{"cacert", "crl_uris", "
 constexpr std::array<std::string_view, 3> kEapUserKeys{"password", "password_file", "nt_hash"};
 constexpr std::array<std::string_view, 3> kPoolKeys{"addrs", "dns", "dns_domains"};
 constexpr std::array<std::string_view, 14> kDaemonKeys{
-    "listen",          "control_socket", "tun",
-    "log_level",       "metrics",        "allow_key_export",
-    "drop_cleartext",  "max_half_open",  "max_half_open_per_source",
-    "offload",         "state_dir",      "retransmit_timeout_ms",
+    "listen",           "control_socket", "tun",
+    "log_level",        "metrics",        "allow_key_export",
+    "drop_cleartext",   "max_half_open",  "max_half_open_per_source",
+    "offload",          "state_dir",      "retransmit_timeout_ms",
     "retransmit_tries", "workers"};
 // IKE retransmission bounds: a first timeout from 100 ms to a minute, up to 20 retransmissions.
 constexpr std::int64_t kMinRetransmitTimeoutMs = 100;
@@ -100,10 +100,11 @@ constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
 // Per-side methods (split authentication). "eap-tls" is reserved: refused with "not supported
 // yet" rather than "unknown".
-constexpr std::array<Choice<ike::AuthMethod>, 4> kSideAuthChoices{{{"psk", ike::AuthMethod::Psk},
-                                                                   {"pubkey", ike::AuthMethod::PublicKey},
-                                                                   {"eap-mschapv2", ike::AuthMethod::EapMsChapV2},
-                                                                   {"eap-radius", ike::AuthMethod::EapRadius}}};
+constexpr std::array<Choice<ike::AuthMethod>, 4> kSideAuthChoices{
+    {{"psk", ike::AuthMethod::Psk},
+     {"pubkey", ike::AuthMethod::PublicKey},
+     {"eap-mschapv2", ike::AuthMethod::EapMsChapV2},
+     {"eap-radius", ike::AuthMethod::EapRadius}}};
 constexpr std::array<std::string_view, 1> kReservedAuthMethods{"eap-tls"};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
@@ -760,10 +761,10 @@ class Validator {
             "RADIUS with 'remote_auth' = \"eap-radius\" (a client uses \"eap-mschapv2\")");
     }
     if (ike::is_eap(*local) && ike::is_eap(*remote)) {
-      error(
-          *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
-          "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both be " +
-              std::string(*remote == ike::AuthMethod::EapMsChapV2 ? "\"eap-mschapv2\"" : "EAP"));
+      error(*table.get(c.remote_auth ? "remote_auth" : "local_auth"),
+            "EAP authenticates the client only (RFC 7296 §2.16): 'local_auth' and 'remote_auth' cannot both "
+            "be " +
+                std::string(*remote == ike::AuthMethod::EapMsChapV2 ? "\"eap-mschapv2\"" : "EAP"));
     }
     const bool psk = *local == ike::AuthMethod::Psk || *remote == ike::AuthMethod::Psk;
     const bool own_certificate = *local == ike::AuthMethod::PublicKey;

@@ -115,7 +115,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.watch(revocation_fetcher_.fd(), [this] { on_revocation_readable(); });
-  start_radius();  // gateway_radius.cpp
+  start_radius();           // gateway_radius.cpp
   watch_local_addresses();  // gateway_addresses.cpp
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();

@@ -53,16 +53,15 @@ void Gateway::start_radius() {
   std::string servers;
   for (const config::RadiusServer& s : config_.radius->servers)
     servers += (servers.empty() ? "" : ", ") + s.address + ":" + std::to_string(s.port);
-  log(Subsystem::Ike).info("RADIUS servers {} (accounting {})", servers,
-                           radius_->accounting_enabled() ? "on" : "off");
+  log(Subsystem::Ike)
+      .info("RADIUS servers {} (accounting {})", servers, radius_->accounting_enabled() ? "on" : "off");
   if (radius_->accounting_enabled()) {
     // Acct-Session-Id: the daemon's start time and a serial, unique across restarts.
     char prefix[24];
     std::snprintf(prefix, sizeof prefix, "%08llx",
-                  static_cast<unsigned long long>(
-                      std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count()));
+                  static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                      std::chrono::system_clock::now().time_since_epoch())
+                                                      .count()));
     radius_accounting_.emplace(prefix, radius_->interim_interval());
   }
 }
@@ -70,8 +69,8 @@ void Gateway::start_radius() {
 void Gateway::relay_to_radius(const ike::RadiusAccessRequest& request) {
   const std::string user = printable(request.user_name);
   if (!radius_) {  // the configuration check refuses eap-radius without [radius]; kept safe anyway
-    log(Subsystem::Ike).error("EAP-RADIUS for '{}' (IKE SA #{}): no [radius] servers configured", user,
-                              request.ike_sa);
+    log(Subsystem::Ike)
+        .error("EAP-RADIUS for '{}' (IKE SA #{}): no [radius] servers configured", user, request.ike_sa);
     radius_refused_.push_back(request.request);
     return;
   }
@@ -82,13 +81,15 @@ void Gateway::relay_to_radius(const ike::RadiusAccessRequest& request) {
   r.state = request.state;
   r.server = request.server;
   if (!radius_->submit(std::move(r))) {
-    log(Subsystem::Ike).warn("EAP-RADIUS for '{}' (IKE SA #{}): {} Access-Requests already wait, refused", user,
-                             request.ike_sa, RadiusClient::kMaxQueued);
+    log(Subsystem::Ike)
+        .warn("EAP-RADIUS for '{}' (IKE SA #{}): {} Access-Requests already wait, refused", user,
+              request.ike_sa, RadiusClient::kMaxQueued);
     radius_refused_.push_back(request.request);
     return;
   }
-  log(Subsystem::Ike).debug("EAP-RADIUS for '{}' (IKE SA #{}): Access-Request {} relays {} EAP bytes", user,
-                            request.ike_sa, request.request, request.eap_message.size());
+  log(Subsystem::Ike)
+      .debug("EAP-RADIUS for '{}' (IKE SA #{}): Access-Request {} relays {} EAP bytes", user, request.ike_sa,
+             request.request, request.eap_message.size());
   radius_in_flight_[request.request] = RadiusInFlight{request.ike_sa, user};
 }
 
@@ -121,12 +122,13 @@ void Gateway::on_radius_readable() {
         log(Subsystem::Ike).info("EAP-RADIUS for '{}' (IKE SA #{}): {}", who.user, who.ike_sa, r.reason);
         break;
       case RadiusOutcome::Reject:
-        log(Subsystem::Ike).warn("EAP-RADIUS for '{}' (IKE SA #{}): rejected: {}", who.user, who.ike_sa,
-                                 r.reason);
+        log(Subsystem::Ike)
+            .warn("EAP-RADIUS for '{}' (IKE SA #{}): rejected: {}", who.user, who.ike_sa, r.reason);
         break;
       case RadiusOutcome::Failed:
-        log(Subsystem::Ike).error("EAP-RADIUS for '{}' (IKE SA #{}): authentication failed: {}", who.user,
-                                  who.ike_sa, r.reason);
+        log(Subsystem::Ike)
+            .error("EAP-RADIUS for '{}' (IKE SA #{}): authentication failed: {}", who.user, who.ike_sa,
+                   r.reason);
         break;
     }
     ike::RadiusAnswer answer;
@@ -140,11 +142,13 @@ void Gateway::on_radius_readable() {
   }
   for (const AccountingResult& a : radius_->take_accounting_results()) {
     if (a.acknowledged)
-      log(Subsystem::Ike).debug("RADIUS accounting {} of session {}: {}", accounting_status_name(a.status),
-                                a.session_id, a.reason);
+      log(Subsystem::Ike)
+          .debug("RADIUS accounting {} of session {}: {}", accounting_status_name(a.status), a.session_id,
+                 a.reason);
     else
-      log(Subsystem::Ike).warn("RADIUS accounting {} of session {} not acknowledged: {}",
-                               accounting_status_name(a.status), a.session_id, a.reason);
+      log(Subsystem::Ike)
+          .warn("RADIUS accounting {} of session {} not acknowledged: {}", accounting_status_name(a.status),
+                a.session_id, a.reason);
   }
   drain(now);
 }
@@ -174,7 +178,8 @@ void Gateway::account_radius_sessions(TimePoint now) {
   for (const ike::ConnectionStatus& c : engine().status(now)) {
     const auto settings = std::find_if(config_.connections.begin(), config_.connections.end(),
                                        [&](const ike::ConnectionSettings& s) { return s.name == c.name; });
-    if (settings == config_.connections.end() || ike::remote_auth_method(*settings) != ike::AuthMethod::EapRadius)
+    if (settings == config_.connections.end() ||
+        ike::remote_auth_method(*settings) != ike::AuthMethod::EapRadius)
       continue;
     for (const ike::IkeSaStatus& sa : c.ike_sas) {
       if (sa.state == ike::IkeSaState::Connecting || sa.eap_identity.empty()) continue;
@@ -185,14 +190,17 @@ void Gateway::account_radius_sessions(TimePoint now) {
       up.push_back(std::move(u));
     }
   }
-  const auto traffic = [this](ike::ChildSaId id) { return gateway::traffic_of(id, core_->binding(), core_->data_plane()); };
+  const auto traffic = [this](ike::ChildSaId id) {
+    return gateway::traffic_of(id, core_->binding(), core_->data_plane());
+  };
   for (AccountingRecord& record : radius_accounting_->update(up, traffic, now)) {
-    log(Subsystem::Ike).info("RADIUS accounting {} for '{}' session {}{}", accounting_status_name(record.status),
-                             printable(record.user_name), record.session_id,
-                             record.status == AccountingStatus::Start
-                                 ? ""
-                                 : fmt::format(" ({} bytes in, {} bytes out, {} s)", record.octets_from_client,
-                                               record.octets_to_client, record.session_seconds));
+    log(Subsystem::Ike)
+        .info("RADIUS accounting {} for '{}' session {}{}", accounting_status_name(record.status),
+              printable(record.user_name), record.session_id,
+              record.status == AccountingStatus::Start
+                  ? ""
+                  : fmt::format(" ({} bytes in, {} bytes out, {} s)", record.octets_from_client,
+                                record.octets_to_client, record.session_seconds));
     if (!radius_->account(std::move(record)))
       log(Subsystem::Ike).warn("RADIUS accounting: the queue is full, a record was dropped");
   }

@@ -50,8 +50,8 @@ AccountingRecord RadiusAccounting::record(const Session& s, AccountingStatus sta
   return r;
 }
 
-std::vector<AccountingRecord> RadiusAccounting::update(const std::vector<UpSa>& up, const TrafficOf& traffic_of,
-                                                       TimePoint now) {
+std::vector<AccountingRecord> RadiusAccounting::update(const std::vector<UpSa>& up,
+                                                       const TrafficOf& traffic_of, TimePoint now) {
   std::vector<AccountingRecord> out;
   std::map<std::string, std::vector<const UpSa*>> seen;
   for (const UpSa& sa : up) seen[key_of(sa)].push_back(&sa);

@@ -47,7 +47,8 @@ class RadiusAccounting {
 
   // Every such IKE SA now → the records due: Start for new sessions, Stop for sessions with no
   // IKE SA left, Interim-Update for sessions whose interval is over.
-  std::vector<AccountingRecord> update(const std::vector<UpSa>& up, const TrafficOf& traffic_of, TimePoint now);
+  std::vector<AccountingRecord> update(const std::vector<UpSa>& up, const TrafficOf& traffic_of,
+                                       TimePoint now);
   // A CHILD SA's final traffic (it is gone from the data plane): added to its session's totals.
   void retire(ike::ChildSaId child, const gateway::SaTraffic& traffic);
   // How the IKE SA ended, for its session's Acct-Terminate-Cause (default 1, User-Request).

@@ -105,8 +105,8 @@ EapStep EapRadiusRelay::answer_step(RadiusAnswer answer) {
     }
     case RadiusAnswer::Outcome::Accept: {
       if (!answer.msk || answer.msk->size() < kMinMskLength)
-        return fail("the RADIUS server accepted the client but sent no MS-MPPE keys: no MSK to bind into AUTH",
-                    {});
+        return fail(
+            "the RADIUS server accepted the client but sent no MS-MPPE keys: no MSK to bind into AUTH", {});
       done_ = true;
       msk_ = std::move(answer.msk);
       Bytes success = packet && packet.value->code == eap::Code::Success
@@ -115,9 +115,10 @@ EapStep EapRadiusRelay::answer_step(RadiusAnswer answer) {
       return EapStep{EapStatus::Success, std::move(success), {}};
     }
     case RadiusAnswer::Outcome::Reject:
-      return fail("the RADIUS server rejected the client (Access-Reject)" +
-                      (answer.reason.empty() ? std::string() : ": " + answer.reason),
-                  packet && packet.value->code == eap::Code::Failure ? std::move(answer.eap_message) : Bytes{});
+      return fail(
+          "the RADIUS server rejected the client (Access-Reject)" +
+              (answer.reason.empty() ? std::string() : ": " + answer.reason),
+          packet && packet.value->code == eap::Code::Failure ? std::move(answer.eap_message) : Bytes{});
     case RadiusAnswer::Outcome::Failed: break;
   }
   return fail("no usable RADIUS answer: " + answer.reason, {});

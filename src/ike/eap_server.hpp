@@ -31,8 +31,8 @@ class EapServer {
   virtual const crypto::SecureBytes* msk() const = 0;
 };
 
-// The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users`, or the RADIUS relay (kept alive by the
-// server, so reloading [eap_users] does not pull them from under a running conversation).
+// The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users`, or the RADIUS relay (kept alive by
+// the server, so reloading [eap_users] does not pull them from under a running conversation).
 std::unique_ptr<EapServer> make_eap_server(AuthMethod method, std::shared_ptr<const EapUsers> users,
                                            std::shared_ptr<RandomSource> random);
 

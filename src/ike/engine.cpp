@@ -56,7 +56,8 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
     return "PSK authentication without a PSK";
   if (local == AuthMethod::PublicKey && !s.private_key)
     return "public key authentication without a private key";
-  if (local == AuthMethod::EapRadius) return "eap-radius is the gateway's method for its clients (remote_auth)";
+  if (local == AuthMethod::EapRadius)
+    return "eap-radius is the gateway's method for its clients (remote_auth)";
   if (is_eap(local) && is_eap(remote))
     return "EAP authenticates the client only: local_auth and remote_auth cannot both be EAP";
   if (local == AuthMethod::EapMsChapV2 && s.eap_password_hash.empty())

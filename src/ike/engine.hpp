@@ -181,9 +181,9 @@ struct RadiusAccessRequest {
   std::uint64_t request = 0;  // unique per engine; names the answer
   IkeSaId ike_sa = 0;
   std::string connection;
-  std::string user_name;  // the client's EAP identity (User-Name)
-  Bytes eap_message;      // the client's EAP Response
-  Bytes state;            // the last Access-Challenge's State; empty on the first round
+  std::string user_name;              // the client's EAP identity (User-Name)
+  Bytes eap_message;                  // the client's EAP Response
+  Bytes state;                        // the last Access-Challenge's State; empty on the first round
   std::optional<std::size_t> server;  // the server that answered the previous round
 };
 
@@ -256,9 +256,10 @@ struct VirtualIpsReleased {
   std::vector<wire::IpAddress> addresses;
 };
 
-using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
-                            RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged,
-                            VirtualIpsAssigned, VirtualIpsReleased, UpdateChildSaAddresses, RadiusAccessRequest>;
+using Action =
+    std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
+                 RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged, VirtualIpsAssigned,
+                 VirtualIpsReleased, UpdateChildSaAddresses, RadiusAccessRequest>;
 
 // --- Status ----------------------------------------------------------------------------------
 

@@ -189,7 +189,8 @@ struct RadiusRoadWarriors {
   }
   static ike::EapUsers users(std::size_t n) {
     ike::EapUsers u;
-    for (std::size_t i = 0; i < n; ++i) u.emplace(user(static_cast<int>(i)), nt_hash(password(static_cast<int>(i))));
+    for (std::size_t i = 0; i < n; ++i)
+      u.emplace(user(static_cast<int>(i)), nt_hash(password(static_cast<int>(i))));
     return u;
   }
   Node& client(int i) { return *clients[static_cast<std::size_t>(i)]; }

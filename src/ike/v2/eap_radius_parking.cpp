@@ -9,7 +9,8 @@
 
 namespace cygnet::ike {
 
-std::vector<ikev2::Payload> v2::Ikev2Engine::wait_for_eap_server(IkeSa& sa, const std::vector<ikev2::Payload>& in) {
+std::vector<ikev2::Payload> v2::Ikev2Engine::wait_for_eap_server(IkeSa& sa,
+                                                                 const std::vector<ikev2::Payload>& in) {
   EapConversation& eap = *sa.eap;
   auto* relay = dynamic_cast<EapRadiusRelay*>(eap.server.get());
   if (relay == nullptr) {  // no other server answers Pending

@@ -107,9 +107,10 @@ TEST(EapConfig, EapRadiusGatewayNeedsRadiusServers) {
   const std::string gateway =
       "[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nlocal_auth = \"psk\"\n"
       "remote_auth = \"eap-radius\"\npsk = \"s\"\n";
-  EXPECT_THAT(errors_of(gateway),
-              ElementsAre("t.toml:4:15: 'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS "
-                          "servers"));
+  EXPECT_THAT(
+      errors_of(gateway),
+      ElementsAre("t.toml:4:15: 'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS "
+                  "servers"));
   const Config config = loads(gateway +
                               "[radius]\nsecret = \"radius-secret\"\n"
                               "servers = [{ address = \"192.0.2.9\" }]\n");

@@ -26,7 +26,8 @@ struct Fixture {
   TimePoint t0{};
   std::vector<AccountingRecord> update(const std::vector<RadiusAccounting::UpSa>& up, Duration at) {
     return accounting.update(
-        up, [&](ike::ChildSaId id) { return data_plane.contains(id) ? data_plane[id] : gateway::SaTraffic{}; },
+        up,
+        [&](ike::ChildSaId id) { return data_plane.contains(id) ? data_plane[id] : gateway::SaTraffic{}; },
         t0 + at);
   }
 };

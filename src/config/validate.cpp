@@ -112,14 +112,13 @@ struct Choice {
 };
 constexpr std::array<Choice<ike::AuthKind>, 2> kAuthChoices{
     {{"psk", ike::AuthKind::Psk}, {"pubkey", ike::AuthKind::PublicKey}}};
-// Per-side methods (split authentication). "eap-radius" is reserved: refused with "not supported
-// yet" rather than "unknown".
-constexpr std::array<Choice<ike::AuthMethod>, 4> kSideAuthChoices{
+// Per-side methods (split authentication).
+constexpr std::array<Choice<ike::AuthMethod>, 5> kSideAuthChoices{
     {{"psk", ike::AuthMethod::Psk},
      {"pubkey", ike::AuthMethod::PublicKey},
      {"eap-mschapv2", ike::AuthMethod::EapMsChapV2},
-     {"eap-tls", ike::AuthMethod::EapTls}}};
-constexpr std::array<std::string_view, 1> kReservedAuthMethods{"eap-radius"};
+     {"eap-tls", ike::AuthMethod::EapTls},
+     {"eap-radius", ike::AuthMethod::EapRadius}}};
 constexpr std::array<Choice<ike::StartAction>, 3> kStartActionChoices{
     {{"none", ike::StartAction::None}, {"trap", ike::StartAction::Trap}, {"start", ike::StartAction::Start}}};
 constexpr std::array<Choice<ike::RevocationPolicy>, 3> kRevocationChoices{
@@ -306,6 +305,7 @@ class Validator {
         config.eap_users = eap_users(*table);
     }
     eap_users_ = &config.eap_users;
+    radius_present_ = root.contains("radius");
     if (const toml::node* radius = root.get("radius")) {
       if (const toml::table* table = table_or_error(*radius, "radius"))
         config.radius = radius_settings(*table);
@@ -819,6 +819,11 @@ class Validator {
                                                   : auth        ? std::optional(method_of(*auth))
                                                                 : std::nullopt;
     if (!local || !remote) return auth;
+    if (*local == ike::AuthMethod::EapRadius) {
+      error(*table.get("local_auth"),
+            "'local_auth' = \"eap-radius\" is not a client method: the gateway relays its clients' EAP to "
+            "RADIUS with 'remote_auth' = \"eap-radius\" (a client uses \"eap-mschapv2\" or \"eap-tls\")");
+    }
     if (ike::is_eap(*local) && ike::is_eap(*remote)) {
       error(
           *table.get(c.remote_auth ? "remote_auth" : "local_auth"),
@@ -851,6 +856,10 @@ class Validator {
             "'remote_auth' = \"eap-mschapv2\" needs at least one [eap_users.NAME] table to check passwords "
             "against");
     }
+    if (*remote == ike::AuthMethod::EapRadius && !radius_present_) {
+      error(*table.get(c.remote_auth ? "remote_auth" : "auth"),
+            "'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS servers");
+    }
     if (*local != ike::AuthMethod::EapMsChapV2) {
       for (std::string_view key : {"eap_identity", "eap_password", "eap_password_file"}) {
         if (key == "eap_identity" && *local == ike::AuthMethod::EapTls) continue;
@@ -865,13 +874,6 @@ class Validator {
   std::optional<ike::AuthMethod> side_auth(const toml::table& table, std::string_view key) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return std::nullopt;
-    if (const auto* text = node->as_string();
-        text != nullptr && std::find(kReservedAuthMethods.begin(), kReservedAuthMethods.end(), text->get()) !=
-                               kReservedAuthMethods.end()) {
-      error(*node, in_quotes(key) + " = \"" + text->get() +
-                       "\" is not supported yet (psk, pubkey, eap-mschapv2 and eap-tls are)");
-      return std::nullopt;
-    }
     return choice_at(table, key, kSideAuthChoices);
   }
 
@@ -1772,6 +1774,7 @@ class Validator {
   const std::filesystem::path& base_dir_;
   std::vector<ConfigError>& errors_;
   const ike::EapUsers* eap_users_ = nullptr;  // the file's [eap_users], read before connections
+  bool radius_present_ = false;               // the file has a [radius] table (remote_auth = "eap-radius")
   std::vector<std::pair<std::string, const toml::node*>> pool_references_;
   std::vector<std::pair<std::string, const toml::node*>> interface_nodes_;  // `interface` values
 };

@@ -133,6 +133,7 @@ Gateway::Gateway(config::Config config, GatewayOptions options)
   loop_.watch(control_fd_, [this] { on_control_readable(); });
   loop_.watch(resolver_.fd(), [this] { on_resolver_readable(); });
   loop_.watch(revocation_fetcher_.fd(), [this] { on_revocation_readable(); });
+  start_radius();           // gateway_radius.cpp
   watch_local_addresses();  // gateway_addresses.cpp
   loop_.on_signals([this](int signal) {
     const TimePoint now = Clock::now();
@@ -557,6 +558,8 @@ void Gateway::update_carriers() {
 
 void Gateway::housekeeping(TimePoint now) {
   next_housekeeping_ = now + kHousekeepingInterval;
+  answer_refused_radius(now);    // gateway_radius.cpp
+  account_radius_sessions(now);  // Interim-Updates due
   for (const std::string& line : refusal_log_.lines_due(engine().counters().refusals, now))
     log(Subsystem::Ike).warn("{}", line);
   if (metrics_) metrics_->expire(now);

@@ -34,6 +34,8 @@
 #include "daemon/os/sockets.hpp"
 #include "daemon/os/tun_device.hpp"
 #include "daemon/packet_io.hpp"
+#include "daemon/radius_accounting.hpp"
+#include "daemon/radius_client.hpp"
 #include "daemon/refusal_log.hpp"
 #include "daemon/resolved_dns.hpp"
 #include "daemon/resolver.hpp"
@@ -184,6 +186,15 @@ class Gateway {
   // --- certificate revocation data (gateway_revocation.cpp)
   void fetch_revocation(const ike::FetchRevocation& request);
   void on_revocation_readable();
+  // --- EAP-RADIUS and accounting (gateway_radius.cpp)
+  void start_radius();  // with [radius]: the client and its fd in the loop
+  void relay_to_radius(const ike::RadiusAccessRequest& request);
+  void on_radius_readable();
+  // The answers no RADIUS server will give (the queue was full): given to the engine now.
+  void answer_refused_radius(TimePoint now);
+  // Start / Interim-Update / Stop for the EAP-RADIUS clients' sessions as they are now.
+  void account_radius_sessions(TimePoint now);
+  void note_radius_events(const gateway::OutputBatch& out);
 
   // --- TCP encapsulation, RFC 9329 (gateway_tcp.cpp)
   void open_tcp();
@@ -234,6 +245,17 @@ class Gateway {
   DaemonCounters counters_;
   Resolver resolver_;
   RevocationFetcher revocation_fetcher_;
+  // EAP-RADIUS (gateway_radius.cpp): the client (null without [radius]), the Access-Requests on
+  // the wire by engine request (for the log), those refused for a full queue, and accounting.
+  struct RadiusInFlight {
+    ike::IkeSaId ike_sa = 0;
+    std::string user;
+  };
+  std::unique_ptr<RadiusClient> radius_;
+  std::map<std::uint64_t, RadiusInFlight> radius_in_flight_;
+  std::vector<std::uint64_t> radius_refused_;
+  std::optional<RadiusAccounting> radius_accounting_;
+  bool radius_accounting_due_ = false;
   TimePoint next_housekeeping_;
   std::optional<TimePoint> stop_by_;  // SIGTERM/SIGINT: the latest moment the loop ends
   ServiceNotifier notifier_ = ServiceNotifier::from_environment();  // no-op outside systemd

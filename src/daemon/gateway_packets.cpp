@@ -154,6 +154,8 @@ void Gateway::carry_out(TimePoint now) {
     log(Subsystem::DataPlane).log(level_of(notice.level), "{}", notice.text);
   for (const ike::ResolveRemote& request : out.resolves) resolve_remote(request);
   for (const ike::FetchRevocation& request : out.revocation_fetches) fetch_revocation(request);
+  for (const ike::RadiusAccessRequest& request : out.radius_requests) relay_to_radius(request);
+  note_radius_events(out);
   for (const ike::Action& change : out.virtual_ip_changes) on_virtual_ip_change(change);
   if (!out.virtual_ip_changes.empty()) apply_client_setup();
   if (out.leases_changed) leases_dirty_ = true;
@@ -165,6 +167,7 @@ void Gateway::carry_out(TimePoint now) {
   if (!out.applied.empty()) update_carriers();
   if (out.selectors_changed) reconcile_routes();
   if (leases_dirty_) save_leases();
+  if (radius_accounting_due_) account_radius_sessions(now);  // gateway_radius.cpp
   // A raw send refused with EMSGSIZE: the route's MTU went down since the SA was installed.
   if (!emsgsize_peers_.empty()) {
     gateway::OutputBatch notes;

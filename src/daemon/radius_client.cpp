@@ -466,7 +466,12 @@ void RadiusClient::work() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (stopping_) break;
+    if (stopping_) {
+      // Shutting down: nobody waits for an Access-Request's answer any more, but the accounting
+      // Stop records of the sessions that just ended still go out (each bounded by the timeouts).
+      std::erase_if(jobs_, [](const Job& j) { return std::holds_alternative<RadiusAuthRequest>(j); });
+      if (jobs_.empty()) break;
+    }
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();

@@ -103,7 +103,9 @@ class RadiusClient {
   static constexpr std::size_t kMaxQueued = 256;  // waiting for a worker; beyond: refused
 
   explicit RadiusClient(const config::RadiusSettings& settings);  // throws std::runtime_error
-  ~RadiusClient();  // stops the workers (each finishes the request it is in: bounded by the timeouts)
+  // Stops the workers: each finishes the request it is in, queued accounting records still go out
+  // (bounded by the timeouts), queued Access-Requests are dropped.
+  ~RadiusClient();
   RadiusClient(const RadiusClient&) = delete;
   RadiusClient& operator=(const RadiusClient&) = delete;
 

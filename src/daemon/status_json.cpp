@@ -254,7 +254,10 @@ json stats_json(const std::vector<ike::ConnectionStatus>& status, const ike::Eng
                 {"ike_sas_reauthenticated", ike.ike_sas_reauthenticated},
                 {"unique_replaced", ike.unique_replaced},
                 {"unique_refused", ike.unique_refused},
-                {"initial_contact_removed", ike.initial_contact_removed}};
+                {"initial_contact_removed", ike.initial_contact_removed},
+                {"radius_requests", ike.radius_requests},
+                {"radius_parked_drops", ike.radius_parked_drops},
+                {"radius_answers_unclaimed", ike.radius_answers_unclaimed}};
   // Requests refused as hostile, by reason: "refused_half_open_global_cap", ...
   out["ike"]["half_open_ike_sas"] = ike.half_open_ike_sas;
   for (std::size_t r = 0; r < ike::kRefusalReasonCount; ++r)

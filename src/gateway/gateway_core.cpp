@@ -106,6 +106,8 @@ void GatewayCore::drain(TimePoint now, OutputBatch& out) {
         out.resolves.push_back(std::move(*resolve));
       } else if (auto* fetch = std::get_if<ike::FetchRevocation>(&action)) {
         out.revocation_fetches.push_back(std::move(*fetch));
+      } else if (auto* radius = std::get_if<ike::RadiusAccessRequest>(&action)) {
+        out.radius_requests.push_back(std::move(*radius));
       } else if (std::holds_alternative<ike::LeaseChanged>(action)) {
         out.leases_changed = true;
       } else if (std::holds_alternative<ike::VirtualIpsAssigned>(action) ||

@@ -12,6 +12,7 @@ void OutputBatch::clear() {
   applied.clear();
   resolves.clear();
   revocation_fetches.clear();
+  radius_requests.clear();
   leases_changed = false;
   virtual_ip_changes.clear();
   notices.clear();

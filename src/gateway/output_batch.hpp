@@ -91,6 +91,7 @@ class OutputBatch {
   std::vector<AppliedAction> applied;
   std::vector<ike::ResolveRemote> resolves;
   std::vector<ike::FetchRevocation> revocation_fetches;
+  std::vector<ike::RadiusAccessRequest> radius_requests;  // EAP-RADIUS: for the daemon's RADIUS client
   // Pools (address_pool.hpp): a lease changed (the daemon saves the state file), and the virtual
   // addresses this side was assigned or gave back (VirtualIpsAssigned / VirtualIpsReleased).
   bool leases_changed = false;

@@ -22,10 +22,11 @@ namespace cygnet::ike {
 enum class AuthKind : std::uint8_t { Psk, PublicKey };
 // How one side proves itself when the two sides differ (split authentication, `local_auth` and
 // `remote_auth`). EAP (RFC 7296 §2.16) authenticates only the initiator.
-enum class AuthMethod : std::uint8_t { Psk, PublicKey, EapMsChapV2, EapTls };
+// EapRadius: the gateway relays the client's EAP to a RADIUS server (eap_radius_relay.hpp).
+enum class AuthMethod : std::uint8_t { Psk, PublicKey, EapMsChapV2, EapTls, EapRadius };
 // The methods that run as EAP inside IKE_AUTH (no AUTH payload until the MSK exists).
 inline bool is_eap(AuthMethod m) {
-  return m == AuthMethod::EapMsChapV2 || m == AuthMethod::EapTls;
+  return m == AuthMethod::EapMsChapV2 || m == AuthMethod::EapTls || m == AuthMethod::EapRadius;
 }
 enum class StartAction : std::uint8_t { None, Trap, Start };
 enum class Encapsulation : std::uint8_t { Auto, ForceUdp };
@@ -49,8 +50,8 @@ enum class RevocationPolicy : std::uint8_t { Strict, IfUri, Relaxed };
 const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
 const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
 const char* start_action_name(StartAction a);            // "none", "trap", "start"
-const char* auth_method_name(AuthMethod m);              // "psk", "pubkey", "eap-mschapv2", "eap-tls"
-const char* unique_policy_name(UniquePolicy p);          // "no", "never", "replace", "keep"
+const char* auth_method_name(AuthMethod m);  // "psk", "pubkey", "eap-mschapv2", "eap-tls", "eap-radius"
+const char* unique_policy_name(UniquePolicy p);  // "no", "never", "replace", "keep"
 
 struct ChildSettings {
   std::string name;

@@ -47,6 +47,7 @@ const char* eap_status_name(EapStatus s) {
     case EapStatus::Success: return "success";
     case EapStatus::Failure: return "failure";
     case EapStatus::Discarded: return "discarded";
+    case EapStatus::Pending: return "pending";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ enum class EapStatus : std::uint8_t {
   Success,    // authenticated: `reply` (authenticator: EAP-Success) goes out, msk() is set
   Failure,    // refused: `reply` (authenticator: EAP-Failure) goes out when not empty
   Discarded,  // the packet was malformed, replayed or out of order: nothing changes, nothing sent
+  Pending,    // an asynchronous server (eap_radius_relay.hpp) answers later: the request waits
 };
 const char* eap_status_name(EapStatus s);
 

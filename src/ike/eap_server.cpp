@@ -1,5 +1,7 @@
 #include "ike/eap_server.hpp"
 
+#include "ike/eap_radius_relay.hpp"
+
 namespace cygnet::ike {
 
 namespace {
@@ -32,6 +34,7 @@ std::unique_ptr<EapServer> make_eap_server(AuthMethod method, std::shared_ptr<co
     case AuthMethod::EapMsChapV2:
       return std::make_unique<LocalMsChapV2Server>(
           users ? std::move(users) : std::make_shared<const EapUsers>(), std::move(random));
+    case AuthMethod::EapRadius: return std::make_unique<EapRadiusRelay>(std::move(random));
     case AuthMethod::EapTls:  // needs the connection's certificate: make_eap_tls_server (eap_tls_roles.hpp)
     case AuthMethod::Psk:
     case AuthMethod::PublicKey: break;

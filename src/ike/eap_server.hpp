@@ -2,10 +2,9 @@
 // interface so the IKEv2 EAP task (v2/task_eap.cpp) does not care who checks the client: today a
 // local EAP-MSCHAPv2 authenticator over the [eap_users]; a RADIUS relay (RFC 3579) later.
 //
-// The conversation is synchronous today: every response gets its answer at once. A relay that
-// waits for a RADIUS server will answer EapStatus::Pending (to add) and the EAP task parks the
-// IKE_AUTH request the way v2/revocation_parking.cpp parks one for a revocation fetch, resuming
-// it with the server's answer; nothing else in the task changes.
+// A server may answer asynchronously: the RADIUS relay (eap_radius_relay.hpp) answers
+// EapStatus::Pending, the EAP task parks the IKE_AUTH request (v2/eap_radius_parking.cpp) and
+// processes it again, with the same EAP Response, once the RADIUS answer is in.
 #pragma once
 
 #include <memory>
@@ -37,8 +36,8 @@ class EapServer {
   virtual std::vector<crypto::Certificate> client_certificates() const { return {}; }
 };
 
-// The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users` (kept alive by the
-// server, so reloading [eap_users] does not pull them from under a running conversation).
+// The server for a connection's `remote_auth`: EAP-MSCHAPv2 over `users`, or the RADIUS relay (kept alive by
+// the server, so reloading [eap_users] does not pull them from under a running conversation).
 std::unique_ptr<EapServer> make_eap_server(AuthMethod method, std::shared_ptr<const EapUsers> users,
                                            std::shared_ptr<RandomSource> random);
 

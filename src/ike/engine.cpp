@@ -56,6 +56,8 @@ std::optional<std::string> unusable(const ConnectionSettings& s) {
     return "PSK authentication without a PSK";
   if (local == AuthMethod::PublicKey && !s.private_key)
     return "public key authentication without a private key";
+  if (local == AuthMethod::EapRadius)
+    return "eap-radius is the gateway's method for its clients (remote_auth)";
   if (is_eap(local) && is_eap(remote))
     return "EAP authenticates the client only: local_auth and remote_auth cannot both be EAP";
   if (local == AuthMethod::EapMsChapV2 && s.eap_password_hash.empty())
@@ -240,6 +242,11 @@ void Engine::on_remote_resolution_failed(std::string_view connection, std::strin
 void Engine::on_local_addresses(std::vector<wire::IpAddress> addresses, TimePoint now) {
   impl_->shared.failures.set_now(now);
   impl_->ikev2_engine.on_local_addresses(std::move(addresses), now);
+}
+
+void Engine::on_radius_answer(std::uint64_t request, RadiusAnswer answer, TimePoint now) {
+  impl_->shared.failures.set_now(now);
+  impl_->ikev2_engine.on_radius_answer(request, std::move(answer), now);  // IKEv1 has no EAP
 }
 
 void Engine::on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now) {

@@ -13,6 +13,7 @@
 
 #include "base/bytes.hpp"
 #include "base/time.hpp"
+#include "crypto/secure_bytes.hpp"
 #include "crypto/x509.hpp"
 #include "ike/address_pool.hpp"
 #include "ike/connection_settings.hpp"
@@ -179,6 +180,36 @@ struct RevocationData {
   std::vector<std::string> failures;  // "CRL http://… unreachable: Connection refused"
 };
 
+// Gateway, `remote_auth = "eap-radius"`: relay the client's EAP Response to the RADIUS server
+// (RFC 3579 Access-Request) and answer with Engine::on_radius_answer(request, ...). The IKE_AUTH
+// request that carried it waits meanwhile (its retransmits are dropped); the half-open timeout
+// bounds the wait. `state` and `server` come from the previous round's answer and go back as they are.
+struct RadiusAccessRequest {
+  std::uint64_t request = 0;  // unique per engine; names the answer
+  IkeSaId ike_sa = 0;
+  std::string connection;
+  std::string user_name;              // the client's EAP identity (User-Name)
+  Bytes eap_message;                  // the client's EAP Response
+  Bytes state;                        // the last Access-Challenge's State; empty on the first round
+  std::optional<std::size_t> server;  // the server that answered the previous round
+};
+
+// The RADIUS server's answer to a RadiusAccessRequest, as the daemon's RADIUS client read it.
+struct RadiusAnswer {
+  enum class Outcome : std::uint8_t {
+    Challenge,  // Access-Challenge: eap_message is the next EAP Request, state goes with the next round
+    Accept,     // Access-Accept: eap_message is EAP-Success, msk (MS-MPPE keys) keys the final AUTH
+    Reject,     // Access-Reject: eap_message is EAP-Failure (may be empty)
+    Failed,     // no usable answer (no server answered, wrong shared secret, malformed): reason says why
+  };
+  Outcome outcome = Outcome::Failed;
+  Bytes eap_message;
+  Bytes state;
+  std::optional<crypto::SecureBytes> msk;
+  std::optional<std::size_t> server;
+  std::string reason;  // for the log; never a secret
+};
+
 enum class EventType : std::uint8_t {
   IkeSaEstablished,
   IkeSaRekeyed,
@@ -234,9 +265,10 @@ struct VirtualIpsReleased {
   std::vector<wire::IpAddress> addresses;
 };
 
-using Action = std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
-                            RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged,
-                            VirtualIpsAssigned, VirtualIpsReleased, UpdateChildSaAddresses>;
+using Action =
+    std::variant<SendDatagram, InstallChildSa, ActivateChildSa, RemoveChildSa, InstallTrapPolicy,
+                 RemoveTrapPolicy, Event, ResolveRemote, FetchRevocation, LeaseChanged, VirtualIpsAssigned,
+                 VirtualIpsReleased, UpdateChildSaAddresses, RadiusAccessRequest>;
 
 // --- Status ----------------------------------------------------------------------------------
 
@@ -324,6 +356,11 @@ struct EngineCounters {
   std::uint64_t unique_replaced = 0;
   std::uint64_t unique_refused = 0;
   std::uint64_t initial_contact_removed = 0;
+  // EAP-RADIUS (v2/eap_radius_parking.cpp): Access-Requests asked of the daemon, client requests
+  // dropped while one was outstanding (retransmits), and answers nobody waited for any more.
+  std::uint64_t radius_requests = 0;
+  std::uint64_t radius_parked_drops = 0;
+  std::uint64_t radius_answers_unclaimed = 0;
   // For metrics (engine_metrics.hpp): exchanges by kind and role, failure events by reason, time
   // to establish an IKE SA, and responder IKE SAs not yet established (a gauge, set by counters()).
   ExchangeCounters exchanges;
@@ -382,6 +419,10 @@ class Engine {
   // IKE_AUTH messages that waited for it processed as if it had been cached all along. Answers
   // nobody asked for are ignored.
   void on_revocation_data(std::uint64_t request, const RevocationData& data, TimePoint now);
+  // The answer to a RadiusAccessRequest: the IKE_AUTH request that waited for it is answered now
+  // (next EAP Request, EAP-Success, or EAP-Failure with AUTHENTICATION_FAILED). Answers for an IKE
+  // SA that is gone, or for a request it no longer waits for, are counted and ignored.
+  void on_radius_answer(std::uint64_t request, RadiusAnswer answer, TimePoint now);
   // Client MOBIKE (RFC 4555): the host's usable local addresses now (the daemon watches them
   // through netlink). An IKEv2 SA we initiated with MOBIKE whose local address is gone moves to
   // another one of the same family with UPDATE_SA_ADDRESSES (task_mobike.cpp).

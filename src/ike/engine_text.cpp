@@ -79,6 +79,7 @@ const char* auth_method_name(AuthMethod m) {
     case AuthMethod::PublicKey: return "pubkey";
     case AuthMethod::EapMsChapV2: return "eap-mschapv2";
     case AuthMethod::EapTls: return "eap-tls";
+    case AuthMethod::EapRadius: return "eap-radius";
   }
   return "unknown";
 }

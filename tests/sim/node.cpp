@@ -192,6 +192,11 @@ void Node::carry_out(const gateway::OutputBatch& out, TimePoint now) {
     trace(now, "FetchRevocation " + std::to_string(fetch.request) + " " + fetch.certificate);
     fetches_.push_back(fetch);  // the test plays the CRL / OCSP server (revocation_test.cpp)
   }
+  for (const ike::RadiusAccessRequest& request : out.radius_requests) {
+    trace(now, "RadiusAccessRequest " + std::to_string(request.request) + " for IKE SA " +
+                   std::to_string(request.ike_sa) + " user " + request.user_name);
+    radius_requests_.push_back(request);  // the test plays the RADIUS server (eap_radius_test.cpp)
+  }
   for (const gateway::OutputPacket& p : out.packets()) {
     const ByteView bytes = out.bytes(p);
     switch (p.destination) {

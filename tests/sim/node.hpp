@@ -107,6 +107,8 @@ class Node {
   const std::vector<RecordedEvent>& events() const { return events_; }
   // FetchRevocation actions the engine emitted, in order; the test answers them (or not).
   const std::vector<ike::FetchRevocation>& fetches() const { return fetches_; }
+  // RadiusAccessRequest actions the engine emitted, in order; the test answers them (or not).
+  const std::vector<ike::RadiusAccessRequest>& radius_requests() const { return radius_requests_; }
   std::size_t count_events(ike::EventType type) const;
   std::vector<RecordedEvent> events_of(ike::EventType type) const;
   std::optional<RecordedEvent> first_event(ike::EventType type) const;
@@ -139,6 +141,7 @@ class Node {
   std::function<void()> on_touched_;
   std::vector<RecordedEvent> events_;
   std::vector<ike::FetchRevocation> fetches_;
+  std::vector<ike::RadiusAccessRequest> radius_requests_;
   std::vector<std::string> binding_errors_;
   NodeCounters before_restart_;  // counted by cores this node had before the current one
   bool tracing_ = false;

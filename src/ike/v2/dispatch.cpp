@@ -37,8 +37,12 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::answer_request(
       return std::vector<ikev2::Payload>{notify(ikev2::NotifyType::InvalidSyntax)};
     case ikev2::ExchangeType::IkeAuth:
       if (sa.initiator || sa.authenticated) return std::nullopt;  // IKE_AUTH goes to the responder, once
-      if (sa.eap) return process_eap_request(sa, in, now);        // task_eap.cpp: the EAP rounds
-      return process_auth_request(sa, in, now);                   // task_ike_auth.cpp
+      if (sa.eap) {
+        auto out = process_eap_request(sa, in, now);         // task_eap.cpp: the EAP rounds
+        if (sa.eap && sa.eap->waiting) return std::nullopt;  // answered later (eap_radius_parking.cpp)
+        return out;
+      }
+      return process_auth_request(sa, in, now);  // task_ike_auth.cpp
     case ikev2::ExchangeType::CreateChildSa:
       return process_create_child_request(sa, in, now);  // task_child_create.cpp → its task
     case ikev2::ExchangeType::Informational:

@@ -22,6 +22,14 @@ struct EapConversation {
   std::unique_ptr<EapServer> server;
   std::vector<wire::ikev2::Payload> first_request;
   Bytes last_request;
+  // Gateway, an EAP server answering asynchronously (EAP-RADIUS): the IKE_AUTH request waiting for
+  // the RadiusAccessRequest `request`, processed again when its answer comes (eap_radius_parking.cpp).
+  struct Waiting {
+    std::uint64_t request = 0;
+    std::uint32_t message_id = 0;
+    std::vector<wire::ikev2::Payload> payloads;
+  };
+  std::optional<Waiting> waiting;
   // Client: the EAP peer.
   std::unique_ptr<EapPeer> peer;
   // Both: the ID payloads the final AUTH payloads sign (§2.15: the MSK takes the PSK's place).

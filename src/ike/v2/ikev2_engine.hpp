@@ -321,6 +321,11 @@ struct Ikev2Engine {
   void begin_eap_as_client(IkeSa& sa, const ConnectionSettings& conn, IkeAuthTask& task,
                            const ikev2::IdPayload& idr, const std::vector<ikev2::Payload>& in, TimePoint now);
   void send_eap_round(IkeSa& sa, EapRoundTask task, Bytes eap_packet, TimePoint now);
+  // --- EAP-RADIUS (eap_radius_parking.cpp) ---
+  // The EAP server answered Pending: emits the RadiusAccessRequest and parks the request `in`.
+  std::vector<ikev2::Payload> wait_for_eap_server(IkeSa& sa, const std::vector<ikev2::Payload>& in);
+  void on_radius_answer(std::uint64_t request, RadiusAnswer answer, TimePoint now);
+  std::uint64_t next_radius_request = 1;
 
   // --- CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA (child_negotiation.cpp) ---
   ChildNegotiation prepare_child(IkeSa& sa, const ChildSettings& c, bool in_ike_auth);

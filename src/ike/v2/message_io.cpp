@@ -240,6 +240,12 @@ void v2::Ikev2Engine::handle_request(IkeSa& sa, const ikev2::Message& m, ByteVie
     ++counters.revocation_parked_drops;
     return;
   }
+  if (sa.eap && sa.eap->waiting) {
+    // The RADIUS server has not answered the EAP Response yet (eap_radius_parking.cpp): this is
+    // the client retransmitting it. It is relayed once; the answer goes out when the server's comes.
+    ++counters.radius_parked_drops;
+    return;
+  }
   if (sa.last_response_id && mid == *sa.last_response_id) {
     // Retransmitted request: resend the cached response (every fragment), never process twice. A
     // fragmented request triggers this once, on its first fragment.

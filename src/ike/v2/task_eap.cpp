@@ -183,6 +183,8 @@ std::optional<std::vector<ikev2::Payload>> v2::Ikev2Engine::process_eap_request(
         eap.msk = *eap.server->msk();
         return std::vector<ikev2::Payload>{ikev2::EapPayload{std::move(step.reply)}};
       }
+      case EapStatus::Pending:
+        return wait_for_eap_server(sa, in);  // eap_radius_parking.cpp: no response until the answer
     }
     return refuse("unknown EAP result", {});
   }
@@ -320,7 +322,10 @@ void v2::Ikev2Engine::on_response(IkeSa& sa, EapRoundTask& task, const std::vect
         send_eap_round(sa, std::move(task), {}, now);  // the AUTH from the MSK
         return;
       }
-      case EapStatus::Failure: fail(step.reason, true); return;
+      case EapStatus::Failure:
+      case EapStatus::Pending:  // only a gateway's server waits
+        fail(step.reason, true);
+        return;
       case EapStatus::Discarded:
         // Each of our requests gets exactly one response: there is no later one to wait for.
         ++counters.eap_discarded;

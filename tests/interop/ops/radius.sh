@@ -13,6 +13,7 @@
 #   6. a server that answers with another secret (a forged Access-Accept) → refused: its MS-MPPE
 #      keys do not decrypt under our secret
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/freeradius_lib.sh"
 
 DRIVER=${1:?usage: radius.sh PATH/TO/cygnet-radius-eap-driver}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -21,16 +22,13 @@ command -v ip >/dev/null || { echo "SKIP: iproute2 not installed"; exit 77; }
 
 NS="cyg-radius-$$"
 WORK=$(mktemp -d /tmp/cygnet-radius.XXXXXX)
-RADDB="$WORK/raddb"
 SECRET="cygnet-radius-test-secret"
-FREERADIUS_PID=""
 FAKE_PID=""
 failures=0
 
 cleanup() {
   [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null || true
-  [ -n "$FREERADIUS_PID" ] && kill "$FREERADIUS_PID" 2>/dev/null || true
-  [ -n "$FREERADIUS_PID" ] && wait "$FREERADIUS_PID" 2>/dev/null || true
+  fr_stop
   ip netns del "$NS" 2>/dev/null || true
   if [ "$failures" -ne 0 ] && [ -f "$WORK/radiusd.out" ]; then
     echo "---- FreeRADIUS output (last 60 lines) ----"; tail -n 60 "$WORK/radiusd.out"
@@ -44,120 +42,8 @@ check() {  # check NAME CONDITION-RESULT
 }
 
 # ---- FreeRADIUS: a private configuration (clients, users, eap with mschapv2, detail) ----
-mkdir -p "$RADDB" "$WORK/acct" "$WORK/run" "$WORK/log"
-cat > "$RADDB/radiusd.conf" <<CONF
-prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = $WORK/log
-raddbdir = $RADDB
-radacctdir = $WORK/acct
-name = freeradius
-confdir = $RADDB
-modconfdir = $RADDB
-run_dir = $WORK/run
-db_dir = $WORK
-libdir = /usr/lib/freeradius
-pidfile = $WORK/run/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-  destination = files
-  file = $WORK/log/radius.log
-  auth = yes
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  reject_delay = 0
-  status_server = no
-}
-thread pool {
-  start_servers = 2
-  max_servers = 4
-  min_spare_servers = 1
-  max_spare_servers = 3
-  max_requests_per_server = 0
-}
-client gateway {
-  ipaddr = 127.0.0.1
-  secret = $SECRET
-  require_message_authenticator = yes
-}
-modules {
-  files {
-    filename = $RADDB/users
-  }
-  mschap {
-  }
-  eap {
-    default_eap_type = mschapv2
-    timer_expire = 60
-    ignore_unknown_eap_types = no
-    max_sessions = 1024
-    md5 {
-    }
-    mschapv2 {
-    }
-  }
-  detail {
-    filename = $WORK/acct/detail
-    permissions = 0600
-    header = "%t"
-  }
-}
-server default {
-  listen {
-    type = auth
-    ipaddr = 127.0.0.1
-    port = 1812
-  }
-  listen {
-    type = acct
-    ipaddr = 127.0.0.1
-    port = 1813
-  }
-  authorize {
-    eap {
-      ok = return
-    }
-    files
-  }
-  authenticate {
-    Auth-Type EAP {
-      eap
-    }
-    Auth-Type MS-CHAP {
-      mschap
-    }
-  }
-  preacct {
-  }
-  accounting {
-    detail
-  }
-  post-auth {
-  }
-}
-CONF
-cat > "$RADDB/users" <<'USERS'
-alice	Cleartext-Password := "correct horse battery"
-USERS
-
 ip netns add "$NS"
-ip -n "$NS" link set lo up
-ip netns exec "$NS" freeradius -X -d "$RADDB" > "$WORK/radiusd.out" 2>&1 &
-FREERADIUS_PID=$!
-for _ in $(seq 1 50); do
-  grep -q "Ready to process requests" "$WORK/radiusd.out" 2>/dev/null && break
-  kill -0 "$FREERADIUS_PID" 2>/dev/null || break
-  sleep 0.2
-done
-if ! grep -q "Ready to process requests" "$WORK/radiusd.out"; then
+if ! fr_start "$NS" "$WORK" "$SECRET" 'alice	Cleartext-Password := "correct horse battery"'; then
   echo "FAIL: FreeRADIUS did not start"; failures=1; exit 1
 fi
 

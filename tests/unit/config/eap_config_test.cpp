@@ -83,14 +83,10 @@ TEST(EapConfig, EapIdentityDefaultsToLocalId) {
   EXPECT_EQ(config.connections.at(0).eap_identity, "laptop@example.com");
 }
 
-TEST(EapConfig, ReservedMethodsAreRefusedAsNotSupportedYet) {
+TEST(EapConfig, EapRadiusIsAGatewayMethodOnly) {
   EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
                         "local_auth = \"eap-radius\"\n"),
-              ElementsAre("t.toml:5:14: 'local_auth' = \"eap-radius\" is not supported yet (psk, pubkey, "
-                          "eap-mschapv2 and eap-tls are)"));
-  EXPECT_THAT(errors_of("[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nauth = \"psk\"\npsk = \"s\"\n"
-                        "local_auth = \"eap-md5\"\n"),
-              ElementsAre(HasSubstr("'local_auth' must be")));
+              ElementsAre(HasSubstr("t.toml:5:14: 'local_auth' = \"eap-radius\" is not a client method")));
 }
 
 TEST(EapConfig, GatewayWithoutUsersIsRefused) {
@@ -98,6 +94,22 @@ TEST(EapConfig, GatewayWithoutUsersIsRefused) {
                         "remote_auth = \"eap-mschapv2\"\npsk = \"s\"\n"),
               ElementsAre("t.toml:4:15: 'remote_auth' = \"eap-mschapv2\" needs at least one [eap_users.NAME] "
                           "table to check passwords against"));
+}
+
+TEST(EapConfig, EapRadiusGatewayNeedsRadiusServers) {
+  const std::string gateway =
+      "[connections.rw]\nlocal_addrs = [\"192.0.2.1\"]\nlocal_auth = \"psk\"\n"
+      "remote_auth = \"eap-radius\"\npsk = \"s\"\n";
+  EXPECT_THAT(
+      errors_of(gateway),
+      ElementsAre("t.toml:4:15: 'remote_auth' = \"eap-radius\" needs a [radius] table naming the RADIUS "
+                  "servers"));
+  const Config config = loads(gateway +
+                              "[radius]\nsecret = \"radius-secret\"\n"
+                              "servers = [{ address = \"192.0.2.9\" }]\n");
+  EXPECT_EQ(config.connections.at(0).remote_auth, ike::AuthMethod::EapRadius);
+  ASSERT_TRUE(config.radius.has_value());
+  EXPECT_EQ(config.radius->servers.at(0).address, "192.0.2.9");
 }
 
 TEST(EapConfig, MistakesInUsersAreLocated) {

@@ -39,6 +39,7 @@ std::unique_ptr<EapPeer> make_eap_peer(const ConnectionSettings& conn, std::shar
   switch (local_auth_method(conn)) {
     case AuthMethod::EapMsChapV2: return std::make_unique<MsChapV2Peer>(conn, std::move(random));
     case AuthMethod::EapTls: return std::make_unique<TlsPeer>(conn);
+    case AuthMethod::EapRadius:  // a gateway method only (refused as local_auth by validate.cpp)
     case AuthMethod::Psk:
     case AuthMethod::PublicKey: break;
   }

@@ -115,8 +115,10 @@ void v2::Ikev2Engine::hand_over_children(IkeSa& old, TimePoint now) {
       successor->activation_pending = false;
       actions.emplace_back(ActivateChildSa{successor->id});
     }
-    c->state = ChildSaState::Rekeyed;  // leaves quietly
+    c->state = ChildSaState::Rekeyed;           // leaves quietly
+    children_by_ike.erase({c->ike_sa, c->id});  // the index by IKE SA follows the move
     c->ike_sa = successor->ike_sa;
+    children_by_ike.emplace(c->ike_sa, c->id);
     c->remove_at = now + options.old_sa_grace;
   }
 }

@@ -108,17 +108,19 @@ ss_stop l
 ss_stop m
 
 it_step "4. cygnetd on l reauthenticates against charon on r (reauth_time = 20s), pinging"
-conf=$(cyg_config l local_id=alice@example.com remote_id=gw.example.com local_ts=- remote_ts=203.0.113.0/24 \
-  start_action=start)
+# Protected subnets on both sides: a selector holding l's outer address (192.0.2.1/32) would make
+# charon's kernel policy on r conflict with the IKE traffic itself ("can't install route").
+conf=$(cyg_config l local_id=alice@example.com remote_id=gw.example.com local_ts="${IT_PROT_NET[l]}" \
+  remote_ts="${IT_PROT_NET[r]}" start_action=start)
 sed -i "s|^auth = \"psk\"|auth = \"psk\"\nreauth_time = \"20s\"|" "$conf"
 "$CYGNETCTL" check "$conf" >/dev/null || it_fail "generated client configuration does not load"
 ss_write_strongswan_conf r
 ss_start r
 ss_load r "$(ss_swanctl_conf r local_id=gw.example.com remote_id=alice@example.com remote_addr=%any \
-  local_ts=203.0.113.0/24 remote_ts=dynamic)"
+  local_ts="${IT_PROT_NET[r]}" remote_ts="${IT_PROT_NET[l]}")"
 cyg_start l "$conf"
 cyg_wait_sa l 20 || it_fail "cygnetd on l did not connect"
-ip netns exec "${IT_NS[l]}" timeout 60 ping -c 200 -i 0.2 -W 1 -I 192.0.2.1 203.0.113.1 >"$IT_TMP/ping4.log" 2>&1 &
+ip netns exec "${IT_NS[l]}" timeout 60 ping -c 200 -i 0.2 -W 1 -I "${IT_INNER[l]}" "${IT_INNER[r]}" >"$IT_TMP/ping4.log" 2>&1 &
 ping_pid=$!
 it_track_pid "$ping_pid"
 wait "$ping_pid"

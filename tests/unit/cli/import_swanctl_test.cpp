@@ -35,7 +35,7 @@ secrets {
 constexpr const char* kConnection = R"(
 gw {
   version = 2
-  unique = never
+  keyingtries = 3
   local_addrs = 192.0.2.1
   remote_addrs = 192.0.2.2
   proposals = aes256gcm16-prfsha256-x25519
@@ -60,9 +60,9 @@ TEST(ImportSwanctlCommand, WritesAFileThatCheckAccepts) {
   ASSERT_EQ(run_command(options, out, err), kExitSuccess) << err.str();
   EXPECT_EQ(out.str(), "");
   EXPECT_THAT(err.str(), HasSubstr("1 connection imported"));
-  EXPECT_THAT(err.str(),
-              HasSubstr("not carried over: " + dir.file("conf.d/gw.conf") + ":4:3: connections.gw.unique"));
-  EXPECT_THAT(err.str(), HasSubstr("Cygnet has no uniqueness policy"));  // listed on stderr
+  EXPECT_THAT(err.str(), HasSubstr("not carried over: " + dir.file("conf.d/gw.conf") +
+                                   ":4:3: connections.gw.keyingtries"));
+  EXPECT_THAT(err.str(), HasSubstr("Cygnet retries according to start_action"));  // listed on stderr
   EXPECT_THAT(err.str(), Not(HasSubstr("cli-test-secret")));
   const auto perms = std::filesystem::status(options.output).permissions();
   EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),

@@ -170,8 +170,9 @@ void render_ike_sa(std::ostringstream& out, const json& ike_sa) {
                     connection > 0 ? "TCP (RFC 9329), connection " + std::to_string(connection)
                                    : std::string("TCP (RFC 9329), connection lost: waiting for a reconnect"));
   }
-  out << labelled(kIndent, "NAT",
-                  over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)") : nat_state(ike_sa));
+  out << labelled(
+      kIndent, "NAT",
+      over_tcp ? std::string("not used over TCP (IKE and ESP framed on the stream)") : nat_state(ike_sa));
   if (flag_at(ike_sa, "mobike"))
     out << labelled(kIndent, "MOBIKE", "on: the SA follows the client's address");
   const std::string our_vips = joined(ike_sa, "local_virtual_ips", ", ", "");

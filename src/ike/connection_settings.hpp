@@ -50,7 +50,7 @@ enum class RevocationPolicy : std::uint8_t { Strict, IfUri, Relaxed };
 const char* auth_kind_name(AuthKind k);                  // "psk", "pubkey"
 const char* revocation_policy_name(RevocationPolicy p);  // "strict", "ifuri", "relaxed"
 const char* start_action_name(StartAction a);            // "none", "trap", "start"
-const char* auth_method_name(AuthMethod m);  // "psk", "pubkey", "eap-mschapv2", "eap-tls", "eap-radius"
+const char* auth_method_name(AuthMethod m);      // "psk", "pubkey", "eap-mschapv2", "eap-tls", "eap-radius"
 const char* unique_policy_name(UniquePolicy p);  // "no", "never", "replace", "keep"
 
 struct ChildSettings {
